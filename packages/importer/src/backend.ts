@@ -1,0 +1,46 @@
+import * as tf from '@tensorflow/tfjs';
+
+/** Names of the compute backends Keraspect can run on, fastest first. */
+export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
+
+let chosen: Promise<BackendName> | undefined;
+
+/**
+ * Pick and initialise the compute backend once per process: `@tensorflow/tfjs-node` when it is
+ * installed (it is an optional dependency), otherwise `@tensorflow/tfjs-backend-wasm`, otherwise the
+ * pure-JS `cpu` backend. Set `KERASPECT_BACKEND=cpu|wasm|tensorflow` to force one.
+ * Returns the name of the backend in use.
+ */
+export function initBackend(prefer?: BackendName): Promise<BackendName> {
+  chosen ??= choose(prefer ?? (process.env.KERASPECT_BACKEND as BackendName | undefined));
+  return chosen;
+}
+
+async function choose(prefer: BackendName | undefined): Promise<BackendName> {
+  const order: BackendName[] = prefer ? [prefer] : ['tensorflow', 'wasm', 'cpu'];
+  for (const name of order) {
+    try {
+      if (name === 'tensorflow') {
+        // Optional dependency: absent on machines where libtensorflow could not be downloaded.
+        const mod = '@tensorflow/tfjs-node';
+        await import(/* @vite-ignore */ mod);
+      } else if (name === 'wasm') {
+        await import('@tensorflow/tfjs-backend-wasm');
+      }
+      if (await tf.setBackend(name)) {
+        await tf.ready();
+        return name;
+      }
+    } catch {
+      // try the next backend
+    }
+  }
+  await tf.setBackend('cpu');
+  await tf.ready();
+  return 'cpu';
+}
+
+/** The backend currently in use (after `initBackend`), e.g. `'wasm'`. */
+export function backend(): string {
+  return tf.getBackend();
+}

@@ -1,0 +1,88 @@
+import type * as tf from '@tensorflow/tfjs';
+import type { KerasLayerConfig, KerasLayerJson } from '../keras-format/types.ts';
+
+/** A Keras version as read from the file (`keras_version` attribute or `.keras` metadata). */
+export interface KerasVersion {
+  /** As written, e.g. `"2.2.4-tf"`; `null` when the file does not say (then `major` is a guess). */
+  raw: string | null;
+  major: number;
+  minor: number;
+  patch: number;
+}
+
+/**
+ * keras-self-attention variants whose math differs (see docs/keras-self-attention.md):
+ * - `'legacy'`: before 0.46 (and EQTransformer's copy): `exp(e − max)·mask` normalized with `+1e-7`.
+ * - `'0.46'`: masked-logit softmax, but `attention_width` ignored (the 0.46.0 window bug).
+ * - `'current'`: 0.47 and later, masked-logit softmax with a working window (the default).
+ */
+export type SelfAttentionVariant = 'legacy' | '0.46' | 'current';
+
+/** Options that change how Keras configs are interpreted. */
+export interface ImportSemantics {
+  /** Which keras-self-attention formula `SeqSelfAttention` layers use. Default `'current'`. */
+  selfAttentionVariant: SelfAttentionVariant;
+}
+
+/** What a layer port gets besides the config. */
+export interface BuildContext {
+  /** The Keras version that wrote the file; decides e.g. which `hard_sigmoid` is meant. */
+  kerasVersion: KerasVersion;
+  semantics: ImportSemantics;
+  /** Build an inner layer from its Keras JSON (for wrappers: Bidirectional, TimeDistributed). */
+  buildLayer(json: KerasLayerJson): tf.layers.Layer;
+  /**
+   * Map a Keras activation (a name like `'hard_sigmoid'` or a serialized `{class_name, config}`) to
+   * a TF.js activation identifier with the semantics of this file's Keras version.
+   */
+  activation(keras: unknown): string;
+  /** User-supplied Lambda functions by layer name (see `ImportOptions.lambdas`). */
+  lambdas: Record<string, LambdaFn>;
+}
+
+/**
+ * A function standing in for a Keras `Lambda` layer's Python code. `inputs` is a tensor or an
+ * array of tensors, `args` the Lambda's `arguments` config, `tfjs` the TF.js namespace.
+ */
+export type LambdaFn = (inputs: tf.Tensor | tf.Tensor[], args: Record<string, unknown>, tfjs: typeof tf) => tf.Tensor | tf.Tensor[];
+
+/** A weight as stored in the Keras file, in `weight_names` order. */
+export interface WeightArray {
+  /** The name as written (`lstm_1/kernel:0`, `layers/lstm/cell/vars/0`, …). */
+  name: string;
+  shape: number[];
+  data: Float32Array;
+}
+
+/**
+ * How one Keras layer class becomes a TF.js layer. One port per file under `layers/`, all listed in
+ * the table in `layers/index.ts`.
+ */
+export interface LayerPort {
+  /** Create the TF.js layer. `config` is the Keras config as written (snake_case). */
+  build(config: KerasLayerConfig, ctx: BuildContext): tf.layers.Layer;
+  /**
+   * Turn the weights as Keras stores them (in `weight_names` order) into the order and layout of
+   * the TF.js layer's `weights`. Omit when they already match (the loader still checks shapes).
+   */
+  convertWeights?(weights: WeightArray[], config: KerasLayerConfig, ctx: BuildContext): WeightArray[];
+}
+
+/**
+ * Implemented by TF.js layers that compute attention weights, so that `explain` can read the
+ * attention of a layer even when the model was saved without `return_attention`.
+ */
+export interface AttentionSource {
+  /**
+   * The attention weights the layer computes for these call inputs (same inputs as `call`), e.g.
+   * (B, T, T) for SeqSelfAttention, (B, T) for SeqWeightedAttention, (B, H, Tq, Tk) for multi-head.
+   */
+  computeAttention(inputs: tf.Tensor | tf.Tensor[], kwargs?: Record<string, unknown>): tf.Tensor;
+  /** What the axes of `computeAttention`'s result mean, e.g. `['batch', 'query', 'key']`. */
+  readonly attentionAxes: readonly string[];
+}
+
+/** Type guard for `AttentionSource`. */
+export function isAttentionSource(layer: unknown): layer is AttentionSource {
+  return typeof (layer as Partial<AttentionSource>)?.computeAttention === 'function';
+}
