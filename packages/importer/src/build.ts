@@ -1,0 +1,156 @@
+import * as tf from '@tensorflow/tfjs';
+import { fail } from './errors.ts';
+import type { GraphLayer, ModelGraph, TensorRef } from './keras-format/graph.ts';
+import { isModelJson, normalizeModel } from './keras-format/normalize.ts';
+import type { KerasLayerJson } from './keras-format/types.ts';
+import { activationFor } from './layers/activations.ts';
+import { portFor } from './layers/index.ts';
+import type { BuildContext, ImportSemantics, KerasVersion, LambdaFn, LayerPort } from './layers/port.ts';
+
+/** A built layer with the Keras facts the loader and summary need. */
+export interface BuiltLayer {
+  name: string;
+  className: string;
+  layer: tf.layers.Layer;
+  port: LayerPort | null;
+  graphLayer: GraphLayer;
+  /** For nested models: their own built layers. */
+  nested?: BuiltModel;
+}
+
+/** The TF.js model built from a `ModelGraph`, with a record of which port made each layer. */
+export interface BuiltModel {
+  model: tf.LayersModel;
+  graph: ModelGraph;
+  layers: BuiltLayer[];
+}
+
+/** Build options (see `ImportOptions`). */
+export interface BuildOptions {
+  kerasVersion: KerasVersion;
+  semantics: ImportSemantics;
+  lambdas: Record<string, LambdaFn>;
+}
+
+/** Stage three: build a TF.js model from the normalized graph. */
+export function buildModel(graph: ModelGraph, opts: BuildOptions): BuiltModel {
+  const ctx: BuildContext = {
+    kerasVersion: opts.kerasVersion,
+    semantics: opts.semantics,
+    lambdas: opts.lambdas,
+    activation: (a, where) => activationFor(a, opts.kerasVersion, where as string | undefined),
+    buildLayer: (json: KerasLayerJson) => {
+      if (isModelJson(json)) fail('UNSUPPORTED_CONFIG', `A model nested inside a wrapper layer ('${json.config?.name}') is not supported.`);
+      return portFor(json.class_name, json.config).build(json.config, ctx);
+    },
+  };
+  return buildGraph(graph, opts, ctx);
+}
+
+function buildGraph(graph: ModelGraph, opts: BuildOptions, ctx: BuildContext): BuiltModel {
+  const outputs = new Map<string, tf.SymbolicTensor[][]>(); // layer → node → tensors
+  const built: BuiltLayer[] = [];
+  const inputs: tf.SymbolicTensor[] = [];
+  const byName = new Map(graph.layers.map((l) => [l.name, l]));
+
+  for (const gl of graph.layers) {
+    if (gl.className === 'InputLayer') {
+      const input = tf.input({ batchShape: gl.batchShape as number[], dtype: (gl.dtype ?? 'float32') as tf.DataType, name: gl.name });
+      outputs.set(gl.name, [[input]]);
+      inputs.push(input);
+      built.push({ name: gl.name, className: gl.className, layer: (input as unknown as { sourceLayer: tf.layers.Layer }).sourceLayer, port: null, graphLayer: gl });
+    }
+  }
+
+  const layerObjects = new Map<string, BuiltLayer>();
+  const pending = graph.layers.filter((l) => l.className !== 'InputLayer').flatMap((gl) => gl.calls.map((call, node) => ({ gl, call, node })));
+  const layersWithoutCalls = graph.layers.filter((l) => l.className !== 'InputLayer' && l.calls.length === 0);
+  for (const gl of layersWithoutCalls) instantiate(gl);
+
+  function instantiate(gl: GraphLayer): BuiltLayer {
+    let b = layerObjects.get(gl.name);
+    if (b) return b;
+    if (gl.nested) {
+      const nested = buildGraph(gl.nested, opts, ctx);
+      b = { name: gl.name, className: gl.className, layer: nested.model as unknown as tf.layers.Layer, port: null, graphLayer: gl, nested };
+    } else {
+      const port = portFor(gl.className, gl.config);
+      let layer: tf.layers.Layer;
+      try {
+        layer = port.build(gl.config, ctx);
+      } catch (e) {
+        if ((e as Error).name === 'KeraspectError') throw e;
+        return fail('UNSUPPORTED_CONFIG', `Layer '${gl.name}' (${gl.className}) could not be created from its config: ${(e as Error).message}`, e);
+      }
+      b = { name: gl.name, className: gl.className, layer, port, graphLayer: gl };
+    }
+    layerObjects.set(gl.name, b);
+    built.push(b);
+    return b;
+  }
+
+  const lookup = (ref: TensorRef): tf.SymbolicTensor | undefined => outputs.get(ref.layer)?.[ref.node]?.[ref.tensor];
+
+  // Keras lists layers in creation order, which is not always call order (shared layers): apply
+  // each call once all its inputs exist, and stop when a pass makes no progress (a cycle or a
+  // reference to nothing).
+  let queue = pending;
+  while (queue.length) {
+    const next: typeof queue = [];
+    for (const item of queue) {
+      const ins = item.call.inputs.map(lookup);
+      if (ins.some((t) => !t)) {
+        next.push(item);
+        continue;
+      }
+      // A later node of a layer must wait for its earlier nodes so node indices line up.
+      const done = outputs.get(item.gl.name) ?? [];
+      if (done.length !== item.node) {
+        next.push(item);
+        continue;
+      }
+      const b = instantiate(item.gl);
+      const arg = ins.length === 1 && !item.call.listInput ? ins[0] : ins;
+      const kwargs: Record<string, unknown> = { ...item.call.kwargs };
+      if (item.call.tensorKwargNames.length) kwargs.tensorKwargNames = item.call.tensorKwargNames;
+      let out: tf.SymbolicTensor | tf.SymbolicTensor[];
+      try {
+        out = b.layer.apply(arg as tf.SymbolicTensor[], kwargs) as tf.SymbolicTensor | tf.SymbolicTensor[];
+      } catch (e) {
+        if ((e as Error).name === 'KeraspectError') throw e;
+        const shapes = (ins as tf.SymbolicTensor[]).map((t) => JSON.stringify(t!.shape)).join(', ');
+        return fail('UNSUPPORTED_CONFIG', `Layer '${item.gl.name}' (${item.gl.className}) cannot be applied to inputs of shape ${shapes}: ${(e as Error).message}`, e);
+      }
+      done.push(Array.isArray(out) ? out : [out]);
+      outputs.set(item.gl.name, done);
+    }
+    if (next.length === queue.length) {
+      const stuck = next[0];
+      const missing = stuck.call.inputs.filter((r) => !lookup(r)).map((r) => `${r.layer}[${r.node}][${r.tensor}]`);
+      const known = missing.every((m) => byName.has(m.split('[')[0]));
+      fail(
+        'CORRUPT_FILE',
+        `The layer graph cannot be built: layer '${stuck.gl.name}' needs ${missing.join(', ')}, which ${known ? 'depends on it in a cycle or does not exist at that node' : 'is not a layer of the model'}. The model config is corrupt.`,
+      );
+    }
+    queue = next;
+  }
+
+  const outs = graph.outputs.map((r) => {
+    const t = lookup(r);
+    if (!t) fail('CORRUPT_FILE', `Model output ${r.layer}[${r.node}][${r.tensor}] does not exist in the built graph.`);
+    return t;
+  });
+  let model: tf.LayersModel;
+  try {
+    model = tf.model({ inputs, outputs: outs, name: graph.name });
+  } catch (e) {
+    return fail('CORRUPT_FILE', `The model graph of '${graph.name}' is inconsistent: ${(e as Error).message}`, e);
+  }
+  // Keep Keras' layer order (creation order) for summaries and weight loading.
+  const order = new Map(graph.layers.map((l, i) => [l.name, i]));
+  built.sort((a, b) => (order.get(a.name) ?? 0) - (order.get(b.name) ?? 0));
+  return { model, graph, layers: built };
+}
+
+export { normalizeModel };

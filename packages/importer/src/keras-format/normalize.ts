@@ -1,0 +1,196 @@
+import { fail } from '../errors.ts';
+import type { GraphLayer, ModelGraph, NodeCall, TensorRef } from './graph.ts';
+import type { KerasLayerConfig, KerasLayerJson, KerasModelJson, KerasShape } from './types.ts';
+
+const MODEL_CLASSES = new Set(['Sequential', 'Functional', 'Model']);
+
+/** Whether a layer JSON is itself a model (nested Sequential/Functional). */
+export function isModelJson(json: { class_name?: unknown }): boolean {
+  return typeof json.class_name === 'string' && MODEL_CLASSES.has(json.class_name);
+}
+
+/**
+ * Parse any Keras producer's model config into the normalized `ModelGraph` — stage two of
+ * read file → parse config → build model → load weights. `inputShape` (with batch) is used for
+ * Sequential models that never recorded one.
+ */
+export function normalizeModel(json: KerasModelJson, inputShape?: KerasShape): ModelGraph {
+  if (!json || typeof json !== 'object' || typeof json.class_name !== 'string') {
+    fail('NOT_KERAS', `The model config is not a Keras model config (expected {"class_name": …, "config": …}, found ${JSON.stringify(json)?.slice(0, 80)}).`);
+  }
+  if (json.class_name === 'Sequential') return normalizeSequential(json, inputShape);
+  if (json.class_name === 'Functional' || json.class_name === 'Model') return normalizeFunctional(json);
+  return fail(
+    'UNSUPPORTED_CONFIG',
+    `The model class '${json.class_name}' is not supported: Keraspect reads Sequential and functional (Model/Functional) models. A subclassed Keras model has no architecture in the file; rebuild it as a functional model, or load its weights with --weights and an architecture from model.to_json().`,
+  );
+}
+
+function normalizeSequential(json: KerasModelJson, inputShape?: KerasShape): ModelGraph {
+  const cfg = json.config;
+  // Keras ≤ 2.1 stores the layer list directly.
+  const layersJson = (Array.isArray(cfg) ? cfg : (cfg.layers as KerasLayerJson[] | undefined)) ?? [];
+  const name = Array.isArray(cfg) ? 'sequential' : String(cfg.name ?? 'sequential');
+  if (!Array.isArray(layersJson)) fail('CORRUPT_FILE', `Sequential model '${name}' has no list of layers in its config.`);
+  const layers: GraphLayer[] = [];
+  let body = layersJson.map(checkLayerJson);
+  let input: GraphLayer;
+  if (body[0]?.class_name === 'InputLayer') {
+    input = inputLayer(body[0]);
+    body = body.slice(1);
+  } else {
+    const first = body[0];
+    const shape =
+      inputShapeOf(first?.config) ??
+      (!Array.isArray(cfg) && Array.isArray(cfg.build_input_shape) ? (cfg.build_input_shape as KerasShape) : undefined) ??
+      (first?.build_config?.input_shape as KerasShape | undefined) ??
+      inputShape;
+    if (!shape) {
+      fail(
+        'UNSUPPORTED_CONFIG',
+        `Sequential model '${name}' records no input shape (its first layer '${first?.config?.name}' has no batch_input_shape). Pass the input shape, e.g. { inputShape: [null, 240, 4] }.`,
+      );
+    }
+    const dtype = typeof first?.config?.dtype === 'string' ? (first.config.dtype as string) : 'float32';
+    input = {
+      className: 'InputLayer',
+      name: `${first?.config?.name ?? name}_input`,
+      config: { name: `${first?.config?.name ?? name}_input` },
+      calls: [],
+      json: { class_name: 'InputLayer', config: { name: `${first?.config?.name ?? name}_input` } },
+      batchShape: shape,
+      dtype: dtype === 'int32' || dtype === 'int64' ? 'int32' : 'float32',
+    };
+  }
+  layers.push(input);
+  let prev: TensorRef = { layer: input.name, node: 0, tensor: 0 };
+  for (const lj of body) {
+    const layer = graphLayer(lj);
+    layer.calls = [{ inputs: [prev], tensorKwargNames: [], kwargs: {}, listInput: false }];
+    layers.push(layer);
+    prev = { layer: layer.name, node: 0, tensor: 0 };
+  }
+  return { name, className: 'Sequential', layers, inputs: [{ layer: input.name, node: 0, tensor: 0 }], outputs: [prev] };
+}
+
+function normalizeFunctional(json: KerasModelJson): ModelGraph {
+  const cfg = json.config as Record<string, unknown>;
+  const name = String(cfg.name ?? 'model');
+  if (!Array.isArray(cfg.layers)) fail('CORRUPT_FILE', `Model '${name}' has no list of layers in its config.`);
+  const layers = (cfg.layers as unknown[]).map((l) => {
+    const lj = checkLayerJson(l);
+    if (lj.class_name === 'InputLayer') return inputLayer(lj);
+    const gl = graphLayer(lj);
+    gl.calls = (lj.inbound_nodes ?? []).map((node) => parseNode(node, gl.name));
+    return gl;
+  });
+  const names = new Set(layers.map((l) => l.name));
+  const refs = (v: unknown, what: string) => refList(v, what, name).map((r) => {
+    if (!names.has(r.layer)) fail('CORRUPT_FILE', `Model '${name}' lists ${what} '${r.layer}', which is not one of its layers.`);
+    return r;
+  });
+  return { name, className: json.class_name, layers, inputs: refs(cfg.input_layers, 'input'), outputs: refs(cfg.output_layers, 'output') };
+}
+
+/** `[[name, 0, 0], …]`, or a single `[name, 0, 0]` (Keras 3 with one input), or a dict of them. */
+function refList(v: unknown, what: string, model: string): TensorRef[] {
+  if (Array.isArray(v) && v.length === 3 && typeof v[0] === 'string' && typeof v[1] === 'number') return [toRef(v)];
+  if (Array.isArray(v)) return v.map((x) => toRef(x));
+  if (v && typeof v === 'object') return Object.values(v).flatMap((x) => refList(x, what, model));
+  return fail('CORRUPT_FILE', `Model '${model}' has no valid ${what}_layers list.`);
+}
+
+function toRef(v: unknown): TensorRef {
+  if (Array.isArray(v) && typeof v[0] === 'string') return { layer: v[0], node: Number(v[1] ?? 0), tensor: Number(v[2] ?? 0) };
+  return fail('CORRUPT_FILE', `Expected a tensor reference [layer, node, tensor], found ${JSON.stringify(v)?.slice(0, 80)}.`);
+}
+
+function isKerasTensor(v: unknown): v is { config: { keras_history: [string, number, number] } } {
+  return !!v && typeof v === 'object' && (v as { class_name?: unknown }).class_name === '__keras_tensor__';
+}
+
+/** Keras 2 `[[name, node, tensor, kwargs], …]` or Keras 3 `{args, kwargs}` → NodeCall. */
+function parseNode(node: unknown, layer: string): NodeCall {
+  const call: NodeCall = { inputs: [], tensorKwargNames: [], kwargs: {}, listInput: false };
+  const addKwargs = (kwargs: unknown) => {
+    if (!kwargs || typeof kwargs !== 'object') return;
+    for (const [k, v] of Object.entries(kwargs)) {
+      if (isKerasTensor(v)) {
+        call.inputs.push(toRef(v.config.keras_history));
+        call.tensorKwargNames.push(k);
+      } else if (Array.isArray(v) && v.length >= 3 && typeof v[0] === 'string' && typeof v[1] === 'number' && typeof v[2] === 'number') {
+        // tf.keras 2 writes tensor kwargs (MultiHeadAttention's value=) as [layer, node, tensor].
+        call.inputs.push(toRef(v));
+        call.tensorKwargNames.push(k);
+      } else if (v !== null && k !== 'training' && k !== 'mask') {
+        call.kwargs[k] = v;
+      }
+    }
+  };
+  if (Array.isArray(node)) {
+    call.listInput = node.length > 1;
+    for (const entry of node) {
+      if (!Array.isArray(entry) || typeof entry[0] !== 'string') fail('CORRUPT_FILE', `Layer '${layer}' has a malformed inbound node ${JSON.stringify(entry)?.slice(0, 80)}.`);
+      call.inputs.push(toRef(entry));
+      addKwargs(entry[3]);
+    }
+    return call;
+  }
+  if (node && typeof node === 'object' && 'args' in node) {
+    const { args, kwargs } = node as { args: unknown[]; kwargs?: unknown };
+    for (const arg of args ?? []) {
+      if (isKerasTensor(arg)) call.inputs.push(toRef(arg.config.keras_history));
+      else if (Array.isArray(arg) && arg.some(isKerasTensor)) {
+        call.listInput = true;
+        for (const a of arg) if (isKerasTensor(a)) call.inputs.push(toRef(a.config.keras_history));
+      }
+    }
+    addKwargs(kwargs);
+    return call;
+  }
+  return fail('CORRUPT_FILE', `Layer '${layer}' has a malformed inbound node ${JSON.stringify(node)?.slice(0, 80)}.`);
+}
+
+function checkLayerJson(v: unknown): KerasLayerJson {
+  const lj = v as KerasLayerJson;
+  if (!lj || typeof lj !== 'object' || typeof lj.class_name !== 'string' || !lj.config || typeof lj.config !== 'object') {
+    fail('CORRUPT_FILE', `A layer entry of the model config is malformed (expected {"class_name": …, "config": …}, found ${JSON.stringify(v)?.slice(0, 80)}).`);
+  }
+  if (typeof lj.config.name !== 'string' && !isModelJson(lj)) {
+    lj.config.name = String(lj.name ?? '');
+  }
+  return lj;
+}
+
+function graphLayer(lj: KerasLayerJson): GraphLayer {
+  const config = (isModelJson(lj) && Array.isArray(lj.config) ? { name: String(lj.name ?? 'sequential'), layers: lj.config } : lj.config) as KerasLayerConfig;
+  const name = String(lj.name ?? config.name);
+  const gl: GraphLayer = { className: lj.class_name, name, config: { ...config, name }, calls: [], json: lj };
+  if (isModelJson(lj)) gl.nested = normalizeModel({ class_name: lj.class_name, config: config as Record<string, unknown> });
+  return gl;
+}
+
+function inputShapeOf(config: KerasLayerConfig | undefined): KerasShape | undefined {
+  if (!config) return undefined;
+  if (Array.isArray(config.batch_shape)) return config.batch_shape as KerasShape;
+  if (Array.isArray(config.batch_input_shape)) return config.batch_input_shape as KerasShape;
+  if (Array.isArray(config.input_shape)) return [null, ...(config.input_shape as KerasShape)];
+  if (typeof config.input_dim === 'number' && config.input_length === undefined) return [null, config.input_dim];
+  return undefined;
+}
+
+function inputLayer(lj: KerasLayerJson): GraphLayer {
+  const name = String(lj.config.name ?? lj.name);
+  const shape = inputShapeOf(lj.config) ?? (Array.isArray(lj.config.shape) ? [null, ...(lj.config.shape as KerasShape)] : undefined);
+  if (!shape) fail('CORRUPT_FILE', `InputLayer '${name}' has no batch_shape/batch_input_shape in its config.`);
+  const dtype = typeof lj.config.dtype === 'string' ? lj.config.dtype : 'float32';
+  return {
+    className: 'InputLayer',
+    name,
+    config: lj.config,
+    calls: [],
+    json: lj,
+    batchShape: shape,
+    dtype: /int/.test(dtype) ? 'int32' : 'float32',
+  };
+}

@@ -1,0 +1,33 @@
+import * as tf from '@tensorflow/tfjs';
+import { read } from './config.ts';
+import type { BuildContext, LayerPort } from './port.ts';
+import type { KerasLayerConfig } from '../keras-format/types.ts';
+
+function rnnCommon(c: KerasLayerConfig, cls: string, ctx: BuildContext) {
+  const r = read(c, cls);
+  if (r.has('stateful') && r.bool('stateful')) r.unsupported('stateful', 'stateful RNNs are not supported for inspection; save the model with stateful=False.');
+  if (r.has('time_major') && r.bool('time_major')) r.unsupported('time_major', 'use batch-major inputs (time_major=False).');
+  return {
+    name: c.name,
+    trainable: false,
+    units: r.int('units'),
+    activation: ctx.activation(c.activation ?? 'tanh', `Layer '${c.name}' activation`) as never,
+    useBias: r.bool('use_bias', true),
+    returnSequences: r.bool('return_sequences', false),
+    returnState: r.bool('return_state', false),
+    goBackwards: r.bool('go_backwards', false),
+  };
+}
+
+export const SimpleRNN: LayerPort = {
+  build: (c, ctx) => tf.layers.simpleRNN(rnnCommon(c, 'SimpleRNN', ctx)),
+};
+
+export const LSTM: LayerPort = {
+  build: (c, ctx) =>
+    tf.layers.lstm({
+      ...rnnCommon(c, 'LSTM', ctx),
+      recurrentActivation: ctx.activation(c.recurrent_activation ?? 'sigmoid', `Layer '${c.name}' recurrent_activation`) as never,
+      unitForgetBias: false,
+    }),
+};

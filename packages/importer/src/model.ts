@@ -1,0 +1,191 @@
+import * as tf from '@tensorflow/tfjs';
+import { initBackend } from './backend.ts';
+import { type BuiltModel, buildModel } from './build.ts';
+import { fail, KeraspectError } from './errors.ts';
+import { normalizeModel } from './keras-format/normalize.ts';
+import type { KerasModelJson, KerasShape } from './keras-format/types.ts';
+import type { ImportSemantics, KerasVersion, LambdaFn, SelfAttentionVariant } from './layers/port.ts';
+import { isAttentionSource } from './layers/port.ts';
+import { type KerasArtifact, type KerasFileFormat, parseVersion, readKerasFile } from './read/keras-file.ts';
+import { loadWeights } from './weights.ts';
+
+/** Options of `loadModel`. */
+export interface ImportOptions {
+  /**
+   * A weights-only file (`save_weights` `.h5` or Keras 3 `.weights.h5`) to load instead of the
+   * weights in the main file; the main file (or `architecture`) then only gives the architecture.
+   */
+  weights?: Uint8Array;
+  /** The architecture as `model.to_json()` text or parsed JSON, for weights-only main files. */
+  architecture?: string | KerasModelJson;
+  /** TF.js functions standing in for `Lambda` layers, by layer name. Python code is never run. */
+  lambdas?: Record<string, LambdaFn>;
+  /** keras-self-attention formula for `SeqSelfAttention` (see docs/keras-self-attention.md). Default `'current'`. */
+  selfAttentionVariant?: SelfAttentionVariant;
+  /** Input shape with batch (`[null, 240, 4]`) for Sequential models that never recorded one. */
+  inputShape?: KerasShape;
+  /** Keras version to assume when the file does not say (decides e.g. `hard_sigmoid`). */
+  kerasVersion?: string;
+}
+
+/** One row of the Keras-style summary. */
+export interface SummaryRow {
+  name: string;
+  className: string;
+  /** Output shape(s) with `null` for the batch, one entry per output tensor. */
+  outputShapes: (number | null)[][];
+  params: number;
+  /** `layer[node][tensor]` names this layer is called on. */
+  inbound: string[];
+}
+
+/** A Keras model loaded into TF.js, with what the file said about it. */
+export interface KerasModel {
+  /** The TF.js model; run it with `predict` below or `model.predict`/`model.apply`. */
+  readonly model: tf.LayersModel;
+  readonly name: string;
+  readonly format: KerasFileFormat;
+  readonly kerasVersion: KerasVersion;
+  /** Which software wrote the file, e.g. `"Keras 2.2.4"`, `"tf.keras 2.10.0"`, `"Keras 3.9.2"`. */
+  readonly producer: string;
+  /** The original Keras model config (snake_case, verbatim), as used by exports. */
+  readonly modelConfig: KerasModelJson;
+  /** Input shapes with `null` for unknown dimensions, one per model input. */
+  readonly inputShapes: (number | null)[][];
+  readonly inputNames: string[];
+  readonly outputNames: string[];
+  /** Names of layers that compute attention weights (readable with explain's `attentionMaps`). */
+  readonly attentionLayers: string[];
+  /** Keras-style summary rows, one per layer, in Keras' layer order. */
+  summary(): SummaryRow[];
+  /** Total parameter count as Keras reports it (trainable and non-trainable). */
+  paramsTotal(): number;
+  /** The TF.js layer made for a Keras layer name. */
+  layer(name: string): tf.layers.Layer;
+  /** Internal build record (ports, graph) for explain and exports. */
+  readonly built: BuiltModel;
+  /** Keras weights per layer name, as in the file (for exports). */
+  readonly kerasWeights: KerasArtifact['weights'];
+  /** Free the model's tensors. */
+  dispose(): void;
+}
+
+/**
+ * Load a Keras model from file bytes: legacy `.h5` (Keras 1/2, tf.keras, Keras 3), `.keras` zip,
+ * or a weights-only file with `options.architecture`. Initializes the compute backend first.
+ */
+export async function loadModel(bytes: Uint8Array, options: ImportOptions = {}): Promise<KerasModel> {
+  await initBackend();
+  const main = readKerasFile(bytes);
+  const weightsSource = options.weights ? readKerasFile(options.weights) : main;
+  let config = main.modelConfig;
+  if (options.architecture !== undefined) {
+    config = typeof options.architecture === 'string' ? parseArchitecture(options.architecture) : options.architecture;
+  }
+  if (!config) {
+    fail(
+      'NOT_KERAS',
+      'This is a weights-only file: it has weights but no architecture. Give the architecture as well: the full model file (CLI: MODEL --weights THIS_FILE) or the JSON of model.to_json() (options.architecture).',
+    );
+  }
+  const kerasVersion = options.kerasVersion ? parseVersion(options.kerasVersion, 2) : pickVersion(main, weightsSource, config);
+  const semantics: ImportSemantics = { selfAttentionVariant: options.selfAttentionVariant ?? 'current' };
+  const graph = normalizeModel(config, options.inputShape);
+  const built = buildModel(graph, { kerasVersion, semantics, lambdas: options.lambdas ?? {} });
+  try {
+    loadWeights(built, weightsSource, { kerasVersion, semantics });
+  } catch (e) {
+    built.model.dispose();
+    throw e;
+  }
+  return wrap(built, main, weightsSource, config, kerasVersion);
+}
+
+function parseArchitecture(text: string): KerasModelJson {
+  try {
+    return JSON.parse(text) as KerasModelJson;
+  } catch (e) {
+    return fail('NOT_KERAS', `The architecture is not valid JSON (${(e as Error).message}); pass the text of model.to_json().`, e);
+  }
+}
+
+function pickVersion(main: KerasArtifact, weights: KerasArtifact, config: KerasModelJson): KerasVersion {
+  if (main.kerasVersion.raw) return main.kerasVersion;
+  if (weights.kerasVersion.raw) return weights.kerasVersion;
+  if (typeof config.keras_version === 'string') return parseVersion(config.keras_version, 2);
+  return main.kerasVersion;
+}
+
+/** "Keras 2.2.4", "tf.keras 2.10.0" or "Keras 3.9.2" from the version string. */
+export function producerOf(v: KerasVersion, format: KerasFileFormat): string {
+  if (!v.raw) return v.major >= 3 ? 'Keras 3' : 'Keras (version not recorded)';
+  if (v.major >= 3) return `Keras ${v.raw}`;
+  if (v.raw.endsWith('-tf') || (v.major === 2 && v.minor >= 4)) return `tf.keras ${v.raw}`;
+  return `Keras ${v.raw}${format === 'h5' ? ' (standalone)' : ''}`;
+}
+
+function wrap(built: BuiltModel, main: KerasArtifact, weights: KerasArtifact, config: KerasModelJson, kerasVersion: KerasVersion): KerasModel {
+  const model = built.model;
+  const byName = new Map(built.layers.map((b) => [b.name, b]));
+  const flat = flatten(built);
+  const paramsOf = (name: string): number => {
+    const b = byName.get(name);
+    if (b?.nested) return b.nested.layers.reduce((n, l) => n + paramsOfBuilt(l.name, l.layer), 0);
+    return paramsOfBuilt(name, b?.layer);
+  };
+  const paramsOfBuilt = (name: string, layer: tf.layers.Layer | undefined): number => {
+    const fromFile = weights.weights.get(name);
+    if (fromFile && fromFile.length) return fromFile.reduce((n, w) => n + w.data.length, 0);
+    return (layer?.weights ?? []).reduce((n, w) => n + w.shape.reduce((a: number, d) => a * (d ?? 1), 1), 0);
+  };
+  const rows = (): SummaryRow[] =>
+    built.layers.map((b) => ({
+      name: b.name,
+      className: b.className,
+      outputShapes: outputShapes(b.layer),
+      params: b.className === 'InputLayer' ? 0 : paramsOf(b.name),
+      inbound: b.graphLayer.calls.flatMap((c) => c.inputs.map((r) => `${r.layer}[${r.node}][${r.tensor}]`)),
+    }));
+  return {
+    model,
+    name: built.graph.name,
+    format: main.format,
+    kerasVersion,
+    producer: producerOf(kerasVersion, main.format),
+    modelConfig: config,
+    inputShapes: model.inputs.map((t) => t.shape),
+    inputNames: model.inputs.map((t) => t.sourceLayer?.name ?? t.name),
+    outputNames: built.graph.outputs.map((r) => r.layer),
+    attentionLayers: flat.filter((b) => isAttentionSource(b.layer)).map((b) => b.name),
+    summary: rows,
+    paramsTotal: () => rows().reduce((n, r) => n + r.params, 0),
+    layer(name: string) {
+      const b = flat.find((l) => l.name === name);
+      if (!b) fail('BAD_ARGUMENT', `No layer named '${name}'. Layers: ${flat.map((l) => l.name).join(', ')}.`);
+      return b.layer;
+    },
+    built,
+    kerasWeights: weights.weights,
+    dispose: () => model.dispose(),
+  };
+}
+
+function flatten(built: BuiltModel): BuiltModel['layers'] {
+  return built.layers.flatMap((b) => (b.nested ? [b, ...flatten(b.nested)] : [b]));
+}
+
+function outputShapes(layer: tf.layers.Layer): (number | null)[][] {
+  try {
+    const s = layer.outputShape as unknown;
+    if (Array.isArray(s) && Array.isArray(s[0])) return s as (number | null)[][];
+    return [s as (number | null)[]];
+  } catch {
+    // Layers called more than once have no single output shape; report the first call's.
+    const node = (layer as unknown as { inboundNodes: { outputShapes: unknown }[] }).inboundNodes[0];
+    const s = node?.outputShapes as unknown;
+    if (Array.isArray(s) && Array.isArray(s[0])) return s as (number | null)[][];
+    return [s as (number | null)[]];
+  }
+}
+
+export { KeraspectError };

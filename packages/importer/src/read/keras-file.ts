@@ -1,0 +1,209 @@
+import { strFromU8, unzipSync } from 'fflate';
+import { fail } from '../errors.ts';
+import type { KerasModelJson } from '../keras-format/types.ts';
+import type { KerasVersion, WeightArray } from '../layers/port.ts';
+import { decodeAttr, type H5File, withH5File } from './h5wasm.ts';
+
+/** The file formats the importer reads. */
+export type KerasFileFormat = 'h5' | 'keras-zip' | 'h5-weights' | 'keras3-weights';
+
+/**
+ * A Keras file read into plain data: the architecture JSON (when the file has one), the Keras
+ * version that wrote it, and every layer's weights in `weight_names` order. Stage one of
+ * read file → parse config → build model → load weights.
+ */
+export interface KerasArtifact {
+  format: KerasFileFormat;
+  kerasVersion: KerasVersion;
+  /** `backend` attribute as written (`tensorflow`, `theano`, `jax`, …) or null. */
+  backend: string | null;
+  modelConfig: KerasModelJson | null;
+  /** Weights by layer name (for `.keras` zips: by the `name` stored beside each layer's vars). */
+  weights: Map<string, WeightArray[]>;
+  /**
+   * `.keras` zips and Keras 3 `.weights.h5` files only: layer groups in file order with the class
+   * key Keras derived from the class name (`lstm`, `dense_1`), for files whose groups lack names.
+   */
+  layerKeys?: { key: string; name: string | null; weights: WeightArray[] }[];
+}
+
+const ZIP_MAGIC = [0x50, 0x4b, 0x03, 0x04];
+
+/** Read a Keras model or weights file (`.h5` full model, `.keras` zip, weights-only `.h5`). */
+export function readKerasFile(bytes: Uint8Array): KerasArtifact {
+  if (bytes.length >= 4 && ZIP_MAGIC.every((b, i) => bytes[i] === b)) return readKerasZip(bytes);
+  return withH5File(bytes, (file) => readH5(file));
+}
+
+function readKerasZip(bytes: Uint8Array): KerasArtifact {
+  let entries: Record<string, Uint8Array>;
+  try {
+    entries = unzipSync(bytes);
+  } catch (e) {
+    return fail('CORRUPT_FILE', `The .keras zip could not be unpacked (${(e as Error).message}). The file is truncated or corrupt: save it again with model.save('model.keras').`, e);
+  }
+  const configBytes = entries['config.json'];
+  const weightsBytes = entries['model.weights.h5'];
+  if (!configBytes || !weightsBytes) {
+    fail('NOT_KERAS', `This zip has no ${!configBytes ? 'config.json' : 'model.weights.h5'}, so it is not a Keras 3 .keras file (entries: ${Object.keys(entries).slice(0, 10).join(', ') || 'none'}).`);
+  }
+  const modelConfig = parseJson(strFromU8(configBytes), 'config.json') as KerasModelJson;
+  let versionRaw: string | null = null;
+  if (entries['metadata.json']) {
+    const meta = parseJson(strFromU8(entries['metadata.json']), 'metadata.json') as { keras_version?: string };
+    versionRaw = typeof meta.keras_version === 'string' ? meta.keras_version : null;
+  }
+  const weights = withH5File(weightsBytes, (file) => readKeras3Weights(file));
+  return {
+    format: 'keras-zip',
+    kerasVersion: parseVersion(versionRaw, 3),
+    backend: null,
+    modelConfig,
+    weights: weights.byName,
+    layerKeys: weights.layerKeys,
+  };
+}
+
+function readH5(file: H5File): KerasArtifact {
+  const attrs = attrNames(file);
+  const keys = file.keys();
+  const versionRaw = attrs.includes('keras_version') ? String(decodeAttr(file.attrs.keras_version.value)) : null;
+  const backend = attrs.includes('backend') ? String(decodeAttr(file.attrs.backend.value)) : null;
+  if (keys.includes('model_weights') || attrs.includes('model_config')) {
+    const modelConfig = attrs.includes('model_config')
+      ? (parseJson(String(decodeAttr(file.attrs.model_config.value)), 'model_config attribute') as KerasModelJson)
+      : null;
+    const mw = keys.includes('model_weights') ? 'model_weights' : '';
+    const weights = readLegacyWeights(file, mw);
+    const groupVersion = mw && attrNames(file.get(mw)).includes('keras_version') ? String(decodeAttr(file.get(mw).attrs.keras_version.value)) : null;
+    return { format: 'h5', kerasVersion: parseVersion(versionRaw ?? groupVersion, 2), backend, modelConfig, weights };
+  }
+  if (attrs.includes('layer_names')) {
+    return { format: 'h5-weights', kerasVersion: parseVersion(versionRaw, 2), backend, modelConfig: null, weights: readLegacyWeights(file, '') };
+  }
+  if (keys.includes('layers')) {
+    const w = readKeras3Weights(file);
+    return { format: 'keras3-weights', kerasVersion: parseVersion(null, 3), backend, modelConfig: null, weights: w.byName, layerKeys: w.layerKeys };
+  }
+  return fail(
+    'NOT_KERAS',
+    `This HDF5 file is not a Keras model: it has no 'model_config' attribute, no 'model_weights' or 'layers' group and no 'layer_names' attribute (top-level groups: ${keys.slice(0, 10).join(', ') || 'none'}). Pass a file written by model.save() or model.save_weights().`,
+  );
+}
+
+/** Keras 1/2 and Keras 3 legacy layout: `<root>/<layer>` groups with a `weight_names` attribute. */
+function readLegacyWeights(file: H5File, root: string): Map<string, WeightArray[]> {
+  const out = new Map<string, WeightArray[]>();
+  const rootGroup = root ? file.get(root) : file;
+  const names = attrNames(rootGroup).includes('layer_names') ? toStrings(decodeAttr(rootGroup.attrs.layer_names.value)) : rootGroup.keys();
+  for (const layer of names) {
+    const path = root ? `${root}/${layer}` : layer;
+    const group = file.get(path);
+    if (!group || typeof group.keys !== 'function') {
+      fail('CORRUPT_FILE', `Layer '${layer}' is listed in layer_names but its weight group '${path}' is missing: the file is truncated or corrupt.`);
+    }
+    const weightNames = attrNames(group).includes('weight_names') ? toStrings(decodeAttr(group.attrs.weight_names.value)) : [];
+    out.set(
+      layer,
+      weightNames.map((w) => readDataset(file, `${path}/${w}`, w)),
+    );
+  }
+  return out;
+}
+
+/**
+ * Keras 3 `model.weights.h5`: `layers/<class-key>/vars/<i>` plus sub-objects (`cell`, `forward_layer`,
+ * …). Sub-objects are visited in the order Keras creates their weights, not alphabetically.
+ */
+const CHILD_ORDER = ['vars', 'cell', 'forward_layer', 'backward_layer', 'layer', '_query_dense', '_key_dense', '_value_dense', '_output_dense'];
+
+function readKeras3Weights(file: H5File): { byName: Map<string, WeightArray[]>; layerKeys: NonNullable<KerasArtifact['layerKeys']> } {
+  const byName = new Map<string, WeightArray[]>();
+  const layerKeys: NonNullable<KerasArtifact['layerKeys']> = [];
+  if (!file.keys().includes('layers')) return { byName, layerKeys };
+  const layerGroup = file.get('layers');
+  for (const key of layerGroup.keys()) {
+    const path = `layers/${key}`;
+    const varsPath = `${path}/vars`;
+    const vars = file.get(varsPath);
+    const name = vars && attrNames(vars).includes('name') ? String(decodeAttr(vars.attrs.name.value)) : null;
+    const weights = collectVars(file, path);
+    layerKeys.push({ key, name, weights });
+    if (name) byName.set(name, weights);
+  }
+  return { byName, layerKeys };
+}
+
+function collectVars(file: H5File, path: string): WeightArray[] {
+  const group = file.get(path);
+  const children = group.keys() as string[];
+  const ordered = [...children].sort((a, b) => rank(a) - rank(b) || (a < b ? -1 : a > b ? 1 : 0));
+  const out: WeightArray[] = [];
+  for (const child of ordered) {
+    const childPath = `${path}/${child}`;
+    if (child === 'vars') {
+      const vars = file.get(childPath).keys() as string[];
+      for (const v of vars.sort((a, b) => Number(a) - Number(b))) out.push(readDataset(file, `${childPath}/${v}`, `${childPath}/${v}`));
+    } else if (typeof file.get(childPath)?.keys === 'function') {
+      out.push(...collectVars(file, childPath));
+    }
+  }
+  return out;
+}
+
+function rank(child: string): number {
+  const i = CHILD_ORDER.indexOf(child);
+  return i < 0 ? CHILD_ORDER.length : i;
+}
+
+function readDataset(file: H5File, path: string, name: string): WeightArray {
+  const ds = file.get(path);
+  if (!ds || typeof ds.keys === 'function' || !ds.shape) {
+    return fail('CORRUPT_FILE', `Weight '${name}' is listed in weight_names but the dataset '${path}' is missing: the file is truncated or corrupt.`);
+  }
+  const shape = (ds.shape as number[]).map(Number);
+  const size = shape.reduce((a, b) => a * b, 1);
+  let value: unknown;
+  try {
+    value = ds.value;
+  } catch (e) {
+    return fail('CORRUPT_FILE', `Weight '${name}' could not be read (${(e as Error).message}): the file is truncated or corrupt.`, e);
+  }
+  const data = toFloat32(value, size, name);
+  return { name, shape, data };
+}
+
+function toFloat32(value: unknown, size: number, name: string): Float32Array {
+  let data: Float32Array;
+  if (value instanceof Float32Array) data = value;
+  else if (ArrayBuffer.isView(value) && !(value instanceof DataView)) data = Float32Array.from(value as unknown as ArrayLike<number>, Number);
+  else if (typeof value === 'number') data = Float32Array.of(value);
+  else return fail('CORRUPT_FILE', `Weight '${name}' is not a numeric array; Keras weights are float arrays.`);
+  if (data.length !== size) fail('CORRUPT_FILE', `Weight '${name}' holds ${data.length} values but its shape needs ${size}: the file is corrupt.`);
+  return data;
+}
+
+function attrNames(obj: { attrs?: Record<string, unknown> } | null | undefined): string[] {
+  return obj?.attrs ? Object.keys(obj.attrs) : [];
+}
+
+function toStrings(v: unknown): string[] {
+  if (Array.isArray(v)) return v.map(String).filter((s) => s.length > 0);
+  if (typeof v === 'string') return v.length ? [v] : [];
+  return [];
+}
+
+function parseJson(text: string, what: string): unknown {
+  try {
+    return JSON.parse(text.replace(/\bNaN\b/g, 'null').replace(/-?\bInfinity\b/g, 'null'));
+  } catch (e) {
+    return fail('CORRUPT_FILE', `The ${what} is not valid JSON (${(e as Error).message}): the file is corrupt.`, e);
+  }
+}
+
+/** Parse `"2.2.4-tf"` → {2,2,4}; missing → the given default major. */
+export function parseVersion(raw: string | null, defaultMajor: number): KerasVersion {
+  const m = raw ? /^(\d+)\.(\d+)(?:\.(\d+))?/.exec(raw) : null;
+  if (!m) return { raw, major: defaultMajor, minor: 0, patch: 0 };
+  return { raw, major: Number(m[1]), minor: Number(m[2]), patch: Number(m[3] ?? 0) };
+}

@@ -1,0 +1,112 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { allLayerOutputs, attentionMaps, loadModel, type NdArray, predict } from '../src/index.ts';
+import { readNpy } from '../src/npy.ts';
+import { type FixtureEntry, fixturesDir, loadManifest } from '../../../test/support/fixtures.ts';
+import { fixtureLambdas, registerFixtureClasses } from '../../../test/support/user-layers.ts';
+
+const dir = fixturesDir();
+const manifest = dir ? loadManifest(dir) : [];
+
+function npy(path: string): NdArray {
+  const nd = readNpy(new Uint8Array(readFileSync(path)));
+  return { data: nd.data instanceof Float32Array ? nd.data : Float32Array.from(nd.data as ArrayLike<number>, Number), shape: nd.shape };
+}
+
+/** Compare with the README's tolerance; on failure report the first mismatching indices. */
+function expectClose(actual: NdArray, expected: NdArray, what: string, big: boolean): void {
+  expect(actual.shape, `${what}: shape`).toEqual(expected.shape);
+  const [atol, rtol] = big ? [1e-4, 1e-3] : [1e-5, 1e-4];
+  const bad: string[] = [];
+  let worst = 0;
+  for (let i = 0; i < expected.data.length; i++) {
+    const e = expected.data[i];
+    const a = actual.data[i];
+    const d = Math.abs(a - e);
+    if (!(d <= atol + rtol * Math.abs(e))) {
+      worst = Math.max(worst, d);
+      if (bad.length < 5) bad.push(`[${unravel(i, expected.shape).join(',')}] got ${a} want ${e}`);
+    }
+  }
+  expect(bad, `${what}: ${bad.length ? `max |Δ| ${worst}; first mismatches ${bad.join('; ')}` : ''}`).toEqual([]);
+}
+
+function unravel(i: number, shape: number[]): number[] {
+  const idx: number[] = [];
+  for (let d = shape.length - 1; d >= 0; d--) {
+    idx.unshift(i % shape[d]);
+    i = Math.floor(i / shape[d]);
+  }
+  return idx;
+}
+
+async function load(f: FixtureEntry) {
+  const cleanup = registerFixtureClasses(f.needs_custom_layers);
+  try {
+    const lambdas = fixtureLambdas(f.needs_lambdas);
+    const variant = f.needs_custom_layers.includes('eqt') ? ('legacy' as const) : f.file.startsWith('dsrna') ? ('0.46' as const) : undefined;
+    const opts = { lambdas, selfAttentionVariant: variant };
+    if (f.architecture_from) {
+      const archFile = existsSync(join(dir!, 'models', f.architecture_from)) ? f.architecture_from : ARCHITECTURE_SUBSTITUTES[f.architecture_from];
+      return await loadModel(new Uint8Array(readFileSync(join(dir!, 'models', archFile))), { ...opts, weights: new Uint8Array(readFileSync(join(dir!, 'models', f.file))) });
+    }
+    return await loadModel(new Uint8Array(readFileSync(join(dir!, 'models', f.file))), opts);
+  } finally {
+    cleanup();
+  }
+}
+
+describe.skipIf(!dir)('real Keras fixtures', () => {
+  describe.each(manifest.map((f) => [f.expected, f] as const))('%s', (name, f) => {
+    const big = name.startsWith('eqt_');
+    const exp = () => join(dir!, f.expected);
+
+    it('matches Keras: every layer output, attention map and prediction', async () => {
+      const km = await load(f);
+      try {
+        const x = npy(join(exp(), 'input.npy'));
+        const preds = predict(km, x);
+        preds.forEach((p, i) => {
+          const file = preds.length === 1 ? 'predict.npy' : `predict.${i}.npy`;
+          expectClose(p, npy(join(exp(), file)), `${name} ${file}`, big);
+        });
+        const layerFiles = readdir(join(exp(), 'layers'));
+        const names = [...new Set(layerFiles.map((fn) => fn.replace(/(\.\d+)?\.npy$/, '')))];
+        const outs = allLayerOutputs(km, x, names.filter((n) => !f.inputs.some((i) => i.name === n)));
+        for (const o of outs) {
+          const file = o.count === 1 ? `${o.layer}.npy` : `${o.layer}.${o.index}.npy`;
+          if (!layerFiles.includes(file)) continue;
+          expectClose(o.array, npy(join(exp(), 'layers', file)), `${name} layer ${file}`, big);
+        }
+        if (f.attention_layers.length) {
+          for (const a of attentionMaps(km, x, f.attention_layers)) {
+            expectClose(a.array, npy(join(exp(), 'attention', `${a.layer}.npy`)), `${name} attention ${a.layer}`, big);
+          }
+        }
+      } finally {
+        km.dispose();
+      }
+    });
+
+    it('summary matches Keras parameter counts', async () => {
+      const km = await load(f);
+      try {
+        const rows = new Map(km.summary().map((r) => [r.name, r.params]));
+        const got = Object.fromEntries(Object.keys(f.params_per_layer).map((k) => [k, rows.get(k)]));
+        expect(got).toEqual(f.params_per_layer);
+        expect(km.paramsTotal()).toBe(f.params_total);
+      } finally {
+        km.dispose();
+      }
+    });
+  });
+});
+
+function readdir(p: string): string[] {
+  return existsSync(p) ? readdirSync(p) : [];
+}
+
+// The fixtures README: the weights-only EQTransformer file's architecture is that of
+// eqt_blockly_usgs_d_p_s_k2.3.1.h5 (identical layer names); its own 'final model' is not shipped.
+const ARCHITECTURE_SUBSTITUTES: Record<string, string> = { 'eqt_blockly_final_model_k2.3.1.h5': 'eqt_blockly_usgs_d_p_s_k2.3.1.h5' };
