@@ -1,0 +1,87 @@
+import * as tf from '@tensorflow/tfjs';
+import { fail } from '../../errors.ts';
+import { applyActivation } from '../activations.ts';
+
+/** A shape as TF.js layers pass it: `null` for unknown dimensions. */
+export type Shape = (number | null)[];
+
+/** Register a layer class with TF.js serialization (idempotent across module reloads). */
+export function register(cls: tf.serialization.SerializableConstructor<tf.serialization.Serializable> & { className: string }): void {
+  tf.serialization.registerClass(cls);
+}
+
+/**
+ * A TF.js activation identifier (from `ctx.activation`) as a function. The common ones are direct
+ * tf ops so that a recurrence does not create a layer per step.
+ */
+export function activationFunction(identifier: string): (x: tf.Tensor) => tf.Tensor {
+  switch (identifier) {
+    case 'linear':
+      return (x) => x;
+    case 'tanh':
+      return (x) => tf.tanh(x);
+    case 'sigmoid':
+      return (x) => tf.sigmoid(x);
+    case 'relu':
+      return (x) => tf.relu(x);
+    case 'hardSigmoid':
+      return (x) => tf.clipByValue(tf.add(tf.mul(x, 0.2), 0.5), 0, 1);
+    default:
+      return (x) => applyActivation(identifier, x);
+  }
+}
+
+/**
+ * A call keyword argument under its Keras (snake_case) or TF.js (camelCase) spelling; TF.js'
+ * `modelFromJSON` camel-cases the kwargs stored in inbound nodes.
+ */
+export function kwarg(kwargs: Record<string, unknown> | undefined, snake: string): unknown {
+  if (!kwargs) return undefined;
+  if (kwargs[snake] !== undefined) return kwargs[snake];
+  const camel = snake.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
+  return kwargs[camel];
+}
+
+/** A boolean call kwarg, or `def` when absent/null. */
+export function boolKwarg(kwargs: Record<string, unknown> | undefined, snake: string, def: boolean): boolean {
+  const v = kwarg(kwargs, snake);
+  return v === undefined || v === null ? def : Boolean(v);
+}
+
+/** The single input tensor of a one-input layer (TF.js may pass a one-element list). */
+export function single(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
+  return Array.isArray(inputs) ? inputs[0] : inputs;
+}
+
+/** The single input shape of a one-input layer. */
+export function singleShape(shape: tf.Shape | tf.Shape[]): Shape {
+  return (Array.isArray(shape[0]) ? shape[0] : shape) as Shape;
+}
+
+/** A mask (bool or numeric) as float32 0/1. */
+export function maskToFloat(mask: tf.Tensor): tf.Tensor {
+  return mask.dtype === 'float32' ? tf.cast(tf.greater(mask, 0.5), 'float32') : tf.cast(mask, 'float32');
+}
+
+/** The length of a 1D convolution/pooling output, as Keras' `conv_output_length`. */
+export function convOutputLength(length: number | null, kernel: number, padding: string, stride: number, dilation: number): number | null {
+  if (length === null) return null;
+  const dilated = (kernel - 1) * dilation + 1;
+  let out: number;
+  if (padding === 'same' || padding === 'causal') out = length;
+  else if (padding === 'valid') out = length - dilated + 1;
+  else out = length + dilated - 1; // 'full'
+  return Math.floor((out + stride - 1) / stride);
+}
+
+/** Check a rank-3 input at build time. */
+export function expectRank3(layer: string, className: string, shape: Shape): void {
+  if (shape.length !== 3) {
+    fail('INPUT_SHAPE', `Layer '${layer}' (${className}) expects input of shape (batch, steps, features); got ${JSON.stringify(shape)}.`);
+  }
+}
+
+/** Check that a weight tensor has the shape the layer expects (for `setWeights` outside the loader). */
+export function shapeOf(t: tf.LayerVariable): number[] {
+  return t.shape as number[];
+}

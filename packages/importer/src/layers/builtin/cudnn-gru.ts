@@ -1,0 +1,37 @@
+import { fail } from '../../errors.ts';
+import { read } from '../config.ts';
+import type { LayerPort, WeightArray } from '../port.ts';
+import { KerasGRU, rejectUnportableRnnOptions } from './gru.ts';
+
+/**
+ * Keras 2 / tf.keras 1 `CuDNNGRU` → {@link KerasGRU} with `reset_after`, `tanh` and a `sigmoid`
+ * recurrent activation, which is what cuDNN computes. Keras stores `kernel` (F, 3U) and
+ * `recurrent_kernel` (U, 3U) in Keras gate order z, r, h (it reorders them to cuDNN's r, z, h only
+ * when calling cuDNN), and `bias` (6U) = input bias (3U) then recurrent bias (3U), which is exactly a
+ * reset-after GRU's bias (2, 3U).
+ */
+export const cudnnGruPort: LayerPort = {
+  build(config) {
+    const r = read(config, 'CuDNNGRU');
+    rejectUnportableRnnOptions(config, 'CuDNNGRU');
+    return new KerasGRU({
+      name: config.name,
+      trainable: r.bool('trainable', true),
+      units: r.int('units'),
+      activation: 'tanh',
+      recurrentActivation: 'sigmoid',
+      useBias: true,
+      resetAfter: true,
+      returnSequences: r.bool('return_sequences', false),
+      returnState: r.bool('return_state', false),
+      goBackwards: r.bool('go_backwards', false),
+    });
+  },
+  convertWeights(weights: WeightArray[], config): WeightArray[] {
+    const bias = weights[2];
+    if (weights.length !== 3 || bias.shape.length !== 1 || bias.shape[0] % 6 !== 0) {
+      fail('WEIGHT_MISMATCH', `CuDNNGRU '${config.name}': expected kernel (F, 3U), recurrent_kernel (U, 3U), bias (6U); found ${weights.map((w) => `${w.name} ${JSON.stringify(w.shape)}`).join(', ')}.`);
+    }
+    return [weights[0], weights[1], { ...bias, shape: [2, bias.shape[0] / 2] }];
+  },
+};

@@ -1,0 +1,47 @@
+import * as tf from '@tensorflow/tfjs';
+import { fail } from '../../errors.ts';
+import { read } from '../config.ts';
+import type { LayerPort, WeightArray } from '../port.ts';
+import { rejectUnportableRnnOptions } from './gru.ts';
+
+/**
+ * Keras 2 / tf.keras 1 `CuDNNLSTM` → TF.js' standard `lstm` with `tanh` and a `sigmoid` recurrent
+ * activation, which is what cuDNN computes. Weights: `kernel` (F, 4U) and `recurrent_kernel` (U, 4U)
+ * in Keras gate order i, f, c, o (unchanged), and `bias` (8U) = input bias (4U) followed by recurrent
+ * bias (4U), which cuDNN adds separately and a standard LSTM takes as their sum (4U).
+ */
+export const cudnnLstmPort: LayerPort = {
+  build(config) {
+    const r = read(config, 'CuDNNLSTM');
+    rejectUnportableRnnOptions(config, 'CuDNNLSTM');
+    return tf.layers.lstm({
+      name: config.name,
+      trainable: r.bool('trainable', true),
+      units: r.int('units'),
+      activation: 'tanh',
+      recurrentActivation: 'sigmoid',
+      useBias: true,
+      unitForgetBias: false,
+      returnSequences: r.bool('return_sequences', false),
+      returnState: r.bool('return_state', false),
+      goBackwards: r.bool('go_backwards', false),
+    });
+  },
+  convertWeights(weights: WeightArray[], config): WeightArray[] {
+    if (weights.length !== 3) {
+      fail('WEIGHT_MISMATCH', `CuDNNLSTM '${config.name}': expected 3 weights (kernel, recurrent_kernel, bias (8·units)), found ${weights.length}: ${weights.map((w) => `${w.name} ${JSON.stringify(w.shape)}`).join(', ')}.`);
+    }
+    return [weights[0], weights[1], sumHalves(weights[2], config.name, 'CuDNNLSTM')];
+  },
+};
+
+/** `bias` (2n) → input half + recurrent half (n). */
+export function sumHalves(bias: WeightArray, layer: string, className: string): WeightArray {
+  const n = bias.data.length / 2;
+  if (bias.shape.length !== 1 || !Number.isInteger(n)) {
+    fail('WEIGHT_MISMATCH', `${className} '${layer}': bias '${bias.name}' should be one-dimensional with an even length, found shape ${JSON.stringify(bias.shape)}.`);
+  }
+  const data = new Float32Array(n);
+  for (let i = 0; i < n; i++) data[i] = bias.data[i] + bias.data[n + i];
+  return { name: bias.name, shape: [n], data };
+}
