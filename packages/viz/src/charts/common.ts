@@ -1,0 +1,214 @@
+import { getColormap, type ColormapName } from '../colormaps.js';
+import { VizError } from '../errors.js';
+import { finiteExtent, maxAbs } from '../ndarray.js';
+import { chooseGrid, gridRects, type Rect, resolveFigure, snap } from '../layout.js';
+import { indexTicks, niceTicks, padRange } from '../scale.js';
+import type { AxisSpec, ChartKind, ColorbarSpec, FigureOptions, FigureSpec, FigureText, LegendSpec, PanelSpec, ResolvedFigure } from '../spec.js';
+import { figureTitleSpace, theme, yAxisSpace } from '../theme.js';
+
+/** A figure under construction: charts push panels, colorbars, legends and texts into it. */
+export interface FigureBuilder {
+  readonly fig: ResolvedFigure;
+  readonly panels: PanelSpec[];
+  readonly colorbars: ColorbarSpec[];
+  readonly legends: LegendSpec[];
+  readonly texts: FigureText[];
+  /** Top of the content area, below the figure title. */
+  readonly top: number;
+  /** True when the height is to be chosen from the grid (no `height` option, no fixed default). */
+  readonly autoHeight: boolean;
+}
+
+/** Start a figure: resolve options and place the figure title. */
+export function startFigure(options: FigureOptions, defaults: { width: number; height?: number }): FigureBuilder {
+  const autoHeight = options.height === undefined && defaults.height === undefined;
+  const fig = resolveFigure(options, { width: defaults.width, height: defaults.height ?? 400 });
+  const texts: FigureText[] = [];
+  if (fig.title) {
+    texts.push({
+      x: fig.width / 2,
+      y: theme.outerMargin,
+      text: fig.title,
+      size: theme.figureTitleSize(fig.fontSize),
+      bold: true,
+      align: 'center',
+      baseline: 'top',
+    });
+  }
+  return { fig, panels: [], colorbars: [], legends: [], texts, top: theme.outerMargin + figureTitleSpace(fig.title, fig.fontSize), autoHeight };
+}
+
+/** Freeze a builder into a {@link FigureSpec}. */
+export function finishFigure(kind: ChartKind, b: FigureBuilder): FigureSpec {
+  const { fig } = b;
+  const spec: FigureSpec = {
+    kind,
+    width: fig.width,
+    height: fig.height,
+    scale: fig.scale,
+    ...(fig.dpi !== undefined ? { dpi: fig.dpi } : {}),
+    background: fig.background,
+    fontSize: fig.fontSize,
+    panels: b.panels,
+    colorbars: b.colorbars,
+    legends: b.legends,
+    texts: b.texts,
+  };
+  return spec;
+}
+
+/** How a heatmap's values map onto its colormap. */
+export type Norm = readonly [number, number] | 'auto' | 'none';
+
+/**
+ * Resolve a `norm` option to [vmin, vmax] for the given values.
+ * `'auto'`: symmetric ±max|x| for diverging colormaps, else [min, max];
+ * `'none'`: plain [min, max]; a pair is used as given.
+ */
+export function resolveNorm(norm: Norm, colormap: ColormapName, values: ArrayLike<number>): [number, number] {
+  if (Array.isArray(norm)) {
+    const [lo, hi] = norm as [number, number];
+    if (norm.length !== 2 || !Number.isFinite(lo) || !Number.isFinite(hi) || !(hi > lo)) {
+      throw new VizError(`Option \`norm\` must be 'auto', 'none' or [vmin, vmax] with vmin < vmax; got ${JSON.stringify(norm)}.`);
+    }
+    return [lo, hi];
+  }
+  if (norm !== 'auto' && norm !== 'none') {
+    throw new VizError(`Option \`norm\` must be 'auto', 'none' or [vmin, vmax]; got ${JSON.stringify(norm)}.`);
+  }
+  const cmap = getColormap(colormap);
+  if (norm === 'auto' && cmap.diverging) {
+    const m = maxAbs(values) || 1;
+    return [-m, m];
+  }
+  const e = finiteExtent(values) ?? [0, 1];
+  return padRange(e[0], e[1]);
+}
+
+/** Validate a colormap name option (throws the registry's VizError). */
+export function checkColormap(name: string): ColormapName {
+  return getColormap(name).name;
+}
+
+/** Ticks for a colorbar of [vmin, vmax], about one per 40 px. */
+export function colorbarTicks(vmin: number, vmax: number, height: number): ReturnType<typeof niceTicks> {
+  return niceTicks(vmin, vmax, Math.max(2, Math.min(8, Math.floor(height / 40))));
+}
+
+/** Check an integer option is ≥ `min`. */
+export function intOption(name: string, v: number | undefined, fallback: number, min = 1): number {
+  if (v === undefined) return fallback;
+  if (!Number.isInteger(v) || v < min) throw new VizError(`Option \`${name}\` must be an integer ≥ ${min}; got ${String(v)}.`);
+  return v;
+}
+
+/** Check a value is one of the allowed strings. */
+export function oneOf<T extends string>(name: string, v: T | undefined, allowed: readonly T[], fallback: T): T {
+  if (v === undefined) return fallback;
+  if (!allowed.includes(v)) throw new VizError(`Option \`${name}\` must be one of ${allowed.map((a) => `'${a}'`).join(', ')}; got ${JSON.stringify(v)}.`);
+  return v;
+}
+
+/** Space around a grid of panels, CSS px. */
+export interface GridSpacing {
+  /** Width/height wanted for each panel. */
+  aspect: number;
+  maxColumns?: number | undefined;
+  maxRows?: number | undefined;
+  /** Left of the first column (y ticks, labels). */
+  left: number;
+  /** Between columns beyond the plain gap (y ticks of inner columns when not shared). */
+  innerLeft: number;
+  /** Below the bottom row. */
+  bottom: number;
+  /** Between rows beyond the plain gap (x ticks of inner rows when not shared). */
+  innerBottom: number;
+  /** Above each panel (panel titles). */
+  title: number;
+  /** Right of the grid (colorbar, legend). */
+  right: number;
+  /** Auto height: panel height limits. */
+  minPanelHeight?: number;
+  maxPanelHeight?: number;
+}
+
+/**
+ * Lay out `n` panels in a grid that fills the figure, choosing columns so each
+ * panel is close to `aspect`; when the figure has no height yet, choose it
+ * from the panels. Returns snapped panel rectangles, row-major.
+ */
+export function planGrid(b: FigureBuilder, n: number, g: GridSpacing): { rects: Rect[]; cols: number; rows: number } {
+  const gap = 10;
+  const m = theme.outerMargin;
+  const areaW = b.fig.width - m * 2 - g.left - g.right;
+  let cols: number;
+  let rows: number;
+  if (b.autoHeight) {
+    const guessRows = (c: number) => Math.ceil(n / c);
+    // Aim for a roughly 1.4:1 overall figure: cols ≈ √(n · 1.4 / panel aspect).
+    cols = g.maxColumns !== undefined ? Math.min(n, g.maxColumns) : Math.min(n, Math.max(1, Math.round(Math.sqrt((n * 1.4) / g.aspect))));
+    if (g.maxRows !== undefined) while (guessRows(cols) > g.maxRows && cols < n) cols++;
+    rows = guessRows(cols);
+    const pw = (areaW - (cols - 1) * (gap + g.innerLeft)) / cols;
+    const ph = Math.max(g.minPanelHeight ?? 40, Math.min(g.maxPanelHeight ?? 320, pw / g.aspect));
+    b.fig.height = Math.ceil(b.top + rows * (ph + g.title) + (rows - 1) * (gap + g.innerBottom) + g.bottom + m);
+  } else {
+    const areaH = b.fig.height - b.top - m - g.bottom;
+    const grid = chooseGrid(n, { width: areaW, height: areaH }, g.aspect, g.maxColumns, g.maxRows);
+    cols = grid.cols;
+    rows = grid.rows;
+  }
+  const area = { x: m + g.left, y: b.top + g.title, width: areaW, height: b.fig.height - b.top - m - g.bottom - g.title };
+  if (area.width < 8 || area.height < 8) {
+    throw new VizError(`The figure (${b.fig.width}×${b.fig.height} px) leaves no room for panels. Increase width/height or lower fontSize.`);
+  }
+  const rects = gridRects(area, cols, rows, gap + g.innerLeft, gap + g.innerBottom + g.title).slice(0, n).map(snap);
+  return { rects, cols, rows };
+}
+
+/** Axes for a `rows × cols` matrix drawn image-style: row 0 on top, ticks on cell centres. */
+export function matrixAxes(
+  rows: number,
+  cols: number,
+  rect: Rect,
+  o: { xLabel?: string | undefined; yLabel?: string | undefined; xTickLabels?: boolean; yTickLabels?: boolean },
+): { xAxis: AxisSpec; yAxis: AxisSpec } {
+  const xAxis: AxisSpec = {
+    min: 0,
+    max: cols,
+    ticks: indexTicks(cols, Math.max(2, Math.min(10, Math.floor(rect.width / 45))), 0.5),
+    showTickLabels: o.xTickLabels ?? true,
+    ...(o.xLabel ? { label: o.xLabel } : {}),
+  };
+  const yAxis: AxisSpec = {
+    min: 0,
+    max: rows,
+    reversed: true,
+    ticks: indexTicks(rows, Math.max(2, Math.min(10, Math.floor(rect.height / 30))), 0.5),
+    showTickLabels: o.yTickLabels ?? true,
+    ...(o.yLabel ? { label: o.yLabel } : {}),
+  };
+  return { xAxis, yAxis };
+}
+
+/** Horizontal space a colorbar with these ticks and label takes, including its gap. */
+export function colorbarSpace(vmin: number, vmax: number, label: string | undefined, fontSize: number): number {
+  const ticks = niceTicks(vmin, vmax, 6);
+  return Math.ceil(14 + 14 + yAxisSpace({ min: vmin, max: vmax, ticks, showTickLabels: true, ...(label ? { label } : {}) }, fontSize));
+}
+
+/** A colorbar to the right of `rect`. */
+export function colorbarBeside(rect: Rect, colormap: ColormapName, vmin: number, vmax: number, label?: string): ColorbarSpec {
+  const height = rect.height;
+  return {
+    x: rect.x + rect.width + 14,
+    y: rect.y,
+    width: 14,
+    height,
+    colormap,
+    vmin,
+    vmax,
+    ticks: colorbarTicks(vmin, vmax, height),
+    ...(label ? { label } : {}),
+  };
+}

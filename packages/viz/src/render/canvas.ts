@@ -1,0 +1,148 @@
+import { createCanvas, type Canvas, type SKRSContext2D } from '@napi-rs/canvas';
+import { ensureFont, fontSpec } from '../font.js';
+import type { FigureSpec } from '../spec.js';
+import { paint } from './paint.js';
+import { baselineShift, type Painter, type TextStyle } from './painter.js';
+
+/** Painter over a `@napi-rs/canvas` 2D context. */
+class CanvasPainter implements Painter {
+  private clipRect: [number, number, number, number] | undefined;
+
+  constructor(
+    private readonly ctx: SKRSContext2D,
+    readonly scale: number,
+  ) {}
+
+  fillRect(x: number, y: number, w: number, h: number, color: string, opacity = 1): void {
+    const c = this.ctx;
+    c.globalAlpha = opacity;
+    c.fillStyle = color;
+    c.fillRect(x, y, w, h);
+    c.globalAlpha = 1;
+  }
+
+  strokeRect(x: number, y: number, w: number, h: number, color: string, width: number): void {
+    const c = this.ctx;
+    c.strokeStyle = color;
+    c.lineWidth = width;
+    c.setLineDash([]);
+    c.strokeRect(x, y, w, h);
+  }
+
+  polyline(xs: ArrayLike<number>, ys: ArrayLike<number>, color: string, width: number, dash?: readonly number[]): void {
+    const c = this.ctx;
+    c.beginPath();
+    c.moveTo(xs[0]!, ys[0]!);
+    for (let i = 1; i < xs.length; i++) c.lineTo(xs[i]!, ys[i]!);
+    c.strokeStyle = color;
+    c.lineWidth = width;
+    c.lineJoin = 'round';
+    c.lineCap = 'butt';
+    c.setLineDash(dash ? [...dash] : []);
+    c.stroke();
+  }
+
+  circle(x: number, y: number, r: number, color: string): void {
+    const c = this.ctx;
+    c.beginPath();
+    c.arc(x, y, r, 0, Math.PI * 2);
+    c.fillStyle = color;
+    c.fill();
+  }
+
+  text(s: string, x: number, y: number, st: TextStyle): void {
+    const c = this.ctx;
+    c.save();
+    c.font = fontSpec(st.size, st.bold);
+    c.fillStyle = st.color;
+    c.textAlign = st.align;
+    c.textBaseline = 'alphabetic';
+    c.translate(x, y);
+    if (st.rotate) c.rotate((st.rotate * Math.PI) / 180);
+    c.fillText(s, 0, baselineShift(st.baseline) * st.size);
+    c.restore();
+  }
+
+  cells(rgba: Uint8ClampedArray, cols: number, rows: number, x: number, y: number, w: number, h: number): void {
+    // Resample to device pixels ourselves (nearest cell per pixel centre) and
+    // put the pixels directly: exact cell edges, no smoothing, no blur.
+    const s = this.scale;
+    let dx0 = Math.round(x * s);
+    let dy0 = Math.round(y * s);
+    let dx1 = Math.round((x + w) * s);
+    let dy1 = Math.round((y + h) * s);
+    const fullW = dx1 - dx0;
+    const fullH = dy1 - dy0;
+    if (fullW <= 0 || fullH <= 0) return;
+    const ox = dx0;
+    const oy = dy0;
+    if (this.clipRect) {
+      const [cx, cy, cw, ch] = this.clipRect;
+      dx0 = Math.max(dx0, Math.round(cx * s));
+      dy0 = Math.max(dy0, Math.round(cy * s));
+      dx1 = Math.min(dx1, Math.round((cx + cw) * s));
+      dy1 = Math.min(dy1, Math.round((cy + ch) * s));
+    }
+    const dw = dx1 - dx0;
+    const dh = dy1 - dy0;
+    if (dw <= 0 || dh <= 0) return;
+    const img = this.ctx.createImageData(dw, dh);
+    const out = img.data;
+    const colIdx = new Int32Array(dw);
+    for (let i = 0; i < dw; i++) colIdx[i] = Math.min(cols - 1, Math.floor(((dx0 - ox + i + 0.5) / fullW) * cols)) * 4;
+    const src32 = new Uint32Array(rgba.buffer, rgba.byteOffset, rgba.length / 4);
+    const out32 = new Uint32Array(out.buffer, out.byteOffset, out.length / 4);
+    for (let j = 0; j < dh; j++) {
+      const r = Math.min(rows - 1, Math.floor(((dy0 - oy + j + 0.5) / fullH) * rows));
+      const rowBase = r * cols;
+      const o = j * dw;
+      for (let i = 0; i < dw; i++) out32[o + i] = src32[rowBase + colIdx[i]! / 4]!;
+    }
+    this.ctx.putImageData(img, dx0, dy0);
+  }
+
+  clip(x: number, y: number, w: number, h: number): void {
+    const c = this.ctx;
+    c.save();
+    c.beginPath();
+    c.rect(x, y, w, h);
+    c.clip();
+    this.clipRect = [x, y, w, h];
+  }
+
+  unclip(): void {
+    this.ctx.restore();
+    this.clipRect = undefined;
+  }
+}
+
+/** Draw a spec onto a fresh canvas of `width·scale × height·scale` device pixels. */
+export function drawCanvas(spec: FigureSpec): Canvas {
+  ensureFont();
+  const canvas = createCanvas(Math.round(spec.width * spec.scale), Math.round(spec.height * spec.scale));
+  const ctx = canvas.getContext('2d');
+  ctx.scale(spec.scale, spec.scale);
+  paint(spec, new CanvasPainter(ctx, spec.scale));
+  return canvas;
+}
+
+/**
+ * Render a spec to PNG bytes. Deterministic: the same spec gives the same
+ * bytes on the same machine. Writes a pHYs chunk when the spec has a `dpi`.
+ */
+export function drawPng(spec: FigureSpec): Uint8Array {
+  const canvas = drawCanvas(spec);
+  const buf = spec.dpi ? canvas.encodeSync('png', { resolution: spec.dpi }) : canvas.encodeSync('png');
+  return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
+}
+
+/** Encode raw RGBA cells as a PNG of exactly `cols × rows` pixels (for SVG heatmaps). */
+export function cellsPng(rgba: Uint8ClampedArray, cols: number, rows: number): Uint8Array {
+  const canvas = createCanvas(cols, rows);
+  const ctx = canvas.getContext('2d');
+  const img = ctx.createImageData(cols, rows);
+  img.data.set(rgba);
+  ctx.putImageData(img, 0, 0);
+  const buf = canvas.encodeSync('png');
+  return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
+}
