@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { fail } from './errors.ts';
-import { isAttentionSource } from './layers/port.ts';
+import type { AttentionSource } from './layers/port.ts';
 import type { KerasModel } from './model.ts';
 import { type NdArray, toInputTensors } from './predict.ts';
 
@@ -36,19 +36,23 @@ export function attentionMaps(km: KerasModel, inputs: NdArray | NdArray[], names
   const xs = toInputTensors(km, inputs);
   try {
     const probe = tf.model({ inputs: km.model.inputs, outputs: symbolic });
-    return tf.tidy(() => {
+    const maps = tf.tidy(() => {
       const got = probe.predict(xs.length === 1 ? xs[0] : xs);
       const vals = Array.isArray(got) ? got : [got];
       let k = 0;
-      return calls.map((c, i) => {
+      return calls.map((c) => {
         const ins = vals.slice(k, k + c.inputs.length);
         k += c.inputs.length;
-        const src = c.layer;
-        if (!isAttentionSource(src)) throw new Error('unreachable');
-        const a = src.computeAttention(ins.length === 1 ? ins[0] : ins, c.kwargs);
-        return { layer: chosen[i], className: src.getClassName(), axes: src.attentionAxes, array: { data: a.dataSync() as Float32Array, shape: a.shape } };
+        const src = c.layer as unknown as AttentionSource;
+        return src.computeAttention(ins.length === 1 ? ins[0] : ins, c.kwargs);
       });
     });
+    const res = maps.map((a, i) => {
+      const src = calls[i].layer as unknown as AttentionSource & tf.layers.Layer;
+      return { layer: chosen[i], className: src.getClassName(), axes: src.attentionAxes, array: { data: a.dataSync() as Float32Array, shape: a.shape } };
+    });
+    tf.dispose(maps);
+    return res;
   } finally {
     tf.dispose(xs);
   }

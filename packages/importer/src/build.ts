@@ -38,7 +38,7 @@ export function buildModel(graph: ModelGraph, opts: BuildOptions): BuiltModel {
     kerasVersion: opts.kerasVersion,
     semantics: opts.semantics,
     lambdas: opts.lambdas,
-    activation: (a, where) => activationFor(a, opts.kerasVersion, where as string | undefined),
+    activation: (a: unknown, where?: string) => activationFor(a, opts.kerasVersion, where),
     buildLayer: (json: KerasLayerJson) => {
       if (isModelJson(json)) fail('UNSUPPORTED_CONFIG', `A model nested inside a wrapper layer ('${json.config?.name}') is not supported.`);
       return portFor(json.class_name, json.config).build(json.config, ctx);

@@ -12,3 +12,5 @@ export { isAttentionSource, type AttentionSource, type LayerPort, type BuildCont
 export { readKerasFile, type KerasArtifact, type KerasFileFormat } from './read/keras-file.ts';
 export type { KerasModelJson, KerasLayerJson, KerasLayerConfig } from './keras-format/types.ts';
 export { attentionMaps, type AttentionMap } from './attention.ts';
+export { toTfjs, fromTfjs, type TfjsArtifacts } from './export/tfjs.ts';
+export { readNpy, writeNpy, toFloat32, type NdArray as NpyArray } from './npy.ts';

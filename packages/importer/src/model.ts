@@ -76,8 +76,8 @@ export interface KerasModel {
  */
 export async function loadModel(bytes: Uint8Array, options: ImportOptions = {}): Promise<KerasModel> {
   await initBackend();
-  const main = readKerasFile(bytes);
-  const weightsSource = options.weights ? readKerasFile(options.weights) : main;
+  const main = await readKerasFile(bytes);
+  const weightsSource = options.weights ? await readKerasFile(options.weights, 'The weights file') : main;
   let config = main.modelConfig;
   if (options.architecture !== undefined) {
     config = typeof options.architecture === 'string' ? parseArchitecture(options.architecture) : options.architecture;

@@ -11,6 +11,7 @@ export const Conv1D: LayerPort = {
     if (r.str('data_format', 'channels_last') !== 'channels_last') r.unsupported('data_format', 'only channels_last is supported.');
     return tf.layers.conv1d({
       ...base(c),
+      kernelInitializer: 'zeros',
       filters: r.int('filters'),
       kernelSize: r.int1('kernel_size'),
       strides: r.int1('strides', 1),

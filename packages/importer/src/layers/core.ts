@@ -6,11 +6,13 @@ import type { LayerPort } from './port.ts';
 // snake_case config onto TF.js arguments. Grouped in one file because each is a few lines.
 
 const base = (c: { name: string }) => ({ name: c.name, trainable: false });
+// Weights come from the file; zeros avoid the cost of random initialization.
+const zeros = { kernelInitializer: 'zeros', biasInitializer: 'zeros' } as const;
 
 export const Dense: LayerPort = {
   build(c, ctx) {
     const r = read(c, 'Dense');
-    return tf.layers.dense({ ...base(c), units: r.int('units'), useBias: r.bool('use_bias', true), activation: ctx.activation(c.activation) as never });
+    return tf.layers.dense({ ...base(c), ...zeros, units: r.int('units'), useBias: r.bool('use_bias', true), activation: ctx.activation(c.activation) as never });
   },
 };
 

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { KerasLayerConfig } from '../keras-format/types.ts';
 import type { LayerPort } from './port.ts';
+import { probeOutputShape } from './probe.ts';
 
 /** A weight a user-defined layer creates, in Keras' `weight_names` order. */
 export interface WeightSpec {
@@ -60,16 +61,11 @@ class DefinedLayer extends tf.layers.Layer {
 
   override computeOutputShape(inputShape: tf.Shape | tf.Shape[]): tf.Shape | tf.Shape[] {
     if (this.def.outputShape) return this.def.outputShape(inputShape, this.kerasConfig);
-    const many = Array.isArray(inputShape[0]);
-    const shapes = (many ? inputShape : [inputShape]) as tf.Shape[];
-    return tf.tidy(() => {
-      const probes = shapes.map((s) => tf.zeros(s.map((d, i) => (d === null ? (i === 0 ? 2 : 3) : d))));
-      const shape0 = shapes[0];
+    const shape0 = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as tf.Shape;
+    return probeOutputShape(inputShape, (probe) => {
       const w: Record<string, tf.Tensor> = {};
       for (const spec of this.def.weights?.(this.kerasConfig, shape0) ?? []) w[spec.name] = tf.zeros(spec.shape);
-      const out = this.def.call(many ? probes : probes[0], w, this.kerasConfig, tf);
-      const toShape = (t: tf.Tensor): tf.Shape => [null, ...t.shape.slice(1)];
-      return Array.isArray(out) ? out.map(toShape) : toShape(out);
+      return this.def.call(probe, w, this.kerasConfig, tf);
     });
   }
 

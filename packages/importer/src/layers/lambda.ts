@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { fail } from '../errors.ts';
 import type { LambdaFn, LayerPort } from './port.ts';
+import { probeOutputShape } from './probe.ts';
 
 /**
  * Keras `Lambda` carries Python bytecode, which is never executed or decoded. A user supplies a
@@ -37,7 +38,7 @@ interface LambdaArgs {
   args: Record<string, unknown>;
 }
 
-/** Runs a user-supplied function; output shape found by running it on a small probe input. */
+/** Runs a user-supplied function; its output shape is found by running it on a probe input. */
 export class LambdaLayer extends tf.layers.Layer {
   static className = 'KeraspectLambda';
   private readonly fn: LambdaFn;
@@ -51,15 +52,7 @@ export class LambdaLayer extends tf.layers.Layer {
     return tf.tidy(() => this.fn(inputs, this.fnArgs, tf));
   }
   override computeOutputShape(inputShape: tf.Shape | tf.Shape[]): tf.Shape | tf.Shape[] {
-    // Probe with batch 2 and unknown dims 3 so that the batch dimension can be told apart.
-    const many = Array.isArray(inputShape[0]);
-    const shapes = (many ? inputShape : [inputShape]) as tf.Shape[];
-    return tf.tidy(() => {
-      const probes = shapes.map((s) => tf.zeros(s.map((d, i) => (d === null ? (i === 0 ? 2 : 3) : d))));
-      const out = this.fn(many ? probes : probes[0], this.fnArgs, tf);
-      const toShape = (t: tf.Tensor): tf.Shape => [null, ...t.shape.slice(1)];
-      return Array.isArray(out) ? out.map(toShape) : toShape(out);
-    });
+    return probeOutputShape(inputShape, (probe) => this.fn(probe, this.fnArgs, tf));
   }
   override getConfig(): tf.serialization.ConfigDict {
     return { ...super.getConfig(), arguments: this.fnArgs as tf.serialization.ConfigDict };

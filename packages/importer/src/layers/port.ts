@@ -35,7 +35,7 @@ export interface BuildContext {
    * Map a Keras activation (a name like `'hard_sigmoid'` or a serialized `{class_name, config}`) to
    * a TF.js activation identifier with the semantics of this file's Keras version.
    */
-  activation(keras: unknown): string;
+  activation(keras: unknown, where?: string): string;
   /** User-supplied Lambda functions by layer name (see `ImportOptions.lambdas`). */
   lambdas: Record<string, LambdaFn>;
 }

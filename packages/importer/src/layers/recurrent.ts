@@ -16,6 +16,9 @@ function rnnCommon(c: KerasLayerConfig, cls: string, ctx: BuildContext) {
     returnSequences: r.bool('return_sequences', false),
     returnState: r.bool('return_state', false),
     goBackwards: r.bool('go_backwards', false),
+    // Weights come from the file; skip the costly random (orthogonal) initialization.
+    kernelInitializer: 'zeros' as const,
+    recurrentInitializer: 'zeros' as const,
   };
 }
 

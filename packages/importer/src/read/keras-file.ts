@@ -2,7 +2,7 @@ import { strFromU8, unzipSync } from 'fflate';
 import { fail } from '../errors.ts';
 import type { KerasModelJson } from '../keras-format/types.ts';
 import type { KerasVersion, WeightArray } from '../layers/port.ts';
-import { decodeAttr, type H5File, withH5File } from './h5wasm.ts';
+import { decodeAttr, type H5File, h5, withH5File } from './h5wasm.ts';
 
 /** The file formats the importer reads. */
 export type KerasFileFormat = 'h5' | 'keras-zip' | 'h5-weights' | 'keras3-weights';
@@ -30,9 +30,34 @@ export interface KerasArtifact {
 const ZIP_MAGIC = [0x50, 0x4b, 0x03, 0x04];
 
 /** Read a Keras model or weights file (`.h5` full model, `.keras` zip, weights-only `.h5`). */
-export function readKerasFile(bytes: Uint8Array): KerasArtifact {
+export async function readKerasFile(bytes: Uint8Array, label = 'The file'): Promise<KerasArtifact> {
+  await h5();
   if (bytes.length >= 4 && ZIP_MAGIC.every((b, i) => bytes[i] === b)) return readKerasZip(bytes);
-  return withH5File(bytes, (file) => readH5(file));
+  return withH5File(bytes, (file) => readH5(wrapFile(file)), { label });
+}
+
+/** The slice of h5wasm's object model the reader uses, typed loosely once here. */
+interface H5Node {
+  attrs: Record<string, { value: unknown }>;
+  keys?: () => string[];
+  shape?: number[] | null;
+  value?: unknown;
+}
+
+interface H5Reader {
+  root: H5Node;
+  get(path: string): H5Node | null;
+}
+
+function wrapFile(file: H5File): H5Reader {
+  return {
+    root: file as unknown as H5Node,
+    get: (path) => (path ? ((file.get(path) as unknown as H5Node | null) ?? null) : (file as unknown as H5Node)),
+  };
+}
+
+function isGroup(n: H5Node | null): n is H5Node & { keys: () => string[] } {
+  return !!n && typeof n.keys === 'function';
 }
 
 function readKerasZip(bytes: Uint8Array): KerasArtifact {
@@ -53,7 +78,7 @@ function readKerasZip(bytes: Uint8Array): KerasArtifact {
     const meta = parseJson(strFromU8(entries['metadata.json']), 'metadata.json') as { keras_version?: string };
     versionRaw = typeof meta.keras_version === 'string' ? meta.keras_version : null;
   }
-  const weights = withH5File(weightsBytes, (file) => readKeras3Weights(file));
+  const weights = withH5File(weightsBytes, (file) => readKeras3Weights(wrapFile(file)), { label: 'The model.weights.h5 inside the .keras zip' });
   return {
     format: 'keras-zip',
     kerasVersion: parseVersion(versionRaw, 3),
@@ -64,18 +89,20 @@ function readKerasZip(bytes: Uint8Array): KerasArtifact {
   };
 }
 
-function readH5(file: H5File): KerasArtifact {
-  const attrs = attrNames(file);
-  const keys = file.keys();
-  const versionRaw = attrs.includes('keras_version') ? String(decodeAttr(file.attrs.keras_version.value)) : null;
-  const backend = attrs.includes('backend') ? String(decodeAttr(file.attrs.backend.value)) : null;
+function readH5(file: H5Reader): KerasArtifact {
+  const root = file.root;
+  const attrs = attrNames(root);
+  const keys = root.keys!();
+  const versionRaw = attrs.includes('keras_version') ? String(decodeAttr(root.attrs.keras_version.value)) : null;
+  const backend = attrs.includes('backend') ? String(decodeAttr(root.attrs.backend.value)) : null;
   if (keys.includes('model_weights') || attrs.includes('model_config')) {
     const modelConfig = attrs.includes('model_config')
-      ? (parseJson(String(decodeAttr(file.attrs.model_config.value)), 'model_config attribute') as KerasModelJson)
+      ? (parseJson(String(decodeAttr(root.attrs.model_config.value)), 'model_config attribute') as KerasModelJson)
       : null;
     const mw = keys.includes('model_weights') ? 'model_weights' : '';
     const weights = readLegacyWeights(file, mw);
-    const groupVersion = mw && attrNames(file.get(mw)).includes('keras_version') ? String(decodeAttr(file.get(mw).attrs.keras_version.value)) : null;
+    const mwGroup = mw ? file.get(mw) : null;
+    const groupVersion = mwGroup && attrNames(mwGroup).includes('keras_version') ? String(decodeAttr(mwGroup.attrs.keras_version.value)) : null;
     return { format: 'h5', kerasVersion: parseVersion(versionRaw ?? groupVersion, 2), backend, modelConfig, weights };
   }
   if (attrs.includes('layer_names')) {
@@ -92,14 +119,15 @@ function readH5(file: H5File): KerasArtifact {
 }
 
 /** Keras 1/2 and Keras 3 legacy layout: `<root>/<layer>` groups with a `weight_names` attribute. */
-function readLegacyWeights(file: H5File, root: string): Map<string, WeightArray[]> {
+function readLegacyWeights(file: H5Reader, root: string): Map<string, WeightArray[]> {
   const out = new Map<string, WeightArray[]>();
-  const rootGroup = root ? file.get(root) : file;
+  const rootGroup = file.get(root);
+  if (!isGroup(rootGroup)) return fail('CORRUPT_FILE', `The weights group '${root}' is not a group: the file is corrupt.`);
   const names = attrNames(rootGroup).includes('layer_names') ? toStrings(decodeAttr(rootGroup.attrs.layer_names.value)) : rootGroup.keys();
   for (const layer of names) {
     const path = root ? `${root}/${layer}` : layer;
     const group = file.get(path);
-    if (!group || typeof group.keys !== 'function') {
+    if (!isGroup(group)) {
       fail('CORRUPT_FILE', `Layer '${layer}' is listed in layer_names but its weight group '${path}' is missing: the file is truncated or corrupt.`);
     }
     const weightNames = attrNames(group).includes('weight_names') ? toStrings(decodeAttr(group.attrs.weight_names.value)) : [];
@@ -117,11 +145,11 @@ function readLegacyWeights(file: H5File, root: string): Map<string, WeightArray[
  */
 const CHILD_ORDER = ['vars', 'cell', 'forward_layer', 'backward_layer', 'layer', '_query_dense', '_key_dense', '_value_dense', '_output_dense'];
 
-function readKeras3Weights(file: H5File): { byName: Map<string, WeightArray[]>; layerKeys: NonNullable<KerasArtifact['layerKeys']> } {
+function readKeras3Weights(file: H5Reader): { byName: Map<string, WeightArray[]>; layerKeys: NonNullable<KerasArtifact['layerKeys']> } {
   const byName = new Map<string, WeightArray[]>();
   const layerKeys: NonNullable<KerasArtifact['layerKeys']> = [];
-  if (!file.keys().includes('layers')) return { byName, layerKeys };
   const layerGroup = file.get('layers');
+  if (!isGroup(layerGroup)) return { byName, layerKeys };
   for (const key of layerGroup.keys()) {
     const path = `layers/${key}`;
     const varsPath = `${path}/vars`;
@@ -134,17 +162,19 @@ function readKeras3Weights(file: H5File): { byName: Map<string, WeightArray[]>; 
   return { byName, layerKeys };
 }
 
-function collectVars(file: H5File, path: string): WeightArray[] {
+function collectVars(file: H5Reader, path: string): WeightArray[] {
   const group = file.get(path);
-  const children = group.keys() as string[];
+  if (!isGroup(group)) return [];
+  const children = group.keys();
   const ordered = [...children].sort((a, b) => rank(a) - rank(b) || (a < b ? -1 : a > b ? 1 : 0));
   const out: WeightArray[] = [];
   for (const child of ordered) {
     const childPath = `${path}/${child}`;
     if (child === 'vars') {
-      const vars = file.get(childPath).keys() as string[];
+      const varsGroup = file.get(childPath);
+      const vars = isGroup(varsGroup) ? varsGroup.keys() : [];
       for (const v of vars.sort((a, b) => Number(a) - Number(b))) out.push(readDataset(file, `${childPath}/${v}`, `${childPath}/${v}`));
-    } else if (typeof file.get(childPath)?.keys === 'function') {
+    } else if (isGroup(file.get(childPath))) {
       out.push(...collectVars(file, childPath));
     }
   }
@@ -156,9 +186,9 @@ function rank(child: string): number {
   return i < 0 ? CHILD_ORDER.length : i;
 }
 
-function readDataset(file: H5File, path: string, name: string): WeightArray {
+function readDataset(file: H5Reader, path: string, name: string): WeightArray {
   const ds = file.get(path);
-  if (!ds || typeof ds.keys === 'function' || !ds.shape) {
+  if (!ds || isGroup(ds) || !ds.shape) {
     return fail('CORRUPT_FILE', `Weight '${name}' is listed in weight_names but the dataset '${path}' is missing: the file is truncated or corrupt.`);
   }
   const shape = (ds.shape as number[]).map(Number);
@@ -183,7 +213,7 @@ function toFloat32(value: unknown, size: number, name: string): Float32Array {
   return data;
 }
 
-function attrNames(obj: { attrs?: Record<string, unknown> } | null | undefined): string[] {
+function attrNames(obj: H5Node | null | undefined): string[] {
   return obj?.attrs ? Object.keys(obj.attrs) : [];
 }
 
