@@ -92,7 +92,7 @@ export class KerasGRU extends tf.layers.Layer {
     return [null];
   }
 
-  resetStates(): void {}
+  override resetStates(): void {}
 
   override build(inputShape: tf.Shape | tf.Shape[]): void {
     const shape = singleShape(inputShape);
@@ -115,10 +115,10 @@ export class KerasGRU extends tf.layers.Layer {
     return this.returnState ? [out, [b, this.units]] : out;
   }
 
-  override computeMask(_inputs: tf.Tensor | tf.Tensor[], mask?: tf.Tensor | tf.Tensor[]): tf.Tensor | tf.Tensor[] | null {
+  override computeMask(_inputs: tf.Tensor | tf.Tensor[], mask?: tf.Tensor | tf.Tensor[]): tf.Tensor | tf.Tensor[] {
     const m = Array.isArray(mask) ? mask[0] : mask;
     const out = this.returnSequences && m ? m : null;
-    return this.returnState ? ([out, null] as tf.Tensor[]) : out;
+    return (this.returnState ? [out, null] : out) as tf.Tensor;
   }
 
   override call(inputs: tf.Tensor | tf.Tensor[], kwargs: Record<string, unknown>): tf.Tensor | tf.Tensor[] {
