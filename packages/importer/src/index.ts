@@ -4,7 +4,7 @@
  */
 export { backend, initBackend, type BackendName } from './backend.ts';
 export { KeraspectError, type KeraspectErrorCode } from './errors.ts';
-export { loadModel, producerOf, type ImportOptions, type KerasModel, type SummaryRow } from './model.ts';
+export { loadModel, modelFromConfig, producerOf, type ImportOptions, type KerasModel, type SummaryRow } from './model.ts';
 export { predict, allLayerOutputs, toInputTensors, type NdArray } from './predict.ts';
 export { registerLayer, unregisterLayer, supportedLayers } from './layers/index.ts';
 export { defineLayer, type LayerDefinition, type WeightSpec } from './layers/define-layer.ts';
@@ -14,3 +14,4 @@ export type { KerasModelJson, KerasLayerJson, KerasLayerConfig } from './keras-f
 export { attentionMaps, type AttentionMap } from './attention.ts';
 export { toTfjs, fromTfjs, type TfjsArtifacts } from './export/tfjs.ts';
 export { readNpy, writeNpy, toFloat32, type NdArray as NpyArray } from './npy.ts';
+export { toKerasH5 } from './export/keras-h5.ts';

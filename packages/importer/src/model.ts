@@ -101,6 +101,19 @@ export async function loadModel(bytes: Uint8Array, options: ImportOptions = {}):
   return wrap(built, main, weightsSource, config, kerasVersion);
 }
 
+/**
+ * Build a model from a Keras config alone, with zero weights — for programs that make models (the
+ * bundled example is built this way, trained in TF.js and saved with `toKerasH5`).
+ */
+export async function modelFromConfig(config: KerasModelJson, options: Omit<ImportOptions, 'weights' | 'architecture'> & { kerasVersion?: string } = {}): Promise<KerasModel> {
+  await initBackend();
+  const kerasVersion = parseVersion(options.kerasVersion ?? '2.3.1', 2);
+  const semantics: ImportSemantics = { selfAttentionVariant: options.selfAttentionVariant ?? 'current' };
+  const built = buildModel(normalizeModel(config, options.inputShape), { kerasVersion, semantics, lambdas: options.lambdas ?? {} });
+  const none: KerasArtifact = { format: 'h5', kerasVersion, backend: null, modelConfig: config, weights: new Map() };
+  return wrap(built, none, none, config, kerasVersion);
+}
+
 function parseArchitecture(text: string): KerasModelJson {
   try {
     return JSON.parse(text) as KerasModelJson;

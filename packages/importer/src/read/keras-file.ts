@@ -123,14 +123,14 @@ function readLegacyWeights(file: H5Reader, root: string): Map<string, WeightArra
   const out = new Map<string, WeightArray[]>();
   const rootGroup = file.get(root);
   if (!isGroup(rootGroup)) return fail('CORRUPT_FILE', `The weights group '${root}' is not a group: the file is corrupt.`);
-  const names = attrNames(rootGroup).includes('layer_names') ? toStrings(decodeAttr(rootGroup.attrs.layer_names.value)) : rootGroup.keys();
+  const names = attrNames(rootGroup).some((a) => /^layer_names\d*$/.test(a)) ? chunkedStrings(rootGroup, 'layer_names') : rootGroup.keys();
   for (const layer of names) {
     const path = root ? `${root}/${layer}` : layer;
     const group = file.get(path);
     if (!isGroup(group)) {
       fail('CORRUPT_FILE', `Layer '${layer}' is listed in layer_names but its weight group '${path}' is missing: the file is truncated or corrupt.`);
     }
-    const weightNames = attrNames(group).includes('weight_names') ? toStrings(decodeAttr(group.attrs.weight_names.value)) : [];
+    const weightNames = chunkedStrings(group, 'weight_names');
     out.set(
       layer,
       weightNames.map((w) => readDataset(file, `${path}/${w}`, w)),
@@ -215,6 +215,15 @@ function toFloat32(value: unknown, size: number, name: string): Float32Array {
 
 function attrNames(obj: H5Node | null | undefined): string[] {
   return obj?.attrs ? Object.keys(obj.attrs) : [];
+}
+
+/** A string-list attribute, also when Keras split a long one into `name0`, `name1`, …. */
+function chunkedStrings(node: H5Node, name: string): string[] {
+  const attrs = attrNames(node);
+  if (attrs.includes(name)) return toStrings(decodeAttr(node.attrs[name].value));
+  const out: string[] = [];
+  for (let i = 0; attrs.includes(`${name}${i}`); i++) out.push(...toStrings(decodeAttr(node.attrs[`${name}${i}`].value)));
+  return out;
 }
 
 function toStrings(v: unknown): string[] {

@@ -1,0 +1,42 @@
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { backend, predict } from '@keraspect/importer';
+import type { Command } from '../command.ts';
+import { openModel, parse, readInputArray } from '../model-args.ts';
+import { formatSummary } from '../summary-table.ts';
+
+/** The bundled example (made by scripts/make-example.ts). */
+export const EXAMPLES_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../../../../examples');
+
+const usage = `Usage: keraspect demo
+
+Load the bundled example attention-LSTM (examples/attention-lstm.h5, made and trained by
+scripts/make-example.ts), print its summary and its forecast for the bundled example series.`;
+
+export const demo: Command = {
+  name: 'demo',
+  summary: 'load the bundled example model and show its summary and a prediction',
+  usage,
+  async run(argv, io) {
+    const { values } = parse(argv, { help: { type: 'boolean', short: 'h' } }, usage);
+    if (values.help) {
+      io.stdout(`${usage}\n`);
+      return 0;
+    }
+    const modelPath = join(EXAMPLES_DIR, 'attention-lstm.h5');
+    const km = await openModel(io, modelPath, {}, usage);
+    try {
+      io.stdout(`Model: "${km.name}" from ${modelPath} (${km.producer})\nBackend: ${backend()}\n`);
+      io.stdout(formatSummary(km.summary()));
+      io.stdout(`Total params: ${km.paramsTotal().toLocaleString('en-US')}\n`);
+      const x = await readInputArray(io, join(EXAMPLES_DIR, 'series.npy'));
+      const y = await readInputArray(io, join(EXAMPLES_DIR, 'series-target.npy'));
+      const [pred] = predict(km, x);
+      io.stdout(`\nForecast for the ${x.shape[0]} example series (shape ${JSON.stringify(x.shape)}):\n`);
+      for (let b = 0; b < pred.shape[0]; b++) io.stdout(`  series ${b}: predicted ${pred.data[b].toFixed(3)}   target ${y.data[b].toFixed(3)}\n`);
+      return 0;
+    } finally {
+      km.dispose();
+    }
+  },
+};

@@ -1,0 +1,70 @@
+import { backend, type KerasModel } from '@keraspect/importer';
+import type { Command } from '../command.ts';
+import { MODEL_OPTIONS_USAGE, modelOptions, openModel, parse } from '../model-args.ts';
+import { formatSummary } from '../summary-table.ts';
+
+const usage = `Usage: keraspect inspect MODEL [--json] [options]
+
+Print the Keras-style summary of MODEL (.h5, .keras): layers, output shapes, parameter counts,
+inbound layers, the file's producer and Keras version, and the compute backend in use.
+
+Options:
+  --json             print one JSON object instead of the table
+${MODEL_OPTIONS_USAGE}`;
+
+/** JSON description of a loaded model (the `--json` output of inspect). */
+export function describeModel(km: KerasModel) {
+  return {
+    name: km.name,
+    format: km.format,
+    producer: km.producer,
+    kerasVersion: km.kerasVersion.raw,
+    backend: backend(),
+    inputs: km.inputNames.map((n, i) => ({ name: n, shape: km.inputShapes[i] })),
+    outputs: km.outputNames,
+    attentionLayers: km.attentionLayers,
+    paramsTotal: km.paramsTotal(),
+    layers: km.summary(),
+    warnings: warnings(km),
+  };
+}
+
+/** Things a user is likely to misread about this model. */
+function warnings(km: KerasModel): string[] {
+  const out: string[] = [];
+  for (const shape of km.inputShapes) {
+    if (km.attentionLayers.length && shape.length === 3 && shape[1] === 1) {
+      out.push('The input has a sequence length of 1: every attention weight over time is exactly 1, so attention maps carry no information.');
+    }
+  }
+  return out;
+}
+
+export const inspect: Command = {
+  name: 'inspect',
+  summary: 'summary table, producer, Keras version and backend of a model file',
+  usage,
+  async run(argv, io) {
+    const { values, positionals } = parse(argv, { ...modelOptions, json: { type: 'boolean' } }, usage);
+    if (values.help) {
+      io.stdout(`${usage}\n`);
+      return 0;
+    }
+    const km = await openModel(io, positionals[0], values, usage);
+    try {
+      const d = describeModel(km);
+      if (values.json) {
+        io.stdout(`${JSON.stringify(d, null, 2)}\n`);
+        return 0;
+      }
+      io.stdout(`Model: "${d.name}"  (${d.producer}, ${d.format})\nBackend: ${d.backend}\n`);
+      io.stdout(formatSummary(d.layers));
+      io.stdout(`Total params: ${d.paramsTotal.toLocaleString('en-US')}\n`);
+      if (d.attentionLayers.length) io.stdout(`Attention layers: ${d.attentionLayers.join(', ')}\n`);
+      for (const w of d.warnings) io.stdout(`Warning: ${w}\n`);
+      return 0;
+    } finally {
+      km.dispose();
+    }
+  },
+};

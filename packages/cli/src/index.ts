@@ -1,0 +1,5 @@
+/** `@keraspect/cli`: the `keraspect` command line, runnable in-process for tests. */
+export { run } from './run.ts';
+export { nodeIo, type Io } from './io.ts';
+export { commands } from './commands/index.ts';
+export type { Command } from './command.ts';

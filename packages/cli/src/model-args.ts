@@ -1,0 +1,85 @@
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { pathToFileURL } from 'node:url';
+import { resolve } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { defineLayer, type KerasModel, type LambdaFn, type LayerDefinition, type LayerPort, loadModel, registerLayer } from '@keraspect/importer';
+import { readNpy, type NpyArray } from '@keraspect/importer';
+import { CliError } from './errors.ts';
+import type { Io } from './io.ts';
+
+/** Options shared by every command that opens a model. */
+export const modelOptions = {
+  weights: { type: 'string' },
+  plugin: { type: 'string', multiple: true },
+  'self-attention-variant': { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const satisfies ParseArgsConfig['options'];
+
+export const MODEL_OPTIONS_USAGE = `  --weights FILE     weights-only file (.h5 / .weights.h5); MODEL then gives the architecture
+  --plugin FILE.mjs  module exporting \`lambdas\` ({ layerName: (inputs, args, tf) => tensor })
+                     and/or \`layers\` ({ ClassName: { weights, call } | LayerPort })
+  --self-attention-variant legacy|0.46|current   keras-self-attention formula (default current)`;
+
+/** Parse argv with the given options; unknown flags are a usage error naming the flag. */
+export function parse<O extends ParseArgsConfig['options']>(argv: string[], options: O, usage: string) {
+  try {
+    return parseArgs({ args: argv, options, allowPositionals: true, strict: true });
+  } catch (e) {
+    throw new CliError(`${(e as Error).message}\n\n${usage}`);
+  }
+}
+
+/** Load the plugin modules named by --plugin and return their lambdas (layers get registered). */
+async function loadPlugins(paths: string[] | undefined): Promise<Record<string, LambdaFn>> {
+  const lambdas: Record<string, LambdaFn> = {};
+  for (const p of paths ?? []) {
+    let mod: { lambdas?: Record<string, LambdaFn>; layers?: Record<string, LayerDefinition | LayerPort> };
+    try {
+      mod = await import(pathToFileURL(resolve(p)).href);
+    } catch (e) {
+      throw new CliError(`Plugin '${p}' could not be loaded: ${(e as Error).message}`);
+    }
+    Object.assign(lambdas, mod.lambdas ?? {});
+    for (const [cls, impl] of Object.entries(mod.layers ?? {})) {
+      if (impl && typeof (impl as LayerPort).build === 'function') registerLayer(cls, impl as LayerPort);
+      else if (impl && typeof (impl as LayerDefinition).call === 'function') registerLayer(cls, defineLayer(cls, impl as LayerDefinition));
+      else throw new CliError(`Plugin '${p}': layers.${cls} must be { weights?, call } or a LayerPort with build().`);
+    }
+  }
+  return lambdas;
+}
+
+/** Open MODEL (and --weights) with the shared options. */
+export async function openModel(io: Io, model: string | undefined, values: { weights?: string; plugin?: string[]; 'self-attention-variant'?: string }, usage: string): Promise<KerasModel> {
+  if (!model) throw new CliError(`Missing MODEL.\n\n${usage}`);
+  const variant = values['self-attention-variant'];
+  if (variant !== undefined && !['legacy', '0.46', 'current'].includes(variant)) {
+    throw new CliError(`--self-attention-variant must be legacy, 0.46 or current (got '${variant}').`);
+  }
+  const lambdas = await loadPlugins(values.plugin);
+  const bytes = await readInputFile(io, model, 'model');
+  const weights = values.weights ? await readInputFile(io, values.weights, 'weights') : undefined;
+  return loadModel(bytes, { weights, lambdas, selfAttentionVariant: variant as never });
+}
+
+/** Read a file the user named, failing with a usage error that names it when it is missing. */
+export async function readInputFile(io: Io, path: string, what: string): Promise<Uint8Array> {
+  try {
+    return await io.readFile(path);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new CliError(code === 'ENOENT' ? `The ${what} file '${path}' does not exist.` : `The ${what} file '${path}' cannot be read: ${(e as Error).message}`);
+  }
+}
+
+/** Read an input array (`.npy`) for the model. */
+export async function readInputArray(io: Io, path: string): Promise<{ data: Float32Array | Int32Array; shape: number[] }> {
+  const bytes = await readInputFile(io, path, 'input');
+  let nd: NpyArray;
+  if (!path.endsWith('.npy')) throw new CliError(`Input '${path}': only .npy inputs are supported here (save with numpy.save).`);
+  nd = readNpy(bytes);
+  const data = nd.data instanceof Float32Array || nd.data instanceof Int32Array ? nd.data : Float32Array.from(nd.data as ArrayLike<number>, Number);
+  return { data, shape: nd.shape };
+}
+
+export { tf };
