@@ -44,7 +44,8 @@ export function niceStep(raw: number, integer = false): number {
   const p = 10 ** Math.floor(Math.log10(raw));
   const f = raw / p;
   const candidates = integer && p < 10 ? [1, 2, 5, 10] : [1, 2, 2.5, 5, 10];
-  const m = candidates.find((c) => c >= f - 1e-9) ?? 10;
+  // Allow a step a little under the raw one: about maxCount ticks, sometimes one more.
+  const m = candidates.find((c) => c >= (integer ? f : f * 0.85) - 1e-9) ?? 10;
   const s = m * p;
   return integer ? Math.max(1, Math.round(s)) : s;
 }

@@ -4,10 +4,10 @@ import { describe, expect, it } from 'vitest';
 import { additiveAttentionPort, isBuiltinAdditiveAttentionConfig, KerasAdditiveAttention } from '../../src/layers/builtin/additive-attention.ts';
 import { attentionPort, isBuiltinAttentionConfig, KerasAttention } from '../../src/layers/builtin/attention.ts';
 import { isBuiltinMultiHeadAttentionConfig, KerasMultiHeadAttention, multiHeadAttentionPort } from '../../src/layers/builtin/multi-head-attention.ts';
-import { isAttentionSource } from '../../src/layers/port.ts';
+import { isAttentionSource, type KerasVersion } from '../../src/layers/port.ts';
 import { ctx, expectClose, K2, K3, rand, roundTrip } from './helpers.ts';
 
-const K3_11 = { raw: '3.11.3', major: 3, minor: 11, patch: 3 };
+const K3_11: KerasVersion = { raw: '3.11.3', major: 3, minor: 11, patch: 3 };
 
 const B = 2;
 const TQ = 3;

@@ -1,0 +1,139 @@
+import * as tf from '@tensorflow/tfjs';
+import { fail } from '../../errors.ts';
+import type { KerasLayerConfig } from '../../keras-format/types.ts';
+import { read } from '../config.ts';
+import type { BuildContext, LayerPort } from '../port.ts';
+import { activationFunction, convOutputLength, register, singleShape } from './common.ts';
+
+/** 1D convolution padding modes Keras accepts. */
+export type Padding1D = 'valid' | 'same' | 'causal';
+
+/** Options of {@link KerasConv1D}. */
+export interface KerasConv1DArgs {
+  name?: string;
+  trainable?: boolean;
+  filters: number;
+  kernelSize: number;
+  /** Default 1. */
+  strides?: number;
+  /** `'causal'` left-pads by `dilation·(kernel − 1)` zeros, then convolves `'valid'`. Default `'valid'`. */
+  padding?: Padding1D;
+  /** Default 1. */
+  dilationRate?: number;
+  /** TF.js activation identifier (from `ctx.activation`). Default `'linear'`. */
+  activation?: string;
+  /** Default `true`. */
+  useBias?: boolean;
+}
+
+/** `causal` → pad the steps axis on the left as Keras does before a `valid` convolution. */
+export function causalPad(x: tf.Tensor, padding: Padding1D, kernelSize: number, dilation: number): tf.Tensor {
+  return padding === 'causal' ? tf.pad(x, [[0, 0], [dilation * (kernelSize - 1), 0], [0, 0]]) : x;
+}
+
+/**
+ * A kernel (k, …) spread to ((k − 1)·d + 1, …) with zeros between the taps: convolving with it equals a
+ * convolution with dilation d, and unlike TF.js' dilated conv it has gradients (TF.js: "dilation rates
+ * greater than 1 are not yet supported in gradients").
+ */
+export function dilateKernel(kernel: tf.Tensor, dilation: number): tf.Tensor {
+  if (dilation === 1) return kernel;
+  const [k, ...rest] = kernel.shape;
+  const spread = tf.concat([tf.expandDims(kernel, 1), tf.zeros([k, dilation - 1, ...rest])], 1);
+  return tf.slice(tf.reshape(spread, [k * dilation, ...rest]), 0, (k - 1) * dilation + 1);
+}
+
+/**
+ * Keras `Conv1D` with `'causal'` padding, which TF.js' conv1d throws on ("CAUSAL padding mode … is not
+ * implemented yet"); also computes `'valid'` and `'same'`. Weights `kernel` (k, F, filters), `bias`
+ * (filters).
+ */
+export class KerasConv1D extends tf.layers.Layer {
+  static className = 'KerasConv1D';
+  readonly filters: number;
+  readonly kernelSize: number;
+  readonly strides: number;
+  readonly padding: Padding1D;
+  readonly dilationRate: number;
+  readonly activation: string;
+  readonly useBias: boolean;
+  private kernel!: tf.LayerVariable;
+  private bias: tf.LayerVariable | null = null;
+  private readonly act: (x: tf.Tensor) => tf.Tensor;
+
+  constructor(args: KerasConv1DArgs) {
+    super(args as never);
+    this.filters = args.filters;
+    this.kernelSize = args.kernelSize;
+    this.strides = args.strides ?? 1;
+    this.padding = args.padding ?? 'valid';
+    this.dilationRate = args.dilationRate ?? 1;
+    this.activation = args.activation ?? 'linear';
+    this.useBias = args.useBias ?? true;
+    this.act = activationFunction(this.activation);
+  }
+
+  override build(inputShape: tf.Shape | tf.Shape[]): void {
+    const f = singleShape(inputShape)[2];
+    if (typeof f !== 'number') fail('INPUT_SHAPE', `Conv1D '${this.name}' expects (batch, steps, features) with known features; got ${JSON.stringify(inputShape)}.`);
+    this.kernel = this.addWeight('kernel', [this.kernelSize, f, this.filters], 'float32', tf.initializers.glorotUniform({}));
+    if (this.useBias) this.bias = this.addWeight('bias', [this.filters], 'float32', tf.initializers.zeros());
+    this.built = true;
+  }
+
+  override computeOutputShape(inputShape: tf.Shape | tf.Shape[]): tf.Shape {
+    const [b, t] = singleShape(inputShape);
+    return [b, convOutputLength(t ?? null, this.kernelSize, this.padding, this.strides, this.dilationRate), this.filters];
+  }
+
+  override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
+    return tf.tidy(() => {
+      const x = causalPad(Array.isArray(inputs) ? inputs[0] : inputs, this.padding, this.kernelSize, this.dilationRate) as tf.Tensor3D;
+      const kernel = dilateKernel(this.kernel.read(), this.dilationRate) as tf.Tensor3D;
+      let y: tf.Tensor = tf.conv1d(x, kernel, this.strides, this.padding === 'same' ? 'same' : 'valid', 'NWC', 1);
+      if (this.bias) y = tf.add(y, this.bias.read());
+      return this.act(y);
+    });
+  }
+
+  override getConfig(): tf.serialization.ConfigDict {
+    return {
+      ...super.getConfig(),
+      filters: this.filters,
+      kernelSize: this.kernelSize,
+      strides: this.strides,
+      padding: this.padding,
+      dilationRate: this.dilationRate,
+      activation: this.activation,
+      useBias: this.useBias,
+    };
+  }
+}
+register(KerasConv1D);
+
+/** Read the options Conv1D and SeparableConv1D share, rejecting what cannot be ported. */
+export function conv1dCommon(config: KerasLayerConfig, ctx: BuildContext, className: string) {
+  const r = read(config, className);
+  if (r.str('data_format', 'channels_last') !== 'channels_last') r.unsupported('data_format', "only 'channels_last' is supported.");
+  if (r.has('groups') && r.int('groups') !== 1) r.unsupported('groups', 'grouped convolutions are not ported yet.');
+  const strides = r.int1('strides', 1);
+  const dilationRate = r.int1('dilation_rate', 1);
+  if (strides > 1 && dilationRate > 1) r.unsupported('strides', 'Keras itself rejects strides > 1 together with dilation_rate > 1.');
+  return {
+    name: config.name,
+    trainable: r.bool('trainable', true),
+    filters: r.has('filters') ? r.int('filters') : r.int('nb_filter'),
+    kernelSize: r.has('kernel_size') ? r.int1('kernel_size') : r.int('filter_length'),
+    strides,
+    padding: r.str<Padding1D>('padding', 'valid', ['valid', 'same', 'causal']),
+    dilationRate,
+    activation: ctx.activation(config.activation ?? 'linear'),
+    useBias: r.bool('use_bias', true),
+  };
+}
+
+/** Keras `Conv1D` (every padding, including `'causal'`) → {@link KerasConv1D}. */
+export const conv1dPort: LayerPort = {
+  build: (config, ctx) => new KerasConv1D(conv1dCommon(config, ctx, 'Conv1D')),
+};
+

@@ -1,0 +1,56 @@
+import { describe, expect, it } from 'vitest';
+import { colorAt, colormaps, render, VizError } from '../../src/index.js';
+import { decodePng, devicePx, expectGoodPng, prng, specJson } from '../helpers.js';
+
+const T = 16;
+
+/** Row-stochastic causal map peaked `lag` steps back, with seeded jitter. */
+function causal(lag: number, seed: number): number[][] {
+  const u = prng(seed);
+  return Array.from({ length: T }, (_, i) => {
+    const row = Array.from({ length: T }, (_, j) => (j <= i ? Math.exp(-Math.abs(i - lag - j)) + 0.05 * u() : 0));
+    const s = row.reduce((a, b) => a + b, 0);
+    return row.map((v) => v / s);
+  });
+}
+
+const input = () => ({
+  maps: [
+    { label: 'layer 1', values: causal(0, 1) },
+    { label: 'layer 2', values: causal(2, 2) },
+    { label: 'rollout', values: causal(1, 3) },
+  ],
+  series: Array.from({ length: T }, (_, i) => Math.sin(i / 2)),
+});
+
+describe('attention', () => {
+  it('snapshots its spec', async () => {
+    await expect(specJson(render('attention', input(), { title: 'attention' }).spec)).toMatchFileSnapshot('../../../../test/output/viz/attention.spec.json');
+  });
+
+  it('draws maps side by side with series strips; the max weight is the colormap top color', () => {
+    const r = render('attention', input(), { title: 'attention', scale: 2 });
+    const px = expectGoodPng(r, 'attention', () => render('attention', input(), { title: 'attention', scale: 2 }));
+    // 3 maps × (heatmap + top strip + side strip)
+    expect(r.spec.panels).toHaveLength(9);
+    expect(r.spec.panels.filter((p) => p.title).map((p) => p.title)).toEqual(['layer 1', 'layer 2', 'rollout']);
+    // The largest weight of all maps is row 0, column 0 of some map (a causal row 0 is [1, 0, …]).
+    const [x, y] = devicePx(r, 0, 0.5, 0.5);
+    expect(px.at(x, y).slice(0, 3)).toEqual([...colorAt(colormaps.viridis, 1)]);
+    const [xz, yz] = devicePx(r, 0, T - 0.5, 0.5);
+    expect(px.at(xz, yz).slice(0, 3)).toEqual([...colorAt(colormaps.viridis, 0)]);
+  });
+
+  it('takes heads (H, T, T) and a batch (B, H, T, T)', () => {
+    const heads = { data: new Float32Array(2 * 3 * 8 * 8).map((_, i) => (i % 7) / 7), shape: [2, 3, 8, 8] };
+    const r = render('attention', heads, { sample: 1 });
+    expect(r.spec.panels.map((p) => p.title)).toEqual(['head 0', 'head 1', 'head 2']);
+    expect(decodePng(r.png()).height).toBe(Math.round(r.spec.height));
+    expect(() => render('attention', heads, { sample: 2 })).toThrow(/sample 2 is out of range: the batch has 2 samples/);
+  });
+
+  it('rejects series of the wrong length and bad shapes', () => {
+    expect(() => render('attention', { maps: causal(0, 1), series: [1, 2, 3] })).toThrow(/series has 3 timesteps but map "" is 16×16/);
+    expect(() => render('attention', [1, 2, 3])).toThrow(VizError);
+  });
+});

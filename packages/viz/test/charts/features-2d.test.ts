@@ -1,0 +1,82 @@
+import { describe, expect, it } from 'vitest';
+import { colorAt, colormaps, render } from '../../src/index.js';
+import { colorDistance, decodePng, devicePx, expectGoodPng, hex, randn, specJson } from '../helpers.js';
+
+const R = 12;
+const C = 30;
+const data = () => ({ data: randn(21, R * C), shape: [R, C] });
+
+function argmax(xs: ArrayLike<number>): number {
+  let k = 0;
+  for (let i = 1; i < xs.length; i++) if (xs[i]! > xs[k]!) k = i;
+  return k;
+}
+
+describe('features2D', () => {
+  it('snapshots its spec', async () => {
+    const r = render('features2D', data(), { title: 'features2D', colormap: 'viridis' });
+    await expect(specJson(r.spec)).toMatchFileSnapshot('../../../../test/output/viz/features2D.spec.json');
+  });
+
+  it('draws the max cell in the colormap top color, the min cell in the bottom color', () => {
+    const d = data();
+    const r = render('features2D', d, { title: 'features2D', colormap: 'viridis', scale: 2 });
+    const px = expectGoodPng(r, 'features2D', () => render('features2D', d, { title: 'features2D', colormap: 'viridis', scale: 2 }));
+    const top = colorAt(colormaps.viridis, 1);
+    const bottom = colorAt(colormaps.viridis, 0);
+    const kMax = argmax(d.data);
+    const kMin = argmax(d.data.map((v) => -v));
+    const [x1, y1] = devicePx(r, 0, (kMax % C) + 0.5, Math.floor(kMax / C) + 0.5);
+    const [x0, y0] = devicePx(r, 0, (kMin % C) + 0.5, Math.floor(kMin / C) + 0.5);
+    expect(px.at(x1, y1).slice(0, 3)).toEqual([...top]);
+    expect(px.at(x0, y0).slice(0, 3)).toEqual([...bottom]);
+    expect(top).toEqual(hex('#fde725'));
+  });
+
+  it("uses a symmetric range for diverging maps under norm 'auto', and honours [vmin, vmax]", () => {
+    const auto = render('features2D', data()).spec;
+    const layer = auto.panels[0]!.layers[0]!;
+    expect(layer.type).toBe('heatmap');
+    if (layer.type === 'heatmap') expect(layer.vmin).toBeCloseTo(-layer.vmax, 12);
+    const fixed = render('features2D', data(), { norm: [-5, 2] }).spec.panels[0]!.layers[0]!;
+    if (fixed.type === 'heatmap') expect([fixed.vmin, fixed.vmax]).toEqual([-5, 2]);
+    expect(auto.colorbars).toHaveLength(1);
+    expect(auto.panels[0]!.xAxis.label).toBe('Timesteps');
+    expect(auto.panels[0]!.yAxis.label).toBe('Attention features');
+  });
+
+  it('lays out a batch as a grid with one shared colorbar', () => {
+    const r = render('features2D', { data: randn(3, 4 * R * C), shape: [4, R, C] }, { colormap: 'magma' });
+    expect(r.spec.panels).toHaveLength(4);
+    expect(r.spec.colorbars).toHaveLength(1);
+    expect(r.spec.panels.map((p) => p.title)).toEqual(['sample 0', 'sample 1', 'sample 2', 'sample 3']);
+    expectGoodPng(r, 'features2D-batch');
+  });
+
+  it('keeps cells crisp: every pixel of a 3×3 matrix blown up is exactly a cell color', () => {
+    const r = render('features2D', [[0, 1, 2], [3, 4, 5], [6, 7, 8]], { colormap: 'greys', width: 300, height: 300 });
+    const px = decodePng(r.png());
+    const p = r.spec.panels[0]!;
+    const allowed = new Set<string>();
+    for (let v = 0; v <= 8; v++) allowed.add(colorAt(colormaps.greys, v / 8).join(','));
+    for (let y = p.y + 2; y < p.y + p.height - 2; y++) {
+      for (let x = p.x + 2; x < p.x + p.width - 2; x++) expect(allowed.has(px.at(x, y).slice(0, 3).join(','))).toBe(true);
+    }
+  });
+
+  it('draws NaN cells in nanColor', () => {
+    const r = render('features2D', [[1, NaN], [3, 4]], { nanColor: '#00ff00', width: 300, height: 300 });
+    const [x, y] = devicePx(r, 0, 1.5, 0.5);
+    expect(colorDistance(decodePng(r.png()).at(x, y), hex('#00ff00'))).toBe(0);
+  });
+
+  it('renders 2000×2000 cells quickly', () => {
+    const n = 2000;
+    const big = new Float32Array(n * n);
+    for (let i = 0; i < big.length; i++) big[i] = Math.sin(i / 7919) + ((i % n) / n);
+    const t0 = performance.now();
+    const png = render('features2D', { data: big, shape: [n, n] }, { colormap: 'viridis' }).png();
+    expect(performance.now() - t0).toBeLessThan(3000);
+    expect(png.length).toBeGreaterThan(1000);
+  });
+});
