@@ -10,6 +10,7 @@ import * as pooling from './pooling.ts';
 import type { LayerPort } from './port.ts';
 import * as recurrent from './recurrent.ts';
 import * as wrappers from './wrappers.ts';
+import { cyberzhgDispatchers, cyberzhgPorts } from './cyberzhg/index.ts';
 
 /** Every Keras class the importer knows, by Keras class name. */
 const builtinPorts: Record<string, LayerPort> = {
@@ -22,13 +23,14 @@ const builtinPorts: Record<string, LayerPort> = {
   ...recurrent,
   ...wrappers,
   Lambda,
+  ...cyberzhgPorts,
 };
 
 /**
  * Classes whose name Keras shares with a third-party or user class; the config tells which one a
  * file means (e.g. keras-layer-normalization's `LayerNormalization` has no `axis`).
  */
-const dispatchers: { className: string; matches(config: KerasLayerConfig): boolean; port: LayerPort }[] = [];
+const dispatchers: { className: string; matches(config: KerasLayerConfig): boolean; port: LayerPort }[] = [...cyberzhgDispatchers];
 
 const userPorts = new Map<string, LayerPort>();
 
