@@ -48,11 +48,6 @@ export function boolKwarg(kwargs: Record<string, unknown> | undefined, snake: st
   return v === undefined || v === null ? def : Boolean(v);
 }
 
-/** The single input tensor of a one-input layer (TF.js may pass a one-element list). */
-export function single(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
-  return Array.isArray(inputs) ? inputs[0] : inputs;
-}
-
 /** The single input shape of a one-input layer. */
 export function singleShape(shape: tf.Shape | tf.Shape[]): Shape {
   return (Array.isArray(shape[0]) ? shape[0] : shape) as Shape;
@@ -72,16 +67,4 @@ export function convOutputLength(length: number | null, kernel: number, padding:
   else if (padding === 'valid') out = length - dilated + 1;
   else out = length + dilated - 1; // 'full'
   return Math.floor((out + stride - 1) / stride);
-}
-
-/** Check a rank-3 input at build time. */
-export function expectRank3(layer: string, className: string, shape: Shape): void {
-  if (shape.length !== 3) {
-    fail('INPUT_SHAPE', `Layer '${layer}' (${className}) expects input of shape (batch, steps, features); got ${JSON.stringify(shape)}.`);
-  }
-}
-
-/** Check that a weight tensor has the shape the layer expects (for `setWeights` outside the loader). */
-export function shapeOf(t: tf.LayerVariable): number[] {
-  return t.shape as number[];
 }

@@ -63,14 +63,14 @@ export class KerasSeparableConv1D extends tf.layers.Layer {
   override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
     return tf.tidy(() => {
       const x = causalPad(Array.isArray(inputs) ? inputs[0] : inputs, this.padding, this.kernelSize, this.dilationRate);
-      const depthwise = dilateKernel(this.depthwise.read(), this.dilationRate);
-      const [k, f, dm] = depthwise.shape as number[];
-      const x4 = tf.expandDims(x, 1) as tf.Tensor4D; // (B, 1, T, F)
-      const dw = tf.reshape(depthwise, [1, k, f, dm]) as tf.Tensor4D;
-      const pw = tf.reshape(this.pointwise.read(), [1, 1, f * dm, this.filters]) as tf.Tensor4D;
-      const pad = this.padding === 'same' ? 'same' : 'valid';
-      const d = tf.depthwiseConv2d(x4, dw, [1, this.strides], pad, 'NHWC', [1, 1]);
-      let y: tf.Tensor = tf.squeeze(tf.conv2d(d, pw, 1, 'valid'), [1]);
+      // The depthwise step as a plain conv with a block-diagonal kernel (k, F, F·dm): TF.js' wasm
+      // backend has no DepthwiseConv2dNativeBackpropInput, and input gradients must work there.
+      const [k, f, dm] = this.depthwise.shape as number[];
+      const blockDiagonal = tf.reshape(tf.mul(tf.expandDims(this.depthwise.read(), 2), tf.reshape(tf.eye(f), [1, f, f, 1])), [k, f, f * dm]);
+      const kernel = dilateKernel(blockDiagonal, this.dilationRate) as tf.Tensor3D;
+      const depth = tf.conv1d(x as tf.Tensor3D, kernel, this.strides, this.padding === 'same' ? 'same' : 'valid', 'NWC', 1);
+      const [b, t] = depth.shape;
+      let y: tf.Tensor = tf.reshape(tf.matMul(tf.reshape(depth, [b * t, f * dm]), tf.reshape(this.pointwise.read(), [f * dm, this.filters])), [b, t, this.filters]);
       if (this.bias) y = tf.add(y, this.bias.read());
       return this.act(y);
     });
