@@ -24,3 +24,4 @@ export { assertChartKind, chartKinds, chartSpec, type Rendered, render, renderPn
 export { downsampleMinMax, niceTicks } from './scale.js';
 export type { AxisSpec, ChartKind, ColorbarSpec, FigureOptions, FigureSpec, FigureText, Layer, LegendSpec, PanelSpec } from './spec.js';
 export { xToPx, yToPx } from './spec.js';
+export { type Example, examples } from './examples.js';

@@ -132,9 +132,9 @@ export function attentionSpec(data: AttentionData, options: AttentionOptions = {
     aspect: 1,
     maxColumns: options.maxColumns ?? 4,
     left: yAxisSpace(probe.yAxis, fs),
-    innerLeft: yAxisSpace(probe.yAxis, fs) + strip + stripGap,
+    innerLeft: yAxisSpace({ ...probe.yAxis, label: undefined }, fs) + strip + stripGap,
     bottom: xAxisSpace(probe.xAxis, fs),
-    innerBottom: xAxisSpace(probe.xAxis, fs),
+    innerBottom: xAxisSpace({ ...probe.xAxis, label: undefined }, fs),
     title: (titled ? titleSpace('x', fs) : 0) + strip + stripGap,
     right: (showCb ? colorbarSpace(vmin, vmax, cbLabel, fs) : 0) + strip + stripGap,
     minPanelHeight: 160,
@@ -151,7 +151,7 @@ export function attentionSpec(data: AttentionData, options: AttentionOptions = {
     const r = grid.rects[k]!;
     const [Tq, Tk] = m.t.shape as [number, number];
     const [lo, hi] = shared ? [vmin, vmax] : resolveNorm('none', colormap, m.t.data);
-    const axes = matrixAxes(Tq, Tk, r, { xLabel, yLabel });
+    const axes = matrixAxes(Tq, Tk, r, { xLabel: k + grid.cols >= n ? xLabel : undefined, yLabel: k % grid.cols === 0 ? yLabel : undefined });
     b.panels.push({
       ...r,
       ...axes,

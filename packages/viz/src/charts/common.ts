@@ -146,7 +146,7 @@ export function planGrid(b: FigureBuilder, n: number, g: GridSpacing): { rects: 
   if (b.autoHeight) {
     const guessRows = (c: number) => Math.ceil(n / c);
     // Aim for a roughly 1.4:1 overall figure: cols ≈ √(n · 1.4 / panel aspect).
-    cols = g.maxColumns !== undefined ? Math.min(n, g.maxColumns) : Math.min(n, Math.max(1, Math.round(Math.sqrt((n * 1.4) / g.aspect))));
+    cols = g.maxColumns !== undefined ? Math.min(n, g.maxColumns) : Math.min(n, Math.max(1, Math.ceil(Math.sqrt((n * 1.4) / g.aspect) - 0.15)));
     if (g.maxRows !== undefined) while (guessRows(cols) > g.maxRows && cols < n) cols++;
     rows = guessRows(cols);
     const pw = (areaW - (cols - 1) * (gap + g.innerLeft)) / cols;

@@ -71,9 +71,9 @@ export function features2DSpec(data: Features2DData, options: Features2DOptions 
     aspect: Math.max(0.6, Math.min(2.5, C / R)),
     maxColumns: options.maxColumns,
     left: yAxisSpace(probe.yAxis, fs),
-    innerLeft: yAxisSpace(probe.yAxis, fs),
+    innerLeft: yAxisSpace({ ...probe.yAxis, label: undefined }, fs),
     bottom: xAxisSpace(probe.xAxis, fs),
-    innerBottom: xAxisSpace(probe.xAxis, fs),
+    innerBottom: xAxisSpace({ ...probe.xAxis, label: undefined }, fs),
     title: titles ? titleSpace('x', fs) : 0,
     right: showCb ? colorbarSpace(vmin, vmax, options.colorbarLabel, fs) : 0,
     minPanelHeight: 120,
@@ -85,7 +85,8 @@ export function features2DSpec(data: Features2DData, options: Features2DOptions 
     const [lo, hi] = sharedNorm ? [vmin, vmax] : resolveNorm('none', colormap, values);
     b.panels.push({
       ...r,
-      ...matrixAxes(R, C, r, { xLabel, yLabel }),
+      // Axis titles on the outer panels only.
+      ...matrixAxes(R, C, r, { xLabel: k + grid.cols >= B ? xLabel : undefined, yLabel: k % grid.cols === 0 ? yLabel : undefined }),
       layers: [{ type: 'heatmap', rows: R, cols: C, values, colormap, vmin: lo, vmax: hi, x0: 0, x1: C, y0: 0, y1: R, nanColor: options.nanColor ?? theme.nanColor }],
       ...(titles ? { title: options.sampleLabels?.[k] ?? `sample ${k}` } : {}),
     });

@@ -162,6 +162,7 @@ export function histogramSpec(data: HistogramData, options: HistogramOptions = {
     const isBottom = k + grid.cols >= groups.length;
     const yAxis = yAxisFor(g, true, col === 0 ? yLabel : undefined);
     const layers: Layer[] = [];
+    const notes: Layer[] = [];
     g.forEach((s, i) => {
       const idx = layout === 'grid' ? k : i;
       layers.push({
@@ -173,7 +174,7 @@ export function histogramSpec(data: HistogramData, options: HistogramOptions = {
         base: yAxis.min,
       });
       for (const n of s.notes) {
-        layers.push({
+        notes.push({
           type: 'text',
           x: (edges[n.bin]! + edges[n.bin + 1]!) / 2,
           y: s.heights[n.bin]!,
@@ -187,6 +188,8 @@ export function histogramSpec(data: HistogramData, options: HistogramOptions = {
         });
       }
     });
+    // Peak counts go on top of every series' bars.
+    layers.push(...notes);
     const dropped = g.reduce((a, s) => a + s.dropped, 0);
     b.panels.push({
       ...r,
