@@ -66,11 +66,11 @@ export function toTensor(input: ArrayInput, what = 'data'): Tensor {
       );
     }
     if (size === 0) throw new VizError(`${what} is empty (shape [${shape.join(', ')}]). Pass at least one value.`);
-    return { data: Float64Array.from(input.data as ArrayLike<number>), shape };
+    return { data: new Float64Array(input.data as ArrayLike<number>), shape };
   }
   if (isTypedArray(input)) {
     if (input.length === 0) throw new VizError(`${what} is empty. Pass at least one value.`);
-    return { data: Float64Array.from(input as ArrayLike<number>), shape: [input.length] };
+    return { data: new Float64Array(input as ArrayLike<number>), shape: [input.length] };
   }
   if (typeof input === 'number') {
     return { data: Float64Array.of(input), shape: [] };

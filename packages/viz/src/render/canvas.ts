@@ -13,6 +13,10 @@ class CanvasPainter implements Painter {
     readonly scale: number,
   ) {}
 
+  get cellResolution(): number {
+    return this.scale;
+  }
+
   fillRect(x: number, y: number, w: number, h: number, color: string, opacity = 1): void {
     const c = this.ctx;
     c.globalAlpha = opacity;

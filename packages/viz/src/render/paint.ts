@@ -251,20 +251,47 @@ export function heatmapRgba(l: HeatmapLayer): Uint8ClampedArray {
   return out;
 }
 
+/** Nearest-neighbour pick of `out` indices from `n`, the same rule the painters use per pixel. */
+function pickIndices(n: number, out: number): Int32Array {
+  const idx = new Int32Array(out);
+  for (let i = 0; i < out; i++) idx[i] = Math.min(n - 1, Math.floor(((i + 0.5) / out) * n));
+  return idx;
+}
+
 function paintHeatmap(panel: PanelSpec, l: HeatmapLayer, p: Painter): void {
   const xa = xToPx(panel, l.x0);
   const xb = xToPx(panel, l.x1);
   const ya = yToPx(panel, l.y0);
   const yb = yToPx(panel, l.y1);
-  const rgba = heatmapRgba(l);
+  // Matrices larger than the pixels that show them are subsampled first, so a
+  // 2000×2000 map costs what its pixels cost; each pixel still shows one real cell.
+  const wantCols = Math.max(1, Math.round(Math.abs(xb - xa) * p.cellResolution));
+  const wantRows = Math.max(1, Math.round(Math.abs(yb - ya) * p.cellResolution));
+  let layer = l;
+  if (l.cols > wantCols || l.rows > wantRows) {
+    const cols = Math.min(l.cols, wantCols);
+    const rows = Math.min(l.rows, wantRows);
+    const ci = pickIndices(l.cols, cols);
+    // Rows are picked in drawing order (top to bottom) so that flipping below stays exact.
+    const flip = ya > yb;
+    const ri = pickIndices(l.rows, rows);
+    const values = new Float64Array(rows * cols);
+    for (let r = 0; r < rows; r++) {
+      const src = flip ? l.rows - 1 - ri[rows - 1 - r]! : ri[r]!;
+      const base = src * l.cols;
+      for (let c = 0; c < cols; c++) values[r * cols + c] = l.values[base + ci[c]!]!;
+    }
+    layer = { ...l, rows, cols, values };
+  }
+  const rgba = heatmapRgba(layer);
   // Row 0 sits at y0; when y0 is drawn below y1 the rows must be flipped.
   if (ya > yb) {
     const flipped = new Uint8ClampedArray(rgba.length);
-    const rowBytes = l.cols * 4;
-    for (let r = 0; r < l.rows; r++) flipped.set(rgba.subarray(r * rowBytes, (r + 1) * rowBytes), (l.rows - 1 - r) * rowBytes);
-    p.cells(flipped, l.cols, l.rows, Math.min(xa, xb), yb, Math.abs(xb - xa), ya - yb);
+    const rowBytes = layer.cols * 4;
+    for (let r = 0; r < layer.rows; r++) flipped.set(rgba.subarray(r * rowBytes, (r + 1) * rowBytes), (layer.rows - 1 - r) * rowBytes);
+    p.cells(flipped, layer.cols, layer.rows, Math.min(xa, xb), yb, Math.abs(xb - xa), ya - yb);
   } else {
-    p.cells(rgba, l.cols, l.rows, Math.min(xa, xb), ya, Math.abs(xb - xa), yb - ya);
+    p.cells(rgba, layer.cols, layer.rows, Math.min(xa, xb), ya, Math.abs(xb - xa), yb - ya);
   }
 }
 

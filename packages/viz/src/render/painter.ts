@@ -17,6 +17,12 @@ export interface TextStyle {
 export interface Painter {
   /** Device pixels per CSS pixel. */
   readonly scale: number;
+  /**
+   * Cells per CSS pixel worth keeping for {@link Painter.cells}: bigger
+   * matrices are subsampled (nearest) to this before colouring, which is
+   * what the pixels would show anyway.
+   */
+  readonly cellResolution: number;
   fillRect(x: number, y: number, w: number, h: number, color: string, opacity?: number): void;
   strokeRect(x: number, y: number, w: number, h: number, color: string, width: number): void;
   /** An open polyline (no NaN inside; the caller splits at gaps). */

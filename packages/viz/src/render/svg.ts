@@ -19,6 +19,8 @@ function esc(s: string): string {
 /** Painter that appends SVG elements to a list of strings. */
 class SvgPainter implements Painter {
   readonly scale = 1;
+  /** Keep 2 cells per CSS px in embedded heatmap images: sharp on HiDPI screens, bounded size. */
+  readonly cellResolution = 2;
   readonly parts: string[] = [];
   private clipCount = 0;
   private open = 0;
