@@ -11,7 +11,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
 import { modelFromConfig, toKerasH5, writeNpy } from '@keraspect/importer';
 
-const T = 64;
+const T = 48;
 const F = 3;
 const outDir = process.argv[2] ?? 'examples';
 
@@ -46,7 +46,7 @@ function series(n: number, seed: number) {
   return { x, y };
 }
 
-const layer = (class_name: string, name: string, config: Record<string, unknown>, inbound: string[][]) => ({
+const layer = (class_name: string, name: string, config: Record<string, unknown>, inbound: string[]) => ({
   class_name,
   name,
   config: { name, trainable: true, ...config },
@@ -59,16 +59,16 @@ const modelConfig = {
     name: 'attention_lstm_example',
     layers: [
       { class_name: 'InputLayer', name: 'series', config: { name: 'series', batch_input_shape: [null, T, F], dtype: 'float32', sparse: false }, inbound_nodes: [] },
-      layer('LSTM', 'lstm', { units: 24, return_sequences: true, activation: 'tanh', recurrent_activation: 'sigmoid', use_bias: true }, [['series']]),
+      layer('LSTM', 'lstm', { units: 16, return_sequences: true, activation: 'tanh', recurrent_activation: 'sigmoid', use_bias: true }, ['series']),
       layer(
         'SeqSelfAttention',
         'attention',
         { units: 16, attention_type: 'additive', attention_width: null, history_only: false, return_attention: true, use_additive_bias: true, use_attention_bias: true, attention_activation: 'linear', attention_regularizer_weight: 0 },
-        [['lstm']],
+        ['lstm'],
       ),
-      layer('Concatenate', 'concat', { axis: -1 }, [['lstm'], ['attention']]),
-      layer('Flatten', 'flatten', {}, [['concat']]),
-      layer('Dense', 'forecast', { units: 1, activation: 'linear', use_bias: true }, [['flatten']]),
+      layer('Concatenate', 'concat', { axis: -1 }, ['lstm', 'attention']),
+      layer('Flatten', 'flatten', {}, ['concat']),
+      layer('Dense', 'forecast', { units: 1, activation: 'linear', use_bias: true }, ['flatten']),
     ],
     input_layers: [['series', 0, 0]],
     output_layers: [['forecast', 0, 0]],
@@ -86,13 +86,13 @@ for (const v of km.model.weights) {
 }
 for (const l of km.model.layers) l.trainable = true;
 km.model.compile({ optimizer: tf.train.adam(0.01), loss: 'meanSquaredError' });
-const train = series(512, 1);
-const xs = tf.tensor3d(train.x, [512, T, F]);
-const ys = tf.tensor2d(train.y, [512, 1]);
+const train = series(384, 1);
+const xs = tf.tensor3d(train.x, [384, T, F]);
+const ys = tf.tensor2d(train.y, [384, 1]);
 const started = Date.now();
 let epoch = 0;
 let loss = Number.NaN;
-while (Date.now() - started < Number(process.env.EXAMPLE_TRAIN_MS ?? 20000) && epoch < 200) {
+while (Date.now() - started < Number(process.env.EXAMPLE_TRAIN_MS ?? 90000) && epoch < 200) {
   const h = await km.model.fit(xs, ys, { epochs: 1, batchSize: 64, verbose: 0, shuffle: true });
   loss = h.history.loss[0] as number;
   epoch++;

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { fail } from './errors.ts';
 import type { AttentionSource } from './layers/port.ts';
 import type { KerasModel } from './model.ts';
-import { type NdArray, toInputTensors } from './predict.ts';
+import { fetchSymbolic, type NdArray, toInputTensors } from './predict.ts';
 
 /** Attention weights of one attention layer for a batch of inputs. */
 export interface AttentionMap {
@@ -35,10 +35,8 @@ export function attentionMaps(km: KerasModel, inputs: NdArray | NdArray[], names
   const symbolic = calls.flatMap((c) => c.inputs);
   const xs = toInputTensors(km, inputs);
   try {
-    const probe = tf.model({ inputs: km.model.inputs, outputs: symbolic });
+    const vals = fetchSymbolic(km, xs, symbolic);
     const maps = tf.tidy(() => {
-      const got = probe.predict(xs.length === 1 ? xs[0] : xs);
-      const vals = Array.isArray(got) ? got : [got];
       let k = 0;
       return calls.map((c) => {
         const ins = vals.slice(k, k + c.inputs.length);
@@ -51,7 +49,7 @@ export function attentionMaps(km: KerasModel, inputs: NdArray | NdArray[], names
       const src = calls[i].layer as unknown as AttentionSource & tf.layers.Layer;
       return { layer: chosen[i], className: src.getClassName(), axes: src.attentionAxes, array: { data: a.dataSync() as Float32Array, shape: a.shape } };
     });
-    tf.dispose(maps);
+    tf.dispose([...maps, ...vals]);
     return res;
   } finally {
     tf.dispose(xs);

@@ -72,15 +72,27 @@ export function allLayerOutputs(km: KerasModel, inputs: NdArray | NdArray[], nam
   });
   const xs = toInputTensors(km, inputs);
   try {
-    const probe = tf.model({ inputs: km.model.inputs, outputs: symbolic.map((s) => s.t) });
-    const outs = tf.tidy(() => {
-      const y = probe.predict(xs.length === 1 ? xs[0] : xs);
-      return Array.isArray(y) ? y : [y];
-    });
+    const outs = fetchSymbolic(km, xs, symbolic.map((s) => s.t));
     const res = symbolic.map((s, i) => ({ layer: s.layer, index: s.index, count: s.count, array: { data: outs[i].dataSync() as Float32Array, shape: outs[i].shape } }));
     tf.dispose(outs);
     return res;
   } finally {
     tf.dispose(xs);
   }
+}
+
+/**
+ * Evaluate symbolic tensors of the model's graph (layer outputs or layer inputs) for these input
+ * tensors in one forward pass. Repeated tensors are computed once. The caller disposes the result.
+ */
+export function fetchSymbolic(km: KerasModel, xs: tf.Tensor[], symbolic: tf.SymbolicTensor[]): tf.Tensor[] {
+  const unique = [...new Set(symbolic)];
+  const probe = tf.model({ inputs: km.model.inputs, outputs: unique });
+  const got = tf.tidy(() => {
+    const y = probe.predict(xs.length === 1 ? xs[0] : xs);
+    return Array.isArray(y) ? y : [y];
+  });
+  const byTensor = new Map(unique.map((t, i) => [t, got[i]]));
+  const out = symbolic.map((t, i) => (symbolic.indexOf(t) === i ? byTensor.get(t)! : tf.clone(byTensor.get(t)!)));
+  return out;
 }

@@ -11,6 +11,7 @@ import type { LayerPort } from './port.ts';
 import * as recurrent from './recurrent.ts';
 import * as wrappers from './wrappers.ts';
 import { cyberzhgDispatchers, cyberzhgPorts } from './cyberzhg/index.ts';
+import { builtinExtraPorts } from './builtin/index.ts';
 
 /** Every Keras class the importer knows, by Keras class name. */
 const builtinPorts: Record<string, LayerPort> = {
@@ -24,6 +25,9 @@ const builtinPorts: Record<string, LayerPort> = {
   ...wrappers,
   Lambda,
   ...cyberzhgPorts,
+  // Ports of Keras layers TF.js lacks or gets wrong (GRU reset_after, causal/dilated Conv1D, …);
+  // they replace the plain TF.js-backed ports above where both exist.
+  ...builtinExtraPorts,
 };
 
 /**
