@@ -59,12 +59,14 @@ class SvgPainter implements Painter {
       const cw = w / cols;
       const ch = h / rows;
       const out: string[] = ['<g shape-rendering="crispEdges">'];
+      // Cell edges snapped to whole CSS px, shared by neighbours: no seams, no overlaps.
+      const xe = Array.from({ length: cols + 1 }, (_, c) => Math.round(x + c * cw));
+      const ye = Array.from({ length: rows + 1 }, (_, r) => Math.round(y + r * ch));
       for (let r = 0; r < rows; r++) {
         for (let c = 0; c < cols; c++) {
           const k = (r * cols + c) * 4;
           const hex = `#${[rgba[k]!, rgba[k + 1]!, rgba[k + 2]!].map((v) => v.toString(16).padStart(2, '0')).join('')}`;
-          // Overlap by a hair so anti-aliasing viewers leave no seams.
-          out.push(`<rect x="${n2(x + c * cw)}" y="${n2(y + r * ch)}" width="${n2(cw + 0.3)}" height="${n2(ch + 0.3)}" fill="${hex}"/>`);
+          out.push(`<rect x="${xe[c]}" y="${ye[r]}" width="${xe[c + 1]! - xe[c]!}" height="${ye[r + 1]! - ye[r]!}" fill="${hex}"/>`);
         }
       }
       out.push('</g>');
