@@ -4,11 +4,11 @@
  * there (Debian's python3-matplotlib); this bench installs nothing.
  *
  * Usage: npx tsx bench/viz.ts [--repeat N]
- * Env: KERASPECT_BENCH_PYTHON=/path/to/python3 to choose the interpreter.
+ * Env: KERASPECT_BENCH_PYTHON=/path/to/python3 to choose the interpreter, `none` to skip the peer.
  */
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { type ChartKind, chartKinds, examples, render } from '@keraspect/viz';
 
 /** One timed figure. */
@@ -66,6 +66,7 @@ function median(xs: number[]): number {
 
 /** A python3 that can import matplotlib, or undefined. */
 export function findMatplotlib(): string | undefined {
+  if (process.env.KERASPECT_BENCH_PYTHON === 'none') return undefined;
   const candidates = [process.env.KERASPECT_BENCH_PYTHON, 'python3', '/usr/bin/python3'].filter((c): c is string => !!c);
   for (const py of candidates) {
     const r = spawnSync(py, ['-c', 'import matplotlib'], { stdio: 'ignore' });
@@ -119,7 +120,7 @@ export function formatTable(rows: VizBenchRow[]): string {
   return [line(head), widths.map((w) => '-'.repeat(w)).join('  '), ...body.map(line)].join('\n');
 }
 
-const isMain = process.argv[1] !== undefined && readFileSync(process.argv[1], 'utf8') === readFileSync(new URL(import.meta.url), 'utf8');
+const isMain = process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href;
 if (isMain) {
   const i = process.argv.indexOf('--repeat');
   const repeat = i > 0 ? Number(process.argv[i + 1]) : 5;
