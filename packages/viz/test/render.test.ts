@@ -30,6 +30,12 @@ describe('render', () => {
     expect(Buffer.from(png).readUInt32BE(i + 4)).toBe(Math.round(192 * 39.3701));
   });
 
+  it('leaves the background transparent when asked', () => {
+    const px = decodePng(renderPng('features2D', [[1, 2], [3, 4]], { background: 'transparent', width: 300, height: 200 }));
+    expect(px.at(1, 1)[3]).toBe(0);
+    expect(px.at(150, 100)[3]).toBe(255);
+  });
+
   it('fails on an unknown chart kind, naming the available ones', () => {
     expect(() => render('lines' as 'features1D', [1])).toThrow(VizError);
     expect(() => render('lines' as 'features1D', [1])).toThrow(/Unknown chart kind `lines`\. Available kinds: features1D, features2D, histogram/);
