@@ -1,18 +1,14 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { allLayerOutputs, attentionMaps, loadModel, type NdArray, predict } from '../src/index.ts';
-import { readNpy } from '../src/npy.ts';
+import { allLayerOutputs, attentionMaps, type NdArray, predict } from '../src/index.ts';
 import { type FixtureEntry, fixturesDir, loadManifest } from '../../../test/support/fixtures.ts';
-import { fixtureLambdas, registerFixtureClasses } from '../../../test/support/user-layers.ts';
+import { fixtureNpy, loadFixture } from '../../../test/support/load-fixture.ts';
 
 const dir = fixturesDir();
 const manifest = dir ? loadManifest(dir) : [];
 
-function npy(path: string): NdArray {
-  const nd = readNpy(new Uint8Array(readFileSync(path)));
-  return { data: nd.data instanceof Float32Array ? nd.data : Float32Array.from(nd.data as ArrayLike<number>, Number), shape: nd.shape };
-}
+const npy = fixtureNpy;
 
 /**
  * Fixtures whose intermediate layers amplify float32 rounding beyond the README's elementwise
@@ -55,21 +51,7 @@ function unravel(i: number, shape: number[]): number[] {
   return idx;
 }
 
-async function load(f: FixtureEntry) {
-  const cleanup = registerFixtureClasses(f.needs_custom_layers);
-  try {
-    const lambdas = fixtureLambdas(f.needs_lambdas);
-    const variant = f.needs_custom_layers.includes('eqt') ? ('legacy' as const) : f.file.startsWith('dsrna') ? ('0.46' as const) : undefined;
-    const opts = { lambdas, selfAttentionVariant: variant };
-    if (f.architecture_from) {
-      const archFile = existsSync(join(dir!, 'models', f.architecture_from)) ? f.architecture_from : ARCHITECTURE_SUBSTITUTES[f.architecture_from];
-      return await loadModel(new Uint8Array(readFileSync(join(dir!, 'models', archFile))), { ...opts, weights: new Uint8Array(readFileSync(join(dir!, 'models', f.file))) });
-    }
-    return await loadModel(new Uint8Array(readFileSync(join(dir!, 'models', f.file))), opts);
-  } finally {
-    cleanup();
-  }
-}
+const load = (f: FixtureEntry) => loadFixture(dir!, f);
 
 describe.skipIf(!dir)('real Keras fixtures', () => {
   describe.each(manifest.map((f) => [f.expected, f] as const))('%s', (name, f) => {
@@ -121,6 +103,3 @@ function readdir(p: string): string[] {
   return existsSync(p) ? readdirSync(p) : [];
 }
 
-// The fixtures README: the weights-only EQTransformer file's architecture is that of
-// eqt_blockly_usgs_d_p_s_k2.3.1.h5 (identical layer names); its own 'final model' is not shipped.
-const ARCHITECTURE_SUBSTITUTES: Record<string, string> = { 'eqt_blockly_final_model_k2.3.1.h5': 'eqt_blockly_usgs_d_p_s_k2.3.1.h5' };

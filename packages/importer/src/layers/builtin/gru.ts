@@ -101,8 +101,9 @@ export class KerasGRU extends tf.layers.Layer {
       fail('INPUT_SHAPE', `GRU '${this.name}' expects input of shape (batch, steps, features) with known features; got ${JSON.stringify(shape)}.`);
     }
     const u = this.units;
-    this.kernel = this.addWeight('kernel', [features, 3 * u], 'float32', tf.initializers.glorotUniform({}));
-    this.recurrentKernel = this.addWeight('recurrent_kernel', [u, 3 * u], 'float32', tf.initializers.orthogonal({}));
+    // Weights always come from a file (or setWeights); random initialization would only cost time.
+    this.kernel = this.addWeight('kernel', [features, 3 * u], 'float32', tf.initializers.zeros());
+    this.recurrentKernel = this.addWeight('recurrent_kernel', [u, 3 * u], 'float32', tf.initializers.zeros());
     if (this.useBias) {
       this.bias = this.addWeight('bias', this.resetAfter ? [2, 3 * u] : [3 * u], 'float32', tf.initializers.zeros());
     }
