@@ -145,8 +145,14 @@ export function planGrid(b: FigureBuilder, n: number, g: GridSpacing): { rects: 
   let rows: number;
   if (b.autoHeight) {
     const guessRows = (c: number) => Math.ceil(n / c);
-    // Aim for a roughly 1.4:1 overall figure: cols ≈ √(n · 1.4 / panel aspect).
-    cols = g.maxColumns !== undefined ? Math.min(n, g.maxColumns) : Math.min(n, Math.max(1, Math.ceil(Math.sqrt((n * 1.4) / g.aspect) - 0.15)));
+    if (g.maxColumns !== undefined) cols = Math.min(n, g.maxColumns);
+    else {
+      // Columns near the ideal √(n · 1.5 / aspect), scored by distance (log) plus a small cost per empty cell.
+      const ideal = Math.sqrt((n * 1.5) / g.aspect);
+      const score = (c: number) => Math.abs(Math.log(c / ideal)) + 0.08 * (Math.ceil(n / c) * c - n);
+      cols = 1;
+      for (let c = Math.max(1, Math.floor(ideal) - 1); c <= Math.min(n, Math.ceil(ideal) + 1); c++) if (score(c) < score(cols)) cols = c;
+    }
     if (g.maxRows !== undefined) while (guessRows(cols) > g.maxRows && cols < n) cols++;
     rows = guessRows(cols);
     const pw = (areaW - (cols - 1) * (gap + g.innerLeft)) / cols;
