@@ -106,6 +106,18 @@ export function runVizBench(repeat = 5): { rows: VizBenchRow[]; python?: string 
   return { rows, python };
 }
 
+/**
+ * Adapter for bench/run.ts suites (`{ name, ms }` results): keraspect medians
+ * as `viz <figure>`, matplotlib medians as `viz <figure> [matplotlib]`.
+ */
+export async function benchViz(runs: number): Promise<{ name: string; ms: number }[]> {
+  const { rows } = runVizBench(runs);
+  return rows.flatMap((r) => [
+    { name: `viz ${r.name}`, ms: r.keraspectMs },
+    ...(r.matplotlibMs === undefined ? [] : [{ name: `viz ${r.name} [matplotlib]`, ms: r.matplotlibMs }]),
+  ]);
+}
+
 /** Format rows as an aligned text table with the matplotlib/keraspect time ratio. */
 export function formatTable(rows: VizBenchRow[]): string {
   const head = ['figure', 'keraspect ms', 'matplotlib ms', 'ratio (mpl / ks)'];
