@@ -1,6 +1,6 @@
 /**
  * `pnpm bench [--json] [--runs N] [suite…]` — benchmarks, never timed assertions in tests.
- * Suites: importer (load and forward times). Figures are medians of N runs, printed beside the
+ * Suites: importer (load and forward times), viz (each chart kind beside matplotlib). Figures are medians of N runs, printed beside the
  * latest recorded run of the previous commit on the same machine and backend (bench/history.jsonl).
  */
 import { parseArgs } from 'node:util';
@@ -8,6 +8,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { backend, initBackend } from '@keraspect/importer';
 import { benchImporter } from './importer.ts';
+import { benchViz } from './viz.ts';
 import { type BenchResult, commit, machine, previousAndRecord } from './harness.ts';
 
 const quiet = console.warn;
@@ -17,7 +18,7 @@ console.log = (...a: unknown[]) => (typeof a[0] === 'string' && /tfjs-node|^=+$|
 
 const { values, positionals } = parseArgs({ options: { json: { type: 'boolean' }, runs: { type: 'string', default: '5' } }, allowPositionals: true });
 const runs = Math.max(1, Number(values.runs));
-const suites: Record<string, (runs: number) => Promise<BenchResult[]>> = { importer: benchImporter };
+const suites: Record<string, (runs: number) => Promise<BenchResult[]>> = { importer: benchImporter, viz: benchViz };
 const chosen = positionals.length ? positionals : Object.keys(suites);
 for (const s of chosen) if (!suites[s]) throw new Error(`Unknown bench suite '${s}'. Suites: ${Object.keys(suites).join(', ')}.`);
 

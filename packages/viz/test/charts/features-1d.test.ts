@@ -80,15 +80,11 @@ describe('features1D', () => {
     expect(r.png().length).toBeGreaterThan(100);
   });
 
-  it('renders 60 channels × 10,000 steps fast, min/max downsampled to ≤ 2 points per pixel column', () => {
+  // Speed is measured by bench/viz.ts, not asserted here.
+  it('renders 60 channels × 10,000 steps, min/max downsampled to ≤ 2 points per pixel column', () => {
     const data = randn(11, 10_000 * 60);
-    render('features1D', { data: data.subarray(0, 600), shape: [10, 60] }).png(); // warm up
-    const t0 = performance.now();
     const r = render('features1D', { data, shape: [10_000, 60] });
-    r.png();
-    const ms = performance.now() - t0;
-    // ~0.2 s here; the bound is loose so a loaded CI machine does not flake (bench/viz.ts reports the real time).
-    expect(ms).toBeLessThan(3000);
+    expect(r.png().length).toBeGreaterThan(1000);
     const line = r.spec.panels[0]!.layers.find((l) => l.type === 'line')!;
     expect(line.type === 'line' && line.x.length).toBeLessThanOrEqual(2 * Math.round(r.spec.panels[0]!.width) + 2);
   });
