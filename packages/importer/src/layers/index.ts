@@ -1,7 +1,6 @@
 import { fail } from '../errors.ts';
 import type { KerasLayerConfig } from '../keras-format/types.ts';
 import * as advanced from './advanced-activations.ts';
-import * as conv from './convolution.ts';
 import * as core from './core.ts';
 import { Lambda } from './lambda.ts';
 import * as merge from './merge.ts';
@@ -18,7 +17,6 @@ const builtinPorts: Record<string, LayerPort> = {
   ...core,
   ...advanced,
   ...norm,
-  ...conv,
   ...pooling,
   ...merge,
   ...recurrent,

@@ -23,12 +23,54 @@ function pool1d(kind: 'MaxPooling1D' | 'AveragePooling1D'): LayerPort {
 export const MaxPooling1D = pool1d('MaxPooling1D');
 export const AveragePooling1D = pool1d('AveragePooling1D');
 
+interface GlobalArgs {
+  name: string;
+  mode: 'average' | 'max';
+  keepdims: boolean;
+}
+
+/**
+ * Keras' GlobalAveragePooling1D / GlobalMaxPooling1D over the steps axis, with `keepdims` and, for
+ * the average, Keras' masked mean (masked steps excluded) — TF.js has neither.
+ */
+class KerasGlobalPooling1D extends tf.layers.Layer {
+  static className = 'KerasGlobalPooling1D';
+  private readonly mode: 'average' | 'max';
+  private readonly keepdims: boolean;
+  constructor(args: GlobalArgs) {
+    super({ name: args.name, trainable: false });
+    this.mode = args.mode;
+    this.keepdims = args.keepdims;
+    this.supportsMasking = true;
+  }
+  override computeOutputShape(s: tf.Shape | tf.Shape[]): tf.Shape {
+    const shape = s as tf.Shape;
+    return this.keepdims ? [shape[0], 1, shape[2]] : [shape[0], shape[2]];
+  }
+  override computeMask(): null {
+    return null;
+  }
+  override call(inputs: tf.Tensor | tf.Tensor[], kwargs: { mask?: tf.Tensor }): tf.Tensor {
+    return tf.tidy(() => {
+      const x = Array.isArray(inputs) ? inputs[0] : inputs;
+      const mask = kwargs?.mask;
+      if (this.mode === 'max' || !mask) return this.mode === 'max' ? tf.max(x, 1, this.keepdims) : tf.mean(x, 1, this.keepdims);
+      const m = tf.expandDims(tf.cast(mask, 'float32'), 2);
+      return tf.div(tf.sum(tf.mul(x, m), 1, this.keepdims), tf.sum(m, 1, this.keepdims));
+    });
+  }
+  override getConfig(): tf.serialization.ConfigDict {
+    return { ...super.getConfig(), mode: this.mode, keepdims: this.keepdims };
+  }
+}
+tf.serialization.registerClass(KerasGlobalPooling1D);
+
 function global1d(kind: 'GlobalAveragePooling1D' | 'GlobalMaxPooling1D'): LayerPort {
   return {
     build(c) {
       const r = read(c, kind);
-      if (r.has('keepdims') && r.bool('keepdims')) r.unsupported('keepdims', 'keepdims=True is not implemented.');
-      return kind === 'GlobalMaxPooling1D' ? tf.layers.globalMaxPooling1d(base(c)) : tf.layers.globalAveragePooling1d(base(c));
+      if (r.str('data_format', 'channels_last') !== 'channels_last') r.unsupported('data_format', "only 'channels_last' is supported.");
+      return new KerasGlobalPooling1D({ name: c.name, mode: kind === 'GlobalMaxPooling1D' ? 'max' : 'average', keepdims: r.bool('keepdims', false) });
     },
   };
 }
