@@ -47,8 +47,9 @@ class KerasGlobalPooling1D extends tf.layers.Layer {
     const shape = s as tf.Shape;
     return this.keepdims ? [shape[0], 1, shape[2]] : [shape[0], shape[2]];
   }
-  override computeMask(): null {
-    return null;
+  override computeMask(): tf.Tensor {
+    // Pooling over the steps removes the steps' mask (TF.js types masks as non-null).
+    return null as unknown as tf.Tensor;
   }
   override call(inputs: tf.Tensor | tf.Tensor[], kwargs: { mask?: tf.Tensor }): tf.Tensor {
     return tf.tidy(() => {
