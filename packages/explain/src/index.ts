@@ -1,0 +1,25 @@
+/**
+ * `@keraspect/explain`: layer outputs, attention maps, gradients, attribution methods and
+ * attention rollout for models loaded with `@keraspect/importer`. Takes and returns plain arrays;
+ * every function disposes the tensors it makes. See docs/explain.md.
+ */
+export { ExplainError, type ExplainErrorCode } from './errors.ts';
+export { layerOutputs, type LayerOutput, type LayerOutputsOptions } from './layer-outputs.ts';
+export { attentionMaps, type AttentionMap, type AttentionMapsOptions } from './attention.ts';
+export { selectLayers, type LayerSelector, type LayerRef } from './select.ts';
+export type { ModelInput } from './inputs.ts';
+export type { Target, TargetFn, TargetOptions } from './target.ts';
+export { inputGradients, layerGradients, weightGradients, type Gradients, type GradientsOptions, type WeightGradient } from './gradients.ts';
+export { createExplainer, explain, type Attribution, type Explainer, type ExplainerOptions } from './explainer.ts';
+export { methods, methodNames, type MethodName, type MethodOptionsMap } from './methods/index.ts';
+export type { Method, RunOptions, Progress, MethodResult } from './methods/method.ts';
+export type { GradientOptions } from './methods/gradient.ts';
+export type { IntegratedGradientsOptions, Baseline } from './methods/integrated-gradients.ts';
+export type { SmoothGradOptions } from './methods/smooth-grad.ts';
+export type { OcclusionOptions } from './methods/occlusion.ts';
+export type { LrpEpsilonOptions } from './methods/lrp-epsilon.ts';
+export { lrpRules } from './lrp/rules.ts';
+export { quadrature, integrationRules, type IntegrationRule, type Quadrature } from './quadrature.ts';
+export { attentionRollout, rolloutMaps, type Rollout, type RolloutOptions } from './rollout.ts';
+export { ensureGradientKernels, wasmBorrowedKernels } from './kernels.ts';
+export { seededRng, type Rng } from './rng.ts';

@@ -1,0 +1,47 @@
+import * as tf from '@tensorflow/tfjs';
+import { type KerasModel, type NdArray, toInputTensors } from '@keraspect/importer';
+import { fail } from './errors.ts';
+
+/** Model input(s) as plain arrays: one `NdArray` for single-input models, else one per input. */
+export type ModelInput = NdArray | NdArray[];
+
+/**
+ * Validate inputs against the model (count, shape, finiteness) and return them as a list of
+ * float32/int32 `NdArray`s. Fails with an `ExplainError` naming the input and both shapes.
+ */
+export function checkInputs(km: KerasModel, x: ModelInput): NdArray[] {
+  let ts: tf.Tensor[];
+  try {
+    ts = toInputTensors(km, x);
+  } catch (e) {
+    return fail('INPUT_SHAPE', (e as Error).message, e);
+  }
+  tf.dispose(ts);
+  const list = Array.isArray(x) ? x : [x];
+  const batch = list[0].shape[0];
+  list.forEach((a, i) => {
+    if (a.shape[0] !== batch) fail('INPUT_SHAPE', `All inputs need the same batch size; input '${km.inputNames[i]}' has ${a.shape[0]}, input '${km.inputNames[0]}' has ${batch}.`);
+  });
+  return list.map((a, i) => ({ data: km.model.inputs[i].dtype === 'int32' ? Int32Array.from(a.data) : a.data instanceof Float32Array ? a.data : Float32Array.from(a.data), shape: [...a.shape] }));
+}
+
+/** Number of values per sample of an array with batch axis first. */
+export function perSample(shape: number[]): number {
+  return shape.slice(1).reduce((a, b) => a * b, 1);
+}
+
+/** A tensor of the given rows (sample indices, repeats allowed) of a plain batch-first array. */
+export function rowsTensor(a: NdArray, rows: ArrayLike<number>, dtype: 'float32' | 'int32' = 'float32'): tf.Tensor {
+  const n = perSample(a.shape);
+  const out = dtype === 'int32' ? new Int32Array(rows.length * n) : new Float32Array(rows.length * n);
+  for (let r = 0; r < rows.length; r++) out.set(a.data.subarray(rows[r] * n, rows[r] * n + n), r * n);
+  return tf.tensor(out, [rows.length, ...a.shape.slice(1)], dtype);
+}
+
+/** Read a tensor into a plain array and dispose it. */
+export function take(t: tf.Tensor): NdArray {
+  const data = t.dtype === 'int32' ? (t.dataSync() as Int32Array) : (t.dataSync() as Float32Array);
+  const shape = [...t.shape];
+  t.dispose();
+  return { data, shape };
+}

@@ -1,0 +1,42 @@
+import { fail } from '../errors.ts';
+import { type GradientOptions, gradient } from './gradient.ts';
+import { type GradientXInputOptions, gradientXInput } from './gradient-x-input.ts';
+import { type IntegratedGradientsOptions, integratedGradients } from './integrated-gradients.ts';
+import { type LrpEpsilonOptions, lrpEpsilon } from './lrp-epsilon.ts';
+import type { AnyMethod, Method } from './method.ts';
+import { type OcclusionOptions, occlusion } from './occlusion.ts';
+import { type SmoothGradOptions, smoothGrad } from './smooth-grad.ts';
+
+/** Options of each method, by method name. Adding a method = one file + one line here and below. */
+export interface MethodOptionsMap {
+  gradient: GradientOptions;
+  gradientXInput: GradientXInputOptions;
+  integratedGradients: IntegratedGradientsOptions;
+  smoothGrad: SmoothGradOptions;
+  occlusion: OcclusionOptions;
+  lrpEpsilon: LrpEpsilonOptions;
+}
+
+/** Names of the attribution methods. */
+export type MethodName = keyof MethodOptionsMap;
+
+/** Every attribution method, by name (the type checker holds this table complete). */
+export const methods: { readonly [K in MethodName]: Method<MethodOptionsMap[K]> } = {
+  gradient,
+  gradientXInput,
+  integratedGradients,
+  smoothGrad,
+  occlusion,
+  lrpEpsilon,
+};
+
+/** Names of the methods, in table order. */
+export const methodNames = Object.keys(methods) as MethodName[];
+
+/** The method called `name`, or an `ExplainError` listing every known name. */
+export function methodFor(name: string): AnyMethod {
+  if (!Object.hasOwn(methods, name)) {
+    fail('UNKNOWN_METHOD', `Unknown attribution method '${name}'. All possible names are: ${methodNames.join(', ')}.`);
+  }
+  return methods[name as MethodName] as AnyMethod;
+}

@@ -1,0 +1,172 @@
+import * as tf from '@tensorflow/tfjs';
+import type { NdArray } from '@keraspect/importer';
+import { fail } from '../errors.ts';
+import { gradRows, type Problem, requireDifferentiable, scoreRows, sizes } from '../problem.ts';
+import { type IntegrationRule, integrationRules, quadrature } from '../quadrature.ts';
+import { seededRng } from '../rng.ts';
+import { range } from './chunks.ts';
+import type { Method } from './method.ts';
+
+/**
+ * Where the IG path starts:
+ * - `'zeros'` (default);
+ * - `'mean'`: the mean of each feature (last axis) over the batch and all other axes;
+ * - an array (or one per attributed tensor) shaped like one sample, like `[1, …]`, or like the
+ *   whole batch (one baseline per sample) — e.g. a reference series;
+ * - `{ noise: { samples, stdev } }`: `samples` Gaussian baselines N(0, stdev²) (default 10, 1),
+ *   drawn with the run's seed; the attributions (and delta) are averaged over them.
+ */
+export type Baseline = 'zeros' | 'mean' | NdArray | NdArray[] | { noise: { samples?: number; stdev?: number } };
+
+/** Options of `integratedGradients`. */
+export interface IntegratedGradientsOptions {
+  /** Default `'zeros'`. */
+  baseline: Baseline;
+  /** Points on the path (per baseline). Default 50. */
+  steps: number;
+  /** Quadrature on [0, 1]. Default `'gaussLegendre'` (exact for polynomial paths of degree ≤ 2·steps − 1). */
+  rule: IntegrationRule;
+}
+
+/**
+ * `integratedGradients`: (x − x′) ⊙ ∫₀¹ ∂score/∂x(x′ + α(x − x′)) dα, with the convergence delta
+ * Σattr − (f(x) − f(x′)) per sample (0 for an exact integral). Sundararajan, Taly & Yan 2017,
+ * "Axiomatic Attribution for Deep Networks", https://arxiv.org/abs/1703.01365
+ */
+export const integratedGradients: Method<IntegratedGradientsOptions> = {
+  title: 'Integrated Gradients',
+  paper: 'https://arxiv.org/abs/1703.01365',
+  usesGradients: true,
+  normalize({ baseline = 'zeros', steps = 50, rule = 'gaussLegendre' }) {
+    if (!integrationRules.includes(rule)) fail('BAD_OPTION', `integratedGradients: unknown rule ${JSON.stringify(rule)}. Known rules: ${integrationRules.join(', ')}.`);
+    quadrature(rule, steps);
+    if (typeof baseline === 'string' && baseline !== 'zeros' && baseline !== 'mean') fail('BAD_OPTION', `integratedGradients: baseline ${JSON.stringify(baseline)} is not 'zeros', 'mean', an array or { noise: {…} }.`);
+    return { baseline, steps, rule };
+  },
+  async run(p, o, ctx) {
+    requireDifferentiable(p);
+    const { alphas, weights } = quadrature(o.rule, o.steps);
+    const bases = baselines(p, o.baseline, ctx.seed);
+    const nb = bases.length;
+    const n = sizes(p);
+    const S = alphas.length;
+    const total = p.batch * nb * S;
+    // Σ_j w_j ∇f(point_j) per (sample, baseline), then ⊙ (x − x′).
+    const acc = n.map((k) => new Float32Array(p.batch * nb * k));
+    for (let s = 0; s < total; s += ctx.internalBatchSize) {
+      const q = range(s, Math.min(total, s + ctx.internalBatchSize));
+      const rows = q.map((i) => Math.floor(i / (nb * S)));
+      const xs = p.x.map((x, t) =>
+        tf.tensor(
+          (() => {
+            const out = new Float32Array(q.length * n[t]);
+            q.forEach((i, r) => {
+              const b = rows[r];
+              const base = bases[Math.floor(i / S) % nb][t];
+              const a = alphas[i % S];
+              const bo = base.perSample ? b * n[t] : 0;
+              for (let k = 0; k < n[t]; k++) {
+                const x0 = base.data[bo + k];
+                out[r * n[t] + k] = x0 + a * (x.data[b * n[t] + k] - x0);
+              }
+            });
+            return out;
+          })(),
+          [q.length, ...x.shape.slice(1)],
+        ),
+      );
+      try {
+        const g = gradRows(p, xs, rows);
+        q.forEach((i, r) => {
+          const slot = Math.floor(i / S);
+          const w = weights[i % S];
+          g.grads.forEach((gt, t) => {
+            const a = acc[t];
+            for (let k = 0; k < n[t]; k++) a[slot * n[t] + k] += w * gt[r * n[t] + k];
+          });
+        });
+      } finally {
+        tf.dispose(xs);
+      }
+      ctx.progress(q[q.length - 1] + 1, total);
+    }
+    const attributions = p.x.map((x, t) => {
+      const out = new Float32Array(p.batch * n[t]);
+      for (let b = 0; b < p.batch; b++)
+        for (let j = 0; j < nb; j++) {
+          const base = bases[j][t];
+          const bo = base.perSample ? b * n[t] : 0;
+          for (let k = 0; k < n[t]; k++) out[b * n[t] + k] += (acc[t][(b * nb + j) * n[t] + k] * (x.data[b * n[t] + k] - base.data[bo + k])) / nb;
+        }
+      return { data: out, shape: [...x.shape] };
+    });
+    // delta = Σattr − (f(x) − mean_j f(x′_j))
+    const all = range(0, p.batch);
+    const fx = scoreRows(p, p.x, all, ctx.internalBatchSize);
+    const fBase = new Float32Array(p.batch);
+    for (const base of bases) {
+      const vals = p.x.map((x, t) => (base[t].perSample ? { data: base[t].data, shape: x.shape } : { data: tile(base[t].data, p.batch), shape: x.shape }));
+      const f = scoreRows(p, vals, all, ctx.internalBatchSize);
+      for (let b = 0; b < p.batch; b++) fBase[b] += f[b] / nb;
+    }
+    const delta = new Float32Array(p.batch);
+    for (let b = 0; b < p.batch; b++) {
+      let sum = 0;
+      attributions.forEach((a, t) => {
+        for (let k = 0; k < n[t]; k++) sum += a.data[b * n[t] + k];
+      });
+      delta[b] = sum - (fx[b] - fBase[b]);
+    }
+    return { attributions, delta };
+  },
+};
+
+interface BaseValues {
+  data: Float32Array;
+  /** True: one baseline per sample (batch × n values); false: one shared sample (n values). */
+  perSample: boolean;
+}
+
+/** The baselines, each a list (one per attributed tensor). */
+function baselines(p: Problem, spec: Baseline, seed: number): BaseValues[][] {
+  const n = sizes(p);
+  if (spec === 'zeros') return [n.map((k) => ({ data: new Float32Array(k), perSample: false }))];
+  if (spec === 'mean') {
+    return [
+      p.x.map((x, t) => {
+        const f = x.shape.length > 1 ? x.shape[x.shape.length - 1] : 1;
+        const sums = new Float64Array(f);
+        for (let i = 0; i < x.data.length; i++) sums[i % f] += x.data[i];
+        const rows = x.data.length / f;
+        const data = new Float32Array(n[t]);
+        for (let k = 0; k < n[t]; k++) data[k] = sums[k % f] / rows;
+        return { data, perSample: false };
+      }),
+    ];
+  }
+  if ('noise' in (spec as object) && !Array.isArray(spec) && !('data' in (spec as object))) {
+    const { samples = 10, stdev = 1 } = (spec as { noise: { samples?: number; stdev?: number } }).noise;
+    if (!(Number.isInteger(samples) && samples >= 1) || !(stdev >= 0)) fail('BAD_OPTION', `integratedGradients: noise baselines need samples ≥ 1 and stdev ≥ 0; got samples ${samples}, stdev ${stdev}.`);
+    const rng = seededRng(seed);
+    return Array.from({ length: samples }, () => n.map((k) => ({ data: rng.normals(k).map((v) => v * stdev), perSample: false })));
+  }
+  const list = Array.isArray(spec) ? spec : [spec as NdArray];
+  if (list.length !== p.x.length) fail('BAD_OPTION', `integratedGradients: ${list.length} baseline array(s) given for ${p.x.length} attributed tensor(s) (${p.names.join(', ')}).`);
+  return [
+    list.map((b, t) => {
+      const one = n[t];
+      const size = b.data.length;
+      const data = b.data instanceof Float32Array ? b.data : Float32Array.from(b.data);
+      if (size === one) return { data, perSample: false };
+      if (size === one * p.batch && b.shape[0] === p.batch) return { data, perSample: true };
+      return fail('BAD_OPTION', `integratedGradients: the baseline for '${p.names[t]}' has shape [${b.shape}]; it must be shaped like one sample [${p.x[t].shape.slice(1)}], [1, ${p.x[t].shape.slice(1)}] or the whole batch [${p.x[t].shape}].`);
+    }),
+  ];
+}
+
+function tile(data: Float32Array, times: number): Float32Array {
+  const out = new Float32Array(data.length * times);
+  for (let i = 0; i < times; i++) out.set(data, i * data.length);
+  return out;
+}
+

@@ -1,0 +1,208 @@
+import * as tf from '@tensorflow/tfjs';
+import type { KerasModel, NdArray } from '@keraspect/importer';
+import { fail } from './errors.ts';
+import { inputFeeds, type LayerOverride, layerSymbolicOutputs, runGraph } from './graph.ts';
+import { ensureGradientKernels } from './kernels.ts';
+import { perSample, rowsTensor } from './inputs.ts';
+import { oneLayer } from './select.ts';
+import { resolveTarget, type TargetOptions } from './target.ts';
+
+/**
+ * What an attribution method works on: values `x` (model inputs, or a layer's activations) and a
+ * differentiable score of them. Methods only ever see this, which is what lets SmoothGrad wrap any
+ * method and "attribute to a layer" reuse every method unchanged.
+ */
+export interface Problem {
+  /** Names of the attributed tensors (model input names, or `layer` / `layer.i`). */
+  names: string[];
+  /** The attributed values, batch first. */
+  x: NdArray[];
+  /** `'int32'` for token-id inputs (not differentiable). */
+  dtypes: ('float32' | 'int32')[];
+  batch: number;
+  /**
+   * Per-row scores (R,) for values `xs` (each (R, …)); `rows[r]` is the sample row r derives from
+   * (it picks the target unit and, for layer problems, the model inputs that bypass the layer).
+   */
+  score(xs: tf.Tensor[], rows: ArrayLike<number>): tf.Tensor;
+  /** The explained unit per sample (`null` for function targets). */
+  units: Int32Array | null;
+  /** The score at `x`, per sample. */
+  scoresAtX: Float32Array;
+}
+
+/** How the model is evaluated: plain, or with layer overrides (pre-activation, LRP). */
+export interface ProblemOptions extends TargetOptions {
+  /** Attribute to this layer's output(s) instead of the model inputs (split the model there). */
+  layer?: string;
+  /** Samples per forward pass when evaluating at `x`. Default 32. */
+  internalBatchSize?: number;
+  /** Layer overrides applied on top of `preActivation` (used by LRP). */
+  override?: LayerOverride;
+}
+
+/** Build the problem "explain the target of `km` at inputs `x`" (or at a layer's activations). */
+export function makeProblem(km: KerasModel, inputs: NdArray[], options: ProblemOptions): Problem {
+  ensureGradientKernels();
+  const { output = 0, target = 'max', preActivation = false, internalBatchSize = 32 } = options;
+  const outIndex = typeof output === 'number' ? output : km.outputNames.indexOf(output);
+  if (!Number.isInteger(outIndex) || outIndex < 0 || outIndex >= km.model.outputs.length) {
+    fail('BAD_TARGET', `Model '${km.name}' has ${km.model.outputs.length} output(s) (${km.outputNames.map((n, i) => `${i}: ${n}`).join(', ')}); output ${JSON.stringify(output)} does not exist.`);
+  }
+  const outSym = km.model.outputs[outIndex];
+  const overrides = [preActivation ? preActivationOverride(km, outSym) : undefined, options.override].filter((o): o is LayerOverride => !!o);
+  const override: LayerOverride | undefined = overrides.length ? (l, ins, kw) => overrides.reduce<tf.Tensor[] | undefined>((got, o) => got ?? o(l, ins, kw), undefined) : undefined;
+  const dtypeOf = (i: number) => (km.model.inputs[i].dtype === 'int32' ? 'int32' : 'float32');
+  const batch = inputs[0].shape[0];
+  const inputRows = (rows: ArrayLike<number>) => inputs.map((a, i) => rowsTensor(a, rows, dtypeOf(i)));
+
+  // Split point: the layer's output tensors become the attributed values.
+  const split = options.layer !== undefined ? layerSymbolicOutputs(km.built.layers[oneLayer(km, options.layer).index].layer) : null;
+  const splitName = options.layer !== undefined ? oneLayer(km, options.layer).name : '';
+  const forward = (xs: tf.Tensor[], rows: ArrayLike<number>, fetch: tf.SymbolicTensor[]): tf.Tensor[] => {
+    if (!split) return runGraph(fetch, inputFeeds(km, xs), override);
+    const feeds = inputFeeds(km, inputRows(rows));
+    split.forEach((s, i) => feeds.set(s.id, xs[i]));
+    return runGraph(fetch, feeds, override);
+  };
+
+  // Evaluate once at x: the output (for the target) and, for a split, the layer's activations.
+  const all = Array.from({ length: batch }, (_, i) => i);
+  const outParts: Float32Array[] = [];
+  const actParts: Float32Array[][] = (split ?? []).map(() => []);
+  let outShape: number[] = [];
+  let actShapes: number[][] = [];
+  for (let s = 0; s < batch; s += internalBatchSize) {
+    const rows = all.slice(s, s + internalBatchSize);
+    const got = tf.tidy(() => runGraph([outSym, ...(split ?? [])], inputFeeds(km, inputRows(rows)), override).map((t) => tf.cast(t, 'float32')));
+    outParts.push(got[0].dataSync() as Float32Array);
+    outShape = got[0].shape;
+    got.slice(1).forEach((t, i) => actParts[i].push(t.dataSync() as Float32Array));
+    actShapes = got.slice(1).map((t) => t.shape);
+    tf.dispose(got);
+  }
+  const outAtX: NdArray = { data: join(outParts), shape: [batch, ...outShape.slice(1)] };
+  const resolved = resolveTarget(target, outAtX, km.outputNames[outIndex]);
+  const x: NdArray[] = split ? actParts.map((p, i) => ({ data: join(p), shape: [batch, ...actShapes[i].slice(1)] })) : inputs;
+  const names = split ? split.map((_, i) => (split.length === 1 ? splitName : `${splitName}.${i}`)) : km.inputNames;
+  const problem: Problem = {
+    names,
+    x,
+    dtypes: split ? split.map(() => 'float32' as const) : inputs.map((_, i) => dtypeOf(i)),
+    batch,
+    units: resolved.units,
+    scoresAtX: new Float32Array(batch),
+    score: (xs, rows) => tf.tidy(() => resolved.score(forward(xs, rows, [outSym])[0], rows)),
+  };
+  problem.scoresAtX = scoreRows(problem, x, all, internalBatchSize);
+  return problem;
+}
+
+/** Scores of `p` at values `vals` (all rows given by `rows`), in batches. */
+export function scoreRows(p: Problem, vals: NdArray[], rows: number[], batchSize: number): Float32Array {
+  const out = new Float32Array(rows.length);
+  for (let s = 0; s < rows.length; s += batchSize) {
+    const r = rows.slice(s, s + batchSize);
+    const local = r.map((_, i) => s + i);
+    const t = tf.tidy(() => p.score(vals.map((v, i) => rowsTensor(v, local, p.dtypes[i])), r));
+    out.set(t.dataSync() as Float32Array, s);
+    t.dispose();
+  }
+  return out;
+}
+
+/**
+ * Gradients of Σ score w.r.t. `xs` (each (R, …)) and the per-row scores. Disposes everything it
+ * makes; `xs` stay owned by the caller.
+ */
+export function gradRows(p: Problem, xs: tf.Tensor[], rows: ArrayLike<number>): { scores: Float32Array; grads: Float32Array[] } {
+  requireDifferentiable(p);
+  let kept: tf.Tensor | null = null;
+  const grads = tf.tidy(() => {
+    const f = (...ts: tf.Tensor[]) => {
+      const s = p.score(ts, rows);
+      kept = tf.keep(s.clone());
+      return tf.sum(s) as tf.Scalar;
+    };
+    return tf.grads(f)(xs);
+  });
+  const scores = (kept as unknown as tf.Tensor).dataSync() as Float32Array;
+  (kept as unknown as tf.Tensor).dispose();
+  const out = grads.map((g) => g.dataSync() as Float32Array);
+  tf.dispose(grads);
+  return { scores, grads: out };
+}
+
+/** Fail clearly when a gradient method meets token-id (int) inputs. */
+export function requireDifferentiable(p: Problem): void {
+  const i = p.dtypes.indexOf('int32');
+  if (i >= 0) {
+    fail('NOT_DIFFERENTIABLE', `Input '${p.names[i]}' holds integer token ids, which have no gradient. Attribute to the embedding instead (option layer: the Embedding layer's name), or use 'occlusion'.`);
+  }
+}
+
+/** Values per sample of each attributed tensor. */
+export function sizes(p: Problem): number[] {
+  return p.x.map((a) => perSample(a.shape));
+}
+
+function join(parts: Float32Array[]): Float32Array {
+  if (parts.length === 1) return parts[0];
+  const out = new Float32Array(parts.reduce((n, q) => n + q.length, 0));
+  let k = 0;
+  for (const q of parts) {
+    out.set(q, k);
+    k += q.length;
+  }
+  return out;
+}
+
+const linearActivation = (): unknown => (tf.layers.activation({ activation: 'linear' }) as unknown as { activation: unknown }).activation;
+
+/** Evaluate the layer that makes `outSym` without its final nonlinearity. */
+function preActivationOverride(km: KerasModel, outSym: tf.SymbolicTensor): LayerOverride {
+  const target = outSym.sourceLayer;
+  const keras = km.built.layers.find((b) => b.layer === target);
+  return (layer, ins, kwargs) => {
+    if (layer !== target) return undefined;
+    const out = linearCall(layer, ins, kwargs);
+    if (!out) {
+      fail('BAD_OPTION', `preActivation: the output layer '${layer.name}' (${keras?.className ?? layer.getClassName()}) has no activation to remove. It works when the output comes from Dense, Conv1D, TimeDistributed(Dense) or an Activation/Softmax layer.`);
+    }
+    return out;
+  };
+}
+
+/**
+ * Call `layer` with its activation replaced by the identity, or `undefined` when it has none.
+ * Exported for LRP, which needs a layer's pre-activation `z` beside its output.
+ */
+export function linearCall(layer: tf.layers.Layer, ins: tf.Tensor[], kwargs: Record<string, unknown>): tf.Tensor[] | undefined {
+  const cls = layer.getClassName();
+  if (cls === 'Activation' || cls === 'Softmax' || cls === 'ReLU' || cls === 'LeakyReLU' || cls === 'ELU' || cls === 'ThresholdedReLU') return [ins[0]];
+  const holder = cls === 'TimeDistributed' ? (layer as unknown as { layer: tf.layers.Layer }).layer : layer;
+  const h = holder as unknown as { activation?: { apply?: unknown }; act?: unknown };
+  if (h.activation && typeof h.activation === 'object' && typeof h.activation.apply === 'function') {
+    const saved = h.activation;
+    h.activation = linearActivation() as typeof saved;
+    try {
+      return toList(layer.apply(ins, kwargs) as tf.Tensor | tf.Tensor[]);
+    } finally {
+      h.activation = saved;
+    }
+  }
+  if (typeof h.act === 'function') {
+    const saved = h.act;
+    h.act = (x: tf.Tensor) => x;
+    try {
+      return toList(layer.apply(ins, kwargs) as tf.Tensor | tf.Tensor[]);
+    } finally {
+      h.act = saved;
+    }
+  }
+  return undefined;
+}
+
+function toList(t: tf.Tensor | tf.Tensor[]): tf.Tensor[] {
+  return Array.isArray(t) ? t : [t];
+}
