@@ -3,8 +3,8 @@ import { pathToFileURL } from 'node:url';
 import { resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { defineLayer, type KerasModel, type LambdaFn, type LayerDefinition, type LayerPort, loadModel, registerLayer } from '@keraspect/importer';
-import { readNpy, type NpyArray } from '@keraspect/importer';
 import { CliError } from './errors.ts';
+import { fitToModel, type InputArray, type InputReadOptions, readArrayFile, readInputFile } from './input-data.ts';
 import type { Io } from './io.ts';
 
 /** Options shared by every command that opens a model. */
@@ -62,24 +62,20 @@ export async function openModel(io: Io, model: string | undefined, values: { wei
   return loadModel(bytes, { weights, lambdas, selfAttentionVariant: variant as never });
 }
 
-/** Read a file the user named, failing with a usage error that names it when it is missing. */
-export async function readInputFile(io: Io, path: string, what: string): Promise<Uint8Array> {
-  try {
-    return await io.readFile(path);
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new CliError(code === 'ENOENT' ? `The ${what} file '${path}' does not exist.` : `The ${what} file '${path}' cannot be read: ${(e as Error).message}`);
-  }
+/** Read an input for the model (`.npy`, `.csv`, `.json`) and fit it to the model's input shape. */
+export async function readInputArray(io: Io, path: string, km?: KerasModel, options: InputReadOptions = {}): Promise<InputArray> {
+  const a = await readArrayFile(io, path, 'input', options);
+  return km ? fitToModel(km, a, path) : a;
 }
 
-/** Read an input array (`.npy`) for the model. */
-export async function readInputArray(io: Io, path: string): Promise<{ data: Float32Array | Int32Array; shape: number[] }> {
-  const bytes = await readInputFile(io, path, 'input');
-  let nd: NpyArray;
-  if (!path.endsWith('.npy')) throw new CliError(`Input '${path}': only .npy inputs are supported here (save with numpy.save).`);
-  nd = readNpy(bytes);
-  const data = nd.data instanceof Float32Array || nd.data instanceof Int32Array ? nd.data : Float32Array.from(nd.data as ArrayLike<number>, Number);
-  return { data, shape: nd.shape };
-}
+export { tf, readInputFile };
 
-export { tf };
+/** Options shared by commands that read an input array. */
+export const inputOptions = {
+  input: { type: 'string' },
+  'sample-axis': { type: 'boolean' },
+} as const satisfies ParseArgsConfig['options'];
+
+export const INPUT_USAGE = `  --input FILE       input: .npy (float32/float64/int, C order), .csv (one sample: rows = time
+                     steps, columns = features) or .json (nested arrays); batch axis optional
+  --sample-axis      .csv only: one sample per row (flattened, C order)`;

@@ -34,12 +34,17 @@ export async function run(argv: string[], io: Io): Promise<number> {
       io.stderr(`keraspect ${name}: ${e.message}\n`);
       return e.exitCode;
     }
-    if (e instanceof KeraspectError) {
+    if (e instanceof KeraspectError || isLibraryError(e)) {
       io.stderr(`keraspect ${name}: ${e.message}\n`);
       return 1;
     }
     throw e;
   }
+}
+
+/** ExplainError and VizError: the libraries' typed errors (bad option, unknown layer, bad data). */
+function isLibraryError(e: unknown): e is Error {
+  return e instanceof Error && (e.name === 'ExplainError' || e.name === 'VizError');
 }
 
 export { backend };

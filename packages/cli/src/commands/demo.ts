@@ -4,21 +4,23 @@ import { backend, predict } from '@keraspect/importer';
 import type { Command } from '../command.ts';
 import { openModel, parse, readInputArray } from '../model-args.ts';
 import { formatSummary } from '../summary-table.ts';
+import { report } from './report.ts';
 
 /** The bundled example (made by scripts/make-example.ts). */
 export const EXAMPLES_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../../../../examples');
 
-const usage = `Usage: keraspect demo
+const usage = `Usage: keraspect demo [--out DIR]
 
 Load the bundled example attention-LSTM (examples/attention-lstm.h5, made and trained by
-scripts/make-example.ts), print its summary and its forecast for the bundled example series.`;
+scripts/make-example.ts), print its summary and its forecast for the bundled example series, and
+write the full HTML report on that series (keraspect report) to DIR (default keraspect-report/).`;
 
 export const demo: Command = {
   name: 'demo',
-  summary: 'load the bundled example model and show its summary and a prediction',
+  summary: 'the bundled example: summary, forecast and the full HTML report',
   usage,
   async run(argv, io) {
-    const { values } = parse(argv, { help: { type: 'boolean', short: 'h' } }, usage);
+    const { values } = parse(argv, { help: { type: 'boolean', short: 'h' }, out: { type: 'string' }, quiet: { type: 'boolean', short: 'q' } }, usage);
     if (values.help) {
       io.stdout(`${usage}\n`);
       return 0;
@@ -34,9 +36,13 @@ export const demo: Command = {
       const [pred] = predict(km, x);
       io.stdout(`\nForecast for the ${x.shape[0]} example series (shape ${JSON.stringify(x.shape)}):\n`);
       for (let b = 0; b < pred.shape[0]; b++) io.stdout(`  series ${b}: predicted ${pred.data[b].toFixed(3)}   target ${y.data[b].toFixed(3)}\n`);
-      return 0;
     } finally {
       km.dispose();
     }
+    const out = values.out ?? 'keraspect-report';
+    io.stdout(`\nWriting the report (attributions, attention, layer outputs)…\n`);
+    const code = await report.run([modelPath, '--input', join(EXAMPLES_DIR, 'series.npy'), '--out', out, ...(values.quiet ? ['--quiet'] : [])], io);
+    if (code === 0) io.stdout(`\nOpen ${resolve(out, 'index.html')} in a browser.\n`);
+    return code;
   },
 };

@@ -1,17 +1,20 @@
-import { allLayerOutputs, predict, writeNpy } from '@keraspect/importer';
+import { layerOutputs, type LayerSelector } from '@keraspect/explain';
+import { predict, writeNpy } from '@keraspect/importer';
 import type { Command } from '../command.ts';
 import { CliError } from '../errors.ts';
-import { MODEL_OPTIONS_USAGE, modelOptions, openModel, parse, readInputArray } from '../model-args.ts';
+import { INPUT_USAGE, inputOptions, MODEL_OPTIONS_USAGE, modelOptions, openModel, parse, readInputArray } from '../model-args.ts';
 
-const usage = `Usage: keraspect outputs MODEL --input X.npy --out DIR [options]
+const usage = `Usage: keraspect outputs MODEL --input X --out DIR [--layers SELECTOR] [options]
 
 Write every layer's output for the input, in the fixtures' layout:
   DIR/predict.npy                (DIR/predict.<i>.npy for multi-output models)
   DIR/layers/<layer>.npy         (<layer>.<i>.npy for the i-th output of a multi-output layer)
 
 Options:
-  --input FILE       input array (.npy)
+${INPUT_USAGE}
   --out DIR          output folder
+  --layers SELECTOR  which layers: exact name or substring ('lstm'), /regex/, index, or a
+                     comma-separated list of those (default: all)
 ${MODEL_OPTIONS_USAGE}`;
 
 export const outputs: Command = {
@@ -19,7 +22,7 @@ export const outputs: Command = {
   summary: "write every layer's output (.npy per layer) for an input",
   usage,
   async run(argv, io) {
-    const { values, positionals } = parse(argv, { ...modelOptions, input: { type: 'string' }, out: { type: 'string' } }, usage);
+    const { values, positionals } = parse(argv, { ...modelOptions, ...inputOptions, out: { type: 'string' }, layers: { type: 'string' } }, usage);
     if (values.help) {
       io.stdout(`${usage}\n`);
       return 0;
@@ -28,11 +31,11 @@ export const outputs: Command = {
     if (!values.out) throw new CliError(`Missing --out.\n\n${usage}`);
     const km = await openModel(io, positionals[0], values, usage);
     try {
-      const x = await readInputArray(io, values.input);
+      const x = await readInputArray(io, values.input, km, { sampleAxis: values['sample-axis'] });
       const dir = values.out.replace(/\/$/, '');
       const ys = predict(km, x);
       for (const [i, y] of ys.entries()) await io.writeFile(`${dir}/${ys.length === 1 ? 'predict.npy' : `predict.${i}.npy`}`, writeNpy(y));
-      const outs = allLayerOutputs(km, x);
+      const outs = layerOutputs(km, x, parseSelector(values.layers)).filter((o) => !km.inputNames.includes(o.layer));
       for (const o of outs) {
         await io.writeFile(`${dir}/layers/${o.count === 1 ? o.layer : `${o.layer}.${o.index}`}.npy`, writeNpy(o.array));
       }
@@ -43,3 +46,16 @@ export const outputs: Command = {
     }
   },
 };
+
+/** `lstm`, `/^conv/`, `3`, `-1` or a comma-separated list of those. */
+export function parseSelector(text: string | undefined): LayerSelector {
+  if (!text) return 'all';
+  const one = (t: string): LayerSelector => {
+    const re = /^\/(.+)\/([a-z]*)$/.exec(t);
+    if (re) return new RegExp(re[1], re[2]);
+    if (/^-?\d+$/.test(t)) return Number(t);
+    return t;
+  };
+  const parts = text.split(',').map((t) => t.trim()).filter(Boolean);
+  return parts.length === 1 ? one(parts[0]) : parts.map(one);
+}

@@ -1,7 +1,7 @@
 import { predict as runPredict, writeNpy } from '@keraspect/importer';
 import type { Command } from '../command.ts';
 import { CliError } from '../errors.ts';
-import { MODEL_OPTIONS_USAGE, modelOptions, openModel, parse, readInputArray } from '../model-args.ts';
+import { INPUT_USAGE, inputOptions, MODEL_OPTIONS_USAGE, modelOptions, openModel, parse, readInputArray } from '../model-args.ts';
 
 const usage = `Usage: keraspect predict MODEL --input X.npy --out Y.npy [options]
 
@@ -9,7 +9,7 @@ Run MODEL on the input array (batch first) and write the prediction as float32 .
 with several outputs, Y.npy becomes Y.0.npy, Y.1.npy, …
 
 Options:
-  --input FILE       input array (.npy, float32/float64/int, C order)
+${INPUT_USAGE}
   --out FILE         output .npy path
 ${MODEL_OPTIONS_USAGE}`;
 
@@ -18,7 +18,7 @@ export const predict: Command = {
   summary: 'run a model on an input array and write the prediction (.npy)',
   usage,
   async run(argv, io) {
-    const { values, positionals } = parse(argv, { ...modelOptions, input: { type: 'string' }, out: { type: 'string' } }, usage);
+    const { values, positionals } = parse(argv, { ...modelOptions, ...inputOptions, out: { type: 'string' } }, usage);
     if (values.help) {
       io.stdout(`${usage}\n`);
       return 0;
@@ -27,7 +27,7 @@ export const predict: Command = {
     if (!values.out) throw new CliError(`Missing --out.\n\n${usage}`);
     const km = await openModel(io, positionals[0], values, usage);
     try {
-      const x = await readInputArray(io, values.input);
+      const x = await readInputArray(io, values.input, km, { sampleAxis: values['sample-axis'] });
       const ys = runPredict(km, x);
       const out = values.out;
       for (const [i, y] of ys.entries()) {

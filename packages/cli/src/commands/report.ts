@@ -1,0 +1,63 @@
+import { methodNames, type MethodName } from '@keraspect/explain';
+import type { Command } from '../command.ts';
+import { CliError } from '../errors.ts';
+import { INPUT_USAGE, inputOptions, MODEL_OPTIONS_USAGE, modelOptions, openModel, parse, readInputArray } from '../model-args.ts';
+import { progressBar } from '../progress.ts';
+import { buildReport } from '../report/build.ts';
+
+const usage = `Usage: keraspect report MODEL --input X --out DIR [options]
+
+Write DIR/index.html (opens offline) with images beside it in DIR/img/: the model summary, the
+prediction, attributions over the input with Integrated Gradients' convergence delta and each
+method's deletion faithfulness, attention maps and rollout, per-layer channel grids, and
+histograms of attention weights and activations.
+
+Options:
+${INPUT_USAGE}
+  --out DIR          report folder
+  --methods LIST     attribution methods, comma-separated (default gradientXInput,integratedGradients)
+  --steps N          Integrated Gradients path points (default 32)
+  --sample N         which sample the per-sample figures show (default 0)
+  --quiet            no progress bar
+${MODEL_OPTIONS_USAGE}`;
+
+export const report: Command = {
+  name: 'report',
+  summary: 'write an HTML report: summary, prediction, attributions, attention, layer outputs',
+  usage,
+  async run(argv, io) {
+    const { values, positionals } = parse(
+      argv,
+      { ...modelOptions, ...inputOptions, out: { type: 'string' }, methods: { type: 'string' }, steps: { type: 'string' }, sample: { type: 'string' }, quiet: { type: 'boolean', short: 'q' } },
+      usage,
+    );
+    if (values.help) {
+      io.stdout(`${usage}\n`);
+      return 0;
+    }
+    if (!values.input) throw new CliError(`Missing --input.\n\n${usage}`);
+    if (!values.out) throw new CliError(`Missing --out.\n\n${usage}`);
+    const methods = values.methods?.split(',').map((m) => m.trim()) ?? undefined;
+    for (const m of methods ?? []) if (!(methodNames as string[]).includes(m)) throw new CliError(`Unknown method '${m}' in --methods. Methods: ${methodNames.join(', ')}.`);
+    const steps = values.steps === undefined ? undefined : Number(values.steps);
+    if (steps !== undefined && !(Number.isInteger(steps) && steps > 0)) throw new CliError(`--steps must be a positive integer (got '${values.steps}').`);
+    const sample = values.sample === undefined ? 0 : Number(values.sample);
+    const km = await openModel(io, positionals[0], values, usage);
+    const bar = progressBar(io, values.quiet);
+    try {
+      const x = await readInputArray(io, values.input, km, { sampleAxis: values['sample-axis'] });
+      if (!(Number.isInteger(sample) && sample >= 0 && sample < x.shape[0])) throw new CliError(`--sample must be an integer in 0…${x.shape[0] - 1} (got '${values.sample}').`);
+      const files = await buildReport(km, { data: x.data as Float32Array, shape: x.shape }, { methods: methods as MethodName[] | undefined, steps, sample, inputLabel: values.input.split('/').pop(), onProgress: (s, d, t) => bar.update(`report: ${s}`, d, t) });
+      bar.done();
+      const dir = values.out.replace(/\/$/, '');
+      for (const [path, data] of files) if (path !== 'index.html') await io.writeFile(`${dir}/${path}`, data);
+      // index.html last: a report folder with an index is complete.
+      await io.writeFile(`${dir}/index.html`, files.get('index.html')!);
+      io.stdout(`wrote ${dir}/index.html (${files.size - 1} images)\n`);
+      return 0;
+    } finally {
+      bar.done();
+      km.dispose();
+    }
+  },
+};
