@@ -1,0 +1,551 @@
+// @ts-nocheck — AssemblyScript source (compiled by ../build-wasm.ts into ../kernels-wasm.ts), not TS.
+//
+// Whole-sequence recurrent kernels and the additive attention score kernel, in WebAssembly SIMD
+// (f32x4). Every buffer is a byte offset into this module's memory, laid out by the TS caller
+// (fast/arena.ts): time-major (T, B, …) and with every gate block padded to `up` = ⌈U/4⌉·4 floats
+// (padding lanes hold zeros in and out), so that vector loops never straddle two gates.
+//
+// Activation codes: 0 linear, 1 relu, 2 tanh, 3 sigmoid, 4 hard_sigmoid (Keras 1/2: 0.2x + 0.5),
+// 5 hard_sigmoid (Keras 3: x/6 + 0.5). Derivatives are taken from the activation's output.
+
+// ---------- vector math ----------
+
+function exp4(x0: v128): v128 {
+  const x = f32x4.max(f32x4.min(x0, f32x4.splat(88.3762626647949)), f32x4.splat(-87.3365478515625));
+  const n = f32x4.nearest(f32x4.mul(x, f32x4.splat(1.44269504088896341)));
+  // Cephes expf: r = x − n·ln2 in two parts, then a degree-6 polynomial.
+  let r = f32x4.sub(x, f32x4.mul(n, f32x4.splat(0.693359375)));
+  r = f32x4.sub(r, f32x4.mul(n, f32x4.splat(-2.12194440e-4)));
+  let p = f32x4.splat(1.9875691500e-4);
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(1.3981999507e-3));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(8.3334519073e-3));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(4.1665795894e-2));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(1.6666665459e-1));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(5.0000001201e-1));
+  const y = f32x4.add(f32x4.add(f32x4.mul(f32x4.mul(p, r), r), r), f32x4.splat(1.0));
+  const e = i32x4.shl(i32x4.add(i32x4.trunc_sat_f32x4_s(n), i32x4.splat(127)), 23);
+  return f32x4.mul(y, e);
+}
+
+function sigmoid4(x: v128): v128 {
+  return f32x4.div(f32x4.splat(1.0), f32x4.add(f32x4.splat(1.0), exp4(f32x4.neg(x))));
+}
+
+// tanh as an odd/even rational function (Eigen's float tanh), clamped where float32 tanh is ±1.
+function tanh4(x0: v128): v128 {
+  const x = f32x4.max(f32x4.min(x0, f32x4.splat(7.90531110763549805)), f32x4.splat(-7.90531110763549805));
+  const x2 = f32x4.mul(x, x);
+  let p = f32x4.splat(-2.76076847742355e-16);
+  p = f32x4.add(f32x4.mul(p, x2), f32x4.splat(2.00018790482477e-13));
+  p = f32x4.add(f32x4.mul(p, x2), f32x4.splat(-8.60467152213735e-11));
+  p = f32x4.add(f32x4.mul(p, x2), f32x4.splat(5.12229709037114e-8));
+  p = f32x4.add(f32x4.mul(p, x2), f32x4.splat(1.48572235717979e-5));
+  p = f32x4.add(f32x4.mul(p, x2), f32x4.splat(6.37261928875436e-4));
+  p = f32x4.add(f32x4.mul(p, x2), f32x4.splat(4.89352455891786e-3));
+  p = f32x4.mul(p, x);
+  let q = f32x4.splat(1.19825839466702e-6);
+  q = f32x4.add(f32x4.mul(q, x2), f32x4.splat(1.18534705686654e-4));
+  q = f32x4.add(f32x4.mul(q, x2), f32x4.splat(2.26843463243900e-3));
+  q = f32x4.add(f32x4.mul(q, x2), f32x4.splat(4.89352518554385e-3));
+  const tiny = f32x4.lt(f32x4.abs(x0), f32x4.splat(0.0004));
+  return v128.bitselect(x0, f32x4.div(p, q), tiny);
+}
+
+function act4(code: i32, x: v128): v128 {
+  if (code == 2) return tanh4(x);
+  if (code == 3) return sigmoid4(x);
+  if (code == 0) return x;
+  if (code == 1) return f32x4.max(x, f32x4.splat(0.0));
+  const slope = code == 4 ? f32x4.splat(0.2) : f32x4.splat(1.0 / 6.0);
+  return f32x4.max(f32x4.min(f32x4.add(f32x4.mul(x, slope), f32x4.splat(0.5)), f32x4.splat(1.0)), f32x4.splat(0.0));
+}
+
+/** d act / d x as a function of y = act(x). */
+function dact4(code: i32, y: v128): v128 {
+  const one = f32x4.splat(1.0);
+  if (code == 2) return f32x4.sub(one, f32x4.mul(y, y));
+  if (code == 3) return f32x4.mul(y, f32x4.sub(one, y));
+  if (code == 0) return one;
+  const zero = f32x4.splat(0.0);
+  if (code == 1) return v128.and(f32x4.gt(y, zero), one);
+  const slope = code == 4 ? f32x4.splat(0.2) : f32x4.splat(1.0 / 6.0);
+  return v128.and(v128.and(f32x4.gt(y, zero), f32x4.lt(y, one)), slope);
+}
+
+function actRange(code: i32, p: usize, n: i32): void {
+  for (let j = 0; j < n; j += 4) {
+    const a = p + (<usize>j << 2);
+    v128.store(a, act4(code, v128.load(a)));
+  }
+}
+
+/** Elementwise activation of n floats (n a multiple of 4), exported for tests. */
+export function activate(code: i32, p: usize, n: i32): void {
+  actRange(code, p, n);
+}
+
+// ---------- C[m, :] = (base ? Base[m, :] : 0) + Σ_k A[m, k]·Bm[k, :] ----------
+// A (M, K) with row stride lda floats; Bm (K, N) stride N; C and Base (M, N) stride N; N % 4 == 0.
+
+function gemm(a: usize, lda: i32, bm: usize, c: usize, base: usize, hasBase: bool, M: i32, K: i32, N: i32): void {
+  const ldaB = <usize>lda << 2;
+  const nB = <usize>N << 2;
+  let m = 0;
+  for (; m + 1 < M; m += 2) {
+    const a0 = a + <usize>m * ldaB;
+    const a1 = a0 + ldaB;
+    const c0 = c + <usize>m * nB;
+    const c1 = c0 + nB;
+    const b0 = base + <usize>m * nB;
+    const b1 = b0 + nB;
+    let n = 0;
+    for (; n + 16 <= N; n += 16) {
+      const o = <usize>n << 2;
+      let s00 = f32x4.splat(0), s01 = f32x4.splat(0), s02 = f32x4.splat(0), s03 = f32x4.splat(0);
+      let s10 = f32x4.splat(0), s11 = f32x4.splat(0), s12 = f32x4.splat(0), s13 = f32x4.splat(0);
+      if (hasBase) {
+        s00 = v128.load(b0 + o); s01 = v128.load(b0 + o, 16); s02 = v128.load(b0 + o, 32); s03 = v128.load(b0 + o, 48);
+        s10 = v128.load(b1 + o); s11 = v128.load(b1 + o, 16); s12 = v128.load(b1 + o, 32); s13 = v128.load(b1 + o, 48);
+      }
+      let bp = bm + o;
+      for (let k = 0; k < K; k++) {
+        const x0 = v128.load32_splat(a0 + (<usize>k << 2));
+        const x1 = v128.load32_splat(a1 + (<usize>k << 2));
+        const w0 = v128.load(bp), w1 = v128.load(bp, 16), w2 = v128.load(bp, 32), w3 = v128.load(bp, 48);
+        s00 = f32x4.add(s00, f32x4.mul(x0, w0)); s01 = f32x4.add(s01, f32x4.mul(x0, w1));
+        s02 = f32x4.add(s02, f32x4.mul(x0, w2)); s03 = f32x4.add(s03, f32x4.mul(x0, w3));
+        s10 = f32x4.add(s10, f32x4.mul(x1, w0)); s11 = f32x4.add(s11, f32x4.mul(x1, w1));
+        s12 = f32x4.add(s12, f32x4.mul(x1, w2)); s13 = f32x4.add(s13, f32x4.mul(x1, w3));
+        bp += nB;
+      }
+      v128.store(c0 + o, s00); v128.store(c0 + o, s01, 16); v128.store(c0 + o, s02, 32); v128.store(c0 + o, s03, 48);
+      v128.store(c1 + o, s10); v128.store(c1 + o, s11, 16); v128.store(c1 + o, s12, 32); v128.store(c1 + o, s13, 48);
+    }
+    for (; n < N; n += 4) {
+      const o = <usize>n << 2;
+      let s0 = hasBase ? v128.load(b0 + o) : f32x4.splat(0);
+      let s1 = hasBase ? v128.load(b1 + o) : f32x4.splat(0);
+      let bp = bm + o;
+      for (let k = 0; k < K; k++) {
+        const w = v128.load(bp);
+        s0 = f32x4.add(s0, f32x4.mul(v128.load32_splat(a0 + (<usize>k << 2)), w));
+        s1 = f32x4.add(s1, f32x4.mul(v128.load32_splat(a1 + (<usize>k << 2)), w));
+        bp += nB;
+      }
+      v128.store(c0 + o, s0);
+      v128.store(c1 + o, s1);
+    }
+  }
+  for (; m < M; m++) {
+    const a0 = a + <usize>m * ldaB;
+    const c0 = c + <usize>m * nB;
+    const b0 = base + <usize>m * nB;
+    let n = 0;
+    for (; n + 32 <= N; n += 32) {
+      const o = <usize>n << 2;
+      let s0 = f32x4.splat(0), s1 = f32x4.splat(0), s2 = f32x4.splat(0), s3 = f32x4.splat(0);
+      let s4 = f32x4.splat(0), s5 = f32x4.splat(0), s6 = f32x4.splat(0), s7 = f32x4.splat(0);
+      if (hasBase) {
+        s0 = v128.load(b0 + o); s1 = v128.load(b0 + o, 16); s2 = v128.load(b0 + o, 32); s3 = v128.load(b0 + o, 48);
+        s4 = v128.load(b0 + o, 64); s5 = v128.load(b0 + o, 80); s6 = v128.load(b0 + o, 96); s7 = v128.load(b0 + o, 112);
+      }
+      let bp = bm + o;
+      for (let k = 0; k < K; k++) {
+        const x = v128.load32_splat(a0 + (<usize>k << 2));
+        s0 = f32x4.add(s0, f32x4.mul(x, v128.load(bp))); s1 = f32x4.add(s1, f32x4.mul(x, v128.load(bp, 16)));
+        s2 = f32x4.add(s2, f32x4.mul(x, v128.load(bp, 32))); s3 = f32x4.add(s3, f32x4.mul(x, v128.load(bp, 48)));
+        s4 = f32x4.add(s4, f32x4.mul(x, v128.load(bp, 64))); s5 = f32x4.add(s5, f32x4.mul(x, v128.load(bp, 80)));
+        s6 = f32x4.add(s6, f32x4.mul(x, v128.load(bp, 96))); s7 = f32x4.add(s7, f32x4.mul(x, v128.load(bp, 112)));
+        bp += nB;
+      }
+      v128.store(c0 + o, s0); v128.store(c0 + o, s1, 16); v128.store(c0 + o, s2, 32); v128.store(c0 + o, s3, 48);
+      v128.store(c0 + o, s4, 64); v128.store(c0 + o, s5, 80); v128.store(c0 + o, s6, 96); v128.store(c0 + o, s7, 112);
+    }
+    for (; n < N; n += 4) {
+      const o = <usize>n << 2;
+      let s = hasBase ? v128.load(b0 + o) : f32x4.splat(0);
+      let bp = bm + o;
+      for (let k = 0; k < K; k++) {
+        s = f32x4.add(s, f32x4.mul(v128.load32_splat(a0 + (<usize>k << 2)), v128.load(bp)));
+        bp += nB;
+      }
+      v128.store(c0 + o, s);
+    }
+  }
+}
+
+/** Exported for tests: C = (Base) + A·Bm. */
+export function matmul(a: usize, lda: i32, bm: usize, c: usize, base: usize, hasBase: i32, M: i32, K: i32, N: i32): void {
+  gemm(a, lda, bm, c, base, hasBase != 0, M, K, N);
+}
+
+// ---------- LSTM (gate order i, f, g, o as in Keras) ----------
+
+/**
+ * zx (T, B, 4·up): x·W + b for every step. r (U, 4·up). h0, c0 (B, up).
+ * Out: hs, cs (T, B, up); gates (T, B, 4·up) after activation.
+ */
+export function lstmForward(zx: usize, r: usize, h0: usize, c0: usize, hs: usize, cs: usize, gates: usize, T: i32, B: i32, U: i32, up: i32, recAct: i32, act: i32): void {
+  const G = 4 * up;
+  const stepG = <usize>(B * G) << 2;
+  const stepH = <usize>(B * up) << 2;
+  for (let t = 0; t < T; t++) {
+    const hPrev = t == 0 ? h0 : hs + <usize>(t - 1) * stepH;
+    const cPrev = t == 0 ? c0 : cs + <usize>(t - 1) * stepH;
+    const g = gates + <usize>t * stepG;
+    gemm(hPrev, up, r, g, zx + <usize>t * stepG, true, B, U, G);
+    const hOut = hs + <usize>t * stepH;
+    const cOut = cs + <usize>t * stepH;
+    for (let b = 0; b < B; b++) {
+      const gb = g + (<usize>(b * G) << 2);
+      actRange(recAct, gb, 2 * up);
+      actRange(act, gb + (<usize>(2 * up) << 2), up);
+      actRange(recAct, gb + (<usize>(3 * up) << 2), up);
+      const hb = <usize>(b * up) << 2;
+      for (let j = 0; j < up; j += 4) {
+        const o = <usize>j << 2;
+        const i = v128.load(gb + o);
+        const f = v128.load(gb + o + (<usize>up << 2));
+        const gg = v128.load(gb + o + (<usize>(2 * up) << 2));
+        const og = v128.load(gb + o + (<usize>(3 * up) << 2));
+        const c = f32x4.add(f32x4.mul(f, v128.load(cPrev + hb + o)), f32x4.mul(i, gg));
+        v128.store(cOut + hb + o, c);
+        v128.store(hOut + hb + o, f32x4.mul(og, act4(act, c)));
+      }
+    }
+  }
+}
+
+/**
+ * BPTT. dhs (T, B, up): gradient of the loss w.r.t. each output h (final-state gradient already
+ * added at T−1). dcT (B, up). rt (4·up, up): the recurrent kernel transposed.
+ * Out: dz (T, B, 4·up) gradient w.r.t. the pre-activations (= w.r.t. zx); dh0, dc0 (B, up).
+ * Scratch: dhn (B, up).
+ */
+export function lstmBackward(dhs: usize, dcT: usize, gates: usize, cs: usize, c0: usize, rt: usize, dz: usize, dh0: usize, dc0: usize, dhn: usize, T: i32, B: i32, U: i32, up: i32, recAct: i32, act: i32): void {
+  const G = 4 * up;
+  const stepG = <usize>(B * G) << 2;
+  const stepH = <usize>(B * up) << 2;
+  const upB = <usize>up << 2;
+  memory.fill(dhn, 0, stepH);
+  memory.copy(dc0, dcT, stepH); // dc0 doubles as the running dc
+  for (let t = T - 1; t >= 0; t--) {
+    const g = gates + <usize>t * stepG;
+    const d = dz + <usize>t * stepG;
+    const cT = cs + <usize>t * stepH;
+    const cPrev = t == 0 ? c0 : cs + <usize>(t - 1) * stepH;
+    const dht = dhs + <usize>t * stepH;
+    for (let b = 0; b < B; b++) {
+      const gb = g + (<usize>(b * G) << 2);
+      const db = d + (<usize>(b * G) << 2);
+      const hb = <usize>(b * up) << 2;
+      for (let j = 0; j < up; j += 4) {
+        const o = <usize>j << 2;
+        const i = v128.load(gb + o);
+        const f = v128.load(gb + o + upB);
+        const gg = v128.load(gb + o + 2 * upB);
+        const og = v128.load(gb + o + 3 * upB);
+        const dh = f32x4.add(v128.load(dht + hb + o), v128.load(dhn + hb + o));
+        const tc = act4(act, v128.load(cT + hb + o));
+        const dc = f32x4.add(v128.load(dc0 + hb + o), f32x4.mul(f32x4.mul(dh, og), dact4(act, tc)));
+        v128.store(db + o, f32x4.mul(f32x4.mul(dc, gg), dact4(recAct, i)));
+        v128.store(db + o + upB, f32x4.mul(f32x4.mul(dc, v128.load(cPrev + hb + o)), dact4(recAct, f)));
+        v128.store(db + o + 2 * upB, f32x4.mul(f32x4.mul(dc, i), dact4(act, gg)));
+        v128.store(db + o + 3 * upB, f32x4.mul(f32x4.mul(dh, tc), dact4(recAct, og)));
+        v128.store(dc0 + hb + o, f32x4.mul(dc, f));
+      }
+    }
+    gemm(d, G, rt, dhn, 0, false, B, G, up);
+  }
+  memory.copy(dh0, dhn, stepH);
+}
+
+// ---------- GRU (gate order z, r, h as in Keras) ----------
+
+/**
+ * zx (T, B, 3·up): x·W + input bias. r (U, 3·up). rb (3·up): recurrent bias (reset_after; zeros
+ * otherwise). h0 (B, up). Out: hs (T, B, up); saved (T, B, 4·up) = [z, r, ĥ, ih] where ih is the
+ * recurrent part of the candidate (h·Uh + b'h) with reset_after, unused otherwise.
+ * Scratch: inner (B, 3·up), rh (B, up).
+ */
+export function gruForward(zx: usize, r: usize, rb: usize, h0: usize, hs: usize, saved: usize, inner: usize, rh: usize, T: i32, B: i32, U: i32, up: i32, recAct: i32, act: i32, resetAfter: i32): void {
+  const G3 = 3 * up;
+  const G4 = 4 * up;
+  const upB = <usize>up << 2;
+  const stepH = <usize>(B * up) << 2;
+  for (let t = 0; t < T; t++) {
+    const hPrev = t == 0 ? h0 : hs + <usize>(t - 1) * stepH;
+    const x = zx + (<usize>(t * B * G3) << 2);
+    const s = saved + (<usize>(t * B * G4) << 2);
+    const hOut = hs + <usize>t * stepH;
+    if (resetAfter) {
+      gemm(hPrev, up, r, inner, 0, false, B, U, G3);
+    } else {
+      gemm(hPrev, up, r, inner, 0, false, B, U, G3); // the h block is recomputed below from r ⊙ h
+    }
+    for (let b = 0; b < B; b++) {
+      const xb = x + (<usize>(b * G3) << 2);
+      const ib = inner + (<usize>(b * G3) << 2);
+      const sb = s + (<usize>(b * G4) << 2);
+      const hb = <usize>(b * up) << 2;
+      for (let j = 0; j < up; j += 4) {
+        const o = <usize>j << 2;
+        const z = act4(recAct, f32x4.add(f32x4.add(v128.load(xb + o), v128.load(ib + o)), v128.load(rb + o)));
+        const rr = act4(recAct, f32x4.add(f32x4.add(v128.load(xb + o + upB), v128.load(ib + o + upB)), v128.load(rb + o + upB)));
+        v128.store(sb + o, z);
+        v128.store(sb + o + upB, rr);
+        if (resetAfter) {
+          const ih = f32x4.add(v128.load(ib + o + 2 * upB), v128.load(rb + o + 2 * upB));
+          v128.store(sb + o + 3 * upB, ih);
+          const hh = act4(act, f32x4.add(v128.load(xb + o + 2 * upB), f32x4.mul(rr, ih)));
+          v128.store(sb + o + 2 * upB, hh);
+          const hp = v128.load(hPrev + hb + o);
+          v128.store(hOut + hb + o, f32x4.add(f32x4.mul(z, hp), f32x4.mul(f32x4.sub(f32x4.splat(1), z), hh)));
+        } else {
+          v128.store(rh + hb + o, f32x4.mul(rr, v128.load(hPrev + hb + o)));
+        }
+      }
+    }
+    if (!resetAfter) {
+      // candidate: act(xh + (r ⊙ h)·Uh), Uh = columns [2up, 3up) of r (row stride 3·up)
+      gemmStrided(rh, up, r + (<usize>(2 * up) << 2), G3, inner, G3, B, U, up);
+      for (let b = 0; b < B; b++) {
+        const xb = x + (<usize>(b * G3) << 2);
+        const ib = inner + (<usize>(b * G3) << 2);
+        const sb = s + (<usize>(b * G4) << 2);
+        const hb = <usize>(b * up) << 2;
+        for (let j = 0; j < up; j += 4) {
+          const o = <usize>j << 2;
+          const z = v128.load(sb + o);
+          const hh = act4(act, f32x4.add(v128.load(xb + o + 2 * upB), v128.load(ib + o)));
+          v128.store(sb + o + 2 * upB, hh);
+          const hp = v128.load(hPrev + hb + o);
+          v128.store(hOut + hb + o, f32x4.add(f32x4.mul(z, hp), f32x4.mul(f32x4.sub(f32x4.splat(1), z), hh)));
+        }
+      }
+    }
+  }
+}
+
+/** C (M, N; stride ldc) = A (M, K; stride lda)·Bm (K, N; stride ldb). Simple 1-row kernel. */
+function gemmStrided(a: usize, lda: i32, bm: usize, ldb: i32, c: usize, ldc: i32, M: i32, K: i32, N: i32): void {
+  const ldbB = <usize>ldb << 2;
+  for (let m = 0; m < M; m++) {
+    const a0 = a + (<usize>(m * lda) << 2);
+    const c0 = c + (<usize>(m * ldc) << 2);
+    let n = 0;
+    for (; n + 16 <= N; n += 16) {
+      const o = <usize>n << 2;
+      let s0 = f32x4.splat(0), s1 = f32x4.splat(0), s2 = f32x4.splat(0), s3 = f32x4.splat(0);
+      let bp = bm + o;
+      for (let k = 0; k < K; k++) {
+        const x = v128.load32_splat(a0 + (<usize>k << 2));
+        s0 = f32x4.add(s0, f32x4.mul(x, v128.load(bp))); s1 = f32x4.add(s1, f32x4.mul(x, v128.load(bp, 16)));
+        s2 = f32x4.add(s2, f32x4.mul(x, v128.load(bp, 32))); s3 = f32x4.add(s3, f32x4.mul(x, v128.load(bp, 48)));
+        bp += ldbB;
+      }
+      v128.store(c0 + o, s0); v128.store(c0 + o, s1, 16); v128.store(c0 + o, s2, 32); v128.store(c0 + o, s3, 48);
+    }
+    for (; n < N; n += 4) {
+      const o = <usize>n << 2;
+      let s = f32x4.splat(0);
+      let bp = bm + o;
+      for (let k = 0; k < K; k++) {
+        s = f32x4.add(s, f32x4.mul(v128.load32_splat(a0 + (<usize>k << 2)), v128.load(bp)));
+        bp += ldbB;
+      }
+      v128.store(c0 + o, s);
+    }
+  }
+}
+
+/**
+ * GRU BPTT. dhs (T, B, up). saved, hs, h0 from the forward. rt (3·up, up): recurrent kernel
+ * transposed. Out: dx (T, B, 3·up) gradient w.r.t. zx; dinner (T, B, 3·up) gradient w.r.t. the
+ * recurrent pre-activations [h·Uz + b'z, h·Ur + b'r, ih] (reset_after) or [h·Uz, h·Ur, (r⊙h)·Uh];
+ * dh0 (B, up). Scratch: dhn (B, up), drh (B, up).
+ */
+export function gruBackward(dhs: usize, saved: usize, hs: usize, h0: usize, rt: usize, dx: usize, dinner: usize, dh0: usize, dhn: usize, drh: usize, T: i32, B: i32, U: i32, up: i32, recAct: i32, act: i32, resetAfter: i32): void {
+  const G3 = 3 * up;
+  const G4 = 4 * up;
+  const upB = <usize>up << 2;
+  const stepH = <usize>(B * up) << 2;
+  memory.fill(dhn, 0, stepH);
+  const one = f32x4.splat(1);
+  for (let t = T - 1; t >= 0; t--) {
+    const hPrev = t == 0 ? h0 : hs + <usize>(t - 1) * stepH;
+    const s = saved + (<usize>(t * B * G4) << 2);
+    const dxt = dx + (<usize>(t * B * G3) << 2);
+    const dit = dinner + (<usize>(t * B * G3) << 2);
+    const dht = dhs + <usize>t * stepH;
+    for (let b = 0; b < B; b++) {
+      const sb = s + (<usize>(b * G4) << 2);
+      const xb = dxt + (<usize>(b * G3) << 2);
+      const ib = dit + (<usize>(b * G3) << 2);
+      const hb = <usize>(b * up) << 2;
+      for (let j = 0; j < up; j += 4) {
+        const o = <usize>j << 2;
+        const z = v128.load(sb + o);
+        const rr = v128.load(sb + o + upB);
+        const hh = v128.load(sb + o + 2 * upB);
+        const hp = v128.load(hPrev + hb + o);
+        const dh = f32x4.add(v128.load(dht + hb + o), v128.load(dhn + hb + o));
+        const dah = f32x4.mul(f32x4.mul(dh, f32x4.sub(one, z)), dact4(act, hh));
+        const daz = f32x4.mul(f32x4.mul(dh, f32x4.sub(hp, hh)), dact4(recAct, z));
+        v128.store(xb + o, daz);
+        v128.store(xb + o + 2 * upB, dah);
+        v128.store(ib + o, daz);
+        // direct path h_{t−1} → h_t; the recurrent matmul part is added below
+        v128.store(dhn + hb + o, f32x4.mul(dh, z));
+        if (resetAfter) {
+          const ih = v128.load(sb + o + 3 * upB);
+          const dar = f32x4.mul(f32x4.mul(dah, ih), dact4(recAct, rr));
+          v128.store(xb + o + upB, dar);
+          v128.store(ib + o + upB, dar);
+          v128.store(ib + o + 2 * upB, f32x4.mul(dah, rr));
+        } else {
+          v128.store(ib + o + 2 * upB, dah);
+        }
+      }
+    }
+    if (resetAfter) {
+      gemm(dit, G3, rt, dhn, dhn, true, B, G3, up);
+    } else {
+      // d(r ⊙ h) = dah · Uhᵀ; rows [2up, 3up) of rt
+      gemm(dit + (<usize>(2 * up) << 2), G3, rt + (<usize>(2 * up * up) << 2), drh, 0, false, B, up, up);
+      for (let b = 0; b < B; b++) {
+        const sb = s + (<usize>(b * G4) << 2);
+        const xb = dxt + (<usize>(b * G3) << 2);
+        const ib = dit + (<usize>(b * G3) << 2);
+        const hb = <usize>(b * up) << 2;
+        for (let j = 0; j < up; j += 4) {
+          const o = <usize>j << 2;
+          const rr = v128.load(sb + o + upB);
+          const d = v128.load(drh + hb + o);
+          const dar = f32x4.mul(f32x4.mul(d, v128.load(hPrev + hb + o)), dact4(recAct, rr));
+          v128.store(xb + o + upB, dar);
+          v128.store(ib + o + upB, dar);
+          v128.store(dhn + hb + o, f32x4.add(v128.load(dhn + hb + o), f32x4.mul(d, rr)));
+        }
+      }
+      // + [daz, dar]·[Uz, Ur]ᵀ: rows [0, 2up) of rt
+      gemm(dit, G3, rt, dhn, dhn, true, B, 2 * up, up);
+    }
+  }
+  memory.copy(dh0, dhn, stepH);
+}
+
+// ---------- SimpleRNN ----------
+
+/** zx (T, B, up), r (U, up), h0 (B, up). Out: hs (T, B, up). */
+export function rnnForward(zx: usize, r: usize, h0: usize, hs: usize, T: i32, B: i32, U: i32, up: i32, act: i32): void {
+  const stepH = <usize>(B * up) << 2;
+  for (let t = 0; t < T; t++) {
+    const hPrev = t == 0 ? h0 : hs + <usize>(t - 1) * stepH;
+    const h = hs + <usize>t * stepH;
+    gemm(hPrev, up, r, h, zx + <usize>t * stepH, true, B, U, up);
+    actRange(act, h, B * up);
+  }
+}
+
+/** Out: dz (T, B, up) gradient w.r.t. zx; dh0 (B, up). rt (up, up) transposed kernel. Scratch dhn. */
+export function rnnBackward(dhs: usize, hs: usize, rt: usize, dz: usize, dh0: usize, dhn: usize, T: i32, B: i32, U: i32, up: i32, act: i32): void {
+  const stepH = <usize>(B * up) << 2;
+  memory.fill(dhn, 0, stepH);
+  for (let t = T - 1; t >= 0; t--) {
+    const h = hs + <usize>t * stepH;
+    const d = dz + <usize>t * stepH;
+    const dht = dhs + <usize>t * stepH;
+    for (let j = 0; j < B * up; j += 4) {
+      const o = <usize>j << 2;
+      v128.store(d + o, f32x4.mul(f32x4.add(v128.load(dht + o), v128.load(dhn + o)), dact4(act, v128.load(h + o))));
+    }
+    gemm(d, up, rt, dhn, 0, false, B, up, up);
+  }
+  memory.copy(dh0, dhn, stepH);
+}
+
+// ---------- additive attention scores ----------
+
+/**
+ * e[b, t, s] = Σ_u wa[u]·tanh(q[b, t, u] + k[b, s, u]) + ba, with bh folded into k.
+ * q, k (B, T, up) (padding lanes: q = k = 0 and wa = 0). Out: e (B, T, T).
+ */
+export function additiveScores(q: usize, k: usize, wa: usize, ba: f32, e: usize, B: i32, T: i32, up: i32): void {
+  const rowB = <usize>up << 2;
+  for (let b = 0; b < B; b++) {
+    const qb = q + <usize>(b * T) * rowB;
+    const kb = k + <usize>(b * T) * rowB;
+    const eb = e + (<usize>(b * T * T) << 2);
+    for (let t = 0; t < T; t++) {
+      const qt = qb + <usize>t * rowB;
+      const et = eb + (<usize>(t * T) << 2);
+      let s = 0;
+      for (; s + 1 < T; s += 2) {
+        const k0 = kb + <usize>s * rowB;
+        const k1 = k0 + rowB;
+        let a0 = f32x4.splat(0);
+        let a1 = f32x4.splat(0);
+        for (let u = 0; u < up; u += 4) {
+          const o = <usize>u << 2;
+          const qv = v128.load(qt + o);
+          const w = v128.load(wa + o);
+          a0 = f32x4.add(a0, f32x4.mul(w, tanh4(f32x4.add(qv, v128.load(k0 + o)))));
+          a1 = f32x4.add(a1, f32x4.mul(w, tanh4(f32x4.add(qv, v128.load(k1 + o)))));
+        }
+        store<f32>(et + (<usize>s << 2), hsum(a0) + ba);
+        store<f32>(et + (<usize>(s + 1) << 2), hsum(a1) + ba);
+      }
+      for (; s < T; s++) {
+        const k0 = kb + <usize>s * rowB;
+        let a0 = f32x4.splat(0);
+        for (let u = 0; u < up; u += 4) {
+          const o = <usize>u << 2;
+          a0 = f32x4.add(a0, f32x4.mul(v128.load(wa + o), tanh4(f32x4.add(v128.load(qt + o), v128.load(k0 + o)))));
+        }
+        store<f32>(et + (<usize>s << 2), hsum(a0) + ba);
+      }
+    }
+  }
+}
+
+function hsum(v: v128): f32 {
+  return f32x4.extract_lane(v, 0) + f32x4.extract_lane(v, 1) + f32x4.extract_lane(v, 2) + f32x4.extract_lane(v, 3);
+}
+
+/**
+ * Backward of additiveScores. de (B, T, T). Out: dq, dk (B, T, up) and dwa (up) (all overwritten).
+ */
+export function additiveScoresBackward(q: usize, k: usize, wa: usize, de: usize, dq: usize, dk: usize, dwa: usize, B: i32, T: i32, up: i32): void {
+  const rowB = <usize>up << 2;
+  memory.fill(dk, 0, <usize>(B * T) * rowB);
+  memory.fill(dwa, 0, rowB);
+  const one = f32x4.splat(1);
+  for (let b = 0; b < B; b++) {
+    const qb = q + <usize>(b * T) * rowB;
+    const kb = k + <usize>(b * T) * rowB;
+    const dqb = dq + <usize>(b * T) * rowB;
+    const dkb = dk + <usize>(b * T) * rowB;
+    const deb = de + (<usize>(b * T * T) << 2);
+    for (let t = 0; t < T; t++) {
+      const qt = qb + <usize>t * rowB;
+      const dqt = dqb + <usize>t * rowB;
+      const det = deb + (<usize>(t * T) << 2);
+      for (let u = 0; u < up; u += 4) v128.store(dqt + (<usize>u << 2), f32x4.splat(0));
+      for (let s = 0; s < T; s++) {
+        const d = v128.load32_splat(det + (<usize>s << 2));
+        const ks = kb + <usize>s * rowB;
+        const dks = dkb + <usize>s * rowB;
+        for (let u = 0; u < up; u += 4) {
+          const o = <usize>u << 2;
+          const th = tanh4(f32x4.add(v128.load(qt + o), v128.load(ks + o)));
+          const w = v128.load(wa + o);
+          const g = f32x4.mul(f32x4.mul(d, w), f32x4.sub(one, f32x4.mul(th, th)));
+          v128.store(dqt + o, f32x4.add(v128.load(dqt + o), g));
+          v128.store(dks + o, f32x4.add(v128.load(dks + o), g));
+          v128.store(dwa + o, f32x4.add(v128.load(dwa + o), f32x4.mul(d, th)));
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,21 @@
+import * as tf from '@tensorflow/tfjs';
+import { KERNEL } from './kernels.ts';
+import { fastPathAvailable } from './switch.ts';
+
+/**
+ * Additive self-attention scores `e[b,t,s] = Wa·tanh(x_t·Wt + x_s·Wx + bh) + ba` (B, T, T) as one
+ * fused kernel, without the (B, T, T, U) intermediate; null when the fused path is unavailable.
+ */
+export function fastAdditiveScores(x: tf.Tensor, wt: tf.Tensor, wx: tf.Tensor, bh: tf.Tensor | null, wa: tf.Tensor, ba: tf.Tensor | null): tf.Tensor | null {
+  if (x.rank !== 3 || !fastPathAvailable('attention')) return null;
+  return tf.tidy(() => {
+    const [B, T, F] = x.shape as [number, number, number];
+    const U = wt.shape[1] as number;
+    const flat = tf.reshape(x, [B * T, F]);
+    const q = tf.reshape(tf.matMul(flat, wt), [B, T, U]);
+    let k = tf.matMul(flat, wx);
+    if (bh) k = tf.add(k, bh);
+    const inputs = { q, k: tf.reshape(k, [B, T, U]), wa: tf.reshape(wa, [U]), ba: ba ? tf.reshape(ba, [1]) : tf.zeros([1]) };
+    return tf.engine().runKernel(KERNEL.additive, inputs) as tf.Tensor;
+  });
+}

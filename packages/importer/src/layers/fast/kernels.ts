@@ -1,0 +1,271 @@
+/**
+ * Fused TF.js kernels for whole recurrent sequences and additive attention scores, registered for
+ * the `cpu` and `wasm` backends, each with an analytic gradient (BPTT for the recurrences). The math
+ * runs in this package's own WebAssembly SIMD module (`assembly/kernels.ts`): one kernel call per
+ * layer instead of ~15 TF.js ops per time step.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { fromPaddedTimeMajor, kernels, layout, pad4, padColumns, readInput, toPaddedTimeMajor, transposePadded, writeOutput } from './wasm.ts';
+
+/** Kernel names, as registered with TF.js. */
+export const KERNEL = {
+  lstm: 'KeraspectLSTMSequence',
+  lstmGrad: 'KeraspectLSTMSequenceGrad',
+  gru: 'KeraspectGRUSequence',
+  gruGrad: 'KeraspectGRUSequenceGrad',
+  rnn: 'KeraspectSimpleRNNSequence',
+  rnnGrad: 'KeraspectSimpleRNNSequenceGrad',
+  additive: 'KeraspectAdditiveScores',
+  additiveGrad: 'KeraspectAdditiveScoresGrad',
+} as const;
+
+/** The backends the kernels are registered for. */
+export const FAST_BACKENDS = ['cpu', 'wasm'] as const;
+
+/** TF.js activation identifiers the kernels implement, with their codes in `assembly/kernels.ts`. */
+export const ACTIVATION_CODES: Record<string, number> = { linear: 0, relu: 1, tanh: 2, sigmoid: 3, hardSigmoid: 4, keras3HardSigmoid: 5 };
+
+type KernelArgs = { inputs: Record<string, tf.TensorInfo>; backend: tf.KernelBackend; attrs?: tf.NamedAttrMap };
+type Info = tf.TensorInfo;
+const num = (a: tf.NamedAttrMap | undefined, k: string) => Number(a?.[k]);
+
+function lstmForward({ inputs, backend, attrs }: KernelArgs): Info[] {
+  const { zx, recurrentKernel, h0, c0 } = inputs;
+  const [B, T, G4] = zx.shape;
+  const U = G4 / 4;
+  const up = pad4(U);
+  const k = kernels()!;
+  const { ptr, view } = layout(k, { zx: T * B * 4 * up, r: U * 4 * up, h0: B * up, c0: B * up, hs: T * B * up, cs: T * B * up, gates: T * B * 4 * up });
+  toPaddedTimeMajor(readInput(backend, zx), view.zx, B, T, 4, U, up);
+  padColumns(readInput(backend, recurrentKernel), view.r, U, 4, U, up);
+  padColumns(readInput(backend, h0), view.h0, B, 1, U, up);
+  padColumns(readInput(backend, c0), view.c0, B, 1, U, up);
+  k.lstmForward(ptr.zx, ptr.r, ptr.h0, ptr.c0, ptr.hs, ptr.cs, ptr.gates, T, B, U, up, num(attrs, 'recurrentActivation'), num(attrs, 'activation'));
+  return [
+    writeOutput(backend, [B, T, U], (d) => fromPaddedTimeMajor(view.hs, d, B, T, 1, U, up)),
+    writeOutput(backend, [B, U], (d) => fromPaddedTimeMajor(view.cs.subarray((T - 1) * B * up), d, 1, B, 1, U, up)),
+    writeOutput(backend, [T, B, 4 * up], (d) => d.set(view.gates)),
+    writeOutput(backend, [T, B, up], (d) => d.set(view.cs)),
+  ];
+}
+
+function lstmBackward({ inputs, backend, attrs }: KernelArgs): Info[] {
+  const { dhs, dcT, gates, cs, c0, recurrentKernel } = inputs;
+  const [B, T, U] = dhs.shape;
+  const up = pad4(U);
+  const k = kernels()!;
+  const { ptr, view } = layout(k, { dhs: T * B * up, dcT: B * up, gates: T * B * 4 * up, cs: T * B * up, c0: B * up, rt: 4 * up * up, dz: T * B * 4 * up, dh0: B * up, dc0: B * up, dhn: B * up });
+  toPaddedTimeMajor(readInput(backend, dhs), view.dhs, B, T, 1, U, up);
+  padColumns(readInput(backend, dcT), view.dcT, B, 1, U, up);
+  view.gates.set(readInput(backend, gates));
+  view.cs.set(readInput(backend, cs));
+  padColumns(readInput(backend, c0), view.c0, B, 1, U, up);
+  transposePadded(readInput(backend, recurrentKernel), view.rt, 4, U, up);
+  k.lstmBackward(ptr.dhs, ptr.dcT, ptr.gates, ptr.cs, ptr.c0, ptr.rt, ptr.dz, ptr.dh0, ptr.dc0, ptr.dhn, T, B, U, up, num(attrs, 'recurrentActivation'), num(attrs, 'activation'));
+  return [
+    writeOutput(backend, [B, T, 4 * U], (d) => fromPaddedTimeMajor(view.dz, d, B, T, 4, U, up)),
+    writeOutput(backend, [B, U], (d) => fromPaddedTimeMajor(view.dh0, d, 1, B, 1, U, up)),
+    writeOutput(backend, [B, U], (d) => fromPaddedTimeMajor(view.dc0, d, 1, B, 1, U, up)),
+  ];
+}
+
+function gruForward({ inputs, backend, attrs }: KernelArgs): Info[] {
+  const { zx, recurrentKernel, recurrentBias, h0 } = inputs;
+  const [B, T, G3] = zx.shape;
+  const U = G3 / 3;
+  const up = pad4(U);
+  const k = kernels()!;
+  const { ptr, view } = layout(k, { zx: T * B * 3 * up, r: U * 3 * up, rb: 3 * up, h0: B * up, hs: T * B * up, saved: T * B * 4 * up, inner: B * 3 * up, rh: B * up });
+  toPaddedTimeMajor(readInput(backend, zx), view.zx, B, T, 3, U, up);
+  padColumns(readInput(backend, recurrentKernel), view.r, U, 3, U, up);
+  padColumns(readInput(backend, recurrentBias), view.rb, 1, 3, U, up);
+  padColumns(readInput(backend, h0), view.h0, B, 1, U, up);
+  k.gruForward(ptr.zx, ptr.r, ptr.rb, ptr.h0, ptr.hs, ptr.saved, ptr.inner, ptr.rh, T, B, U, up, num(attrs, 'recurrentActivation'), num(attrs, 'activation'), num(attrs, 'resetAfter'));
+  return [writeOutput(backend, [B, T, U], (d) => fromPaddedTimeMajor(view.hs, d, B, T, 1, U, up)), writeOutput(backend, [T, B, 4 * up], (d) => d.set(view.saved))];
+}
+
+function gruBackward({ inputs, backend, attrs }: KernelArgs): Info[] {
+  const { dhs, saved, hs, h0, recurrentKernel } = inputs;
+  const [B, T, U] = dhs.shape;
+  const up = pad4(U);
+  const k = kernels()!;
+  const { ptr, view } = layout(k, { dhs: T * B * up, saved: T * B * 4 * up, hs: T * B * up, h0: B * up, rt: 3 * up * up, dx: T * B * 3 * up, dinner: T * B * 3 * up, dh0: B * up, dhn: B * up, drh: B * up });
+  toPaddedTimeMajor(readInput(backend, dhs), view.dhs, B, T, 1, U, up);
+  view.saved.set(readInput(backend, saved));
+  toPaddedTimeMajor(readInput(backend, hs), view.hs, B, T, 1, U, up);
+  padColumns(readInput(backend, h0), view.h0, B, 1, U, up);
+  transposePadded(readInput(backend, recurrentKernel), view.rt, 3, U, up);
+  k.gruBackward(ptr.dhs, ptr.saved, ptr.hs, ptr.h0, ptr.rt, ptr.dx, ptr.dinner, ptr.dh0, ptr.dhn, ptr.drh, T, B, U, up, num(attrs, 'recurrentActivation'), num(attrs, 'activation'), num(attrs, 'resetAfter'));
+  return [
+    writeOutput(backend, [B, T, 3 * U], (d) => fromPaddedTimeMajor(view.dx, d, B, T, 3, U, up)),
+    writeOutput(backend, [B, T, 3 * U], (d) => fromPaddedTimeMajor(view.dinner, d, B, T, 3, U, up)),
+    writeOutput(backend, [B, U], (d) => fromPaddedTimeMajor(view.dh0, d, 1, B, 1, U, up)),
+  ];
+}
+
+function rnnForward({ inputs, backend, attrs }: KernelArgs): Info {
+  const { zx, recurrentKernel, h0 } = inputs;
+  const [B, T, U] = zx.shape;
+  const up = pad4(U);
+  const k = kernels()!;
+  const { ptr, view } = layout(k, { zx: T * B * up, r: U * up, h0: B * up, hs: T * B * up });
+  toPaddedTimeMajor(readInput(backend, zx), view.zx, B, T, 1, U, up);
+  padColumns(readInput(backend, recurrentKernel), view.r, U, 1, U, up);
+  padColumns(readInput(backend, h0), view.h0, B, 1, U, up);
+  k.rnnForward(ptr.zx, ptr.r, ptr.h0, ptr.hs, T, B, U, up, num(attrs, 'activation'));
+  return writeOutput(backend, [B, T, U], (d) => fromPaddedTimeMajor(view.hs, d, B, T, 1, U, up));
+}
+
+function rnnBackward({ inputs, backend, attrs }: KernelArgs): Info[] {
+  const { dhs, hs, recurrentKernel } = inputs;
+  const [B, T, U] = dhs.shape;
+  const up = pad4(U);
+  const k = kernels()!;
+  const { ptr, view } = layout(k, { dhs: T * B * up, hs: T * B * up, rt: up * up, dz: T * B * up, dh0: B * up, dhn: B * up });
+  toPaddedTimeMajor(readInput(backend, dhs), view.dhs, B, T, 1, U, up);
+  toPaddedTimeMajor(readInput(backend, hs), view.hs, B, T, 1, U, up);
+  transposePadded(readInput(backend, recurrentKernel), view.rt, 1, U, up);
+  k.rnnBackward(ptr.dhs, ptr.hs, ptr.rt, ptr.dz, ptr.dh0, ptr.dhn, T, B, U, up, num(attrs, 'activation'));
+  return [writeOutput(backend, [B, T, U], (d) => fromPaddedTimeMajor(view.dz, d, B, T, 1, U, up)), writeOutput(backend, [B, U], (d) => fromPaddedTimeMajor(view.dh0, d, 1, B, 1, U, up))];
+}
+
+function additiveForward({ inputs, backend }: KernelArgs): Info {
+  const { q, k: kk, wa, ba } = inputs;
+  const [B, T, U] = q.shape;
+  const up = pad4(U);
+  const k = kernels()!;
+  const { ptr, view } = layout(k, { q: B * T * up, k: B * T * up, wa: up, e: B * T * T });
+  padColumns(readInput(backend, q), view.q, B * T, 1, U, up);
+  padColumns(readInput(backend, kk), view.k, B * T, 1, U, up);
+  view.wa.set(readInput(backend, wa));
+  k.additiveScores(ptr.q, ptr.k, ptr.wa, readInput(backend, ba)[0], ptr.e, B, T, up);
+  return writeOutput(backend, [B, T, T], (d) => d.set(view.e));
+}
+
+function additiveBackward({ inputs, backend }: KernelArgs): Info[] {
+  const { q, k: kk, wa, de } = inputs;
+  const [B, T, U] = q.shape;
+  const up = pad4(U);
+  const k = kernels()!;
+  const { ptr, view } = layout(k, { q: B * T * up, k: B * T * up, wa: up, de: B * T * T, dq: B * T * up, dk: B * T * up, dwa: up });
+  padColumns(readInput(backend, q), view.q, B * T, 1, U, up);
+  padColumns(readInput(backend, kk), view.k, B * T, 1, U, up);
+  view.wa.set(readInput(backend, wa));
+  view.de.set(readInput(backend, de));
+  k.additiveScoresBackward(ptr.q, ptr.k, ptr.wa, ptr.de, ptr.dq, ptr.dk, ptr.dwa, B, T, up);
+  return [
+    writeOutput(backend, [B, T, U], (d) => fromPaddedTimeMajor(view.dq, d, 1, B * T, 1, U, up)),
+    writeOutput(backend, [B, T, U], (d) => fromPaddedTimeMajor(view.dk, d, 1, B * T, 1, U, up)),
+    writeOutput(backend, [U], (d) => d.set(view.dwa.subarray(0, U))),
+  ];
+}
+
+const run = (name: string, inputs: tf.NamedTensorMap, attrs?: tf.NamedAttrMap) => tf.engine().runKernel(name, inputs, attrs) as tf.Tensor | tf.Tensor[];
+
+/** (B, U) h0 followed by h_1 … h_{T−1}, flattened to (B·T, U): the state each step started from. */
+function previousStates(h0: tf.Tensor, hs: tf.Tensor): tf.Tensor2D {
+  const [B, T, U] = hs.shape;
+  return tf.reshape(tf.concat([tf.expandDims(h0, 1), tf.slice(hs, [0, 0, 0], [B, T - 1, U])], 1), [B * T, U]);
+}
+
+const gradients: tf.GradConfig[] = [
+  {
+    kernelName: KERNEL.lstm,
+    inputsToSave: ['zx', 'recurrentKernel', 'h0', 'c0'],
+    outputsToSave: [true, false, true, true],
+    gradFunc: (dy, saved, attrs) => {
+      const [dhs, dcT] = dy as (tf.Tensor | null)[];
+      const [zx, rk, h0, c0, hs, gates, cs] = saved;
+      const [B, T] = zx.shape;
+      const U = rk.shape[0];
+      const [dz, dh0, dc0] = run(KERNEL.lstmGrad, { dhs: dhs ?? tf.zeros([B, T, U]), dcT: dcT ?? tf.zeros([B, U]), gates, cs, c0, recurrentKernel: rk }, attrs) as tf.Tensor[];
+      return {
+        zx: () => dz.clone(),
+        h0: () => dh0.clone(),
+        c0: () => dc0.clone(),
+        recurrentKernel: () => tf.matMul(previousStates(h0, hs), tf.reshape(dz, [B * T, 4 * U]), true, false),
+      };
+    },
+  },
+  {
+    kernelName: KERNEL.gru,
+    inputsToSave: ['zx', 'recurrentKernel', 'recurrentBias', 'h0'],
+    outputsToSave: [true, true],
+    gradFunc: (dy, saved, attrs) => {
+      const [dhs] = dy as (tf.Tensor | null)[];
+      const [zx, rk, , h0, hs, state] = saved;
+      const [B, T] = zx.shape;
+      const U = rk.shape[0];
+      const [dx, dinner, dh0] = run(KERNEL.gruGrad, { dhs: dhs ?? tf.zeros([B, T, U]), saved: state, hs, h0, recurrentKernel: rk }, attrs) as tf.Tensor[];
+      const flatInner = () => tf.reshape(dinner, [B * T, 3 * U]);
+      return {
+        zx: () => dx.clone(),
+        h0: () => dh0.clone(),
+        recurrentBias: () => tf.sum(flatInner(), 0),
+        recurrentKernel: () => {
+          const hPrev = previousStates(h0, hs);
+          if (Number(attrs?.resetAfter)) return tf.matMul(hPrev, flatInner(), true, false);
+          // reset-before: the candidate's recurrent matmul sees r ⊙ h_{t−1}
+          const up = (state.shape[2] as number) / 4;
+          const r = tf.reshape(tf.transpose(tf.slice(state, [0, 0, up], [T, B, U]), [1, 0, 2]), [B * T, U]);
+          const [dzr, dh] = tf.split(flatInner(), [2 * U, U], 1);
+          return tf.concat([tf.matMul(hPrev, dzr, true, false), tf.matMul(tf.mul(r, hPrev), dh, true, false)], 1);
+        },
+      };
+    },
+  },
+  {
+    kernelName: KERNEL.rnn,
+    inputsToSave: ['zx', 'recurrentKernel', 'h0'],
+    outputsToSave: [true],
+    gradFunc: (dy, saved, attrs) => {
+      const [zx, rk, h0, hs] = saved;
+      const [B, T, U] = zx.shape;
+      const [dz, dh0] = run(KERNEL.rnnGrad, { dhs: dy as tf.Tensor, hs, recurrentKernel: rk }, attrs) as tf.Tensor[];
+      return {
+        zx: () => dz.clone(),
+        h0: () => dh0.clone(),
+        recurrentKernel: () => tf.matMul(previousStates(h0, hs), tf.reshape(dz, [B * T, U]), true, false),
+      };
+    },
+  },
+  {
+    kernelName: KERNEL.additive,
+    inputsToSave: ['q', 'k', 'wa'],
+    gradFunc: (dy, saved) => {
+      const [q, k, wa] = saved;
+      const de = dy as tf.Tensor;
+      const [dq, dk, dwa] = run(KERNEL.additiveGrad, { q, k, wa, de }) as tf.Tensor[];
+      return { q: () => dq.clone(), k: () => dk.clone(), wa: () => dwa.clone(), ba: () => tf.reshape(tf.sum(de), [1]) };
+    },
+  },
+];
+
+let registered: boolean | undefined;
+
+/**
+ * Register the kernels and their gradients (once per process). Returns false when WebAssembly SIMD
+ * is unavailable, in which case nothing is registered and the layers keep their op-by-op path.
+ */
+export function registerFastKernels(): boolean {
+  if (registered !== undefined) return registered;
+  registered = kernels() !== null;
+  if (!registered) return false;
+  const funcs: [string, (a: KernelArgs) => Info | Info[]][] = [
+    [KERNEL.lstm, lstmForward],
+    [KERNEL.lstmGrad, lstmBackward],
+    [KERNEL.gru, gruForward],
+    [KERNEL.gruGrad, gruBackward],
+    [KERNEL.rnn, rnnForward],
+    [KERNEL.rnnGrad, rnnBackward],
+    [KERNEL.additive, additiveForward],
+    [KERNEL.additiveGrad, additiveBackward],
+  ];
+  for (const backendName of FAST_BACKENDS) {
+    for (const [kernelName, kernelFunc] of funcs) {
+      if (!tf.getKernel(kernelName, backendName)) tf.registerKernel({ kernelName, backendName, kernelFunc: kernelFunc as tf.KernelFunc });
+    }
+  }
+  for (const g of gradients) if (!tf.getGradient(g.kernelName)) tf.registerGradient(g);
+  return true;
+}

@@ -1,0 +1,143 @@
+import type * as tf from '@tensorflow/tfjs';
+import { KERNELS_WASM_BASE64 } from './kernels-wasm.ts';
+
+/** The exports of `assembly/kernels.ts`; every pointer is a byte offset into `memory`. */
+export interface KernelExports {
+  memory: WebAssembly.Memory;
+  activate(code: number, p: number, n: number): void;
+  matmul(a: number, lda: number, b: number, c: number, base: number, hasBase: number, m: number, k: number, n: number): void;
+  lstmForward(zx: number, r: number, h0: number, c0: number, hs: number, cs: number, gates: number, T: number, B: number, U: number, up: number, recAct: number, act: number): void;
+  lstmBackward(dhs: number, dcT: number, gates: number, cs: number, c0: number, rt: number, dz: number, dh0: number, dc0: number, dhn: number, T: number, B: number, U: number, up: number, recAct: number, act: number): void;
+  gruForward(zx: number, r: number, rb: number, h0: number, hs: number, saved: number, inner: number, rh: number, T: number, B: number, U: number, up: number, recAct: number, act: number, resetAfter: number): void;
+  gruBackward(dhs: number, saved: number, hs: number, h0: number, rt: number, dx: number, dinner: number, dh0: number, dhn: number, drh: number, T: number, B: number, U: number, up: number, recAct: number, act: number, resetAfter: number): void;
+  rnnForward(zx: number, r: number, h0: number, hs: number, T: number, B: number, U: number, up: number, act: number): void;
+  rnnBackward(dhs: number, hs: number, rt: number, dz: number, dh0: number, dhn: number, T: number, B: number, U: number, up: number, act: number): void;
+  additiveScores(q: number, k: number, wa: number, ba: number, e: number, B: number, T: number, up: number): void;
+  additiveScoresBackward(q: number, k: number, wa: number, de: number, dq: number, dk: number, dwa: number, B: number, T: number, up: number): void;
+}
+
+let instance: KernelExports | null | undefined;
+
+function decodeBase64(s: string): Uint8Array {
+  if (typeof Buffer !== 'undefined') return new Uint8Array(Buffer.from(s, 'base64'));
+  const bin = atob(s);
+  const out = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
+  return out;
+}
+
+/** The compiled kernels, instantiated once; `null` where WebAssembly SIMD is unavailable. */
+export function kernels(): KernelExports | null {
+  if (instance !== undefined) return instance;
+  try {
+    const module = new WebAssembly.Module(decodeBase64(KERNELS_WASM_BASE64) as BufferSource);
+    const abort = () => {
+      throw new Error('Keraspect fast kernel aborted');
+    };
+    instance = new WebAssembly.Instance(module, { env: { abort } }).exports as unknown as KernelExports;
+  } catch {
+    instance = null;
+  }
+  return instance;
+}
+
+/** Floats rounded up to a multiple of 4 (one SIMD vector). */
+export const pad4 = (n: number): number => (n + 3) & ~3;
+
+/** Start of the scratch area: the first 64 KiB page is left to AssemblyScript's static data. */
+const ARENA_BASE = 65536;
+
+/**
+ * Lays out buffers (sizes in floats) in the kernel module's memory for one call, growing it as
+ * needed, and returns their byte offsets and zero-filled Float32Array views. Every call reuses the
+ * same area, so views are valid until the next `layout`.
+ */
+export function layout<K extends string>(k: KernelExports, sizes: Record<K, number>): { ptr: Record<K, number>; view: Record<K, Float32Array> } {
+  const ptr = {} as Record<K, number>;
+  let top = ARENA_BASE;
+  for (const name of Object.keys(sizes) as K[]) {
+    ptr[name] = top;
+    // one spare vector after each buffer, aligned to 16 bytes
+    top += (sizes[name] * 4 + 16 + 15) & ~15;
+  }
+  const have = k.memory.buffer.byteLength;
+  if (top > have) k.memory.grow(Math.ceil((top - have) / 65536));
+  const buf = k.memory.buffer;
+  new Uint8Array(buf, ARENA_BASE, top - ARENA_BASE).fill(0);
+  const view = {} as Record<K, Float32Array>;
+  for (const name of Object.keys(sizes) as K[]) view[name] = new Float32Array(buf, ptr[name], sizes[name]);
+  return { ptr, view };
+}
+
+/**
+ * Copy rows of `src` laid out (B, T, G·U) into `dst` laid out (T, B, G·up): time-major with every
+ * one of the G gate blocks padded from U to up floats.
+ */
+export function toPaddedTimeMajor(src: Float32Array, dst: Float32Array, B: number, T: number, G: number, U: number, up: number): void {
+  for (let b = 0; b < B; b++) {
+    for (let t = 0; t < T; t++) {
+      const s = (b * T + t) * G * U;
+      const d = (t * B + b) * G * up;
+      if (U === up) dst.set(src.subarray(s, s + G * U), d);
+      else for (let g = 0; g < G; g++) dst.set(src.subarray(s + g * U, s + (g + 1) * U), d + g * up);
+    }
+  }
+}
+
+/** The inverse of {@link toPaddedTimeMajor}. */
+export function fromPaddedTimeMajor(src: Float32Array, dst: Float32Array, B: number, T: number, G: number, U: number, up: number): void {
+  for (let b = 0; b < B; b++) {
+    for (let t = 0; t < T; t++) {
+      const d = (b * T + t) * G * U;
+      const s = (t * B + b) * G * up;
+      if (U === up) dst.set(src.subarray(s, s + G * U), d);
+      else for (let g = 0; g < G; g++) dst.set(src.subarray(s + g * up, s + g * up + U), d + g * U);
+    }
+  }
+}
+
+/** (rows, G·U) → (rows, G·up), or (rows, U) rows with stride up when G = 1. */
+export function padColumns(src: Float32Array, dst: Float32Array, rows: number, G: number, U: number, up: number): void {
+  toPaddedTimeMajor(src, dst, 1, rows, G, U, up);
+}
+
+/** Recurrent kernel R (U, G·U) → its transpose, padded: (G·up, up). */
+export function transposePadded(src: Float32Array, dst: Float32Array, G: number, U: number, up: number): void {
+  for (let k = 0; k < U; k++) {
+    for (let g = 0; g < G; g++) {
+      for (let j = 0; j < U; j++) dst[(g * up + j) * up + k] = src[k * G * U + g * U + j];
+    }
+  }
+}
+
+type Backend = tf.KernelBackend & {
+  readSync(dataId: object): unknown;
+  makeTensorInfo?(shape: number[], dtype: string, values?: Float32Array): tf.TensorInfo;
+  makeOutput?(shape: number[], dtype: string): tf.TensorInfo;
+  typedArrayFromHeap?(info: tf.TensorInfo): Float32Array;
+  data?: { get(dataId: object): { values: unknown } };
+};
+
+/** Float32 contents of a kernel input, without a copy where the backend allows it. */
+export function readInput(backend: tf.KernelBackend, t: tf.TensorInfo): Float32Array {
+  const b = backend as Backend;
+  if (t.dtype !== 'float32') return Float32Array.from(b.readSync(t.dataId) as ArrayLike<number>);
+  if (b.typedArrayFromHeap) return b.typedArrayFromHeap(t);
+  if (b.data) return b.data.get(t.dataId).values as Float32Array;
+  return b.readSync(t.dataId) as Float32Array;
+}
+
+/** A new float32 kernel output of `shape`, filled by `fill` (which gets a zeroed array to write). */
+export function writeOutput(backend: tf.KernelBackend, shape: number[], fill: (dst: Float32Array) => void): tf.TensorInfo {
+  const b = backend as Backend;
+  if (b.makeOutput && b.typedArrayFromHeap) {
+    const info = b.makeOutput(shape, 'float32');
+    const dst = b.typedArrayFromHeap(info);
+    dst.fill(0);
+    fill(dst);
+    return info;
+  }
+  const dst = new Float32Array(shape.reduce((a, c) => a * c, 1));
+  fill(dst);
+  return b.makeTensorInfo!(shape, 'float32', dst);
+}
