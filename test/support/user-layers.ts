@@ -1,5 +1,5 @@
 import type * as tfType from '@tensorflow/tfjs';
-import { defineLayer, type LambdaFn, registerLayer } from '@keraspect/importer';
+import { defineLayer, type LambdaFn, registerLayer, unregisterLayer } from '@keraspect/importer';
 
 // What a user would write to load the fixtures' user-defined classes and Lambdas: the math is the
 // one described in the fixtures README (their Python classes, re-expressed with TF.js ops).
@@ -43,7 +43,8 @@ export function registerFixtureClasses(needs: string[]): () => void {
   if (needs.includes('somi')) add('AttentionLayer', tanhAttention(false));
   if (needs.includes('dnforimaco')) add('Attention', dotAttention);
   return () => {
-    for (const n of added) import('@keraspect/importer').then((m) => m.unregisterLayer(n));
+    // Synchronous: a later registerFixtureClasses must not be undone by this cleanup.
+    for (const n of added) unregisterLayer(n);
   };
 }
 

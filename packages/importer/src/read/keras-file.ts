@@ -1,8 +1,10 @@
-import { strFromU8, unzipSync } from 'fflate';
-import { fail } from '../errors.ts';
+import { strFromU8, type UnzipFileInfo, unzipSync } from 'fflate';
+import { fail, KeraspectError } from '../errors.ts';
 import type { KerasModelJson } from '../keras-format/types.ts';
 import type { KerasVersion, WeightArray } from '../layers/port.ts';
-import { decodeAttr, type H5File, h5, withH5File } from './h5wasm.ts';
+import { exceedLimit, type Limits, resolveLimits, ZIP_RATIO_MIN_BYTES } from '../limits.ts';
+import { type DumpNode, readH5Tree } from './h5-tree.ts';
+import { decodeAttr, h5ErrorSummary } from './h5wasm.ts';
 
 /** The file formats the importer reads. */
 export type KerasFileFormat = 'h5' | 'keras-zip' | 'h5-weights' | 'keras3-weights';
@@ -29,30 +31,77 @@ export interface KerasArtifact {
 
 const ZIP_MAGIC = [0x50, 0x4b, 0x03, 0x04];
 
-/** Read a Keras model or weights file (`.h5` full model, `.keras` zip, weights-only `.h5`). */
-export async function readKerasFile(bytes: Uint8Array, label = 'The file'): Promise<KerasArtifact> {
-  await h5();
-  if (bytes.length >= 4 && ZIP_MAGIC.every((b, i) => bytes[i] === b)) return readKerasZip(bytes);
-  return withH5File(bytes, (file) => readH5(wrapFile(file)), { label });
+/**
+ * Read a Keras model or weights file (`.h5` full model, `.keras` zip, weights-only `.h5`). `limits`
+ * (defaults: `DEFAULT_LIMITS`) bound the file size, zip entries and weight sizes, checked before
+ * the memory is spent. Every failure is a `KeraspectError`.
+ */
+export async function readKerasFile(bytes: Uint8Array, label = 'The file', limits?: Partial<Limits>): Promise<KerasArtifact> {
+  const lim = resolveLimits(limits);
+  if (bytes.length > lim.maxFileBytes) exceedLimit('maxFileBytes', lim, `${label} (${label === 'The file' ? 'model' : 'weights'})`, bytes.length);
+  try {
+    if (bytes.length >= 4 && ZIP_MAGIC.every((b, i) => bytes[i] === b)) return await readKerasZip(bytes, lim);
+    return readH5(treeReader(await readH5Tree(bytes, label, lim), lim));
+  } catch (e) {
+    throw asReadError(e, label);
+  }
 }
 
-/** The slice of h5wasm's object model the reader uses, typed loosely once here. */
+/** Anything but a `KeraspectError` escaping the reader is a file it could not make sense of. */
+function asReadError(e: unknown, label: string): KeraspectError {
+  if (e instanceof KeraspectError) return e;
+  const msg = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+  return new KeraspectError('CORRUPT_FILE', `${label} could not be read (${msg.slice(0, 200)}): it is truncated, corrupt or not laid out as Keras writes it.`, { cause: e });
+}
+
+/** The slice of an HDF5 object the reader uses: a node of the tree `readH5Tree` returns. */
 interface H5Node {
   attrs: Record<string, { value: unknown }>;
   keys?: () => string[];
   shape?: number[] | null;
   value?: unknown;
+  /** The dumped node (limits and read errors of datasets). */
+  dump: DumpNode;
 }
 
 interface H5Reader {
   root: H5Node;
   get(path: string): H5Node | null;
+  limits: Limits;
 }
 
-function wrapFile(file: H5File): H5Reader {
+function treeReader(root: DumpNode, limits: Limits): H5Reader {
+  const wrap = (t: DumpNode): H5Node => {
+    const attrs: H5Node['attrs'] = {};
+    for (const [name, a] of Object.entries(t.attrs ?? {})) {
+      Object.defineProperty(attrs, name, {
+        enumerable: true,
+        get: () => {
+          if (a.error) fail('CORRUPT_FILE', `The HDF5 attribute '${name}' could not be read (${h5ErrorSummary(new Error(a.error.message))}): the file is corrupt.`);
+          return { value: a.value };
+        },
+      });
+    }
+    return {
+      attrs,
+      keys: t.kind === 'group' ? () => [...(t.children?.keys() ?? [])] : undefined,
+      shape: t.kind === 'dataset' ? t.shape : undefined,
+      value: t.value,
+      dump: t,
+    };
+  };
   return {
-    root: file as unknown as H5Node,
-    get: (path) => (path ? ((file.get(path) as unknown as H5Node | null) ?? null) : (file as unknown as H5Node)),
+    root: wrap(root),
+    limits,
+    get(path) {
+      let t: DumpNode | undefined = root;
+      for (const part of path.split('/')) {
+        if (!part || part === '.') continue;
+        t = t?.children?.get(part);
+        if (!t) return null;
+      }
+      return wrap(t);
+    },
   };
 }
 
@@ -60,11 +109,28 @@ function isGroup(n: H5Node | null): n is H5Node & { keys: () => string[] } {
   return !!n && typeof n.keys === 'function';
 }
 
-function readKerasZip(bytes: Uint8Array): KerasArtifact {
+async function readKerasZip(bytes: Uint8Array, limits: Limits): Promise<KerasArtifact> {
   let entries: Record<string, Uint8Array>;
+  let count = 0;
+  let total = 0;
+  // Checked from the central directory before each entry is inflated.
+  const filter = (f: UnzipFileInfo): boolean => {
+    count += 1;
+    if (count > limits.maxZipEntries) exceedLimit('maxZipEntries', limits, 'The number of entries in the .keras zip', count, 'Keras writes 3 (config.json, metadata.json, model.weights.h5).');
+    const what = `Zip entry '${f.name.slice(0, 100)}' uncompressed`;
+    if (f.originalSize > limits.maxZipEntryBytes) exceedLimit('maxZipEntryBytes', limits, what, f.originalSize);
+    total += f.originalSize;
+    if (total > limits.maxZipTotalBytes) exceedLimit('maxZipTotalBytes', limits, 'The .keras zip uncompressed', total);
+    const ratio = f.originalSize / Math.max(1, f.size);
+    if (f.originalSize > ZIP_RATIO_MIN_BYTES && ratio > limits.maxZipRatio) {
+      exceedLimit('maxZipRatio', limits, `Zip entry '${f.name.slice(0, 100)}' compression ratio (${f.originalSize} bytes from ${f.size}, a zip bomb's signature)`, Math.round(ratio));
+    }
+    return true;
+  };
   try {
-    entries = unzipSync(bytes);
+    entries = unzipSync(bytes, { filter });
   } catch (e) {
+    if (e instanceof KeraspectError) throw e;
     return fail('CORRUPT_FILE', `The .keras zip could not be unpacked (${(e as Error).message}). The file is truncated or corrupt: save it again with model.save('model.keras').`, e);
   }
   const configBytes = entries['config.json'];
@@ -75,10 +141,11 @@ function readKerasZip(bytes: Uint8Array): KerasArtifact {
   const modelConfig = parseJson(strFromU8(configBytes), 'config.json') as KerasModelJson;
   let versionRaw: string | null = null;
   if (entries['metadata.json']) {
-    const meta = parseJson(strFromU8(entries['metadata.json']), 'metadata.json') as { keras_version?: string };
-    versionRaw = typeof meta.keras_version === 'string' ? meta.keras_version : null;
+    const meta = parseJson(strFromU8(entries['metadata.json']), 'metadata.json') as { keras_version?: string } | null;
+    versionRaw = typeof meta?.keras_version === 'string' ? meta.keras_version : null;
   }
-  const weights = withH5File(weightsBytes, (file) => readKeras3Weights(wrapFile(file)), { label: 'The model.weights.h5 inside the .keras zip' });
+  const tree = await readH5Tree(weightsBytes, 'The model.weights.h5 inside the .keras zip', limits);
+  const weights = readKeras3Weights(treeReader(tree, limits));
   return {
     format: 'keras-zip',
     kerasVersion: parseVersion(versionRaw, 3),
@@ -193,13 +260,13 @@ function readDataset(file: H5Reader, path: string, name: string): WeightArray {
   }
   const shape = (ds.shape as number[]).map(Number);
   const size = shape.reduce((a, b) => a * b, 1);
-  let value: unknown;
-  try {
-    value = ds.value;
-  } catch (e) {
-    return fail('CORRUPT_FILE', `Weight '${name}' could not be read (${(e as Error).message}): the file is truncated or corrupt.`, e);
+  const { limit, error } = ds.dump;
+  if (limit?.limit === 'maxTensorElements') exceedLimit('maxTensorElements', file.limits, `Weight '${name}' ${JSON.stringify(shape)} (elements)`, size);
+  if (limit) exceedLimit('maxParams', file.limits, `The number of weight values in the file (counted up to '${name}')`, limit.value);
+  if (error) {
+    return fail('CORRUPT_FILE', `Weight '${name}' could not be read (${error.aborted ? error.message.split('\n')[0].slice(0, 200) : h5ErrorSummary(new Error(error.message))}): the file is truncated or corrupt.`);
   }
-  const data = toFloat32(value, size, name);
+  const data = toFloat32(ds.value, size, name);
   return { name, shape, data };
 }
 
