@@ -48,7 +48,6 @@ export function randomizeWeights(km: KerasModel, seed = 1, scale = 0.5): void {
     const ws = b.layer.getWeights();
     if (!ws.length) continue;
     b.layer.setWeights(ws.map((w) => tf.tensor(Array.from({ length: w.size }, () => r() * scale), w.shape)));
-    tf.dispose(ws);
   }
 }
 

@@ -1,0 +1,94 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import type { KerasModel } from '@keraspect/importer';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { explain, inputGradients, type MethodName, methodNames } from '../src/index.ts';
+import { type FixtureEntry, fixtureDir, loadFixture, manifest, npy } from './helpers.ts';
+
+/**
+ * Real Keras fixtures. Models that do not load yet (ports still being wired) are reported and left
+ * out, not hard-coded: the tables below are built from what loads.
+ */
+const loaded = new Map<string, KerasModel>();
+const failedToLoad: string[] = [];
+
+beforeAll(async () => {
+  for (const f of manifest) {
+    const km = await loadFixture(f);
+    if (km instanceof Error) failedToLoad.push(`${f.expected}: ${km.message.slice(0, 120)}`);
+    else loaded.set(f.expected, km);
+  }
+  if (failedToLoad.length) console.warn(`[explain fixtures] not loading yet:\n  ${failedToLoad.join('\n  ')}`);
+});
+afterAll(() => {
+  for (const km of loaded.values()) km.dispose();
+});
+
+const withGradient = manifest.filter((f) => f.input_gradient_f64 && fixtureDir && existsSync(join(fixtureDir, f.expected, 'grad_input_f64.npy')));
+
+describe.skipIf(!fixtureDir)('input gradients match real Keras (central differences, float64)', () => {
+  it.each(withGradient.map((f) => [f.expected, f] as [string, FixtureEntry]))('%s', (name, f) => {
+    const km = loaded.get(name);
+    if (!km) return void console.warn(`[skip] ${name} does not load yet`);
+    const dir = join(fixtureDir as string, f.expected);
+    const x = npy(join(dir, 'input_f64.npy'));
+    const want = npy(join(dir, 'grad_input_f64.npy'));
+    const before = tf.memory().numTensors;
+    // d/dx of Σ_batch output[b].flat[0] of the first output.
+    const g = inputGradients(km, { data: Float32Array.from(x.data), shape: x.shape }, { output: 0, target: 0 });
+    expect(tf.memory().numTensors).toBe(before);
+    expect(g.gradients[0].shape).toEqual(want.shape);
+    const scale = want.data.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+    let worst = 0;
+    let at = 0;
+    for (let i = 0; i < want.data.length; i++) {
+      const d = Math.abs(g.gradients[0].data[i] - want.data[i]);
+      if (d > worst) [worst, at] = [d, i];
+    }
+    expect(worst, `${name}: max |Δ| ${worst} at ${at} (got ${g.gradients[0].data[at]}, want ${want.data[at]}), max|expected| ${scale}`).toBeLessThanOrEqual(1e-3 * scale + 1e-7);
+  });
+});
+
+/** Light settings so that the big models finish: what is checked is shape, finiteness, determinism, no leaks. */
+function lightOptions(name: MethodName, f: FixtureEntry): Record<string, unknown> {
+  const steps = f.inputs[0].shape[1] ?? 1;
+  switch (name) {
+    case 'integratedGradients':
+      return { steps: 4 };
+    case 'smoothGrad':
+      return { samples: 2, stdev: 0.1 };
+    case 'occlusion':
+      return { window: Math.max(1, Math.ceil(steps / 4)) };
+    default:
+      return {};
+  }
+}
+
+describe.skipIf(!fixtureDir)('every method on every fixture that loads', () => {
+  const cases = manifest.flatMap((f) => methodNames.map((m) => [`${f.expected} × ${m}`, f, m] as [string, FixtureEntry, MethodName]));
+  it.each(cases)('%s', async (_label, f, method) => {
+    const km = loaded.get(f.expected);
+    if (!km) return void console.warn(`[skip] ${f.expected} does not load yet`);
+    const x = npy(join(fixtureDir as string, f.expected, 'input.npy'));
+    const run = () => explain(method, km, x, { ...lightOptions(method, f), seed: 3, internalBatchSize: 16 });
+    const before = tf.memory().numTensors;
+    let a;
+    try {
+      a = await run();
+    } catch (e) {
+      const err = e as Error & { code?: string };
+      // Expected refusals: gradients w.r.t. token ids, LRP on layers it has no rule for. They must be ExplainErrors naming the problem.
+      expect(err.name, err.message).toBe('ExplainError');
+      expect(['NOT_DIFFERENTIABLE', 'UNSUPPORTED_LAYER']).toContain(err.code);
+      expect(method).not.toBe('occlusion');
+      expect(tf.memory().numTensors).toBe(before);
+      return;
+    }
+    expect(tf.memory().numTensors).toBe(before);
+    expect(a.attributions[0].shape).toEqual(x.shape);
+    expect(Array.from(a.attributions[0].data).every(Number.isFinite)).toBe(true);
+    const again = await run();
+    expect(Array.from(again.attributions[0].data)).toEqual(Array.from(a.attributions[0].data));
+  });
+});
