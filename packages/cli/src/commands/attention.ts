@@ -1,8 +1,8 @@
 import { attentionMaps, attentionRollout } from '@keraspect/explain';
 import { writeNpy } from '@keraspect/importer';
-import type { Command } from '../command.ts';
 import { CliError } from '../errors.ts';
-import { INPUT_USAGE, inputOptions, MODEL_OPTIONS_USAGE, modelOptions, openModel, parse, readInputArray } from '../model-args.ts';
+import { INPUT_USAGE, MODEL_OPTIONS_USAGE } from '../model-args.ts';
+import { modelCommand } from '../model-command.ts';
 
 const usage = `Usage: keraspect attention MODEL --input X --out DIR [--rollout] [options]
 
@@ -19,48 +19,34 @@ ${INPUT_USAGE}
   --json             print the written files and shapes as JSON
 ${MODEL_OPTIONS_USAGE}`;
 
-export const attention: Command = {
+export const attention = modelCommand({
   name: 'attention',
   summary: 'write attention maps (and rollout) of every attention layer (.npy)',
   usage,
-  async run(argv, io) {
-    const { values, positionals } = parse(
-      argv,
-      { ...modelOptions, ...inputOptions, out: { type: 'string' }, rollout: { type: 'boolean' }, alpha: { type: 'string' }, 'head-fusion': { type: 'string' }, json: { type: 'boolean' } },
-      usage,
-    );
-    if (values.help) {
-      io.stdout(`${usage}\n`);
-      return 0;
-    }
-    if (!values.input) throw new CliError(`Missing --input.\n\n${usage}`);
-    if (!values.out) throw new CliError(`Missing --out.\n\n${usage}`);
+  input: true,
+  options: { out: { type: 'string' }, rollout: { type: 'boolean' }, alpha: { type: 'string' }, 'head-fusion': { type: 'string' }, json: { type: 'boolean' } },
+  required: ['out'],
+  async body({ km, values, io, x }) {
     const alpha = values.alpha === undefined ? undefined : Number(values.alpha);
     if (alpha !== undefined && !(alpha >= 0 && alpha <= 1)) throw new CliError(`--alpha must be a number in [0, 1] (got '${values.alpha}').`);
     const fusion = values['head-fusion'];
     if (fusion !== undefined && !['mean', 'max', 'min'].includes(fusion)) throw new CliError(`--head-fusion must be mean, max or min (got '${fusion}').`);
-    const km = await openModel(io, positionals[0], values, usage);
-    try {
-      if (!km.attentionLayers.length) throw new CliError(`Model '${km.name}' has no attention layers (layers: ${km.summary().map((r) => `${r.name} (${r.className})`).join(', ')}).`, 1);
-      const x = await readInputArray(io, values.input, km, { sampleAxis: values['sample-axis'] });
-      const dir = values.out.replace(/\/$/, '');
-      const written: { file: string; shape: number[]; axes?: readonly string[] }[] = [];
-      for (const m of attentionMaps(km, x)) {
-        const file = `${dir}/${m.layer}.npy`;
-        await io.writeFile(file, writeNpy(m.array));
-        written.push({ file, shape: m.array.shape, axes: m.axes });
-      }
-      if (values.rollout) {
-        const r = attentionRollout(km, x, { alpha, headFusion: fusion as 'mean' | undefined });
-        const file = `${dir}/rollout.npy`;
-        await io.writeFile(file, writeNpy(r.rollout));
-        written.push({ file, shape: r.rollout.shape, axes: ['batch', 'query', 'key'] });
-      }
-      if (values.json) io.stdout(`${JSON.stringify({ files: written })}\n`);
-      else for (const w of written) io.stdout(`wrote ${w.file} ${JSON.stringify(w.shape)}${w.axes ? ` (${w.axes.join(', ')})` : ''}\n`);
-      return 0;
-    } finally {
-      km.dispose();
+    if (!km.attentionLayers.length) throw new CliError(`Model '${km.name}' has no attention layers (layers: ${km.summary().map((r) => `${r.name} (${r.className})`).join(', ')}).`, 1);
+    const dir = values.out!.replace(/\/$/, '');
+    const written: { file: string; shape: number[]; axes?: readonly string[] }[] = [];
+    for (const m of attentionMaps(km, x)) {
+      const file = `${dir}/${m.layer}.npy`;
+      await io.writeFile(file, writeNpy(m.array));
+      written.push({ file, shape: m.array.shape, axes: m.axes });
     }
+    if (values.rollout) {
+      const r = attentionRollout(km, x, { alpha, headFusion: fusion as 'mean' | undefined });
+      const file = `${dir}/rollout.npy`;
+      await io.writeFile(file, writeNpy(r.rollout));
+      written.push({ file, shape: r.rollout.shape, axes: ['batch', 'query', 'key'] });
+    }
+    if (values.json) io.stdout(`${JSON.stringify({ files: written })}\n`);
+    else for (const w of written) io.stdout(`wrote ${w.file} ${JSON.stringify(w.shape)}${w.axes ? ` (${w.axes.join(', ')})` : ''}\n`);
+    return 0;
   },
-};
+});

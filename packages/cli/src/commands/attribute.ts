@@ -1,9 +1,9 @@
 import { createExplainer, type ExplainerOptions, methodNames, type MethodName } from '@keraspect/explain';
 import { writeNpy } from '@keraspect/importer';
-import type { Command } from '../command.ts';
 import { CliError } from '../errors.ts';
 import { readArrayFile } from '../input-data.ts';
-import { INPUT_USAGE, inputOptions, MODEL_OPTIONS_USAGE, modelOptions, openModel, parse, readInputArray } from '../model-args.ts';
+import { INPUT_USAGE, MODEL_OPTIONS_USAGE } from '../model-args.ts';
+import { modelCommand } from '../model-command.ts';
 import { progressBar } from '../progress.ts';
 
 const usage = `Usage: keraspect attribute MODEL --input X --method NAME --out FILE.npy [options]
@@ -42,16 +42,12 @@ const num = (v: string | undefined, flag: string, int = false): number | undefin
   return n;
 };
 
-export const attribute: Command = {
+export const attribute = modelCommand({
   name: 'attribute',
   summary: 'attributions (gradient, IG, SmoothGrad, occlusion, LRP, …) written as .npy',
   usage,
-  async run(argv, io) {
-    const { values, positionals } = parse(
-      argv,
-      {
-        ...modelOptions,
-        ...inputOptions,
+  input: true,
+  options: {
         method: { type: 'string' },
         out: { type: 'string' },
         target: { type: 'string' },
@@ -71,21 +67,13 @@ export const attribute: Command = {
         json: { type: 'boolean' },
         quiet: { type: 'boolean', short: 'q' },
       },
-      usage,
-    );
-    if (values.help) {
-      io.stdout(`${usage}\n`);
-      return 0;
-    }
-    if (!values.input) throw new CliError(`Missing --input.\n\n${usage}`);
+  required: ['out'],
+  async body({ km, values, io, x }) {
     if (!values.method) throw new CliError(`Missing --method. Methods: ${methodNames.join(', ')}.`);
     if (!(methodNames as string[]).includes(values.method)) throw new CliError(`Unknown method '${values.method}'. Methods: ${methodNames.join(', ')}.`);
-    if (!values.out) throw new CliError(`Missing --out.\n\n${usage}`);
     const method = values.method as MethodName;
-    const km = await openModel(io, positionals[0], values, usage);
     const bar = progressBar(io, values.quiet);
     try {
-      const x = await readInputArray(io, values.input, km, { sampleAxis: values['sample-axis'] });
       const opts: Record<string, unknown> = {
         target: values.target === undefined || values.target === 'max' ? 'max' : num(values.target, '--target', true),
         preActivation: values['pre-activation'],
@@ -107,7 +95,7 @@ export const attribute: Command = {
       // smoothGrad's own option `method` names the wrapped method.
       const res = await createExplainer(method, km, opts as ExplainerOptions<typeof method>).attribute(x);
       bar.done();
-      const out = values.out;
+      const out = values.out!;
       for (const [i, a] of res.attributions.entries()) {
         const path = res.attributions.length === 1 ? out : out.replace(/(\.npy)?$/, `.${i}.npy`);
         await io.writeFile(path, writeNpy(a));
@@ -119,7 +107,6 @@ export const attribute: Command = {
       return 0;
     } finally {
       bar.done();
-      km.dispose();
     }
   },
-};
+});

@@ -1,7 +1,7 @@
 import { toKerasH5, toTfjs } from '@keraspect/importer';
-import type { Command } from '../command.ts';
 import { CliError } from '../errors.ts';
-import { MODEL_OPTIONS_USAGE, modelOptions, openModel, parse } from '../model-args.ts';
+import { MODEL_OPTIONS_USAGE } from '../model-args.ts';
+import { modelCommand } from '../model-command.ts';
 
 const usage = `Usage: keraspect convert MODEL --to tfjs|h5 --out PATH [options]
 
@@ -10,33 +10,25 @@ const usage = `Usage: keraspect convert MODEL --to tfjs|h5 --out PATH [options]
   --to h5     write a Keras legacy .h5 at PATH that Keras and h5py read
 ${MODEL_OPTIONS_USAGE}`;
 
-export const convert: Command = {
+export const convert = modelCommand({
   name: 'convert',
   summary: 'export a model to TF.js layers format or to a Keras .h5',
   usage,
-  async run(argv, io) {
-    const { values, positionals } = parse(argv, { ...modelOptions, to: { type: 'string' }, out: { type: 'string' } }, usage);
-    if (values.help) {
-      io.stdout(`${usage}\n`);
-      return 0;
-    }
+  input: false,
+  options: { to: { type: 'string' }, out: { type: 'string' } },
+  required: ['out'],
+  async body({ km, values, io, x }) {
     if (values.to !== 'tfjs' && values.to !== 'h5') throw new CliError(`--to must be tfjs or h5 (got ${values.to === undefined ? 'nothing' : `'${values.to}'`}).\n\n${usage}`);
-    if (!values.out) throw new CliError(`Missing --out.\n\n${usage}`);
-    const km = await openModel(io, positionals[0], values, usage);
-    try {
-      if (values.to === 'h5') {
-        await io.writeFile(values.out, await toKerasH5(km));
-        io.stdout(`wrote ${values.out}\n`);
-      } else {
-        const art = await toTfjs(km);
-        const dir = values.out.replace(/\/$/, '');
-        await io.writeFile(`${dir}/${art.weightsFileName}`, art.weights);
-        await io.writeFile(`${dir}/model.json`, JSON.stringify(art.modelJson));
-        io.stdout(`wrote ${dir}/model.json and ${dir}/${art.weightsFileName}\n`);
-      }
-      return 0;
-    } finally {
-      km.dispose();
+    if (values.to === 'h5') {
+      await io.writeFile(values.out!, await toKerasH5(km));
+      io.stdout(`wrote ${values.out!}\n`);
+    } else {
+      const art = await toTfjs(km);
+      const dir = values.out!.replace(/\/$/, '');
+      await io.writeFile(`${dir}/${art.weightsFileName}`, art.weights);
+      await io.writeFile(`${dir}/model.json`, JSON.stringify(art.modelJson));
+      io.stdout(`wrote ${dir}/model.json and ${dir}/${art.weightsFileName}\n`);
     }
+    return 0;
   },
-};
+});

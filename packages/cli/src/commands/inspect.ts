@@ -1,6 +1,6 @@
 import { backend, type KerasModel } from '@keraspect/importer';
-import type { Command } from '../command.ts';
-import { MODEL_OPTIONS_USAGE, modelOptions, openModel, parse } from '../model-args.ts';
+import { MODEL_OPTIONS_USAGE } from '../model-args.ts';
+import { modelCommand } from '../model-command.ts';
 import { formatSummary } from '../summary-table.ts';
 
 const usage = `Usage: keraspect inspect MODEL [--json] [options]
@@ -40,31 +40,24 @@ function warnings(km: KerasModel): string[] {
   return out;
 }
 
-export const inspect: Command = {
+export const inspect = modelCommand({
   name: 'inspect',
   summary: 'summary table, producer, Keras version and backend of a model file',
   usage,
-  async run(argv, io) {
-    const { values, positionals } = parse(argv, { ...modelOptions, json: { type: 'boolean' } }, usage);
-    if (values.help) {
-      io.stdout(`${usage}\n`);
+  input: false,
+  options: { json: { type: 'boolean' } },
+  required: [],
+  async body({ km, values, io, x }) {
+    const d = describeModel(km);
+    if (values.json) {
+      io.stdout(`${JSON.stringify(d, null, 2)}\n`);
       return 0;
     }
-    const km = await openModel(io, positionals[0], values, usage);
-    try {
-      const d = describeModel(km);
-      if (values.json) {
-        io.stdout(`${JSON.stringify(d, null, 2)}\n`);
-        return 0;
-      }
-      io.stdout(`Model: "${d.name}"  (${d.producer}, ${d.format})\nBackend: ${d.backend}\n`);
-      io.stdout(formatSummary(d.layers));
-      io.stdout(`Total params: ${d.paramsTotal.toLocaleString('en-US')}\n`);
-      if (d.attentionLayers.length) io.stdout(`Attention layers: ${d.attentionLayers.join(', ')}\n`);
-      for (const w of d.warnings) io.stdout(`Warning: ${w}\n`);
-      return 0;
-    } finally {
-      km.dispose();
-    }
+    io.stdout(`Model: "${d.name}"  (${d.producer}, ${d.format})\nBackend: ${d.backend}\n`);
+    io.stdout(formatSummary(d.layers));
+    io.stdout(`Total params: ${d.paramsTotal.toLocaleString('en-US')}\n`);
+    if (d.attentionLayers.length) io.stdout(`Attention layers: ${d.attentionLayers.join(', ')}\n`);
+    for (const w of d.warnings) io.stdout(`Warning: ${w}\n`);
+    return 0;
   },
-};
+});

@@ -1,8 +1,8 @@
 import { layerOutputs, type LayerSelector } from '@keraspect/explain';
 import { predict, writeNpy } from '@keraspect/importer';
-import type { Command } from '../command.ts';
 import { CliError } from '../errors.ts';
-import { INPUT_USAGE, inputOptions, MODEL_OPTIONS_USAGE, modelOptions, openModel, parse, readInputArray } from '../model-args.ts';
+import { INPUT_USAGE, MODEL_OPTIONS_USAGE } from '../model-args.ts';
+import { modelCommand } from '../model-command.ts';
 
 const usage = `Usage: keraspect outputs MODEL --input X --out DIR [--layers SELECTOR] [options]
 
@@ -17,35 +17,25 @@ ${INPUT_USAGE}
                      comma-separated list of those (default: all)
 ${MODEL_OPTIONS_USAGE}`;
 
-export const outputs: Command = {
+export const outputs = modelCommand({
   name: 'outputs',
   summary: "write every layer's output (.npy per layer) for an input",
   usage,
-  async run(argv, io) {
-    const { values, positionals } = parse(argv, { ...modelOptions, ...inputOptions, out: { type: 'string' }, layers: { type: 'string' } }, usage);
-    if (values.help) {
-      io.stdout(`${usage}\n`);
-      return 0;
+  input: true,
+  options: { out: { type: 'string' }, layers: { type: 'string' } },
+  required: ['out'],
+  async body({ km, values, io, x }) {
+    const dir = (values.out as string).replace(/\/$/, '');
+    const ys = predict(km, x);
+    for (const [i, y] of ys.entries()) await io.writeFile(`${dir}/${ys.length === 1 ? 'predict.npy' : `predict.${i}.npy`}`, writeNpy(y));
+    const outs = layerOutputs(km, x, parseSelector(values.layers as string | undefined)).filter((o) => !km.inputNames.includes(o.layer));
+    for (const o of outs) {
+      await io.writeFile(`${dir}/layers/${o.count === 1 ? o.layer : `${o.layer}.${o.index}`}.npy`, writeNpy(o.array));
     }
-    if (!values.input) throw new CliError(`Missing --input.\n\n${usage}`);
-    if (!values.out) throw new CliError(`Missing --out.\n\n${usage}`);
-    const km = await openModel(io, positionals[0], values, usage);
-    try {
-      const x = await readInputArray(io, values.input, km, { sampleAxis: values['sample-axis'] });
-      const dir = values.out.replace(/\/$/, '');
-      const ys = predict(km, x);
-      for (const [i, y] of ys.entries()) await io.writeFile(`${dir}/${ys.length === 1 ? 'predict.npy' : `predict.${i}.npy`}`, writeNpy(y));
-      const outs = layerOutputs(km, x, parseSelector(values.layers)).filter((o) => !km.inputNames.includes(o.layer));
-      for (const o of outs) {
-        await io.writeFile(`${dir}/layers/${o.count === 1 ? o.layer : `${o.layer}.${o.index}`}.npy`, writeNpy(o.array));
-      }
-      io.stdout(`wrote ${ys.length} prediction file(s) and ${outs.length} layer output(s) to ${dir}\n`);
-      return 0;
-    } finally {
-      km.dispose();
-    }
+    io.stdout(`wrote ${ys.length} prediction file(s) and ${outs.length} layer output(s) to ${dir}\n`);
+    return 0;
   },
-};
+});
 
 /** `lstm`, `/^conv/`, `3`, `-1` or a comma-separated list of those. */
 export function parseSelector(text: string | undefined): LayerSelector {

@@ -1,7 +1,7 @@
 import { methodNames, type MethodName } from '@keraspect/explain';
-import type { Command } from '../command.ts';
 import { CliError } from '../errors.ts';
-import { INPUT_USAGE, inputOptions, MODEL_OPTIONS_USAGE, modelOptions, openModel, parse, readInputArray } from '../model-args.ts';
+import { INPUT_USAGE, MODEL_OPTIONS_USAGE } from '../model-args.ts';
+import { modelCommand } from '../model-command.ts';
 import { progressBar } from '../progress.ts';
 import { buildReport } from '../report/build.ts';
 
@@ -21,35 +21,25 @@ ${INPUT_USAGE}
   --quiet            no progress bar
 ${MODEL_OPTIONS_USAGE}`;
 
-export const report: Command = {
+export const report = modelCommand({
   name: 'report',
   summary: 'write an HTML report: summary, prediction, attributions, attention, layer outputs',
   usage,
-  async run(argv, io) {
-    const { values, positionals } = parse(
-      argv,
-      { ...modelOptions, ...inputOptions, out: { type: 'string' }, methods: { type: 'string' }, steps: { type: 'string' }, sample: { type: 'string' }, quiet: { type: 'boolean', short: 'q' } },
-      usage,
-    );
-    if (values.help) {
-      io.stdout(`${usage}\n`);
-      return 0;
-    }
-    if (!values.input) throw new CliError(`Missing --input.\n\n${usage}`);
-    if (!values.out) throw new CliError(`Missing --out.\n\n${usage}`);
+  input: true,
+  options: { out: { type: 'string' }, methods: { type: 'string' }, steps: { type: 'string' }, sample: { type: 'string' }, quiet: { type: 'boolean', short: 'q' } },
+  required: ['out'],
+  async body({ km, values, io, x }) {
     const methods = values.methods?.split(',').map((m) => m.trim()) ?? undefined;
     for (const m of methods ?? []) if (!(methodNames as string[]).includes(m)) throw new CliError(`Unknown method '${m}' in --methods. Methods: ${methodNames.join(', ')}.`);
     const steps = values.steps === undefined ? undefined : Number(values.steps);
     if (steps !== undefined && !(Number.isInteger(steps) && steps > 0)) throw new CliError(`--steps must be a positive integer (got '${values.steps}').`);
     const sample = values.sample === undefined ? 0 : Number(values.sample);
-    const km = await openModel(io, positionals[0], values, usage);
     const bar = progressBar(io, values.quiet);
     try {
-      const x = await readInputArray(io, values.input, km, { sampleAxis: values['sample-axis'] });
       if (!(Number.isInteger(sample) && sample >= 0 && sample < x.shape[0])) throw new CliError(`--sample must be an integer in 0…${x.shape[0] - 1} (got '${values.sample}').`);
-      const files = await buildReport(km, { data: x.data as Float32Array, shape: x.shape }, { methods: methods as MethodName[] | undefined, steps, sample, inputLabel: values.input.split('/').pop(), onProgress: (s, d, t) => bar.update(`report: ${s}`, d, t) });
+      const files = await buildReport(km, { data: x.data as Float32Array, shape: x.shape }, { methods: methods as MethodName[] | undefined, steps, sample, inputLabel: values.input!.split('/').pop(), onProgress: (s, d, t) => bar.update(`report: ${s}`, d, t) });
       bar.done();
-      const dir = values.out.replace(/\/$/, '');
+      const dir = values.out!.replace(/\/$/, '');
       for (const [path, data] of files) if (path !== 'index.html') await io.writeFile(`${dir}/${path}`, data);
       // index.html last: a report folder with an index is complete.
       await io.writeFile(`${dir}/index.html`, files.get('index.html')!);
@@ -57,7 +47,6 @@ export const report: Command = {
       return 0;
     } finally {
       bar.done();
-      km.dispose();
     }
   },
-};
+});

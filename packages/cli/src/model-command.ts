@@ -1,0 +1,67 @@
+import type { parseArgs, ParseArgsConfig } from 'node:util';
+import type { KerasModel } from '@keraspect/importer';
+import type { Command } from './command.ts';
+import { CliError } from './errors.ts';
+import type { InputArray } from './input-data.ts';
+import type { Io } from './io.ts';
+import { inputOptions, modelOptions, openModel, parse, readInputArray } from './model-args.ts';
+
+type Options = NonNullable<ParseArgsConfig['options']>;
+
+/** The flag values `parseArgs` gives for a command's own options plus the shared ones. */
+export type Values<O extends Options> = ReturnType<typeof parseArgs<{ args: string[]; options: typeof modelOptions & typeof inputOptions & O; allowPositionals: true; strict: true }>>['values'];
+
+/** What a model command's body gets: the opened model, the flags and, with `input`, the input. */
+export interface ModelCommandContext<O extends Options> {
+  km: KerasModel;
+  values: Values<O>;
+  /** Positional arguments after MODEL. */
+  rest: string[];
+  io: Io;
+  /** The `--input` array fitted to the model (commands declared with `input: true`). */
+  x: InputArray;
+}
+
+/**
+ * A command of the shape `keraspect NAME MODEL [--input X] [flags]`: parses flags (with the shared
+ * model and input options), answers `--help`, checks required flags, opens the model, reads the
+ * input, runs `body`, and always disposes the model.
+ */
+export function modelCommand<const O extends Options>(spec: {
+  name: string;
+  summary: string;
+  usage: string;
+  options?: O;
+  /** Flags that must be given (named in the error). */
+  required?: string[];
+  /** Whether the command reads `--input` (then `--input` is required). */
+  input?: boolean;
+  body(ctx: ModelCommandContext<O>): Promise<number>;
+}): Command {
+  const { name, summary, usage, options = {} as O, required = [], input = false, body } = spec;
+  return {
+    name,
+    summary,
+    usage,
+    async run(argv, io) {
+      const parsed = parse(argv, { ...modelOptions, ...(input ? inputOptions : {}), ...options }, usage);
+      const values = parsed.values as Values<O>;
+      const positionals = parsed.positionals;
+      if ((values as Record<string, unknown>).help) {
+        io.stdout(`${usage}\n`);
+        return 0;
+      }
+      for (const flag of [...(input ? ['input'] : []), ...required]) {
+        if ((values as Record<string, unknown>)[flag] === undefined) throw new CliError(`Missing --${flag}.\n\n${usage}`);
+      }
+      const km = await openModel(io, positionals[0], values as never, usage);
+      try {
+        const v = values as Record<string, unknown>;
+        const x = input ? await readInputArray(io, v.input as string, km, { sampleAxis: v['sample-axis'] as boolean | undefined }) : (undefined as never);
+        return await body({ km, values, rest: positionals.slice(1), io, x });
+      } finally {
+        km.dispose();
+      }
+    },
+  };
+}
