@@ -56,7 +56,7 @@ interface Slot {
   busy: { index: number; timer: NodeJS.Timeout; resolve: (r: InputResult) => void; fixture?: string; mutation?: string } | null;
 }
 
-function spawnWorker(seed: number, onDeath: (slot: Slot, why: string) => void): Slot {
+function spawnWorker(seed: number, timeoutMs: number, onDeath: (slot: Slot, why: string) => void): Slot {
   const child = fork(workerPath, [], {
     execArgv: ['--import', tsxLoader, '--max-old-space-size=3072'],
     stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
@@ -87,7 +87,7 @@ function spawnWorker(seed: number, onDeath: (slot: Slot, why: string) => void): 
     b.resolve(m.result!);
   });
   child.on('exit', (code, signal) => onDeath(slot, `worker died (code ${code}, signal ${signal})${stderr ? `: ${stderr.trim().split('\n').slice(-5).join(' | ')}` : ''}`));
-  child.send({ type: 'init', seed });
+  child.send({ type: 'init', seed, readMs: Math.max(200, Math.round(timeoutMs / 2)) });
   return slot;
 }
 
@@ -124,7 +124,7 @@ export async function runFuzz(options: FuzzOptions = {}): Promise<FuzzSummary> {
     }
     if (!stopping) {
       const i = slots.indexOf(slot);
-      if (i >= 0) slots[i] = spawnWorker(seed, onDeath);
+      if (i >= 0) slots[i] = spawnWorker(seed, timeoutMs, onDeath);
     }
   };
 
@@ -138,7 +138,7 @@ export async function runFuzz(options: FuzzOptions = {}): Promise<FuzzSummary> {
         resolve({ index, fixture: b.fixture ?? '?', mutation: b.mutation ?? '?', outcome: 'hang', message: `no answer within ${timeoutMs} ms; worker killed`, ms: timeoutMs });
         // Replace the worker; the dead one's exit must not count as a crash.
         const i = slots.indexOf(slot);
-        if (i >= 0 && !stopping) slots[i] = spawnWorker(seed, onDeath);
+        if (i >= 0 && !stopping) slots[i] = spawnWorker(seed, timeoutMs, onDeath);
         slot.child.kill('SIGKILL');
       }, timeoutMs);
       slot.busy = { index, timer, resolve };
@@ -155,7 +155,7 @@ export async function runFuzz(options: FuzzOptions = {}): Promise<FuzzSummary> {
   };
 
   try {
-    for (let i = 0; i < workers; i++) slots.push(spawnWorker(seed, onDeath));
+    for (let i = 0; i < workers; i++) slots.push(spawnWorker(seed, timeoutMs, onDeath));
     await Promise.all(slots.map((s) => s.ready));
     await Promise.all(slots.map((_, i) => loop(i)));
   } finally {

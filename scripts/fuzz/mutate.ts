@@ -57,7 +57,12 @@ export function mutate(seed: Seed, r: Rng): Mutant {
   const roll = r.next();
   if (seed.config && roll < 0.45) {
     const op = r.pick(JSON_MUTATIONS);
-    const out = mutateConfig(seed, op, r);
+    let out: Mutant | null = null;
+    try {
+      out = mutateConfig(seed, op, r);
+    } catch {
+      // A mutation the encoder cannot write; fall back to a byte mutation.
+    }
     if (out) return out;
   }
   if (seed.kind === 'keras-zip' && roll >= 0.45 && roll < 0.55) {
@@ -176,6 +181,8 @@ function layersOf(cfg: Json): { [k: string]: Json }[] {
   return out;
 }
 
+const DEEP = '__deeply_nested__';
+
 const WRONG_VALUES: Json[] = [null, true, false, 0, -1, 1.5, 'x', '', [], [1, 2, 3], {}, { class_name: 'X' }, [null], ['a', 0, 0]];
 const HUGE: Json[] = [1e308, -1e308, 2 ** 53, 2 ** 31, 2 ** 32 + 1, 1e9, 1e12, -1, -(2 ** 31), 0, 1e-300, 123456789];
 const SIZE_KEYS = ['units', 'filters', 'kernel_size', 'pool_size', 'strides', 'num_heads', 'key_dim', 'head_num', 'n', 'size', 'input_dim', 'output_dim', 'target_shape', 'cropping', 'padding', 'dilation_rate', 'head_size', 'feature_dim', 'attention_width', 'axis', 'dims', 'rate', 'depth_multiplier', 'output_shape'];
@@ -252,12 +259,13 @@ function mutateConfig(seed: Seed, op: (typeof JSON_MUTATIONS)[number], r: Rng): 
       break;
     }
     case 'deep-nesting': {
+      // Written as text: JSON.stringify itself would overflow the stack on 20 000 levels.
       const s = r.pick(all);
-      let v: Json = (s.parent as Record<string | number, Json>)[s.key];
+      (s.parent as Record<string | number, Json>)[s.key] = DEEP;
       const depth = r.pick([200, 2000, 20000]);
-      for (let i = 0; i < depth; i++) v = r.next() < 0.5 ? [v] : { config: v, class_name: 'Sequential' };
-      (s.parent as Record<string | number, Json>)[s.key] = v;
-      break;
+      const [open, close] = r.next() < 0.5 ? ['[', ']'] : ['{"class_name": "Sequential", "config": ', '}'];
+      const text = JSON.stringify(cfg).replace(JSON.stringify(DEEP), `${open.repeat(depth)}0${close.repeat(depth)}`);
+      return encodeText(seed, text, op);
     }
     case 'duplicate-name': {
       if (layers.length < 2) return null;
@@ -298,6 +306,16 @@ function findList(cfg: Json): Json[] | null {
   if (Array.isArray(c)) return c;
   if (c && typeof c === 'object' && Array.isArray((c as Record<string, Json>).layers)) return (c as Record<string, Json[]>).layers;
   return null;
+}
+
+/** Config text that cannot round-trip through objects: zipped for `.keras`, else as architecture. */
+function encodeText(seed: Seed, text: string, op: string): Mutant {
+  if (seed.kind === 'keras-zip') {
+    const entries = unzipSync(seed.bytes);
+    entries['config.json'] = strToU8(text);
+    return { bytes: zipSync(entries), mutation: op };
+  }
+  return { bytes: seed.bytes, architecture: text, mutation: `${op}(as-architecture)` };
 }
 
 /** Put a mutated config back into a file of the fixture's kind. */

@@ -90,7 +90,7 @@ function pickFixture(u: number): Prepared {
 }
 
 /** Make input `index` of the stream for `seed`, load it, predict, and classify the outcome. */
-export async function runOne(seedValue: number, index: number, onStart?: (fixture: string, mutation: string) => void): Promise<InputResult> {
+export async function runOne(seedValue: number, index: number, onStart?: (fixture: string, mutation: string) => void, readMs = 2500): Promise<InputResult> {
   const r = rng(seedValue, index);
   const p = pickFixture(r.next());
   const m = mutate(p.seed, r);
@@ -101,6 +101,8 @@ export async function runOne(seedValue: number, index: number, onStart?: (fixtur
   const base: Omit<InputResult, 'outcome' | 'ms'> = { index, fixture: p.entry.file, mutation: m.mutation };
   try {
     const options: ImportOptions = {
+      // HDF5 reads that loop forever are stopped by the importer well inside the fuzzer's time bound.
+      limits: { maxReadMs: readMs },
       lambdas: fixtureLambdas(p.entry.needs_lambdas),
       selfAttentionVariant: needs.includes('eqt') ? 'legacy' : p.entry.file.startsWith('dsrna') ? '0.46' : undefined,
     };
@@ -129,7 +131,6 @@ export async function runOne(seedValue: number, index: number, onStart?: (fixtur
     return { ...base, outcome: 'crash', message: `${err?.name}: ${err?.message}\n${(err?.stack ?? '').split('\n').slice(1, 8).join('\n')}`.slice(0, 2000), ms };
   } finally {
     cleanup();
-    await new Promise((res) => setImmediate(res));
   }
 }
 
@@ -152,14 +153,16 @@ if (process.send) {
   console.warn = quiet;
   console.log = quiet;
   let seedValue = 0;
-  process.on('message', async (msg: { type: 'init'; seed: number } | { type: 'run'; index: number }) => {
+  let readMs = 2500;
+  process.on('message', async (msg: { type: 'init'; seed: number; readMs: number } | { type: 'run'; index: number }) => {
     if (msg.type === 'init') {
       seedValue = msg.seed;
+      readMs = msg.readMs;
       await prepare();
       process.send!({ type: 'ready' });
       return;
     }
-    const res = await runOne(seedValue, msg.index, (fixture, mutation) => process.send!({ type: 'start', index: msg.index, fixture, mutation }));
+    const res = await runOne(seedValue, msg.index, (fixture, mutation) => process.send!({ type: 'start', index: msg.index, fixture, mutation }), readMs);
     process.send!({ type: 'result', result: res });
   });
 }

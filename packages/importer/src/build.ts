@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
-import { fail } from './errors.ts';
+import { fail, KeraspectError } from './errors.ts';
+import { DEFAULT_LIMITS, exceedLimit, type Limits } from './limits.ts';
 import type { GraphLayer, ModelGraph, TensorRef } from './keras-format/graph.ts';
 import { isModelJson, normalizeModel } from './keras-format/normalize.ts';
 import type { KerasLayerJson } from './keras-format/types.ts';
@@ -30,10 +31,61 @@ export interface BuildOptions {
   kerasVersion: KerasVersion;
   semantics: ImportSemantics;
   lambdas: Record<string, LambdaFn>;
+  /** Weight and layer-output size limits. Default `DEFAULT_LIMITS`. */
+  limits?: Limits;
 }
 
-/** Stage three: build a TF.js model from the normalized graph. */
+/**
+ * Stage three: build a TF.js model from the normalized graph. Every weight's shape is checked
+ * against `maxTensorElements` and the running total against `maxParams` before TF.js allocates it;
+ * every layer output with known dimensions against `maxTensorElements`. Any failure is a
+ * `KeraspectError` naming the layer.
+ */
 export function buildModel(graph: ModelGraph, opts: BuildOptions): BuiltModel {
+  const limits = opts.limits ?? DEFAULT_LIMITS;
+  const guard = guardWeights(limits);
+  try {
+    return buildUnguarded(graph, opts, guard);
+  } catch (e) {
+    if (e instanceof KeraspectError) throw e;
+    const where = guard.layer ? `layer '${guard.layer}'` : `model '${graph.name}'`;
+    return fail('UNSUPPORTED_CONFIG', `The model could not be built at ${where}: ${(e as Error)?.message ?? String(e)}. Its config is corrupt or uses a form Keraspect does not support.`, e);
+  } finally {
+    guard.restore();
+  }
+}
+
+type AddWeight = (this: tf.layers.Layer, name: string, shape: tf.Shape, ...rest: unknown[]) => tf.LayerVariable;
+
+/**
+ * While a model is built, TF.js layers allocate their weights through `Layer.prototype.addWeight`;
+ * this wraps it (restored afterwards) to check each shape from the config before allocating.
+ */
+function guardWeights(limits: Limits): { layer: string | null; restore(): void } {
+  const proto = tf.layers.Layer.prototype as unknown as { addWeight: AddWeight };
+  const original = proto.addWeight;
+  let total = 0;
+  const state = {
+    layer: null as string | null,
+    restore: () => {
+      proto.addWeight = original;
+    },
+  };
+  proto.addWeight = function (this: tf.layers.Layer, name, shape, ...rest) {
+    const what = `Layer '${state.layer ?? this.name}' weight '${name}' ${JSON.stringify(shape)}`;
+    if (!Array.isArray(shape) || shape.some((d) => typeof d !== 'number' || !Number.isInteger(d) || d < 0)) {
+      fail('UNSUPPORTED_CONFIG', `${what} has an invalid shape: its config gives a negative, fractional or unknown size.`);
+    }
+    const size = shape.reduce((a: number, d) => a * (d as number), 1);
+    if (size > limits.maxTensorElements) exceedLimit('maxTensorElements', limits, `${what} (elements)`, size);
+    total += size;
+    if (total > limits.maxParams) exceedLimit('maxParams', limits, `The number of weight values declared by the config (counted up to ${what})`, total);
+    return original.call(this, name, shape, ...rest);
+  };
+  return state;
+}
+
+function buildUnguarded(graph: ModelGraph, opts: BuildOptions, guard: { layer: string | null }): BuiltModel {
   const ctx: BuildContext = {
     kerasVersion: opts.kerasVersion,
     semantics: opts.semantics,
@@ -44,10 +96,11 @@ export function buildModel(graph: ModelGraph, opts: BuildOptions): BuiltModel {
       return portFor(json.class_name, json.config).build(json.config, ctx);
     },
   };
-  return buildGraph(graph, opts, ctx);
+  return buildGraph(graph, opts, ctx, guard);
 }
 
-function buildGraph(graph: ModelGraph, opts: BuildOptions, ctx: BuildContext): BuiltModel {
+function buildGraph(graph: ModelGraph, opts: BuildOptions, ctx: BuildContext, guard: { layer: string | null }): BuiltModel {
+  const limits = opts.limits ?? DEFAULT_LIMITS;
   const outputs = new Map<string, tf.SymbolicTensor[][]>(); // layer → node → tensors
   const built: BuiltLayer[] = [];
   const inputs: tf.SymbolicTensor[] = [];
@@ -55,7 +108,13 @@ function buildGraph(graph: ModelGraph, opts: BuildOptions, ctx: BuildContext): B
 
   for (const gl of graph.layers) {
     if (gl.className === 'InputLayer') {
-      const input = tf.input({ batchShape: gl.batchShape as number[], dtype: (gl.dtype ?? 'float32') as tf.DataType, name: gl.name });
+      guard.layer = gl.name;
+      let input: tf.SymbolicTensor;
+      try {
+        input = tf.input({ batchShape: gl.batchShape as number[], dtype: (gl.dtype ?? 'float32') as tf.DataType, name: gl.name });
+      } catch (e) {
+        return fail('UNSUPPORTED_CONFIG', `InputLayer '${gl.name}' with batch shape ${JSON.stringify(gl.batchShape)?.slice(0, 80)} could not be created: ${(e as Error).message}`, e);
+      }
       outputs.set(gl.name, [[input]]);
       inputs.push(input);
       built.push({ name: gl.name, className: gl.className, layer: (input as unknown as { sourceLayer: tf.layers.Layer }).sourceLayer, port: null, graphLayer: gl });
@@ -70,8 +129,9 @@ function buildGraph(graph: ModelGraph, opts: BuildOptions, ctx: BuildContext): B
   function instantiate(gl: GraphLayer): BuiltLayer {
     let b = layerObjects.get(gl.name);
     if (b) return b;
+    guard.layer = gl.name;
     if (gl.nested) {
-      const nested = buildGraph(gl.nested, opts, ctx);
+      const nested = buildGraph(gl.nested, opts, ctx, guard);
       b = { name: gl.name, className: gl.className, layer: nested.model as unknown as tf.layers.Layer, port: null, graphLayer: gl, nested };
     } else {
       const port = portFor(gl.className, gl.config);
@@ -110,6 +170,7 @@ function buildGraph(graph: ModelGraph, opts: BuildOptions, ctx: BuildContext): B
         continue;
       }
       const b = instantiate(item.gl);
+      guard.layer = item.gl.name;
       const arg = ins.length === 1 && !item.call.listInput ? ins[0] : ins;
       const kwargs: Record<string, unknown> = { ...item.call.kwargs };
       if (item.call.tensorKwargNames.length) kwargs.tensorKwargNames = item.call.tensorKwargNames;
@@ -121,7 +182,9 @@ function buildGraph(graph: ModelGraph, opts: BuildOptions, ctx: BuildContext): B
         const shapes = (ins as tf.SymbolicTensor[]).map((t) => JSON.stringify(t!.shape)).join(', ');
         return fail('UNSUPPORTED_CONFIG', `Layer '${item.gl.name}' (${item.gl.className}) cannot be applied to inputs of shape ${shapes}: ${(e as Error).message}`, e);
       }
-      done.push(Array.isArray(out) ? out : [out]);
+      const outList = Array.isArray(out) ? out : [out];
+      for (const t of outList) checkOutputShape(item.gl, t, limits);
+      done.push(outList);
       outputs.set(item.gl.name, done);
     }
     if (next.length === queue.length) {
@@ -151,6 +214,21 @@ function buildGraph(graph: ModelGraph, opts: BuildOptions, ctx: BuildContext): B
   const order = new Map(graph.layers.map((l, i) => [l.name, i]));
   built.sort((a, b) => (order.get(a.name) ?? 0) - (order.get(b.name) ?? 0));
   return { model, graph, layers: built };
+}
+
+/** A layer output's known dimensions must be valid sizes whose product is within `maxTensorElements`. */
+function checkOutputShape(gl: GraphLayer, t: tf.SymbolicTensor, limits: Limits): void {
+  const shape = (t as { shape?: unknown })?.shape;
+  if (!Array.isArray(shape)) fail('UNSUPPORTED_CONFIG', `Layer '${gl.name}' (${gl.className}) produced no tensor for its output.`);
+  let size = 1;
+  for (const d of shape) {
+    if (d === null) continue;
+    if (typeof d !== 'number' || !Number.isInteger(d) || d < 0) {
+      fail('UNSUPPORTED_CONFIG', `Layer '${gl.name}' (${gl.className}) computes an invalid output shape ${JSON.stringify(shape)} from its config; the config is corrupt.`);
+    }
+    size *= d;
+  }
+  if (size > limits.maxTensorElements) exceedLimit('maxTensorElements', limits, `The output of layer '${gl.name}' (${gl.className}) ${JSON.stringify(shape)} (elements per batch)`, size);
 }
 
 export { normalizeModel };

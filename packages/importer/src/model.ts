@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { initBackend } from './backend.ts';
 import { type BuiltModel, buildModel } from './build.ts';
 import { fail, KeraspectError } from './errors.ts';
+import { type Limits, resolveLimits } from './limits.ts';
 import { normalizeModel } from './keras-format/normalize.ts';
 import type { KerasModelJson, KerasShape } from './keras-format/types.ts';
 import type { ImportSemantics, KerasVersion, LambdaFn, SelfAttentionVariant } from './layers/port.ts';
@@ -26,6 +27,12 @@ export interface ImportOptions {
   inputShape?: KerasShape;
   /** Keras version to assume when the file does not say (decides e.g. `hard_sigmoid`). */
   kerasVersion?: string;
+  /**
+   * Resource limits for untrusted files (file size, zip entries, parameter and tensor sizes,
+   * config depth, read time, attention memory at predict time); any subset, the rest keep
+   * `DEFAULT_LIMITS`. See `Limits` and SECURITY.md.
+   */
+  limits?: Partial<Limits>;
 }
 
 /** One row of the Keras-style summary. */
@@ -66,6 +73,8 @@ export interface KerasModel {
   readonly built: BuiltModel;
   /** Keras weights per layer name, as in the file (for exports). */
   readonly kerasWeights: KerasArtifact['weights'];
+  /** The limits the model was loaded with; predict-time checks (attention memory) use them too. */
+  readonly limits: Limits;
   /** Free the model's tensors. */
   dispose(): void;
 }
@@ -75,9 +84,10 @@ export interface KerasModel {
  * or a weights-only file with `options.architecture`. Initializes the compute backend first.
  */
 export async function loadModel(bytes: Uint8Array, options: ImportOptions = {}): Promise<KerasModel> {
+  const limits = resolveLimits(options.limits);
   await initBackend();
-  const main = await readKerasFile(bytes);
-  const weightsSource = options.weights ? await readKerasFile(options.weights, 'The weights file') : main;
+  const main = await readKerasFile(bytes, 'The file', limits);
+  const weightsSource = options.weights ? await readKerasFile(options.weights, 'The weights file', limits) : main;
   let config = main.modelConfig;
   if (options.architecture !== undefined) {
     config = typeof options.architecture === 'string' ? parseArchitecture(options.architecture) : options.architecture;
@@ -88,17 +98,31 @@ export async function loadModel(bytes: Uint8Array, options: ImportOptions = {}):
       'This is a weights-only file: it has weights but no architecture. Give the architecture as well: the full model file (CLI: MODEL --weights THIS_FILE) or the JSON of model.to_json() (options.architecture).',
     );
   }
+  const graph = stage('CORRUPT_FILE', 'The model config could not be read', () => normalizeModel(config, options.inputShape, limits));
   const kerasVersion = options.kerasVersion ? parseVersion(options.kerasVersion, 2) : pickVersion(main, weightsSource, config);
   const semantics: ImportSemantics = { selfAttentionVariant: options.selfAttentionVariant ?? 'current' };
-  const graph = normalizeModel(config, options.inputShape);
-  const built = buildModel(graph, { kerasVersion, semantics, lambdas: options.lambdas ?? {} });
+  const built = buildModel(graph, { kerasVersion, semantics, lambdas: options.lambdas ?? {}, limits });
   try {
-    loadWeights(built, weightsSource, { kerasVersion, semantics });
+    stage('WEIGHT_MISMATCH', 'The weights could not be loaded into the model', () => loadWeights(built, weightsSource, { kerasVersion, semantics }));
   } catch (e) {
     built.model.dispose();
     throw e;
   }
-  return wrap(built, main, weightsSource, config, kerasVersion);
+  return wrap(built, main, weightsSource, config, kerasVersion, limits);
+}
+
+/**
+ * Run one stage of the pipeline; anything but a `KeraspectError` escaping it (a config or file
+ * shape the stage did not foresee) becomes a `KeraspectError` with `code`, keeping the cause.
+ */
+function stage<T>(code: 'CORRUPT_FILE' | 'WEIGHT_MISMATCH' | 'UNSUPPORTED_CONFIG', what: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    if (e instanceof KeraspectError) throw e;
+    const msg = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+    return fail(code, `${what} (${msg.slice(0, 200)}): the file is corrupt or written in a form Keraspect does not support.`, e);
+  }
 }
 
 /**
@@ -106,12 +130,14 @@ export async function loadModel(bytes: Uint8Array, options: ImportOptions = {}):
  * bundled example is built this way, trained in TF.js and saved with `toKerasH5`).
  */
 export async function modelFromConfig(config: KerasModelJson, options: Omit<ImportOptions, 'weights' | 'architecture'> & { kerasVersion?: string } = {}): Promise<KerasModel> {
+  const limits = resolveLimits(options.limits);
   await initBackend();
   const kerasVersion = parseVersion(options.kerasVersion ?? '2.3.1', 2);
   const semantics: ImportSemantics = { selfAttentionVariant: options.selfAttentionVariant ?? 'current' };
-  const built = buildModel(normalizeModel(config, options.inputShape), { kerasVersion, semantics, lambdas: options.lambdas ?? {} });
+  const graph = stage('CORRUPT_FILE', 'The model config could not be read', () => normalizeModel(config, options.inputShape, limits));
+  const built = buildModel(graph, { kerasVersion, semantics, lambdas: options.lambdas ?? {}, limits });
   const none: KerasArtifact = { format: 'h5', kerasVersion, backend: null, modelConfig: config, weights: new Map() };
-  return wrap(built, none, none, config, kerasVersion);
+  return wrap(built, none, none, config, kerasVersion, limits);
 }
 
 function parseArchitecture(text: string): KerasModelJson {
@@ -137,7 +163,7 @@ export function producerOf(v: KerasVersion, format: KerasFileFormat): string {
   return `Keras ${v.raw}${format === 'h5' ? ' (standalone)' : ''}`;
 }
 
-function wrap(built: BuiltModel, main: KerasArtifact, weights: KerasArtifact, config: KerasModelJson, kerasVersion: KerasVersion): KerasModel {
+function wrap(built: BuiltModel, main: KerasArtifact, weights: KerasArtifact, config: KerasModelJson, kerasVersion: KerasVersion, limits: Limits): KerasModel {
   const model = built.model;
   const byName = new Map(built.layers.map((b) => [b.name, b]));
   const flat = flatten(built);
@@ -179,6 +205,7 @@ function wrap(built: BuiltModel, main: KerasArtifact, weights: KerasArtifact, co
     },
     built,
     kerasWeights: weights.weights,
+    limits,
     dispose: () => model.dispose(),
   };
 }

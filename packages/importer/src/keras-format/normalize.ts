@@ -1,4 +1,5 @@
 import { fail } from '../errors.ts';
+import { DEFAULT_LIMITS, exceedLimit, type Limits } from '../limits.ts';
 import type { GraphLayer, ModelGraph, NodeCall, TensorRef } from './graph.ts';
 import type { KerasLayerConfig, KerasLayerJson, KerasModelJson, KerasShape } from './types.ts';
 
@@ -14,19 +15,47 @@ export function isModelJson(json: { class_name?: unknown }): boolean {
  * read file → parse config → build model → load weights. `inputShape` (with batch) is used for
  * Sequential models that never recorded one.
  */
-export function normalizeModel(json: KerasModelJson, inputShape?: KerasShape): ModelGraph {
+export function normalizeModel(json: KerasModelJson, inputShape?: KerasShape, limits: Limits = DEFAULT_LIMITS): ModelGraph {
+  checkConfigSize(json, limits);
+  return normalizeChecked(json, inputShape, limits);
+}
+
+/**
+ * Nesting depth and layer count of a config, measured iteratively before anything recurses into
+ * it (a hostile config nested 100 000 deep would otherwise overflow the stack).
+ */
+function checkConfigSize(json: unknown, limits: Limits): void {
+  const stack: [unknown, number][] = [[json, 1]];
+  let layers = 0;
+  while (stack.length) {
+    const [v, depth] = stack.pop()!;
+    if (!v || typeof v !== 'object') continue;
+    if (depth > limits.maxConfigDepth) exceedLimit('maxConfigDepth', limits, 'The nesting depth of the model config (arrays and objects)', depth, 'Keras configs nest about 10 deep.');
+    const children = Array.isArray(v) ? v : Object.values(v);
+    if (!Array.isArray(v) && typeof (v as { class_name?: unknown }).class_name === 'string' && 'config' in v) {
+      layers += 1;
+      if (layers > limits.maxLayers) exceedLimit('maxLayers', limits, 'The number of layers (and nested objects with a class_name) in the model config', layers);
+    }
+    for (const c of children) if (c && typeof c === 'object') stack.push([c, depth + 1]);
+  }
+}
+
+function normalizeChecked(json: KerasModelJson, inputShape: KerasShape | undefined, limits: Limits): ModelGraph {
   if (!json || typeof json !== 'object' || typeof json.class_name !== 'string') {
     fail('NOT_KERAS', `The model config is not a Keras model config (expected {"class_name": …, "config": …}, found ${JSON.stringify(json)?.slice(0, 80)}).`);
   }
-  if (json.class_name === 'Sequential') return normalizeSequential(json, inputShape);
-  if (json.class_name === 'Functional' || json.class_name === 'Model') return normalizeFunctional(json);
+  if (!json.config || typeof json.config !== 'object') {
+    fail('CORRUPT_FILE', `The ${json.class_name} model config has no "config" object (found ${JSON.stringify(json.config)?.slice(0, 80)}).`);
+  }
+  if (json.class_name === 'Sequential') return normalizeSequential(json, inputShape, limits);
+  if (json.class_name === 'Functional' || json.class_name === 'Model') return normalizeFunctional(json, limits);
   return fail(
     'UNSUPPORTED_CONFIG',
     `The model class '${json.class_name}' is not supported: Keraspect reads Sequential and functional (Model/Functional) models. A subclassed Keras model has no architecture in the file; rebuild it as a functional model, or load its weights with --weights and an architecture from model.to_json().`,
   );
 }
 
-function normalizeSequential(json: KerasModelJson, inputShape?: KerasShape): ModelGraph {
+function normalizeSequential(json: KerasModelJson, inputShape: KerasShape | undefined, limits: Limits): ModelGraph {
   const cfg = json.config;
   // Keras ≤ 2.1 stores the layer list directly.
   const layersJson = (Array.isArray(cfg) ? cfg : (cfg.layers as KerasLayerJson[] | undefined)) ?? [];
@@ -36,7 +65,7 @@ function normalizeSequential(json: KerasModelJson, inputShape?: KerasShape): Mod
   let body = layersJson.map(checkLayerJson);
   let input: GraphLayer;
   if (body[0]?.class_name === 'InputLayer') {
-    input = inputLayer(body[0]);
+    input = inputLayer(body[0], limits);
     body = body.slice(1);
   } else {
     const first = body[0];
@@ -51,6 +80,7 @@ function normalizeSequential(json: KerasModelJson, inputShape?: KerasShape): Mod
         `Sequential model '${name}' records no input shape (its first layer '${first?.config?.name}' has no batch_input_shape). Pass the input shape, e.g. { inputShape: [null, 240, 4] }.`,
       );
     }
+    checkBatchShape(shape, `The input shape of Sequential model '${name}'`, limits);
     const dtype = typeof first?.config?.dtype === 'string' ? (first.config.dtype as string) : 'float32';
     input = {
       className: 'InputLayer',
@@ -65,7 +95,7 @@ function normalizeSequential(json: KerasModelJson, inputShape?: KerasShape): Mod
   layers.push(input);
   let prev: TensorRef = { layer: input.name, node: 0, tensor: 0 };
   for (const lj of body) {
-    const layer = graphLayer(lj);
+    const layer = graphLayer(lj, limits);
     layer.calls = [{ inputs: [prev], tensorKwargNames: [], kwargs: {}, listInput: false }];
     layers.push(layer);
     prev = { layer: layer.name, node: 0, tensor: 0 };
@@ -73,14 +103,14 @@ function normalizeSequential(json: KerasModelJson, inputShape?: KerasShape): Mod
   return { name, className: 'Sequential', layers, inputs: [{ layer: input.name, node: 0, tensor: 0 }], outputs: [prev] };
 }
 
-function normalizeFunctional(json: KerasModelJson): ModelGraph {
+function normalizeFunctional(json: KerasModelJson, limits: Limits): ModelGraph {
   const cfg = json.config as Record<string, unknown>;
   const name = String(cfg.name ?? 'model');
   if (!Array.isArray(cfg.layers)) fail('CORRUPT_FILE', `Model '${name}' has no list of layers in its config.`);
   const layers = (cfg.layers as unknown[]).map((l) => {
     const lj = checkLayerJson(l);
-    if (lj.class_name === 'InputLayer') return inputLayer(lj);
-    const gl = graphLayer(lj);
+    if (lj.class_name === 'InputLayer') return inputLayer(lj, limits);
+    const gl = graphLayer(lj, limits);
     gl.calls = (lj.inbound_nodes ?? []).map((node) => parseNode(node, gl.name));
     return gl;
   });
@@ -162,11 +192,11 @@ function checkLayerJson(v: unknown): KerasLayerJson {
   return lj;
 }
 
-function graphLayer(lj: KerasLayerJson): GraphLayer {
+function graphLayer(lj: KerasLayerJson, limits: Limits): GraphLayer {
   const config = (isModelJson(lj) && Array.isArray(lj.config) ? { name: String(lj.name ?? 'sequential'), layers: lj.config } : lj.config) as KerasLayerConfig;
   const name = String(lj.name ?? config.name);
   const gl: GraphLayer = { className: lj.class_name, name, config: { ...config, name }, calls: [], json: lj };
-  if (isModelJson(lj)) gl.nested = normalizeModel({ class_name: lj.class_name, config: config as Record<string, unknown> });
+  if (isModelJson(lj)) gl.nested = normalizeChecked({ class_name: lj.class_name, config: config as Record<string, unknown> }, undefined, limits);
   return gl;
 }
 
@@ -179,10 +209,11 @@ function inputShapeOf(config: KerasLayerConfig | undefined): KerasShape | undefi
   return undefined;
 }
 
-function inputLayer(lj: KerasLayerJson): GraphLayer {
+function inputLayer(lj: KerasLayerJson, limits: Limits): GraphLayer {
   const name = String(lj.config.name ?? lj.name);
   const shape = inputShapeOf(lj.config) ?? (Array.isArray(lj.config.shape) ? [null, ...(lj.config.shape as KerasShape)] : undefined);
   if (!shape) fail('CORRUPT_FILE', `InputLayer '${name}' has no batch_shape/batch_input_shape in its config.`);
+  checkBatchShape(shape, `InputLayer '${name}' batch_shape`, limits);
   const dtype = typeof lj.config.dtype === 'string' ? lj.config.dtype : 'float32';
   return {
     className: 'InputLayer',
@@ -193,4 +224,21 @@ function inputLayer(lj: KerasLayerJson): GraphLayer {
     batchShape: shape,
     dtype: /int/.test(dtype) ? 'int32' : 'float32',
   };
+}
+
+/**
+ * An input shape as written must be a list of `null` (unknown) or non-negative integers whose known
+ * dimensions multiply to at most `maxTensorElements`.
+ */
+function checkBatchShape(shape: unknown, what: string, limits: Limits): asserts shape is KerasShape {
+  if (!Array.isArray(shape) || shape.length === 0) fail('UNSUPPORTED_CONFIG', `${what} must be a non-empty list of dimensions, found ${JSON.stringify(shape)?.slice(0, 80)}.`);
+  let size = 1;
+  for (const [i, d] of shape.entries()) {
+    if (d === null) continue;
+    if (typeof d !== 'number' || !Number.isInteger(d) || d < 0) {
+      fail('UNSUPPORTED_CONFIG', `${what} ${JSON.stringify(shape).slice(0, 80)} has an invalid dimension ${JSON.stringify(d)?.slice(0, 20)} at axis ${i}; dimensions are null or non-negative integers.`);
+    }
+    size *= d;
+  }
+  if (size > limits.maxTensorElements) exceedLimit('maxTensorElements', limits, `${what} ${JSON.stringify(shape).slice(0, 80)} (elements per input row and batch)`, size);
 }

@@ -70,6 +70,8 @@ async function dump(bytes: Uint8Array, limits: DumpLimits, timeoutMs: number): P
       w.off('error', onError);
       w.off('exit', onExit);
       if (kill) retire(w);
+      // Idle workers must not keep the process alive (adding listeners refs them again).
+      else w.unref();
       resolve(fallback ? dumpHere(bytes, limits) : r);
     };
     const onMessage = (m: (Result & { id: number }) | { ready: true }) => {
@@ -117,7 +119,6 @@ async function getWorker(): Promise<WorkerLike | null> {
     return null;
   }
   const w = new Worker(new URL('./h5-worker.mjs', import.meta.url));
-  w.unref();
   // A worker that dies between reads is simply replaced on the next read.
   w.on('exit', () => {
     if (worker === w) worker = null;
@@ -126,6 +127,7 @@ async function getWorker(): Promise<WorkerLike | null> {
   w.on('message', (m: { ready?: boolean }) => {
     if (m.ready) ready.add(w);
   });
+  w.unref();
   worker = w;
   return w;
 }
