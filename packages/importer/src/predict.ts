@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { fail } from './errors.ts';
+import { fail, KeraspectError } from './errors.ts';
 import { DEFAULT_LIMITS, formatBytes, type Limits, resolveLimits } from './limits.ts';
 import type { KerasModel } from './model.ts';
 
@@ -142,14 +142,30 @@ function fmt(shape: (number | null)[]): string {
   return `[${shape.map((d) => (d === null ? 'None' : d)).join(', ')}]`;
 }
 
+/**
+ * Run a forward pass; an error from inside TF.js (a size from a corrupt config too large to
+ * allocate, an op that cannot run on these shapes) becomes a `KeraspectError`.
+ */
+function guardRun<T>(km: KerasModel, fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    if (e instanceof KeraspectError) throw e;
+    const msg = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+    return fail('UNSUPPORTED_CONFIG', `Running model '${km.name}' failed (${msg.slice(0, 200)}). Its config asks for a computation that cannot be done on these inputs (e.g. a size from a corrupt file too large to allocate).`, e);
+  }
+}
+
 /** Run the model on plain arrays and return every output as a plain array. */
 export function predict(km: KerasModel, inputs: NdArray | NdArray[], options: PredictOptions = {}): NdArray[] {
   const xs = toInputTensors(km, inputs, options);
   try {
-    const out = tf.tidy(() => {
-      const y = km.model.predict(xs.length === 1 ? xs[0] : xs);
-      return Array.isArray(y) ? y : [y];
-    });
+    const out = guardRun(km, () =>
+      tf.tidy(() => {
+        const y = km.model.predict(xs.length === 1 ? xs[0] : xs);
+        return Array.isArray(y) ? y : [y];
+      }),
+    );
     const res = out.map((t) => ({ data: t.dataSync() as Float32Array, shape: t.shape }));
     tf.dispose(out);
     return res;
@@ -186,10 +202,12 @@ export function allLayerOutputs(km: KerasModel, inputs: NdArray | NdArray[], nam
  */
 export function fetchSymbolic(km: KerasModel, xs: tf.Tensor[], symbolic: tf.SymbolicTensor[]): tf.Tensor[] {
   const unique = [...new Set(symbolic)];
-  const probe = tf.model({ inputs: km.model.inputs, outputs: unique });
-  const got = tf.tidy(() => {
-    const y = probe.predict(xs.length === 1 ? xs[0] : xs);
-    return Array.isArray(y) ? y : [y];
+  const got = guardRun(km, () => {
+    const probe = tf.model({ inputs: km.model.inputs, outputs: unique });
+    return tf.tidy(() => {
+      const y = probe.predict(xs.length === 1 ? xs[0] : xs);
+      return Array.isArray(y) ? y : [y];
+    });
   });
   const byTensor = new Map(unique.map((t, i) => [t, got[i]]));
   const out = symbolic.map((t, i) => (symbolic.indexOf(t) === i ? byTensor.get(t)! : tf.clone(byTensor.get(t)!)));

@@ -34,6 +34,7 @@ export class ConfigReader {
   int(key: string, def?: number): number {
     const v = this.num(key, def);
     if (!Number.isInteger(v)) fail('UNSUPPORTED_CONFIG', `${this.where(key)} must be an integer, found ${v}.`);
+    checkInt32(this.where(key), v);
     return v;
   }
 
@@ -59,23 +60,23 @@ export class ConfigReader {
   /** An int or a 1-element list of ints (Keras writes `kernel_size: [3]` for Conv1D). */
   int1(key: string, def?: number): number {
     const v = this.config[key] ?? def;
-    if (Array.isArray(v) && v.length === 1 && Number.isInteger(v[0])) return v[0] as number;
-    if (typeof v === 'number' && Number.isInteger(v)) return v;
+    if (Array.isArray(v) && v.length === 1 && Number.isInteger(v[0])) return checkInt32(this.where(key), v[0] as number);
+    if (typeof v === 'number' && Number.isInteger(v)) return checkInt32(this.where(key), v);
     return fail('UNSUPPORTED_CONFIG', `${this.where(key)} must be an integer or a one-element list, found ${JSON.stringify(v)}.`);
   }
 
   /** A pair of ints, or one int meaning both (`cropping: 1` → `[1, 1]`). */
   pair(key: string, def?: [number, number]): [number, number] {
     const v = this.config[key] ?? def;
-    if (typeof v === 'number' && Number.isInteger(v)) return [v, v];
-    if (Array.isArray(v) && v.length === 2 && v.every(Number.isInteger)) return [v[0], v[1]];
+    if (typeof v === 'number' && Number.isInteger(v)) return [checkInt32(this.where(key), v), v];
+    if (Array.isArray(v) && v.length === 2 && v.every(Number.isInteger)) return [checkInt32(this.where(key), v[0]), checkInt32(this.where(key), v[1])];
     return fail('UNSUPPORTED_CONFIG', `${this.where(key)} must be an integer or a pair of integers, found ${JSON.stringify(v)}.`);
   }
 
   ints(key: string, def?: number[]): number[] {
     const v = this.config[key] ?? def;
-    if (typeof v === 'number' && Number.isInteger(v)) return [v];
-    if (Array.isArray(v) && v.every((x) => Number.isInteger(x))) return v as number[];
+    if (typeof v === 'number' && Number.isInteger(v)) return [checkInt32(this.where(key), v)];
+    if (Array.isArray(v) && v.every((x) => Number.isInteger(x))) return (v as number[]).map((x) => checkInt32(this.where(key), x));
     return fail('UNSUPPORTED_CONFIG', `${this.where(key)} must be a list of integers, found ${JSON.stringify(v)}.`);
   }
 
@@ -87,6 +88,12 @@ export class ConfigReader {
   unsupported(key: string, why: string): never {
     return fail('UNSUPPORTED_CONFIG', `${this.where(key)} = ${JSON.stringify(this.config[key])} is not supported: ${why}`);
   }
+}
+
+/** Keras stores sizes, axes and counts as int32; larger values only come from corrupt or hostile files. */
+function checkInt32(where: string, v: number): number {
+  if (v > 2 ** 31 - 1 || v < -(2 ** 31)) fail('UNSUPPORTED_CONFIG', `${where} is ${v}, outside the 32-bit integer range Keras uses for sizes and counts; the config is corrupt.`);
+  return v;
 }
 
 /** Read a Keras layer config. */
