@@ -28,11 +28,16 @@ const ctxFor = (internalBatchSize: number) => ({ internalBatchSize, seed: 0, pro
 
 /**
  * ∂score/∂x per sample for every model input (the target's score of each sample depends only on
- * that sample). The fixtures' `grad_input_f64.npy` is `inputGradients(km, x, { target: 0 })`.
+ * that sample). Token-id inputs (feeding an Embedding) have gradient 0; mixed token/float inputs
+ * fail — take `layerGradients` at the Embedding instead. The fixtures' `grad_input_f64.npy` is `inputGradients(km, x, { target: 0 })`.
  */
 export function inputGradients(km: KerasModel, x: ModelInput, options: GradientsOptions = {}): Gradients {
   const { internalBatchSize = 32 } = options;
   const p = makeProblem(km, checkInputs(km, x), { ...options, internalBatchSize });
+  if (p.dtypes.every((d) => d === 'int32')) {
+    // Only token ids: the output is piecewise constant in them, so the gradient is 0 (as Keras' finite differences say).
+    return { names: p.names, gradients: p.x.map((a) => ({ data: new Float32Array(a.data.length), shape: [...a.shape] })), units: p.units, scores: p.scoresAtX };
+  }
   requireDifferentiable(p);
   const { grads, scores } = batchGradients(p, ctxFor(internalBatchSize));
   return { names: p.names, gradients: grads.map((data, i) => ({ data, shape: [...p.x[i].shape] })), units: p.units, scores };

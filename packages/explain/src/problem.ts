@@ -52,7 +52,8 @@ export function makeProblem(km: KerasModel, inputs: NdArray[], options: ProblemO
   const outSym = km.model.outputs[outIndex];
   const overrides = [preActivation ? preActivationOverride(km, outSym) : undefined, options.override].filter((o): o is LayerOverride => !!o);
   const override: LayerOverride | undefined = overrides.length ? (l, ins, kw) => overrides.reduce<tf.Tensor[] | undefined>((got, o) => got ?? o(l, ins, kw), undefined) : undefined;
-  const dtypeOf = (i: number) => (km.model.inputs[i].dtype === 'int32' ? 'int32' : 'float32');
+  const tokens = tokenInputs(km);
+  const dtypeOf = (i: number) => (km.model.inputs[i].dtype === 'int32' || tokens[i] ? 'int32' : 'float32');
   const batch = inputs[0].shape[0];
   const inputRows = (rows: ArrayLike<number>) => inputs.map((a, i) => rowsTensor(a, rows, dtypeOf(i)));
 
@@ -98,6 +99,19 @@ export function makeProblem(km: KerasModel, inputs: NdArray[], options: ProblemO
   return problem;
 }
 
+/**
+ * Which model inputs are token ids: int32 inputs, and float inputs read only by Embedding layers
+ * (Keras casts them to int). Their gradient is zero almost everywhere.
+ */
+export function tokenInputs(km: KerasModel): boolean[] {
+  type WithNodes = { inboundNodes: { inputTensors: tf.SymbolicTensor[] }[] };
+  return km.model.inputs.map((inp) => {
+    if (inp.dtype === 'int32') return true;
+    const readers = km.built.layers.filter((b) => (b.layer as unknown as WithNodes).inboundNodes.some((n) => n.inputTensors.some((t) => t.id === inp.id)));
+    return readers.length > 0 && readers.every((b) => b.className === 'Embedding');
+  });
+}
+
 /** Scores of `p` at values `vals` (all rows given by `rows`), in batches. */
 export function scoreRows(p: Problem, vals: NdArray[], rows: number[], batchSize: number): Float32Array {
   const out = new Float32Array(rows.length);
@@ -137,7 +151,7 @@ export function gradRows(p: Problem, xs: tf.Tensor[], rows: ArrayLike<number>): 
 export function requireDifferentiable(p: Problem): void {
   const i = p.dtypes.indexOf('int32');
   if (i >= 0) {
-    fail('NOT_DIFFERENTIABLE', `Input '${p.names[i]}' holds integer token ids, which have no gradient. Attribute to the embedding instead (option layer: the Embedding layer's name), or use 'occlusion'.`);
+    fail('NOT_DIFFERENTIABLE', `Input '${p.names[i]}' holds token ids (it feeds an Embedding), whose gradient is zero almost everywhere. Attribute to the embedding instead (option layer: the Embedding layer's name), or use 'occlusion'.`);
   }
 }
 

@@ -116,7 +116,7 @@ describe('weightGradients', () => {
     // check the conv kernel gradient against finite differences of Σ_b f
     const conv = km.layer('conv');
     const [kernel, bias] = conv.getWeights();
-    const kd = kernel.dataSync().slice();
+    const kd = (kernel.dataSync() as Float32Array).slice();
     const f = (k: Float32Array) => {
       conv.setWeights([tf.tensor(k, kernel.shape), bias]);
       const o = predict(km, x)[0].data;

@@ -2,7 +2,7 @@ import { batchGradients } from './chunks.ts';
 import type { Method } from './method.ts';
 
 /** `gradientXInput` has no options of its own. */
-export type GradientXInputOptions = Record<string, never>;
+export type GradientXInputOptions = Record<never, never>;
 
 /**
  * `gradientXInput`: x ⊙ ∂score/∂x. For a linear model it is each input's exact contribution

@@ -42,7 +42,7 @@ describe('gradientXInput', () => {
     const r = await noLeak(() => explain('gradientXInput', km, x, { internalBatchSize: 1 }));
     expectAllClose(r.attributions[0].data, Array.from(x.data, (v, i) => v * W[i % 6]), 1e-5);
     // and sums to f(x) (no bias)
-    expect(r.attributions[0].data.slice(0, 6).reduce((a, b) => a + b, 0)).toBeCloseTo(r.scores[0], 4);
+    expect(Array.from(r.attributions[0].data.slice(0, 6)).reduce((a, b) => a + b, 0)).toBeCloseTo(r.scores[0], 4);
     km.dispose();
   });
 });
