@@ -70,7 +70,8 @@ export function portFor(className: string, config: KerasLayerConfig): LayerPort 
   const user = userPorts.get(className);
   if (user) return user;
   for (const d of dispatchers) if (d.className === className && d.matches(config)) return d.port;
-  const port = builtinPorts[className];
+  // Own properties only: a class named 'constructor' or '__proto__' must not find Object.prototype's.
+  const port = Object.hasOwn(builtinPorts, className) ? builtinPorts[className] : undefined;
   if (port) return port;
   return fail(
     'UNKNOWN_LAYER',

@@ -7,7 +7,7 @@
  */
 import h5wasm from 'h5wasm';
 import { KeraspectError } from '../errors.ts';
-import { exceedLimit, type Limits } from '../limits.ts';
+import { formatLimitValue, type Limits } from '../limits.ts';
 import { type DumpLimits, type DumpNode, type DumpResult, dumpH5 } from './h5-dump.mjs';
 import { describeBytes, findHdf5Signature, h5, h5ErrorSummary, h5Module, uniquePath } from './h5wasm.ts';
 
@@ -43,7 +43,11 @@ export async function readH5Tree(bytes: Uint8Array, label: string, limits: Limit
   const res = await run;
   if (res.ok) return res.root;
   if (res.stage === 'timeout') {
-    exceedLimit('maxReadMs', limits, `Reading ${label.replace(/^The /, 'the ')} as HDF5 took longer than the time limit and was stopped (a corrupt file can send HDF5 into an endless loop); the time`, limits.maxReadMs);
+    throw new KeraspectError(
+      'LIMIT',
+      `Reading ${label.replace(/^The /, 'the ')} as HDF5 did not finish within limits.maxReadMs = ${formatLimitValue('maxReadMs', limits.maxReadMs)} and was stopped: a corrupt file can send HDF5 into an endless loop. ` +
+        `If the file is large and you trust it, raise the limit: loadModel(bytes, { limits: { maxReadMs: ${limits.maxReadMs * 4} } }).`,
+    );
   }
   if (res.stage === 'limit' && res.limit === 'maxDepth') {
     throw new KeraspectError('CORRUPT_FILE', `${label} is an HDF5 file but its groups nest deeper than ${MAX_DEPTH} levels (a link cycle): it is corrupt or hostile.`);
