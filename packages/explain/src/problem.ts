@@ -107,7 +107,7 @@ export function tokenInputs(km: KerasModel): boolean[] {
   type WithNodes = { inboundNodes: { inputTensors: tf.SymbolicTensor[] }[] };
   return km.model.inputs.map((inp) => {
     if (inp.dtype === 'int32') return true;
-    const readers = km.built.layers.filter((b) => (b.layer as unknown as WithNodes).inboundNodes.some((n) => n.inputTensors.some((t) => t.id === inp.id)));
+    const readers = km.built.layers.filter((b) => b.className !== 'InputLayer' && (b.layer as unknown as WithNodes).inboundNodes.some((n) => n.inputTensors.some((t) => t.id === inp.id)));
     return readers.length > 0 && readers.every((b) => b.className === 'Embedding');
   });
 }

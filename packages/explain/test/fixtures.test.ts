@@ -38,6 +38,13 @@ const KNOWN_GRADIENT_GAPS: Record<string, string> = {
   'vk_new_transformer_mha_k3.9.2': 'sample 1 step 2 gradient disagrees (see comment)',
 };
 
+/**
+ * Absolute floor under the README's relative rule: float64 central differences with step 1e-4
+ * carry ~1e-12·|f|/1e-4 of rounding noise, which is all the expected array holds where the true
+ * gradient is 0 (surro_model-cnn: dead ReLUs, max|expected| 1e-8 of pure noise).
+ */
+const FD_NOISE = 1e-7;
+
 /** Inputs of ≥ 1000 steps make every method slow on cpu/wasm (disazi: 64 s per gradient); run them with KERASPECT_SLOW=1. */
 const slow = (f: FixtureEntry) => (f.inputs[0].shape[1] ?? 0) >= 1000 && process.env.KERASPECT_SLOW !== '1';
 
@@ -60,7 +67,7 @@ describe.skipIf(!fixtureDir)('input gradients match real Keras (central differen
       const d = Math.abs(g.gradients[0].data[i] - want.data[i]);
       if (d > worst) [worst, at] = [d, i];
     }
-    expect(worst, `${name}: max |Δ| ${worst} at ${at} (got ${g.gradients[0].data[at]}, want ${want.data[at]}), max|expected| ${scale}`).toBeLessThanOrEqual(1e-3 * scale + 1e-12);
+    expect(worst, `${name}: max |Δ| ${worst} at ${at} (got ${g.gradients[0].data[at]}, want ${want.data[at]}), max|expected| ${scale}`).toBeLessThanOrEqual(1e-3 * scale + FD_NOISE);
   };
   it.each(withGradient.filter((f) => !(f.expected in KNOWN_GRADIENT_GAPS)).map((f) => [f.expected, f] as [string, FixtureEntry]))('%s', check);
   it.fails.each(withGradient.filter((f) => f.expected in KNOWN_GRADIENT_GAPS).map((f) => [f.expected, f] as [string, FixtureEntry]))('%s (known gap)', check);

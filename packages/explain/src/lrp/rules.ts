@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import type { KerasModel } from '@keraspect/importer';
+import { isAttentionSource, type KerasModel } from '@keraspect/importer';
 import { fail } from '../errors.ts';
 import type { LayerOverride } from '../graph.ts';
 import { linearCall } from '../problem.ts';
@@ -243,6 +243,8 @@ export function lrpOverride(km: KerasModel, epsilon: number): LayerOverride {
   for (const b of km.built.layers) {
     if (b.className === 'InputLayer') continue;
     const rule = b.className === 'TimeDistributed' ? timeDistributed(b.layer) : lrpRules[b.className];
+    // A user class may shadow a Keras name (e.g. its own `Attention`): the attention rule needs the importer's AttentionSource.
+    if (rule === attentionWeighted && !isAttentionSource(b.layer)) continue;
     if (rule) rules.set(b.layer, rule);
   }
   return (layer, ins, kwargs) => {
