@@ -1,7 +1,6 @@
-import { attentionMaps, attentionRollout, createExplainer, layerOutputs, type MethodName } from '@keraspect/explain';
+import { attentionMaps, attentionRollout, createExplainer, faithfulness, layerOutputs, type MethodName } from '@keraspect/explain';
 import { backend, type KerasModel, type NdArray, predict } from '@keraspect/importer';
 import { render } from '@keraspect/viz';
-import { deletionCurve } from './faithfulness.ts';
 import { page, type ReportPage } from './html.ts';
 
 /** Options of `buildReport`. */
@@ -33,7 +32,7 @@ function row(a: NdArray, b: number): NdArray {
  * Everything a person wants to see about a model on an input, as files: the summary, predictions,
  * per-layer channel grids, attention maps and rollout, attributions over the input with IG's
  * convergence delta, histograms of attention weights and activations, and each method's deletion
- * faithfulness. Pure: returns the files; the caller writes them.
+ * and insertion faithfulness beside a random ranking. Pure: returns the files; the caller writes them.
  */
 export async function buildReport(km: KerasModel, x: NdArray, options: ReportOptions = {}): Promise<ReportFiles> {
   const { methods = ['gradientXInput', 'integratedGradients'], steps = 32, sample = 0, maxChannels = 16, inputLabel = 'input', onProgress } = options;
@@ -100,16 +99,25 @@ export async function buildReport(km: KerasModel, x: NdArray, options: ReportOpt
   }
   tick('attention');
 
-  // Attributions, with deletion faithfulness beside a random ranking.
+  // Attributions, with deletion/insertion faithfulness (whole time steps zeroed, relative to the
+  // unperturbed score) beside a random ranking.
   const attrs: ReportPage['attributions'] = [];
   for (const method of methods) {
     const opts = method === 'integratedGradients' ? { steps } : {};
     const res = await createExplainer(method, km, { ...opts, target: 'max' } as never).attribute(x);
     const a = res.attributions[0];
     const src = sequence ? add(`attr-${method}`, render('attribution', { series: xs, attributions: row(a, sample) }, { title: `${method}, sample ${sample}`, method: 'overlayIndividual', width: 900 }).png()) : null;
-    const fa = sequence ? deletionCurve(km, x, a, res.units) : null;
-    const fr = sequence ? deletionCurve(km, x, a, res.units, { order: 'random' }) : null;
-    attrs.push({ method, src, delta: res.delta ? Array.from(res.delta) : null, auc: fa?.auc ?? null, randomAuc: fr?.auc ?? null, units: res.units ? Array.from(res.units) : null });
+    const f = sequence ? faithfulness(km, x, res, { granularity: 'step', fractions: 16, baseline: 'zeros', relative: true, seed: 1 }) : null;
+    attrs.push({
+      method,
+      src,
+      delta: res.delta ? Array.from(res.delta) : null,
+      deletionAuc: f?.deletion.auc ?? null,
+      randomDeletionAuc: f?.randomDeletion.auc ?? null,
+      insertionAuc: f?.insertion.auc ?? null,
+      randomInsertionAuc: f?.randomInsertion.auc ?? null,
+      units: res.units ? Array.from(res.units) : null,
+    });
     tick(method);
   }
 

@@ -18,7 +18,17 @@ export interface ReportPage {
   attentionNotes: string[];
   attentionHist: string | null;
   activationHist: string | null;
-  attributions: { method: string; src: string | null; delta: number[] | null; auc: number | null; randomAuc: number | null; units: number[] | null }[];
+  attributions: {
+    method: string;
+    src: string | null;
+    delta: number[] | null;
+    /** Deletion / insertion AUC of the method's ranking and of a random ranking (null for non-sequence inputs). */
+    deletionAuc: number | null;
+    randomDeletionAuc: number | null;
+    insertionAuc: number | null;
+    randomInsertionAuc: number | null;
+    units: number[] | null;
+  }[];
 }
 
 const esc = (s: string) => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
@@ -41,7 +51,7 @@ export function page(p: ReportPage): string {
   const attrRows = p.attributions
     .map(
       (a) =>
-        `<tr><td>${esc(a.method)}</td><td>${a.units ? esc(a.units.join(', ')) : '—'}</td><td>${a.delta ? a.delta.map((d) => d.toExponential(2)).join(', ') : '—'}</td><td class="num">${a.auc === null ? '—' : a.auc.toFixed(3)}</td><td class="num">${a.randomAuc === null ? '—' : a.randomAuc.toFixed(3)}</td></tr>`,
+        `<tr><td>${esc(a.method)}</td><td>${a.units ? esc(a.units.join(', ')) : '—'}</td><td>${a.delta ? a.delta.map((d) => d.toExponential(2)).join(', ') : '—'}</td>${[a.deletionAuc, a.randomDeletionAuc, a.insertionAuc, a.randomInsertionAuc].map((v) => `<td class="num">${v === null ? '—' : v.toFixed(3)}</td>`).join('')}</tr>`,
     )
     .join('');
   return `<!doctype html>
@@ -65,8 +75,8 @@ ${summary}
 ${preds}
 ${p.inputImg ? `<h2 id="input">Input</h2>${fig(p.inputImg, `Input series, sample ${p.sample}`)}` : ''}
 <h2 id="attributions">Attributions</h2>
-<p class="note">Which time steps drove the prediction: each method's attributions over the input (red raises the explained output, blue lowers it). Deletion AUC: the explained output (relative to its value on the full input) as the most-attributed time steps are zeroed, averaged over samples — lower than the random ranking means the method found what mattered. IG's convergence delta Σattr − (f(x) − f(baseline)) should be near 0.</p>
-<table><thead><tr><th>method</th><th>explained unit per sample</th><th>IG convergence delta per sample</th><th>deletion AUC</th><th>random-order AUC</th></tr></thead><tbody>${attrRows}</tbody></table>
+<p class="note">Which time steps drove the prediction: each method's attributions over the input (red raises the explained output, blue lowers it). Deletion AUC: the explained output (relative to its value on the full input) as the most-attributed time steps are zeroed, averaged over samples — lower than the random ranking means the method found what mattered. Insertion AUC: the same output as the most-attributed steps are put back into an all-zero input — higher than the random ranking is better. IG's convergence delta Σattr − (f(x) − f(baseline)) should be near 0.</p>
+<table><thead><tr><th>method</th><th>explained unit per sample</th><th>IG convergence delta per sample</th><th>deletion AUC ↓</th><th>random-order deletion AUC</th><th>insertion AUC ↑</th><th>random-order insertion AUC</th></tr></thead><tbody>${attrRows}</tbody></table>
 ${p.attributions.filter((a) => a.src).map((a) => fig(a.src!, `${a.method} over the input, sample ${p.sample}`)).join('\n')}
 ${p.attentionImg || p.attentionNotes.length ? `<h2 id="attention">Attention</h2><ul class="note">${p.attentionNotes.map((n) => `<li>${esc(n)}</li>`).join('')}</ul>${p.attentionImg ? fig(p.attentionImg, 'Attention maps (rows: query time step, columns: key time step) and rollout') : ''}${p.attentionHist ? fig(p.attentionHist, 'Histogram of attention weights') : ''}` : ''}
 <h2 id="layers">Layer outputs</h2>

@@ -119,7 +119,7 @@ export async function trainBoxModel(x: NdArray, labels: Int32Array, options: Tra
     }
     loss = sum / N;
     epoch++;
-    acc = accuracy(km, x, labels);
+    acc = classificationAccuracy(km, x, labels);
     if (acc >= targetAccuracy) break;
   }
   optimizer.dispose();
@@ -127,7 +127,7 @@ export async function trainBoxModel(x: NdArray, labels: Int32Array, options: Tra
 }
 
 /** Fraction of samples whose argmax class equals the label (batched forward passes). */
-export function accuracy(km: KerasModel, x: NdArray, labels: Int32Array, batchSize = 256): number {
+export function classificationAccuracy(km: KerasModel, x: NdArray, labels: Int32Array, batchSize = 256): number {
   const [N] = x.shape;
   const per = x.data.length / N;
   let right = 0;

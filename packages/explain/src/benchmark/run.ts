@@ -4,7 +4,7 @@ import { deletionCurve, insertionCurve } from '../faithfulness.ts';
 import type { MethodName } from '../methods/index.ts';
 import { boxBackground, boxDataset, boxMask, type BoxVariant, boxVariants } from './box.ts';
 import { accuracyDrop, randomSaliency, saliencyPrecisionRecall } from './metrics.ts';
-import { accuracy, type TrainOptions, type TrainReport, trainBoxModel } from './model.ts';
+import { classificationAccuracy, type TrainOptions, type TrainReport, trainBoxModel } from './model.ts';
 
 /** A method of the benchmark table: an attribution method, or the random-saliency control. */
 export type BenchmarkMethod = MethodName | 'random';
@@ -75,7 +75,7 @@ export async function runBoxBenchmark(options: BoxBenchmarkOptions = {}): Promis
     const te = boxDataset({ variant, samples: testSamples, steps, features, seed: seed * 10 + 2 });
     const { km, report } = await trainBoxModel(tr.x, tr.labels, { seed, ...train });
     try {
-      const testAccuracy = accuracy(km, te.x, te.labels);
+      const testAccuracy = classificationAccuracy(km, te.x, te.labels);
       models.push({ variant, train: report, testAccuracy });
       onProgress?.(`${variant}: trained ${report.epochs} epoch(s) in ${(report.ms / 1000).toFixed(1)} s, train accuracy ${report.trainAccuracy.toFixed(3)}, test accuracy ${testAccuracy.toFixed(3)}`);
       const mask = boxMask(te);
