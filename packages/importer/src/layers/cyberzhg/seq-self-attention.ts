@@ -17,6 +17,7 @@ import {
   singleMask,
   singleShape,
 } from './common.ts';
+import { fastAdditiveScores } from '../fast/attention.ts';
 
 /** Constructor arguments of {@link SeqSelfAttention} (the Keras config, camel-cased). */
 export interface SeqSelfAttentionArgs extends BaseLayerArgs {
@@ -107,6 +108,9 @@ export class SeqSelfAttention extends tf.layers.Layer implements AttentionSource
     const [b, t] = x.shape;
     let e: tf.Tensor;
     if (this.attentionType === 'additive') {
+      // One fused kernel without the (B, T, T, U) intermediate (fast/attention.ts); the ops below are the reference.
+      const fast = fastAdditiveScores(x, this.wt!.read(), this.wx!.read(), this.bh?.read() ?? null, this.wa!.read(), this.ba?.read() ?? null);
+      if (fast) return fast;
       const q = tf.expandDims(dotLast(x, this.wt!.read()), 2); // (B, T, 1, U)
       const k = tf.expandDims(dotLast(x, this.wx!.read()), 1); // (B, 1, T, U)
       let h = tf.add(q, k);
