@@ -8,6 +8,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { backend, initBackend } from '@keraspect/importer';
 import { benchImporter } from './importer.ts';
+import { benchSpeed, peakNote, type SpeedResult, speedTable } from './speed.ts';
 import { benchViz } from './viz.ts';
 import { type BenchResult, commit, machine, previousAndRecord } from './harness.ts';
 
@@ -29,7 +30,17 @@ for (const s of chosen) results.push(...(await suites[s](runs)));
 const entry = { commit: commit(), date: new Date().toISOString(), machine: machine(), backend: backend(), results };
 const prev = previousAndRecord(join(dirname(fileURLToPath(import.meta.url)), 'history.jsonl'), entry);
 if (values.json) {
-  log(JSON.stringify({ machine: entry.machine, backend: entry.backend, commit: entry.commit, previous: prev?.commit ?? null, workloads: results.map((r) => ({ name: r.name, keraspect_ms: r.ms, previous_ms: prev?.results.find((p) => p.name === r.name)?.ms ?? null })) }));
+  const peer = (r: BenchResult) => r as Partial<SpeedResult>;
+  const workloads = results.map((r) => ({
+    name: r.name,
+    keraspect_ms: r.ms,
+    peer_ms: peer(r).peer_ms ?? null,
+    ratio: peer(r).ratio ?? null,
+    gflops: peer(r).gflops ?? null,
+    peak_rss_mb: peer(r).peak_rss_mb ?? null,
+    previous_ms: prev?.results.find((p) => p.name === r.name)?.ms ?? null,
+  }));
+  log(JSON.stringify({ machine: peakNote ? `${entry.machine}; ${peakNote}` : entry.machine, backend: entry.backend, commit: entry.commit, previous: prev?.commit ?? null, workloads }));
 } else {
   log(`Machine: ${entry.machine}; backend ${entry.backend}; commit ${entry.commit}; medians of ${runs} runs`);
   const w = Math.max(...results.map((r) => r.name.length));
@@ -38,4 +49,6 @@ if (values.json) {
     const p = prev?.results.find((x) => x.name === r.name)?.ms;
     log(`${r.name.padEnd(w)}  ${r.ms.toFixed(1).padStart(10)}  ${(p === undefined ? '—' : p.toFixed(1)).padStart(16)}  ${p === undefined ? '' : (r.ms / p).toFixed(2)}`);
   }
+  const speed = results.filter((r) => 'peer_ms' in r) as SpeedResult[];
+  if (speed.length) log(`\nKeraspect vs PyTorch${peakNote ? ` (${peakNote})` : ''}\n${speedTable(speed)}`);
 }

@@ -79,7 +79,7 @@ function seedFlops(kind: Kind): { forward: number; attention: number } {
   return { forward: rnn + projections + scores + softmax + mix + dense, attention: rnn + projections + scores + softmax };
 }
 
-function seedConfig(kind: Kind) {
+export function seedConfig(kind: Kind) {
   const layer = (class_name: string, name: string, config: Record<string, unknown>, inbound: string[]) => ({
     class_name,
     name,

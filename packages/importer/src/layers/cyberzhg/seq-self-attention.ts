@@ -17,7 +17,7 @@ import {
   singleMask,
   singleShape,
 } from './common.ts';
-import { fastAdditiveScores } from '../fast/attention.ts';
+import { fastAdditiveScores, fastBatchMatMul } from '../fast/attention.ts';
 
 /** Constructor arguments of {@link SeqSelfAttention} (the Keras config, camel-cased). */
 export interface SeqSelfAttentionArgs extends BaseLayerArgs {
@@ -159,7 +159,7 @@ export class SeqSelfAttention extends tf.layers.Layer implements AttentionSource
     return tf.tidy(() => {
       const x = single(inputs);
       const a = this.attention(x, singleMask(maskArg(kwargs)));
-      const v = tf.matMul(a, x);
+      const v = fastBatchMatMul(a, x) ?? tf.matMul(a, x);
       return this.returnAttention ? [v, a] : v;
     });
   }

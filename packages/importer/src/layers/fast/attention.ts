@@ -19,3 +19,12 @@ export function fastAdditiveScores(x: tf.Tensor, wt: tf.Tensor, wx: tf.Tensor, b
     return tf.engine().runKernel(KERNEL.additive, inputs) as tf.Tensor;
   });
 }
+
+/**
+ * The batched product (B, M, K)·(B, K, N) of attention weights and values with this package's SIMD
+ * kernel (TF.js' wasm BatchMatMul is several times slower at these shapes); null when unavailable.
+ */
+export function fastBatchMatMul(a: tf.Tensor, b: tf.Tensor): tf.Tensor | null {
+  if (a.rank !== 3 || b.rank !== 3 || a.dtype !== 'float32' || b.dtype !== 'float32' || a.shape[0] !== b.shape[0] || a.shape[2] !== b.shape[1] || !fastPathAvailable('attention')) return null;
+  return tf.engine().runKernel(KERNEL.batchMatMul, { a, b }, { transposeA: false, transposeB: false }) as tf.Tensor;
+}

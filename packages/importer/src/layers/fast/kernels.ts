@@ -17,6 +17,7 @@ export const KERNEL = {
   rnnGrad: 'KeraspectSimpleRNNSequenceGrad',
   additive: 'KeraspectAdditiveScores',
   additiveGrad: 'KeraspectAdditiveScoresGrad',
+  batchMatMul: 'KeraspectBatchMatMul',
 } as const;
 
 /** The backends the kernels are registered for. */
@@ -160,6 +161,28 @@ function additiveBackward({ inputs, backend }: KernelArgs): Info[] {
   ];
 }
 
+/** C = op(A)·op(B) per batch, op a transpose when `transposeA`/`transposeB` is set. */
+function batchMatMul({ inputs, backend, attrs }: KernelArgs): Info {
+  const { a, b } = inputs;
+  const ta = Boolean(attrs?.transposeA);
+  const tb = Boolean(attrs?.transposeB);
+  const [batch, a1, a2] = a.shape;
+  const [, b1, b2] = b.shape;
+  const [M, K] = ta ? [a2, a1] : [a1, a2];
+  const N = tb ? b1 : b2;
+  const np = pad4(N);
+  const k = kernels()!;
+  const { ptr, view } = layout(k, { a: batch * M * K, b: batch * K * np, c: batch * M * np });
+  const av = readInput(backend, a);
+  if (!ta) view.a.set(av);
+  else for (let n = 0; n < batch; n++) for (let i = 0; i < K; i++) for (let j = 0; j < M; j++) view.a[n * M * K + j * K + i] = av[n * K * M + i * M + j];
+  const bv = readInput(backend, b);
+  if (!tb) padColumns(bv, view.b, batch * K, 1, N, np);
+  else for (let n = 0; n < batch; n++) for (let i = 0; i < N; i++) for (let j = 0; j < K; j++) view.b[n * K * np + j * np + i] = bv[n * N * K + i * K + j];
+  for (let n = 0; n < batch; n++) k.matmul(ptr.a + n * M * K * 4, K, ptr.b + n * K * np * 4, ptr.c + n * M * np * 4, 0, 0, M, K, np);
+  return writeOutput(backend, [batch, M, N], (d) => fromPaddedTimeMajor(view.c, d, 1, batch * M, 1, N, np));
+}
+
 const run = (name: string, inputs: tf.NamedTensorMap, attrs?: tf.NamedAttrMap) => tf.engine().runKernel(name, inputs, attrs) as tf.Tensor | tf.Tensor[];
 
 /** (B, U) h0 followed by h_1 … h_{T−1}, flattened to (B·T, U): the state each step started from. */
@@ -230,6 +253,16 @@ const gradients: tf.GradConfig[] = [
     },
   },
   {
+    kernelName: KERNEL.batchMatMul,
+    inputsToSave: ['a', 'b'],
+    gradFunc: (dy, saved, attrs) => {
+      if (attrs?.transposeA || attrs?.transposeB) throw new Error(`${KERNEL.batchMatMul}: only the untransposed product has a gradient.`);
+      const [a, b] = saved;
+      const dc = dy as tf.Tensor;
+      return { a: () => run(KERNEL.batchMatMul, { a: dc, b }, { transposeB: true }) as tf.Tensor, b: () => run(KERNEL.batchMatMul, { a, b: dc }, { transposeA: true }) as tf.Tensor };
+    },
+  },
+  {
     kernelName: KERNEL.additive,
     inputsToSave: ['q', 'k', 'wa'],
     gradFunc: (dy, saved) => {
@@ -260,6 +293,7 @@ export function registerFastKernels(): boolean {
     [KERNEL.rnnGrad, rnnBackward],
     [KERNEL.additive, additiveForward],
     [KERNEL.additiveGrad, additiveBackward],
+    [KERNEL.batchMatMul, batchMatMul],
   ];
   for (const backendName of FAST_BACKENDS) {
     for (const [kernelName, kernelFunc] of funcs) {
