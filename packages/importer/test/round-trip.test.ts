@@ -44,7 +44,13 @@ describe.skipIf(!dir)('round trips keep outputs identical', () => {
       const out = model.predict(tf.tensor(x.data, x.shape));
       return (Array.isArray(out) ? out : [out]).map((t) => Array.from(t.dataSync()));
     });
-    y.forEach((v, i) => expect(v).toEqual(Array.from(before[i].data)));
+    // The reloaded model runs TF.js' own op-by-op recurrent layers; Keraspect's fused kernels
+    // (layers/fast) agree with them to float32 rounding, not bit for bit.
+    y.forEach((v, i) => {
+      const ref = Array.from(before[i].data);
+      expect(v.length).toBe(ref.length);
+      v.forEach((a, j) => expect(Math.abs(a - ref[j])).toBeLessThanOrEqual(1e-5 + 1e-4 * Math.abs(ref[j])));
+    });
     model.dispose();
   });
 });
