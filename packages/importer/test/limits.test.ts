@@ -5,6 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { fixturesDir } from '../../../test/support/fixtures.ts';
 import { checkAttentionMemory, DEFAULT_LIMITS, type KerasModelJson, KeraspectError, loadModel, modelFromConfig, predict, readKerasFile } from '../src/index.ts';
 import { resolveLimits } from '../src/limits.ts';
+import h5wasm, { type Group as H5Group } from 'h5wasm';
+import { h5, h5Module, uniquePath } from '../src/read/h5wasm.ts';
 
 const dir = fixturesDir();
 const model = (f: string) => new Uint8Array(readFileSync(join(dir!, 'models', f)));
@@ -232,6 +234,43 @@ describe('the HDF5 reader runs in a worker that can be stopped', () => {
     expect(e.message).toMatch(/Reading the file as HDF5 did not finish within limits\.maxReadMs = 1 s and was stopped/);
     expect(performance.now() - t0).toBeLessThan(10_000);
     const km = await loadModel(good);
+    expect(predict(km, { data: new Float32Array(6), shape: [1, 3, 2] })[0].shape).toEqual([1, 3]);
+    km.dispose();
+  });
+});
+
+/** A legacy .h5 whose one weight is a chunked dataset resized to `elements` (unwritten chunks). */
+async function hugeDatasetFile(elements: number): Promise<Uint8Array> {
+  await h5();
+  const path = uniquePath('test');
+  const f = new h5wasm.File(path, 'w');
+  f.create_attribute('model_config', JSON.stringify(dense([null, 4], 2)));
+  f.create_group('model_weights');
+  const g = f.get('model_weights') as H5Group;
+  g.create_attribute('layer_names', ['dense'], [1], 'S5');
+  g.create_group('dense');
+  const d = g.get('dense') as H5Group;
+  d.create_attribute('weight_names', ['k'], [1], 'S1');
+  d.create_dataset({ name: 'k', data: new Float32Array(4), shape: [4], maxshape: [null], chunks: [1 << 20] });
+  (d.get('k') as unknown as { resize(shape: number[]): void }).resize([elements]);
+  f.close();
+  const bytes = h5Module('test').FS.readFile(path);
+  h5Module('test').FS.unlink(path);
+  return bytes;
+}
+
+describe.skipIf(!dir)('out of memory inside wasm', () => {
+  it('a 4 GiB weight with its limits lifted fails as CORRUPT_FILE, and the process stays usable', async () => {
+    const bytes = await hugeDatasetFile(2 ** 30 + 5);
+    // With default limits the declared size is refused before reading.
+    const limited = await failure(loadModel(bytes));
+    expect(limited.code).toBe('LIMIT');
+    expect(limited.message).toMatch(/Weight 'k' \[1073741829\] \(elements\) is 1,073,741,829, over the limit limits\.maxTensorElements/);
+    // Lifted: HDF5 (wasm, 2 GiB address space) cannot allocate it.
+    const oom = await failure(loadModel(bytes, { limits: { maxTensorElements: Infinity, maxParams: Infinity } }));
+    expect(oom.code).toBe('CORRUPT_FILE');
+    expect(oom.message).toMatch(/Weight 'k' could not be read \(Requested allocation of \d+ bytes exceeds maximum memory/);
+    const km = await loadModel(model('vk_new_transformer_mha_k3.9.2.h5'));
     expect(predict(km, { data: new Float32Array(6), shape: [1, 3, 2] })[0].shape).toEqual([1, 3]);
     km.dispose();
   });
