@@ -47,6 +47,14 @@ export function buildModel(graph: ModelGraph, opts: BuildOptions): BuiltModel {
   try {
     return buildUnguarded(graph, opts, guard);
   } catch (e) {
+    // Layers built before the failure hold weights nobody else can reach: free them.
+    for (const v of guard.created) {
+      try {
+        v.dispose();
+      } catch {
+        // already disposed
+      }
+    }
     if (e instanceof KeraspectError) throw e;
     const where = guard.layer ? `layer '${guard.layer}'` : `model '${graph.name}'`;
     return fail('UNSUPPORTED_CONFIG', `The model could not be built at ${where}: ${(e as Error)?.message ?? String(e)}. Its config is corrupt or uses a form Keraspect does not support.`, e);
@@ -59,14 +67,16 @@ type AddWeight = (this: tf.layers.Layer, name: string, shape: tf.Shape, ...rest:
 
 /**
  * While a model is built, TF.js layers allocate their weights through `Layer.prototype.addWeight`;
- * this wraps it (restored afterwards) to check each shape from the config before allocating.
+ * this wraps it (restored afterwards) to check each shape from the config before allocating, and
+ * records the weights made so that a build failing halfway can free them.
  */
-function guardWeights(limits: Limits): { layer: string | null; restore(): void } {
+function guardWeights(limits: Limits): { layer: string | null; created: tf.LayerVariable[]; restore(): void } {
   const proto = tf.layers.Layer.prototype as unknown as { addWeight: AddWeight };
   const original = proto.addWeight;
   let total = 0;
   const state = {
     layer: null as string | null,
+    created: [] as tf.LayerVariable[],
     restore: () => {
       proto.addWeight = original;
     },
@@ -80,7 +90,9 @@ function guardWeights(limits: Limits): { layer: string | null; restore(): void }
     if (size > limits.maxTensorElements) exceedLimit('maxTensorElements', limits, `${what} (elements)`, size);
     total += size;
     if (total > limits.maxParams) exceedLimit('maxParams', limits, `The number of weight values declared by the config (counted up to ${what})`, total);
-    return original.call(this, name, shape, ...rest);
+    const v = original.call(this, name, shape, ...rest);
+    state.created.push(v);
+    return v;
   };
   return state;
 }
