@@ -22,7 +22,7 @@ ${INPUT_USAGE}
   --pre-activation   explain the logit rather than the final sigmoid/softmax
   --layer L          attribute to layer L's output instead of the input
   --steps N          integratedGradients: path points (default 50)
-  --rule R           integratedGradients: gaussLegendre|riemannLeft|riemannRight|riemannMiddle|riemannTrapezoid
+  --rule R           integratedGradients: gaussLegendre|left|right|middle|trapezoid (default gaussLegendre)
   --baseline B       integratedGradients/occlusion: zero|mean|FILE.npy (default zero)
   --samples N        smoothGrad: noise draws (default 25)
   --noise S          smoothGrad: noise level as a fraction of the value range (default 0.15)
