@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { read } from './config.ts';
 import type { BuildContext, LayerPort } from './port.ts';
 import type { KerasLayerConfig } from '../keras-format/types.ts';
+import { FastLSTM, FastSimpleRNN } from './fast/recurrent.ts';
 
 function rnnCommon(c: KerasLayerConfig, cls: string, ctx: BuildContext) {
   const r = read(c, cls);
@@ -23,12 +24,13 @@ function rnnCommon(c: KerasLayerConfig, cls: string, ctx: BuildContext) {
 }
 
 export const SimpleRNN: LayerPort = {
-  build: (c, ctx) => tf.layers.simpleRNN(rnnCommon(c, 'SimpleRNN', ctx)),
+  // The fused whole-sequence path where the config allows (see fast/recurrent.ts); TF.js' own otherwise.
+  build: (c, ctx) => new FastSimpleRNN(rnnCommon(c, 'SimpleRNN', ctx)),
 };
 
 export const LSTM: LayerPort = {
   build: (c, ctx) =>
-    tf.layers.lstm({
+    new FastLSTM({
       ...rnnCommon(c, 'LSTM', ctx),
       recurrentActivation: ctx.activation(c.recurrent_activation ?? 'sigmoid', `Layer '${c.name}' recurrent_activation`) as never,
       unitForgetBias: false,

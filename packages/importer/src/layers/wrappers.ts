@@ -3,6 +3,7 @@ import { read } from './config.ts';
 import { fail } from '../errors.ts';
 import type { KerasLayerJson } from '../keras-format/types.ts';
 import type { LayerPort } from './port.ts';
+import { withFastInnerLayers } from './fast/recurrent.ts';
 
 export const Bidirectional: LayerPort = {
   build(c, ctx) {
@@ -15,7 +16,8 @@ export const Bidirectional: LayerPort = {
       const fwdCls = inner.class_name;
       if (back.class_name !== fwdCls) fail('UNSUPPORTED_CONFIG', `Bidirectional layer '${c.name}' has a backward layer of class ${back.class_name} different from its forward ${fwdCls}; only mirrored layers are supported.`);
     }
-    return tf.layers.bidirectional({ name: c.name, trainable: false, layer: ctx.buildLayer(inner) as never, mergeMode: mode as never });
+    // TF.js re-creates the inner layers from their class name; give them back the fused path.
+    return withFastInnerLayers(tf.layers.bidirectional({ name: c.name, trainable: false, layer: ctx.buildLayer(inner) as never, mergeMode: mode as never }));
   },
 };
 

@@ -4,6 +4,7 @@ import type { KerasLayerConfig } from '../../keras-format/types.ts';
 import { read } from '../config.ts';
 import type { BuildContext, LayerPort, WeightArray } from '../port.ts';
 import { activationFunction, register, type Shape, singleShape } from './common.ts';
+import { fastRnnEligible, runFastRnn } from '../fast/recurrent.ts';
 
 /** Options of {@link KerasGRU}; the TF.js spelling of the Keras GRU config. */
 export interface KerasGRUArgs {
@@ -128,6 +129,12 @@ export class KerasGRU extends tf.layers.Layer {
       const given = Array.isArray(inputs) && inputs.length > 1 ? inputs[1] : (kwargs?.initialState as tf.Tensor[] | undefined)?.[0];
       const rawMask = kwargs?.mask as tf.Tensor | tf.Tensor[] | undefined | null;
       let mask = (Array.isArray(rawMask) ? rawMask[0] : rawMask) ?? null;
+      if (fastRnnEligible(this, x, mask)) {
+        // One fused kernel for the whole sequence (fast/recurrent.ts); the loop below is the reference.
+        const bias = this.bias?.read() ?? null;
+        const c = { kind: 'gru', units: this.units, activation: this.activation, recurrentActivation: this.recurrentActivation, resetAfter: this.resetAfter } as const;
+        return runFastRnn({ ...c, kernel: this.kernel.read(), recurrentKernel: this.recurrentKernel.read(), bias, goBackwards: this.goBackwards, returnSequences: this.returnSequences, returnState: this.returnState }, x, given ? [given] : null);
+      }
       const [batch, steps, features] = x.shape;
       const u = this.units;
       if (this.goBackwards) {
