@@ -23,7 +23,10 @@ export interface FuzzOptions {
   seed?: number;
   /** First input index (inputs are `first … first + count − 1`). Default 0. */
   first?: number;
-  /** Time bound per input (load + predict), in ms. Default 5000. */
+  /**
+   * Time bound per input (load + predict), in ms, for fixtures up to 1 MB; bigger fixtures (with
+   * 6000-step inputs) get proportionally more (3 MB: 3×). Default 5000.
+   */
   timeoutMs?: number;
   /** Child processes. Default: available CPUs, at most 4. */
   workers?: number;
@@ -53,7 +56,7 @@ const tsxLoader = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).h
 interface Slot {
   child: ChildProcess;
   ready: Promise<void>;
-  busy: { index: number; timer: NodeJS.Timeout; resolve: (r: InputResult) => void; fixture?: string; mutation?: string } | null;
+  busy: { index: number; timer: NodeJS.Timeout; resolve: (r: InputResult) => void; fixture?: string; mutation?: string; onStart?: (bytes: number) => void } | null;
 }
 
 function spawnWorker(seed: number, timeoutMs: number, onDeath: (slot: Slot, why: string) => void): Slot {
@@ -78,8 +81,11 @@ function spawnWorker(seed: number, timeoutMs: number, onDeath: (slot: Slot, why:
     child.once('exit', (code, signal) => reject(new Error(`fuzz worker exited during start (code ${code}, signal ${signal}): ${stderr}`)));
   });
   slot.ready.catch(() => {});
-  child.on('message', (m: { type: string; result?: InputResult; index?: number; fixture?: string; mutation?: string }) => {
-    if (m.type === 'start' && slot.busy && slot.busy.index === m.index) Object.assign(slot.busy, { fixture: m.fixture, mutation: m.mutation });
+  child.on('message', (m: { type: string; result?: InputResult; index?: number; fixture?: string; mutation?: string; bytes?: number }) => {
+    if (m.type === 'start' && slot.busy && slot.busy.index === m.index) {
+      Object.assign(slot.busy, { fixture: m.fixture, mutation: m.mutation });
+      slot.busy.onStart?.(m.bytes ?? 0);
+    }
     if (m.type !== 'result' || !slot.busy || m.result!.index !== slot.busy.index) return;
     const b = slot.busy;
     slot.busy = null;
@@ -131,17 +137,26 @@ export async function runFuzz(options: FuzzOptions = {}): Promise<FuzzSummary> {
   const runOn = (slotIndex: number, index: number): Promise<InputResult> =>
     new Promise((resolve) => {
       const slot = slots[slotIndex];
-      const timer = setTimeout(() => {
+      const t0 = performance.now();
+      const onTimeout = () => {
         const b = slot.busy;
         if (b?.index !== index) return;
         slot.busy = null;
-        resolve({ index, fixture: b.fixture ?? '?', mutation: b.mutation ?? '?', outcome: 'hang', message: `no answer within ${timeoutMs} ms; worker killed`, ms: timeoutMs });
+        const ms = Math.round(performance.now() - t0);
+        resolve({ index, fixture: b.fixture ?? '?', mutation: b.mutation ?? '?', outcome: 'hang', message: `no answer within ${ms} ms; worker killed`, ms });
         // Replace the worker; the dead one's exit must not count as a crash.
         const i = slots.indexOf(slot);
         if (i >= 0 && !stopping) slots[i] = spawnWorker(seed, timeoutMs, onDeath);
         slot.child.kill('SIGKILL');
-      }, timeoutMs);
-      slot.busy = { index, timer, resolve };
+      };
+      slot.busy = { index, timer: setTimeout(onTimeout, timeoutMs), resolve };
+      // Once the worker says which fixture it mutated, big ones (6000-step inputs) get more time.
+      slot.busy.onStart = (bytes: number) => {
+        const scale = Math.max(1, bytes / 1_000_000);
+        if (scale === 1 || !slot.busy) return;
+        clearTimeout(slot.busy.timer);
+        slot.busy.timer = setTimeout(onTimeout, Math.max(0, timeoutMs * scale - (performance.now() - t0)));
+      };
       slot.child.send({ type: 'run', index });
     });
 
@@ -184,6 +199,7 @@ async function main(): Promise<number> {
     process.stdout.write(
       'Usage: pnpm fuzz [--count N] [--seed S] [--json] [--timeout-ms 5000] [--workers W] [--only INDEX] [--verbose]\n' +
         'Mutates every Keras fixture (seeded), loads and predicts each input in a child process.\n' +
+        'The time bound per input (load + predict) is --timeout-ms for fixtures up to 1 MB, proportionally more for bigger ones.\n' +
         'Exit code 1 when any input crashed or hung; reproduce one with --seed S --only INDEX.\n',
     );
     return 0;

@@ -90,11 +90,11 @@ function pickFixture(u: number): Prepared {
 }
 
 /** Make input `index` of the stream for `seed`, load it, predict, and classify the outcome. */
-export async function runOne(seedValue: number, index: number, onStart?: (fixture: string, mutation: string) => void, readMs = 2500): Promise<InputResult> {
+export async function runOne(seedValue: number, index: number, onStart?: (fixture: string, mutation: string, bytes: number) => void, readMs = 2500): Promise<InputResult> {
   const r = rng(seedValue, index);
   const p = pickFixture(r.next());
   const m = mutate(p.seed, r);
-  onStart?.(p.entry.file, m.mutation);
+  onStart?.(p.entry.file, m.mutation, p.seed.bytes.length);
   const started = performance.now();
   const needs = p.entry.needs_custom_layers;
   const cleanup = registerFixtureClasses(needs);
@@ -162,7 +162,7 @@ if (process.send) {
       process.send!({ type: 'ready' });
       return;
     }
-    const res = await runOne(seedValue, msg.index, (fixture, mutation) => process.send!({ type: 'start', index: msg.index, fixture, mutation }), readMs);
+    const res = await runOne(seedValue, msg.index, (fixture, mutation, bytes) => process.send!({ type: 'start', index: msg.index, fixture, mutation, bytes }), readMs);
     process.send!({ type: 'result', result: res });
   });
 }

@@ -33,6 +33,12 @@ export interface BuildOptions {
   lambdas: Record<string, LambdaFn>;
   /** Weight and layer-output size limits. Default `DEFAULT_LIMITS`. */
   limits?: Limits;
+  /**
+   * Initialize weights with zeros instead of running Keras' initializers (TF.js'
+   * `fastWeightInitDuringBuild`): for loads whose weights are overwritten from the file right away.
+   * Default false.
+   */
+  fastInit?: boolean;
 }
 
 /**
@@ -43,7 +49,7 @@ export interface BuildOptions {
  */
 export function buildModel(graph: ModelGraph, opts: BuildOptions): BuiltModel {
   const limits = opts.limits ?? DEFAULT_LIMITS;
-  const guard = guardWeights(limits);
+  const guard = guardWeights(limits, opts.fastInit ?? false);
   try {
     return buildUnguarded(graph, opts, guard);
   } catch (e) {
@@ -70,7 +76,7 @@ type AddWeight = (this: tf.layers.Layer, name: string, shape: tf.Shape, ...rest:
  * this wraps it (restored afterwards) to check each shape from the config before allocating, and
  * records the weights made so that a build failing halfway can free them.
  */
-function guardWeights(limits: Limits): { layer: string | null; created: tf.LayerVariable[]; restore(): void } {
+function guardWeights(limits: Limits, fastInit: boolean): { layer: string | null; created: tf.LayerVariable[]; restore(): void } {
   const proto = tf.layers.Layer.prototype as unknown as { addWeight: AddWeight };
   const original = proto.addWeight;
   let total = 0;
@@ -90,9 +96,16 @@ function guardWeights(limits: Limits): { layer: string | null; created: tf.Layer
     if (size > limits.maxTensorElements) exceedLimit('maxTensorElements', limits, `${what} (elements)`, size);
     total += size;
     if (total > limits.maxParams) exceedLimit('maxParams', limits, `The number of weight values declared by the config (counted up to ${what})`, total);
-    const v = original.call(this, name, shape, ...rest);
-    state.created.push(v);
-    return v;
+    const layer = this as unknown as { fastWeightInitDuringBuild?: boolean };
+    const before = layer.fastWeightInitDuringBuild;
+    if (fastInit) layer.fastWeightInitDuringBuild = true;
+    try {
+      const v = original.call(this, name, shape, ...rest);
+      state.created.push(v);
+      return v;
+    } finally {
+      layer.fastWeightInitDuringBuild = before;
+    }
   };
   return state;
 }

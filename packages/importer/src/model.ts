@@ -101,7 +101,8 @@ export async function loadModel(bytes: Uint8Array, options: ImportOptions = {}):
   const graph = stage('CORRUPT_FILE', 'The model config could not be read', () => normalizeModel(config, options.inputShape, limits));
   const kerasVersion = options.kerasVersion ? parseVersion(options.kerasVersion, 2) : pickVersion(main, weightsSource, config);
   const semantics: ImportSemantics = { selfAttentionVariant: options.selfAttentionVariant ?? 'current' };
-  const built = buildModel(graph, { kerasVersion, semantics, lambdas: options.lambdas ?? {}, limits });
+  // Every weight is overwritten from the file, so Keras' (random) initializers need not run.
+  const built = buildModel(graph, { kerasVersion, semantics, lambdas: options.lambdas ?? {}, limits, fastInit: true });
   try {
     stage('WEIGHT_MISMATCH', 'The weights could not be loaded into the model', () => loadWeights(built, weightsSource, { kerasVersion, semantics }));
   } catch (e) {
