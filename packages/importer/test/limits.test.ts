@@ -7,6 +7,7 @@ import { checkAttentionMemory, DEFAULT_LIMITS, type KerasModelJson, KeraspectErr
 import { resolveLimits } from '../src/limits.ts';
 import h5wasm, { type Group as H5Group } from 'h5wasm';
 import { h5, h5Module, uniquePath } from '../src/read/h5wasm.ts';
+import { stopHdf5Reader } from '../src/read/h5-tree.ts';
 
 const dir = fixturesDir();
 const model = (f: string) => new Uint8Array(readFileSync(join(dir!, 'models', f)));
@@ -272,6 +273,23 @@ describe.skipIf(!dir)('out of memory inside wasm', () => {
     expect(oom.message).toMatch(/Weight 'k' could not be read \(Requested allocation of \d+ bytes exceeds maximum memory/);
     const km = await loadModel(model('vk_new_transformer_mha_k3.9.2.h5'));
     expect(predict(km, { data: new Float32Array(6), shape: [1, 3, 2] })[0].shape).toEqual([1, 3]);
+    km.dispose();
+  });
+});
+
+describe.skipIf(!dir)('the reader thread dying mid-read', () => {
+  it('fails that read as CORRUPT_FILE and the next read starts a fresh thread', async () => {
+    // The endless-loop file from above keeps the thread busy until it is stopped.
+    const good = model('vk_new_transformer_mha_k3.9.2.h5');
+    const looping = good.slice();
+    looping.set(good.subarray(177, 224), 2120);
+    const reading = loadModel(looping, { limits: { maxReadMs: 60_000 } });
+    await new Promise((r) => setTimeout(r, 1000));
+    stopHdf5Reader();
+    const e = await failure(reading);
+    expect(e.code).toBe('CORRUPT_FILE');
+    expect(e.message).toMatch(/crashed the HDF5 reader \(the reader thread exited with code 1\)/);
+    const km = await loadModel(good);
     km.dispose();
   });
 });

@@ -56,7 +56,7 @@ export async function readH5Tree(bytes: Uint8Array, label: string, limits: Limit
     throw new KeraspectError('CORRUPT_FILE', `${label} is an HDF5 file with more than ${MAX_NODES.toLocaleString('en-US')} objects; Keras files have a few per layer. It is corrupt or hostile.`);
   }
   const what = res.stage === 'open' ? 'could not be opened' : res.stage === 'crash' ? 'crashed the HDF5 reader' : 'could not be read';
-  const detail = res.error.aborted ? `HDF5 aborted: ${res.error.message.split('\n')[0].slice(0, 200)}` : h5ErrorSummary(new Error(res.error.message));
+  const detail = res.stage === 'crash' ? res.error.message.slice(0, 200) : res.error.aborted ? `HDF5 aborted: ${res.error.message.split('\n')[0].slice(0, 200)}` : h5ErrorSummary(new Error(res.error.message));
   throw new KeraspectError('CORRUPT_FILE', `${label} is an HDF5 file but ${what}${detail ? ` (${detail})` : ''}: it is truncated or corrupt. Download or save it again.`);
 }
 
@@ -89,10 +89,9 @@ async function dump(bytes: Uint8Array, limits: DumpLimits, timeoutMs: number): P
       done({ ok: false, stage: 'crash', error: { message: e.message, name: e.name, aborted: true } }, true);
     };
     const onExit = (code: number) => {
-      if (!ready.has(w)) return unusable(new Error(`exit code ${code}`));
       done({ ok: false, stage: 'crash', error: { message: `the reader thread exited with code ${code}`, name: 'Exit', aborted: true } }, true);
     };
-    // A worker that cannot even start (no module loader for it here): read in this thread from now on.
+    // A worker whose module cannot even load (no loader for it here): read in this thread from now on.
     const unusable = (_e: Error) => {
       workersAvailable = false;
       fallback = true;
@@ -104,6 +103,15 @@ async function dump(bytes: Uint8Array, limits: DumpLimits, timeoutMs: number): P
     w.on('exit', onExit);
     w.postMessage({ id, bytes, limits });
   });
+}
+
+/**
+ * Stop the HDF5 reader thread (Node). A read in progress fails with `CORRUPT_FILE`; the next read
+ * starts a new thread. The thread is unref'd and never keeps a process alive, so calling this is
+ * only needed to free its memory early.
+ */
+export function stopHdf5Reader(): void {
+  if (worker) retire(worker);
 }
 
 function retire(w: WorkerLike): void {
