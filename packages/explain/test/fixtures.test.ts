@@ -48,8 +48,11 @@ const KNOWN_GRADIENT_GAPS: Record<string, string> = {
  */
 const FD_NOISE = 1e-7;
 
-/** Inputs of ≥ 1000 steps make every method slow on cpu/wasm (disazi: 64 s per gradient); run them with KERASPECT_SLOW=1. */
-const slow = (f: FixtureEntry) => (f.inputs[0].shape[1] ?? 0) >= 1000 && process.env.KERASPECT_SLOW !== '1';
+/**
+ * With the fused recurrent kernels every fixture runs every method (disazi's 6000-step BiLSTM takes
+ * ~12 s per gradient); KERASPECT_FAST_TESTS=1 leaves the 6000-step models out for quick local runs.
+ */
+const slow = (f: FixtureEntry) => (f.inputs[0].shape[1] ?? 0) >= 1000 && process.env.KERASPECT_FAST_TESTS === '1';
 
 describe.skipIf(!fixtureDir)('input gradients match real Keras (central differences, float64)', () => {
   const check = (name: string, f: FixtureEntry) => {
@@ -91,13 +94,59 @@ function lightOptions(name: MethodName, f: FixtureEntry): Record<string, unknown
   }
 }
 
+describe.skipIf(!fixtureDir)('integrated gradients completeness on fixture models', () => {
+  // Σattr = f(x) − f(0) within 1e-3 relative. ReLU, LeakyReLU and Keras 2's piecewise-linear
+  // hard_sigmoid make the path integrand non-smooth, so the number of points needed differs by model:
+  // the trapezoid rule is refined (×4) until the delta is within bounds, up to a point budget that
+  // keeps the run short (LayerNormalization over 2 features is nearly a step function near the zero
+  // baseline: the transformer fixture needs ~16k points). Token-id inputs are refused by gradient methods. The 6000-step models need
+  // minutes per hundred path points here; they run with KERASPECT_SLOW=1.
+  const long = (f: FixtureEntry) => (f.inputs[0].shape[1] ?? 0) >= 1000 && process.env.KERASPECT_SLOW !== '1';
+  const cases = manifest.filter((f) => !long(f) && f.inputs[0].dtype === 'float32' && !f.needs_custom_layers.includes('somi')).map((f) => [f.expected, f] as [string, FixtureEntry]);
+  /**
+   * Measured exceptions, with the bound they do meet. dnforimaco: along the straight path f swings
+   * between 0.02 and 0.34 (total variation ≈ 0.8) while f(x) − f(0) = 0.064, and with two stacked
+   * LSTMs (128, 64 units) over 100 steps the float32 gradients carry noise: Gauss–Legendre at 256
+   * and 1024 points both leave |delta| ≈ 5e-4…1e-3 (≈1% of the gap) without converging further.
+   */
+  const FLOAT32_FLOOR: Record<string, { rule: 'gaussLegendre'; steps: number; relative: number }> = {
+    'dnforimaco_attention_lstm_sequential_k3.11.3': { rule: 'gaussLegendre', steps: 256, relative: 2e-2 },
+  };
+  it.each(cases)('%s', async (name, f) => {
+    const km = loaded.get(name);
+    if (!km) return void console.warn(`[skip] ${name} does not load yet`);
+    const x = npy(join(fixtureDir as string, f.expected, 'input.npy'));
+    const T = f.inputs[0].shape[1] ?? 1;
+    const floor = FLOAT32_FLOOR[name];
+    if (floor) {
+      const zero0 = { data: new Float32Array(x.data.length), shape: x.shape };
+      const g0 = (await explain('gradient', km, zero0, { target: 0 })).scores;
+      const a = await explain('integratedGradients', km, x, { steps: floor.steps, rule: floor.rule, target: 0 });
+      a.delta!.forEach((d, b) => expect(Math.abs(d), `${name} sample ${b}`).toBeLessThanOrEqual(floor.relative * Math.abs(a.scores[b] - g0[b])));
+      return;
+    }
+    // Path points affordable for this model: ~1.6e10 / (steps × params) multiply-adds, at most 65536.
+    const budget = Math.min(65536, 4 ** Math.floor(Math.log(1.6e10 / (T * km.paramsTotal())) / Math.log(4)));
+    const zero = { data: new Float32Array(x.data.length), shape: x.shape };
+    const f0 = (await explain('gradient', km, zero, { target: 0 })).scores;
+    let worst = Number.POSITIVE_INFINITY;
+    let steps = 64;
+    for (; steps <= budget; steps *= 4) {
+      const a = await explain('integratedGradients', km, x, { steps, rule: 'trapezoid', target: 0, internalBatchSize: T >= 1000 ? 16 : 256 });
+      worst = Math.max(...Array.from(a.delta!, (d, b) => Math.abs(d) / (1e-3 * Math.abs(a.scores[b] - f0[b]) + 1e-6)));
+      if (worst <= 1) break;
+    }
+    expect(worst, `${name}: |delta| / (1e-3·|f(x) − f(0)|) = ${worst.toFixed(2)} at ${Math.min(steps, budget)} steps`).toBeLessThanOrEqual(1);
+  }, 600_000);
+});
+
 describe.skipIf(!fixtureDir)('every method on every fixture that loads', () => {
   const cases = manifest.filter((f) => !slow(f)).flatMap((f) => methodNames.map((m) => [`${f.expected} × ${m}`, f, m] as [string, FixtureEntry, MethodName]));
   it.each(cases)('%s', async (_label, f, method) => {
     const km = loaded.get(f.expected);
     if (!km) return void console.warn(`[skip] ${f.expected} does not load yet`);
     const x = npy(join(fixtureDir as string, f.expected, 'input.npy'));
-    const run = () => explain(method, km, x, { ...lightOptions(method, f), seed: 3, internalBatchSize: 16 });
+    const run = () => explain(method, km, x, { ...lightOptions(method, f), seed: 3, internalBatchSize: (f.inputs[0].shape[1] ?? 0) >= 1000 ? 2 : 16 });
     const before = tf.memory().numTensors;
     let a;
     try {

@@ -6,8 +6,10 @@ import type { RunContext } from './method.ts';
 /**
  * Gradients of the problem's score at every sample, in chunks of `ctx.internalBatchSize`, as one
  * flat array per attributed tensor (batch first). `values` defaults to the problem's own `x`.
+ * A generator: it stops after each chunk, so async callers can let the event loop run (progress
+ * output, Ctrl-C, test-runner heartbeats) between chunks of long runs.
  */
-export function batchGradients(p: Problem, ctx: RunContext, values = p.x): { grads: Float32Array[]; scores: Float32Array } {
+function* gradientChunks(p: Problem, ctx: RunContext, values: Problem['x']): Generator<void, { grads: Float32Array[]; scores: Float32Array }> {
   const n = sizes(p);
   const grads = n.map((k) => new Float32Array(p.batch * k));
   const scores = new Float32Array(p.batch);
@@ -22,8 +24,33 @@ export function batchGradients(p: Problem, ctx: RunContext, values = p.x): { gra
       tf.dispose(xs);
     }
     ctx.progress(rows[rows.length - 1] + 1, p.batch);
+    yield;
   }
   return { grads, scores };
+}
+
+/** {@link gradientChunks} run to the end in one go (for the synchronous gradient API). */
+export function batchGradients(p: Problem, ctx: RunContext, values = p.x): { grads: Float32Array[]; scores: Float32Array } {
+  const it = gradientChunks(p, ctx, values);
+  for (;;) {
+    const r = it.next();
+    if (r.done) return r.value;
+  }
+}
+
+/** {@link gradientChunks} with the event loop let through between chunks. */
+export async function batchGradientsAsync(p: Problem, ctx: RunContext, values = p.x): Promise<{ grads: Float32Array[]; scores: Float32Array }> {
+  const it = gradientChunks(p, ctx, values);
+  for (;;) {
+    const r = it.next();
+    if (r.done) return r.value;
+    await pause();
+  }
+}
+
+/** Let pending I/O and timers run (between chunks of long computations). */
+export function pause(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
 }
 
 export function range(a: number, b: number): number[] {

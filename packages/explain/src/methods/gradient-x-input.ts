@@ -1,4 +1,4 @@
-import { batchGradients } from './chunks.ts';
+import { batchGradientsAsync } from './chunks.ts';
 import type { Method } from './method.ts';
 
 /** `gradientXInput` has no options of its own. */
@@ -15,7 +15,7 @@ export const gradientXInput: Method<GradientXInputOptions> = {
   usesGradients: true,
   normalize: () => ({}),
   async run(p, _o, ctx) {
-    const { grads } = batchGradients(p, ctx);
+    const { grads } = await batchGradientsAsync(p, ctx);
     grads.forEach((g, i) => {
       const x = p.x[i].data;
       for (let k = 0; k < g.length; k++) g[k] *= x[k];

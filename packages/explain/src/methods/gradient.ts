@@ -1,5 +1,5 @@
 import { fail } from '../errors.ts';
-import { batchGradients } from './chunks.ts';
+import { batchGradientsAsync } from './chunks.ts';
 import type { Method } from './method.ts';
 
 /** Options of the `gradient` method. */
@@ -24,7 +24,7 @@ export const gradient: Method<GradientOptions> = {
     return { postprocess };
   },
   async run(p, o, ctx) {
-    const { grads } = batchGradients(p, ctx);
+    const { grads } = await batchGradientsAsync(p, ctx);
     if (o.postprocess !== 'none') for (const g of grads) for (let i = 0; i < g.length; i++) g[i] = o.postprocess === 'abs' ? Math.abs(g[i]) : g[i] * g[i];
     return { attributions: grads.map((data, i) => ({ data, shape: [...p.x[i].shape] })) };
   },

@@ -4,7 +4,7 @@ import { fail } from '../errors.ts';
 import { gradRows, type Problem, requireDifferentiable, scoreRows, sizes } from '../problem.ts';
 import { type IntegrationRule, integrationRules, quadrature } from '../quadrature.ts';
 import { seededRng } from '../rng.ts';
-import { range } from './chunks.ts';
+import { pause, range } from './chunks.ts';
 import type { Method } from './method.ts';
 
 /**
@@ -89,6 +89,7 @@ export const integratedGradients: Method<IntegratedGradientsOptions> = {
         tf.dispose(xs);
       }
       ctx.progress(q[q.length - 1] + 1, total);
+      await pause();
     }
     const attributions = p.x.map((x, t) => {
       const out = new Float32Array(p.batch * n[t]);

@@ -3,7 +3,7 @@ import type { NdArray } from '@keraspect/importer';
 import { fail } from '../errors.ts';
 import { rowsTensor } from '../inputs.ts';
 import { type Problem, scoreRows } from '../problem.ts';
-import { range } from './chunks.ts';
+import { pause, range } from './chunks.ts';
 import type { Method } from './method.ts';
 
 /** Options of `occlusion`. Axis 1 is time; the last axis (rank ≥ 3) holds the features. */
@@ -46,7 +46,8 @@ export const occlusion: Method<OcclusionOptions> = {
     const patchesPer = p.x.map((x) => patches(x, o, p));
     const total = patchesPer.reduce((n, ps) => n + ps.length, 0) * p.batch;
     let done = 0;
-    const attributions = p.x.map((x, t) => {
+    const attributions: NdArray[] = [];
+    for (const [t, x] of p.x.entries()) {
       const n = x.data.length / p.batch;
       const ps = patchesPer[t];
       const fill = fillValues(x, o.baseline);
@@ -79,11 +80,12 @@ export const occlusion: Method<OcclusionOptions> = {
         });
         done += chunk.length;
         ctx.progress(done, total);
+        await pause();
       }
       const out = new Float32Array(x.data.length);
       for (let i = 0; i < out.length; i++) out[i] = count[i] ? sum[i] / count[i] : 0;
-      return { data: out, shape: [...x.shape] };
-    });
+      attributions.push({ data: out, shape: [...x.shape] });
+    }
     return { attributions };
   },
 };
