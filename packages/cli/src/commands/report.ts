@@ -9,7 +9,7 @@ const usage = `Usage: keraspect report MODEL --input X --out DIR [options]
 
 Write DIR/index.html (opens offline) with images beside it in DIR/img/: the model summary, the
 prediction, attributions over the input with Integrated Gradients' convergence delta and each
-method's deletion faithfulness, attention maps and rollout, per-layer channel grids, and
+method's deletion and insertion faithfulness, attention maps and rollout, per-layer channel grids, and
 histograms of attention weights and activations.
 
 Options:
