@@ -33,11 +33,12 @@ if (values.json) {
   const peer = (r: BenchResult) => r as Partial<SpeedResult>;
   const workloads = results.map((r) => ({
     name: r.name,
-    keraspect_ms: r.ms,
+    keraspect_ms: Number.isNaN(r.ms) ? null : r.ms,
     peer_ms: peer(r).peer_ms ?? null,
     ratio: peer(r).ratio ?? null,
     gflops: peer(r).gflops ?? null,
     peak_rss_mb: peer(r).peak_rss_mb ?? null,
+    sequences_per_s: peer(r).seq_per_s ?? null,
     previous_ms: prev?.results.find((p) => p.name === r.name)?.ms ?? null,
   }));
   log(JSON.stringify({ machine: peakNote ? `${entry.machine}; ${peakNote}` : entry.machine, backend: entry.backend, commit: entry.commit, previous: prev?.commit ?? null, workloads }));
@@ -47,7 +48,7 @@ if (values.json) {
   log(`${'workload'.padEnd(w)}  ${'this (ms)'.padStart(10)}  ${`${prev ? prev.commit : 'previous'} (ms)`.padStart(16)}  ratio`);
   for (const r of results) {
     const p = prev?.results.find((x) => x.name === r.name)?.ms;
-    log(`${r.name.padEnd(w)}  ${r.ms.toFixed(1).padStart(10)}  ${(p === undefined ? '—' : p.toFixed(1)).padStart(16)}  ${p === undefined ? '' : (r.ms / p).toFixed(2)}`);
+    log(`${r.name.padEnd(w)}  ${(Number.isNaN(r.ms) ? '—' : r.ms.toFixed(1)).padStart(10)}  ${(p === undefined ? '—' : p.toFixed(1)).padStart(16)}  ${p === undefined ? '' : (r.ms / p).toFixed(2)}`);
   }
   const speed = results.filter((r) => 'peer_ms' in r) as SpeedResult[];
   if (speed.length) log(`\nKeraspect vs PyTorch${peakNote ? ` (${peakNote})` : ''}\n${speedTable(speed)}`);

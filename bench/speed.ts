@@ -22,6 +22,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import { attentionMaps, backend, initBackend, type KerasModel, loadModel, modelFromConfig, readNpy, toFloat32, writeNpy } from '@keraspect/importer';
+import { createExplainer } from '@keraspect/explain';
 import { type BenchResult, machine, median } from './harness.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -47,6 +48,8 @@ export interface SpeedResult extends BenchResult {
   peer_peak_rss_mb: number | null;
   /** max |ours − peer| / max |peer| on the workload's result (null when not compared). */
   peer_rel_diff: number | null;
+  /** Sequences per second (sequences of the workload / median time). */
+  seq_per_s: number | null;
 }
 
 type Kind = 'lstm' | 'gru';
@@ -60,7 +63,11 @@ interface Workload {
   input: InputName | null;
   /** FLOPs of one run (forward = multiply-adds × 2; backward counted as 2× forward). */
   flops: number;
-  ours: (km: KerasModel | null, x: tf.Tensor | null) => Float32Array | null;
+  ours: (km: KerasModel | null, x: tf.Tensor | null) => Float32Array | null | Promise<Float32Array | null>;
+  /** Sequences one run processes (for sequences per second). */
+  sequences?: number;
+  /** Only its peak RSS is measured (memory scaling checks), not its time. */
+  memoryOnly?: boolean;
 }
 
 const units = (kind: Kind) => (kind === 'lstm' ? 60 : 64);
@@ -169,6 +176,22 @@ function inputGradient(km: KerasModel, x: tf.Tensor): tf.Tensor {
   return tf.grad((z: tf.Tensor) => tf.sum(km.model.apply(z) as tf.Tensor))(x);
 }
 
+/**
+ * Integrated gradients as users run it: explain's `integratedGradients` (zero baseline, midpoint
+ * rule, IG_BATCH (sequence, α) rows per pass, convergence delta included), explaining the single
+ * output unit the peer sums.
+ */
+async function explainIG(km: KerasModel, x: tf.Tensor, steps = IG_STEPS): Promise<Float32Array> {
+  const r = await createExplainer('integratedGradients', km, { steps, rule: 'middle', target: 0, internalBatchSize: IG_BATCH }).attribute({ data: x.dataSync() as Float32Array, shape: x.shape });
+  return r.attributions[0].data as Float32Array;
+}
+
+/** gradient×input as users run it (explain's `gradientXInput`, one pass of 32). */
+async function explainGxI(km: KerasModel, x: tf.Tensor): Promise<Float32Array> {
+  const r = await createExplainer('gradientXInput', km, { target: 0, internalBatchSize: 32 }).attribute({ data: x.dataSync() as Float32Array, shape: x.shape });
+  return r.attributions[0].data as Float32Array;
+}
+
 /** Integrated gradients from a zero baseline, midpoint rule, all (sequence, alpha) pairs in batches of IG_BATCH. */
 function integratedGradients(km: KerasModel, x: tf.Tensor): tf.Tensor {
   const [n, t, f] = x.shape as [number, number, number];
@@ -191,15 +214,18 @@ function workloads(): Workload[] {
     const label = kind === 'lstm' ? 'LSTM(60)' : 'GRU(64)';
     const fl = seedFlops(kind);
     list.push(
-      { name: `${label} forward b1`, kind, peer: 'forward', input: 'b1', flops: fl.forward, ours: (km, x) => read(tf.tidy(() => km!.model.predict(x!, { batchSize: 1 }) as tf.Tensor)) },
-      { name: `${label} forward b32`, kind, peer: 'forward', input: 'b32', flops: 32 * fl.forward, ours: (km, x) => read(tf.tidy(() => km!.model.predict(x!, { batchSize: 32 }) as tf.Tensor)) },
-      { name: `${label} gradient×input b32`, kind, peer: 'gradxinput', input: 'b32', flops: 3 * 32 * fl.forward, ours: (km, x) => read(tf.tidy(() => tf.mul(inputGradient(km!, x!), x!))) },
-      { name: `${label} IG 50 steps × 8`, kind, peer: 'ig', input: 'ig8', flops: 3 * IG_STEPS * IG_SEQUENCES * fl.forward, ours: (km, x) => read(integratedGradients(km!, x!)) },
+      { name: `${label} forward b1`, kind, peer: 'forward', input: 'b1', sequences: 1, flops: fl.forward, ours: (km, x) => read(tf.tidy(() => km!.model.predict(x!, { batchSize: 1 }) as tf.Tensor)) },
+      { name: `${label} forward b32`, kind, peer: 'forward', input: 'b32', sequences: 32, flops: 32 * fl.forward, ours: (km, x) => read(tf.tidy(() => km!.model.predict(x!, { batchSize: 32 }) as tf.Tensor)) },
+      { name: `${label} gradient×input b32`, kind, peer: 'gradxinput', input: 'b32', sequences: 32, flops: 3 * 32 * fl.forward, ours: (km, x) => explainGxI(km!, x!) },
+      { name: `${label} IG 50 steps × 8`, kind, peer: 'ig', input: 'ig8', sequences: IG_SEQUENCES, flops: 3 * IG_STEPS * IG_SEQUENCES * fl.forward, ours: (km, x) => explainIG(km!, x!) },
+      // Memory check: IG works in internal batches, so 4× the steps must not need more memory.
+      { name: `${label} IG 200 steps × 8 (memory only)`, kind, peer: null, input: 'ig8', memoryOnly: true, flops: 0, ours: (km, x) => explainIG(km!, x!, 4 * IG_STEPS) },
       {
         name: `${label} attention maps b32`,
         kind,
         peer: 'attention',
         input: 'b32',
+        sequences: 32,
         flops: 32 * fl.attention,
         ours: (km, x) => toFloat32(attentionMaps(km!, { data: x!.dataSync() as Float32Array, shape: x!.shape })[0].array),
       },
@@ -335,7 +361,11 @@ export async function benchSpeed(runs: number, options: SpeedOptions = {}): Prom
     for (const w of chosen) {
       const km = w.kind ? models.get(w.kind)! : null;
       const x = w.input ? inputs.get(w.input)! : null;
-      const ours = w.ours(km, x); // warm-up, and the result to compare
+      if (w.memoryOnly) {
+        if (measureRss) results.push({ name: w.name, ms: Number.NaN, peer_ms: null, ratio: null, gflops: null, peak_rss_mb: childRss(w, dir, null).ours, peer_peak_rss_mb: null, peer_rel_diff: null, seq_per_s: null });
+        continue;
+      }
+      const ours = await w.ours(km, x); // warm-up, and the result to compare
       let rel: number | null = null;
       const peerReq = peer && w.peer ? { name: w.kind, workload: w.peer, input: join(dir, `${w.input}.npy`) } : null;
       if (peer && peerReq && ours) {
@@ -355,7 +385,7 @@ export async function benchSpeed(runs: number, options: SpeedOptions = {}): Prom
       const peerMs: number[] = [];
       for (let r = 0; r < runs; r++) {
         const t0 = performance.now();
-        w.ours(km, x);
+        await w.ours(km, x);
         oursMs.push(performance.now() - t0);
         if (peer && peerReq) peerMs.push((await peer.ask({ cmd: 'run', ...peerReq })).ms as number);
       }
@@ -374,6 +404,7 @@ export async function benchSpeed(runs: number, options: SpeedOptions = {}): Prom
         peak_rss_mb: mem.ours,
         peer_peak_rss_mb: mem.peer,
         peer_rel_diff: rel,
+        seq_per_s: w.sequences ? w.sequences / (ms / 1000) : null,
       });
       log(`${w.name}: ${ms.toFixed(1)} ms vs ${peerMedian?.toFixed(1) ?? '—'} ms`);
     }
@@ -390,7 +421,7 @@ export async function benchSpeed(runs: number, options: SpeedOptions = {}): Prom
       }
       const name = 'load EQTransformer (151 layers)';
       const mem = measureRss ? childRss({ name, kind: null, peer: null, input: null, flops: 0, ours: () => null }, dir, null) : { ours: null };
-      results.push({ name, ms: median(ts), peer_ms: null, ratio: null, gflops: null, peak_rss_mb: mem.ours, peer_peak_rss_mb: null, peer_rel_diff: null });
+      results.push({ name, ms: median(ts), peer_ms: null, ratio: null, gflops: null, peak_rss_mb: mem.ours, peer_peak_rss_mb: null, peer_rel_diff: null, seq_per_s: null });
     }
   } finally {
     peer?.close();
@@ -415,15 +446,16 @@ async function rssChild(name: string, dir: string): Promise<void> {
   const nd = readNpy(new Uint8Array(readFileSync(join(dir, `${w.input}.npy`))));
   const x = tf.tensor(toFloat32(nd), nd.shape);
   const base = rss();
-  w.ours(km, x);
+  await w.ours(km, x);
   console.log(JSON.stringify({ base_mb: base, peak_mb: rss() }));
 }
 
 /** Markdown table of the results. */
 export function speedTable(results: SpeedResult[]): string {
   const f = (v: number | null, d = 1) => (v === null ? '—' : v.toFixed(d));
-  const rows = results.map((r) => `| ${r.name} | ${f(r.ms)} | ${f(r.peer_ms)} | ${f(r.ratio, 2)} | ${f(r.gflops, 2)} | ${f(r.peak_rss_mb, 0)} | ${f(r.peer_peak_rss_mb, 0)} |`);
-  return ['| workload | Keraspect (ms) | PyTorch (ms) | ratio | GFLOP/s | peak RSS (MiB) | PyTorch peak RSS (MiB) |', '| --- | ---: | ---: | ---: | ---: | ---: | ---: |', ...rows].join('\n');
+  const ms = (v: number) => (Number.isNaN(v) ? '—' : v.toFixed(1));
+  const rows = results.map((r) => `| ${r.name} | ${ms(r.ms)} | ${f(r.seq_per_s, 1)} | ${f(r.peer_ms)} | ${f(r.ratio, 2)} | ${f(r.gflops, 2)} | ${f(r.peak_rss_mb, 0)} | ${f(r.peer_peak_rss_mb, 0)} |`);
+  return ['| workload | Keraspect (ms) | sequences/s | PyTorch (ms) | ratio | GFLOP/s | peak RSS (MiB) | PyTorch peak RSS (MiB) |', '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |', ...rows].join('\n');
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
@@ -435,7 +467,7 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   } else {
     const results = await benchSpeed(Math.max(1, Number(values.runs)), { rss: !values['no-rss'], filter: values.filter, verbose: !values.json });
     const m = `${machine()}; backend ${backend()}${peakNote ? `; ${peakNote}` : ''}`;
-    if (values.json) console.log(JSON.stringify({ machine: m, workloads: results.map(({ ms, ...r }) => ({ name: r.name, keraspect_ms: ms, peer_ms: r.peer_ms, ratio: r.ratio, gflops: r.gflops, peak_rss_mb: r.peak_rss_mb, peer_peak_rss_mb: r.peer_peak_rss_mb, peer_rel_diff: r.peer_rel_diff })) }));
+    if (values.json) console.log(JSON.stringify({ machine: m, workloads: results.map(({ ms, ...r }) => ({ name: r.name, keraspect_ms: Number.isNaN(ms) ? null : ms, peer_ms: r.peer_ms, ratio: r.ratio, gflops: r.gflops, peak_rss_mb: r.peak_rss_mb, peer_peak_rss_mb: r.peer_peak_rss_mb, peer_rel_diff: r.peer_rel_diff, sequences_per_s: r.seq_per_s })) }));
     else console.log(`${m}\n\n${speedTable(results)}`);
   }
 }
