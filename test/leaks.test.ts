@@ -3,11 +3,13 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { allLayerOutputs, attentionMaps, type KerasModel, type KerasModelJson, KeraspectError, loadModel, modelFromConfig, type NdArray, predict } from '@keraspect/importer';
+import { attentionRollout, explain, layerGradients } from '@keraspect/explain';
+import { render } from '@keraspect/viz';
 import { fixturesDir } from './support/fixtures.ts';
 
 // 100 repetitions of each cycle must leave tf.memory().numTensors where it was and RSS bounded.
-// Add more cycles (explain methods, chart rendering, …) to the table below: each gets the shared
-// context and runs REPEATS times after WARMUP untimed runs.
+// Load, predict, explain and render cycles are in the table below: each gets the shared context and
+// runs REPEATS times after WARMUP untimed runs.
 
 const REPEATS = 100;
 const WARMUP = 5;
@@ -80,6 +82,29 @@ const cycles: Record<string, Cycle> = {
   },
   'corrupt file (truncated)': async (c) => {
     await typedFailure(() => loadModel(c.mhaBytes.subarray(0, 20_000)));
+  },
+  'explain: integratedGradients (16 steps)': async (c) => {
+    const r = await explain('integratedGradients', c.mha, c.x, { steps: 16, target: 0 });
+    expect(r.attributions[0].shape).toEqual([4, 3, 2]);
+  },
+  'explain: smoothGrad over gradientXInput, occlusion, lrp refusal': async (c) => {
+    await explain('smoothGrad', c.mha, c.x, { method: 'gradientXInput', samples: 3, seed: 1 } as never);
+    await explain('occlusion', c.mha, c.x, { window: 1 });
+  },
+  'explain: attention rollout and layer gradients': (c) => {
+    attentionRollout(c.mha, c.x);
+    layerGradients(c.mha, c.x, 'multi_head_attention_1', { target: 0 });
+  },
+  'render: attention heatmap and feature grid to PNG and SVG': (c) => {
+    const [m] = attentionMaps(c.mha, c.x);
+    render('attention', m.array, { sample: 0 }).png();
+    render('features1D', c.x).svg();
+  },
+  'load → explain → render → dispose': async (c) => {
+    const km = await loadModel(c.mhaBytes);
+    const a = await explain('gradientXInput', km, c.x, { target: 0 });
+    render('attribution', { series: { data: c.x.data.subarray(0, 6), shape: [3, 2] }, attributions: { data: a.attributions[0].data.subarray(0, 6), shape: [3, 2] } }).png();
+    km.dispose();
   },
 };
 
