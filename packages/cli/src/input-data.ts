@@ -1,4 +1,4 @@
-import { type KerasModel, readNpy, toFloat32 } from '@keraspect/importer';
+import { type KerasModel, readNpy, toFloat32, writeNpy } from '@keraspect/importer';
 import { CliError } from './errors.ts';
 import type { Io } from './io.ts';
 
@@ -97,3 +97,23 @@ export async function readInputFile(io: Io, path: string, what: string): Promise
   }
 }
 
+
+/** Nested arrays of `data` in `shape` (C order), for `.json` output. */
+export function toNested(data: ArrayLike<number>, shape: number[]): unknown {
+  if (shape.length === 0) return data[0];
+  const [n, ...rest] = shape;
+  const per = rest.reduce((a, b) => a * b, 1);
+  return Array.from({ length: n }, (_, i) => toNested(Array.prototype.slice.call(data, i * per, (i + 1) * per), rest));
+}
+
+/**
+ * Write an array as `.json` (nested arrays) when the path ends in `.json`, else as float32 `.npy`.
+ * Non-finite values become `null` in JSON.
+ */
+export async function writeArrayFile(io: Io, path: string, a: { data: Float32Array | Int32Array; shape: number[] }): Promise<void> {
+  if (path.toLowerCase().endsWith('.json')) {
+    await io.writeFile(path, `${JSON.stringify(toNested(a.data, a.shape))}\n`);
+    return;
+  }
+  await io.writeFile(path, writeNpy(a));
+}

@@ -55,6 +55,17 @@ describe('keraspect CLI (in-process)', () => {
     expect(y.dtype).toBe('float32');
   });
 
+  it('predict and attribute write nested JSON for a .json path', async () => {
+    const m = memoryIo();
+    expect(await run(['predict', model, '--input', series, '--out', 'y.json'], m.io)).toBe(0);
+    const y = JSON.parse(m.written.get('y.json') as string);
+    expect(y).toHaveLength(4);
+    expect(y[0]).toHaveLength(1);
+    expect(await run(['attribute', model, '--input', series, '--method', 'gradient', '--target', '0', '--out', 'g.json'], m.io)).toBe(0);
+    const g = JSON.parse(m.written.get('g.json') as string);
+    expect([g.length, g[0].length, g[0][0].length]).toEqual([4, 48, 3]);
+  });
+
   it('outputs writes predict.npy and one file per layer output', async () => {
     const m = memoryIo();
     expect(await run(['outputs', model, '--input', series, '--out', 'out'], m.io)).toBe(0);

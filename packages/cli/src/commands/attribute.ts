@@ -1,7 +1,6 @@
 import { createExplainer, type ExplainerOptions, methodNames, type MethodName } from '@keraspect/explain';
-import { writeNpy } from '@keraspect/importer';
 import { CliError } from '../errors.ts';
-import { readArrayFile } from '../input-data.ts';
+import { readArrayFile, writeArrayFile } from '../input-data.ts';
 import { INPUT_USAGE, MODEL_OPTIONS_USAGE } from '../model-args.ts';
 import { modelCommand } from '../model-command.ts';
 import { progressBar } from '../progress.ts';
@@ -16,7 +15,7 @@ Methods: ${methodNames.join(', ')}
 Options:
 ${INPUT_USAGE}
   --method NAME      attribution method (see above)
-  --out FILE         output .npy
+  --out FILE         output path (.npy, or .json for nested arrays)
   --target T         unit of the output to explain: an index, 'max' (default: each sample's argmax)
   --output N         which model output (multi-output models; index or output layer name)
   --pre-activation   explain the logit rather than the final sigmoid/softmax
@@ -97,8 +96,8 @@ export const attribute = modelCommand({
       bar.done();
       const out = values.out!;
       for (const [i, a] of res.attributions.entries()) {
-        const path = res.attributions.length === 1 ? out : out.replace(/(\.npy)?$/, `.${i}.npy`);
-        await io.writeFile(path, writeNpy(a));
+        const path = res.attributions.length === 1 ? out : out.replace(/(\.npy|\.json)?$/, (ext) => `.${i}${ext || '.npy'}`);
+        await writeArrayFile(io, path, a);
         if (!values.json) io.stdout(`wrote ${path} ${JSON.stringify(a.shape)} (${res.names[i]})\n`);
       }
       const summary = { method, names: res.names, units: res.units ? Array.from(res.units) : null, scores: Array.from(res.scores), delta: res.delta ? Array.from(res.delta) : null };
