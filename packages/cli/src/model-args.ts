@@ -2,7 +2,7 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { pathToFileURL } from 'node:url';
 import { resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { defineLayer, type KerasModel, type LambdaFn, type LayerDefinition, type LayerPort, loadModel, registerLayer } from '@keraspect/importer';
+import { DEFAULT_LIMITS, defineLayer, type KerasModel, type Limits, type LambdaFn, type LayerDefinition, type LayerPort, loadModel, registerLayer } from '@keraspect/importer';
 import { CliError } from './errors.ts';
 import { fitToModel, type InputArray, type InputReadOptions, readArrayFile, readInputFile } from './input-data.ts';
 import type { Io } from './io.ts';
@@ -12,13 +12,16 @@ export const modelOptions = {
   weights: { type: 'string' },
   plugin: { type: 'string', multiple: true },
   'self-attention-variant': { type: 'string' },
+  limit: { type: 'string', multiple: true },
   help: { type: 'boolean', short: 'h' },
 } as const satisfies ParseArgsConfig['options'];
 
 export const MODEL_OPTIONS_USAGE = `  --weights FILE     weights-only file (.h5 / .weights.h5); MODEL then gives the architecture
   --plugin FILE.mjs  module exporting \`lambdas\` ({ layerName: (inputs, args, tf) => tensor })
                      and/or \`layers\` ({ ClassName: { weights, call } | LayerPort })
-  --self-attention-variant legacy|0.46|current   keras-self-attention formula (default current)`;
+  --self-attention-variant legacy|0.46|current   keras-self-attention formula (default current)
+  --limit NAME=N     raise a safety limit, e.g. --limit maxFileBytes=4e9 (Infinity turns it off;
+                     see SECURITY.md for the names and defaults)`;
 
 /** Parse argv with the given options; unknown flags are a usage error naming the flag. */
 export function parse<O extends ParseArgsConfig['options']>(argv: string[], options: O, usage: string) {
@@ -50,7 +53,21 @@ async function loadPlugins(paths: string[] | undefined): Promise<Record<string, 
 }
 
 /** Open MODEL (and --weights) with the shared options. */
-export async function openModel(io: Io, model: string | undefined, values: { weights?: string; plugin?: string[]; 'self-attention-variant'?: string }, usage: string): Promise<KerasModel> {
+/** `--limit name=value` flags → a partial `Limits` object, checking names and values. */
+export function parseLimits(flags: string[] | undefined): Partial<Limits> | undefined {
+  if (!flags?.length) return undefined;
+  const out: Partial<Record<keyof Limits, number>> = {};
+  for (const f of flags) {
+    const [name, raw] = f.split('=');
+    if (!(name in DEFAULT_LIMITS)) throw new CliError(`Unknown limit '${name}' in --limit ${f}. Limits: ${Object.keys(DEFAULT_LIMITS).join(', ')}.`);
+    const v = Number(raw);
+    if (!(v > 0)) throw new CliError(`--limit ${f}: the value must be a positive number or Infinity.`);
+    out[name as keyof Limits] = v;
+  }
+  return out as Partial<Limits>;
+}
+
+export async function openModel(io: Io, model: string | undefined, values: { weights?: string; plugin?: string[]; 'self-attention-variant'?: string; limit?: string[] }, usage: string): Promise<KerasModel> {
   if (!model) throw new CliError(`Missing MODEL.\n\n${usage}`);
   const variant = values['self-attention-variant'];
   if (variant !== undefined && !['legacy', '0.46', 'current'].includes(variant)) {
@@ -59,7 +76,7 @@ export async function openModel(io: Io, model: string | undefined, values: { wei
   const lambdas = await loadPlugins(values.plugin);
   const bytes = await readInputFile(io, model, 'model');
   const weights = values.weights ? await readInputFile(io, values.weights, 'weights') : undefined;
-  return loadModel(bytes, { weights, lambdas, selfAttentionVariant: variant as never });
+  return loadModel(bytes, { weights, lambdas, selfAttentionVariant: variant as never, limits: parseLimits(values.limit) });
 }
 
 /** Read an input for the model (`.npy`, `.csv`, `.json`) and fit it to the model's input shape. */

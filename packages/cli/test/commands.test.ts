@@ -203,6 +203,8 @@ describe('keraspect CLI (in-process)', () => {
       ['csv with ragged rows', ['predict', model, '--input', 'bad.csv', '--out', 'y.npy'], 2, /'bad.csv' row 2 has 2 columns, the first row 3/],
       ['missing input file', ['predict', model, '--input', 'none.npy', '--out', 'y.npy'], 2, /The input file 'none.npy' does not exist/],
       ['bad variant', ['inspect', model, '--self-attention-variant', 'new'], 2, /legacy, 0.46 or current/],
+      ['unknown limit', ['inspect', model, '--limit', 'maxFun=3'], 2, /Unknown limit 'maxFun' in --limit maxFun=3. Limits: maxFileBytes/],
+      ['a limit hit names the flag to raise it', ['inspect', model, '--limit', 'maxParams=100'], 1, /maxParams/],
     ];
     it.each(cases)('%s', async (_n, argv, code, msg) => {
       const m = memoryIo({ 'bad.npy': writeNpy({ data: new Float32Array(10), shape: [2, 5] }), 'bad.csv': new TextEncoder().encode('1,2,3\n4,5\n'), 'plain.h5': await plainModel(), 'x5.npy': writeNpy({ data: new Float32Array(5), shape: [1, 5] }) });
