@@ -5,22 +5,12 @@ import { join } from 'node:path';
 import type { Dataset as H5Dataset, Group as H5Group } from 'h5wasm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fixturesDir } from '../../../test/support/fixtures.ts';
-import { KeraspectError } from '../src/errors.ts';
 import { DEFAULT_KERAS_VERSION, type KerasH5Layer, type KerasH5Model, writeKerasH5, writeKerasWeightsH5 } from '../src/export/h5.ts';
 import type { KerasModelJson } from '../src/keras-format/types.ts';
 import type { WeightArray } from '../src/layers/port.ts';
 import { readNpy } from '../src/npy.ts';
 import { decodeAttr, type H5File, h5, readAttrStrings, withH5File } from '../src/read/h5wasm.ts';
-
-function errorOf(fn: () => unknown): KeraspectError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(KeraspectError);
-    return e as KeraspectError;
-  }
-  throw new Error('expected a KeraspectError');
-}
+import { errorOf } from './error-of.ts';
 
 /** Deterministic values so every dataset differs from every other. */
 function weight(name: string, shape: number[], seed: number): WeightArray {

@@ -6,16 +6,7 @@ import { fixturesDir } from '../../../test/support/fixtures.ts';
 import { KeraspectError } from '../src/errors.ts';
 import { writeNpy } from '../src/npy.ts';
 import { decodeAttr, describeBytes, findHdf5Signature, type H5File, h5, h5Module, readAttrStrings, withH5File } from '../src/read/h5wasm.ts';
-
-function errorOf(fn: () => unknown): KeraspectError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(KeraspectError);
-    return e as KeraspectError;
-  }
-  throw new Error('expected a KeraspectError');
-}
+import { errorOf } from './error-of.ts';
 
 /** A small HDF5 file made with h5wasm directly (not with our writer). */
 function makeFile(fill: (f: H5File) => void): Uint8Array {

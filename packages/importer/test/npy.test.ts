@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { fixturesDir } from '../../../test/support/fixtures.ts';
-import { KeraspectError } from '../src/errors.ts';
 import { type NdArray, readNpy, toFloat32, writeNpy } from '../src/npy.ts';
+import { errorOf } from './error-of.ts';
 
 /** Build a .npy file by hand (independent of writeNpy), for cases numpy is not needed to make. */
 function handMade(header: string, body: Uint8Array, version: 1 | 2 | 3 = 1): Uint8Array {
@@ -23,16 +23,6 @@ function handMade(header: string, body: Uint8Array, version: 1 | 2 | 3 = 1): Uin
 
 function bytesOf(a: ArrayBufferView): Uint8Array {
   return new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
-}
-
-function errorOf(fn: () => unknown): KeraspectError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(KeraspectError);
-    return e as KeraspectError;
-  }
-  throw new Error('expected a KeraspectError');
 }
 
 describe('readNpy', () => {
