@@ -28,7 +28,7 @@ import type { Group as H5Group } from 'h5wasm';
 import { fail, KeraspectError } from '../errors.ts';
 import type { KerasModelJson } from '../keras-format/types.ts';
 import type { WeightArray } from '../layers/port.ts';
-import { h5ErrorSummary, h5Module, type H5File, uniquePath } from '../read/h5wasm.ts';
+import { discardH5File, h5ErrorSummary, h5Module, type H5File, uniquePath } from '../read/h5wasm.ts';
 
 /**
  * The Keras version written when none is given: `2.3.1`, the last standalone Keras 2. TF.js layers
@@ -138,18 +138,7 @@ function writeH5File(what: string, write: (file: H5File) => void): Uint8Array {
     if (e instanceof KeraspectError) throw e;
     return fail('BAD_ARGUMENT', `${what} could not write the HDF5 file: ${h5ErrorSummary(e)}.`, e);
   } finally {
-    if (file) {
-      try {
-        file.close();
-      } catch {
-        // The write already failed; report that error, not this one.
-      }
-    }
-    try {
-      module.FS.unlink(path);
-    } catch {
-      // Never created.
-    }
+    discardH5File(module, path, file);
   }
 }
 

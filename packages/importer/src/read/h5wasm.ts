@@ -122,18 +122,26 @@ export function withH5File<T>(bytes: Uint8Array, fn: (file: H5File) => T, option
       throw asCorrupt(e, label, 'could not be read');
     }
   } finally {
-    if (file) {
-      try {
-        file.close();
-      } catch {
-        // Closing a file HDF5 already failed on may fail again; the file is unlinked below anyway.
-      }
-    }
+    discardH5File(module, path, file);
+  }
+}
+
+/**
+ * Close `file` if it is still open and remove `path` from h5wasm's in-memory FS, ignoring errors from
+ * either: it runs in a `finally`, where an error of its own would hide the one being reported.
+ */
+export function discardH5File(module: H5Module, path: string, file: H5File | undefined): void {
+  if (file) {
     try {
-      module.FS.unlink(path);
+      file.close();
     } catch {
-      // Already gone.
+      // Closing a file HDF5 already failed on may fail again; the path is unlinked below anyway.
     }
+  }
+  try {
+    module.FS.unlink(path);
+  } catch {
+    // Never created, or already gone.
   }
 }
 
