@@ -1,7 +1,6 @@
 import { fail } from '../../errors.ts';
-import { read } from '../config.ts';
 import type { LayerPort, WeightArray } from '../port.ts';
-import { KerasGRU, rejectUnportableRnnOptions } from './gru.ts';
+import { cudnnRnnArgs, KerasGRU } from './gru.ts';
 
 /**
  * Keras 2 / tf.keras 1 `CuDNNGRU` → {@link KerasGRU} with `reset_after`, `tanh` and a `sigmoid`
@@ -11,22 +10,7 @@ import { KerasGRU, rejectUnportableRnnOptions } from './gru.ts';
  * reset-after GRU's bias (2, 3U).
  */
 export const cudnnGruPort: LayerPort = {
-  build(config) {
-    const r = read(config, 'CuDNNGRU');
-    rejectUnportableRnnOptions(config, 'CuDNNGRU');
-    return new KerasGRU({
-      name: config.name,
-      trainable: r.bool('trainable', true),
-      units: r.int('units'),
-      activation: 'tanh',
-      recurrentActivation: 'sigmoid',
-      useBias: true,
-      resetAfter: true,
-      returnSequences: r.bool('return_sequences', false),
-      returnState: r.bool('return_state', false),
-      goBackwards: r.bool('go_backwards', false),
-    });
-  },
+  build: (config) => new KerasGRU({ ...cudnnRnnArgs(config, 'CuDNNGRU'), resetAfter: true }),
   convertWeights(weights: WeightArray[], config): WeightArray[] {
     const bias = weights[2];
     if (weights.length !== 3 || bias.shape.length !== 1 || bias.shape[0] % 6 !== 0) {

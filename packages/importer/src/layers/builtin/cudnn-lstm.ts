@@ -1,8 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { fail } from '../../errors.ts';
-import { read } from '../config.ts';
 import type { LayerPort, WeightArray } from '../port.ts';
-import { rejectUnportableRnnOptions } from './gru.ts';
+import { cudnnRnnArgs } from './gru.ts';
 
 /**
  * Keras 2 / tf.keras 1 `CuDNNLSTM` → TF.js' standard `lstm` with `tanh` and a `sigmoid` recurrent
@@ -11,22 +10,7 @@ import { rejectUnportableRnnOptions } from './gru.ts';
  * bias (4U), which cuDNN adds separately and a standard LSTM takes as their sum (4U).
  */
 export const cudnnLstmPort: LayerPort = {
-  build(config) {
-    const r = read(config, 'CuDNNLSTM');
-    rejectUnportableRnnOptions(config, 'CuDNNLSTM');
-    return tf.layers.lstm({
-      name: config.name,
-      trainable: r.bool('trainable', true),
-      units: r.int('units'),
-      activation: 'tanh',
-      recurrentActivation: 'sigmoid',
-      useBias: true,
-      unitForgetBias: false,
-      returnSequences: r.bool('return_sequences', false),
-      returnState: r.bool('return_state', false),
-      goBackwards: r.bool('go_backwards', false),
-    });
-  },
+  build: (config) => tf.layers.lstm({ ...cudnnRnnArgs(config, 'CuDNNLSTM'), unitForgetBias: false }),
   convertWeights(weights: WeightArray[], config): WeightArray[] {
     if (weights.length !== 3) {
       fail('WEIGHT_MISMATCH', `CuDNNLSTM '${config.name}': expected 3 weights (kernel, recurrent_kernel, bias (8·units)), found ${weights.length}: ${weights.map((w) => `${w.name} ${JSON.stringify(w.shape)}`).join(', ')}.`);

@@ -225,6 +225,27 @@ export function rejectUnportableRnnOptions(config: KerasLayerConfig, className: 
   }
 }
 
+/**
+ * The layer args `CuDNNGRU` and `CuDNNLSTM` share: name, units and the return/direction flags from the
+ * config, and the `tanh`/`sigmoid` activations and bias that cuDNN always computes with. Rejects what
+ * {@link rejectUnportableRnnOptions} rejects.
+ */
+export function cudnnRnnArgs(config: KerasLayerConfig, className: string) {
+  const r = read(config, className);
+  rejectUnportableRnnOptions(config, className);
+  return {
+    name: config.name,
+    trainable: r.bool('trainable', true),
+    units: r.int('units'),
+    activation: 'tanh',
+    recurrentActivation: 'sigmoid',
+    useBias: true,
+    returnSequences: r.bool('return_sequences', false),
+    returnState: r.bool('return_state', false),
+    goBackwards: r.bool('go_backwards', false),
+  } as const;
+}
+
 /** The layer args of a Keras GRU config (Keras 1 `output_dim`/`inner_activation` spellings included). */
 export function gruArgs(config: KerasLayerConfig, ctx: BuildContext, className = 'GRU'): KerasGRUArgs {
   const r = read(config, className);
