@@ -1,9 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
 import { fail } from '../../errors.ts';
 import { applyActivation } from '../activations.ts';
+import { directActivation, type Shape, singleShape } from '../layer-util.ts';
 
-/** A shape as TF.js layers pass it: `null` for unknown dimensions. */
-export type Shape = (number | null)[];
+export type { Shape };
+export { singleShape };
 
 /** Register a layer class with TF.js serialization (idempotent across module reloads). */
 export function register(cls: tf.serialization.SerializableConstructor<tf.serialization.Serializable> & { className: string }): void {
@@ -15,20 +16,8 @@ export function register(cls: tf.serialization.SerializableConstructor<tf.serial
  * tf ops so that a recurrence does not create a layer per step.
  */
 export function activationFunction(identifier: string): (x: tf.Tensor) => tf.Tensor {
-  switch (identifier) {
-    case 'linear':
-      return (x) => x;
-    case 'tanh':
-      return (x) => tf.tanh(x);
-    case 'sigmoid':
-      return (x) => tf.sigmoid(x);
-    case 'relu':
-      return (x) => tf.relu(x);
-    case 'hardSigmoid':
-      return (x) => tf.clipByValue(tf.add(tf.mul(x, 0.2), 0.5), 0, 1);
-    default:
-      return (x) => applyActivation(identifier, x);
-  }
+  if (identifier === 'hardSigmoid') return (x) => tf.clipByValue(tf.add(tf.mul(x, 0.2), 0.5), 0, 1);
+  return directActivation(identifier) ?? ((x) => applyActivation(identifier, x));
 }
 
 /**
@@ -46,11 +35,6 @@ export function kwarg(kwargs: Record<string, unknown> | undefined, snake: string
 export function boolKwarg(kwargs: Record<string, unknown> | undefined, snake: string, def: boolean): boolean {
   const v = kwarg(kwargs, snake);
   return v === undefined || v === null ? def : Boolean(v);
-}
-
-/** The single input shape of a one-input layer. */
-export function singleShape(shape: tf.Shape | tf.Shape[]): Shape {
-  return (Array.isArray(shape[0]) ? shape[0] : shape) as Shape;
 }
 
 /** A mask (bool or numeric) as float32 0/1. */

@@ -1,9 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
 import { fail } from '../../errors.ts';
 import type { KerasLayerConfig } from '../../keras-format/types.ts';
+import { directActivation, type Shape, singleShape } from '../layer-util.ts';
 
-/** A shape as TF.js layers pass it: `null` for unknown dimensions. */
-export type Shape = (number | null)[];
+export type { Shape };
+export { singleShape };
 
 /** The constructor arguments every TF.js layer takes. */
 export type BaseLayerArgs = NonNullable<ConstructorParameters<typeof tf.layers.Layer>[0]>;
@@ -26,11 +27,6 @@ export function baseArgs(config: KerasLayerConfig): BaseLayerArgs {
 /** The single input tensor of a one-input layer (TF.js may pass a one-element list). */
 export function single(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
   return Array.isArray(inputs) ? inputs[0] : inputs;
-}
-
-/** The single shape of a one-input layer. */
-export function singleShape(shape: tf.Shape | tf.Shape[]): Shape {
-  return (isShapeList(shape) ? shape[0] : shape) as Shape;
 }
 
 /** Whether TF.js passed a list of shapes (several inputs) rather than one shape. */
@@ -75,25 +71,14 @@ export function dotLast(x: tf.Tensor, w: tf.Tensor): tf.Tensor {
  * the rest go through one `Activation` layer made once here, not one per call.
  */
 export function activationFunction(identifier: string, owner: string): (x: tf.Tensor) => tf.Tensor {
-  switch (identifier) {
-    case 'linear':
-      return (x) => x;
-    case 'tanh':
-      return (x) => tf.tanh(x);
-    case 'sigmoid':
-      return (x) => tf.sigmoid(x);
-    case 'relu':
-      return (x) => tf.relu(x);
-    case 'softmax':
-      return (x) => tf.softmax(x, -1);
-    default: {
-      let layer: tf.layers.Layer | null = null;
-      return (x) => {
-        layer ??= tf.layers.activation({ activation: identifier as never, name: `${owner}_${identifier}_activation` });
-        return layer.apply(x) as tf.Tensor;
-      };
-    }
-  }
+  if (identifier === 'softmax') return (x) => tf.softmax(x, -1);
+  const direct = directActivation(identifier);
+  if (direct) return direct;
+  let layer: tf.layers.Layer | null = null;
+  return (x) => {
+    layer ??= tf.layers.activation({ activation: identifier as never, name: `${owner}_${identifier}_activation` });
+    return layer.apply(x) as tf.Tensor;
+  };
 }
 
 /**
