@@ -44,12 +44,11 @@ export function dilateKernel(kernel: tf.Tensor, dilation: number): tf.Tensor {
 }
 
 /**
- * Keras `Conv1D` with `'causal'` padding, which TF.js' conv1d throws on ("CAUSAL padding mode … is not
- * implemented yet"); also computes `'valid'` and `'same'`. Weights `kernel` (k, F, filters), `bias`
- * (filters).
+ * What Keras `Conv1D` and `SeparableConv1D` share: the options (defaults applied), the output shape,
+ * the config, and the steps-axis convolution with every padding and dilation. Subclasses make the
+ * weights and the kernel.
  */
-export class KerasConv1D extends tf.layers.Layer {
-  static className = 'KerasConv1D';
+export abstract class Conv1DBase extends tf.layers.Layer {
   readonly filters: number;
   readonly kernelSize: number;
   readonly strides: number;
@@ -57,9 +56,8 @@ export class KerasConv1D extends tf.layers.Layer {
   readonly dilationRate: number;
   readonly activation: string;
   readonly useBias: boolean;
-  private kernel!: tf.LayerVariable;
-  private bias: tf.LayerVariable | null = null;
-  private readonly act: (x: tf.Tensor) => tf.Tensor;
+  protected bias: tf.LayerVariable | null = null;
+  protected readonly act: (x: tf.Tensor) => tf.Tensor;
 
   constructor(args: KerasConv1DArgs) {
     super(args as never);
@@ -73,27 +71,28 @@ export class KerasConv1D extends tf.layers.Layer {
     this.act = activationFunction(this.activation);
   }
 
-  override build(inputShape: tf.Shape | tf.Shape[]): void {
+  /** The features F of the (batch, steps, features) input, which must be known to make the weights. */
+  protected inputFeatures(inputShape: tf.Shape | tf.Shape[], kerasClass: string): number {
     const f = singleShape(inputShape)[2];
-    if (typeof f !== 'number') fail('INPUT_SHAPE', `Conv1D '${this.name}' expects (batch, steps, features) with known features; got ${JSON.stringify(inputShape)}.`);
-    this.kernel = this.addWeight('kernel', [this.kernelSize, f, this.filters], 'float32', tf.initializers.glorotUniform({}));
-    if (this.useBias) this.bias = this.addWeight('bias', [this.filters], 'float32', tf.initializers.zeros());
-    this.built = true;
+    if (typeof f !== 'number') fail('INPUT_SHAPE', `${kerasClass} '${this.name}' expects (batch, steps, features) with known features; got ${JSON.stringify(inputShape)}.`);
+    return f;
+  }
+
+  /** Convolve the steps axis of the input with `kernel` (k, F, C), padded, strided and dilated as configured. */
+  protected convolve(inputs: tf.Tensor | tf.Tensor[], kernel: tf.Tensor): tf.Tensor3D {
+    const x = causalPad(Array.isArray(inputs) ? inputs[0] : inputs, this.padding, this.kernelSize, this.dilationRate) as tf.Tensor3D;
+    const dilated = dilateKernel(kernel, this.dilationRate) as tf.Tensor3D;
+    return tf.conv1d(x, dilated, this.strides, this.padding === 'same' ? 'same' : 'valid', 'NWC', 1);
+  }
+
+  /** Add the bias when there is one, then apply the activation. */
+  protected finish(y: tf.Tensor): tf.Tensor {
+    return this.act(this.bias ? tf.add(y, this.bias.read()) : y);
   }
 
   override computeOutputShape(inputShape: tf.Shape | tf.Shape[]): tf.Shape {
     const [b, t] = singleShape(inputShape);
     return [b, convOutputLength(t ?? null, this.kernelSize, this.padding, this.strides, this.dilationRate), this.filters];
-  }
-
-  override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
-    return tf.tidy(() => {
-      const x = causalPad(Array.isArray(inputs) ? inputs[0] : inputs, this.padding, this.kernelSize, this.dilationRate) as tf.Tensor3D;
-      const kernel = dilateKernel(this.kernel.read(), this.dilationRate) as tf.Tensor3D;
-      let y: tf.Tensor = tf.conv1d(x, kernel, this.strides, this.padding === 'same' ? 'same' : 'valid', 'NWC', 1);
-      if (this.bias) y = tf.add(y, this.bias.read());
-      return this.act(y);
-    });
   }
 
   override getConfig(): tf.serialization.ConfigDict {
@@ -107,6 +106,27 @@ export class KerasConv1D extends tf.layers.Layer {
       activation: this.activation,
       useBias: this.useBias,
     };
+  }
+}
+
+/**
+ * Keras `Conv1D` with `'causal'` padding, which TF.js' conv1d throws on ("CAUSAL padding mode … is not
+ * implemented yet"); also computes `'valid'` and `'same'`. Weights `kernel` (k, F, filters), `bias`
+ * (filters).
+ */
+export class KerasConv1D extends Conv1DBase {
+  static className = 'KerasConv1D';
+  private kernel!: tf.LayerVariable;
+
+  override build(inputShape: tf.Shape | tf.Shape[]): void {
+    const f = this.inputFeatures(inputShape, 'Conv1D');
+    this.kernel = this.addWeight('kernel', [this.kernelSize, f, this.filters], 'float32', tf.initializers.glorotUniform({}));
+    if (this.useBias) this.bias = this.addWeight('bias', [this.filters], 'float32', tf.initializers.zeros());
+    this.built = true;
+  }
+
+  override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
+    return tf.tidy(() => this.finish(this.convolve(inputs, this.kernel.read())));
   }
 }
 register(KerasConv1D);
