@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { fail } from '../../errors.ts';
 import type { AttentionSource } from '../port.ts';
-import { boolKwarg, maskToFloat, type Shape } from './common.ts';
+import { attentionCall, boolKwarg, maskToFloat, type Shape } from './common.ts';
 
 /** Options shared by {@link KerasAttention} and {@link KerasAdditiveAttention}. */
 export interface DenseAttentionArgs {
@@ -104,10 +104,7 @@ export abstract class DenseAttentionBase extends tf.layers.Layer implements Atte
   }
 
   override call(inputs: tf.Tensor | tf.Tensor[], kwargs: Record<string, unknown>): tf.Tensor | tf.Tensor[] {
-    return tf.tidy(() => {
-      const [out, weights] = this.attend(inputs, kwargs);
-      return boolKwarg(kwargs, 'return_attention_scores', this.returnAttentionScores) ? [out, weights] : out;
-    });
+    return attentionCall(() => this.attend(inputs, kwargs), kwargs, this.returnAttentionScores);
   }
 
   /** The attention distribution (B, Tq, Tv) for these call inputs. */

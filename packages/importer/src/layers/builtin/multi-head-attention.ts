@@ -3,7 +3,7 @@ import { fail } from '../../errors.ts';
 import type { KerasLayerConfig } from '../../keras-format/types.ts';
 import { read } from '../config.ts';
 import type { AttentionSource, LayerPort } from '../port.ts';
-import { boolKwarg, kwarg, maskToFloat, register, type Shape } from './common.ts';
+import { attentionCall, boolKwarg, kwarg, maskToFloat, register, type Shape } from './common.ts';
 
 /** What each call input of a {@link KerasMultiHeadAttention} is. */
 export type MhaInputRole = 'query' | 'value' | 'key' | 'attention_mask';
@@ -226,10 +226,7 @@ export class KerasMultiHeadAttention extends tf.layers.Layer implements Attentio
   }
 
   override call(inputs: tf.Tensor | tf.Tensor[], kwargs: Record<string, unknown>): tf.Tensor | tf.Tensor[] {
-    return tf.tidy(() => {
-      const [out, weights] = this.attend(inputs, kwargs);
-      return boolKwarg(kwargs, 'return_attention_scores', this.returnAttentionScores) ? [out, weights] : out;
-    });
+    return attentionCall(() => this.attend(inputs, kwargs), kwargs, this.returnAttentionScores);
   }
 
   /** The attention weights (B, H, Tq, Tk) for these call inputs. */
