@@ -9,6 +9,14 @@ export { singleShape };
 /** The constructor arguments every TF.js layer takes. */
 export type BaseLayerArgs = NonNullable<ConstructorParameters<typeof tf.layers.Layer>[0]>;
 
+/** Options keras-self-attention's `SeqSelfAttention` and `ScaledDotProductAttention` share. */
+export interface HistoryAttentionArgs extends BaseLayerArgs {
+  /** Return `[v, A]` instead of `v`. Default false. */
+  returnAttention?: boolean;
+  /** Only attend to the current and earlier steps: keys after the query step are hidden. Default false. */
+  historyOnly?: boolean;
+}
+
 /** What keras-self-attention subtracts from a score to switch it off (`10000.0` in its source). */
 export const MASK_PENALTY = 1e4;
 
@@ -46,9 +54,24 @@ export function singleMask(mask: tf.Tensor | (tf.Tensor | null)[] | null | undef
   return Array.isArray(mask) ? (mask[0] ?? null) : mask;
 }
 
+/** The input tensor of a one-input layer's `call` and its mask (from `kwargs.mask`). */
+export function inputAndMask(inputs: tf.Tensor | tf.Tensor[], kwargs: Record<string, unknown> | undefined): [tf.Tensor, tf.Tensor | null] {
+  return [single(inputs), singleMask(maskArg(kwargs))];
+}
+
 /** A mask as float32 1/0 values. */
 export function floatMask(mask: tf.Tensor): tf.Tensor {
   return mask.dtype === 'float32' ? mask : tf.cast(mask, 'float32');
+}
+
+/** `exp(x − max)` over the last axis: the numerator of keras-self-attention's hand-written softmax. */
+export function shiftedExp(x: tf.Tensor): tf.Tensor {
+  return tf.exp(tf.sub(x, tf.max(x, -1, true)));
+}
+
+/** `p / (Σ p + epsilon)` over the last axis: the denominator of keras-self-attention's hand-written softmax. */
+export function normalizeLast(p: tf.Tensor, epsilon: number): tf.Tensor {
+  return tf.div(p, tf.add(tf.sum(p, -1, true), epsilon));
 }
 
 /** The last dimension of a shape, which must be known to create weights. */

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { KerasLayerConfig } from '../../keras-format/types.ts';
 import { read } from '../config.ts';
 import type { AttentionSource, LayerPort } from '../port.ts';
-import { type BaseLayerArgs, baseArgs, floatMask, isShapeList, MASK_PENALTY, maskArg, type Shape } from './common.ts';
+import { baseArgs, floatMask, type HistoryAttentionArgs, isShapeList, MASK_PENALTY, maskArg, normalizeLast, type Shape, shiftedExp } from './common.ts';
 
 /**
  * `softmax(Q·Kᵀ/√d)·V` as keras-self-attention computes it, for `q` (…, Tq, d), `k` (…, Tk, d),
@@ -35,18 +35,13 @@ export function scaledDotProduct(
   if (epsilon === 0) {
     attention = tf.softmax(e, -1);
   } else {
-    const p = tf.exp(tf.sub(e, tf.max(e, -1, true)));
-    attention = tf.div(p, tf.add(tf.sum(p, -1, true), epsilon));
+    attention = normalizeLast(shiftedExp(e), epsilon);
   }
   return { output: tf.matMul(attention, v), attention };
 }
 
 /** Constructor arguments of {@link ScaledDotProductAttention}. */
-export interface ScaledDotProductAttentionArgs extends BaseLayerArgs {
-  /** Return `[v, A]`. Default false. */
-  returnAttention?: boolean;
-  /** Hide keys after the query step. Default false. */
-  historyOnly?: boolean;
+export interface ScaledDotProductAttentionArgs extends HistoryAttentionArgs {
   /** Added to the softmax denominator (keras-self-attention 0.45–0.46 only). Default 0. */
   epsilon?: number;
 }

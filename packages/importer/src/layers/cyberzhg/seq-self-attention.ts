@@ -2,35 +2,17 @@ import * as tf from '@tensorflow/tfjs';
 import type { KerasLayerConfig } from '../../keras-format/types.ts';
 import { read } from '../config.ts';
 import type { AttentionSource, BuildContext, LayerPort, SelfAttentionVariant } from '../port.ts';
-import {
-  activationFunction,
-  attentionWindow,
-  type BaseLayerArgs,
-  baseArgs,
-  dotLast,
-  featureDim,
-  floatMask,
-  KERAS_EPSILON,
-  MASK_PENALTY,
-  maskArg,
-  single,
-  singleMask,
-  singleShape,
-} from './common.ts';
+import { activationFunction, attentionWindow, baseArgs, dotLast, featureDim, floatMask, type HistoryAttentionArgs, inputAndMask, KERAS_EPSILON, MASK_PENALTY, normalizeLast, shiftedExp, singleMask, singleShape } from './common.ts';
 import { fastAdditiveScores, fastBatchMatMul } from '../fast/attention.ts';
 
 /** Constructor arguments of {@link SeqSelfAttention} (the Keras config, camel-cased). */
-export interface SeqSelfAttentionArgs extends BaseLayerArgs {
+export interface SeqSelfAttentionArgs extends HistoryAttentionArgs {
   /** Hidden size of the additive score. Default 32. */
   units?: number;
   /** Local window width; `null` (default) attends to every step. */
   attentionWidth?: number | null;
   /** `'additive'` (default) or `'multiplicative'`. */
   attentionType?: 'additive' | 'multiplicative';
-  /** Return `[v, A]` instead of `v`. Default false. */
-  returnAttention?: boolean;
-  /** Only attend to the current and earlier steps. Default false. */
-  historyOnly?: boolean;
   /** Additive only: use `bh`. Default true. */
   useAdditiveBias?: boolean;
   /** Use `ba`. Default true. */
@@ -133,13 +115,13 @@ export class SeqSelfAttention extends tf.layers.Layer implements AttentionSource
     if (this.variant === 'legacy') {
       // Before 0.46 (and EQTransformer's copy): exp(e − max) · window · mask_t · mask_s, then
       // normalized with + K.epsilon(); the max is over all keys, masked or not.
-      let p = tf.exp(tf.sub(e, tf.max(e, -1, true)));
+      let p = shiftedExp(e);
       if (width !== null) p = tf.mul(p, attentionWindow(length, width, this.historyOnly));
       if (mask) {
         const m = floatMask(mask);
         p = tf.mul(tf.mul(p, tf.expandDims(m, 2)), tf.expandDims(m, 1));
       }
-      return tf.div(p, tf.add(tf.sum(p, -1, true), KERAS_EPSILON));
+      return normalizeLast(p, KERAS_EPSILON);
     }
     let logits = e;
     // 0.46.0 wrote the window test as `(s < lower)·(upper ≤ s)`, which is never 1: no window at all.
@@ -157,15 +139,15 @@ export class SeqSelfAttention extends tf.layers.Layer implements AttentionSource
 
   override call(inputs: tf.Tensor | tf.Tensor[], kwargs: Record<string, unknown>): tf.Tensor | tf.Tensor[] {
     return tf.tidy(() => {
-      const x = single(inputs);
-      const a = this.attention(x, singleMask(maskArg(kwargs)));
+      const [x, mask] = inputAndMask(inputs, kwargs);
+      const a = this.attention(x, mask);
       const v = fastBatchMatMul(a, x) ?? tf.matMul(a, x);
       return this.returnAttention ? [v, a] : v;
     });
   }
 
   computeAttention(inputs: tf.Tensor | tf.Tensor[], kwargs?: Record<string, unknown>): tf.Tensor {
-    return tf.tidy(() => this.attention(single(inputs), singleMask(maskArg(kwargs))));
+    return tf.tidy(() => this.attention(...inputAndMask(inputs, kwargs)));
   }
 
   override computeOutputShape(inputShape: tf.Shape | tf.Shape[]): tf.Shape | tf.Shape[] {

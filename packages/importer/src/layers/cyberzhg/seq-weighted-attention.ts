@@ -2,19 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { KerasLayerConfig } from '../../keras-format/types.ts';
 import { read } from '../config.ts';
 import type { AttentionSource, BuildContext, LayerPort, SelfAttentionVariant } from '../port.ts';
-import {
-  type BaseLayerArgs,
-  baseArgs,
-  dotLast,
-  featureDim,
-  floatMask,
-  KERAS_EPSILON,
-  MASK_PENALTY,
-  maskArg,
-  single,
-  singleMask,
-  singleShape,
-} from './common.ts';
+import { type BaseLayerArgs, baseArgs, dotLast, featureDim, floatMask, inputAndMask, KERAS_EPSILON, MASK_PENALTY, normalizeLast, shiftedExp, singleShape } from './common.ts';
 
 /** Constructor arguments of {@link SeqWeightedAttention}. */
 export interface SeqWeightedAttentionArgs extends BaseLayerArgs {
@@ -66,26 +54,26 @@ export class SeqWeightedAttention extends tf.layers.Layer implements AttentionSo
     logits = tf.reshape(logits, [x.shape[0], x.shape[1] as number]);
     let p: tf.Tensor;
     if (this.variant === 'legacy') {
-      p = tf.exp(tf.sub(logits, tf.max(logits, -1, true)));
+      p = shiftedExp(logits);
       if (mask) p = tf.mul(p, floatMask(mask));
     } else {
       if (mask) logits = tf.sub(logits, tf.mul(tf.sub(1, floatMask(mask)), MASK_PENALTY));
-      p = tf.exp(tf.sub(logits, tf.max(logits, -1, true)));
+      p = shiftedExp(logits);
     }
-    return tf.div(p, tf.add(tf.sum(p, 1, true), KERAS_EPSILON));
+    return normalizeLast(p, KERAS_EPSILON);
   }
 
   override call(inputs: tf.Tensor | tf.Tensor[], kwargs: Record<string, unknown>): tf.Tensor | tf.Tensor[] {
     return tf.tidy(() => {
-      const x = single(inputs);
-      const a = this.attention(x, singleMask(maskArg(kwargs)));
+      const [x, mask] = inputAndMask(inputs, kwargs);
+      const a = this.attention(x, mask);
       const v = tf.sum(tf.mul(x, tf.expandDims(a, -1)), 1);
       return this.returnAttention ? [v, a] : v;
     });
   }
 
   computeAttention(inputs: tf.Tensor | tf.Tensor[], kwargs?: Record<string, unknown>): tf.Tensor {
-    return tf.tidy(() => this.attention(single(inputs), singleMask(maskArg(kwargs))));
+    return tf.tidy(() => this.attention(...inputAndMask(inputs, kwargs)));
   }
 
   override computeOutputShape(inputShape: tf.Shape | tf.Shape[]): tf.Shape | tf.Shape[] {
