@@ -37,17 +37,6 @@ export function boolKwarg(kwargs: Record<string, unknown> | undefined, snake: st
   return v === undefined || v === null ? def : Boolean(v);
 }
 
-/**
- * The `call` of an attention layer whose `attend` gives `[output, weights]`: the output, and with
- * `return_attention_scores` (the call kwarg, else `returnScores`) `[output, weights]`.
- */
-export function attentionCall(attend: () => [tf.Tensor, tf.Tensor], kwargs: Record<string, unknown> | undefined, returnScores: boolean): tf.Tensor | tf.Tensor[] {
-  return tf.tidy(() => {
-    const [out, weights] = attend();
-    return boolKwarg(kwargs, 'return_attention_scores', returnScores) ? [out, weights] : out;
-  });
-}
-
 /** A mask (bool or numeric) as float32 0/1. */
 export function maskToFloat(mask: tf.Tensor): tf.Tensor {
   return mask.dtype === 'float32' ? tf.cast(tf.greater(mask, 0.5), 'float32') : tf.cast(mask, 'float32');

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { fail } from '../../errors.ts';
-import type { AttentionSource } from '../port.ts';
-import { attentionCall, boolKwarg, maskToFloat, type Shape } from './common.ts';
+import { ScoredAttentionLayer } from './attention-layer.ts';
+import { boolKwarg, maskToFloat, type Shape } from './common.ts';
 
 /** Options shared by {@link KerasAttention} and {@link KerasAdditiveAttention}. */
 export interface DenseAttentionArgs {
@@ -29,7 +29,7 @@ const MASKED = 1e9;
  * `A·value`, zeroed at masked query steps; the output mask is the query mask. `dropout` is a
  * training-time option and ignored.
  */
-export abstract class DenseAttentionBase extends tf.layers.Layer implements AttentionSource {
+export abstract class DenseAttentionBase extends ScoredAttentionLayer {
   readonly attentionAxes = ['batch', 'query', 'key'] as const;
   readonly causal: boolean;
   useCausalMask: boolean;
@@ -86,7 +86,8 @@ export abstract class DenseAttentionBase extends tf.layers.Layer implements Atte
     return [mask, inputs[1] === inputs[0] ? mask : null];
   }
 
-  private attend(inputs: tf.Tensor | tf.Tensor[], kwargs?: Record<string, unknown>): [tf.Tensor, tf.Tensor] {
+  /** `[output, weights (B, Tq, Tv)]`. */
+  protected attend(inputs: tf.Tensor | tf.Tensor[], kwargs?: Record<string, unknown>): [tf.Tensor, tf.Tensor] {
     const [q, v, k] = this.split(inputs) as tf.Tensor[];
     const [qMask, vMask] = this.masks(inputs as tf.Tensor[], kwargs);
     let scores = this.scores(q, k);
@@ -101,15 +102,6 @@ export abstract class DenseAttentionBase extends tf.layers.Layer implements Atte
     let out = tf.matMul(weights, v);
     if (qMask) out = tf.mul(out, tf.expandDims(maskToFloat(qMask), -1));
     return [out, weights];
-  }
-
-  override call(inputs: tf.Tensor | tf.Tensor[], kwargs: Record<string, unknown>): tf.Tensor | tf.Tensor[] {
-    return attentionCall(() => this.attend(inputs, kwargs), kwargs, this.returnAttentionScores);
-  }
-
-  /** The attention distribution (B, Tq, Tv) for these call inputs. */
-  computeAttention(inputs: tf.Tensor | tf.Tensor[], kwargs?: Record<string, unknown>): tf.Tensor {
-    return tf.tidy(() => this.attend(inputs, kwargs)[1]);
   }
 
   override getConfig(): tf.serialization.ConfigDict {

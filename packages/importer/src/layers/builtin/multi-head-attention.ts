@@ -2,8 +2,9 @@ import * as tf from '@tensorflow/tfjs';
 import { fail } from '../../errors.ts';
 import type { KerasLayerConfig } from '../../keras-format/types.ts';
 import { read } from '../config.ts';
-import type { AttentionSource, LayerPort } from '../port.ts';
-import { attentionCall, boolKwarg, kwarg, maskToFloat, register, type Shape } from './common.ts';
+import type { LayerPort } from '../port.ts';
+import { ScoredAttentionLayer } from './attention-layer.ts';
+import { boolKwarg, kwarg, maskToFloat, register, type Shape } from './common.ts';
 
 /** What each call input of a {@link KerasMultiHeadAttention} is. */
 export type MhaInputRole = 'query' | 'value' | 'key' | 'attention_mask';
@@ -55,7 +56,7 @@ const MASKED = 1e9;
  * the causal mask and the sliding window (masked logits −1e9); output `Σ_h (scores·V)_h·Wo + bo`.
  * `dropout` is training-only and ignored. The output mask is the query mask.
  */
-export class KerasMultiHeadAttention extends tf.layers.Layer implements AttentionSource {
+export class KerasMultiHeadAttention extends ScoredAttentionLayer {
   static className = 'KerasMultiHeadAttention';
   readonly attentionAxes = ['batch', 'head', 'query', 'key'] as const;
   readonly numHeads: number;
@@ -180,7 +181,8 @@ export class KerasMultiHeadAttention extends tf.layers.Layer implements Attentio
     return tf.transpose(y, [0, 2, 1, 3]);
   }
 
-  private attend(inputs: tf.Tensor | tf.Tensor[], kwargs?: Record<string, unknown>): [tf.Tensor, tf.Tensor] {
+  /** `[output, weights (B, H, Tq, Tk)]`. */
+  protected attend(inputs: tf.Tensor | tf.Tensor[], kwargs?: Record<string, unknown>): [tf.Tensor, tf.Tensor] {
     const list = Array.isArray(inputs) ? inputs : [inputs];
     const { query, value, key, attentionMask, keyGiven } = this.pick(list);
     const rawMask = kwargs?.mask as tf.Tensor | (tf.Tensor | null)[] | null | undefined;
@@ -223,15 +225,6 @@ export class KerasMultiHeadAttention extends tf.layers.Layer implements Attentio
     let out = tf.matMul(tf.reshape(ctx, [b * tq, this.numHeads * this.valueDim]), tf.reshape(this.w.ok!.read(), [this.numHeads * this.valueDim, outSize]));
     if (this.w.ob) out = tf.add(out, tf.reshape(this.w.ob.read(), [outSize]));
     return [tf.reshape(out, [b, tq, ...outF]), weights];
-  }
-
-  override call(inputs: tf.Tensor | tf.Tensor[], kwargs: Record<string, unknown>): tf.Tensor | tf.Tensor[] {
-    return attentionCall(() => this.attend(inputs, kwargs), kwargs, this.returnAttentionScores);
-  }
-
-  /** The attention weights (B, H, Tq, Tk) for these call inputs. */
-  computeAttention(inputs: tf.Tensor | tf.Tensor[], kwargs?: Record<string, unknown>): tf.Tensor {
-    return tf.tidy(() => this.attend(inputs, kwargs)[1]);
   }
 
   override getConfig(): tf.serialization.ConfigDict {
