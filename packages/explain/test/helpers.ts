@@ -1,10 +1,8 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { type KerasModel, loadModel, modelFromConfig, type NdArray, readNpy } from '@keraspect/importer';
+import { type KerasModel, modelFromConfig, type NdArray } from '@keraspect/importer';
 import { expect } from 'vitest';
 import { type FixtureEntry, fixturesDir, loadManifest } from '../../../test/support/fixtures.ts';
-import { fixtureLambdas, registerFixtureClasses } from '../../../test/support/user-layers.ts';
+import { fixtureNpy, loadFixture as loadSharedFixture } from '../../../test/support/load-fixture.ts';
 
 type LayerJson = { class_name: string; config: Record<string, unknown> };
 
@@ -100,31 +98,17 @@ export const fixtureDir = fixturesDir();
 export const manifest: FixtureEntry[] = fixtureDir ? loadManifest(fixtureDir) : [];
 export type { FixtureEntry };
 
-export function npy(path: string): NdArray {
-  const a = readNpy(new Uint8Array(readFileSync(path)));
-  return { data: a.data instanceof Float32Array ? a.data : Float32Array.from(a.data as ArrayLike<number>, Number), shape: a.shape };
-}
+/** Read a fixture `.npy` as float32. */
+export const npy = fixtureNpy;
 
-const ARCHITECTURE_SUBSTITUTES: Record<string, string> = { 'eqt_blockly_final_model_k2.3.1.h5': 'eqt_blockly_usgs_d_p_s_k2.3.1.h5' };
-
-/** Load a fixture model, or return the load error (some ports are still being wired). */
+/**
+ * Load a fixture model (the shared loader of test/support), or return the load error so that a
+ * table of fixtures can report what does not load instead of stopping.
+ */
 export async function loadFixture(f: FixtureEntry): Promise<KerasModel | Error> {
-  const dir = fixtureDir as string;
-  const cleanup = registerFixtureClasses(f.needs_custom_layers);
   try {
-    const opts = {
-      lambdas: fixtureLambdas(f.needs_lambdas),
-      selfAttentionVariant: f.needs_custom_layers.includes('eqt') ? ('legacy' as const) : f.file.startsWith('dsrna') ? ('0.46' as const) : undefined,
-    };
-    const bytes = (file: string) => new Uint8Array(readFileSync(join(dir, 'models', file)));
-    if (f.architecture_from) {
-      const arch = existsSync(join(dir, 'models', f.architecture_from)) ? f.architecture_from : ARCHITECTURE_SUBSTITUTES[f.architecture_from];
-      return await loadModel(bytes(arch), { ...opts, weights: bytes(f.file) });
-    }
-    return await loadModel(bytes(f.file), opts);
+    return await loadSharedFixture(fixtureDir as string, f);
   } catch (e) {
     return e as Error;
-  } finally {
-    cleanup();
   }
 }
