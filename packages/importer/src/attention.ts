@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { fail } from './errors.ts';
 import type { AttentionSource } from './layers/port.ts';
 import type { KerasModel } from './model.ts';
-import { fetchSymbolic, type NdArray, toInputTensors } from './predict.ts';
+import { type NdArray, toInputTensors } from './predict.ts';
 
 /** Attention weights of one attention layer for a batch of inputs. */
 export interface AttentionMap {
@@ -26,32 +26,37 @@ export function attentionMaps(km: KerasModel, inputs: NdArray | NdArray[], names
   }
   if (!chosen.length) return [];
   const layers = chosen.map((n) => km.layer(n));
-  // The symbolic inputs of each layer's (last) call, fetched in one forward pass.
-  const calls = layers.map((layer) => {
-    const nodes = (layer as unknown as { inboundNodes: { inputTensors: tf.SymbolicTensor[]; callArgs?: Record<string, unknown> }[] }).inboundNodes;
-    const node = nodes[nodes.length - 1];
-    return { layer, inputs: node.inputTensors, kwargs: node.callArgs ?? {} };
+  // Run the model once and, inside each attention layer's own call, compute its weights from the
+  // very inputs and masks TF.js hands it (masks exist only during a real forward pass, not in the
+  // symbolic graph). A layer called several times keeps its last call's weights.
+  const captured = new Map<tf.layers.Layer, tf.Tensor>();
+  const restore = layers.map((layer) => {
+    const own = Object.getOwnPropertyDescriptor(layer, 'call');
+    const original = layer.call;
+    layer.call = function (this: tf.layers.Layer, ins: tf.Tensor | tf.Tensor[], kwargs: Record<string, unknown>) {
+      captured.get(layer)?.dispose();
+      captured.set(layer, tf.keep((layer as unknown as AttentionSource).computeAttention(ins, kwargs)));
+      return original.call(layer, ins, kwargs);
+    } as typeof layer.call;
+    return () => {
+      if (own) Object.defineProperty(layer, 'call', own);
+      else delete (layer as { call?: unknown }).call;
+    };
   });
-  const symbolic = calls.flatMap((c) => c.inputs);
   const xs = toInputTensors(km, inputs);
   try {
-    const vals = fetchSymbolic(km, xs, symbolic);
-    const maps = tf.tidy(() => {
-      let k = 0;
-      return calls.map((c) => {
-        const ins = vals.slice(k, k + c.inputs.length);
-        k += c.inputs.length;
-        const src = c.layer as unknown as AttentionSource;
-        return src.computeAttention(ins.length === 1 ? ins[0] : ins, c.kwargs);
-      });
+    tf.tidy(() => {
+      km.model.apply(xs.length === 1 ? xs[0] : xs, { training: false });
     });
-    const res = maps.map((a, i) => {
-      const src = calls[i].layer as unknown as AttentionSource & tf.layers.Layer;
+    return layers.map((layer, i) => {
+      const a = captured.get(layer);
+      if (!a) return fail('BAD_ARGUMENT', `Attention layer '${chosen[i]}' was not called in the forward pass; it does not lie between the model's inputs and outputs.`);
+      const src = layer as unknown as AttentionSource & tf.layers.Layer;
       return { layer: chosen[i], className: src.getClassName(), axes: src.attentionAxes, array: { data: a.dataSync() as Float32Array, shape: a.shape } };
     });
-    tf.dispose([...maps, ...vals]);
-    return res;
   } finally {
+    restore.forEach((r) => r());
+    tf.dispose([...captured.values()]);
     tf.dispose(xs);
   }
 }
