@@ -1,8 +1,8 @@
 import type { ChartTypes } from './charts/index.js';
 import type { ChartKind } from './spec.js';
 
-/** mulberry32: a tiny seeded PRNG, uniform in [0, 1). */
-function prng(seed: number): () => number {
+/** mulberry32: a tiny seeded PRNG, uniform in [0, 1) (also used by the tests). */
+export function prng(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;

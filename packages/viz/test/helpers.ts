@@ -2,23 +2,14 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createCanvas, Image } from '@napi-rs/canvas';
+import { prng } from '../src/examples.ts';
 
 /** Repository root (three levels above this file). */
 export const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 /** Where the viz tests write their spec snapshots and PNGs. */
 export const outputDir = join(repoRoot, 'test', 'output', 'viz');
 
-/** mulberry32: a tiny seeded PRNG, uniform in [0, 1). */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { prng };
 
 /** Seeded standard normal samples (Box–Muller). */
 export function gaussian(seed: number): () => number {
