@@ -23,6 +23,7 @@ import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import { attentionMaps, backend, initBackend, type KerasModel, loadModel, modelFromConfig, readNpy, toFloat32, writeNpy } from '@keraspect/importer';
 import { createExplainer } from '@keraspect/explain';
+import { attentionLstmConfig, mulberry32 } from '../scripts/lib/attention-lstm.ts';
 import { type BenchResult, machine, median } from './harness.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -87,54 +88,23 @@ function seedFlops(kind: Kind): { forward: number; attention: number } {
 }
 
 export function seedConfig(kind: Kind) {
-  const layer = (class_name: string, name: string, config: Record<string, unknown>, inbound: string[]) => ({
-    class_name,
-    name,
-    config: { name, trainable: true, ...config },
-    inbound_nodes: inbound.length ? [inbound.map((n) => [n, 0, 0, {}])] : [],
+  return attentionLstmConfig({
+    name: `seed_${kind}`,
+    steps: T,
+    features: F,
+    rnn:
+      kind === 'lstm'
+        ? { className: 'LSTM', name: 'rnn', config: { units: 60, activation: 'tanh', recurrent_activation: 'sigmoid', use_bias: true } }
+        : { className: 'GRU', name: 'rnn', config: { units: 64, activation: 'tanh', recurrent_activation: 'sigmoid', use_bias: true, reset_after: true } },
+    attentionUnits: ATT_UNITS,
+    outputName: 'dense',
   });
-  const rnn =
-    kind === 'lstm'
-      ? layer('LSTM', 'rnn', { units: 60, return_sequences: true, activation: 'tanh', recurrent_activation: 'sigmoid', use_bias: true }, ['series'])
-      : layer('GRU', 'rnn', { units: 64, return_sequences: true, activation: 'tanh', recurrent_activation: 'sigmoid', use_bias: true, reset_after: true }, ['series']);
-  return {
-    class_name: 'Model',
-    config: {
-      name: `seed_${kind}`,
-      layers: [
-        { class_name: 'InputLayer', name: 'series', config: { name: 'series', batch_input_shape: [null, T, F], dtype: 'float32', sparse: false }, inbound_nodes: [] },
-        rnn,
-        layer(
-          'SeqSelfAttention',
-          'attention',
-          { units: ATT_UNITS, attention_type: 'additive', attention_width: null, history_only: false, return_attention: true, use_additive_bias: true, use_attention_bias: true, attention_activation: 'linear', attention_regularizer_weight: 0 },
-          ['rnn'],
-        ),
-        layer('Concatenate', 'concat', { axis: -1 }, ['rnn', 'attention']),
-        layer('Flatten', 'flatten', {}, ['concat']),
-        layer('Dense', 'dense', { units: 1, activation: 'linear', use_bias: true }, ['flatten']),
-      ],
-      input_layers: [['series', 0, 0]],
-      output_layers: [['dense', 0, 0]],
-    },
-  };
-}
-
-function rng(seed: number) {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** The seed model with seeded uniform weights (±√(3/fan-in), biases small); the weights are also written as .npy for the peer. */
 async function seedModel(kind: Kind, dir: string): Promise<KerasModel> {
   const km = await modelFromConfig(seedConfig(kind) as never, { kerasVersion: '2.3.1' });
-  const r = rng(kind === 'lstm' ? 7 : 8);
+  const r = mulberry32(kind === 'lstm' ? 7 : 8);
   mkdirSync(dir, { recursive: true });
   const manifest: { key: string; file: string; shape: number[] }[] = [];
   for (const layerName of ['rnn', 'attention', 'dense']) {
@@ -161,7 +131,7 @@ async function seedModel(kind: Kind, dir: string): Promise<KerasModel> {
 }
 
 function seededInput(batch: number, seed: number): tf.Tensor {
-  const r = rng(seed);
+  const r = mulberry32(seed);
   const gauss = () => Math.sqrt(-2 * Math.log(1 - r())) * Math.cos(2 * Math.PI * r());
   return tf.tensor3d(Float32Array.from({ length: batch * T * F }, gauss), [batch, T, F]);
 }

@@ -10,24 +10,15 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
 import { modelFromConfig, toKerasH5, writeNpy } from '@keraspect/importer';
+import { attentionLstmConfig, mulberry32 } from './lib/attention-lstm.ts';
 
 const T = 48;
 const F = 3;
 const outDir = process.argv[2] ?? 'examples';
 
-function rng(seed: number) {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function series(n: number, seed: number) {
-  const r = rng(seed);
+  const r = mulberry32(seed);
   const gauss = () => Math.sqrt(-2 * Math.log(1 - r())) * Math.cos(2 * Math.PI * r());
   const x = new Float32Array(n * T * F);
   const y = new Float32Array(n);
@@ -46,38 +37,18 @@ function series(n: number, seed: number) {
   return { x, y };
 }
 
-const layer = (class_name: string, name: string, config: Record<string, unknown>, inbound: string[]) => ({
-  class_name,
-  name,
-  config: { name, trainable: true, ...config },
-  inbound_nodes: inbound.length ? [inbound.map((n) => [n, 0, 0, {}])] : [],
+const modelConfig = attentionLstmConfig({
+  name: 'attention_lstm_example',
+  steps: T,
+  features: F,
+  rnn: { className: 'LSTM', name: 'lstm', config: { units: 16, activation: 'tanh', recurrent_activation: 'sigmoid', use_bias: true } },
+  attentionUnits: 16,
+  outputName: 'forecast',
 });
-
-const modelConfig = {
-  class_name: 'Model',
-  config: {
-    name: 'attention_lstm_example',
-    layers: [
-      { class_name: 'InputLayer', name: 'series', config: { name: 'series', batch_input_shape: [null, T, F], dtype: 'float32', sparse: false }, inbound_nodes: [] },
-      layer('LSTM', 'lstm', { units: 16, return_sequences: true, activation: 'tanh', recurrent_activation: 'sigmoid', use_bias: true }, ['series']),
-      layer(
-        'SeqSelfAttention',
-        'attention',
-        { units: 16, attention_type: 'additive', attention_width: null, history_only: false, return_attention: true, use_additive_bias: true, use_attention_bias: true, attention_activation: 'linear', attention_regularizer_weight: 0 },
-        ['lstm'],
-      ),
-      layer('Concatenate', 'concat', { axis: -1 }, ['lstm', 'attention']),
-      layer('Flatten', 'flatten', {}, ['concat']),
-      layer('Dense', 'forecast', { units: 1, activation: 'linear', use_bias: true }, ['flatten']),
-    ],
-    input_layers: [['series', 0, 0]],
-    output_layers: [['forecast', 0, 0]],
-  },
-};
 
 const km = await modelFromConfig(modelConfig, { kerasVersion: '2.3.1' });
 // Layers are built for inference; switch training on and start from small random weights.
-const r = rng(7);
+const r = mulberry32(7);
 for (const v of km.model.weights) {
   const shape = v.shape as number[];
   const fanIn = shape.length > 1 ? shape[0] : 1;
