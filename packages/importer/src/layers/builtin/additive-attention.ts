@@ -4,7 +4,7 @@ import type { KerasLayerConfig } from '../../keras-format/types.ts';
 import { read } from '../config.ts';
 import type { LayerPort } from '../port.ts';
 import { register, type Shape } from './common.ts';
-import { type DenseAttentionArgs, DenseAttentionBase, hasBuiltinAttentionKeys } from './dense-attention.ts';
+import { type DenseAttentionArgs, DenseAttentionBase, hasBuiltinAttentionKeys, requireBuiltinAttentionConfig } from './dense-attention.ts';
 
 /** Options of {@link KerasAdditiveAttention}. */
 export interface KerasAdditiveAttentionArgs extends DenseAttentionArgs {
@@ -55,13 +55,7 @@ export function isBuiltinAdditiveAttentionConfig(config: KerasLayerConfig | Reco
 /** Keras `AdditiveAttention` → {@link KerasAdditiveAttention}. */
 export const additiveAttentionPort: LayerPort = {
   build(config) {
-    if (!isBuiltinAdditiveAttentionConfig(config)) {
-      fail(
-        'UNKNOWN_LAYER',
-        `Layer '${config.name}' is an 'AdditiveAttention' whose config (keys: ${Object.keys(config).join(', ')}) is not Keras' built-in one ` +
-          "(which has 'use_scale'): it is a user-defined class with the same name. Register its TS implementation with registerLayer('AdditiveAttention', …).",
-      );
-    }
+    requireBuiltinAttentionConfig(config, 'AdditiveAttention');
     const r = read(config, 'AdditiveAttention');
     return new KerasAdditiveAttention({ name: config.name, trainable: r.bool('trainable', true), useScale: r.bool('use_scale', true), causal: r.bool('causal', false) });
   },

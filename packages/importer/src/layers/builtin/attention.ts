@@ -4,7 +4,7 @@ import type { KerasLayerConfig } from '../../keras-format/types.ts';
 import { read } from '../config.ts';
 import type { LayerPort } from '../port.ts';
 import { register } from './common.ts';
-import { type DenseAttentionArgs, DenseAttentionBase, hasBuiltinAttentionKeys } from './dense-attention.ts';
+import { type DenseAttentionArgs, DenseAttentionBase, hasBuiltinAttentionKeys, requireBuiltinAttentionConfig } from './dense-attention.ts';
 
 /** Options of {@link KerasAttention}. */
 export interface KerasAttentionArgs extends DenseAttentionArgs {
@@ -71,13 +71,7 @@ export function isBuiltinAttentionConfig(config: KerasLayerConfig | Record<strin
 /** Keras `Attention` → {@link KerasAttention}. */
 export const attentionPort: LayerPort = {
   build(config) {
-    if (!isBuiltinAttentionConfig(config)) {
-      fail(
-        'UNKNOWN_LAYER',
-        `Layer '${config.name}' is an 'Attention' whose config (keys: ${Object.keys(config).join(', ')}) is not Keras' built-in Attention ` +
-          "(which has 'use_scale'): it is a user-defined class with the same name. Register its TS implementation with registerLayer('Attention', …).",
-      );
-    }
+    requireBuiltinAttentionConfig(config, 'Attention');
     const r = read(config, 'Attention');
     return new KerasAttention({
       name: config.name,
