@@ -26,7 +26,16 @@ export function machine(): string {
 
 export function commit(): string {
   try {
-    return execSync('git rev-parse --short HEAD', { stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim() + (execSync('git status --porcelain', { stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim() ? '+dirty' : '');
+    return (
+      execSync('git rev-parse --short HEAD', { stdio: ['ignore', 'pipe', 'ignore'] })
+        .toString()
+        .trim() +
+      (execSync('git status --porcelain', { stdio: ['ignore', 'pipe', 'ignore'] })
+        .toString()
+        .trim()
+        ? '+dirty'
+        : '')
+    );
   } catch {
     return 'unknown';
   }
@@ -49,7 +58,9 @@ export function previousAndRecord(path: string, entry: HistoryEntry): HistoryEnt
   const base = entry.commit.replace('+dirty', '');
   const prev = lines
     .map((l) => JSON.parse(l) as HistoryEntry)
-    .filter((h) => h.commit.replace('+dirty', '') !== base && h.machine === entry.machine && h.backend === entry.backend)
+    .filter(
+      (h) => h.commit.replace('+dirty', '') !== base && h.machine === entry.machine && h.backend === entry.backend,
+    )
     .pop();
   appendFileSync(path, `${JSON.stringify(entry)}\n`);
   return prev ?? null;

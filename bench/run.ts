@@ -8,20 +8,26 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { backend, initBackend } from '@keraspect/importer';
 import { benchImporter } from './importer.ts';
-import { benchSpeed, peakNote, type SpeedResult, speedTable } from './speed.ts';
+import { peakNote, type SpeedResult, speedTable } from './speed.ts';
 import { benchViz } from './viz.ts';
 import { type BenchResult, commit, machine, previousAndRecord } from './harness.ts';
 
 const quiet = console.warn;
-console.warn = (...a: unknown[]) => (typeof a[0] === 'string' && /tfjs-node|Orthogonal/.test(a[0]) ? undefined : quiet(...a));
+console.warn = (...a: unknown[]) =>
+  typeof a[0] === 'string' && /tfjs-node|Orthogonal/.test(a[0]) ? undefined : quiet(...a);
 const log = console.log;
-console.log = (...a: unknown[]) => (typeof a[0] === 'string' && /tfjs-node|^=+$|^\s*$/.test(a[0]) ? undefined : log(...a));
+console.log = (...a: unknown[]) =>
+  typeof a[0] === 'string' && /tfjs-node|^=+$|^\s*$/.test(a[0]) ? undefined : log(...a);
 
-const { values, positionals } = parseArgs({ options: { json: { type: 'boolean' }, runs: { type: 'string', default: '5' } }, allowPositionals: true });
+const { values, positionals } = parseArgs({
+  options: { json: { type: 'boolean' }, runs: { type: 'string', default: '5' } },
+  allowPositionals: true,
+});
 const runs = Math.max(1, Number(values.runs));
 const suites: Record<string, (runs: number) => Promise<BenchResult[]>> = { importer: benchImporter, viz: benchViz };
 const chosen = positionals.length ? positionals : Object.keys(suites);
-for (const s of chosen) if (!suites[s]) throw new Error(`Unknown bench suite '${s}'. Suites: ${Object.keys(suites).join(', ')}.`);
+for (const s of chosen)
+  if (!suites[s]) throw new Error(`Unknown bench suite '${s}'. Suites: ${Object.keys(suites).join(', ')}.`);
 
 await initBackend();
 const results: BenchResult[] = [];
@@ -41,14 +47,26 @@ if (values.json) {
     sequences_per_s: peer(r).seq_per_s ?? null,
     previous_ms: prev?.results.find((p) => p.name === r.name)?.ms ?? null,
   }));
-  log(JSON.stringify({ machine: peakNote ? `${entry.machine}; ${peakNote}` : entry.machine, backend: entry.backend, commit: entry.commit, previous: prev?.commit ?? null, workloads }));
+  log(
+    JSON.stringify({
+      machine: peakNote ? `${entry.machine}; ${peakNote}` : entry.machine,
+      backend: entry.backend,
+      commit: entry.commit,
+      previous: prev?.commit ?? null,
+      workloads,
+    }),
+  );
 } else {
   log(`Machine: ${entry.machine}; backend ${entry.backend}; commit ${entry.commit}; medians of ${runs} runs`);
   const w = Math.max(...results.map((r) => r.name.length));
-  log(`${'workload'.padEnd(w)}  ${'this (ms)'.padStart(10)}  ${`${prev ? prev.commit : 'previous'} (ms)`.padStart(16)}  ratio`);
+  log(
+    `${'workload'.padEnd(w)}  ${'this (ms)'.padStart(10)}  ${`${prev ? prev.commit : 'previous'} (ms)`.padStart(16)}  ratio`,
+  );
   for (const r of results) {
     const p = prev?.results.find((x) => x.name === r.name)?.ms;
-    log(`${r.name.padEnd(w)}  ${(Number.isNaN(r.ms) ? '—' : r.ms.toFixed(1)).padStart(10)}  ${(p === undefined ? '—' : p.toFixed(1)).padStart(16)}  ${p === undefined ? '' : (r.ms / p).toFixed(2)}`);
+    log(
+      `${r.name.padEnd(w)}  ${(Number.isNaN(r.ms) ? '—' : r.ms.toFixed(1)).padStart(10)}  ${(p === undefined ? '—' : p.toFixed(1)).padStart(16)}  ${p === undefined ? '' : (r.ms / p).toFixed(2)}`,
+    );
   }
   const speed = results.filter((r) => 'peer_ms' in r) as SpeedResult[];
   if (speed.length) log(`\nKeraspect vs PyTorch${peakNote ? ` (${peakNote})` : ''}\n${speedTable(speed)}`);

@@ -21,7 +21,17 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
-import { attentionMaps, backend, initBackend, type KerasModel, loadModel, modelFromConfig, readNpy, toFloat32, writeNpy } from '@keraspect/importer';
+import {
+  attentionMaps,
+  backend,
+  initBackend,
+  type KerasModel,
+  loadModel,
+  modelFromConfig,
+  readNpy,
+  toFloat32,
+  writeNpy,
+} from '@keraspect/importer';
 import { createExplainer } from '@keraspect/explain';
 import { attentionLstmConfig, mulberry32 } from '../scripts/lib/attention-lstm.ts';
 import { type BenchResult, machine, median } from './harness.ts';
@@ -84,7 +94,10 @@ function seedFlops(kind: Kind): { forward: number; attention: number } {
   const softmax = 5 * T * T;
   const mix = 2 * T * T * u;
   const dense = 2 * T * 2 * u;
-  return { forward: rnn + projections + scores + softmax + mix + dense, attention: rnn + projections + scores + softmax };
+  return {
+    forward: rnn + projections + scores + softmax + mix + dense,
+    attention: rnn + projections + scores + softmax,
+  };
 }
 
 export function seedConfig(kind: Kind) {
@@ -94,8 +107,22 @@ export function seedConfig(kind: Kind) {
     features: F,
     rnn:
       kind === 'lstm'
-        ? { className: 'LSTM', name: 'rnn', config: { units: 60, activation: 'tanh', recurrent_activation: 'sigmoid', use_bias: true } }
-        : { className: 'GRU', name: 'rnn', config: { units: 64, activation: 'tanh', recurrent_activation: 'sigmoid', use_bias: true, reset_after: true } },
+        ? {
+            className: 'LSTM',
+            name: 'rnn',
+            config: { units: 60, activation: 'tanh', recurrent_activation: 'sigmoid', use_bias: true },
+          }
+        : {
+            className: 'GRU',
+            name: 'rnn',
+            config: {
+              units: 64,
+              activation: 'tanh',
+              recurrent_activation: 'sigmoid',
+              use_bias: true,
+              reset_after: true,
+            },
+          },
     attentionUnits: ATT_UNITS,
     outputName: 'dense',
   });
@@ -113,12 +140,19 @@ async function seedModel(kind: Kind, dir: string): Promise<KerasModel> {
       const shape = v.shape as number[];
       const fanIn = shape.length > 1 ? shape[0] : 1;
       const scale = shape.length > 1 ? Math.sqrt(3 / fanIn) : 0.1;
-      return tf.tensor(Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => (r() * 2 - 1) * scale), shape);
+      return tf.tensor(
+        Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => (r() * 2 - 1) * scale),
+        shape,
+      );
     });
     l.setWeights(vals);
     l.weights.forEach((v, i) => {
       // rnn/kernel, attention/Wt (from attention_Add_Wt), dense/bias, …
-      const short = v.originalName.split('/').pop()!.replace(/:\d+$/, '').replace(/^.*_Add_/, '');
+      const short = v.originalName
+        .split('/')
+        .pop()!
+        .replace(/:\d+$/, '')
+        .replace(/^.*_Add_/, '');
       const key = `${layerName}/${short}`;
       const file = `${key.replace('/', '__')}.npy`;
       writeFileSync(join(dir, file), writeNpy({ data: vals[i].dataSync() as Float32Array, shape: vals[i].shape }));
@@ -152,13 +186,21 @@ function inputGradient(km: KerasModel, x: tf.Tensor): tf.Tensor {
  * output unit the peer sums.
  */
 async function explainIG(km: KerasModel, x: tf.Tensor, steps = IG_STEPS): Promise<Float32Array> {
-  const r = await createExplainer('integratedGradients', km, { steps, rule: 'middle', target: 0, internalBatchSize: IG_BATCH }).attribute({ data: x.dataSync() as Float32Array, shape: x.shape });
+  const r = await createExplainer('integratedGradients', km, {
+    steps,
+    rule: 'middle',
+    target: 0,
+    internalBatchSize: IG_BATCH,
+  }).attribute({ data: x.dataSync() as Float32Array, shape: x.shape });
   return r.attributions[0].data as Float32Array;
 }
 
 /** gradient×input as users run it (explain's `gradientXInput`, one pass of 32). */
 async function explainGxI(km: KerasModel, x: tf.Tensor): Promise<Float32Array> {
-  const r = await createExplainer('gradientXInput', km, { target: 0, internalBatchSize: 32 }).attribute({ data: x.dataSync() as Float32Array, shape: x.shape });
+  const r = await createExplainer('gradientXInput', km, { target: 0, internalBatchSize: 32 }).attribute({
+    data: x.dataSync() as Float32Array,
+    shape: x.shape,
+  });
   return r.attributions[0].data as Float32Array;
 }
 
@@ -184,12 +226,52 @@ function workloads(): Workload[] {
     const label = kind === 'lstm' ? 'LSTM(60)' : 'GRU(64)';
     const fl = seedFlops(kind);
     list.push(
-      { name: `${label} forward b1`, kind, peer: 'forward', input: 'b1', sequences: 1, flops: fl.forward, ours: (km, x) => read(tf.tidy(() => km!.model.predict(x!, { batchSize: 1 }) as tf.Tensor)) },
-      { name: `${label} forward b32`, kind, peer: 'forward', input: 'b32', sequences: 32, flops: 32 * fl.forward, ours: (km, x) => read(tf.tidy(() => km!.model.predict(x!, { batchSize: 32 }) as tf.Tensor)) },
-      { name: `${label} gradient×input b32`, kind, peer: 'gradxinput', input: 'b32', sequences: 32, flops: 3 * 32 * fl.forward, ours: (km, x) => explainGxI(km!, x!) },
-      { name: `${label} IG 50 steps × 8`, kind, peer: 'ig', input: 'ig8', sequences: IG_SEQUENCES, flops: 3 * IG_STEPS * IG_SEQUENCES * fl.forward, ours: (km, x) => explainIG(km!, x!) },
+      {
+        name: `${label} forward b1`,
+        kind,
+        peer: 'forward',
+        input: 'b1',
+        sequences: 1,
+        flops: fl.forward,
+        ours: (km, x) => read(tf.tidy(() => km!.model.predict(x!, { batchSize: 1 }) as tf.Tensor)),
+      },
+      {
+        name: `${label} forward b32`,
+        kind,
+        peer: 'forward',
+        input: 'b32',
+        sequences: 32,
+        flops: 32 * fl.forward,
+        ours: (km, x) => read(tf.tidy(() => km!.model.predict(x!, { batchSize: 32 }) as tf.Tensor)),
+      },
+      {
+        name: `${label} gradient×input b32`,
+        kind,
+        peer: 'gradxinput',
+        input: 'b32',
+        sequences: 32,
+        flops: 3 * 32 * fl.forward,
+        ours: (km, x) => explainGxI(km!, x!),
+      },
+      {
+        name: `${label} IG 50 steps × 8`,
+        kind,
+        peer: 'ig',
+        input: 'ig8',
+        sequences: IG_SEQUENCES,
+        flops: 3 * IG_STEPS * IG_SEQUENCES * fl.forward,
+        ours: (km, x) => explainIG(km!, x!),
+      },
       // Memory check: IG works in internal batches, so 4× the steps must not need more memory.
-      { name: `${label} IG 200 steps × 8 (memory only)`, kind, peer: null, input: 'ig8', memoryOnly: true, flops: 0, ours: (km, x) => explainIG(km!, x!, 4 * IG_STEPS) },
+      {
+        name: `${label} IG 200 steps × 8 (memory only)`,
+        kind,
+        peer: null,
+        input: 'ig8',
+        memoryOnly: true,
+        flops: 0,
+        ours: (km, x) => explainIG(km!, x!, 4 * IG_STEPS),
+      },
       {
         name: `${label} attention maps b32`,
         kind,
@@ -197,7 +279,8 @@ function workloads(): Workload[] {
         input: 'b32',
         sequences: 32,
         flops: 32 * fl.attention,
-        ours: (km, x) => toFloat32(attentionMaps(km!, { data: x!.dataSync() as Float32Array, shape: x!.shape })[0].array),
+        ours: (km, x) =>
+          toFloat32(attentionMaps(km!, { data: x!.dataSync() as Float32Array, shape: x!.shape })[0].array),
       },
     );
   }
@@ -218,7 +301,10 @@ function findPython(): string | null {
   for (const p of candidates) if (ok(p)) return p;
   if (process.env.KERASPECT_BENCH_INSTALL === '1') {
     try {
-      execFileSync('apt-get', ['install', '-y', 'python3-torch', 'python3-numpy'], { stdio: 'ignore', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+      execFileSync('apt-get', ['install', '-y', 'python3-torch', 'python3-numpy'], {
+        stdio: 'ignore',
+        env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+      });
     } catch {
       return null;
     }
@@ -276,10 +362,27 @@ function childRss(w: Workload, dir: string, python: string | null): { ours: numb
     }
   };
   const env = { ...process.env, KERASPECT_BACKEND: backend() };
-  const ours = spawnSync(process.execPath, ['--import', 'tsx', self, '--rss-child', w.name, '--dir', dir], { encoding: 'utf8', env, cwd: join(here, '..'), maxBuffer: 1 << 24 });
+  const ours = spawnSync(process.execPath, ['--import', 'tsx', self, '--rss-child', w.name, '--dir', dir], {
+    encoding: 'utf8',
+    env,
+    cwd: join(here, '..'),
+    maxBuffer: 1 << 24,
+  });
   let peer: number | null = null;
   if (python && w.peer && w.kind && w.input) {
-    const p = spawnSync(python, [join(here, 'peer', 'torch_peer.py'), '--rss', w.name, w.kind, join(dir, w.kind), w.peer, join(dir, `${w.input}.npy`)], { encoding: 'utf8' });
+    const p = spawnSync(
+      python,
+      [
+        join(here, 'peer', 'torch_peer.py'),
+        '--rss',
+        w.name,
+        w.kind,
+        join(dir, w.kind),
+        w.peer,
+        join(dir, `${w.input}.npy`),
+      ],
+      { encoding: 'utf8' },
+    );
     peer = parse(p.stdout);
   }
   return { ours: parse(ours.stdout), peer };
@@ -289,7 +392,11 @@ async function prepare(dir: string, kinds: Kind[]) {
   const models = new Map<Kind, KerasModel>();
   for (const kind of kinds) models.set(kind, await seedModel(kind, join(dir, kind)));
   const inputs = new Map<InputName, tf.Tensor>();
-  for (const [name, seed] of [['b1', 11], ['b32', 12], ['ig8', 13]] as const) {
+  for (const [name, seed] of [
+    ['b1', 11],
+    ['b32', 12],
+    ['ig8', 13],
+  ] as const) {
     const x = seededInput(batchOf[name], seed);
     writeFileSync(join(dir, `${name}.npy`), writeNpy({ data: x.dataSync() as Float32Array, shape: x.shape }));
     inputs.set(name, x);
@@ -332,7 +439,18 @@ export async function benchSpeed(runs: number, options: SpeedOptions = {}): Prom
       const km = w.kind ? models.get(w.kind)! : null;
       const x = w.input ? inputs.get(w.input)! : null;
       if (w.memoryOnly) {
-        if (measureRss) results.push({ name: w.name, ms: Number.NaN, peer_ms: null, ratio: null, gflops: null, peak_rss_mb: childRss(w, dir, null).ours, peer_peak_rss_mb: null, peer_rel_diff: null, seq_per_s: null });
+        if (measureRss)
+          results.push({
+            name: w.name,
+            ms: Number.NaN,
+            peer_ms: null,
+            ratio: null,
+            gflops: null,
+            peak_rss_mb: childRss(w, dir, null).ours,
+            peer_peak_rss_mb: null,
+            peer_rel_diff: null,
+            seq_per_s: null,
+          });
         continue;
       }
       const ours = await w.ours(km, x); // warm-up, and the result to compare
@@ -349,7 +467,10 @@ export async function benchSpeed(runs: number, options: SpeedOptions = {}): Prom
           maxRef = Math.max(maxRef, Math.abs(theirs[i]));
         }
         rel = theirs.length === ours.length ? maxAbs / (maxRef || 1) : Number.POSITIVE_INFINITY;
-        if (!(rel < 1e-3)) throw new Error(`Workload '${w.name}': Keraspect and PyTorch disagree (max |Δ| / max |peer| = ${rel}); not timing a different computation.`);
+        if (!(rel < 1e-3))
+          throw new Error(
+            `Workload '${w.name}': Keraspect and PyTorch disagree (max |Δ| / max |peer| = ${rel}); not timing a different computation.`,
+          );
       }
       const oursMs: number[] = [];
       const peerMs: number[] = [];
@@ -390,8 +511,20 @@ export async function benchSpeed(runs: number, options: SpeedOptions = {}): Prom
         ts.push(performance.now() - t0);
       }
       const name = 'load EQTransformer (151 layers)';
-      const mem = measureRss ? childRss({ name, kind: null, peer: null, input: null, flops: 0, ours: () => null }, dir, null) : { ours: null };
-      results.push({ name, ms: median(ts), peer_ms: null, ratio: null, gflops: null, peak_rss_mb: mem.ours, peer_peak_rss_mb: null, peer_rel_diff: null, seq_per_s: null });
+      const mem = measureRss
+        ? childRss({ name, kind: null, peer: null, input: null, flops: 0, ours: () => null }, dir, null)
+        : { ours: null };
+      results.push({
+        name,
+        ms: median(ts),
+        peer_ms: null,
+        ratio: null,
+        gflops: null,
+        peak_rss_mb: mem.ours,
+        peer_peak_rss_mb: null,
+        peer_rel_diff: null,
+        seq_per_s: null,
+      });
     }
   } finally {
     peer?.close();
@@ -424,20 +557,57 @@ async function rssChild(name: string, dir: string): Promise<void> {
 export function speedTable(results: SpeedResult[]): string {
   const f = (v: number | null, d = 1) => (v === null ? '—' : v.toFixed(d));
   const ms = (v: number) => (Number.isNaN(v) ? '—' : v.toFixed(1));
-  const rows = results.map((r) => `| ${r.name} | ${ms(r.ms)} | ${f(r.seq_per_s, 1)} | ${f(r.peer_ms)} | ${f(r.ratio, 2)} | ${f(r.gflops, 2)} | ${f(r.peak_rss_mb, 0)} | ${f(r.peer_peak_rss_mb, 0)} |`);
-  return ['| workload | Keraspect (ms) | sequences/s | PyTorch (ms) | ratio | GFLOP/s | peak RSS (MiB) | PyTorch peak RSS (MiB) |', '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |', ...rows].join('\n');
+  const rows = results.map(
+    (r) =>
+      `| ${r.name} | ${ms(r.ms)} | ${f(r.seq_per_s, 1)} | ${f(r.peer_ms)} | ${f(r.ratio, 2)} | ${f(r.gflops, 2)} | ${f(r.peak_rss_mb, 0)} | ${f(r.peer_peak_rss_mb, 0)} |`,
+  );
+  return [
+    '| workload | Keraspect (ms) | sequences/s | PyTorch (ms) | ratio | GFLOP/s | peak RSS (MiB) | PyTorch peak RSS (MiB) |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    ...rows,
+  ].join('\n');
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  const { values } = parseArgs({ options: { json: { type: 'boolean' }, runs: { type: 'string', default: '5' }, 'no-rss': { type: 'boolean' }, 'rss-child': { type: 'string' }, dir: { type: 'string' }, filter: { type: 'string' } } });
+  const { values } = parseArgs({
+    options: {
+      json: { type: 'boolean' },
+      runs: { type: 'string', default: '5' },
+      'no-rss': { type: 'boolean' },
+      'rss-child': { type: 'string' },
+      dir: { type: 'string' },
+      filter: { type: 'string' },
+    },
+  });
   const quiet = console.log;
-  console.log = (...a: unknown[]) => (typeof a[0] === 'string' && /tfjs-node|^=+$|^\s*$/.test(a[0]) ? undefined : quiet(...a));
+  console.log = (...a: unknown[]) =>
+    typeof a[0] === 'string' && /tfjs-node|^=+$|^\s*$/.test(a[0]) ? undefined : quiet(...a);
   if (values['rss-child']) {
     await rssChild(values['rss-child'], values.dir!);
   } else {
-    const results = await benchSpeed(Math.max(1, Number(values.runs)), { rss: !values['no-rss'], filter: values.filter, verbose: !values.json });
+    const results = await benchSpeed(Math.max(1, Number(values.runs)), {
+      rss: !values['no-rss'],
+      filter: values.filter,
+      verbose: !values.json,
+    });
     const m = `${machine()}; backend ${backend()}${peakNote ? `; ${peakNote}` : ''}`;
-    if (values.json) console.log(JSON.stringify({ machine: m, workloads: results.map(({ ms, ...r }) => ({ name: r.name, keraspect_ms: Number.isNaN(ms) ? null : ms, peer_ms: r.peer_ms, ratio: r.ratio, gflops: r.gflops, peak_rss_mb: r.peak_rss_mb, peer_peak_rss_mb: r.peer_peak_rss_mb, peer_rel_diff: r.peer_rel_diff, sequences_per_s: r.seq_per_s })) }));
+    if (values.json)
+      console.log(
+        JSON.stringify({
+          machine: m,
+          workloads: results.map(({ ms, ...r }) => ({
+            name: r.name,
+            keraspect_ms: Number.isNaN(ms) ? null : ms,
+            peer_ms: r.peer_ms,
+            ratio: r.ratio,
+            gflops: r.gflops,
+            peak_rss_mb: r.peak_rss_mb,
+            peer_peak_rss_mb: r.peer_peak_rss_mb,
+            peer_rel_diff: r.peer_rel_diff,
+            sequences_per_s: r.seq_per_s,
+          })),
+        }),
+      );
     else console.log(`${m}\n\n${speedTable(results)}`);
   }
 }

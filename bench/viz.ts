@@ -41,13 +41,33 @@ function randn(seed: number, n: number): Float32Array {
 /** The figures: every chart kind's README example plus the two large inputs the brief names. */
 function cases(): { ts: Case[]; py: Case[] } {
   const ex = examples();
-  const ts: Case[] = chartKinds.map((kind) => ({ name: kind, kind, data: ex[kind].data, options: ex[kind].options as Record<string, unknown> }));
+  const ts: Case[] = chartKinds.map((kind) => ({
+    name: kind,
+    kind,
+    data: ex[kind].data,
+    options: ex[kind].options as Record<string, unknown>,
+  }));
   const py: Case[] = ts.map((c) => ({ ...c, data: plain(c.data) }));
   // Large inputs: random data of the same shape on both sides (the peer makes its own).
-  ts.push({ name: 'features1D 60×10k', kind: 'features1D', data: { data: randn(1, 10_000 * 60), shape: [1, 10_000, 60] }, options: { width: 900, height: 900 } });
+  ts.push({
+    name: 'features1D 60×10k',
+    kind: 'features1D',
+    data: { data: randn(1, 10_000 * 60), shape: [1, 10_000, 60] },
+    options: { width: 900, height: 900 },
+  });
   py.push({ name: 'features1D 60×10k', kind: 'features1D', data: { random: 1, shape: [1, 10_000, 60] }, options: {} });
-  ts.push({ name: 'features2D 2000²', kind: 'features2D', data: { data: randn(2, 2000 * 2000), shape: [2000, 2000] }, options: { width: 800, height: 700, colormap: 'viridis' } });
-  py.push({ name: 'features2D 2000²', kind: 'features2D', data: { random: 2, shape: [2000, 2000] }, options: { colormap: 'viridis' } });
+  ts.push({
+    name: 'features2D 2000²',
+    kind: 'features2D',
+    data: { data: randn(2, 2000 * 2000), shape: [2000, 2000] },
+    options: { width: 800, height: 700, colormap: 'viridis' },
+  });
+  py.push({
+    name: 'features2D 2000²',
+    kind: 'features2D',
+    data: { random: 2, shape: [2000, 2000] },
+    options: { colormap: 'viridis' },
+  });
   return { ts, py };
 }
 
@@ -67,7 +87,9 @@ function median(xs: number[]): number {
 /** A python3 that can import matplotlib, or undefined. */
 export function findMatplotlib(): string | undefined {
   if (process.env.KERASPECT_BENCH_PYTHON === 'none') return undefined;
-  const candidates = [process.env.KERASPECT_BENCH_PYTHON, 'python3', '/usr/bin/python3'].filter((c): c is string => !!c);
+  const candidates = [process.env.KERASPECT_BENCH_PYTHON, 'python3', '/usr/bin/python3'].filter(
+    (c): c is string => !!c,
+  );
   for (const py of candidates) {
     const r = spawnSync(py, ['-c', 'import matplotlib'], { stdio: 'ignore' });
     if (r.status === 0) return py;
@@ -128,7 +150,8 @@ export function formatTable(rows: VizBenchRow[]): string {
     r.matplotlibMs === undefined ? '–' : `${(r.matplotlibMs / r.keraspectMs).toFixed(2)}×`,
   ]);
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
-  const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
+  const line = (cells: string[]) =>
+    cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
   return [line(head), widths.map((w) => '-'.repeat(w)).join('  '), ...body.map(line)].join('\n');
 }
 
@@ -138,6 +161,10 @@ if (isMain) {
   const repeat = i > 0 ? Number(process.argv[i + 1]) : 5;
   const { rows, python } = runVizBench(repeat);
   console.log(`viz bench: median of ${repeat} renders (spec + PNG encode), same figures and pixel sizes on both sides`);
-  console.log(python ? `matplotlib peer: ${python}` : 'matplotlib peer: skipped (no python3 with matplotlib; apt-get install python3-matplotlib to compare)');
+  console.log(
+    python
+      ? `matplotlib peer: ${python}`
+      : 'matplotlib peer: skipped (no python3 with matplotlib; apt-get install python3-matplotlib to compare)',
+  );
   console.log(formatTable(rows));
 }

@@ -6,7 +6,14 @@
  */
 import { writeFileSync } from 'node:fs';
 import { backend, initBackend } from '@keraspect/importer';
-import { type BenchmarkRow, benchmarkMethods, benchmarkTable, boxGeometry, boxVariants, runBoxBenchmark } from '@keraspect/explain';
+import {
+  type BenchmarkRow,
+  benchmarkMethods,
+  benchmarkTable,
+  boxGeometry,
+  boxVariants,
+  runBoxBenchmark,
+} from '@keraspect/explain';
 
 const arg = (name: string, fallback: string) => {
   const i = process.argv.indexOf(`--${name}`);

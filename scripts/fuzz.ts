@@ -56,7 +56,14 @@ const tsxLoader = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).h
 interface Slot {
   child: ChildProcess;
   ready: Promise<void>;
-  busy: { index: number; timer: NodeJS.Timeout; resolve: (r: InputResult) => void; fixture?: string; mutation?: string; onStart?: (bytes: number) => void } | null;
+  busy: {
+    index: number;
+    timer: NodeJS.Timeout;
+    resolve: (r: InputResult) => void;
+    fixture?: string;
+    mutation?: string;
+    onStart?: (bytes: number) => void;
+  } | null;
 }
 
 function spawnWorker(seed: number, timeoutMs: number, onDeath: (slot: Slot, why: string) => void): Slot {
@@ -78,21 +85,38 @@ function spawnWorker(seed: number, timeoutMs: number, onDeath: (slot: Slot, why:
       }
     };
     child.on('message', onMsg);
-    child.once('exit', (code, signal) => reject(new Error(`fuzz worker exited during start (code ${code}, signal ${signal}): ${stderr}`)));
+    child.once('exit', (code, signal) =>
+      reject(new Error(`fuzz worker exited during start (code ${code}, signal ${signal}): ${stderr}`)),
+    );
   });
   slot.ready.catch(() => {});
-  child.on('message', (m: { type: string; result?: InputResult; index?: number; fixture?: string; mutation?: string; bytes?: number }) => {
-    if (m.type === 'start' && slot.busy && slot.busy.index === m.index) {
-      Object.assign(slot.busy, { fixture: m.fixture, mutation: m.mutation });
-      slot.busy.onStart?.(m.bytes ?? 0);
-    }
-    if (m.type !== 'result' || !slot.busy || m.result!.index !== slot.busy.index) return;
-    const b = slot.busy;
-    slot.busy = null;
-    clearTimeout(b.timer);
-    b.resolve(m.result!);
-  });
-  child.on('exit', (code, signal) => onDeath(slot, `worker died (code ${code}, signal ${signal})${stderr ? `: ${stderr.trim().split('\n').slice(-5).join(' | ')}` : ''}`));
+  child.on(
+    'message',
+    (m: {
+      type: string;
+      result?: InputResult;
+      index?: number;
+      fixture?: string;
+      mutation?: string;
+      bytes?: number;
+    }) => {
+      if (m.type === 'start' && slot.busy && slot.busy.index === m.index) {
+        Object.assign(slot.busy, { fixture: m.fixture, mutation: m.mutation });
+        slot.busy.onStart?.(m.bytes ?? 0);
+      }
+      if (m.type !== 'result' || !slot.busy || m.result!.index !== slot.busy.index) return;
+      const b = slot.busy;
+      slot.busy = null;
+      clearTimeout(b.timer);
+      b.resolve(m.result!);
+    },
+  );
+  child.on('exit', (code, signal) =>
+    onDeath(
+      slot,
+      `worker died (code ${code}, signal ${signal})${stderr ? `: ${stderr.trim().split('\n').slice(-5).join(' | ')}` : ''}`,
+    ),
+  );
   child.send({ type: 'init', seed, readMs: Math.max(200, Math.round(timeoutMs / 2)) });
   return slot;
 }
@@ -102,7 +126,17 @@ export async function runFuzz(options: FuzzOptions = {}): Promise<FuzzSummary> {
   const { count = 10_000, seed = 1, first = 0, timeoutMs = 5000, onResult } = options;
   const workers = Math.max(1, Math.min(options.workers ?? Math.min(4, availableParallelism()), count));
   const started = performance.now();
-  const summary: FuzzSummary = { inputs: 0, ok: 0, typedErrors: 0, crashes: 0, hangs: 0, seed, seconds: 0, failures: [], codes: {} };
+  const summary: FuzzSummary = {
+    inputs: 0,
+    ok: 0,
+    typedErrors: 0,
+    crashes: 0,
+    hangs: 0,
+    seed,
+    seconds: 0,
+    failures: [],
+    codes: {},
+  };
   const record = (r: InputResult) => {
     summary.inputs += 1;
     if (r.outcome === 'ok') summary.ok += 1;
@@ -126,7 +160,14 @@ export async function runFuzz(options: FuzzOptions = {}): Promise<FuzzSummary> {
     slot.busy = null;
     if (b) {
       clearTimeout(b.timer);
-      b.resolve({ index: b.index, fixture: b.fixture ?? '?', mutation: b.mutation ?? '?', outcome: 'crash', message: why, ms: 0 });
+      b.resolve({
+        index: b.index,
+        fixture: b.fixture ?? '?',
+        mutation: b.mutation ?? '?',
+        outcome: 'crash',
+        message: why,
+        ms: 0,
+      });
     }
     if (!stopping) {
       const i = slots.indexOf(slot);
@@ -143,7 +184,14 @@ export async function runFuzz(options: FuzzOptions = {}): Promise<FuzzSummary> {
         if (b?.index !== index) return;
         slot.busy = null;
         const ms = Math.round(performance.now() - t0);
-        resolve({ index, fixture: b.fixture ?? '?', mutation: b.mutation ?? '?', outcome: 'hang', message: `no answer within ${ms} ms; worker killed`, ms });
+        resolve({
+          index,
+          fixture: b.fixture ?? '?',
+          mutation: b.mutation ?? '?',
+          outcome: 'hang',
+          message: `no answer within ${ms} ms; worker killed`,
+          ms,
+        });
         // Replace the worker; the dead one's exit must not count as a crash.
         const i = slots.indexOf(slot);
         if (i >= 0 && !stopping) slots[i] = spawnWorker(seed, timeoutMs, onDeath);
@@ -222,13 +270,19 @@ async function main(): Promise<number> {
   let shown = 0;
   opts.onResult = (r) => {
     shown += 1;
-    if (!json && (r.outcome === 'crash' || r.outcome === 'hang')) process.stderr.write(`\n${r.outcome.toUpperCase()} #${r.index} ${r.fixture} [${r.mutation}]: ${r.message}\n`);
-    else if (!json && (values.verbose || only !== undefined)) process.stderr.write(`#${r.index} ${r.fixture} [${r.mutation}] ${r.outcome}${r.code ? ` ${r.code}` : ''} ${Math.round(r.ms)} ms${r.message ? `: ${r.message.slice(0, 200)}` : ''}\n`);
+    if (!json && (r.outcome === 'crash' || r.outcome === 'hang'))
+      process.stderr.write(`\n${r.outcome.toUpperCase()} #${r.index} ${r.fixture} [${r.mutation}]: ${r.message}\n`);
+    else if (!json && (values.verbose || only !== undefined))
+      process.stderr.write(
+        `#${r.index} ${r.fixture} [${r.mutation}] ${r.outcome}${r.code ? ` ${r.code}` : ''} ${Math.round(r.ms)} ms${r.message ? `: ${r.message.slice(0, 200)}` : ''}\n`,
+      );
     else if (!json && process.stderr.isTTY && shown % 100 === 0) process.stderr.write(`\r${shown}/${opts.count}`);
   };
   const s = await runFuzz(opts);
   if (json) {
-    process.stdout.write(`${JSON.stringify({ inputs: s.inputs, typedErrors: s.typedErrors, crashes: s.crashes, hangs: s.hangs, ok: s.ok, seed: s.seed, seconds: s.seconds, codes: s.codes, failures: s.failures })}\n`);
+    process.stdout.write(
+      `${JSON.stringify({ inputs: s.inputs, typedErrors: s.typedErrors, crashes: s.crashes, hangs: s.hangs, ok: s.ok, seed: s.seed, seconds: s.seconds, codes: s.codes, failures: s.failures })}\n`,
+    );
   } else {
     const codes = Object.entries(s.codes)
       .sort((a, b) => b[1] - a[1])
@@ -238,7 +292,10 @@ async function main(): Promise<number> {
       `\nfuzz seed ${s.seed}: ${s.inputs} inputs tried in ${s.seconds} s\n` +
         `  loaded ok:    ${s.ok}\n  typed errors: ${s.typedErrors}${codes ? ` (${codes})` : ''}\n  crashes:      ${s.crashes}\n  hangs:        ${s.hangs}\n`,
     );
-    for (const f of s.failures.slice(0, 20)) process.stdout.write(`  ${f.outcome} #${f.index} ${f.fixture} [${f.mutation}] → pnpm fuzz --seed ${s.seed} --only ${f.index}\n`);
+    for (const f of s.failures.slice(0, 20))
+      process.stdout.write(
+        `  ${f.outcome} #${f.index} ${f.fixture} [${f.mutation}] → pnpm fuzz --seed ${s.seed} --only ${f.index}\n`,
+      );
   }
   return s.crashes + s.hangs > 0 ? 1 : 0;
 }

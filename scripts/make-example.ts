@@ -16,7 +16,6 @@ const T = 48;
 const F = 3;
 const outDir = process.argv[2] ?? 'examples';
 
-
 function series(n: number, seed: number) {
   const r = mulberry32(seed);
   const gauss = () => Math.sqrt(-2 * Math.log(1 - r())) * Math.cos(2 * Math.PI * r());
@@ -41,7 +40,11 @@ const modelConfig = attentionLstmConfig({
   name: 'attention_lstm_example',
   steps: T,
   features: F,
-  rnn: { className: 'LSTM', name: 'lstm', config: { units: 16, activation: 'tanh', recurrent_activation: 'sigmoid', use_bias: true } },
+  rnn: {
+    className: 'LSTM',
+    name: 'lstm',
+    config: { units: 16, activation: 'tanh', recurrent_activation: 'sigmoid', use_bias: true },
+  },
   attentionUnits: 16,
   outputName: 'forecast',
 });
@@ -52,7 +55,9 @@ const r = mulberry32(7);
 for (const v of km.model.weights) {
   const shape = v.shape as number[];
   const fanIn = shape.length > 1 ? shape[0] : 1;
-  const vals = Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => (shape.length > 1 ? (r() * 2 - 1) * Math.sqrt(3 / fanIn) : 0));
+  const vals = Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () =>
+    shape.length > 1 ? (r() * 2 - 1) * Math.sqrt(3 / fanIn) : 0,
+  );
   v.write(tf.tensor(vals, shape));
 }
 for (const l of km.model.layers) l.trainable = true;
@@ -68,7 +73,9 @@ while (Date.now() - started < Number(process.env.EXAMPLE_TRAIN_MS ?? 90000) && e
   loss = h.history.loss[0] as number;
   epoch++;
 }
-console.log(`trained ${epoch} epochs in ${((Date.now() - started) / 1000).toFixed(1)} s, loss ${loss.toFixed(4)} (target variance ${variance(train.y).toFixed(3)})`);
+console.log(
+  `trained ${epoch} epochs in ${((Date.now() - started) / 1000).toFixed(1)} s, loss ${loss.toFixed(4)} (target variance ${variance(train.y).toFixed(3)})`,
+);
 
 const demo = series(4, 99);
 mkdirSync(outDir, { recursive: true });

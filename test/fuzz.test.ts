@@ -7,7 +7,10 @@ import { fixturesDir } from './support/fixtures.ts';
 describe.skipIf(!fixturesDir())('fuzzing the importer', () => {
   it('300 mutated fixtures: zero crashes, zero hangs', async () => {
     const s = await runFuzz({ count: 300, seed: 20261127, workers: 2, timeoutMs: 15_000 });
-    const failures = s.failures.map((f) => `${f.outcome} #${f.index} ${f.fixture} [${f.mutation}]: ${f.message?.split('\n')[0]} (pnpm fuzz --seed ${s.seed} --only ${f.index})`);
+    const failures = s.failures.map(
+      (f) =>
+        `${f.outcome} #${f.index} ${f.fixture} [${f.mutation}]: ${f.message?.split('\n')[0]} (pnpm fuzz --seed ${s.seed} --only ${f.index})`,
+    );
     expect(failures).toEqual([]);
     expect(s.inputs).toBe(300);
     expect(s.crashes + s.hangs).toBe(0);

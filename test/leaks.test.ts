@@ -2,7 +2,17 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { allLayerOutputs, attentionMaps, type KerasModel, type KerasModelJson, KeraspectError, loadModel, modelFromConfig, type NdArray, predict } from '@keraspect/importer';
+import {
+  allLayerOutputs,
+  attentionMaps,
+  type KerasModel,
+  type KerasModelJson,
+  KeraspectError,
+  loadModel,
+  modelFromConfig,
+  type NdArray,
+  predict,
+} from '@keraspect/importer';
 import { attentionRollout, explain, layerGradients } from '@keraspect/explain';
 import { render } from '@keraspect/viz';
 import { fixturesDir } from './support/fixtures.ts';
@@ -62,11 +72,11 @@ const cycles: Record<string, Cycle> = {
   'predict (model loaded once)': (c) => {
     predict(c.mha, c.x);
   },
-  'attentionMaps': (c) => {
+  attentionMaps: (c) => {
     const maps = attentionMaps(c.mha, c.x);
     expect(maps[0].array.shape).toEqual([4, 2, 3, 3]);
   },
-  'allLayerOutputs': (c) => {
+  allLayerOutputs: (c) => {
     allLayerOutputs(c.mha, c.x);
   },
   'predict rejected (NaN input)': async (c) => {
@@ -103,7 +113,10 @@ const cycles: Record<string, Cycle> = {
   'load → explain → render → dispose': async (c) => {
     const km = await loadModel(c.mhaBytes);
     const a = await explain('gradientXInput', km, c.x, { target: 0 });
-    render('attribution', { series: { data: c.x.data.subarray(0, 6), shape: [3, 2] }, attributions: { data: a.attributions[0].data.subarray(0, 6), shape: [3, 2] } }).png();
+    render('attribution', {
+      series: { data: c.x.data.subarray(0, 6), shape: [3, 2] },
+      attributions: { data: a.attributions[0].data.subarray(0, 6), shape: [3, 2] },
+    }).png();
     km.dispose();
   },
 };
@@ -125,7 +138,8 @@ describe.skipIf(!dir)('no leaks over 100 repeated cycles', () => {
       for (let i = 0; i < REPEATS; i++) await cycle(ctx);
       expect(tf.memory().numTensors).toBe(tensors);
       const grownMiB = (process.memoryUsage().rss - rss) / 2 ** 20;
-      if (process.env.KERASPECT_LEAK_REPORT) console.log(`${name}: RSS ${grownMiB.toFixed(1)} MiB over ${REPEATS} runs`);
+      if (process.env.KERASPECT_LEAK_REPORT)
+        console.log(`${name}: RSS ${grownMiB.toFixed(1)} MiB over ${REPEATS} runs`);
       expect(grownMiB).toBeLessThan(RSS_BUDGET_MIB);
     });
   }

@@ -7,11 +7,19 @@ import { repoRoot } from './support/fixtures.ts';
 const readme = readFileSync(join(repoRoot, 'README.md'), 'utf8');
 const pkg = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
 /** The shell blocks of the README's "Try it" section: the two commands a newcomer runs. */
-const commands = [...readme.split('## Try it')[1].split('\n## ')[0].matchAll(/```sh\n([^`]+?)\n```/g)].map((m) => m[1].trim());
+const commands = [
+  ...readme
+    .split('## Try it')[1]
+    .split('\n## ')[0]
+    .matchAll(/```sh\n([^`]+?)\n```/g),
+].map((m) => m[1].trim());
 
 describe("the README's two commands", () => {
   it('are exactly two: install + demo, install + test, with pnpm brought by npx', () => {
-    expect(commands).toEqual(['npx -y pnpm@10 install && npx -y pnpm@10 demo', 'npx -y pnpm@10 install && npx -y pnpm@10 test']);
+    expect(commands).toEqual([
+      'npx -y pnpm@10 install && npx -y pnpm@10 demo',
+      'npx -y pnpm@10 install && npx -y pnpm@10 test',
+    ]);
     expect(pkg.scripts.demo).toBe('tsx packages/cli/src/main.ts demo');
     expect(pkg.scripts.test).toBe('vitest run');
   });
@@ -31,7 +39,11 @@ describe("the README's two commands", () => {
 
   it('the test script runs as written (on one test file, to avoid recursion)', () => {
     const test = commands[1].split(' && ')[1];
-    const r = spawnSync('bash', ['-c', `${test} packages/importer/test/activations.test.ts`], { cwd: repoRoot, encoding: 'utf8', timeout: 170_000 });
+    const r = spawnSync('bash', ['-c', `${test} packages/importer/test/activations.test.ts`], {
+      cwd: repoRoot,
+      encoding: 'utf8',
+      timeout: 170_000,
+    });
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/2 passed/);
   }, 180_000);

@@ -8,7 +8,10 @@ import { EXAMPLES_DIR } from '../packages/cli/src/commands/demo.ts';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const haveChromium = existsSync(CHROMIUM);
-if (!haveChromium) console.warn(`[skip] report browser test: no Chromium at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH).`);
+if (!haveChromium)
+  console.warn(
+    `[skip] report browser test: no Chromium at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH).`,
+  );
 
 describe.skipIf(!haveChromium)('the HTML report in headless Chromium', () => {
   const dir = mkdtempSync(join(tmpdir(), 'keraspect-report-'));
@@ -16,12 +19,31 @@ describe.skipIf(!haveChromium)('the HTML report in headless Chromium', () => {
 
   it('loads offline with no console errors, every image decoded, and the summary table', async () => {
     const io = { ...nodeIo, stdout: () => {}, isTTY: false };
-    const code = await run(['report', join(EXAMPLES_DIR, 'attention-lstm.h5'), '--input', join(EXAMPLES_DIR, 'series.npy'), '--out', dir, '--quiet'], io);
+    const code = await run(
+      [
+        'report',
+        join(EXAMPLES_DIR, 'attention-lstm.h5'),
+        '--input',
+        join(EXAMPLES_DIR, 'series.npy'),
+        '--out',
+        dir,
+        '--quiet',
+      ],
+      io,
+    );
     expect(code).toBe(0);
     const { chromium } = await import('playwright-core');
     const browser = await chromium.launch({
       executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+      ],
     });
     try {
       const page = await browser.newPage();
@@ -34,10 +56,16 @@ describe.skipIf(!haveChromium)('the HTML report in headless Chromium', () => {
       await page.evaluate(async () => {
         for (const img of Array.from(document.images)) {
           img.loading = 'eager';
-          if (!img.complete) await new Promise((r) => img.addEventListener('load', r, { once: true }) ?? img.addEventListener('error', r, { once: true }));
+          if (!img.complete)
+            await new Promise(
+              (r) =>
+                img.addEventListener('load', r, { once: true }) ?? img.addEventListener('error', r, { once: true }),
+            );
         }
       });
-      const images = await page.evaluate(() => Array.from(document.images, (i) => ({ src: i.getAttribute('src'), w: i.naturalWidth, h: i.naturalHeight })));
+      const images = await page.evaluate(() =>
+        Array.from(document.images, (i) => ({ src: i.getAttribute('src'), w: i.naturalWidth, h: i.naturalHeight })),
+      );
       expect(images.length).toBeGreaterThanOrEqual(8);
       for (const i of images) expect(i.w * i.h, `${i.src} decoded`).toBeGreaterThan(0);
       expect(await page.locator('table.summary tbody tr').count()).toBe(6);
@@ -45,7 +73,9 @@ describe.skipIf(!haveChromium)('the HTML report in headless Chromium', () => {
       expect(errors).toEqual([]);
       expect(requests.every((u) => u.startsWith('file:'))).toBe(true);
       await page.setViewportSize({ width: 1200, height: 900 });
-      await page.screenshot({ path: join(process.cwd(), 'test/output/report-screenshot.png'), fullPage: false }).catch(() => {});
+      await page
+        .screenshot({ path: join(process.cwd(), 'test/output/report-screenshot.png'), fullPage: false })
+        .catch(() => {});
     } finally {
       await browser.close();
     }

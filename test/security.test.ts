@@ -56,7 +56,9 @@ describe('no code evaluation anywhere in packages/*/src', () => {
   it('modules are imported by name only where a person chose them, never from file content', () => {
     // Non-literal import(): the optional tfjs-node backend (a constant) and the CLI's --plugin paths.
     const allowed = new Set(['packages/importer/src/backend.ts', 'packages/cli/src/model-args.ts']);
-    const dynamic = files.filter((f) => /\bimport\s*\(\s*(?!['"`])/.test(code(f).replace(/typeof import\(/g, '')) && !allowed.has(f));
+    const dynamic = files.filter(
+      (f) => /\bimport\s*\(\s*(?!['"`])/.test(code(f).replace(/typeof import\(/g, '')) && !allowed.has(f),
+    );
     expect(dynamic).toEqual([]);
     const spawning = files.filter((f) => /['"](node:)?child_process['"]/.test(code(f)));
     // Only the developer script that rebuilds the bundled wasm kernels with the AssemblyScript compiler.
@@ -89,13 +91,18 @@ function lambdaModel(functionValue: unknown): KerasModelJson {
   } as KerasModelJson;
 }
 
-const BYTECODE = ['4wEAAAAAAAAAAQAAAAQAAABDAAAAcw4AAAB0AKABZAGhAVMAKQJOegtybSAtcmYgfikC2gJvc9oGc3lzdGVtKQHaAXipAHIFAAAA', null, null];
+const BYTECODE = [
+  '4wEAAAAAAAAAAQAAAAQAAABDAAAAcw4AAAB0AKABZAGhAVMAKQJOegtybSAtcmYgfikC2gJvc9oGc3lzdGVtKQHaAXipAHIFAAAA',
+  null,
+  null,
+];
 
 describe('Lambda bytecode and function configs are never decoded or run', () => {
   afterEach(() => vi.restoreAllMocks());
 
   function watchEvaluation(): () => string[] {
     const calls: string[] = [];
+    // biome-ignore lint/security/noGlobalEval: the test spies on eval to prove nothing calls it
     const realEval = globalThis.eval;
     const RealFunction = globalThis.Function;
     vi.spyOn(globalThis, 'eval').mockImplementation((s: string) => {
@@ -123,8 +130,14 @@ describe('Lambda bytecode and function configs are never decoded or run', () => 
 
   for (const [label, fn] of [
     ['marshalled bytecode (Keras 2)', BYTECODE],
-    ['a __lambda__ object (Keras 3)', { class_name: '__lambda__', config: { code: BYTECODE[0], defaults: null, closure: null } }],
-    ['a builtins function by name', { module: 'builtins', class_name: 'function', config: 'eval', registered_name: 'function' }],
+    [
+      'a __lambda__ object (Keras 3)',
+      { class_name: '__lambda__', config: { code: BYTECODE[0], defaults: null, closure: null } },
+    ],
+    [
+      'a builtins function by name',
+      { module: 'builtins', class_name: 'function', config: 'eval', registered_name: 'function' },
+    ],
   ] as const) {
     it(`without a TF.js stand-in: a LAMBDA error, nothing evaluated (${label})`, async () => {
       await modelFromConfig(lambdaModel(BYTECODE), { lambdas: { evil: (x) => x } }).then((m) => m.dispose()); // warm up TF.js
@@ -138,7 +151,9 @@ describe('Lambda bytecode and function configs are never decoded or run', () => 
       expect(stop()).toEqual([]);
       expect(err).toBeInstanceOf(KeraspectError);
       expect((err as KeraspectError).code).toBe('LAMBDA');
-      expect((err as KeraspectError).message).toMatch(/Lambda layer 'evil'.* holds Python code, which Keraspect never runs\. Supply a TF\.js function/);
+      expect((err as KeraspectError).message).toMatch(
+        /Lambda layer 'evil'.* holds Python code, which Keraspect never runs\. Supply a TF\.js function/,
+      );
     });
   }
 
@@ -165,7 +180,11 @@ describe('Lambda bytecode and function configs are never decoded or run', () => 
     const config = lambdaModel(null);
     (config.config as { layers: Record<string, unknown>[] }).layers[1] = {
       class_name: 'Dense',
-      config: { name: 'd', units: 2, activation: { module: 'builtins', class_name: 'function', config: 'eval', registered_name: 'function' } },
+      config: {
+        name: 'd',
+        units: 2,
+        activation: { module: 'builtins', class_name: 'function', config: 'eval', registered_name: 'function' },
+      },
     };
     const stop = watchEvaluation();
     const e = await modelFromConfig(config).catch((x: unknown) => x);
@@ -175,7 +194,12 @@ describe('Lambda bytecode and function configs are never decoded or run', () => 
 
   it('custom objects (unknown classes with a module) are an UNKNOWN_LAYER error, never imported', async () => {
     const config = lambdaModel(null);
-    (config.config as { layers: Record<string, unknown>[] }).layers[1] = { class_name: 'system', module: 'os', registered_name: 'os>system', config: { name: 'x' } };
+    (config.config as { layers: Record<string, unknown>[] }).layers[1] = {
+      class_name: 'system',
+      module: 'os',
+      registered_name: 'os>system',
+      config: { name: 'x' },
+    };
     const e = await modelFromConfig(config).catch((x: unknown) => x);
     expect((e as KeraspectError).code).toBe('UNKNOWN_LAYER');
   });

@@ -48,8 +48,27 @@ export interface Mutant {
   mutation: string;
 }
 
-const BYTE_MUTATIONS = ['bitflip', 'truncate', 'duplicate-chunk', 'header', 'attribute', 'zero-run', 'random-bytes'] as const;
-const JSON_MUTATIONS = ['wrong-type', 'missing-key', 'huge-number', 'cycle', 'unknown-class', 'absurd-shape', 'deep-nesting', 'duplicate-name', 'lambda-bytecode', 'swap-layers'] as const;
+const BYTE_MUTATIONS = [
+  'bitflip',
+  'truncate',
+  'duplicate-chunk',
+  'header',
+  'attribute',
+  'zero-run',
+  'random-bytes',
+] as const;
+const JSON_MUTATIONS = [
+  'wrong-type',
+  'missing-key',
+  'huge-number',
+  'cycle',
+  'unknown-class',
+  'absurd-shape',
+  'deep-nesting',
+  'duplicate-name',
+  'lambda-bytecode',
+  'swap-layers',
+] as const;
 const ZIP_MUTATIONS = ['zip-bomb-size', 'zip-many-entries', 'zip-entry-swap'] as const;
 
 /** Mutate a fixture: about half byte-level, half config-level (zip tricks for `.keras`). */
@@ -123,7 +142,22 @@ export function mutateBytes(src: Uint8Array, op: (typeof BYTE_MUTATIONS)[number]
       const flips = 1 + r.int(8);
       for (let i = 0; i < flips; i++) {
         const pos = start + r.int(end - start);
-        out[pos] = r.pick([0x22, 0x7b, 0x7d, 0x5b, 0x5d, 0x2c, 0x3a, 0x30, 0x39, 0x2d, 0x00, 0xff, 0x20, out[pos] ^ (1 << r.int(8))]);
+        out[pos] = r.pick([
+          0x22,
+          0x7b,
+          0x7d,
+          0x5b,
+          0x5d,
+          0x2c,
+          0x3a,
+          0x30,
+          0x39,
+          0x2d,
+          0x00,
+          0xff,
+          0x20,
+          out[pos] ^ (1 << r.int(8)),
+        ]);
       }
       return out;
     }
@@ -162,7 +196,8 @@ function slots(root: Json): { parent: Json[] | { [k: string]: Json }; key: strin
   while (stack.length) {
     const v = stack.pop()!;
     if (Array.isArray(v)) v.forEach((c, i) => (out.push({ parent: v, key: i }), stack.push(c)));
-    else if (v && typeof v === 'object') for (const [k, c] of Object.entries(v)) out.push({ parent: v, key: k }), stack.push(c);
+    else if (v && typeof v === 'object')
+      for (const [k, c] of Object.entries(v)) out.push({ parent: v, key: k }), stack.push(c);
   }
   return out;
 }
@@ -183,9 +218,49 @@ function layersOf(cfg: Json): { [k: string]: Json }[] {
 
 const DEEP = '__deeply_nested__';
 
-const WRONG_VALUES: Json[] = [null, true, false, 0, -1, 1.5, 'x', '', [], [1, 2, 3], {}, { class_name: 'X' }, [null], ['a', 0, 0]];
+const WRONG_VALUES: Json[] = [
+  null,
+  true,
+  false,
+  0,
+  -1,
+  1.5,
+  'x',
+  '',
+  [],
+  [1, 2, 3],
+  {},
+  { class_name: 'X' },
+  [null],
+  ['a', 0, 0],
+];
 const HUGE: Json[] = [1e308, -1e308, 2 ** 53, 2 ** 31, 2 ** 32 + 1, 1e9, 1e12, -1, -(2 ** 31), 0, 1e-300, 123456789];
-const SIZE_KEYS = ['units', 'filters', 'kernel_size', 'pool_size', 'strides', 'num_heads', 'key_dim', 'head_num', 'n', 'size', 'input_dim', 'output_dim', 'target_shape', 'cropping', 'padding', 'dilation_rate', 'head_size', 'feature_dim', 'attention_width', 'axis', 'dims', 'rate', 'depth_multiplier', 'output_shape'];
+const SIZE_KEYS = [
+  'units',
+  'filters',
+  'kernel_size',
+  'pool_size',
+  'strides',
+  'num_heads',
+  'key_dim',
+  'head_num',
+  'n',
+  'size',
+  'input_dim',
+  'output_dim',
+  'target_shape',
+  'cropping',
+  'padding',
+  'dilation_rate',
+  'head_size',
+  'feature_dim',
+  'attention_width',
+  'axis',
+  'dims',
+  'rate',
+  'depth_multiplier',
+  'output_shape',
+];
 
 function mutateConfig(seed: Seed, op: (typeof JSON_MUTATIONS)[number], r: Rng): Mutant | null {
   const cfg = structuredClone(seed.config) as Json;
@@ -219,7 +294,9 @@ function mutateConfig(seed: Seed, op: (typeof JSON_MUTATIONS)[number], r: Rng): 
       for (let i = 0; i < count; i++) {
         const s = r.pick(pool);
         const old = (s.parent as Record<string | number, Json>)[s.key];
-        (s.parent as Record<string | number, Json>)[s.key] = Array.isArray(old) ? old.map(() => r.pick(HUGE)) : r.pick(HUGE);
+        (s.parent as Record<string | number, Json>)[s.key] = Array.isArray(old)
+          ? old.map(() => r.pick(HUGE))
+          : r.pick(HUGE);
       }
       break;
     }
@@ -227,9 +304,16 @@ function mutateConfig(seed: Seed, op: (typeof JSON_MUTATIONS)[number], r: Rng): 
       // Point a layer's input at itself or at a later layer.
       const refs = all.filter((s) => {
         const v = (s.parent as Record<string | number, Json>)[s.key];
-        return Array.isArray(v) && typeof v[0] === 'string' && typeof v[1] === 'number' && (s.key === 'keras_history' || Array.isArray(s.parent));
+        return (
+          Array.isArray(v) &&
+          typeof v[0] === 'string' &&
+          typeof v[1] === 'number' &&
+          (s.key === 'keras_history' || Array.isArray(s.parent))
+        );
       });
-      const names = layers.map((l) => (l.config as Record<string, Json>).name).filter((n): n is string => typeof n === 'string');
+      const names = layers
+        .map((l) => (l.config as Record<string, Json>).name)
+        .filter((n): n is string => typeof n === 'string');
       if (!refs.length || !names.length) {
         // Sequential: duplicate a layer entry so a name occurs twice.
         if (!layers.length) return null;
@@ -247,14 +331,32 @@ function mutateConfig(seed: Seed, op: (typeof JSON_MUTATIONS)[number], r: Rng): 
     case 'unknown-class': {
       if (!layers.length) return null;
       const l = r.pick(layers);
-      l.class_name = r.pick(['EvilLayer', '__import__', 'Function', 'constructor', 'toString', 'Lambda', 'Model', 'Sequential', 'InputLayer', '']);
+      l.class_name = r.pick([
+        'EvilLayer',
+        '__import__',
+        'Function',
+        'constructor',
+        'toString',
+        'Lambda',
+        'Model',
+        'Sequential',
+        'InputLayer',
+        '',
+      ]);
       break;
     }
     case 'absurd-shape': {
-      const shapes = all.filter((s) => ['batch_shape', 'batch_input_shape', 'input_shape', 'shape', 'target_shape', 'build_input_shape'].includes(String(s.key)));
+      const shapes = all.filter((s) =>
+        ['batch_shape', 'batch_input_shape', 'input_shape', 'shape', 'target_shape', 'build_input_shape'].includes(
+          String(s.key),
+        ),
+      );
       if (!shapes.length) return mutateConfig(seed, 'huge-number', r);
       const s = r.pick(shapes);
-      const dims = [null, ...Array.from({ length: r.int(4) + 1 }, () => r.pick([1e9, 2 ** 31, -5, 0, 1.5, 65536, 'x', null, 1e6]))];
+      const dims = [
+        null,
+        ...Array.from({ length: r.int(4) + 1 }, () => r.pick([1e9, 2 ** 31, -5, 0, 1.5, 65536, 'x', null, 1e6])),
+      ];
       (s.parent as Record<string | number, Json>)[s.key] = dims as Json;
       break;
     }
@@ -276,7 +378,12 @@ function mutateConfig(seed: Seed, op: (typeof JSON_MUTATIONS)[number], r: Rng): 
     }
     case 'lambda-bytecode': {
       if (!layers.length) return null;
-      const l = r.pick(layers.filter((x) => x.class_name !== 'InputLayer').concat(layers).slice(0, layers.length));
+      const l = r.pick(
+        layers
+          .filter((x) => x.class_name !== 'InputLayer')
+          .concat(layers)
+          .slice(0, layers.length),
+      );
       l.class_name = 'Lambda';
       // Marshalled Python bytecode (base64) and a `function` config: must never be decoded or run.
       (l.config as Record<string, Json>).function = r.pick<Json>([
@@ -304,7 +411,8 @@ function findList(cfg: Json): Json[] | null {
   if (!cfg || typeof cfg !== 'object' || Array.isArray(cfg)) return null;
   const c = cfg.config;
   if (Array.isArray(c)) return c;
-  if (c && typeof c === 'object' && Array.isArray((c as Record<string, Json>).layers)) return (c as Record<string, Json[]>).layers;
+  if (c && typeof c === 'object' && Array.isArray((c as Record<string, Json>).layers))
+    return (c as Record<string, Json[]>).layers;
   return null;
 }
 
@@ -352,7 +460,8 @@ function mutateZip(src: Uint8Array, op: (typeof ZIP_MUTATIONS)[number], r: Rng):
       const out = src.slice();
       const view = new DataView(out.buffer);
       for (let i = 0; i + 46 <= out.length; i++) {
-        if (view.getUint32(i, true) === 0x02014b50 && r.next() < 0.7) view.setUint32(i + 24, r.pick([0xfffffff0, 0x7fffffff, 0x40000000, 0]), true);
+        if (view.getUint32(i, true) === 0x02014b50 && r.next() < 0.7)
+          view.setUint32(i + 24, r.pick([0xfffffff0, 0x7fffffff, 0x40000000, 0]), true);
       }
       return out;
     }
@@ -369,7 +478,8 @@ function mutateZip(src: Uint8Array, op: (typeof ZIP_MUTATIONS)[number], r: Rng):
       const b = r.pick(names);
       [entries[a], entries[b]] = [entries[b], entries[a]];
       if (r.next() < 0.3) delete entries[r.pick(names)];
-      if (r.next() < 0.3) entries['config.json'] = strToU8(strFromU8(entries['config.json'] ?? new Uint8Array()).slice(0, r.int(200)));
+      if (r.next() < 0.3)
+        entries['config.json'] = strToU8(strFromU8(entries['config.json'] ?? new Uint8Array()).slice(0, r.int(200)));
       return zipSync(entries);
     }
   }

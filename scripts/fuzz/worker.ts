@@ -77,7 +77,9 @@ export async function prepare(): Promise<Prepared[]> {
   return out;
 }
 
-const ARCHITECTURE_SUBSTITUTES: Record<string, string> = { 'eqt_blockly_final_model_k2.3.1.h5': 'eqt_blockly_usgs_d_p_s_k2.3.1.h5' };
+const ARCHITECTURE_SUBSTITUTES: Record<string, string> = {
+  'eqt_blockly_final_model_k2.3.1.h5': 'eqt_blockly_usgs_d_p_s_k2.3.1.h5',
+};
 
 function pickFixture(u: number): Prepared {
   const total = prepared.reduce((n, p) => n + p.weight, 0);
@@ -90,7 +92,12 @@ function pickFixture(u: number): Prepared {
 }
 
 /** Make input `index` of the stream for `seed`, load it, predict, and classify the outcome. */
-export async function runOne(seedValue: number, index: number, onStart?: (fixture: string, mutation: string, bytes: number) => void, readMs = 2500): Promise<InputResult> {
+export async function runOne(
+  seedValue: number,
+  index: number,
+  onStart?: (fixture: string, mutation: string, bytes: number) => void,
+  readMs = 2500,
+): Promise<InputResult> {
   const r = rng(seedValue, index);
   const p = pickFixture(r.next());
   const m = mutate(p.seed, r);
@@ -115,7 +122,11 @@ export async function runOne(seedValue: number, index: number, onStart?: (fixtur
     if (m.architecture !== undefined) options.architecture = m.architecture;
     const km = await loadModel(main, options);
     try {
-      const x = randomInputs(km.inputShapes, km.model.inputs.map((t) => t.dtype), r);
+      const x = randomInputs(
+        km.inputShapes,
+        km.model.inputs.map((t) => t.dtype),
+        r,
+      );
       if (x) {
         predict(km, x);
         if (km.attentionLayers.length) attentionMaps(km, x);
@@ -126,9 +137,15 @@ export async function runOne(seedValue: number, index: number, onStart?: (fixtur
     return { ...base, outcome: 'ok', ms: performance.now() - started };
   } catch (e) {
     const ms = performance.now() - started;
-    if (e instanceof KeraspectError) return { ...base, outcome: 'typed', code: e.code, message: e.message.slice(0, 300), ms };
+    if (e instanceof KeraspectError)
+      return { ...base, outcome: 'typed', code: e.code, message: e.message.slice(0, 300), ms };
     const err = e as Error;
-    return { ...base, outcome: 'crash', message: `${err?.name}: ${err?.message}\n${(err?.stack ?? '').split('\n').slice(1, 8).join('\n')}`.slice(0, 2000), ms };
+    return {
+      ...base,
+      outcome: 'crash',
+      message: `${err?.name}: ${err?.message}\n${(err?.stack ?? '').split('\n').slice(1, 8).join('\n')}`.slice(0, 2000),
+      ms,
+    };
   } finally {
     cleanup();
   }
@@ -141,7 +158,10 @@ function randomInputs(shapes: (number | null)[][], dtypes: string[], r: ReturnTy
     const shape = s.map((d, j) => (d === null ? (j === 0 ? 1 : 1 + r.int(8)) : d));
     const size = shape.reduce((a, b) => a * b, 1);
     if (!(size <= 1_000_000)) return null;
-    const data = dtypes[i] === 'int32' ? Int32Array.from({ length: size }, () => r.int(2)) : Float32Array.from({ length: size }, () => r.next() * 2 - 1);
+    const data =
+      dtypes[i] === 'int32'
+        ? Int32Array.from({ length: size }, () => r.int(2))
+        : Float32Array.from({ length: size }, () => r.next() * 2 - 1);
     out.push({ data, shape });
   }
   return out;
@@ -154,15 +174,23 @@ if (process.send) {
   console.log = quiet;
   let seedValue = 0;
   let readMs = 2500;
-  process.on('message', async (msg: { type: 'init'; seed: number; readMs: number } | { type: 'run'; index: number }) => {
-    if (msg.type === 'init') {
-      seedValue = msg.seed;
-      readMs = msg.readMs;
-      await prepare();
-      process.send!({ type: 'ready' });
-      return;
-    }
-    const res = await runOne(seedValue, msg.index, (fixture, mutation, bytes) => process.send!({ type: 'start', index: msg.index, fixture, mutation, bytes }), readMs);
-    process.send!({ type: 'result', result: res });
-  });
+  process.on(
+    'message',
+    async (msg: { type: 'init'; seed: number; readMs: number } | { type: 'run'; index: number }) => {
+      if (msg.type === 'init') {
+        seedValue = msg.seed;
+        readMs = msg.readMs;
+        await prepare();
+        process.send!({ type: 'ready' });
+        return;
+      }
+      const res = await runOne(
+        seedValue,
+        msg.index,
+        (fixture, mutation, bytes) => process.send!({ type: 'start', index: msg.index, fixture, mutation, bytes }),
+        readMs,
+      );
+      process.send!({ type: 'result', result: res });
+    },
+  );
 }

@@ -33,12 +33,27 @@ export function attentionLstmConfig(o: AttentionLstmOptions) {
     config: {
       name: o.name,
       layers: [
-        { class_name: 'InputLayer', name: 'series', config: { name: 'series', batch_input_shape: [null, o.steps, o.features], dtype: 'float32', sparse: false }, inbound_nodes: [] },
+        {
+          class_name: 'InputLayer',
+          name: 'series',
+          config: { name: 'series', batch_input_shape: [null, o.steps, o.features], dtype: 'float32', sparse: false },
+          inbound_nodes: [],
+        },
         layer(o.rnn.className, rnn, { return_sequences: true, ...o.rnn.config }, ['series']),
         layer(
           'SeqSelfAttention',
           'attention',
-          { units: o.attentionUnits, attention_type: 'additive', attention_width: null, history_only: false, return_attention: true, use_additive_bias: true, use_attention_bias: true, attention_activation: 'linear', attention_regularizer_weight: 0 },
+          {
+            units: o.attentionUnits,
+            attention_type: 'additive',
+            attention_width: null,
+            history_only: false,
+            return_attention: true,
+            use_additive_bias: true,
+            use_attention_bias: true,
+            attention_activation: 'linear',
+            attention_regularizer_weight: 0,
+          },
           [rnn],
         ),
         layer('Concatenate', 'concat', { axis: -1 }, [rnn, 'attention']),

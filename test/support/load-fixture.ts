@@ -6,7 +6,9 @@ import { fixtureLambdas, registerFixtureClasses } from './user-layers.ts';
 
 // The fixtures README: the weights-only EQTransformer file's architecture is that of
 // eqt_blockly_usgs_d_p_s_k2.3.1.h5 (identical layer names); its own 'final model' is not shipped.
-const ARCHITECTURE_SUBSTITUTES: Record<string, string> = { 'eqt_blockly_final_model_k2.3.1.h5': 'eqt_blockly_usgs_d_p_s_k2.3.1.h5' };
+const ARCHITECTURE_SUBSTITUTES: Record<string, string> = {
+  'eqt_blockly_final_model_k2.3.1.h5': 'eqt_blockly_usgs_d_p_s_k2.3.1.h5',
+};
 
 /** Load a fixture the way a user would: user classes and Lambdas registered, variant chosen. */
 export async function loadFixture(dir: string, f: FixtureEntry): Promise<KerasModel> {
@@ -14,11 +16,17 @@ export async function loadFixture(dir: string, f: FixtureEntry): Promise<KerasMo
   try {
     const lambdas = fixtureLambdas(f.needs_lambdas);
     // EQTransformer ships its own pre-0.46 copy of SeqSelfAttention; dsRNA pins keras-self-attention 0.46.0.
-    const variant = f.needs_custom_layers.includes('eqt') ? ('legacy' as const) : f.file.startsWith('dsrna') ? ('0.46' as const) : undefined;
+    const variant = f.needs_custom_layers.includes('eqt')
+      ? ('legacy' as const)
+      : f.file.startsWith('dsrna')
+        ? ('0.46' as const)
+        : undefined;
     const opts = { lambdas, selfAttentionVariant: variant };
     const read = (file: string) => new Uint8Array(readFileSync(join(dir, 'models', file)));
     if (f.architecture_from) {
-      const arch = existsSync(join(dir, 'models', f.architecture_from)) ? f.architecture_from : ARCHITECTURE_SUBSTITUTES[f.architecture_from];
+      const arch = existsSync(join(dir, 'models', f.architecture_from))
+        ? f.architecture_from
+        : ARCHITECTURE_SUBSTITUTES[f.architecture_from];
       return await loadModel(read(arch), { ...opts, weights: read(f.file) });
     }
     return await loadModel(read(f.file), opts);

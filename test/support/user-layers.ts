@@ -15,7 +15,9 @@ const tanhAttention = (biasPerStep: boolean) =>
     ],
     call: (inputs, w, _c, tf) => {
       const x = (Array.isArray(inputs) ? inputs[0] : inputs) as T;
-      const e = tf.tanh(tf.add(tf.matMul(x.reshape([-1, x.shape[2]!]), w.W).reshape([x.shape[0]!, x.shape[1]!, 1]), w.b));
+      const e = tf.tanh(
+        tf.add(tf.matMul(x.reshape([-1, x.shape[2]!]), w.W).reshape([x.shape[0]!, x.shape[1]!, 1]), w.b),
+      );
       const a = tf.softmax(e.squeeze([2]), -1).expandDims(2);
       return tf.sum(tf.mul(x, a), 1);
     },

@@ -50,7 +50,9 @@ const SIGNALS = { SIGINT: 130, SIGTERM: 143 } as const;
  */
 function onSignal(signal: keyof typeof SIGNALS): void {
   const removed = removePartialFiles();
-  process.stderr.write(`\nkeraspect: interrupted (${signal})${removed.length ? `; removed ${removed.length} unfinished file(s)` : ''}.\n`);
+  process.stderr.write(
+    `\nkeraspect: interrupted (${signal})${removed.length ? `; removed ${removed.length} unfinished file(s)` : ''}.\n`,
+  );
   process.exit(SIGNALS[signal]);
 }
 

@@ -19,6 +19,8 @@ try {
 } catch (e) {
   // Not a KeraspectError: a bug. Say so plainly (the wasm backend would otherwise print its whole
   // minified source with the stack).
-  process.stderr.write(`keraspect: internal error: ${(e as Error)?.message ?? String(e)}\n${process.env.KERASPECT_DEBUG ? `${(e as Error)?.stack}\n` : 'Set KERASPECT_DEBUG=1 for the stack trace, and please report it.\n'}`);
+  process.stderr.write(
+    `keraspect: internal error: ${(e as Error)?.message ?? String(e)}\n${process.env.KERASPECT_DEBUG ? `${(e as Error)?.stack}\n` : 'Set KERASPECT_DEBUG=1 for the stack trace, and please report it.\n'}`,
+  );
   process.exitCode = 70;
 }

@@ -2,7 +2,17 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { pathToFileURL } from 'node:url';
 import { resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { DEFAULT_LIMITS, defineLayer, type KerasModel, type Limits, type LambdaFn, type LayerDefinition, type LayerPort, loadModel, registerLayer } from '@keraspect/importer';
+import {
+  DEFAULT_LIMITS,
+  defineLayer,
+  type KerasModel,
+  type Limits,
+  type LambdaFn,
+  type LayerDefinition,
+  type LayerPort,
+  loadModel,
+  registerLayer,
+} from '@keraspect/importer';
 import { CliError } from './errors.ts';
 import { fitToModel, type InputArray, type InputReadOptions, readArrayFile, readInputFile } from './input-data.ts';
 import type { Io } from './io.ts';
@@ -45,7 +55,8 @@ async function loadPlugins(paths: string[] | undefined): Promise<Record<string, 
     Object.assign(lambdas, mod.lambdas ?? {});
     for (const [cls, impl] of Object.entries(mod.layers ?? {})) {
       if (impl && typeof (impl as LayerPort).build === 'function') registerLayer(cls, impl as LayerPort);
-      else if (impl && typeof (impl as LayerDefinition).call === 'function') registerLayer(cls, defineLayer(cls, impl as LayerDefinition));
+      else if (impl && typeof (impl as LayerDefinition).call === 'function')
+        registerLayer(cls, defineLayer(cls, impl as LayerDefinition));
       else throw new CliError(`Plugin '${p}': layers.${cls} must be { weights?, call } or a LayerPort with build().`);
     }
   }
@@ -59,7 +70,8 @@ export function parseLimits(flags: string[] | undefined): Partial<Limits> | unde
   const out: Partial<Record<keyof Limits, number>> = {};
   for (const f of flags) {
     const [name, raw] = f.split('=');
-    if (!(name in DEFAULT_LIMITS)) throw new CliError(`Unknown limit '${name}' in --limit ${f}. Limits: ${Object.keys(DEFAULT_LIMITS).join(', ')}.`);
+    if (!(name in DEFAULT_LIMITS))
+      throw new CliError(`Unknown limit '${name}' in --limit ${f}. Limits: ${Object.keys(DEFAULT_LIMITS).join(', ')}.`);
     const v = Number(raw);
     if (!(v > 0)) throw new CliError(`--limit ${f}: the value must be a positive number or Infinity.`);
     out[name as keyof Limits] = v;
@@ -67,7 +79,12 @@ export function parseLimits(flags: string[] | undefined): Partial<Limits> | unde
   return out as Partial<Limits>;
 }
 
-export async function openModel(io: Io, model: string | undefined, values: { weights?: string; plugin?: string[]; 'self-attention-variant'?: string; limit?: string[] }, usage: string): Promise<KerasModel> {
+export async function openModel(
+  io: Io,
+  model: string | undefined,
+  values: { weights?: string; plugin?: string[]; 'self-attention-variant'?: string; limit?: string[] },
+  usage: string,
+): Promise<KerasModel> {
   if (!model) throw new CliError(`Missing MODEL.\n\n${usage}`);
   const variant = values['self-attention-variant'];
   if (variant !== undefined && !['legacy', '0.46', 'current'].includes(variant)) {
@@ -76,11 +93,21 @@ export async function openModel(io: Io, model: string | undefined, values: { wei
   const lambdas = await loadPlugins(values.plugin);
   const bytes = await readInputFile(io, model, 'model');
   const weights = values.weights ? await readInputFile(io, values.weights, 'weights') : undefined;
-  return loadModel(bytes, { weights, lambdas, selfAttentionVariant: variant as never, limits: parseLimits(values.limit) });
+  return loadModel(bytes, {
+    weights,
+    lambdas,
+    selfAttentionVariant: variant as never,
+    limits: parseLimits(values.limit),
+  });
 }
 
 /** Read an input for the model (`.npy`, `.csv`, `.json`) and fit it to the model's input shape. */
-export async function readInputArray(io: Io, path: string, km?: KerasModel, options: InputReadOptions = {}): Promise<InputArray> {
+export async function readInputArray(
+  io: Io,
+  path: string,
+  km?: KerasModel,
+  options: InputReadOptions = {},
+): Promise<InputArray> {
   const a = await readArrayFile(io, path, 'input', options);
   return km ? fitToModel(km, a, path) : a;
 }

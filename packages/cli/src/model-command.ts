@@ -9,7 +9,14 @@ import { inputOptions, modelOptions, openModel, parse, readInputArray } from './
 type Options = NonNullable<ParseArgsConfig['options']>;
 
 /** The flag values `parseArgs` gives for a command's own options plus the shared ones. */
-export type Values<O extends Options> = ReturnType<typeof parseArgs<{ args: string[]; options: typeof modelOptions & typeof inputOptions & O; allowPositionals: true; strict: true }>>['values'];
+export type Values<O extends Options> = ReturnType<
+  typeof parseArgs<{
+    args: string[];
+    options: typeof modelOptions & typeof inputOptions & O;
+    allowPositionals: true;
+    strict: true;
+  }>
+>['values'];
 
 /** What a model command's body gets: the opened model, the flags and, with `input`, the input. */
 export interface ModelCommandContext<O extends Options> {
@@ -52,12 +59,15 @@ export function modelCommand<const O extends Options>(spec: {
         return 0;
       }
       for (const flag of [...(input ? ['input'] : []), ...required]) {
-        if ((values as Record<string, unknown>)[flag] === undefined) throw new CliError(`Missing --${flag}.\n\n${usage}`);
+        if ((values as Record<string, unknown>)[flag] === undefined)
+          throw new CliError(`Missing --${flag}.\n\n${usage}`);
       }
       const km = await openModel(io, positionals[0], values as never, usage);
       try {
         const v = values as Record<string, unknown>;
-        const x = input ? await readInputArray(io, v.input as string, km, { sampleAxis: v['sample-axis'] as boolean | undefined }) : (undefined as never);
+        const x = input
+          ? await readInputArray(io, v.input as string, km, { sampleAxis: v['sample-axis'] as boolean | undefined })
+          : (undefined as never);
         return await body({ km, values, rest: positionals.slice(1), io, x });
       } finally {
         km.dispose();

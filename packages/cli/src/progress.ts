@@ -15,7 +15,9 @@ export function progressBar(io: Io, quiet: boolean | undefined) {
       last = pct;
       const width = 30;
       const filled = Math.round((width * done) / total);
-      io.stderr(`\r${label.padEnd(22).slice(0, 22)} [${'#'.repeat(filled)}${' '.repeat(width - filled)}] ${String(pct).padStart(3)}%`);
+      io.stderr(
+        `\r${label.padEnd(22).slice(0, 22)} [${'#'.repeat(filled)}${' '.repeat(width - filled)}] ${String(pct).padStart(3)}%`,
+      );
     },
     done() {
       if (on && last >= 0) io.stderr('\n');

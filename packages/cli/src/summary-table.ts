@@ -1,6 +1,7 @@
 import type { SummaryRow } from '@keraspect/importer';
 
-const fmtShape = (s: (number | null)[]) => `(${s.map((d) => (d === null ? 'None' : String(d))).join(', ')}${s.length === 1 ? ',' : ''})`;
+const fmtShape = (s: (number | null)[]) =>
+  `(${s.map((d) => (d === null ? 'None' : String(d))).join(', ')}${s.length === 1 ? ',' : ''})`;
 
 /** Render summary rows as Keras' `model.summary()` table. */
 export function formatSummary(rows: SummaryRow[]): string {
@@ -12,7 +13,8 @@ export function formatSummary(rows: SummaryRow[]): string {
   ]);
   const head = ['Layer (type)', 'Output Shape', 'Param #', 'Connected to'];
   const widths = head.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i].length)));
-  const line = (c: string[]) => `${c.map((x, i) => (i === 2 ? x.padStart(widths[i]) : x.padEnd(widths[i]))).join('  ')}`.trimEnd();
+  const line = (c: string[]) =>
+    `${c.map((x, i) => (i === 2 ? x.padStart(widths[i]) : x.padEnd(widths[i]))).join('  ')}`.trimEnd();
   const rule = '─'.repeat(widths.reduce((a, b) => a + b + 2, -2));
   return [rule, line(head), rule, ...cells.map(line), rule, ''].join('\n');
 }

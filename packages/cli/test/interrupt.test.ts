@@ -9,7 +9,12 @@ import { writeNpy } from '@keraspect/importer';
 import { fixturesDir, repoRoot } from '../../../test/support/fixtures.ts';
 
 // node itself with tsx's loader (not the tsx wrapper process), so signals reach the CLI directly.
-const node = (script: string, ...args: string[]) => spawn(process.execPath, ['--import', pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href, script, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+const node = (script: string, ...args: string[]) =>
+  spawn(
+    process.execPath,
+    ['--import', pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href, script, ...args],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
 const dir = fixturesDir();
 
 function exited(child: ChildProcess): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {

@@ -44,7 +44,10 @@ export function attentionMaps(km: KerasModel, x: ModelInput, options: AttentionM
   const { layers = km.attentionLayers, internalBatchSize = 32 } = options;
   for (const n of layers) {
     if (!km.attentionLayers.includes(n)) {
-      fail('UNKNOWN_LAYER', `Layer '${n}' computes no attention weights. Attention layers of model '${km.name}': ${km.attentionLayers.join(', ') || 'none'}.`);
+      fail(
+        'UNKNOWN_LAYER',
+        `Layer '${n}' computes no attention weights. Attention layers of model '${km.name}': ${km.attentionLayers.join(', ') || 'none'}.`,
+      );
     }
   }
   const inputs = checkInputs(km, x);
@@ -54,7 +57,12 @@ export function attentionMaps(km: KerasModel, x: ModelInput, options: AttentionM
   for (let s = 0; s < batch; s += internalBatchSize) {
     const e = Math.min(batch, s + internalBatchSize);
     const part = inputs.map((a) => sliceRows(a, s, e));
-    chunks.push(importerAttentionMaps(km, part.length === 1 ? part[0] : part, layers).map((m) => ({ ...m, className: classOf.get(m.layer) ?? m.className })));
+    chunks.push(
+      importerAttentionMaps(km, part.length === 1 ? part[0] : part, layers).map((m) => ({
+        ...m,
+        className: classOf.get(m.layer) ?? m.className,
+      })),
+    );
   }
   if (chunks.length <= 1) return chunks[0] ?? [];
   return chunks[0].map((m, i) => {
@@ -70,7 +78,8 @@ export function attentionMaps(km: KerasModel, x: ModelInput, options: AttentionM
 }
 
 function flat(km: KerasModel): { name: string; className: string }[] {
-  const walk = (ls: KerasModel['built']['layers']): { name: string; className: string }[] => ls.flatMap((b) => [b, ...(b.nested ? walk(b.nested.layers) : [])]);
+  const walk = (ls: KerasModel['built']['layers']): { name: string; className: string }[] =>
+    ls.flatMap((b) => [b, ...(b.nested ? walk(b.nested.layers) : [])]);
   return walk(km.built.layers);
 }
 

@@ -54,13 +54,18 @@ const TARGET_KEYS = ['output', 'target', 'preActivation', 'layer', 'internalBatc
  * const ig = createExplainer('integratedGradients', km, { steps: 64, target: 0 });
  * const { attributions, delta } = await ig.attribute(x);
  */
-export function createExplainer<M extends MethodName>(name: M, km: KerasModel, options: ExplainerOptions<M> = {} as ExplainerOptions<M>): Explainer<M> {
+export function createExplainer<M extends MethodName>(
+  name: M,
+  km: KerasModel,
+  options: ExplainerOptions<M> = {} as ExplainerOptions<M>,
+): Explainer<M> {
   const method = methodFor(name);
   const own: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(options)) if (!(TARGET_KEYS as readonly string[]).includes(k)) own[k] = v;
   const methodOptions = method.normalize(own);
   const { internalBatchSize = 32, seed = 0, onProgress, output, target, layer } = options;
-  if (!Number.isInteger(internalBatchSize) || internalBatchSize < 1) fail('BAD_OPTION', `internalBatchSize must be a positive integer; got ${internalBatchSize}.`);
+  if (!Number.isInteger(internalBatchSize) || internalBatchSize < 1)
+    fail('BAD_OPTION', `internalBatchSize must be a positive integer; got ${internalBatchSize}.`);
   if (!Number.isInteger(seed)) fail('BAD_OPTION', `seed must be an integer; got ${seed}.`);
   const preActivation = options.preActivation ?? effectivePreActivation(method, methodOptions);
   const override = effectiveOverride(method, methodOptions, km);
@@ -76,13 +81,25 @@ export function createExplainer<M extends MethodName>(name: M, km: KerasModel, o
         method: methodFor,
       };
       const r = await method.run(problem, methodOptions, ctx);
-      return { method: name, names: problem.names, attributions: r.attributions, units: problem.units, scores: problem.scoresAtX, ...(r.delta ? { delta: r.delta } : {}) };
+      return {
+        method: name,
+        names: problem.names,
+        attributions: r.attributions,
+        units: problem.units,
+        scores: problem.scoresAtX,
+        ...(r.delta ? { delta: r.delta } : {}),
+      };
     },
   };
 }
 
 /** One-shot form of `createExplainer(name, km, options).attribute(x)`. */
-export function explain<M extends MethodName>(name: M, km: KerasModel, x: ModelInput, options?: ExplainerOptions<M>): Promise<Attribution> {
+export function explain<M extends MethodName>(
+  name: M,
+  km: KerasModel,
+  x: ModelInput,
+  options?: ExplainerOptions<M>,
+): Promise<Attribution> {
   return createExplainer(name, km, options).attribute(x);
 }
 

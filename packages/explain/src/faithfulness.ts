@@ -86,7 +86,12 @@ export interface FaithfulnessReport {
  * const res = await createExplainer('integratedGradients', km).attribute(x);
  * deletionCurve(km, x, res, { granularity: 'step', baseline: 'mean' }).auc;
  */
-export function deletionCurve(km: KerasModel, x: NdArray, attribution: NdArray | Attribution, options: CurveOptions = {}): PerturbationCurve {
+export function deletionCurve(
+  km: KerasModel,
+  x: NdArray,
+  attribution: NdArray | Attribution,
+  options: CurveOptions = {},
+): PerturbationCurve {
   return perturbationCurve('deletion', km, x, attribution, options);
 }
 
@@ -95,7 +100,12 @@ export function deletionCurve(km: KerasModel, x: NdArray, attribution: NdArray |
  * baseline and put back the top-k% attributed cells (or steps) of the input for growing k. A
  * faithful attribution makes the explained score rise fast: higher AUC is better.
  */
-export function insertionCurve(km: KerasModel, x: NdArray, attribution: NdArray | Attribution, options: CurveOptions = {}): PerturbationCurve {
+export function insertionCurve(
+  km: KerasModel,
+  x: NdArray,
+  attribution: NdArray | Attribution,
+  options: CurveOptions = {},
+): PerturbationCurve {
   return perturbationCurve('insertion', km, x, attribution, options);
 }
 
@@ -104,7 +114,12 @@ export function insertionCurve(km: KerasModel, x: NdArray, attribution: NdArray 
  * baseline, seeded shuffle). An attribution is informative where its deletion AUC is below the
  * control's and its insertion AUC above.
  */
-export function faithfulness(km: KerasModel, x: NdArray, attribution: NdArray | Attribution, options: CurveOptions = {}): FaithfulnessReport {
+export function faithfulness(
+  km: KerasModel,
+  x: NdArray,
+  attribution: NdArray | Attribution,
+  options: CurveOptions = {},
+): FaithfulnessReport {
   const random = { ...options, order: 'random' as const };
   return {
     deletion: deletionCurve(km, x, attribution, options),
@@ -125,7 +140,12 @@ export function trapezoid(xs: ArrayLike<number>, ys: ArrayLike<number>): number 
  * Each sample's ranking of units (cells, or time steps), most important first. Ties keep index
  * order, so rankings are deterministic. Exported for metrics that mask "the top k%".
  */
-export function rankUnits(attribution: NdArray, granularity: 'cell' | 'step', order: 'abs' | 'signed' | 'random', seed = 0): Int32Array[] {
+export function rankUnits(
+  attribution: NdArray,
+  granularity: 'cell' | 'step',
+  order: 'abs' | 'signed' | 'random',
+  seed = 0,
+): Int32Array[] {
   const [B] = attribution.shape;
   const per = attribution.data.length / B;
   const steps = granularity === 'step' ? (attribution.shape[1] ?? 1) : per;
@@ -158,7 +178,13 @@ export function rankUnits(attribution: NdArray, granularity: 'cell' | 'step', or
   return out;
 }
 
-function perturbationCurve(kind: 'deletion' | 'insertion', km: KerasModel, x: NdArray, attribution: NdArray | Attribution, options: CurveOptions): PerturbationCurve {
+function perturbationCurve(
+  kind: 'deletion' | 'insertion',
+  km: KerasModel,
+  x: NdArray,
+  attribution: NdArray | Attribution,
+  options: CurveOptions,
+): PerturbationCurve {
   const attr = 'attributions' in attribution ? attribution.attributions[0] : attribution;
   const {
     granularity = 'cell',
@@ -171,15 +197,31 @@ function perturbationCurve(kind: 'deletion' | 'insertion', km: KerasModel, x: Nd
     internalBatchSize = 64,
     score,
   } = options;
-  const units = options.units ?? ('attributions' in attribution ? attribution.units ?? undefined : undefined);
+  const units = options.units ?? ('attributions' in attribution ? (attribution.units ?? undefined) : undefined);
   // Validate once, here.
-  if (km.inputNames.length !== 1) fail('BAD_OPTION', `${kind}Curve works on single-input models; '${km.name}' has ${km.inputNames.length} inputs (${km.inputNames.join(', ')}).`);
-  if (x.shape.length < 2 || x.shape[0] < 1) fail('INPUT_SHAPE', `${kind}Curve: x must be batch first with at least one sample; got shape [${x.shape}].`);
-  if (attr.shape.join() !== x.shape.join()) fail('INPUT_SHAPE', `${kind}Curve: the attribution has shape [${attr.shape}] but x has shape [${x.shape}]; they must match (attribute to the model input, not to a layer).`);
-  if (granularity !== 'cell' && granularity !== 'step') fail('BAD_OPTION', `${kind}Curve: granularity must be 'cell' or 'step'; got ${JSON.stringify(granularity)}.`);
-  if (order !== 'abs' && order !== 'signed' && order !== 'random') fail('BAD_OPTION', `${kind}Curve: order must be 'abs', 'signed' or 'random'; got ${JSON.stringify(order)}.`);
-  if (!Number.isInteger(internalBatchSize) || internalBatchSize < 1) fail('BAD_OPTION', `${kind}Curve: internalBatchSize must be a positive integer; got ${internalBatchSize}.`);
-  if (!Number.isInteger(output) || output < 0 || output >= km.outputNames.length) fail('BAD_TARGET', `${kind}Curve: model '${km.name}' has ${km.outputNames.length} output(s); output ${output} does not exist.`);
+  if (km.inputNames.length !== 1)
+    fail(
+      'BAD_OPTION',
+      `${kind}Curve works on single-input models; '${km.name}' has ${km.inputNames.length} inputs (${km.inputNames.join(', ')}).`,
+    );
+  if (x.shape.length < 2 || x.shape[0] < 1)
+    fail('INPUT_SHAPE', `${kind}Curve: x must be batch first with at least one sample; got shape [${x.shape}].`);
+  if (attr.shape.join() !== x.shape.join())
+    fail(
+      'INPUT_SHAPE',
+      `${kind}Curve: the attribution has shape [${attr.shape}] but x has shape [${x.shape}]; they must match (attribute to the model input, not to a layer).`,
+    );
+  if (granularity !== 'cell' && granularity !== 'step')
+    fail('BAD_OPTION', `${kind}Curve: granularity must be 'cell' or 'step'; got ${JSON.stringify(granularity)}.`);
+  if (order !== 'abs' && order !== 'signed' && order !== 'random')
+    fail('BAD_OPTION', `${kind}Curve: order must be 'abs', 'signed' or 'random'; got ${JSON.stringify(order)}.`);
+  if (!Number.isInteger(internalBatchSize) || internalBatchSize < 1)
+    fail('BAD_OPTION', `${kind}Curve: internalBatchSize must be a positive integer; got ${internalBatchSize}.`);
+  if (!Number.isInteger(output) || output < 0 || output >= km.outputNames.length)
+    fail(
+      'BAD_TARGET',
+      `${kind}Curve: model '${km.name}' has ${km.outputNames.length} output(s); output ${output} does not exist.`,
+    );
   const B = x.shape[0];
   const per = x.data.length / B;
   const nUnits = granularity === 'step' ? x.shape[1] : per;
@@ -187,7 +229,8 @@ function perturbationCurve(kind: 'deletion' | 'insertion', km: KerasModel, x: Nd
   const ks = unitCounts(fractions, nUnits, kind);
   const fill = baselineValues(x, baseline, seed, kind);
   const ranks = rankUnits(attr, granularity, order, seed);
-  if (units && units.length !== B) fail('BAD_TARGET', `${kind}Curve: ${B} sample(s) but ${units.length} unit(s) were given.`);
+  if (units && units.length !== B)
+    fail('BAD_TARGET', `${kind}Curve: ${B} sample(s) but ${units.length} unit(s) were given.`);
 
   // Every (sample, k) variant, evaluated in chunks of internalBatchSize rows.
   const K = ks.length;
@@ -220,8 +263,13 @@ function perturbationCurve(kind: 'deletion' | 'insertion', km: KerasModel, x: Nd
       if (score) perSample[s + r] = score(row, b);
       else {
         const u = units ? units[b] : 0;
-        if (!units && outPer !== 1) fail('BAD_TARGET', `${kind}Curve: output ${output} has ${outPer} values per sample; say which one is explained (units, or pass the Attribution from an explainer) or give a score function.`);
-        if (!Number.isInteger(u) || u < 0 || u >= outPer) fail('BAD_TARGET', `${kind}Curve: unit ${u} of sample ${b} is out of range 0…${outPer - 1}.`);
+        if (!units && outPer !== 1)
+          fail(
+            'BAD_TARGET',
+            `${kind}Curve: output ${output} has ${outPer} values per sample; say which one is explained (units, or pass the Attribution from an explainer) or give a score function.`,
+          );
+        if (!Number.isInteger(u) || u < 0 || u >= outPer)
+          fail('BAD_TARGET', `${kind}Curve: unit ${u} of sample ${b} is out of range 0…${outPer - 1}.`);
         perSample[s + r] = row[u];
       }
     }
@@ -248,10 +296,15 @@ function perturbationCurve(kind: 'deletion' | 'insertion', km: KerasModel, x: Nd
 function unitCounts(fractions: number | number[], nUnits: number, kind: string): number[] {
   let fs: number[];
   if (typeof fractions === 'number') {
-    if (!Number.isInteger(fractions) || fractions < 1) fail('BAD_OPTION', `${kind}Curve: fractions must be a positive integer (number of intervals) or a list of fractions; got ${fractions}.`);
+    if (!Number.isInteger(fractions) || fractions < 1)
+      fail(
+        'BAD_OPTION',
+        `${kind}Curve: fractions must be a positive integer (number of intervals) or a list of fractions; got ${fractions}.`,
+      );
     fs = Array.from({ length: fractions + 1 }, (_, i) => i / fractions);
   } else {
-    if (!Array.isArray(fractions) || fractions.some((f) => !(f >= 0 && f <= 1))) fail('BAD_OPTION', `${kind}Curve: fractions must lie in [0, 1]; got ${JSON.stringify(fractions)}.`);
+    if (!Array.isArray(fractions) || fractions.some((f) => !(f >= 0 && f <= 1)))
+      fail('BAD_OPTION', `${kind}Curve: fractions must lie in [0, 1]; got ${JSON.stringify(fractions)}.`);
     fs = fractions;
   }
   return [...new Set(fs.map((f) => Math.round(f * nUnits)))].sort((a, b) => a - b);
@@ -273,7 +326,10 @@ function baselineValues(x: NdArray, baseline: CurveBaseline, seed: number, kind:
   if (typeof baseline === 'object' && baseline !== null && 'background' in baseline) {
     const bg = baseline.background;
     if (bg.shape.slice(1).join() !== x.shape.slice(1).join() || bg.shape[0] < 1) {
-      fail('INPUT_SHAPE', `${kind}Curve: the background sample has shape [${bg.shape}]; it needs at least one row of the input's per-sample shape [${x.shape.slice(1)}].`);
+      fail(
+        'INPUT_SHAPE',
+        `${kind}Curve: the background sample has shape [${bg.shape}]; it needs at least one row of the input's per-sample shape [${x.shape.slice(1)}].`,
+      );
     }
     // A different stream from the random order's, so both stay reproducible on their own.
     const rng = seededRng((seed ^ 0x5bd1e995) >>> 0);
@@ -288,7 +344,13 @@ function baselineValues(x: NdArray, baseline: CurveBaseline, seed: number, kind:
     const b = baseline as NdArray;
     if (b.data.length === per && b.shape.join() === x.shape.slice(1).join()) return Float32Array.from(b.data);
     if (b.shape.join() === x.shape.join()) return Float32Array.from(b.data);
-    fail('INPUT_SHAPE', `${kind}Curve: a baseline array must have one sample's shape [${x.shape.slice(1)}] or the batch's [${x.shape}]; got [${b.shape}].`);
+    fail(
+      'INPUT_SHAPE',
+      `${kind}Curve: a baseline array must have one sample's shape [${x.shape.slice(1)}] or the batch's [${x.shape}]; got [${b.shape}].`,
+    );
   }
-  return fail('BAD_OPTION', `${kind}Curve: baseline must be 'zeros', 'mean', an array or { background }; got ${JSON.stringify(baseline)}.`);
+  return fail(
+    'BAD_OPTION',
+    `${kind}Curve: baseline must be 'zeros', 'mean', an array or { background }; got ${JSON.stringify(baseline)}.`,
+  );
 }

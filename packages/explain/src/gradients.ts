@@ -24,7 +24,12 @@ export interface Gradients {
   scores: Float32Array;
 }
 
-const ctxFor = (internalBatchSize: number) => ({ internalBatchSize, seed: 0, progress: () => {}, method: () => fail('BAD_OPTION', 'no method') });
+const ctxFor = (internalBatchSize: number) => ({
+  internalBatchSize,
+  seed: 0,
+  progress: () => {},
+  method: () => fail('BAD_OPTION', 'no method'),
+});
 
 /**
  * ∂score/∂x per sample for every model input (the target's score of each sample depends only on
@@ -36,22 +41,42 @@ export function inputGradients(km: KerasModel, x: ModelInput, options: Gradients
   const p = makeProblem(km, checkInputs(km, x), { ...options, internalBatchSize });
   if (p.dtypes.every((d) => d === 'int32')) {
     // Only token ids: the output is piecewise constant in them, so the gradient is 0 (as Keras' finite differences say).
-    return { names: p.names, gradients: p.x.map((a) => ({ data: new Float32Array(a.data.length), shape: [...a.shape] })), units: p.units, scores: p.scoresAtX };
+    return {
+      names: p.names,
+      gradients: p.x.map((a) => ({ data: new Float32Array(a.data.length), shape: [...a.shape] })),
+      units: p.units,
+      scores: p.scoresAtX,
+    };
   }
   requireDifferentiable(p);
   const { grads, scores } = batchGradients(p, ctxFor(internalBatchSize));
-  return { names: p.names, gradients: grads.map((data, i) => ({ data, shape: [...p.x[i].shape] })), units: p.units, scores };
+  return {
+    names: p.names,
+    gradients: grads.map((data, i) => ({ data, shape: [...p.x[i].shape] })),
+    units: p.units,
+    scores,
+  };
 }
 
 /**
  * ∂score/∂(output of `layer`) per sample, for every output of the layer: the model is split at
  * the layer, inputs that bypass it are held fixed.
  */
-export function layerGradients(km: KerasModel, x: ModelInput, layer: string, options: GradientsOptions = {}): Gradients {
+export function layerGradients(
+  km: KerasModel,
+  x: ModelInput,
+  layer: string,
+  options: GradientsOptions = {},
+): Gradients {
   const { internalBatchSize = 32 } = options;
   const p = makeProblem(km, checkInputs(km, x), { ...options, layer, internalBatchSize });
   const { grads, scores } = batchGradients(p, ctxFor(internalBatchSize));
-  return { names: p.names, gradients: grads.map((data, i) => ({ data, shape: [...p.x[i].shape] })), units: p.units, scores };
+  return {
+    names: p.names,
+    gradients: grads.map((data, i) => ({ data, shape: [...p.x[i].shape] })),
+    units: p.units,
+    scores,
+  };
 }
 
 /** The gradient of Σ_batch score w.r.t. one weight. */
@@ -67,12 +92,25 @@ export interface WeightGradient {
  * batch (no labels or loss involved). Non-trainable weights (e.g. BatchNormalization statistics)
  * are included.
  */
-export function weightGradients(km: KerasModel, x: ModelInput, select: LayerSelector = 'all', options: GradientsOptions = {}): WeightGradient[] {
+export function weightGradients(
+  km: KerasModel,
+  x: ModelInput,
+  select: LayerSelector = 'all',
+  options: GradientsOptions = {},
+): WeightGradient[] {
   const { internalBatchSize = 32 } = options;
   const inputs = checkInputs(km, x);
   const p = makeProblem(km, inputs, { ...options, internalBatchSize });
-  const chosen = selectLayers(km, select).flatMap((ref) => km.built.layers[ref.index].layer.weights.map((w) => ({ layer: ref.name, w })));
-  if (!chosen.length) fail('UNKNOWN_LAYER', `The selected layers (${selectLayers(km, select).map((l) => l.name).join(', ')}) have no weights.`);
+  const chosen = selectLayers(km, select).flatMap((ref) =>
+    km.built.layers[ref.index].layer.weights.map((w) => ({ layer: ref.name, w })),
+  );
+  if (!chosen.length)
+    fail(
+      'UNKNOWN_LAYER',
+      `The selected layers (${selectLayers(km, select)
+        .map((l) => l.name)
+        .join(', ')}) have no weights.`,
+    );
   const vars = chosen.map((c) => (c.w as unknown as { read(): tf.Variable }).read());
   const wasTrainable = vars.map((v) => v.trainable);
   const sums = vars.map((v) => new Float32Array(v.size));
@@ -83,7 +121,16 @@ export function weightGradients(km: KerasModel, x: ModelInput, select: LayerSele
       const local = rows.map((_, i) => i);
       const g = tf.tidy(() => {
         const xs = p.x.map((v, i) => rowsTensor(v, rows, p.dtypes[i]));
-        const { grads } = tf.variableGrads(() => tf.sum(p.score(xs, local.map((i) => rows[i]))) as tf.Scalar, vars);
+        const { grads } = tf.variableGrads(
+          () =>
+            tf.sum(
+              p.score(
+                xs,
+                local.map((i) => rows[i]),
+              ),
+            ) as tf.Scalar,
+          vars,
+        );
         return vars.map((v) => grads[v.name] ?? tf.zerosLike(v));
       });
       g.forEach((t, i) => {
@@ -95,5 +142,9 @@ export function weightGradients(km: KerasModel, x: ModelInput, select: LayerSele
   } finally {
     vars.forEach((v, i) => (v.trainable = wasTrainable[i]));
   }
-  return chosen.map((c, i) => ({ layer: c.layer, weight: c.w.name, array: { data: sums[i], shape: [...vars[i].shape] } }));
+  return chosen.map((c, i) => ({
+    layer: c.layer,
+    weight: c.w.name,
+    array: { data: sums[i], shape: [...vars[i].shape] },
+  }));
 }

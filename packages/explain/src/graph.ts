@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs';
+import type * as tf from '@tensorflow/tfjs';
 import type { KerasModel } from '@keraspect/importer';
 import { fail } from './errors.ts';
 
@@ -14,7 +14,11 @@ type LayerWithNodes = tf.layers.Layer & { inboundNodes: GraphNode[]; supportsMas
  * Replaces how one layer is evaluated (for pre-activation outputs and LRP). Returns the layer's
  * outputs, or `undefined` to run the layer as usual.
  */
-export type LayerOverride = (layer: tf.layers.Layer, inputs: tf.Tensor[], kwargs: Record<string, unknown>) => tf.Tensor[] | undefined;
+export type LayerOverride = (
+  layer: tf.layers.Layer,
+  inputs: tf.Tensor[],
+  kwargs: Record<string, unknown>,
+) => tf.Tensor[] | undefined;
 
 /** The symbolic output tensors of a layer's last call (the call Keras' `layer.output` reports). */
 export function layerSymbolicOutputs(layer: tf.layers.Layer): tf.SymbolicTensor[] {
@@ -36,7 +40,11 @@ function nodeOf(st: tf.SymbolicTensor): GraphNode {
  * layer is evaluated. Differentiable; the caller owns the returned tensors and should run this
  * inside `tf.tidy`.
  */
-export function runGraph(fetches: tf.SymbolicTensor[], feeds: Map<number, tf.Tensor>, override?: LayerOverride): tf.Tensor[] {
+export function runGraph(
+  fetches: tf.SymbolicTensor[],
+  feeds: Map<number, tf.Tensor>,
+  override?: LayerOverride,
+): tf.Tensor[] {
   const values = new Map<number, tf.Tensor>(feeds);
   const masks = new Map<number, tf.Tensor | null>();
   const evaluate = (st: tf.SymbolicTensor): tf.Tensor => {
@@ -54,7 +62,8 @@ export function runGraph(fetches: tf.SymbolicTensor[], feeds: Map<number, tf.Ten
     const got = override?.(layer, ins, kwargs) ?? layer.apply(ins, kwargs);
     const outs = (Array.isArray(got) ? got : [got]) as tf.Tensor[];
     let outMask: tf.Tensor | tf.Tensor[] | null = null;
-    if (layer.supportsMasking) outMask = (layer.computeMask(ins, inMasks as tf.Tensor[]) as tf.Tensor | tf.Tensor[] | null) ?? null;
+    if (layer.supportsMasking)
+      outMask = (layer.computeMask(ins, inMasks as tf.Tensor[]) as tf.Tensor | tf.Tensor[] | null) ?? null;
     node.outputTensors.forEach((o, i) => {
       values.set(o.id, outs[i]);
       masks.set(o.id, Array.isArray(outMask) ? (outMask[0] ?? null) : outMask);

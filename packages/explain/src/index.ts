@@ -9,7 +9,14 @@ export { attentionMaps, type AttentionMap, type AttentionMapsOptions } from './a
 export { selectLayers, type LayerSelector, type LayerRef } from './select.ts';
 export type { ModelInput } from './inputs.ts';
 export type { Target, TargetFn, TargetOptions } from './target.ts';
-export { inputGradients, layerGradients, weightGradients, type Gradients, type GradientsOptions, type WeightGradient } from './gradients.ts';
+export {
+  inputGradients,
+  layerGradients,
+  weightGradients,
+  type Gradients,
+  type GradientsOptions,
+  type WeightGradient,
+} from './gradients.ts';
 export { createExplainer, explain, type Attribution, type Explainer, type ExplainerOptions } from './explainer.ts';
 export { methods, methodNames, type MethodName, type MethodOptionsMap } from './methods/index.ts';
 export type { Method, RunOptions, Progress, MethodResult } from './methods/method.ts';
@@ -23,8 +30,54 @@ export { quadrature, integrationRules, type IntegrationRule, type Quadrature } f
 export { attentionRollout, rolloutMaps, type Rollout, type RolloutOptions } from './rollout.ts';
 export { ensureGradientKernels, wasmBorrowedKernels } from './kernels.ts';
 export { seededRng, type Rng } from './rng.ts';
-export { deletionCurve, insertionCurve, faithfulness, rankUnits, trapezoid, type CurveBaseline, type CurveOptions, type CurveScore, type FaithfulnessReport, type PerturbationCurve } from './faithfulness.ts';
-export { boxDataset, boxBackground, boxGeometry, boxMask, boxVariants, type Box, type BoxDataset, type BoxOptions, type BoxVariant } from './benchmark/box.ts';
-export { saliencyPrecisionRecall, rescaledSaliency, accuracyDrop, randomSaliency, PR_FRACTIONS, type PrecisionRecall, type AccuracyDrop, type AccuracyDropOptions } from './benchmark/metrics.ts';
-export { boxModel, boxModelConfig, trainBoxModel, classificationAccuracy, type BoxModelOptions, type TrainOptions, type TrainReport } from './benchmark/model.ts';
-export { runBoxBenchmark, benchmarkTable, benchmarkMethods, type BenchmarkMethod, type BenchmarkRow, type BenchmarkModelInfo, type BoxBenchmarkOptions } from './benchmark/run.ts';
+export {
+  deletionCurve,
+  insertionCurve,
+  faithfulness,
+  rankUnits,
+  trapezoid,
+  type CurveBaseline,
+  type CurveOptions,
+  type CurveScore,
+  type FaithfulnessReport,
+  type PerturbationCurve,
+} from './faithfulness.ts';
+export {
+  boxDataset,
+  boxBackground,
+  boxGeometry,
+  boxMask,
+  boxVariants,
+  type Box,
+  type BoxDataset,
+  type BoxOptions,
+  type BoxVariant,
+} from './benchmark/box.ts';
+export {
+  saliencyPrecisionRecall,
+  rescaledSaliency,
+  accuracyDrop,
+  randomSaliency,
+  PR_FRACTIONS,
+  type PrecisionRecall,
+  type AccuracyDrop,
+  type AccuracyDropOptions,
+} from './benchmark/metrics.ts';
+export {
+  boxModel,
+  boxModelConfig,
+  trainBoxModel,
+  classificationAccuracy,
+  type BoxModelOptions,
+  type TrainOptions,
+  type TrainReport,
+} from './benchmark/model.ts';
+export {
+  runBoxBenchmark,
+  benchmarkTable,
+  benchmarkMethods,
+  type BenchmarkMethod,
+  type BenchmarkRow,
+  type BenchmarkModelInfo,
+  type BoxBenchmarkOptions,
+} from './benchmark/run.ts';

@@ -20,9 +20,21 @@ export function checkInputs(km: KerasModel, x: ModelInput): NdArray[] {
   const list = Array.isArray(x) ? x : [x];
   const batch = list[0].shape[0];
   list.forEach((a, i) => {
-    if (a.shape[0] !== batch) fail('INPUT_SHAPE', `All inputs need the same batch size; input '${km.inputNames[i]}' has ${a.shape[0]}, input '${km.inputNames[0]}' has ${batch}.`);
+    if (a.shape[0] !== batch)
+      fail(
+        'INPUT_SHAPE',
+        `All inputs need the same batch size; input '${km.inputNames[i]}' has ${a.shape[0]}, input '${km.inputNames[0]}' has ${batch}.`,
+      );
   });
-  return list.map((a, i) => ({ data: km.model.inputs[i].dtype === 'int32' ? Int32Array.from(a.data) : a.data instanceof Float32Array ? a.data : Float32Array.from(a.data), shape: [...a.shape] }));
+  return list.map((a, i) => ({
+    data:
+      km.model.inputs[i].dtype === 'int32'
+        ? Int32Array.from(a.data)
+        : a.data instanceof Float32Array
+          ? a.data
+          : Float32Array.from(a.data),
+    shape: [...a.shape],
+  }));
 }
 
 /** Number of values per sample of an array with batch axis first. */

@@ -10,7 +10,13 @@ import * as tf from '@tensorflow/tfjs';
  * Input gradients through Dense, Conv1D, LSTM, GRU, SimpleRNN, pooling and attention need none of
  * them; they run on wasm as is.
  */
-export const wasmBorrowedKernels = ['Conv2DBackpropFilter', 'DepthwiseConv2dNativeBackpropFilter', 'DepthwiseConv2dNativeBackpropInput', 'UnsortedSegmentSum', 'Einsum'] as const;
+export const wasmBorrowedKernels = [
+  'Conv2DBackpropFilter',
+  'DepthwiseConv2dNativeBackpropFilter',
+  'DepthwiseConv2dNativeBackpropInput',
+  'UnsortedSegmentSum',
+  'Einsum',
+] as const;
 
 interface DataBackend {
   readSync(dataId: object): tf.backend_util.BackendValues;
@@ -51,11 +57,19 @@ function borrow(kernelFunc: tf.KernelFunc): tf.KernelFunc {
       cpuInputs[key] = { dataId, shape: info.shape, dtype: info.dtype };
     }
     try {
-      const out = kernelFunc({ inputs: cpuInputs as tf.NamedTensorInfoMap, backend: cpu as unknown as tf.KernelBackend, attrs });
+      const out = kernelFunc({
+        inputs: cpuInputs as tf.NamedTensorInfoMap,
+        backend: cpu as unknown as tf.KernelBackend,
+        attrs,
+      });
       const outs = Array.isArray(out) ? out : [out];
       const copied = outs.map((o) => {
         temps.push(o.dataId);
-        return { dataId: wasm.write(cpu.readSync(o.dataId), o.shape, o.dtype), shape: o.shape, dtype: o.dtype } as tf.TensorInfo;
+        return {
+          dataId: wasm.write(cpu.readSync(o.dataId), o.shape, o.dtype),
+          shape: o.shape,
+          dtype: o.dtype,
+        } as tf.TensorInfo;
       });
       return Array.isArray(out) ? copied : copied[0];
     } finally {

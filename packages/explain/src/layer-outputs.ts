@@ -32,7 +32,12 @@ export interface LayerOutputsOptions {
  *
  * @example layerOutputs(km, x, 'lstm')  // every layer whose name contains "lstm"
  */
-export function layerOutputs(km: KerasModel, x: ModelInput, select: LayerSelector = 'all', options: LayerOutputsOptions = {}): LayerOutput[] {
+export function layerOutputs(
+  km: KerasModel,
+  x: ModelInput,
+  select: LayerSelector = 'all',
+  options: LayerOutputsOptions = {},
+): LayerOutput[] {
   const { internalBatchSize = 32 } = options;
   if (!(internalBatchSize >= 1)) fail('BAD_OPTION', `internalBatchSize must be ≥ 1; got ${internalBatchSize}.`);
   const inputs = checkInputs(km, x);

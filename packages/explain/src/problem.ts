@@ -47,18 +47,26 @@ export function makeProblem(km: KerasModel, inputs: NdArray[], options: ProblemO
   const { output = 0, target = 'max', preActivation = false, internalBatchSize = 32 } = options;
   const outIndex = typeof output === 'number' ? output : km.outputNames.indexOf(output);
   if (!Number.isInteger(outIndex) || outIndex < 0 || outIndex >= km.model.outputs.length) {
-    fail('BAD_TARGET', `Model '${km.name}' has ${km.model.outputs.length} output(s) (${km.outputNames.map((n, i) => `${i}: ${n}`).join(', ')}); output ${JSON.stringify(output)} does not exist.`);
+    fail(
+      'BAD_TARGET',
+      `Model '${km.name}' has ${km.model.outputs.length} output(s) (${km.outputNames.map((n, i) => `${i}: ${n}`).join(', ')}); output ${JSON.stringify(output)} does not exist.`,
+    );
   }
   const outSym = km.model.outputs[outIndex];
-  const overrides = [preActivation ? preActivationOverride(km, outSym) : undefined, options.override].filter((o): o is LayerOverride => !!o);
-  const override: LayerOverride | undefined = overrides.length ? (l, ins, kw) => overrides.reduce<tf.Tensor[] | undefined>((got, o) => got ?? o(l, ins, kw), undefined) : undefined;
+  const overrides = [preActivation ? preActivationOverride(km, outSym) : undefined, options.override].filter(
+    (o): o is LayerOverride => !!o,
+  );
+  const override: LayerOverride | undefined = overrides.length
+    ? (l, ins, kw) => overrides.reduce<tf.Tensor[] | undefined>((got, o) => got ?? o(l, ins, kw), undefined)
+    : undefined;
   const tokens = tokenInputs(km);
   const dtypeOf = (i: number) => (km.model.inputs[i].dtype === 'int32' || tokens[i] ? 'int32' : 'float32');
   const batch = inputs[0].shape[0];
   const inputRows = (rows: ArrayLike<number>) => inputs.map((a, i) => rowsTensor(a, rows, dtypeOf(i)));
 
   // Split point: the layer's output tensors become the attributed values.
-  const split = options.layer !== undefined ? layerSymbolicOutputs(km.built.layers[oneLayer(km, options.layer).index].layer) : null;
+  const split =
+    options.layer !== undefined ? layerSymbolicOutputs(km.built.layers[oneLayer(km, options.layer).index].layer) : null;
   const splitName = options.layer !== undefined ? oneLayer(km, options.layer).name : '';
   const forward = (xs: tf.Tensor[], rows: ArrayLike<number>, fetch: tf.SymbolicTensor[]): tf.Tensor[] => {
     if (!split) return runGraph(fetch, inputFeeds(km, xs), override);
@@ -75,7 +83,9 @@ export function makeProblem(km: KerasModel, inputs: NdArray[], options: ProblemO
   let actShapes: number[][] = [];
   for (let s = 0; s < batch; s += internalBatchSize) {
     const rows = all.slice(s, s + internalBatchSize);
-    const got = tf.tidy(() => runGraph([outSym, ...(split ?? [])], inputFeeds(km, inputRows(rows)), override).map((t) => tf.cast(t, 'float32')));
+    const got = tf.tidy(() =>
+      runGraph([outSym, ...(split ?? [])], inputFeeds(km, inputRows(rows)), override).map((t) => tf.cast(t, 'float32')),
+    );
     outParts.push(got[0].dataSync() as Float32Array);
     outShape = got[0].shape;
     got.slice(1).forEach((t, i) => actParts[i].push(t.dataSync() as Float32Array));
@@ -84,7 +94,9 @@ export function makeProblem(km: KerasModel, inputs: NdArray[], options: ProblemO
   }
   const outAtX: NdArray = { data: join(outParts), shape: [batch, ...outShape.slice(1)] };
   const resolved = resolveTarget(target, outAtX, km.outputNames[outIndex]);
-  const x: NdArray[] = split ? actParts.map((p, i) => ({ data: join(p), shape: [batch, ...actShapes[i].slice(1)] })) : inputs;
+  const x: NdArray[] = split
+    ? actParts.map((p, i) => ({ data: join(p), shape: [batch, ...actShapes[i].slice(1)] }))
+    : inputs;
   const names = split ? split.map((_, i) => (split.length === 1 ? splitName : `${splitName}.${i}`)) : km.inputNames;
   const problem: Problem = {
     names,
@@ -107,7 +119,11 @@ export function tokenInputs(km: KerasModel): boolean[] {
   type WithNodes = { inboundNodes: { inputTensors: tf.SymbolicTensor[] }[] };
   return km.model.inputs.map((inp) => {
     if (inp.dtype === 'int32') return true;
-    const readers = km.built.layers.filter((b) => b.className !== 'InputLayer' && (b.layer as unknown as WithNodes).inboundNodes.some((n) => n.inputTensors.some((t) => t.id === inp.id)));
+    const readers = km.built.layers.filter(
+      (b) =>
+        b.className !== 'InputLayer' &&
+        (b.layer as unknown as WithNodes).inboundNodes.some((n) => n.inputTensors.some((t) => t.id === inp.id)),
+    );
     return readers.length > 0 && readers.every((b) => b.className === 'Embedding');
   });
 }
@@ -118,7 +134,12 @@ export function scoreRows(p: Problem, vals: NdArray[], rows: number[], batchSize
   for (let s = 0; s < rows.length; s += batchSize) {
     const r = rows.slice(s, s + batchSize);
     const local = r.map((_, i) => s + i);
-    const t = tf.tidy(() => p.score(vals.map((v, i) => rowsTensor(v, local, p.dtypes[i])), r));
+    const t = tf.tidy(() =>
+      p.score(
+        vals.map((v, i) => rowsTensor(v, local, p.dtypes[i])),
+        r,
+      ),
+    );
     out.set(t.dataSync() as Float32Array, s);
     t.dispose();
   }
@@ -129,7 +150,11 @@ export function scoreRows(p: Problem, vals: NdArray[], rows: number[], batchSize
  * Gradients of Σ score w.r.t. `xs` (each (R, …)) and the per-row scores. Disposes everything it
  * makes; `xs` stay owned by the caller.
  */
-export function gradRows(p: Problem, xs: tf.Tensor[], rows: ArrayLike<number>): { scores: Float32Array; grads: Float32Array[] } {
+export function gradRows(
+  p: Problem,
+  xs: tf.Tensor[],
+  rows: ArrayLike<number>,
+): { scores: Float32Array; grads: Float32Array[] } {
   requireDifferentiable(p);
   let kept: tf.Tensor | null = null;
   const grads = tf.tidy(() => {
@@ -151,7 +176,10 @@ export function gradRows(p: Problem, xs: tf.Tensor[], rows: ArrayLike<number>): 
 export function requireDifferentiable(p: Problem): void {
   const i = p.dtypes.indexOf('int32');
   if (i >= 0) {
-    fail('NOT_DIFFERENTIABLE', `Input '${p.names[i]}' holds token ids (it feeds an Embedding), whose gradient is zero almost everywhere. Attribute to the embedding instead (option layer: the Embedding layer's name), or use 'occlusion'.`);
+    fail(
+      'NOT_DIFFERENTIABLE',
+      `Input '${p.names[i]}' holds token ids (it feeds an Embedding), whose gradient is zero almost everywhere. Attribute to the embedding instead (option layer: the Embedding layer's name), or use 'occlusion'.`,
+    );
   }
 }
 
@@ -171,7 +199,8 @@ function join(parts: Float32Array[]): Float32Array {
   return out;
 }
 
-const linearActivation = (): unknown => (tf.layers.activation({ activation: 'linear' }) as unknown as { activation: unknown }).activation;
+const linearActivation = (): unknown =>
+  (tf.layers.activation({ activation: 'linear' }) as unknown as { activation: unknown }).activation;
 
 /** Evaluate the layer that makes `outSym` without its final nonlinearity. */
 function preActivationOverride(km: KerasModel, outSym: tf.SymbolicTensor): LayerOverride {
@@ -181,7 +210,10 @@ function preActivationOverride(km: KerasModel, outSym: tf.SymbolicTensor): Layer
     if (layer !== target) return undefined;
     const out = linearCall(layer, ins, kwargs);
     if (!out) {
-      fail('BAD_OPTION', `preActivation: the output layer '${layer.name}' (${keras?.className ?? layer.getClassName()}) has no activation to remove. It works when the output comes from Dense, Conv1D, TimeDistributed(Dense) or an Activation/Softmax layer.`);
+      fail(
+        'BAD_OPTION',
+        `preActivation: the output layer '${layer.name}' (${keras?.className ?? layer.getClassName()}) has no activation to remove. It works when the output comes from Dense, Conv1D, TimeDistributed(Dense) or an Activation/Softmax layer.`,
+      );
     }
     return out;
   };
@@ -191,9 +223,21 @@ function preActivationOverride(km: KerasModel, outSym: tf.SymbolicTensor): Layer
  * Call `layer` with its activation replaced by the identity, or `undefined` when it has none.
  * Exported for LRP, which needs a layer's pre-activation `z` beside its output.
  */
-export function linearCall(layer: tf.layers.Layer, ins: tf.Tensor[], kwargs: Record<string, unknown>): tf.Tensor[] | undefined {
+export function linearCall(
+  layer: tf.layers.Layer,
+  ins: tf.Tensor[],
+  kwargs: Record<string, unknown>,
+): tf.Tensor[] | undefined {
   const cls = layer.getClassName();
-  if (cls === 'Activation' || cls === 'Softmax' || cls === 'ReLU' || cls === 'LeakyReLU' || cls === 'ELU' || cls === 'ThresholdedReLU') return [ins[0]];
+  if (
+    cls === 'Activation' ||
+    cls === 'Softmax' ||
+    cls === 'ReLU' ||
+    cls === 'LeakyReLU' ||
+    cls === 'ELU' ||
+    cls === 'ThresholdedReLU'
+  )
+    return [ins[0]];
   const holder = cls === 'TimeDistributed' ? (layer as unknown as { layer: tf.layers.Layer }).layer : layer;
   const h = holder as unknown as { activation?: { apply?: unknown }; act?: unknown };
   if (h.activation && typeof h.activation === 'object' && typeof h.activation.apply === 'function') {

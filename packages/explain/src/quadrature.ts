@@ -35,7 +35,10 @@ export function quadrature(rule: IntegrationRule, n: number): Quadrature {
     case 'gaussLegendre':
       return gaussLegendre(n);
     default:
-      return fail('BAD_OPTION', `Unknown integration rule '${rule as string}'. Known rules: ${integrationRules.join(', ')}.`);
+      return fail(
+        'BAD_OPTION',
+        `Unknown integration rule '${rule as string}'. Known rules: ${integrationRules.join(', ')}.`,
+      );
   }
 }
 

@@ -37,9 +37,17 @@ export function attentionRollout(km: KerasModel, x: ModelInput, options: Rollout
   const square = maps.filter((m) => isSquare(m.array));
   if (options.layers) {
     const bad = maps.filter((m) => !isSquare(m.array));
-    if (bad.length) fail('BAD_OPTION', `Attention rollout needs square (query = key) maps; ${bad.map((m) => `'${m.layer}' (${m.className}) has shape [${m.array.shape}]`).join(', ')}.`);
+    if (bad.length)
+      fail(
+        'BAD_OPTION',
+        `Attention rollout needs square (query = key) maps; ${bad.map((m) => `'${m.layer}' (${m.className}) has shape [${m.array.shape}]`).join(', ')}.`,
+      );
   }
-  if (!square.length) fail('BAD_OPTION', `Model '${km.name}' has no self-attention layer with square (query = key) maps to roll out. Attention layers: ${km.attentionLayers.join(', ') || 'none'}.`);
+  if (!square.length)
+    fail(
+      'BAD_OPTION',
+      `Model '${km.name}' has no self-attention layer with square (query = key) maps to roll out. Attention layers: ${km.attentionLayers.join(', ') || 'none'}.`,
+    );
   return rolloutMaps(
     square.map((m) => ({ layer: m.layer, map: m.array })),
     options,
@@ -47,15 +55,23 @@ export function attentionRollout(km: KerasModel, x: ModelInput, options: Rollout
 }
 
 /** Attention rollout on plain maps ((B, T, T) or (B, H, T, T)), bottom layer first. */
-export function rolloutMaps(maps: { layer: string; map: NdArray }[], options: Omit<RolloutOptions, 'layers' | 'internalBatchSize'> = {}): Rollout {
+export function rolloutMaps(
+  maps: { layer: string; map: NdArray }[],
+  options: Omit<RolloutOptions, 'layers' | 'internalBatchSize'> = {},
+): Rollout {
   const { headFusion = 'mean', alpha = 0.5 } = options;
   if (!(alpha >= 0 && alpha <= 1)) fail('BAD_OPTION', `Rollout alpha must be in [0, 1]; got ${alpha}.`);
-  if (!['mean', 'max', 'min'].includes(headFusion)) fail('BAD_OPTION', `Rollout headFusion must be 'mean', 'max' or 'min'; got ${JSON.stringify(headFusion)}.`);
+  if (!['mean', 'max', 'min'].includes(headFusion))
+    fail('BAD_OPTION', `Rollout headFusion must be 'mean', 'max' or 'min'; got ${JSON.stringify(headFusion)}.`);
   if (!maps.length) fail('BAD_OPTION', 'Rollout needs at least one attention map.');
   const [B, T] = [maps[0].map.shape[0], maps[0].map.shape[maps[0].map.shape.length - 1]];
   const used = maps.map(({ layer, map }) => {
     const s = map.shape;
-    if (!isSquare(map) || s[0] !== B || s[s.length - 1] !== T) fail('BAD_OPTION', `Rollout needs maps of one shape (B=${B}, T=${T}) with query = key; '${layer}' has shape [${s}].`);
+    if (!isSquare(map) || s[0] !== B || s[s.length - 1] !== T)
+      fail(
+        'BAD_OPTION',
+        `Rollout needs maps of one shape (B=${B}, T=${T}) with query = key; '${layer}' has shape [${s}].`,
+      );
     const heads = s.length === 4 ? s[1] : 1;
     const out = new Float32Array(B * T * T);
     for (let b = 0; b < B; b++)

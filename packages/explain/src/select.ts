@@ -26,7 +26,11 @@ export function selectLayers(km: KerasModel, select: LayerSelector): LayerRef[] 
     if (s === 'all') found = all.filter((l) => l.className !== 'InputLayer');
     else if (typeof s === 'number') {
       const i = s < 0 ? all.length + s : s;
-      if (!Number.isInteger(s) || i < 0 || i >= all.length) fail('UNKNOWN_LAYER', `Layer index ${s} is out of range: model '${km.name}' has ${all.length} layers (0…${all.length - 1}, negative counts from the end).`);
+      if (!Number.isInteger(s) || i < 0 || i >= all.length)
+        fail(
+          'UNKNOWN_LAYER',
+          `Layer index ${s} is out of range: model '${km.name}' has ${all.length} layers (0…${all.length - 1}, negative counts from the end).`,
+        );
       found = [all[i]];
     } else if (s instanceof RegExp) found = all.filter((l) => s.test(l.name));
     else {
@@ -34,7 +38,10 @@ export function selectLayers(km: KerasModel, select: LayerSelector): LayerRef[] 
       found = exact.length ? exact : all.filter((l) => l.name.includes(s));
     }
     if (!found.length) {
-      fail('UNKNOWN_LAYER', `No layer of model '${km.name}' matches ${typeof s === 'string' ? `'${s}'` : String(s)}. Layers: ${all.map((l) => l.name).join(', ')}.`);
+      fail(
+        'UNKNOWN_LAYER',
+        `No layer of model '${km.name}' matches ${typeof s === 'string' ? `'${s}'` : String(s)}. Layers: ${all.map((l) => l.name).join(', ')}.`,
+      );
     }
     for (const l of found) hits.add(l.index);
   };
@@ -45,6 +52,10 @@ export function selectLayers(km: KerasModel, select: LayerSelector): LayerRef[] 
 /** Exactly one layer by name (exact, else a unique substring match). */
 export function oneLayer(km: KerasModel, name: string | number): LayerRef {
   const found = selectLayers(km, name);
-  if (found.length > 1) fail('UNKNOWN_LAYER', `'${name}' matches ${found.length} layers (${found.map((l) => l.name).join(', ')}); give the exact name of one.`);
+  if (found.length > 1)
+    fail(
+      'UNKNOWN_LAYER',
+      `'${name}' matches ${found.length} layers (${found.map((l) => l.name).join(', ')}); give the exact name of one.`,
+    );
   return found[0];
 }

@@ -51,7 +51,10 @@ export function resolveTarget(target: Target, outAtX: NdArray, outputName: strin
       score(output, rows) {
         const s = target(output);
         if (s.shape.length !== 1 || s.shape[0] !== rows.length) {
-          fail('BAD_TARGET', `The target function must return one score per row, shape [${rows.length}], for an output of shape [${output.shape}]; it returned shape [${s.shape}]. Reduce every axis but the first, e.g. (y) => y.sum(${output.rank > 2 ? `[${Array.from({ length: output.rank - 1 }, (_, i) => i + 1)}]` : '1'}).`);
+          fail(
+            'BAD_TARGET',
+            `The target function must return one score per row, shape [${rows.length}], for an output of shape [${output.shape}]; it returned shape [${s.shape}]. Reduce every axis but the first, e.g. (y) => y.sum(${output.rank > 2 ? `[${Array.from({ length: output.rank - 1 }, (_, i) => i + 1)}]` : '1'}).`,
+          );
         }
         return s;
       },
@@ -59,7 +62,11 @@ export function resolveTarget(target: Target, outAtX: NdArray, outputName: strin
   }
   const units = new Int32Array(batch);
   const check = (u: number, where: string): number => {
-    if (!Number.isInteger(u) || u < 0 || u >= k) fail('BAD_TARGET', `Target unit ${u}${where} is out of range: output '${outputName}' has ${k} value(s) per sample (shape [${outAtX.shape.slice(1)}]); use 0…${k - 1} or 'max'.`);
+    if (!Number.isInteger(u) || u < 0 || u >= k)
+      fail(
+        'BAD_TARGET',
+        `Target unit ${u}${where} is out of range: output '${outputName}' has ${k} value(s) per sample (shape [${outAtX.shape.slice(1)}]); use 0…${k - 1} or 'max'.`,
+      );
     return u;
   };
   if (target === 'max') {
@@ -70,9 +77,17 @@ export function resolveTarget(target: Target, outAtX: NdArray, outputName: strin
     }
   } else if (typeof target === 'number') units.fill(check(target, ''));
   else if (Array.isArray(target)) {
-    if (target.length !== batch) fail('BAD_TARGET', `Per-sample targets need one unit per sample: ${batch} sample(s) but ${target.length} target(s) were given.`);
+    if (target.length !== batch)
+      fail(
+        'BAD_TARGET',
+        `Per-sample targets need one unit per sample: ${batch} sample(s) but ${target.length} target(s) were given.`,
+      );
     target.forEach((u, b) => (units[b] = check(u, ` (sample ${b})`)));
-  } else fail('BAD_TARGET', `Unknown target ${JSON.stringify(target)}: use 'max', a unit index, one index per sample, or a function of the output.`);
+  } else
+    fail(
+      'BAD_TARGET',
+      `Unknown target ${JSON.stringify(target)}: use 'max', a unit index, one index per sample, or a function of the output.`,
+    );
   return {
     units,
     score(output, rows) {

@@ -1,12 +1,27 @@
 import { describe, expect, it } from 'vitest';
-import { createExplainer, deletionCurve, ExplainError, faithfulness, insertionCurve, rankUnits, trapezoid } from '../src/index.ts';
+import {
+  createExplainer,
+  deletionCurve,
+  ExplainError,
+  faithfulness,
+  insertionCurve,
+  rankUnits,
+  trapezoid,
+} from '../src/index.ts';
 import { expectAllClose, nd, noLeak, randn, sequential, toy } from './helpers.ts';
 
 // f(x) = Σ w·x over a (2, 2) input (Flatten → Dense(1), no bias). At x = 1 the cells contribute
 // 4, 3, 2, 1, so the perfect ranking is the cell order and every curve has a closed form.
 const W = [4, 3, 2, 1];
 const linear = (w = W, shape = [2, 2]) =>
-  toy(sequential(shape, [{ class_name: 'Flatten', config: { name: 'flat' } }, { class_name: 'Dense', config: { name: 'd', units: 1, use_bias: false } }]), { d: [w] }, { d: [[w.length, 1]] });
+  toy(
+    sequential(shape, [
+      { class_name: 'Flatten', config: { name: 'flat' } },
+      { class_name: 'Dense', config: { name: 'd', units: 1, use_bias: false } },
+    ]),
+    { d: [w] },
+    { d: [[w.length, 1]] },
+  );
 const ones = nd([1, 1, 1, 1], [1, 2, 2]);
 const perfect = nd([4, 3, 2, 1], [1, 2, 2]);
 
@@ -92,7 +107,12 @@ describe('deletion and insertion curves', () => {
     const x = randn([7, 2, 2], 5);
     const res = await createExplainer('gradientXInput', km).attribute(x);
     const a = deletionCurve(km, x, res, { internalBatchSize: 3, order: 'random', seed: 4 });
-    const b = deletionCurve(km, x, res.attributions[0], { internalBatchSize: 64, order: 'random', seed: 4, units: res.units! });
+    const b = deletionCurve(km, x, res.attributions[0], {
+      internalBatchSize: 64,
+      order: 'random',
+      seed: 4,
+      units: res.units!,
+    });
     expectAllClose(a.perSample, b.perSample, 1e-5);
     const c = deletionCurve(km, x, res, { order: 'random', seed: 5 });
     expect(Array.from(c.perSample)).not.toEqual(Array.from(a.perSample));
@@ -108,10 +128,18 @@ describe('deletion and insertion curves', () => {
 
   it('errors name the problem', async () => {
     const km = await linear();
-    expect(() => deletionCurve(km, ones, nd([1, 2], [1, 2]))).toThrow(/attribution has shape \[1,2\] but x has shape \[1,2,2\]/);
-    expect(() => deletionCurve(km, ones, perfect, { granularity: 'row' as never })).toThrow(/granularity must be 'cell' or 'step'; got "row"/);
-    expect(() => insertionCurve(km, ones, perfect, { fractions: [0, 2] })).toThrow(/insertionCurve: fractions must lie in \[0, 1\]/);
-    expect(() => deletionCurve(km, ones, perfect, { baseline: nd([1, 2, 3], [3]) })).toThrow(/baseline array must have one sample's shape \[2,2\]/);
+    expect(() => deletionCurve(km, ones, nd([1, 2], [1, 2]))).toThrow(
+      /attribution has shape \[1,2\] but x has shape \[1,2,2\]/,
+    );
+    expect(() => deletionCurve(km, ones, perfect, { granularity: 'row' as never })).toThrow(
+      /granularity must be 'cell' or 'step'; got "row"/,
+    );
+    expect(() => insertionCurve(km, ones, perfect, { fractions: [0, 2] })).toThrow(
+      /insertionCurve: fractions must lie in \[0, 1\]/,
+    );
+    expect(() => deletionCurve(km, ones, perfect, { baseline: nd([1, 2, 3], [3]) })).toThrow(
+      /baseline array must have one sample's shape \[2,2\]/,
+    );
     expect(() => deletionCurve(km, ones, perfect, { baseline: { background: nd([1], [1, 1]) } })).toThrow(ExplainError);
     km.dispose();
   });

@@ -5,7 +5,12 @@ import { expectAllClose, functional, nd, node, noLeak, randn, randomizeWeights, 
 import { predict, type KerasModel, type NdArray } from '@keraspect/importer';
 
 /** Central differences of Σ_b score(b) (score picked by `pick` from the flat first output). */
-function finiteDiff(km: KerasModel, x: NdArray, pick: (out: Float32Array, b: number, k: number) => number, h = 1e-2): Float32Array {
+function finiteDiff(
+  km: KerasModel,
+  x: NdArray,
+  pick: (out: Float32Array, b: number, k: number) => number,
+  h = 1e-2,
+): Float32Array {
   const f = (d: Float32Array) => {
     const out = predict(km, { data: d, shape: x.shape })[0];
     const k = out.data.length / x.shape[0];
@@ -25,7 +30,21 @@ function finiteDiff(km: KerasModel, x: NdArray, pick: (out: Float32Array, b: num
 }
 
 const rnn = async () => {
-  const km = await toy(sequential([4, 2], [{ class_name: 'LSTM', config: { name: 'lstm', units: 3, return_sequences: true } }, { class_name: 'TimeDistributed', config: { name: 'td', layer: { class_name: 'Dense', config: { name: 'd', units: 2, activation: 'sigmoid' } } } }]));
+  const km = await toy(
+    sequential(
+      [4, 2],
+      [
+        { class_name: 'LSTM', config: { name: 'lstm', units: 3, return_sequences: true } },
+        {
+          class_name: 'TimeDistributed',
+          config: {
+            name: 'td',
+            layer: { class_name: 'Dense', config: { name: 'd', units: 2, activation: 'sigmoid' } },
+          },
+        },
+      ],
+    ),
+  );
   randomizeWeights(km, 3, 0.8);
   return km;
 };
@@ -35,7 +54,11 @@ describe('inputGradients and targets', () => {
     const km = await rnn();
     const x = randn([2, 4, 2], 1);
     const g = await noLeak(() => inputGradients(km, x, { target: 5 }));
-    expectAllClose(g.gradients[0].data, finiteDiff(km, x, (o, b, k) => o[b * k + 5]), 2e-3);
+    expectAllClose(
+      g.gradients[0].data,
+      finiteDiff(km, x, (o, b, k) => o[b * k + 5]),
+      2e-3,
+    );
     km.dispose();
   });
 
@@ -44,10 +67,16 @@ describe('inputGradients and targets', () => {
     const x = randn([2, 4, 2], 2);
     const out = predict(km, x)[0].data;
     const k = out.length / 2;
-    const argmax = [0, 1].map((b) => Array.from(out.slice(b * k, b * k + k)).reduce((best, v, j, a) => (v > a[best] ? j : best), 0));
+    const argmax = [0, 1].map((b) =>
+      Array.from(out.slice(b * k, b * k + k)).reduce((best, v, j, a) => (v > a[best] ? j : best), 0),
+    );
     expect(Array.from(inputGradients(km, x).units ?? [])).toEqual(argmax);
     const g = inputGradients(km, x, { target: [1, 6] });
-    expectAllClose(g.gradients[0].data, finiteDiff(km, x, (o, b, kk) => o[b * kk + [1, 6][b]]), 2e-3);
+    expectAllClose(
+      g.gradients[0].data,
+      finiteDiff(km, x, (o, b, kk) => o[b * kk + [1, 6][b]]),
+      2e-3,
+    );
     km.dispose();
   });
 
@@ -56,26 +85,46 @@ describe('inputGradients and targets', () => {
     const x = randn([2, 4, 2], 3);
     const g = inputGradients(km, x, { target: (y) => tf.sum(tf.slice(y, [0, 2, 0], [-1, 2, 1]), [1, 2]) });
     expect(g.units).toBeNull();
-    expectAllClose(g.gradients[0].data, finiteDiff(km, x, (o, b, k) => o[b * k + 4] + o[b * k + 6]), 2e-3);
+    expectAllClose(
+      g.gradients[0].data,
+      finiteDiff(km, x, (o, b, k) => o[b * k + 4] + o[b * k + 6]),
+      2e-3,
+    );
     km.dispose();
   });
 
   it('preActivation explains the logit: a sigmoid Dense model has gradient w', async () => {
     const W = [0.5, -1, 2];
-    const km = await toy(sequential([3], [{ class_name: 'Dense', config: { name: 'd', units: 1, activation: 'sigmoid' } }]), { d: [W, [0.3]] }, { d: [[3, 1], [1]] });
+    const km = await toy(
+      sequential([3], [{ class_name: 'Dense', config: { name: 'd', units: 1, activation: 'sigmoid' } }]),
+      { d: [W, [0.3]] },
+      { d: [[3, 1], [1]] },
+    );
     const x = nd([1, 2, 3], [1, 3]);
     const g = inputGradients(km, x, { preActivation: true, target: 0 });
     expectAllClose(g.gradients[0].data, W, 1e-6);
     expect(g.scores[0]).toBeCloseTo(0.5 - 2 + 6 + 0.3, 5);
     const s = inputGradients(km, x, { target: 0 });
     const p = 1 / (1 + Math.exp(-(0.5 - 2 + 6 + 0.3)));
-    expectAllClose(s.gradients[0].data, W.map((w) => w * p * (1 - p)), 1e-6);
+    expectAllClose(
+      s.gradients[0].data,
+      W.map((w) => w * p * (1 - p)),
+      1e-6,
+    );
     km.dispose();
   });
 
   it('selects the output of multi-output models by index or name', async () => {
     const km = await toy(
-      functional([node('InputLayer', 'x', { batch_input_shape: [null, 2] }, []), node('Dense', 'y1', { units: 1, use_bias: false }, ['x']), node('Dense', 'y2', { units: 1, use_bias: false }, ['x'])], ['x'], ['y1', 'y2']),
+      functional(
+        [
+          node('InputLayer', 'x', { batch_input_shape: [null, 2] }, []),
+          node('Dense', 'y1', { units: 1, use_bias: false }, ['x']),
+          node('Dense', 'y2', { units: 1, use_bias: false }, ['x']),
+        ],
+        ['x'],
+        ['y1', 'y2'],
+      ),
       { y1: [[1, 2]], y2: [[3, 4]] },
       { y1: [[2, 1]], y2: [[2, 1]] },
     );
@@ -88,7 +137,17 @@ describe('inputGradients and targets', () => {
 
 describe('layerGradients', () => {
   it("w.r.t. a layer's output: splitting before a linear head gives its weights", async () => {
-    const km = await toy(sequential([3], [{ class_name: 'Dense', config: { name: 'h', units: 2, activation: 'tanh' } }, { class_name: 'Dense', config: { name: 'out', units: 1, use_bias: false } }]), { out: [[2, -3]] }, { out: [[2, 1]] });
+    const km = await toy(
+      sequential(
+        [3],
+        [
+          { class_name: 'Dense', config: { name: 'h', units: 2, activation: 'tanh' } },
+          { class_name: 'Dense', config: { name: 'out', units: 1, use_bias: false } },
+        ],
+      ),
+      { out: [[2, -3]] },
+      { out: [[2, 1]] },
+    );
     const g = await noLeak(() => layerGradients(km, randn([2, 3]), 'h', { target: 0 }));
     expect(g.names).toEqual(['h']);
     expectAllClose(g.gradients[0].data, [2, -3, 2, -3], 1e-6);
@@ -108,7 +167,17 @@ describe('weightGradients', () => {
   });
 
   it('of Conv1D and Embedding weights work on every backend (wasm borrows the missing kernels)', async () => {
-    const km = await toy(sequential([6], [{ class_name: 'Embedding', config: { name: 'emb', input_dim: 5, output_dim: 2 } }, { class_name: 'Conv1D', config: { name: 'conv', filters: 2, kernel_size: 3 } }, { class_name: 'Flatten', config: { name: 'f' } }, { class_name: 'Dense', config: { name: 'out', units: 1 } }]));
+    const km = await toy(
+      sequential(
+        [6],
+        [
+          { class_name: 'Embedding', config: { name: 'emb', input_dim: 5, output_dim: 2 } },
+          { class_name: 'Conv1D', config: { name: 'conv', filters: 2, kernel_size: 3 } },
+          { class_name: 'Flatten', config: { name: 'f' } },
+          { class_name: 'Dense', config: { name: 'out', units: 1 } },
+        ],
+      ),
+    );
     randomizeWeights(km, 9);
     const x = nd([0, 1, 2, 3, 4, 1, 2, 2, 0, 0, 4, 3], [2, 6]);
     const w = await noLeak(() => weightGradients(km, x, ['emb', 'conv'], { target: 0 }));

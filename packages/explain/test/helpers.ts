@@ -10,22 +10,42 @@ type LayerJson = { class_name: string; config: Record<string, unknown> };
 export function sequential(shape: number[], layers: LayerJson[]) {
   return {
     class_name: 'Sequential',
-    config: { name: 'toy', layers: [{ class_name: 'InputLayer', config: { name: 'x', batch_input_shape: [null, ...shape] } }, ...layers] },
+    config: {
+      name: 'toy',
+      layers: [{ class_name: 'InputLayer', config: { name: 'x', batch_input_shape: [null, ...shape] } }, ...layers],
+    },
   };
 }
 
 /** A functional-model layer entry. */
 export function node(class_name: string, name: string, config: Record<string, unknown>, inbound: string[]) {
-  return { class_name, name, config: { name, ...config }, inbound_nodes: inbound.length ? [inbound.map((n) => [n, 0, 0, {}])] : [] };
+  return {
+    class_name,
+    name,
+    config: { name, ...config },
+    inbound_nodes: inbound.length ? [inbound.map((n) => [n, 0, 0, {}])] : [],
+  };
 }
 
 /** A functional Keras config. */
 export function functional(layers: ReturnType<typeof node>[], inputs: string[], outputs: string[]) {
-  return { class_name: 'Model', config: { name: 'toyf', layers, input_layers: inputs.map((n) => [n, 0, 0]), output_layers: outputs.map((n) => [n, 0, 0]) } };
+  return {
+    class_name: 'Model',
+    config: {
+      name: 'toyf',
+      layers,
+      input_layers: inputs.map((n) => [n, 0, 0]),
+      output_layers: outputs.map((n) => [n, 0, 0]),
+    },
+  };
 }
 
 /** Build a toy model and set weights by layer name. */
-export async function toy(config: unknown, weights: Record<string, number[][]> = {}, shapes?: Record<string, number[][]>): Promise<KerasModel> {
+export async function toy(
+  config: unknown,
+  weights: Record<string, number[][]> = {},
+  shapes?: Record<string, number[][]>,
+): Promise<KerasModel> {
   const km = await modelFromConfig(config as never);
   for (const [name, ws] of Object.entries(weights)) {
     const layer = km.layer(name);
@@ -45,7 +65,14 @@ export function randomizeWeights(km: KerasModel, seed = 1, scale = 0.5): void {
   for (const b of km.built.layers) {
     const ws = b.layer.getWeights();
     if (!ws.length) continue;
-    b.layer.setWeights(ws.map((w) => tf.tensor(Array.from({ length: w.size }, () => r() * scale), w.shape)));
+    b.layer.setWeights(
+      ws.map((w) =>
+        tf.tensor(
+          Array.from({ length: w.size }, () => r() * scale),
+          w.shape,
+        ),
+      ),
+    );
   }
 }
 
@@ -76,7 +103,7 @@ export function expectAllClose(actual: ArrayLike<number>, expected: ArrayLike<nu
   let at = -1;
   for (let i = 0; i < expected.length; i++) {
     const d = Math.abs(actual[i] - expected[i]);
-    if (!(d <= worst) ) {
+    if (!(d <= worst)) {
       worst = d;
       at = i;
     }

@@ -5,13 +5,16 @@ import { allLayerOutputs } from '@keraspect/importer';
 
 const model = async () => {
   const km = await toy(
-    sequential([5, 3], [
-      { class_name: 'LSTM', config: { name: 'lstm_1', units: 4, return_sequences: true } },
-      { class_name: 'LSTM', config: { name: 'lstm_2', units: 4, return_sequences: true } },
-      { class_name: 'SeqSelfAttention', config: { name: 'seq_att', units: 3, return_attention: true } },
-      { class_name: 'Flatten', config: { name: 'flat' } },
-      { class_name: 'Dense', config: { name: 'out', units: 1 } },
-    ]),
+    sequential(
+      [5, 3],
+      [
+        { class_name: 'LSTM', config: { name: 'lstm_1', units: 4, return_sequences: true } },
+        { class_name: 'LSTM', config: { name: 'lstm_2', units: 4, return_sequences: true } },
+        { class_name: 'SeqSelfAttention', config: { name: 'seq_att', units: 3, return_attention: true } },
+        { class_name: 'Flatten', config: { name: 'flat' } },
+        { class_name: 'Dense', config: { name: 'out', units: 1 } },
+      ],
+    ),
   );
   randomizeWeights(km, 2);
   return km;

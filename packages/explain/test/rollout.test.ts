@@ -4,18 +4,28 @@ import { nd, noLeak, randn, randomizeWeights, sequential, toy } from './helpers.
 
 const stacked = async (historyOnly: boolean) => {
   const km = await toy(
-    sequential([6, 3], [
-      { class_name: 'SeqSelfAttention', config: { name: 'att1', units: 4, history_only: historyOnly, attention_width: historyOnly ? 3 : null } },
-      { class_name: 'SeqSelfAttention', config: { name: 'att2', units: 4, history_only: historyOnly, attention_width: historyOnly ? 3 : null } },
-      { class_name: 'GlobalAveragePooling1D', config: { name: 'pool' } },
-      { class_name: 'Dense', config: { name: 'out', units: 1 } },
-    ]),
+    sequential(
+      [6, 3],
+      [
+        {
+          class_name: 'SeqSelfAttention',
+          config: { name: 'att1', units: 4, history_only: historyOnly, attention_width: historyOnly ? 3 : null },
+        },
+        {
+          class_name: 'SeqSelfAttention',
+          config: { name: 'att2', units: 4, history_only: historyOnly, attention_width: historyOnly ? 3 : null },
+        },
+        { class_name: 'GlobalAveragePooling1D', config: { name: 'pool' } },
+        { class_name: 'Dense', config: { name: 'out', units: 1 } },
+      ],
+    ),
   );
   randomizeWeights(km, 4, 1);
   return km;
 };
 
-const rowSums = (a: Float32Array, T: number) => Array.from({ length: a.length / T }, (_, r) => a.slice(r * T, r * T + T).reduce((s, v) => s + v, 0));
+const rowSums = (a: Float32Array, T: number) =>
+  Array.from({ length: a.length / T }, (_, r) => a.slice(r * T, r * T + T).reduce((s, v) => s + v, 0));
 
 describe('attentionRollout', () => {
   it('rows sum to 1 across stacked SeqSelfAttention layers, with the per-layer maps returned', async () => {
@@ -48,7 +58,8 @@ describe('attentionRollout', () => {
   it('stays lower-triangular under history_only', async () => {
     const km = await stacked(true);
     const r = attentionRollout(km, randn([2, 6, 3]));
-    for (let b = 0; b < 2; b++) for (let t = 0; t < 6; t++) for (let s = t + 1; s < 6; s++) expect(r.rollout.data[b * 36 + t * 6 + s]).toBe(0);
+    for (let b = 0; b < 2; b++)
+      for (let t = 0; t < 6; t++) for (let s = t + 1; s < 6; s++) expect(r.rollout.data[b * 36 + t * 6 + s]).toBe(0);
     km.dispose();
   });
 });
@@ -68,7 +79,13 @@ describe('rolloutMaps', () => {
   it('multiplies up the stack: R = Â₂·Â₁', () => {
     const a1 = nd([1, 0, 0.5, 0.5], [1, 2, 2]);
     const a2 = nd([0.5, 0.5, 0, 1], [1, 2, 2]);
-    const r = rolloutMaps([{ layer: 'l1', map: a1 }, { layer: 'l2', map: a2 }], { alpha: 0 });
+    const r = rolloutMaps(
+      [
+        { layer: 'l1', map: a1 },
+        { layer: 'l2', map: a2 },
+      ],
+      { alpha: 0 },
+    );
     expect(Array.from(r.rollout.data)).toEqual([0.75, 0.25, 0.5, 0.5]);
   });
 });

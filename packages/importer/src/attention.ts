@@ -21,7 +21,10 @@ export function attentionMaps(km: KerasModel, inputs: NdArray | NdArray[], names
   const chosen = names ?? km.attentionLayers;
   for (const n of chosen) {
     if (!km.attentionLayers.includes(n)) {
-      fail('BAD_ARGUMENT', `Layer '${n}' computes no attention weights. Attention layers of this model: ${km.attentionLayers.join(', ') || 'none'}.`);
+      fail(
+        'BAD_ARGUMENT',
+        `Layer '${n}' computes no attention weights. Attention layers of this model: ${km.attentionLayers.join(', ') || 'none'}.`,
+      );
     }
   }
   if (!chosen.length) return [];
@@ -50,9 +53,18 @@ export function attentionMaps(km: KerasModel, inputs: NdArray | NdArray[], names
     });
     return layers.map((layer, i) => {
       const a = captured.get(layer);
-      if (!a) return fail('BAD_ARGUMENT', `Attention layer '${chosen[i]}' was not called in the forward pass; it does not lie between the model's inputs and outputs.`);
+      if (!a)
+        return fail(
+          'BAD_ARGUMENT',
+          `Attention layer '${chosen[i]}' was not called in the forward pass; it does not lie between the model's inputs and outputs.`,
+        );
       const src = layer as unknown as AttentionSource & tf.layers.Layer;
-      return { layer: chosen[i], className: src.getClassName(), axes: src.attentionAxes, array: { data: a.dataSync() as Float32Array, shape: a.shape } };
+      return {
+        layer: chosen[i],
+        className: src.getClassName(),
+        axes: src.attentionAxes,
+        array: { data: a.dataSync() as Float32Array, shape: a.shape },
+      };
     });
   } finally {
     restore.forEach((r) => r());

@@ -63,7 +63,11 @@ export function buildModel(graph: ModelGraph, opts: BuildOptions): BuiltModel {
     }
     if (e instanceof KeraspectError) throw e;
     const where = guard.layer ? `layer '${guard.layer}'` : `model '${graph.name}'`;
-    return fail('UNSUPPORTED_CONFIG', `The model could not be built at ${where}: ${(e as Error)?.message ?? String(e)}. Its config is corrupt or uses a form Keraspect does not support.`, e);
+    return fail(
+      'UNSUPPORTED_CONFIG',
+      `The model could not be built at ${where}: ${(e as Error)?.message ?? String(e)}. Its config is corrupt or uses a form Keraspect does not support.`,
+      e,
+    );
   } finally {
     guard.restore();
   }
@@ -76,7 +80,10 @@ type AddWeight = (this: tf.layers.Layer, name: string, shape: tf.Shape, ...rest:
  * this wraps it (restored afterwards) to check each shape from the config before allocating, and
  * records the weights made so that a build failing halfway can free them.
  */
-function guardWeights(limits: Limits, fastInit: boolean): { layer: string | null; created: tf.LayerVariable[]; restore(): void } {
+function guardWeights(
+  limits: Limits,
+  fastInit: boolean,
+): { layer: string | null; created: tf.LayerVariable[]; restore(): void } {
   const proto = tf.layers.Layer.prototype as unknown as { addWeight: AddWeight };
   const original = proto.addWeight;
   let total = 0;
@@ -90,12 +97,21 @@ function guardWeights(limits: Limits, fastInit: boolean): { layer: string | null
   proto.addWeight = function (this: tf.layers.Layer, name, shape, ...rest) {
     const what = `Layer '${state.layer ?? this.name}' weight '${name}' ${JSON.stringify(shape)}`;
     if (!Array.isArray(shape) || shape.some((d) => typeof d !== 'number' || !Number.isInteger(d) || d < 0)) {
-      fail('UNSUPPORTED_CONFIG', `${what} has an invalid shape: its config gives a negative, fractional or unknown size.`);
+      fail(
+        'UNSUPPORTED_CONFIG',
+        `${what} has an invalid shape: its config gives a negative, fractional or unknown size.`,
+      );
     }
     const size = shape.reduce((a: number, d) => a * (d as number), 1);
     if (size > limits.maxTensorElements) exceedLimit('maxTensorElements', limits, `${what} (elements)`, size);
     total += size;
-    if (total > limits.maxParams) exceedLimit('maxParams', limits, `The number of weight values declared by the config (counted up to ${what})`, total);
+    if (total > limits.maxParams)
+      exceedLimit(
+        'maxParams',
+        limits,
+        `The number of weight values declared by the config (counted up to ${what})`,
+        total,
+      );
     const layer = this as unknown as { fastWeightInitDuringBuild?: boolean };
     const before = layer.fastWeightInitDuringBuild;
     if (fastInit) layer.fastWeightInitDuringBuild = true;
@@ -117,14 +133,20 @@ function buildUnguarded(graph: ModelGraph, opts: BuildOptions, guard: { layer: s
     lambdas: opts.lambdas,
     activation: (a: unknown, where?: string) => activationFor(a, opts.kerasVersion, where),
     buildLayer: (json: KerasLayerJson) => {
-      if (isModelJson(json)) fail('UNSUPPORTED_CONFIG', `A model nested inside a wrapper layer ('${json.config?.name}') is not supported.`);
+      if (isModelJson(json))
+        fail('UNSUPPORTED_CONFIG', `A model nested inside a wrapper layer ('${json.config?.name}') is not supported.`);
       return portFor(json.class_name, json.config).build(json.config, ctx);
     },
   };
   return buildGraph(graph, opts, ctx, guard);
 }
 
-function buildGraph(graph: ModelGraph, opts: BuildOptions, ctx: BuildContext, guard: { layer: string | null }): BuiltModel {
+function buildGraph(
+  graph: ModelGraph,
+  opts: BuildOptions,
+  ctx: BuildContext,
+  guard: { layer: string | null },
+): BuiltModel {
   const limits = opts.limits ?? DEFAULT_LIMITS;
   const outputs = new Map<string, tf.SymbolicTensor[][]>(); // layer → node → tensors
   const built: BuiltLayer[] = [];
@@ -136,18 +158,34 @@ function buildGraph(graph: ModelGraph, opts: BuildOptions, ctx: BuildContext, gu
       guard.layer = gl.name;
       let input: tf.SymbolicTensor;
       try {
-        input = tf.input({ batchShape: gl.batchShape as number[], dtype: (gl.dtype ?? 'float32') as tf.DataType, name: gl.name });
+        input = tf.input({
+          batchShape: gl.batchShape as number[],
+          dtype: (gl.dtype ?? 'float32') as tf.DataType,
+          name: gl.name,
+        });
       } catch (e) {
-        return fail('UNSUPPORTED_CONFIG', `InputLayer '${gl.name}' with batch shape ${JSON.stringify(gl.batchShape)?.slice(0, 80)} could not be created: ${(e as Error).message}`, e);
+        return fail(
+          'UNSUPPORTED_CONFIG',
+          `InputLayer '${gl.name}' with batch shape ${JSON.stringify(gl.batchShape)?.slice(0, 80)} could not be created: ${(e as Error).message}`,
+          e,
+        );
       }
       outputs.set(gl.name, [[input]]);
       inputs.push(input);
-      built.push({ name: gl.name, className: gl.className, layer: (input as unknown as { sourceLayer: tf.layers.Layer }).sourceLayer, port: null, graphLayer: gl });
+      built.push({
+        name: gl.name,
+        className: gl.className,
+        layer: (input as unknown as { sourceLayer: tf.layers.Layer }).sourceLayer,
+        port: null,
+        graphLayer: gl,
+      });
     }
   }
 
   const layerObjects = new Map<string, BuiltLayer>();
-  const pending = graph.layers.filter((l) => l.className !== 'InputLayer').flatMap((gl) => gl.calls.map((call, node) => ({ gl, call, node })));
+  const pending = graph.layers
+    .filter((l) => l.className !== 'InputLayer')
+    .flatMap((gl) => gl.calls.map((call, node) => ({ gl, call, node })));
   const layersWithoutCalls = graph.layers.filter((l) => l.className !== 'InputLayer' && l.calls.length === 0);
   for (const gl of layersWithoutCalls) instantiate(gl);
 
@@ -157,7 +195,14 @@ function buildGraph(graph: ModelGraph, opts: BuildOptions, ctx: BuildContext, gu
     guard.layer = gl.name;
     if (gl.nested) {
       const nested = buildGraph(gl.nested, opts, ctx, guard);
-      b = { name: gl.name, className: gl.className, layer: nested.model as unknown as tf.layers.Layer, port: null, graphLayer: gl, nested };
+      b = {
+        name: gl.name,
+        className: gl.className,
+        layer: nested.model as unknown as tf.layers.Layer,
+        port: null,
+        graphLayer: gl,
+        nested,
+      };
     } else {
       const port = portFor(gl.className, gl.config);
       let layer: tf.layers.Layer;
@@ -165,7 +210,11 @@ function buildGraph(graph: ModelGraph, opts: BuildOptions, ctx: BuildContext, gu
         layer = port.build(gl.config, ctx);
       } catch (e) {
         if ((e as Error).name === 'KeraspectError') throw e;
-        return fail('UNSUPPORTED_CONFIG', `Layer '${gl.name}' (${gl.className}) could not be created from its config: ${(e as Error).message}`, e);
+        return fail(
+          'UNSUPPORTED_CONFIG',
+          `Layer '${gl.name}' (${gl.className}) could not be created from its config: ${(e as Error).message}`,
+          e,
+        );
       }
       b = { name: gl.name, className: gl.className, layer, port, graphLayer: gl };
     }
@@ -205,7 +254,11 @@ function buildGraph(graph: ModelGraph, opts: BuildOptions, ctx: BuildContext, gu
       } catch (e) {
         if ((e as Error).name === 'KeraspectError') throw e;
         const shapes = (ins as tf.SymbolicTensor[]).map((t) => JSON.stringify(t!.shape)).join(', ');
-        return fail('UNSUPPORTED_CONFIG', `Layer '${item.gl.name}' (${item.gl.className}) cannot be applied to inputs of shape ${shapes}: ${(e as Error).message}`, e);
+        return fail(
+          'UNSUPPORTED_CONFIG',
+          `Layer '${item.gl.name}' (${item.gl.className}) cannot be applied to inputs of shape ${shapes}: ${(e as Error).message}`,
+          e,
+        );
       }
       const outList = Array.isArray(out) ? out : [out];
       for (const t of outList) checkOutputShape(item.gl, t, limits);
@@ -244,16 +297,26 @@ function buildGraph(graph: ModelGraph, opts: BuildOptions, ctx: BuildContext, gu
 /** A layer output's known dimensions must be valid sizes whose product is within `maxTensorElements`. */
 function checkOutputShape(gl: GraphLayer, t: tf.SymbolicTensor, limits: Limits): void {
   const shape = (t as { shape?: unknown })?.shape;
-  if (!Array.isArray(shape)) fail('UNSUPPORTED_CONFIG', `Layer '${gl.name}' (${gl.className}) produced no tensor for its output.`);
+  if (!Array.isArray(shape))
+    fail('UNSUPPORTED_CONFIG', `Layer '${gl.name}' (${gl.className}) produced no tensor for its output.`);
   let size = 1;
   for (const d of shape) {
     if (d === null) continue;
     if (typeof d !== 'number' || !Number.isInteger(d) || d < 0) {
-      fail('UNSUPPORTED_CONFIG', `Layer '${gl.name}' (${gl.className}) computes an invalid output shape ${JSON.stringify(shape)} from its config; the config is corrupt.`);
+      fail(
+        'UNSUPPORTED_CONFIG',
+        `Layer '${gl.name}' (${gl.className}) computes an invalid output shape ${JSON.stringify(shape)} from its config; the config is corrupt.`,
+      );
     }
     size *= d;
   }
-  if (size > limits.maxTensorElements) exceedLimit('maxTensorElements', limits, `The output of layer '${gl.name}' (${gl.className}) ${JSON.stringify(shape)} (elements per batch)`, size);
+  if (size > limits.maxTensorElements)
+    exceedLimit(
+      'maxTensorElements',
+      limits,
+      `The output of layer '${gl.name}' (${gl.className}) ${JSON.stringify(shape)} (elements per batch)`,
+      size,
+    );
 }
 
 export { normalizeModel };

@@ -4,12 +4,34 @@
  */
 export { backend, initBackend, type BackendName } from './backend.ts';
 export { KeraspectError, type KeraspectErrorCode } from './errors.ts';
-export { loadModel, modelFromConfig, producerOf, type ImportOptions, type KerasModel, type SummaryRow } from './model.ts';
-export { predict, allLayerOutputs, toInputTensors, checkAttentionMemory, type NdArray, type PredictOptions } from './predict.ts';
+export {
+  loadModel,
+  modelFromConfig,
+  producerOf,
+  type ImportOptions,
+  type KerasModel,
+  type SummaryRow,
+} from './model.ts';
+export {
+  predict,
+  allLayerOutputs,
+  toInputTensors,
+  checkAttentionMemory,
+  type NdArray,
+  type PredictOptions,
+} from './predict.ts';
 export { DEFAULT_LIMITS, type Limits } from './limits.ts';
 export { registerLayer, unregisterLayer, supportedLayers } from './layers/index.ts';
 export { defineLayer, type LayerDefinition, type WeightSpec } from './layers/define-layer.ts';
-export { isAttentionSource, type AttentionSource, type LayerPort, type BuildContext, type LambdaFn, type SelfAttentionVariant, type WeightArray } from './layers/port.ts';
+export {
+  isAttentionSource,
+  type AttentionSource,
+  type LayerPort,
+  type BuildContext,
+  type LambdaFn,
+  type SelfAttentionVariant,
+  type WeightArray,
+} from './layers/port.ts';
 export { readKerasFile, type KerasArtifact, type KerasFileFormat } from './read/keras-file.ts';
 export type { KerasModelJson, KerasLayerJson, KerasLayerConfig } from './keras-format/types.ts';
 export { attentionMaps, type AttentionMap } from './attention.ts';

@@ -67,7 +67,11 @@ export function resolveLimits(given: Partial<Limits> | undefined): Limits {
       fail('BAD_ARGUMENT', `Unknown limit '${k}'. Limits: ${Object.keys(DEFAULT_LIMITS).join(', ')}.`);
     }
     if (v === undefined) continue;
-    if (typeof v !== 'number' || !(v > 0)) fail('BAD_ARGUMENT', `limits.${k} must be a positive number (Infinity turns the check off), got ${JSON.stringify(v)}.`);
+    if (typeof v !== 'number' || !(v > 0))
+      fail(
+        'BAD_ARGUMENT',
+        `limits.${k} must be a positive number (Infinity turns the check off), got ${JSON.stringify(v)}.`,
+      );
     out[k as keyof Limits] = v;
   }
   return out;

@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs';
+import type * as tf from '@tensorflow/tfjs';
 import { initBackend } from './backend.ts';
 import { type BuiltModel, buildModel } from './build.ts';
 import { fail, KeraspectError } from './errors.ts';
@@ -98,13 +98,19 @@ export async function loadModel(bytes: Uint8Array, options: ImportOptions = {}):
       'This is a weights-only file: it has weights but no architecture. Give the architecture as well: the full model file (CLI: MODEL --weights THIS_FILE) or the JSON of model.to_json() (options.architecture).',
     );
   }
-  const graph = stage('CORRUPT_FILE', 'The model config could not be read', () => normalizeModel(config, options.inputShape, limits));
-  const kerasVersion = options.kerasVersion ? parseVersion(options.kerasVersion, 2) : pickVersion(main, weightsSource, config);
+  const graph = stage('CORRUPT_FILE', 'The model config could not be read', () =>
+    normalizeModel(config, options.inputShape, limits),
+  );
+  const kerasVersion = options.kerasVersion
+    ? parseVersion(options.kerasVersion, 2)
+    : pickVersion(main, weightsSource, config);
   const semantics: ImportSemantics = { selfAttentionVariant: options.selfAttentionVariant ?? 'current' };
   // Every weight is overwritten from the file, so Keras' (random) initializers need not run.
   const built = buildModel(graph, { kerasVersion, semantics, lambdas: options.lambdas ?? {}, limits, fastInit: true });
   try {
-    stage('WEIGHT_MISMATCH', 'The weights could not be loaded into the model', () => loadWeights(built, weightsSource, { kerasVersion, semantics }));
+    stage('WEIGHT_MISMATCH', 'The weights could not be loaded into the model', () =>
+      loadWeights(built, weightsSource, { kerasVersion, semantics }),
+    );
   } catch (e) {
     built.model.dispose();
     throw e;
@@ -122,7 +128,11 @@ function stage<T>(code: 'CORRUPT_FILE' | 'WEIGHT_MISMATCH' | 'UNSUPPORTED_CONFIG
   } catch (e) {
     if (e instanceof KeraspectError) throw e;
     const msg = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
-    return fail(code, `${what} (${msg.slice(0, 200)}): the file is corrupt or written in a form Keraspect does not support.`, e);
+    return fail(
+      code,
+      `${what} (${msg.slice(0, 200)}): the file is corrupt or written in a form Keraspect does not support.`,
+      e,
+    );
   }
 }
 
@@ -130,12 +140,17 @@ function stage<T>(code: 'CORRUPT_FILE' | 'WEIGHT_MISMATCH' | 'UNSUPPORTED_CONFIG
  * Build a model from a Keras config alone, with zero weights — for programs that make models (the
  * bundled example is built this way, trained in TF.js and saved with `toKerasH5`).
  */
-export async function modelFromConfig(config: KerasModelJson, options: Omit<ImportOptions, 'weights' | 'architecture'> & { kerasVersion?: string } = {}): Promise<KerasModel> {
+export async function modelFromConfig(
+  config: KerasModelJson,
+  options: Omit<ImportOptions, 'weights' | 'architecture'> & { kerasVersion?: string } = {},
+): Promise<KerasModel> {
   const limits = resolveLimits(options.limits);
   await initBackend();
   const kerasVersion = parseVersion(options.kerasVersion ?? '2.3.1', 2);
   const semantics: ImportSemantics = { selfAttentionVariant: options.selfAttentionVariant ?? 'current' };
-  const graph = stage('CORRUPT_FILE', 'The model config could not be read', () => normalizeModel(config, options.inputShape, limits));
+  const graph = stage('CORRUPT_FILE', 'The model config could not be read', () =>
+    normalizeModel(config, options.inputShape, limits),
+  );
   const built = buildModel(graph, { kerasVersion, semantics, lambdas: options.lambdas ?? {}, limits });
   const none: KerasArtifact = { format: 'h5', kerasVersion, backend: null, modelConfig: config, weights: new Map() };
   return wrap(built, none, none, config, kerasVersion, limits);
@@ -145,7 +160,11 @@ function parseArchitecture(text: string): KerasModelJson {
   try {
     return JSON.parse(text) as KerasModelJson;
   } catch (e) {
-    return fail('NOT_KERAS', `The architecture is not valid JSON (${(e as Error).message}); pass the text of model.to_json().`, e);
+    return fail(
+      'NOT_KERAS',
+      `The architecture is not valid JSON (${(e as Error).message}); pass the text of model.to_json().`,
+      e,
+    );
   }
 }
 
@@ -164,7 +183,14 @@ export function producerOf(v: KerasVersion, format: KerasFileFormat): string {
   return `Keras ${v.raw}${format === 'h5' ? ' (standalone)' : ''}`;
 }
 
-function wrap(built: BuiltModel, main: KerasArtifact, weights: KerasArtifact, config: KerasModelJson, kerasVersion: KerasVersion, limits: Limits): KerasModel {
+function wrap(
+  built: BuiltModel,
+  main: KerasArtifact,
+  weights: KerasArtifact,
+  config: KerasModelJson,
+  kerasVersion: KerasVersion,
+  limits: Limits,
+): KerasModel {
   const model = built.model;
   const byName = new Map(built.layers.map((b) => [b.name, b]));
   const flat = flatten(built);

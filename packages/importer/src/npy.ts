@@ -49,7 +49,10 @@ const HOST_LITTLE_ENDIAN = new Uint8Array(Uint16Array.of(1).buffer)[0] === 1;
  */
 export function readNpy(bytes: Uint8Array): NdArray {
   if (bytes.length < 10 || !MAGIC.every((b, i) => bytes[i] === b)) {
-    fail('BAD_ARGUMENT', `This is not a NumPy .npy file: it does not start with "\\x93NUMPY" (first bytes: ${hexHead(bytes)}). Save the array with numpy.save('x.npy', array).`);
+    fail(
+      'BAD_ARGUMENT',
+      `This is not a NumPy .npy file: it does not start with "\\x93NUMPY" (first bytes: ${hexHead(bytes)}). Save the array with numpy.save('x.npy', array).`,
+    );
   }
   const major = bytes[6];
   const minor = bytes[7];
@@ -68,7 +71,10 @@ export function readNpy(bytes: Uint8Array): NdArray {
   }
   const dataStart = headerStart + headerLength;
   if (dataStart > bytes.length) {
-    fail('CORRUPT_FILE', `The .npy header says it is ${headerLength} bytes long but the file has only ${bytes.length - headerStart} after the preamble: the file is truncated.`);
+    fail(
+      'CORRUPT_FILE',
+      `The .npy header says it is ${headerLength} bytes long but the file has only ${bytes.length - headerStart} after the preamble: the file is truncated.`,
+    );
   }
   // Versions 1 and 2 store the header in latin1, version 3 in UTF-8.
   const header = new TextDecoder(major === 3 ? 'utf-8' : 'latin1').decode(bytes.subarray(headerStart, dataStart));
@@ -77,19 +83,31 @@ export function readNpy(bytes: Uint8Array): NdArray {
   const order = descr[0];
   const info = DTYPES.find((d) => d.code === descr.slice(1));
   if (!info || !'<>|='.includes(order)) {
-    fail('BAD_ARGUMENT', `The .npy dtype '${descr}' is not supported. Supported dtypes: ${SUPPORTED} (big-endian '>' variants too). Convert with array.astype('float32') before numpy.save.`);
+    fail(
+      'BAD_ARGUMENT',
+      `The .npy dtype '${descr}' is not supported. Supported dtypes: ${SUPPORTED} (big-endian '>' variants too). Convert with array.astype('float32') before numpy.save.`,
+    );
   }
   if (fortranOrder && shape.length > 1) {
-    fail('BAD_ARGUMENT', 'This .npy array is stored in Fortran (column-major) order, which is not supported. Save it in C order: numpy.save(path, numpy.ascontiguousarray(array)).');
+    fail(
+      'BAD_ARGUMENT',
+      'This .npy array is stored in Fortran (column-major) order, which is not supported. Save it in C order: numpy.save(path, numpy.ascontiguousarray(array)).',
+    );
   }
   const count = shape.reduce((a, b) => a * b, 1);
   const byteCount = count * info.size;
   const available = bytes.length - dataStart;
   if (available < byteCount) {
-    fail('CORRUPT_FILE', `The .npy data is truncated: shape (${shape.join(', ')}) of ${descr} needs ${byteCount} bytes but the file has ${available}.`);
+    fail(
+      'CORRUPT_FILE',
+      `The .npy data is truncated: shape (${shape.join(', ')}) of ${descr} needs ${byteCount} bytes but the file has ${available}.`,
+    );
   }
   if (available > byteCount) {
-    fail('CORRUPT_FILE', `The .npy file has ${available - byteCount} bytes after the data that shape (${shape.join(', ')}) of ${descr} describes: the header does not match the data.`);
+    fail(
+      'CORRUPT_FILE',
+      `The .npy file has ${available - byteCount} bytes after the data that shape (${shape.join(', ')}) of ${descr} describes: the header does not match the data.`,
+    );
   }
   // Copy into a fresh, aligned buffer (the data may start at any offset of `bytes`).
   const buffer = bytes.slice(dataStart, dataStart + byteCount).buffer;
@@ -130,7 +148,10 @@ export function writeNpy(array: NpyWritable): Uint8Array {
   }
   const count = shape.reduce((a, b) => a * b, 1);
   if (count !== data.length) {
-    fail('BAD_ARGUMENT', `writeNpy: shape (${shape.join(', ')}) holds ${count} values but the data has ${data.length}.`);
+    fail(
+      'BAD_ARGUMENT',
+      `writeNpy: shape (${shape.join(', ')}) holds ${count} values but the data has ${data.length}.`,
+    );
   }
   const descr = `${info.size === 1 ? '|' : '<'}${info.code}`;
   const shapeText = shape.length === 1 ? `(${shape[0]},)` : `(${shape.join(', ')})`;
@@ -171,12 +192,19 @@ function dtypeOf(data: NpyData, requested: NpyDtype | undefined): DtypeInfo {
   ];
   const found = byArray.find(([ctor]) => data instanceof ctor);
   if (!found) {
-    return fail('BAD_ARGUMENT', `writeNpy: ${(data as object)?.constructor?.name ?? typeof data} is not supported; pass a Float32Array, Float64Array, Int32Array, BigInt64Array, Int16Array, Int8Array or Uint8Array.`);
+    return fail(
+      'BAD_ARGUMENT',
+      `writeNpy: ${(data as object)?.constructor?.name ?? typeof data} is not supported; pass a Float32Array, Float64Array, Int32Array, BigInt64Array, Int16Array, Int8Array or Uint8Array.`,
+    );
   }
   let dtype = found[1];
   if (requested !== undefined && requested !== dtype) {
     if (requested === 'bool' && dtype === 'uint8') dtype = 'bool';
-    else fail('BAD_ARGUMENT', `writeNpy: dtype '${requested}' does not match the data, a ${data.constructor.name} (${dtype}).`);
+    else
+      fail(
+        'BAD_ARGUMENT',
+        `writeNpy: dtype '${requested}' does not match the data, a ${data.constructor.name} (${dtype}).`,
+      );
   }
   return DTYPES.find((d) => d.dtype === dtype) as DtypeInfo;
 }
@@ -187,11 +215,17 @@ function dtypeOf(data: NpyData, requested: NpyDtype | undefined): DtypeInfo {
  */
 function parseHeader(header: string): { descr: string; fortranOrder: boolean; shape: number[] } {
   const bad = (what: string): never =>
-    fail('CORRUPT_FILE', `The .npy header ${what}: ${JSON.stringify(header.trim().slice(0, 120))}. The file is corrupt or not written by numpy.save.`);
+    fail(
+      'CORRUPT_FILE',
+      `The .npy header ${what}: ${JSON.stringify(header.trim().slice(0, 120))}. The file is corrupt or not written by numpy.save.`,
+    );
   const descrMatch = /['"]descr['"]\s*:\s*(['"])(.*?)\1/.exec(header);
   if (!descrMatch) {
     if (/['"]descr['"]\s*:\s*\[/.test(header)) {
-      fail('BAD_ARGUMENT', `This .npy file holds a structured array (fields), which is not supported. Supported dtypes: ${SUPPORTED}.`);
+      fail(
+        'BAD_ARGUMENT',
+        `This .npy file holds a structured array (fields), which is not supported. Supported dtypes: ${SUPPORTED}.`,
+      );
     }
     bad("has no 'descr'");
   }
@@ -200,11 +234,18 @@ function parseHeader(header: string): { descr: string; fortranOrder: boolean; sh
   const shapeMatch = /['"]shape['"]\s*:\s*\(([^)]*)\)/.exec(header);
   if (!shapeMatch) bad("has no 'shape'");
   const shapeText = shapeMatch![1].trim();
-  const shape = shapeText === '' ? [] : shapeText.split(',').map((s) => s.trim()).filter((s) => s !== '').map((s) => {
-    // Python 2 wrote long integers with an `L` suffix: (2L, 3L).
-    const m = /^(\d+)L?$/.exec(s);
-    return m ? Number(m[1]) : bad(`has an invalid shape entry '${s}'`);
-  });
+  const shape =
+    shapeText === ''
+      ? []
+      : shapeText
+          .split(',')
+          .map((s) => s.trim())
+          .filter((s) => s !== '')
+          .map((s) => {
+            // Python 2 wrote long integers with an `L` suffix: (2L, 3L).
+            const m = /^(\d+)L?$/.exec(s);
+            return m ? Number(m[1]) : bad(`has an invalid shape entry '${s}'`);
+          });
   return { descr: descrMatch![2], fortranOrder: fortranMatch![1] === 'True', shape };
 }
 
@@ -223,5 +264,7 @@ function align(n: number, to: number): number {
 }
 
 function hexHead(bytes: Uint8Array): string {
-  return bytes.length === 0 ? 'none, the file is empty' : Array.from(bytes.subarray(0, 8), (b) => b.toString(16).padStart(2, '0')).join(' ');
+  return bytes.length === 0
+    ? 'none, the file is empty'
+    : Array.from(bytes.subarray(0, 8), (b) => b.toString(16).padStart(2, '0')).join(' ');
 }

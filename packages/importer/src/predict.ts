@@ -30,13 +30,21 @@ export interface PredictOptions {
  */
 export function toInputTensors(km: KerasModel, inputs: NdArray | NdArray[], options: PredictOptions = {}): tf.Tensor[] {
   const { nonFinite = 'error' } = options;
-  if (nonFinite !== 'error' && nonFinite !== 'propagate') fail('BAD_ARGUMENT', `nonFinite must be 'error' or 'propagate', got ${JSON.stringify(nonFinite)}.`);
+  if (nonFinite !== 'error' && nonFinite !== 'propagate')
+    fail('BAD_ARGUMENT', `nonFinite must be 'error' or 'propagate', got ${JSON.stringify(nonFinite)}.`);
   const list = Array.isArray(inputs) ? inputs : [inputs];
   if (list.length !== km.inputShapes.length) {
-    fail('INPUT_SHAPE', `Model '${km.name}' takes ${km.inputShapes.length} input(s) (${km.inputNames.join(', ')}) but ${list.length} were given.`);
+    fail(
+      'INPUT_SHAPE',
+      `Model '${km.name}' takes ${km.inputShapes.length} input(s) (${km.inputNames.join(', ')}) but ${list.length} were given.`,
+    );
   }
   list.forEach((x, i) => checkInput(km, x, i, nonFinite));
-  checkAttentionMemory(km, list.map((x) => x.shape), options.limits);
+  checkAttentionMemory(
+    km,
+    list.map((x) => x.shape),
+    options.limits,
+  );
   return list.map((x, i) => {
     const dtype = km.model.inputs[i].dtype === 'int32' ? 'int32' : 'float32';
     return tf.tensor(x.data, x.shape, dtype);
@@ -50,13 +58,19 @@ function checkInput(km: KerasModel, x: NdArray, i: number, nonFinite: 'error' | 
     fail('INPUT_SHAPE', `${name} must be { data, shape } with shape a list of dimensions, got ${describe(x)}.`);
   }
   if (!(x.data instanceof Float32Array || x.data instanceof Int32Array)) {
-    fail('INPUT_SHAPE', `${name} data must be a Float32Array or Int32Array, got ${describe(x.data)}. Convert it first, e.g. Float32Array.from(values).`);
+    fail(
+      'INPUT_SHAPE',
+      `${name} data must be a Float32Array or Int32Array, got ${describe(x.data)}. Convert it first, e.g. Float32Array.from(values).`,
+    );
   }
   if (!x.shape.every((d) => Number.isInteger(d) && d >= 0)) {
     fail('INPUT_SHAPE', `${name} has shape ${fmt(x.shape)}; dimensions must be non-negative integers.`);
   }
   if (x.shape.length !== want.length) {
-    fail('INPUT_SHAPE', `${name} must have rank ${want.length}, shape ${fmt(want)} (batch first), but the data has rank ${x.shape.length}, shape ${fmt(x.shape)}. Reshape the input to match.`);
+    fail(
+      'INPUT_SHAPE',
+      `${name} must have rank ${want.length}, shape ${fmt(want)} (batch first), but the data has rank ${x.shape.length}, shape ${fmt(x.shape)}. Reshape the input to match.`,
+    );
   }
   if (x.shape[0] === 0) {
     fail('INPUT_SHAPE', `${name} is an empty batch (shape ${fmt(x.shape)}): give at least one sample.`);
@@ -71,12 +85,19 @@ function checkInput(km: KerasModel, x: NdArray, i: number, nonFinite: 'error' | 
   }
   if (km.model.inputs[i].dtype === 'int32' && x.data instanceof Float32Array) {
     const k = x.data.findIndex((v) => !Number.isInteger(v));
-    if (k >= 0) fail('INPUT_SHAPE', `${name} takes integers (int32, e.g. token ids) but has ${x.data[k]} at flat index ${k}. Give an Int32Array of ids.`);
+    if (k >= 0)
+      fail(
+        'INPUT_SHAPE',
+        `${name} takes integers (int32, e.g. token ids) but has ${x.data[k]} at flat index ${k}. Give an Int32Array of ids.`,
+      );
   }
   if (nonFinite === 'error' && x.data instanceof Float32Array) {
     for (let k = 0; k < x.data.length; k++) {
       if (!Number.isFinite(x.data[k])) {
-        fail('INPUT_SHAPE', `${name} contains ${x.data[k]} at flat index ${k}; Keraspect needs finite inputs. Clean or impute the data first, or pass { nonFinite: 'propagate' } to run it anyway.`);
+        fail(
+          'INPUT_SHAPE',
+          `${name} contains ${x.data[k]} at flat index ${k}; Keraspect needs finite inputs. Clean or impute the data first, or pass { nonFinite: 'propagate' } to run it anyway.`,
+        );
       }
     }
   }
@@ -152,7 +173,11 @@ function guardRun<T>(km: KerasModel, fn: () => T): T {
   } catch (e) {
     if (e instanceof KeraspectError) throw e;
     const msg = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
-    return fail('UNSUPPORTED_CONFIG', `Running model '${km.name}' failed (${msg.slice(0, 200)}). Its config asks for a computation that cannot be done on these inputs (e.g. a size from a corrupt file too large to allocate).`, e);
+    return fail(
+      'UNSUPPORTED_CONFIG',
+      `Running model '${km.name}' failed (${msg.slice(0, 200)}). Its config asks for a computation that cannot be done on these inputs (e.g. a size from a corrupt file too large to allocate).`,
+      e,
+    );
   }
 }
 
@@ -178,7 +203,12 @@ export function predict(km: KerasModel, inputs: NdArray | NdArray[], options: Pr
  * Outputs of every layer (or the named ones) for these inputs: `{ layer, index, data, shape }`, one
  * entry per output tensor of a layer.
  */
-export function allLayerOutputs(km: KerasModel, inputs: NdArray | NdArray[], names?: string[], options: PredictOptions = {}): { layer: string; index: number; count: number; array: NdArray }[] {
+export function allLayerOutputs(
+  km: KerasModel,
+  inputs: NdArray | NdArray[],
+  names?: string[],
+  options: PredictOptions = {},
+): { layer: string; index: number; count: number; array: NdArray }[] {
   const wanted = km.built.layers.filter((b) => b.className !== 'InputLayer' && (!names || names.includes(b.name)));
   const symbolic = wanted.flatMap((b) => {
     const outs = (b.layer as unknown as { inboundNodes: { outputTensors: tf.SymbolicTensor[] }[] }).inboundNodes;
@@ -187,8 +217,17 @@ export function allLayerOutputs(km: KerasModel, inputs: NdArray | NdArray[], nam
   });
   const xs = toInputTensors(km, inputs, options);
   try {
-    const outs = fetchSymbolic(km, xs, symbolic.map((s) => s.t));
-    const res = symbolic.map((s, i) => ({ layer: s.layer, index: s.index, count: s.count, array: { data: outs[i].dataSync() as Float32Array, shape: outs[i].shape } }));
+    const outs = fetchSymbolic(
+      km,
+      xs,
+      symbolic.map((s) => s.t),
+    );
+    const res = symbolic.map((s, i) => ({
+      layer: s.layer,
+      index: s.index,
+      count: s.count,
+      array: { data: outs[i].dataSync() as Float32Array, shape: outs[i].shape },
+    }));
     tf.dispose(outs);
     return res;
   } finally {

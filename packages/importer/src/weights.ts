@@ -8,7 +8,11 @@ import type { KerasArtifact } from './read/keras-file.ts';
  * Stage four: put the file's weights into the built model, layer by layer in `weight_names` order,
  * checking count and shape of every weight. Returns the number of values loaded.
  */
-export function loadWeights(built: BuiltModel, source: Pick<KerasArtifact, 'weights' | 'layerKeys'>, ctx: Pick<BuildContext, 'kerasVersion' | 'semantics'>): number {
+export function loadWeights(
+  built: BuiltModel,
+  source: Pick<KerasArtifact, 'weights' | 'layerKeys'>,
+  ctx: Pick<BuildContext, 'kerasVersion' | 'semantics'>,
+): number {
   const byName = resolveNames(built, source);
   let total = 0;
   for (const b of built.layers) total += loadLayer(b, byName.get(b.name), ctx as BuildContext);
@@ -42,7 +46,8 @@ function loadLayer(b: BuiltLayer, found: WeightArray[] | undefined, ctx: BuildCo
     );
   }
   const converted = b.port?.convertWeights ? b.port.convertWeights(found, b.graphLayer.config, ctx) : found;
-  const shapeOk = converted.length === targets.length && converted.every((w, i) => sameShape(w.shape, targets[i].shape));
+  const shapeOk =
+    converted.length === targets.length && converted.every((w, i) => sameShape(w.shape, targets[i].shape));
   if (!shapeOk) {
     fail(
       'WEIGHT_MISMATCH',
@@ -73,7 +78,10 @@ function sameShape(a: number[], b: (number | null)[]): boolean {
  * real name stored beside the vars; where that name is absent, groups are matched to layers by
  * Keras' own naming rule: snake_case class name plus a per-class counter, in layer order.
  */
-function resolveNames(built: BuiltModel, source: Pick<KerasArtifact, 'weights' | 'layerKeys'>): Map<string, WeightArray[]> {
+function resolveNames(
+  built: BuiltModel,
+  source: Pick<KerasArtifact, 'weights' | 'layerKeys'>,
+): Map<string, WeightArray[]> {
   const out = new Map(source.weights);
   if (!source.layerKeys || source.layerKeys.every((k) => k.name)) return out;
   const keyed = new Map(source.layerKeys.map((k) => [k.key, k.weights]));

@@ -12,7 +12,10 @@ describe('activationFor', () => {
     const a3 = tf.layers.activation({ activation: activationFor('hard_sigmoid', k3) as never });
     expect(activationFor('hard_sigmoid', k2)).toBe('hardSigmoid');
     expect(Array.from((a3.apply(x) as tf.Tensor).dataSync())).toEqual([
-      expect.closeTo(0.5 - 2 / 6, 6), 0.5, expect.closeTo(0.5 + 1 / 6, 6)]);
+      expect.closeTo(0.5 - 2 / 6, 6),
+      0.5,
+      expect.closeTo(0.5 + 1 / 6, 6),
+    ]);
     expect(a2).toBeDefined();
   });
   it('rejects unknown activations with the list', () => {

@@ -10,7 +10,16 @@ const config = (returnAttention: boolean) => ({
     layers: [
       { class_name: 'InputLayer', config: { name: 'x', batch_input_shape: [null, 5, 2] } },
       { class_name: 'Masking', config: { name: 'mask', mask_value: 0 } },
-      { class_name: 'SeqSelfAttention', config: { name: 'att', units: 3, attention_type: 'additive', return_attention: returnAttention, attention_activation: 'linear' } },
+      {
+        class_name: 'SeqSelfAttention',
+        config: {
+          name: 'att',
+          units: 3,
+          attention_type: 'additive',
+          return_attention: returnAttention,
+          attention_activation: 'linear',
+        },
+      },
     ],
   },
 });
@@ -23,7 +32,10 @@ describe('attention maps see the masks of a real forward pass', () => {
     withOut.layer('att').setWeights(w.map((t, i) => tf.randomNormal(t.shape, 0, 0.7, 'float32', i + 1)));
     km.layer('att').setWeights(withOut.layer('att').getWeights());
     // Sample 0: the last two steps are all zeros, so Masking hides them.
-    const x = { data: Float32Array.of(1, 2, -1, 0.5, 0.3, -2, 0, 0, 0, 0, 2, 1, 1, 1, -1, 2, 0.5, 0.5, 3, -1), shape: [2, 5, 2] };
+    const x = {
+      data: Float32Array.of(1, 2, -1, 0.5, 0.3, -2, 0, 0, 0, 0, 2, 1, 1, 1, -1, 2, 0.5, 0.5, 3, -1),
+      shape: [2, 5, 2],
+    };
     const own = allLayerOutputs(km, x, ['att']).find((o) => o.index === 1)!.array;
     const [map] = attentionMaps(withOut, x);
     expect(map.array.shape).toEqual([2, 5, 5]);

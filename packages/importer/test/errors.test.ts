@@ -67,7 +67,9 @@ describe('typed errors that name the thing and say what to do', () => {
     it('unknown layer class lists the supported ones and how to register', async () => {
       const e = await failure(loadModel(model('aditya_lstm_simpleattention_custom_k3.8.0.h5')));
       expect(e.code).toBe('UNKNOWN_LAYER');
-      expect(e.message).toMatch(/Unknown layer class 'SimpleAttention' \(layer 'simple_attention_2'\)\. Keraspect supports: .*LSTM.*SeqSelfAttention.*registerLayer\('SimpleAttention'/);
+      expect(e.message).toMatch(
+        /Unknown layer class 'SimpleAttention' \(layer 'simple_attention_2'\)\. Keraspect supports: .*LSTM.*SeqSelfAttention.*registerLayer\('SimpleAttention'/,
+      );
     });
 
     it('a user class shadowing the built-in Attention is not mistaken for it', async () => {
@@ -79,14 +81,20 @@ describe('typed errors that name the thing and say what to do', () => {
     it('Lambda without a TS function: names the layer and shows how to supply one', async () => {
       const e = await failure(loadModel(model('disazi_in_azinet_timedistributed_k2.2.4.h5')));
       expect(e.code).toBe('LAMBDA');
-      expect(e.message).toMatch(/Lambda layer 'lambda_1'.*never runs.*lambdas: \{ 'lambda_1': \(inputs, args, tf\) =>.*--plugin.*"a":3000,"b":6/);
+      expect(e.message).toMatch(
+        /Lambda layer 'lambda_1'.*never runs.*lambdas: \{ 'lambda_1': \(inputs, args, tf\) =>.*--plugin.*"a":3000,"b":6/,
+      );
     });
 
     it('weights that do not fit list expected beside found', async () => {
       const e = await failure(loadModel(model('vk_new_gru_k3.9.2.h5'), { weights: model('vk_new_bi_lstm_k3.9.2.h5') }));
       expect(e.code).toBe('WEIGHT_MISMATCH');
       expect(e.message).toMatch(/Layer 'gru' \(GRU\) needs 3 weights .* but the file has none/);
-      const e2 = await failure(loadModel(model('surro_mexie-mlp_k2.2.4-tf.h5'), { weights: model('surro_model-cnn_conv1d_maxpool_k2.2.4.h5') }));
+      const e2 = await failure(
+        loadModel(model('surro_mexie-mlp_k2.2.4-tf.h5'), {
+          weights: model('surro_model-cnn_conv1d_maxpool_k2.2.4.h5'),
+        }),
+      );
       expect(e2.code).toBe('WEIGHT_MISMATCH');
     });
 
@@ -99,7 +107,9 @@ describe('typed errors that name the thing and say what to do', () => {
       try {
         const e = await failure(loadModel(model('aditya_lstm_simpleattention_custom_k3.8.0.h5')));
         expect(e.code).toBe('UNSUPPORTED_CONFIG');
-        expect(e.message).toMatch(/Layer 'simple_attention_2' \(SimpleAttention\) could not be created from its config: boom/);
+        expect(e.message).toMatch(
+          /Layer 'simple_attention_2' \(SimpleAttention\) could not be created from its config: boom/,
+        );
       } finally {
         unregisterLayer('SimpleAttention');
       }
@@ -113,7 +123,9 @@ describe('typed errors that name the thing and say what to do', () => {
       (cfg.config.layers ?? cfg.config)[0].config.stateful = true;
       const e = await failure(loadModel(bytes, { architecture: cfg }));
       expect(e.code).toBe('UNSUPPORTED_CONFIG');
-      expect(e.message).toMatch(/Layer 'simple_rnn_1' \(SimpleRNN\) config 'stateful' = true is not supported: stateful RNNs/);
+      expect(e.message).toMatch(
+        /Layer 'simple_rnn_1' \(SimpleRNN\) config 'stateful' = true is not supported: stateful RNNs/,
+      );
     });
 
     it('input of the wrong shape or with NaN at predict time', async () => {
@@ -121,7 +133,9 @@ describe('typed errors that name the thing and say what to do', () => {
       try {
         const bad = () => predict(km, { data: new Float32Array(2 * 9 * 4), shape: [2, 9, 4] });
         expect(bad).toThrow(KeraspectError);
-        expect(bad).toThrow(/Input 'conv1d_1_input' of model '.*' must have shape \[None, 10, 4\] \(batch first\), but the data has shape \[2, 9, 4\]/);
+        expect(bad).toThrow(
+          /Input 'conv1d_1_input' of model '.*' must have shape \[None, 10, 4\] \(batch first\), but the data has shape \[2, 9, 4\]/,
+        );
         const nan = new Float32Array(40).fill(0);
         nan[7] = Number.NaN;
         expect(() => predict(km, { data: nan, shape: [1, 10, 4] })).toThrow(/contains NaN at flat index 7/);

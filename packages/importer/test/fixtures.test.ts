@@ -69,11 +69,21 @@ describe.skipIf(!dir)('real Keras fixtures', () => {
         });
         const layerFiles = readdir(join(exp(), 'layers'));
         const names = [...new Set(layerFiles.map((fn) => fn.replace(/(\.\d+)?\.npy$/, '')))];
-        const outs = allLayerOutputs(km, x, names.filter((n) => !f.inputs.some((i) => i.name === n)));
+        const outs = allLayerOutputs(
+          km,
+          x,
+          names.filter((n) => !f.inputs.some((i) => i.name === n)),
+        );
         for (const o of outs) {
           const file = o.count === 1 ? `${o.layer}.npy` : `${o.layer}.${o.index}.npy`;
           if (!layerFiles.includes(file)) continue;
-          expectClose(o.array, npy(join(exp(), 'layers', file)), `${name} layer ${file}`, big, name in FLOAT32_AMPLIFIED);
+          expectClose(
+            o.array,
+            npy(join(exp(), 'layers', file)),
+            `${name} layer ${file}`,
+            big,
+            name in FLOAT32_AMPLIFIED,
+          );
         }
         if (f.attention_layers.length) {
           for (const a of attentionMaps(km, x, f.attention_layers)) {
@@ -102,4 +112,3 @@ describe.skipIf(!dir)('real Keras fixtures', () => {
 function readdir(p: string): string[] {
   return existsSync(p) ? readdirSync(p) : [];
 }
-

@@ -3,7 +3,10 @@ import { describe, expect, it } from 'vitest';
 import { loadModel, modelFromConfig, predict, toKerasH5 } from '../src/index.ts';
 import { normalizeModel } from '../src/keras-format/normalize.ts';
 
-const dense = (name: string, units: number, extra: Record<string, unknown> = {}) => ({ class_name: 'Dense', config: { name, units, activation: 'linear', use_bias: true, ...extra } });
+const dense = (name: string, units: number, extra: Record<string, unknown> = {}) => ({
+  class_name: 'Dense',
+  config: { name, units, activation: 'linear', use_bias: true, ...extra },
+});
 
 /** Keras 2 functional: two inputs, a shared Dense applied to both, a nested Sequential, two outputs. */
 const functional = {
@@ -11,39 +14,86 @@ const functional = {
   config: {
     name: 'graph',
     layers: [
-      { class_name: 'InputLayer', name: 'a', config: { name: 'a', batch_input_shape: [null, 3], dtype: 'float32' }, inbound_nodes: [] },
-      { class_name: 'InputLayer', name: 'b', config: { name: 'b', batch_input_shape: [null, 3], dtype: 'float32' }, inbound_nodes: [] },
+      {
+        class_name: 'InputLayer',
+        name: 'a',
+        config: { name: 'a', batch_input_shape: [null, 3], dtype: 'float32' },
+        inbound_nodes: [],
+      },
+      {
+        class_name: 'InputLayer',
+        name: 'b',
+        config: { name: 'b', batch_input_shape: [null, 3], dtype: 'float32' },
+        inbound_nodes: [],
+      },
       { ...dense('shared', 2), name: 'shared', inbound_nodes: [[['a', 0, 0, {}]], [['b', 0, 0, {}]]] },
-      { class_name: 'Subtract', name: 'diff', config: { name: 'diff' }, inbound_nodes: [[['shared', 0, 0, {}], ['shared', 1, 0, {}]]] },
+      {
+        class_name: 'Subtract',
+        name: 'diff',
+        config: { name: 'diff' },
+        inbound_nodes: [
+          [
+            ['shared', 0, 0, {}],
+            ['shared', 1, 0, {}],
+          ],
+        ],
+      },
       {
         class_name: 'Sequential',
         name: 'head',
-        config: { name: 'head', layers: [{ ...dense('h1', 2, { batch_input_shape: [null, 2], activation: 'relu' }) }, dense('h2', 1)] },
+        config: {
+          name: 'head',
+          layers: [{ ...dense('h1', 2, { batch_input_shape: [null, 2], activation: 'relu' }) }, dense('h2', 1)],
+        },
         inbound_nodes: [[['diff', 0, 0, {}]]],
       },
     ],
-    input_layers: [['a', 0, 0], ['b', 0, 0]],
-    output_layers: [['head', 0, 0], ['diff', 0, 0]],
+    input_layers: [
+      ['a', 0, 0],
+      ['b', 0, 0],
+    ],
+    output_layers: [
+      ['head', 0, 0],
+      ['diff', 0, 0],
+    ],
   },
 };
 
 describe('model graphs', () => {
   it('Keras 2.1 list-style Sequential without InputLayer gets an input named <first>_input', () => {
-    const g = normalizeModel({ class_name: 'Sequential', config: [dense('d', 1, { batch_input_shape: [null, 4] })] as never });
+    const g = normalizeModel({
+      class_name: 'Sequential',
+      config: [dense('d', 1, { batch_input_shape: [null, 4] })] as never,
+    });
     expect(g.layers.map((l) => l.name)).toEqual(['d_input', 'd']);
     expect(g.layers[0].batchShape).toEqual([null, 4]);
   });
 
   it('Keras 3 inbound nodes: positional lists, tensor kwargs', () => {
-    const kt = (layer: string) => ({ class_name: '__keras_tensor__', config: { shape: [null, 3], dtype: 'float32', keras_history: [layer, 0, 0] } });
+    const kt = (layer: string) => ({
+      class_name: '__keras_tensor__',
+      config: { shape: [null, 3], dtype: 'float32', keras_history: [layer, 0, 0] },
+    });
     const g = normalizeModel({
       class_name: 'Functional',
       config: {
         name: 'k3',
         layers: [
           { class_name: 'InputLayer', name: 'x', config: { name: 'x', batch_shape: [null, 3] }, inbound_nodes: [] },
-          { class_name: 'Add', name: 'add', config: { name: 'add' }, inbound_nodes: [{ args: [[kt('x'), kt('x')]], kwargs: {} }] },
-          { class_name: 'MultiHeadAttention', name: 'mha', config: { name: 'mha' }, inbound_nodes: [{ args: [kt('add')], kwargs: { value: kt('x'), training: false, return_attention_scores: true } }] },
+          {
+            class_name: 'Add',
+            name: 'add',
+            config: { name: 'add' },
+            inbound_nodes: [{ args: [[kt('x'), kt('x')]], kwargs: {} }],
+          },
+          {
+            class_name: 'MultiHeadAttention',
+            name: 'mha',
+            config: { name: 'mha' },
+            inbound_nodes: [
+              { args: [kt('add')], kwargs: { value: kt('x'), training: false, return_attention_scores: true } },
+            ],
+          },
         ],
         input_layers: ['x', 0, 0],
         output_layers: [['mha', 0, 0]],
@@ -62,7 +112,9 @@ describe('model graphs', () => {
   it('a cycle in the layer graph is a clear error, not a hang', async () => {
     const cyc = JSON.parse(JSON.stringify(functional));
     cyc.config.layers[2].inbound_nodes = [[['diff', 0, 0, {}]], [['b', 0, 0, {}]]];
-    await expect(modelFromConfig(cyc)).rejects.toThrow(/layer graph cannot be built: layer 'shared' needs diff\[0\]\[0\]/);
+    await expect(modelFromConfig(cyc)).rejects.toThrow(
+      /layer graph cannot be built: layer 'shared' needs diff\[0\]\[0\]/,
+    );
   });
 
   it('multi-input, multi-output, shared layer and nested Sequential: closed form and .h5 round trip', async () => {

@@ -5,7 +5,13 @@ import { join } from 'node:path';
 import type { Dataset as H5Dataset, Group as H5Group } from 'h5wasm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fixturesDir } from '../../../test/support/fixtures.ts';
-import { DEFAULT_KERAS_VERSION, type KerasH5Layer, type KerasH5Model, writeKerasH5, writeKerasWeightsH5 } from '../src/export/h5.ts';
+import {
+  DEFAULT_KERAS_VERSION,
+  type KerasH5Layer,
+  type KerasH5Model,
+  writeKerasH5,
+  writeKerasWeightsH5,
+} from '../src/export/h5.ts';
 import type { KerasModelJson } from '../src/keras-format/types.ts';
 import type { WeightArray } from '../src/layers/port.ts';
 import { readNpy } from '../src/npy.ts';
@@ -20,11 +26,24 @@ function weight(name: string, shape: number[], seed: number): WeightArray {
 
 const layers: KerasH5Layer[] = [
   { name: 'input_1', weights: [] },
-  { name: 'lstm_1', weights: [weight('lstm_1/kernel:0', [3, 16], 1), weight('lstm_1/recurrent_kernel:0', [4, 16], 2), weight('lstm_1/bias:0', [16], 3)] },
+  {
+    name: 'lstm_1',
+    weights: [
+      weight('lstm_1/kernel:0', [3, 16], 1),
+      weight('lstm_1/recurrent_kernel:0', [4, 16], 2),
+      weight('lstm_1/bias:0', [16], 3),
+    ],
+  },
   { name: 'dropout_1', weights: [] },
   { name: 'dense_1', weights: [weight('dense_1/kernel:0', [4, 2], 4), weight('dense_1/bias:0', [2], 5)] },
   // Keras 3 legacy-h5 naming (the Sequential model's name inserted) and a 0-d weight.
-  { name: 'gru', weights: [weight('sequential_2/gru/gru_cell/kernel', [2, 6], 6), weight('sequential_2/gru/gru_cell/bias', [2, 6], 7)] },
+  {
+    name: 'gru',
+    weights: [
+      weight('sequential_2/gru/gru_cell/kernel', [2, 6], 6),
+      weight('sequential_2/gru/gru_cell/bias', [2, 6], 7),
+    ],
+  },
   { name: 'scale_1', weights: [weight('scale_1/alpha:0', [], 8)] },
 ];
 
@@ -33,8 +52,18 @@ const modelConfig: KerasModelJson = {
   config: {
     name: 'model_1',
     layers: [
-      { class_name: 'InputLayer', name: 'input_1', config: { name: 'input_1', batch_input_shape: [null, 5, 3], dtype: 'float32' }, inbound_nodes: [] },
-      { class_name: 'LSTM', name: 'lstm_1', config: { name: 'lstm_1', units: 4, recurrent_activation: 'hard_sigmoid', note: 'naïve ✓' }, inbound_nodes: [[['input_1', 0, 0, {}]]] },
+      {
+        class_name: 'InputLayer',
+        name: 'input_1',
+        config: { name: 'input_1', batch_input_shape: [null, 5, 3], dtype: 'float32' },
+        inbound_nodes: [],
+      },
+      {
+        class_name: 'LSTM',
+        name: 'lstm_1',
+        config: { name: 'lstm_1', units: 4, recurrent_activation: 'hard_sigmoid', note: 'naïve ✓' },
+        inbound_nodes: [[['input_1', 0, 0, {}]]],
+      },
     ],
     input_layers: [['input_1', 0, 0]],
     output_layers: [['lstm_1', 0, 0]],
@@ -54,12 +83,18 @@ interface AttrInfo {
   value: unknown;
 }
 
-function attrInfo(obj: { attrs: Record<string, { dtype: unknown; shape: number[] | null; value: unknown }> }): Record<string, AttrInfo> {
-  return Object.fromEntries(Object.entries(obj.attrs).map(([k, a]) => [k, { dtype: a.dtype, shape: a.shape, value: decodeAttr(a.value) }]));
+function attrInfo(obj: {
+  attrs: Record<string, { dtype: unknown; shape: number[] | null; value: unknown }>;
+}): Record<string, AttrInfo> {
+  return Object.fromEntries(
+    Object.entries(obj.attrs).map(([k, a]) => [k, { dtype: a.dtype, shape: a.shape, value: decodeAttr(a.value) }]),
+  );
 }
 
 /** Every layer group as read back: its weight_names attribute and the datasets it names. */
-function readLayers(root: H5Group): { name: string; attr: AttrInfo; weights: { name: string; dtype: unknown; shape: number[]; data: number[] }[] }[] {
+function readLayers(
+  root: H5Group,
+): { name: string; attr: AttrInfo; weights: { name: string; dtype: unknown; shape: number[]; data: number[] }[] }[] {
   return readAttrStrings(root, 'layer_names')!.map((name) => {
     const group = root.get(name) as H5Group;
     const names = readAttrStrings(group, 'weight_names')!;
@@ -69,7 +104,12 @@ function readLayers(root: H5Group): { name: string; attr: AttrInfo; weights: { n
       weights: names.map((w) => {
         const ds = group.get(w) as H5Dataset;
         const value = ds.value; // a number for a 0-d dataset
-        return { name: w, dtype: ds.dtype, shape: ds.shape!, data: typeof value === 'number' ? [value] : Array.from(value as Float32Array) };
+        return {
+          name: w,
+          dtype: ds.dtype,
+          shape: ds.shape!,
+          data: typeof value === 'number' ? [value] : Array.from(value as Float32Array),
+        };
       }),
     };
   });
@@ -84,9 +124,15 @@ function checkLayers(got: ReturnType<typeof readLayers>): void {
       expect(l.attr, l.name).toEqual({ dtype: '<d', shape: [0], value: [] });
     } else {
       const longest = Math.max(...want.weights.map((w) => w.name.length));
-      expect(l.attr, l.name).toEqual({ dtype: `A${longest}`, shape: [want.weights.length], value: want.weights.map((w) => w.name) });
+      expect(l.attr, l.name).toEqual({
+        dtype: `A${longest}`,
+        shape: [want.weights.length],
+        value: want.weights.map((w) => w.name),
+      });
     }
-    expect(l.weights, l.name).toEqual(want.weights.map((w) => ({ name: w.name, dtype: '<f', shape: w.shape, data: Array.from(w.data) })));
+    expect(l.weights, l.name).toEqual(
+      want.weights.map((w) => ({ name: w.name, dtype: '<f', shape: w.shape, data: Array.from(w.data) })),
+    );
   });
 }
 
@@ -138,42 +184,89 @@ describe('writeKerasH5 / writeKerasWeightsH5', () => {
   });
 
   it('splits long name lists into name0, name1, … like Keras, and keeps a 64 KiB+ model_config', () => {
-    const many: KerasH5Layer[] = Array.from({ length: 2000 }, (_, i) => ({ name: `a_rather_long_layer_name_number_${String(i).padStart(6, '0')}`, weights: [] }));
+    const many: KerasH5Layer[] = Array.from({ length: 2000 }, (_, i) => ({
+      name: `a_rather_long_layer_name_number_${String(i).padStart(6, '0')}`,
+      weights: [],
+    }));
     many[5].weights = [weight(`${many[5].name}/kernel:0`, [2], 9)];
-    const bigConfig: KerasModelJson = { class_name: 'Sequential', config: { name: 'big', layers: many.map((l) => ({ class_name: 'Activation', config: { name: l.name, activation: 'linear', padding: 'x'.repeat(40) } })) } };
+    const bigConfig: KerasModelJson = {
+      class_name: 'Sequential',
+      config: {
+        name: 'big',
+        layers: many.map((l) => ({
+          class_name: 'Activation',
+          config: { name: l.name, activation: 'linear', padding: 'x'.repeat(40) },
+        })),
+      },
+    };
     const bytes = writeKerasH5({ modelConfig: bigConfig, layers: many });
     withH5File(bytes, (f) => {
       const mw = f.get('model_weights') as H5Group;
       // 2000 names × 38 bytes = 76 000 bytes > 64 512: two chunks of 1000, as np.array_split makes them.
-      expect(Object.keys(mw.attrs).filter((k) => k.startsWith('layer_names')).sort()).toEqual(['layer_names0', 'layer_names1']);
+      expect(
+        Object.keys(mw.attrs)
+          .filter((k) => k.startsWith('layer_names'))
+          .sort(),
+      ).toEqual(['layer_names0', 'layer_names1']);
       expect(mw.attrs.layer_names0.shape).toEqual([1000]);
       expect(readAttrStrings(mw, 'layer_names')).toEqual(many.map((l) => l.name));
       const config = String(decodeAttr(f.attrs.model_config.value));
       expect(config.length).toBeGreaterThan(65536);
       expect(JSON.parse(config)).toEqual(bigConfig);
-      expect(Array.from((mw.get(`${many[5].name}/${many[5].name}/kernel:0`) as H5Dataset).value as Float32Array)).toEqual(Array.from(many[5].weights[0].data));
+      expect(
+        Array.from((mw.get(`${many[5].name}/${many[5].name}/kernel:0`) as H5Dataset).value as Float32Array),
+      ).toEqual(Array.from(many[5].weights[0].data));
     });
   });
 
   it('rejects what Keras could not have written, naming the layer and weight', () => {
     const w = (name: string, shape: number[], n: number): WeightArray => ({ name, shape, data: new Float32Array(n) });
     const cases: [KerasH5Layer[], string, RegExp][] = [
-      [[{ name: 'a', weights: [] }, { name: 'a', weights: [] }], 'BAD_ARGUMENT', /Layer name 'a' appears twice/],
+      [
+        [
+          { name: 'a', weights: [] },
+          { name: 'a', weights: [] },
+        ],
+        'BAD_ARGUMENT',
+        /Layer name 'a' appears twice/,
+      ],
       [[{ name: 'a/b', weights: [] }], 'BAD_ARGUMENT', /Layer name "a\/b" cannot be an HDF5 group name/],
       [[{ name: '', weights: [] }], 'BAD_ARGUMENT', /Layer name "" cannot be/],
-      [[{ name: 'd', weights: [w('d/kernel:0', [2, 3], 5)] }], 'WEIGHT_MISMATCH', /Weight 'd\/kernel:0' of layer 'd' has shape \[2, 3\] \(6 values\) but 5 values/],
-      [[{ name: 'd', weights: [w('d/kernel:0', [1], 1), w('d/kernel:0', [1], 1)] }], 'BAD_ARGUMENT', /clashes with another weight/],
-      [[{ name: 'd', weights: [w('d/k', [1], 1), w('d/k/x', [1], 1)] }], 'BAD_ARGUMENT', /'d\/k\/x' of layer 'd' clashes/],
+      [
+        [{ name: 'd', weights: [w('d/kernel:0', [2, 3], 5)] }],
+        'WEIGHT_MISMATCH',
+        /Weight 'd\/kernel:0' of layer 'd' has shape \[2, 3\] \(6 values\) but 5 values/,
+      ],
+      [
+        [{ name: 'd', weights: [w('d/kernel:0', [1], 1), w('d/kernel:0', [1], 1)] }],
+        'BAD_ARGUMENT',
+        /clashes with another weight/,
+      ],
+      [
+        [{ name: 'd', weights: [w('d/k', [1], 1), w('d/k/x', [1], 1)] }],
+        'BAD_ARGUMENT',
+        /'d\/k\/x' of layer 'd' clashes/,
+      ],
       [[{ name: 'd', weights: [w('d//k', [1], 1)] }], 'BAD_ARGUMENT', /"d\/\/k" of layer 'd' is not a valid HDF5 path/],
-      [[{ name: 'd', weights: [{ name: 'd/k', shape: [1], data: new Float64Array(1) as unknown as Float32Array }] }], 'BAD_ARGUMENT', /must be a Float32Array/],
-      [[{ name: 'd', weights: [w('d/k', [1.5], 1)] }], 'BAD_ARGUMENT', /shape \[1\.5\]; a shape is a list of non-negative integers/],
+      [
+        [{ name: 'd', weights: [{ name: 'd/k', shape: [1], data: new Float64Array(1) as unknown as Float32Array }] }],
+        'BAD_ARGUMENT',
+        /must be a Float32Array/,
+      ],
+      [
+        [{ name: 'd', weights: [w('d/k', [1.5], 1)] }],
+        'BAD_ARGUMENT',
+        /shape \[1\.5\]; a shape is a list of non-negative integers/,
+      ],
     ];
     for (const [bad, code, re] of cases) {
       const e = errorOf(() => writeKerasWeightsH5({ layers: bad }));
       expect(e.code, String(re)).toBe(code);
       expect(e.message).toMatch(re);
     }
-    expect(errorOf(() => writeKerasH5({ modelConfig: null as unknown as KerasModelJson, layers: [] })).message).toMatch(/needs modelConfig as Keras writes it/);
+    expect(errorOf(() => writeKerasH5({ modelConfig: null as unknown as KerasModelJson, layers: [] })).message).toMatch(
+      /needs modelConfig as Keras writes it/,
+    );
   });
 });
 
@@ -188,7 +281,11 @@ describe.skipIf(!hasH5py)('h5py reads what we write', () => {
     await h5();
     writeFileSync(join(tmp, 'model.h5'), writeKerasH5(model));
     writeFileSync(join(tmp, 'weights.h5'), writeKerasWeightsH5({ layers }));
-    const r = spawnSync('python3', ['-c', `
+    const r = spawnSync(
+      'python3',
+      [
+        '-c',
+        `
 import h5py, json, numpy as np
 def load_attributes(group, name):  # Keras 2.3.1 load_attributes_from_hdf5_group, verbatim logic
     if name in group.attrs:
@@ -216,7 +313,10 @@ for fname, root in [('model.h5', 'model_weights'), ('weights.h5', '/')]:
         res['keras_version'] = str(g.attrs['keras_version'])
         out[fname] = res
 print(json.dumps(out))
-`], { cwd: tmp, encoding: 'utf8' });
+`,
+      ],
+      { cwd: tmp, encoding: 'utf8' },
+    );
     expect(r.stderr).toBe('');
     const out = JSON.parse(r.stdout);
     expect(out['model.h5'].root_attrs).toEqual({ backend: 'str', keras_version: 'str', model_config: 'str' });
@@ -226,13 +326,19 @@ print(json.dumps(out))
       expect(out[file].layer_names_dtype).toBe('|S9');
       expect(out[file].layer_element_type).toBe('bytes_');
       expect(out[file].keras_version).toBe(DEFAULT_KERAS_VERSION);
-      const want = layers.map((l) => ({ name: l.name, weights: l.weights.map((w) => ({ name: w.name, dtype: 'float32', shape: w.shape, data: Array.from(w.data) })) }));
+      const want = layers.map((l) => ({
+        name: l.name,
+        weights: l.weights.map((w) => ({ name: w.name, dtype: 'float32', shape: w.shape, data: Array.from(w.data) })),
+      }));
       expect(out[file].layers).toEqual(want);
     }
   });
 });
 
-const hasKeras = hasH5py && spawnSync('python3', ['-c', 'import keras'], { encoding: 'utf8', env: { ...process.env, KERAS_BACKEND: 'numpy' } }).status === 0;
+const hasKeras =
+  hasH5py &&
+  spawnSync('python3', ['-c', 'import keras'], { encoding: 'utf8', env: { ...process.env, KERAS_BACKEND: 'numpy' } })
+    .status === 0;
 if (!hasKeras) console.warn('[skip] Keras cross-check: `KERAS_BACKEND=numpy python3 -c "import keras"` failed');
 const fixtures = fixturesDir();
 
@@ -242,7 +348,11 @@ describe.skipIf(!hasKeras || !fixtures)('Keras loads what we write', () => {
 
   /** A fixture's config and weights read with our helpers, then written again with our writer. */
   function rewrite(file: string): Uint8Array {
-    const { modelConfig: config, kerasVersion, layers: read } = withH5File(new Uint8Array(readFileSync(join(fixtures!, 'models', file))), (f) => {
+    const {
+      modelConfig: config,
+      kerasVersion,
+      layers: read,
+    } = withH5File(new Uint8Array(readFileSync(join(fixtures!, 'models', file))), (f) => {
       const mw = f.get('model_weights') as H5Group;
       return {
         modelConfig: JSON.parse(String(decodeAttr(f.attrs.model_config.value))) as KerasModelJson,
@@ -263,18 +373,28 @@ describe.skipIf(!hasKeras || !fixtures)('Keras loads what we write', () => {
     await h5();
     const names = ['vk_new_gru_k3.9.2', 'vk_new_bi_lstm_k3.9.2'];
     for (const name of names) writeFileSync(join(tmp, `${name}.h5`), rewrite(`${name}.h5`));
-    const r = spawnSync('python3', ['-c', `
+    const r = spawnSync(
+      'python3',
+      [
+        '-c',
+        `
 import keras, numpy as np, sys
 for name in sys.argv[1:]:
     m = keras.models.load_model(name + '.h5', compile=False)
     np.save(name + '.pred.npy', m.predict(np.load('${fixtures}/' + name + '/input.npy'), verbose=0).astype('float32'))
-`, ...names], { cwd: tmp, encoding: 'utf8', env: { ...process.env, KERAS_BACKEND: 'numpy' } });
+`,
+        ...names,
+      ],
+      { cwd: tmp, encoding: 'utf8', env: { ...process.env, KERAS_BACKEND: 'numpy' } },
+    );
     expect(r.status, r.stderr).toBe(0);
     for (const name of names) {
       const got = readNpy(new Uint8Array(readFileSync(join(tmp, `${name}.pred.npy`))));
       const want = readNpy(new Uint8Array(readFileSync(join(fixtures!, name, 'predict.npy'))));
       expect(got.shape).toEqual(want.shape);
-      const bad = Array.from(want.data as Float32Array).findIndex((e, i) => !(Math.abs((got.data as Float32Array)[i] - e) <= 1e-5 + 1e-4 * Math.abs(e)));
+      const bad = Array.from(want.data as Float32Array).findIndex(
+        (e, i) => !(Math.abs((got.data as Float32Array)[i] - e) <= 1e-5 + 1e-4 * Math.abs(e)),
+      );
       expect(bad, `${name}: first mismatch at flat index ${bad}`).toBe(-1);
     }
   });

@@ -5,7 +5,16 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { fixturesDir } from '../../../test/support/fixtures.ts';
 import { KeraspectError } from '../src/errors.ts';
 import { writeNpy } from '../src/npy.ts';
-import { decodeAttr, describeBytes, findHdf5Signature, type H5File, h5, h5Module, readAttrStrings, withH5File } from '../src/read/h5wasm.ts';
+import {
+  decodeAttr,
+  describeBytes,
+  findHdf5Signature,
+  type H5File,
+  h5,
+  h5Module,
+  readAttrStrings,
+  withH5File,
+} from '../src/read/h5wasm.ts';
 import { errorOf } from './error-of.ts';
 
 /** A small HDF5 file made with h5wasm directly (not with our writer). */
@@ -53,8 +62,16 @@ describe('h5wasm helpers', () => {
   it('opens bytes, runs fn, and always removes the in-memory file', () => {
     const keys = withH5File(sample, (f) => f.keys());
     expect(keys).toEqual(['g']);
-    expect(() => withH5File(sample, () => { throw new TypeError('bug in caller'); })).toThrow(TypeError);
-    const own = errorOf(() => withH5File(sample, () => { throw new KeraspectError('NOT_KERAS', 'not a model'); }));
+    expect(() =>
+      withH5File(sample, () => {
+        throw new TypeError('bug in caller');
+      }),
+    ).toThrow(TypeError);
+    const own = errorOf(() =>
+      withH5File(sample, () => {
+        throw new KeraspectError('NOT_KERAS', 'not a model');
+      }),
+    );
     expect(own.code).toBe('NOT_KERAS');
     expect(leftoverFiles()).toEqual([]);
   });
@@ -64,7 +81,9 @@ describe('h5wasm helpers', () => {
     withUserBlock.set(sample, 512);
     expect(findHdf5Signature(sample)).toBe(0);
     expect(findHdf5Signature(withUserBlock)).toBe(512);
-    expect(withH5File(withUserBlock, (f) => Array.from((f.get('g/d') as H5Dataset).value as Float32Array))).toEqual([1, 2, 3, 4]);
+    expect(withH5File(withUserBlock, (f) => Array.from((f.get('g/d') as H5Dataset).value as Float32Array))).toEqual([
+      1, 2, 3, 4,
+    ]);
   });
 
   it('says what non-HDF5 bytes look like (NOT_HDF5)', () => {
@@ -120,7 +139,9 @@ describe('h5wasm helpers', () => {
   });
 
   it('decodes attribute values to plain JS', () => {
-    const attrs = withH5File(sample, (f) => Object.fromEntries(Object.entries(f.attrs).map(([k, a]) => [k, decodeAttr(a.value)])));
+    const attrs = withH5File(sample, (f) =>
+      Object.fromEntries(Object.entries(f.attrs).map(([k, a]) => [k, decodeAttr(a.value)])),
+    );
     expect(attrs).toEqual({
       title: 'hello',
       names: ['ab', 'c'],
@@ -164,7 +185,15 @@ describe('h5wasm helpers', () => {
     expect(read('kevinlin_lstm_model_k2.1.6.h5')).toMatchObject({
       version: '2.1.6',
       config: 'Sequential',
-      layers: ['lstm_4', 'leaky_re_lu_4', 'batch_normalization_3', 'lstm_5', 'leaky_re_lu_5', 'dense_2', 'activation_2'],
+      layers: [
+        'lstm_4',
+        'leaky_re_lu_4',
+        'batch_normalization_3',
+        'lstm_5',
+        'leaky_re_lu_5',
+        'dense_2',
+        'activation_2',
+      ],
       weights: ['lstm_4/kernel:0', 'lstm_4/recurrent_kernel:0', 'lstm_4/bias:0'],
       weightless: [],
     });
@@ -172,7 +201,11 @@ describe('h5wasm helpers', () => {
     expect(read('vk_new_gru_k3.9.2.h5')).toMatchObject({
       version: '3.9.2',
       layers: ['gru', 'dropout_6', 'dense_4', 'dense_5'],
-      weights: ['sequential_2/gru/gru_cell/kernel', 'sequential_2/gru/gru_cell/recurrent_kernel', 'sequential_2/gru/gru_cell/bias'],
+      weights: [
+        'sequential_2/gru/gru_cell/kernel',
+        'sequential_2/gru/gru_cell/recurrent_kernel',
+        'sequential_2/gru/gru_cell/bias',
+      ],
       weightless: [],
     });
   });

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { allLayerOutputs, type KerasModel, type KerasModelJson, modelFromConfig, predict, toInputTensors } from '../src/index.ts';
+import {
+  allLayerOutputs,
+  type KerasModel,
+  type KerasModelJson,
+  modelFromConfig,
+  predict,
+  toInputTensors,
+} from '../src/index.ts';
 import * as tf from '@tensorflow/tfjs';
 import { errorOf } from './error-of.ts';
 
@@ -27,7 +34,10 @@ const tokenModel: KerasModelJson = {
   },
 } as KerasModelJson;
 
-const x = (shape: number[], fill = 0.5) => ({ data: new Float32Array(shape.reduce((a, b) => a * b, 1)).fill(fill), shape });
+const x = (shape: number[], fill = 0.5) => ({
+  data: new Float32Array(shape.reduce((a, b) => a * b, 1)).fill(fill),
+  shape,
+});
 
 describe('predict-time input validation', () => {
   let km: KerasModel;
@@ -46,31 +56,43 @@ describe('predict-time input validation', () => {
   it('wrong rank names both ranks and shapes', () => {
     const e = errorOf(() => predict(km, x([3, 2])));
     expect(e.code).toBe('INPUT_SHAPE');
-    expect(e.message).toMatch(/Input 'x' of model 'floaty' must have rank 3, shape \[None, 3, 2\] \(batch first\), but the data has rank 2, shape \[3, 2\]/);
+    expect(e.message).toMatch(
+      /Input 'x' of model 'floaty' must have rank 3, shape \[None, 3, 2\] \(batch first\), but the data has rank 2, shape \[3, 2\]/,
+    );
   });
 
   it('wrong dimension, and data that does not fill the shape', () => {
-    expect(errorOf(() => predict(km, x([1, 4, 2]))).message).toMatch(/must have shape \[None, 3, 2\] \(batch first\), but the data has shape \[1, 4, 2\]\. Reshape/);
+    expect(errorOf(() => predict(km, x([1, 4, 2]))).message).toMatch(
+      /must have shape \[None, 3, 2\] \(batch first\), but the data has shape \[1, 4, 2\]\. Reshape/,
+    );
     const short = { data: new Float32Array(5), shape: [1, 3, 2] };
     expect(errorOf(() => predict(km, short)).message).toMatch(/data has shape \[1, 3, 2\] and 5 values/);
-    expect(errorOf(() => predict(km, { data: new Float32Array(6), shape: [1, 3, -2] })).message).toMatch(/dimensions must be non-negative integers/);
+    expect(errorOf(() => predict(km, { data: new Float32Array(6), shape: [1, 3, -2] })).message).toMatch(
+      /dimensions must be non-negative integers/,
+    );
     expect(errorOf(() => predict(km, { data: new Float32Array(6), shape: [1, 3, 2.5] })).code).toBe('INPUT_SHAPE');
   });
 
   it('empty batch', () => {
     const e = errorOf(() => predict(km, { data: new Float32Array(0), shape: [0, 3, 2] }));
     expect(e.code).toBe('INPUT_SHAPE');
-    expect(e.message).toMatch(/Input 'x' of model 'floaty' is an empty batch \(shape \[0, 3, 2\]\): give at least one sample/);
+    expect(e.message).toMatch(
+      /Input 'x' of model 'floaty' is an empty batch \(shape \[0, 3, 2\]\): give at least one sample/,
+    );
   });
 
   it('wrong dtype: Float64Array, plain arrays and fractional token ids', () => {
     const f64 = { data: new Float64Array(6), shape: [1, 3, 2] } as never;
-    expect(errorOf(() => predict(km, f64)).message).toMatch(/data must be a Float32Array or Int32Array, got Float64Array\. Convert it first/);
+    expect(errorOf(() => predict(km, f64)).message).toMatch(
+      /data must be a Float32Array or Int32Array, got Float64Array\. Convert it first/,
+    );
     const plain = { data: [1, 2, 3, 4, 5, 6], shape: [1, 3, 2] } as never;
     expect(errorOf(() => predict(km, plain)).message).toMatch(/got a plain array/);
     expect(errorOf(() => predict(km, null as never)).message).toMatch(/must be \{ data, shape \}/);
     const frac = { data: Float32Array.of(1, 2, 3.5, 4, 5), shape: [1, 5] };
-    expect(errorOf(() => predict(ids, frac)).message).toMatch(/Input 'ids' of model 'tokens' takes integers \(int32, e\.g\. token ids\) but has 3\.5 at flat index 2/);
+    expect(errorOf(() => predict(ids, frac)).message).toMatch(
+      /Input 'ids' of model 'tokens' takes integers \(int32, e\.g\. token ids\) but has 3\.5 at flat index 2/,
+    );
     // Whole-number floats and Int32Array are fine for an int32 input; Int32Array for a float input too.
     expect(predict(ids, { data: Float32Array.of(1, 2, 3, 4, 5), shape: [1, 5] })[0].shape).toEqual([1, 5, 2]);
     expect(predict(ids, { data: Int32Array.of(1, 2, 3, 4, 5), shape: [1, 5] })[0].shape).toEqual([1, 5, 2]);
@@ -83,7 +105,9 @@ describe('predict-time input validation', () => {
       input.data[7] = bad;
       const e = errorOf(() => predict(km, input));
       expect(e.code).toBe('INPUT_SHAPE');
-      expect(e.message).toContain(`contains ${bad} at flat index 7; Keraspect needs finite inputs. Clean or impute the data first, or pass { nonFinite: 'propagate' }`);
+      expect(e.message).toContain(
+        `contains ${bad} at flat index 7; Keraspect needs finite inputs. Clean or impute the data first, or pass { nonFinite: 'propagate' }`,
+      );
       const [y] = predict(km, input, { nonFinite: 'propagate' });
       // Row 1, step 0 holds the bad value; the (zero-weight) Dense turns it into NaN there only.
       expect(Number.isNaN(y.data[3])).toBe(true);

@@ -1,9 +1,18 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { strToU8, unzipSync, zipSync } from 'fflate';
+import { unzipSync, zipSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
 import { fixturesDir } from '../../../test/support/fixtures.ts';
-import { checkAttentionMemory, DEFAULT_LIMITS, type KerasModelJson, KeraspectError, loadModel, modelFromConfig, predict, readKerasFile } from '../src/index.ts';
+import {
+  checkAttentionMemory,
+  DEFAULT_LIMITS,
+  type KerasModelJson,
+  KeraspectError,
+  loadModel,
+  modelFromConfig,
+  predict,
+  readKerasFile,
+} from '../src/index.ts';
 import { resolveLimits } from '../src/limits.ts';
 import h5wasm, { type Group as H5Group } from 'h5wasm';
 import { h5, h5Module, uniquePath } from '../src/read/h5wasm.ts';
@@ -41,7 +50,9 @@ describe('limit options', () => {
     expect(DEFAULT_LIMITS.maxFileBytes).toBe(2 ** 30);
     expect(resolveLimits({ maxParams: 10 }).maxParams).toBe(10);
     expect(resolveLimits({ maxParams: Infinity }).maxParams).toBe(Infinity);
-    expect((await failure(() => resolveLimits({ maxFileBytez: 1 } as never))).message).toMatch(/Unknown limit 'maxFileBytez'. Limits: maxFileBytes, /);
+    expect((await failure(() => resolveLimits({ maxFileBytez: 1 } as never))).message).toMatch(
+      /Unknown limit 'maxFileBytez'. Limits: maxFileBytes, /,
+    );
     expect((await failure(() => resolveLimits({ maxParams: -1 }))).code).toBe('BAD_ARGUMENT');
   });
 });
@@ -51,7 +62,9 @@ describe.skipIf(!dir)('limits on files', () => {
     const bytes = model('vk_new_transformer_mha_k3.9.2.h5');
     const e = await failure(loadModel(bytes, { limits: { maxFileBytes: 50_000 } }));
     expect(e.code).toBe('LIMIT');
-    expect(e.message).toMatch(/The file \(model\) is 54\.1 KiB, over the limit limits\.maxFileBytes = 48\.8 KiB\. If you trust this file, raise the limit: loadModel\(bytes, \{ limits: \{ maxFileBytes: \d+ \} \}\)/);
+    expect(e.message).toMatch(
+      /The file \(model\) is 54\.1 KiB, over the limit limits\.maxFileBytes = 48\.8 KiB\. If you trust this file, raise the limit: loadModel\(bytes, \{ limits: \{ maxFileBytes: \d+ \} \}\)/,
+    );
     const w = await failure(loadModel(bytes, { weights: new Uint8Array(60_000), limits: { maxFileBytes: 56_000 } }));
     expect(w.message).toMatch(/The weights file \(weights\) is 58\.6 KiB/);
   });
@@ -61,7 +74,9 @@ describe.skipIf(!dir)('limits on files', () => {
     for (let i = 0; i < 50; i++) entries[`assets/${i}`] = new Uint8Array(1);
     const e = await failure(loadModel(zipSync(entries), { limits: { maxZipEntries: 20 } }));
     expect(e.code).toBe('LIMIT');
-    expect(e.message).toMatch(/number of entries in the \.keras zip is 21, over the limit limits\.maxZipEntries = 20\. Keras writes 3/);
+    expect(e.message).toMatch(
+      /number of entries in the \.keras zip is 21, over the limit limits\.maxZipEntries = 20\. Keras writes 3/,
+    );
   });
 
   it('a zip bomb (16 MiB of zeros in 16 KiB) is refused by its ratio before inflating', async () => {
@@ -71,28 +86,37 @@ describe.skipIf(!dir)('limits on files', () => {
     expect(bomb.length).toBeLessThan(200_000);
     const e = await failure(loadModel(bomb));
     expect(e.code).toBe('LIMIT');
-    expect(e.message).toMatch(/Zip entry 'model\.weights\.h5' compression ratio \(16777216 bytes from \d+, a zip bomb's signature\) is [\d,]{5}, over the limit limits\.maxZipRatio = 200/);
+    expect(e.message).toMatch(
+      /Zip entry 'model\.weights\.h5' compression ratio \(16777216 bytes from \d+, a zip bomb's signature\) is [\d,]{5}, over the limit limits\.maxZipRatio = 200/,
+    );
   });
 
   it('a declared 4 GiB entry is refused before anything is allocated', async () => {
     const bytes = model('vk_simple_rnn_k3.9.2.keras').slice();
     const view = new DataView(bytes.buffer);
     // Uncompressed size (offset 24) of every central directory entry.
-    for (let i = 0; i + 46 <= bytes.length; i++) if (view.getUint32(i, true) === 0x02014b50) view.setUint32(i + 24, 0xfffffff0, true);
+    for (let i = 0; i + 46 <= bytes.length; i++)
+      if (view.getUint32(i, true) === 0x02014b50) view.setUint32(i + 24, 0xfffffff0, true);
     const e = await failure(loadModel(bytes));
     expect(e.code).toBe('LIMIT');
     expect(e.message).toMatch(/uncompressed is 4 GiB, over the limit limits\.maxZipEntryBytes = 1 GiB/);
     const total = await failure(loadModel(model('vk_simple_rnn_k3.9.2.keras'), { limits: { maxZipTotalBytes: 1000 } }));
-    expect(total.message).toMatch(/The \.keras zip uncompressed is [\d.]+ KiB, over the limit limits\.maxZipTotalBytes/);
+    expect(total.message).toMatch(
+      /The \.keras zip uncompressed is [\d.]+ KiB, over the limit limits\.maxZipTotalBytes/,
+    );
   });
 
   it('per-tensor and total weight sizes from dataset shapes, before reading them', async () => {
     const bytes = model('vk_new_transformer_mha_k3.9.2.h5');
     const t = await failure(loadModel(bytes, { limits: { maxTensorElements: 10 } }));
     expect(t.code).toBe('LIMIT');
-    expect(t.message).toMatch(/Weight '.+' \[[\d, ]+\] \(elements\) is \d+, over the limit limits\.maxTensorElements = 10\./);
+    expect(t.message).toMatch(
+      /Weight '.+' \[[\d, ]+\] \(elements\) is \d+, over the limit limits\.maxTensorElements = 10\./,
+    );
     const p = await failure(loadModel(bytes, { limits: { maxParams: 100 } }));
-    expect(p.message).toMatch(/The number of weight values in the file \(counted up to '.+'\) is \d+, over the limit limits\.maxParams = 100\./);
+    expect(p.message).toMatch(
+      /The number of weight values in the file \(counted up to '.+'\) is \d+, over the limit limits\.maxParams = 100\./,
+    );
     // The file reader alone applies them too.
     expect((await failure(readKerasFile(bytes, 'The file', { maxTensorElements: 10 }))).code).toBe('LIMIT');
   });
@@ -102,9 +126,13 @@ describe('limits and checks on configs', () => {
   it('huge units: the weight shape is checked before TF.js allocates it', async () => {
     const e = await failure(modelFromConfig(dense([null, 4], 1e9)));
     expect(e.code).toBe('LIMIT');
-    expect(e.message).toMatch(/Layer 'dense' weight 'kernel' \[4,1000000000\] \(elements\) is 4,000,000,000, over the limit limits\.maxTensorElements = 268,435,456/);
+    expect(e.message).toMatch(
+      /Layer 'dense' weight 'kernel' \[4,1000000000\] \(elements\) is 4,000,000,000, over the limit limits\.maxTensorElements = 268,435,456/,
+    );
     const total = await failure(modelFromConfig(dense([null, 4], 1000), { limits: { maxParams: 1000 } }));
-    expect(total.message).toMatch(/weight values declared by the config \(counted up to Layer 'dense' weight 'kernel' \[4,1000\]\) is 4,000, over the limit limits\.maxParams = 1,000/);
+    expect(total.message).toMatch(
+      /weight values declared by the config \(counted up to Layer 'dense' weight 'kernel' \[4,1000\]\) is 4,000, over the limit limits\.maxParams = 1,000/,
+    );
   });
 
   it('negative, fractional, non-numeric and out-of-range units are typed errors', async () => {
@@ -118,7 +146,9 @@ describe('limits and checks on configs', () => {
   it('absurd batch shapes: huge dimensions are a LIMIT, invalid ones UNSUPPORTED_CONFIG', async () => {
     const huge = await failure(modelFromConfig(dense([null, 100_000, 100_000], 2)));
     expect(huge.code).toBe('LIMIT');
-    expect(huge.message).toMatch(/InputLayer 'in' batch_shape \[null,100000,100000\] \(elements per input row and batch\) is 10,000,000,000, over the limit limits\.maxTensorElements/);
+    expect(huge.message).toMatch(
+      /InputLayer 'in' batch_shape \[null,100000,100000\] \(elements per input row and batch\) is 10,000,000,000, over the limit limits\.maxTensorElements/,
+    );
     for (const shape of [[null, -3], [null, 1.5], [null, 'x'], [], 'abc', [null, 1e300]]) {
       const e = await failure(modelFromConfig(dense(shape, 2)));
       expect(['UNSUPPORTED_CONFIG', 'CORRUPT_FILE', 'LIMIT']).toContain(e.code);
@@ -147,8 +177,23 @@ describe('limits and checks on configs', () => {
       config: {
         name: 'cyclic',
         layers: [
-          { class_name: 'InputLayer', name: 'in', config: { name: 'in', batch_input_shape: [null, 4] }, inbound_nodes: [] },
-          { class_name: 'Add', name: 'a', config: { name: 'a' }, inbound_nodes: [[['in', 0, 0, {}], ['b', 0, 0, {}]]] },
+          {
+            class_name: 'InputLayer',
+            name: 'in',
+            config: { name: 'in', batch_input_shape: [null, 4] },
+            inbound_nodes: [],
+          },
+          {
+            class_name: 'Add',
+            name: 'a',
+            config: { name: 'a' },
+            inbound_nodes: [
+              [
+                ['in', 0, 0, {}],
+                ['b', 0, 0, {}],
+              ],
+            ],
+          },
           { class_name: 'Dense', name: 'b', config: { name: 'b', units: 4 }, inbound_nodes: [ref('a')] },
         ],
         input_layers: [['in', 0, 0]],
@@ -192,7 +237,10 @@ describe.skipIf(!dir)('config mutations never escape as raw errors', () => {
               const km = await modelFromConfig(mutated, { kerasVersion: '3.9.2' });
               km.dispose();
             } catch (e) {
-              if (!(e instanceof KeraspectError)) throw new Error(`layer ${li} key '${key}' = ${JSON.stringify(v)}: raw ${(e as Error).name}: ${(e as Error).message}`);
+              if (!(e instanceof KeraspectError))
+                throw new Error(
+                  `layer ${li} key '${key}' = ${JSON.stringify(v)}: raw ${(e as Error).name}: ${(e as Error).message}`,
+                );
             }
           }
         }
@@ -211,11 +259,15 @@ describe.skipIf(!dir)('attention memory at predict time', () => {
       const x = { data: new Float32Array(64 * 3 * 2), shape };
       const e = await failure(() => predict(km, x));
       expect(e.code).toBe('LIMIT');
-      expect(e.message).toMatch(/Attention layer 'multi_head_attention_1' would compute 1,152 attention weights \(batch 64 × 2 head\(s\) × 3 queries × 3 keys, about 4\.5 KiB as float32\), over the limit limits\.maxAttentionElements = 1,000\. Run fewer samples at a time \(explain methods: the internalBatchSize option/);
+      expect(e.message).toMatch(
+        /Attention layer 'multi_head_attention_1' would compute 1,152 attention weights \(batch 64 × 2 head\(s\) × 3 queries × 3 keys, about 4\.5 KiB as float32\), over the limit limits\.maxAttentionElements = 1,000\. Run fewer samples at a time \(explain methods: the internalBatchSize option/,
+      );
       // The helper explain calls, and a per-call limit.
       expect(() => checkAttentionMemory(km, [[32, 3, 2]])).not.toThrow();
       expect(predict(km, x, { limits: { maxAttentionElements: 2000 } })[0].shape[0]).toBe(64);
-      expect((await failure(() => checkAttentionMemory(km, [[32, 3, 2]], { maxAttentionElements: 100 }))).code).toBe('LIMIT');
+      expect((await failure(() => checkAttentionMemory(km, [[32, 3, 2]], { maxAttentionElements: 100 }))).code).toBe(
+        'LIMIT',
+      );
     } finally {
       km.dispose();
     }
@@ -223,21 +275,26 @@ describe.skipIf(!dir)('attention memory at predict time', () => {
 });
 
 describe('the HDF5 reader runs in a worker that can be stopped', () => {
-  it.skipIf(!dir)('a file that sends HDF5 into an endless loop is stopped at maxReadMs, and the next file loads', async () => {
-    // Found by the fuzzer (seed 1, input 121): 47 bytes of the superblock area copied over an
-    // attribute message make reading the 'backend' attribute loop forever inside HDF5.
-    const good = model('vk_new_transformer_mha_k3.9.2.h5');
-    const bad = good.slice();
-    bad.set(good.subarray(177, 224), 2120);
-    const t0 = performance.now();
-    const e = await failure(loadModel(bad, { limits: { maxReadMs: 1000 } }));
-    expect(e.code).toBe('LIMIT');
-    expect(e.message).toMatch(/Reading the file as HDF5 did not finish within limits\.maxReadMs = 1 s and was stopped/);
-    expect(performance.now() - t0).toBeLessThan(10_000);
-    const km = await loadModel(good);
-    expect(predict(km, { data: new Float32Array(6), shape: [1, 3, 2] })[0].shape).toEqual([1, 3]);
-    km.dispose();
-  });
+  it.skipIf(!dir)(
+    'a file that sends HDF5 into an endless loop is stopped at maxReadMs, and the next file loads',
+    async () => {
+      // Found by the fuzzer (seed 1, input 121): 47 bytes of the superblock area copied over an
+      // attribute message make reading the 'backend' attribute loop forever inside HDF5.
+      const good = model('vk_new_transformer_mha_k3.9.2.h5');
+      const bad = good.slice();
+      bad.set(good.subarray(177, 224), 2120);
+      const t0 = performance.now();
+      const e = await failure(loadModel(bad, { limits: { maxReadMs: 1000 } }));
+      expect(e.code).toBe('LIMIT');
+      expect(e.message).toMatch(
+        /Reading the file as HDF5 did not finish within limits\.maxReadMs = 1 s and was stopped/,
+      );
+      expect(performance.now() - t0).toBeLessThan(10_000);
+      const km = await loadModel(good);
+      expect(predict(km, { data: new Float32Array(6), shape: [1, 3, 2] })[0].shape).toEqual([1, 3]);
+      km.dispose();
+    },
+  );
 });
 
 /** A legacy .h5 whose one weight is a chunked dataset resized to `elements` (unwritten chunks). */
@@ -266,11 +323,15 @@ describe.skipIf(!dir)('out of memory inside wasm', () => {
     // With default limits the declared size is refused before reading.
     const limited = await failure(loadModel(bytes));
     expect(limited.code).toBe('LIMIT');
-    expect(limited.message).toMatch(/Weight 'k' \[1073741829\] \(elements\) is 1,073,741,829, over the limit limits\.maxTensorElements/);
+    expect(limited.message).toMatch(
+      /Weight 'k' \[1073741829\] \(elements\) is 1,073,741,829, over the limit limits\.maxTensorElements/,
+    );
     // Lifted: HDF5 (wasm, 2 GiB address space) cannot allocate it.
     const oom = await failure(loadModel(bytes, { limits: { maxTensorElements: Infinity, maxParams: Infinity } }));
     expect(oom.code).toBe('CORRUPT_FILE');
-    expect(oom.message).toMatch(/Weight 'k' could not be read \(Requested allocation of \d+ bytes exceeds maximum memory/);
+    expect(oom.message).toMatch(
+      /Weight 'k' could not be read \(Requested allocation of \d+ bytes exceeds maximum memory/,
+    );
     const km = await loadModel(model('vk_new_transformer_mha_k3.9.2.h5'));
     expect(predict(km, { data: new Float32Array(6), shape: [1, 3, 2] })[0].shape).toEqual([1, 3]);
     km.dispose();

@@ -45,12 +45,16 @@ describe('readNpy', () => {
         const size = typed.byteLength / 2;
         const swapped = bytesOf(typed).slice();
         for (let i = 0; i < swapped.length; i += size) swapped.subarray(i, i + size).reverse();
-        const be = readNpy(handMade(`{'descr': '>${descr.slice(1)}', 'fortran_order': False, 'shape': (2,), }\n`, swapped));
+        const be = readNpy(
+          handMade(`{'descr': '>${descr.slice(1)}', 'fortran_order': False, 'shape': (2,), }\n`, swapped),
+        );
         expect(Array.from(be.data as ArrayLike<unknown>), `>${descr.slice(1)}`).toEqual(values);
         expect(be.dtype).toBe(le.dtype);
       }
     }
-    expect(readNpy(handMade(`{'descr': '|b1', 'fortran_order': False, 'shape': (2,), }\n`, Uint8Array.of(1, 0))).dtype).toBe('bool');
+    expect(
+      readNpy(handMade(`{'descr': '|b1', 'fortran_order': False, 'shape': (2,), }\n`, Uint8Array.of(1, 0))).dtype,
+    ).toBe('bool');
   });
 
   it('reads format versions 2.0 and 3.0, 0-d arrays, empty arrays and Python 2 long shapes', () => {
@@ -60,7 +64,9 @@ describe('readNpy', () => {
       expect(nd.shape).toEqual([2, 3]);
       expect(Array.from(nd.data as Float32Array)).toEqual([1, 2, 3, 4, 5, 6]);
     }
-    const scalar = readNpy(handMade("{'descr': '<f8', 'fortran_order': False, 'shape': (), }\n", bytesOf(Float64Array.of(42))));
+    const scalar = readNpy(
+      handMade("{'descr': '<f8', 'fortran_order': False, 'shape': (), }\n", bytesOf(Float64Array.of(42))),
+    );
     expect(scalar.shape).toEqual([]);
     expect(Array.from(scalar.data as Float64Array)).toEqual([42]);
     const empty = readNpy(handMade("{'descr': '<f4', 'fortran_order': False, 'shape': (0, 3), }\n", new Uint8Array(0)));
@@ -79,21 +85,38 @@ describe('readNpy', () => {
 
   it('fails with clear messages', () => {
     const ok = writeNpy({ data: Float32Array.of(1, 2, 3, 4), shape: [2, 2] });
-    expect(errorOf(() => readNpy(new TextEncoder().encode('{"a": 1}'))).message).toMatch(/not a NumPy \.npy file.*first bytes: 7b 22/);
+    expect(errorOf(() => readNpy(new TextEncoder().encode('{"a": 1}'))).message).toMatch(
+      /not a NumPy \.npy file.*first bytes: 7b 22/,
+    );
     expect(errorOf(() => readNpy(new Uint8Array(0))).message).toMatch(/empty/);
     const truncated = errorOf(() => readNpy(ok.subarray(0, ok.length - 3)));
     expect(truncated.code).toBe('CORRUPT_FILE');
     expect(truncated.message).toMatch(/truncated: shape \(2, 2\) of <f4 needs 16 bytes but the file has 13/);
     expect(errorOf(() => readNpy(ok.subarray(0, 40))).message).toMatch(/header says it is \d+ bytes long.*truncated/);
-    const complex = errorOf(() => readNpy(handMade("{'descr': '<c8', 'fortran_order': False, 'shape': (1,), }\n", new Uint8Array(8))));
+    const complex = errorOf(() =>
+      readNpy(handMade("{'descr': '<c8', 'fortran_order': False, 'shape': (1,), }\n", new Uint8Array(8))),
+    );
     expect(complex.code).toBe('BAD_ARGUMENT');
-    expect(complex.message).toMatch(/dtype '<c8' is not supported\. Supported dtypes: <f4 \(float32\), <f8 \(float64\).*\|b1 \(bool\)/);
-    expect(errorOf(() => readNpy(handMade("{'descr': '|O', 'fortran_order': False, 'shape': (1,), }\n", new Uint8Array(8)))).message).toMatch(/'\|O' is not supported/);
-    expect(errorOf(() => readNpy(handMade("{'descr': [('a', '<f4')], 'fortran_order': False, 'shape': (1,), }\n", new Uint8Array(4)))).message).toMatch(/structured array/);
-    const fortran = errorOf(() => readNpy(handMade("{'descr': '<f4', 'fortran_order': True, 'shape': (2, 2), }\n", new Uint8Array(16))));
+    expect(complex.message).toMatch(
+      /dtype '<c8' is not supported\. Supported dtypes: <f4 \(float32\), <f8 \(float64\).*\|b1 \(bool\)/,
+    );
+    expect(
+      errorOf(() => readNpy(handMade("{'descr': '|O', 'fortran_order': False, 'shape': (1,), }\n", new Uint8Array(8))))
+        .message,
+    ).toMatch(/'\|O' is not supported/);
+    expect(
+      errorOf(() =>
+        readNpy(handMade("{'descr': [('a', '<f4')], 'fortran_order': False, 'shape': (1,), }\n", new Uint8Array(4))),
+      ).message,
+    ).toMatch(/structured array/);
+    const fortran = errorOf(() =>
+      readNpy(handMade("{'descr': '<f4', 'fortran_order': True, 'shape': (2, 2), }\n", new Uint8Array(16))),
+    );
     expect(fortran.message).toMatch(/Fortran.*numpy\.ascontiguousarray/);
     expect(errorOf(() => readNpy(new Uint8Array([...ok, 0, 0, 0, 0]))).message).toMatch(/4 bytes after the data/);
-    expect(errorOf(() => readNpy(handMade("{'descr': '<f4', 'shape': (1,), }\n", new Uint8Array(4)))).message).toMatch(/no 'fortran_order'/);
+    expect(errorOf(() => readNpy(handMade("{'descr': '<f4', 'shape': (1,), }\n", new Uint8Array(4)))).message).toMatch(
+      /no 'fortran_order'/,
+    );
     const v9 = ok.slice();
     v9[6] = 9;
     expect(errorOf(() => readNpy(v9)).message).toMatch(/version 9\.0 is not supported/);
@@ -122,17 +145,29 @@ describe('writeNpy', () => {
   });
 
   it('writes the header numpy writes', () => {
-    const text = new TextDecoder('latin1').decode(writeNpy({ data: new Float32Array(6), shape: [2, 3] }).subarray(0, 128));
+    const text = new TextDecoder('latin1').decode(
+      writeNpy({ data: new Float32Array(6), shape: [2, 3] }).subarray(0, 128),
+    );
     expect(text.slice(10, 70)).toBe("{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), } ");
     expect(text.endsWith('\n')).toBe(true);
-    expect(new TextDecoder('latin1').decode(writeNpy({ data: Float64Array.of(1), shape: [] }).subarray(10, 70))).toMatch(/^\{'descr': '<f8', 'fortran_order': False, 'shape': \(\), \} +$/);
+    expect(
+      new TextDecoder('latin1').decode(writeNpy({ data: Float64Array.of(1), shape: [] }).subarray(10, 70)),
+    ).toMatch(/^\{'descr': '<f8', 'fortran_order': False, 'shape': \(\), \} +$/);
   });
 
   it('fails on shape/size mismatch, bad shapes and unsupported arrays', () => {
-    expect(errorOf(() => writeNpy({ data: new Float32Array(5), shape: [2, 3] })).message).toMatch(/shape \(2, 3\) holds 6 values but the data has 5/);
-    expect(errorOf(() => writeNpy({ data: new Float32Array(2), shape: [-2] })).message).toMatch(/not a list of non-negative integers/);
-    expect(errorOf(() => writeNpy({ data: new Uint16Array(2) as unknown as Float32Array, shape: [2] })).message).toMatch(/Uint16Array is not supported/);
-    expect(errorOf(() => writeNpy({ data: new Float32Array(2), shape: [2], dtype: 'int32' })).message).toMatch(/dtype 'int32' does not match the data, a Float32Array/);
+    expect(errorOf(() => writeNpy({ data: new Float32Array(5), shape: [2, 3] })).message).toMatch(
+      /shape \(2, 3\) holds 6 values but the data has 5/,
+    );
+    expect(errorOf(() => writeNpy({ data: new Float32Array(2), shape: [-2] })).message).toMatch(
+      /not a list of non-negative integers/,
+    );
+    expect(
+      errorOf(() => writeNpy({ data: new Uint16Array(2) as unknown as Float32Array, shape: [2] })).message,
+    ).toMatch(/Uint16Array is not supported/);
+    expect(errorOf(() => writeNpy({ data: new Float32Array(2), shape: [2], dtype: 'int32' })).message).toMatch(
+      /dtype 'int32' does not match the data, a Float32Array/,
+    );
   });
 
   it('toFloat32 converts every dtype', () => {
@@ -151,8 +186,14 @@ describe('real fixture files (written by numpy)', () => {
         .filter((d) => d.isDirectory() && d.name !== 'models')
         .flatMap((d) => {
           const base = join(dir, d.name);
-          const top = readdirSync(base).filter((f) => f.endsWith('.npy')).map((f) => join(base, f));
-          const layers = existsSync(join(base, 'layers')) ? readdirSync(join(base, 'layers')).filter((f) => f.endsWith('.npy')).map((f) => join(base, 'layers', f)) : [];
+          const top = readdirSync(base)
+            .filter((f) => f.endsWith('.npy'))
+            .map((f) => join(base, f));
+          const layers = existsSync(join(base, 'layers'))
+            ? readdirSync(join(base, 'layers'))
+                .filter((f) => f.endsWith('.npy'))
+                .map((f) => join(base, 'layers', f))
+            : [];
           return [...top, ...layers];
         })
     : [];
@@ -208,7 +249,10 @@ for v in [(2, 0), (3, 0)]:
     out['v%d' % v[0]] = out['f4']
 json.dump(out, open('expected.json', 'w'))
 `);
-    const expected = JSON.parse(readFileSync(join(tmp, 'expected.json'), 'utf8')) as Record<string, { shape: number[]; values: number[] }>;
+    const expected = JSON.parse(readFileSync(join(tmp, 'expected.json'), 'utf8')) as Record<
+      string,
+      { shape: number[]; values: number[] }
+    >;
     for (const [name, want] of Object.entries(expected)) {
       const nd = readNpy(new Uint8Array(readFileSync(join(tmp, `${name}.npy`))));
       expect(nd.shape, name).toEqual(want.shape);
@@ -237,7 +281,10 @@ for k in ['f4', 'f8', 'i4', 'i8', 'long']:
     res[k] = {'dtype': a.dtype.str, 'shape': list(a.shape), 'head': [int(x) if a.dtype.kind == 'i' else float(x) for x in a.ravel()[:6]], 'same_bytes': buf.getvalue() == raw}
 print(json.dumps(res))
 `);
-    const res = JSON.parse(out) as Record<string, { dtype: string; shape: number[]; head: number[]; same_bytes: boolean }>;
+    const res = JSON.parse(out) as Record<
+      string,
+      { dtype: string; shape: number[]; head: number[]; same_bytes: boolean }
+    >;
     expect(res.f4).toEqual({ dtype: '<f4', shape: [3, 2], head: [1.5, -2, 3.25, 4, 5, 6], same_bytes: true });
     expect(res.f8).toEqual({ dtype: '<f8', shape: [], head: [Math.PI], same_bytes: true });
     expect(res.i4).toEqual({ dtype: '<i4', shape: [2, 2, 1], head: [-1, 2, 3, 4], same_bytes: true });

@@ -1,4 +1,4 @@
-import { VizError } from './errors.js';
+import { VizError } from './errors.ts';
 
 /** Names of the built-in colormaps. */
 export type ColormapName = 'bwr' | 'seismic' | 'viridis' | 'magma' | 'greys' | 'reds' | 'greens' | 'blues';
@@ -85,7 +85,16 @@ export function colorAt(cmap: Colormap, t: number): Rgb {
 
 /** Matplotlib's `tab10` qualitative palette, used for series and samples. */
 export const palette: readonly string[] = [
-  '#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f', '#bcbd22', '#17becf',
+  '#1f77b4',
+  '#ff7f0e',
+  '#2ca02c',
+  '#d62728',
+  '#9467bd',
+  '#8c564b',
+  '#e377c2',
+  '#7f7f7f',
+  '#bcbd22',
+  '#17becf',
 ];
 
 /** Color of series `i` (cycles through {@link palette}). */

@@ -1,5 +1,5 @@
-import type { ChartTypes } from './charts/index.js';
-import type { ChartKind } from './spec.js';
+import type { ChartTypes } from './charts/index.ts';
+import type { ChartKind } from './spec.ts';
 
 /** mulberry32: a tiny seeded PRNG, uniform in [0, 1) (also used by the tests). */
 export function prng(seed: number): () => number {
@@ -15,11 +15,18 @@ export function prng(seed: number): () => number {
 
 function randn(seed: number, n: number, scale = 1): Float32Array {
   const u = prng(seed);
-  return Float32Array.from({ length: n }, () => Math.sqrt(-2 * Math.log(u() || 1e-12)) * Math.cos(2 * Math.PI * u()) * scale);
+  return Float32Array.from(
+    { length: n },
+    () => Math.sqrt(-2 * Math.log(u() || 1e-12)) * Math.cos(2 * Math.PI * u()) * scale,
+  );
 }
 
 /** A chart kind with example data and options. */
-export type Example<K extends ChartKind = ChartKind> = { kind: K; data: ChartTypes[K]['data']; options: ChartTypes[K]['options'] };
+export type Example<K extends ChartKind = ChartKind> = {
+  kind: K;
+  data: ChartTypes[K]['data'];
+  options: ChartTypes[K]['options'];
+};
 
 /** Row-stochastic attention peaked `lag` steps back, mostly causal. */
 function causalAttention(T: number, lag: number, width: number, seed: number): Float32Array {
@@ -53,19 +60,21 @@ export function examples(): { [K in ChartKind]: Example<K> } {
     for (let t = 0; t < T; t++)
       for (let c = 0; c < C; c++) {
         const k = (b * T + t) * C + c;
-        f1[k] = Math.tanh(1.5 * Math.sin((t / T) * (c + 1) * 2 * Math.PI + b * 0.8) + 0.3 * (c - 2.5) / 2.5) + noise[k]!;
+        f1[k] =
+          Math.tanh(1.5 * Math.sin((t / T) * (c + 1) * 2 * Math.PI + b * 0.8) + (0.3 * (c - 2.5)) / 2.5) + noise[k]!;
       }
   // features2D: (channels=32, T=120) smooth patterns + noise.
   const R = 32;
   const T2 = 120;
   const n2 = randn(2, R * T2, 0.15);
   const f2 = new Float32Array(R * T2);
-  for (let r = 0; r < R; r++) for (let t = 0; t < T2; t++) f2[r * T2 + t] = Math.sin(r / 4 + t / 15) * Math.cos(t / 37 - r / 9) + n2[r * T2 + t]!;
+  for (let r = 0; r < R; r++)
+    for (let t = 0; t < T2; t++) f2[r * T2 + t] = Math.sin(r / 4 + t / 15) * Math.cos(t / 37 - r / 9) + n2[r * T2 + t]!;
   // histogram: two activations, one with a spike at 0 (ReLU-like).
   const relu = Array.from(randn(3, 20000), (v) => Math.max(0, v));
   const tanh = Array.from(randn(4, 20000), (v) => Math.tanh(v * 0.8 + 0.3));
   // features0D: (B=4, C=24) final hidden states.
-  const f0 = randn(5, 4 * 24, 0.6).map((v, i) => Math.tanh(v + Math.sin(i % 24 / 3)));
+  const f0 = randn(5, 4 * 24, 0.6).map((v, i) => Math.tanh(v + Math.sin((i % 24) / 3)));
   // attribution: (T=150, C=3) series and a few attribution bumps.
   const Ta = 150;
   const Ca = 3;
@@ -76,7 +85,10 @@ export function examples(): { [K in ChartKind]: Example<K> } {
     for (let c = 0; c < Ca; c++) {
       const k = t * Ca + c;
       xs[k] = Math.sin(t / (9 + 4 * c) + c) + 0.3 * Math.sin(t / 3.1) + na[k]! * 3;
-      as[k] = 1.0 * Math.exp(-((t - 45 - 35 * c) ** 2) / 80) * (c === 1 ? -1 : 1) + 0.4 * Math.exp(-((t - 120 + 20 * c) ** 2) / 40) * (c === 0 ? -1 : 1) + na[k]!;
+      as[k] =
+        1.0 * Math.exp(-((t - 45 - 35 * c) ** 2) / 80) * (c === 1 ? -1 : 1) +
+        0.4 * Math.exp(-((t - 120 + 20 * c) ** 2) / 40) * (c === 0 ? -1 : 1) +
+        na[k]!;
     }
   // attention: 3 maps of T=40 plus the input series.
   const Tt = 40;
@@ -84,11 +96,22 @@ export function examples(): { [K in ChartKind]: Example<K> } {
   const F = 12;
   const U = 16;
   return {
-    features1D: { kind: 'features1D', data: { data: f1, shape: [B, T, C] }, options: { title: 'LSTM outputs per channel (features1D)', scale: 2 } },
+    features1D: {
+      kind: 'features1D',
+      data: { data: f1, shape: [B, T, C] },
+      options: { title: 'LSTM outputs per channel (features1D)', scale: 2 },
+    },
     features2D: {
       kind: 'features2D',
       data: { data: f2, shape: [R, T2] },
-      options: { title: 'Layer activations (features2D)', yLabel: 'Channels', colorbarLabel: 'Activation', width: 760, height: 340, scale: 2 },
+      options: {
+        title: 'Layer activations (features2D)',
+        yLabel: 'Channels',
+        colorbarLabel: 'Activation',
+        width: 760,
+        height: 340,
+        scale: 2,
+      },
     },
     histogram: {
       kind: 'histogram',
@@ -96,17 +119,34 @@ export function examples(): { [K in ChartKind]: Example<K> } {
         { label: 'ReLU layer', values: relu },
         { label: 'tanh layer', values: tanh },
       ],
-      options: { title: 'Activation distributions (histogram, clipped peak)', bins: 60, clipPeaks: 1, xLabel: 'Activation', width: 760, height: 400, scale: 2 },
+      options: {
+        title: 'Activation distributions (histogram, clipped peak)',
+        bins: 60,
+        clipPeaks: 1,
+        xLabel: 'Activation',
+        width: 760,
+        height: 400,
+        scale: 2,
+      },
     },
     features0D: {
       kind: 'features0D',
       data: { data: f0, shape: [4, 24] },
-      options: { title: 'Final hidden state per sample (features0D)', sampleLabels: ['cat', 'dog', 'bird', 'fish'], xLabel: 'Units', scale: 2 },
+      options: {
+        title: 'Final hidden state per sample (features0D)',
+        sampleLabels: ['cat', 'dog', 'bird', 'fish'],
+        xLabel: 'Units',
+        scale: 2,
+      },
     },
     attribution: {
       kind: 'attribution',
       data: { series: { data: xs, shape: [Ta, Ca] }, attributions: { data: as, shape: [Ta, Ca] } },
-      options: { title: 'Integrated Gradients over the input (attribution)', channelLabels: ['temperature', 'pressure', 'humidity'], scale: 2 },
+      options: {
+        title: 'Integrated Gradients over the input (attribution)',
+        channelLabels: ['temperature', 'pressure', 'humidity'],
+        scale: 2,
+      },
     },
     attention: {
       kind: 'attention',

@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import { createCanvas, GlobalFonts, type SKRSContext2D } from '@napi-rs/canvas';
-import { VizError } from './errors.js';
+import { VizError } from './errors.ts';
 
 /** Family name under which the bundled DejaVu Sans is registered, and used in SVG output. */
 export const FONT_FAMILY = 'DejaVu Sans';
@@ -21,7 +21,9 @@ export function ensureFont(): void {
     try {
       path = require.resolve(`dejavu-fonts-ttf/ttf/${file}`);
     } catch {
-      throw new VizError(`The bundled font ${file} was not found. Reinstall @keraspect/viz's dependencies (pnpm install) so dejavu-fonts-ttf is present.`);
+      throw new VizError(
+        `The bundled font ${file} was not found. Reinstall @keraspect/viz's dependencies (pnpm install) so dejavu-fonts-ttf is present.`,
+      );
     }
     GlobalFonts.registerFromPath(path, FONT_FAMILY);
   }

@@ -1,5 +1,5 @@
-import { VizError } from './errors.js';
-import type { FigureOptions, ResolvedFigure } from './spec.js';
+import { VizError } from './errors.ts';
+import type { FigureOptions, ResolvedFigure } from './spec.ts';
 
 /** A rectangle in CSS pixels. */
 export interface Rect {
@@ -27,7 +27,9 @@ export function resolveFigure(o: FigureOptions, defaults: { width: number; heigh
   const width = Math.round(positive('width', o.width, defaults.width));
   const height = Math.round(positive('height', o.height, defaults.height));
   if (width * scale * height * scale > 400e6) {
-    throw new VizError(`Figure of ${width}×${height} px at scale ${scale} is too large (over 400 megapixels). Lower width, height or scale.`);
+    throw new VizError(
+      `Figure of ${width}×${height} px at scale ${scale} is too large (over 400 megapixels). Lower width, height or scale.`,
+    );
   }
   const r: ResolvedFigure = {
     width,
@@ -46,7 +48,13 @@ export function resolveFigure(o: FigureOptions, defaults: { width: number; heigh
  * width/height is as close as possible to `aspect`, with at most `maxColumns`
  * columns (and at most `maxRows` rows when given).
  */
-export function chooseGrid(n: number, area: { width: number; height: number }, aspect: number, maxColumns = Infinity, maxRows = Infinity): { cols: number; rows: number } {
+export function chooseGrid(
+  n: number,
+  area: { width: number; height: number },
+  aspect: number,
+  maxColumns = Infinity,
+  maxRows = Infinity,
+): { cols: number; rows: number } {
   let best = { cols: 1, rows: n, score: Infinity };
   for (let cols = 1; cols <= Math.min(n, maxColumns); cols++) {
     const rows = Math.ceil(n / cols);
@@ -64,11 +72,14 @@ export function gridRects(area: Rect, cols: number, rows: number, hgap: number, 
   const w = (area.width - hgap * (cols - 1)) / cols;
   const h = (area.height - vgap * (rows - 1)) / rows;
   if (w < 8 || h < 8) {
-    throw new VizError(`Panels would be ${Math.floor(w)}×${Math.floor(h)} px: too small to draw. Increase width/height or show fewer panels (maxPanels, maxColumns).`);
+    throw new VizError(
+      `Panels would be ${Math.floor(w)}×${Math.floor(h)} px: too small to draw. Increase width/height or show fewer panels (maxPanels, maxColumns).`,
+    );
   }
   const out: Rect[] = [];
   for (let r = 0; r < rows; r++) {
-    for (let c = 0; c < cols; c++) out.push({ x: area.x + c * (w + hgap), y: area.y + r * (h + vgap), width: w, height: h });
+    for (let c = 0; c < cols; c++)
+      out.push({ x: area.x + c * (w + hgap), y: area.y + r * (h + vgap), width: w, height: h });
   }
   return out;
 }

@@ -1,4 +1,4 @@
-import { VizError } from './errors.js';
+import { VizError } from './errors.ts';
 
 /** A flat numeric buffer accepted as tensor data. */
 export type NumericBuffer = Float32Array | Float64Array | Int32Array | Uint8Array | number[];
@@ -56,7 +56,9 @@ export function toTensor(input: ArrayInput, what = 'data'): Tensor {
     const shape = [...input.shape];
     for (const d of shape) {
       if (!Number.isInteger(d) || d < 0) {
-        throw new VizError(`${what}: shape [${shape.join(', ')}] has a dimension that is not a non-negative integer. Pass the tensor's shape, e.g. tensor.shape.`);
+        throw new VizError(
+          `${what}: shape [${shape.join(', ')}] has a dimension that is not a non-negative integer. Pass the tensor's shape, e.g. tensor.shape.`,
+        );
       }
     }
     const size = shape.reduce((a, b) => a * b, 1);
@@ -92,7 +94,9 @@ export function toTensor(input: ArrayInput, what = 'data'): Tensor {
   const walk = (node: unknown, depth: number, path: number[]): void => {
     if (depth === shape.length) {
       if (typeof node !== 'number') {
-        throw new VizError(`${what}[${path.join('][')}] is ${describe(node)}, not a number. Nested arrays must be rectangular arrays of numbers.`);
+        throw new VizError(
+          `${what}[${path.join('][')}] is ${describe(node)}, not a number. Nested arrays must be rectangular arrays of numbers.`,
+        );
       }
       out[k++] = node;
       return;
@@ -166,7 +170,9 @@ export function strides(shape: readonly number[]): number[] {
 export function resolveAxis(axis: number, rank: number, what: string): number {
   const a = axis < 0 ? axis + rank : axis;
   if (!Number.isInteger(a) || a < 0 || a >= rank) {
-    throw new VizError(`${what} ${axis} is out of range for a ${rank}-D input. Use an axis in [${-rank}, ${rank - 1}].`);
+    throw new VizError(
+      `${what} ${axis} is out of range for a ${rank}-D input. Use an axis in [${-rank}, ${rank - 1}].`,
+    );
   }
   return a;
 }

@@ -1,8 +1,8 @@
-import { type ChartTypes, charts } from './charts/index.js';
-import { VizError } from './errors.js';
-import { drawPng } from './render/canvas.js';
-import { drawSvg } from './render/svg.js';
-import type { ChartKind, FigureSpec } from './spec.js';
+import { type ChartTypes, charts } from './charts/index.ts';
+import { VizError } from './errors.ts';
+import { drawPng } from './render/canvas.ts';
+import { drawSvg } from './render/svg.ts';
+import type { ChartKind, FigureSpec } from './spec.ts';
 
 /** All chart kinds, in registry order. */
 export const chartKinds = Object.keys(charts) as ChartKind[];
@@ -33,7 +33,11 @@ export function assertChartKind(kind: string): asserts kind is ChartKind {
  * Build the {@link FigureSpec} of a chart: data → plain description (pure).
  * @throws {@link VizError} for an unknown kind or bad data/options.
  */
-export function chartSpec<K extends ChartKind>(kind: K, data: ChartTypes[K]['data'], options?: ChartTypes[K]['options']): FigureSpec {
+export function chartSpec<K extends ChartKind>(
+  kind: K,
+  data: ChartTypes[K]['data'],
+  options?: ChartTypes[K]['options'],
+): FigureSpec {
   assertChartKind(kind);
   const chart = charts[kind] as unknown as { spec: (d: unknown, o?: unknown) => FigureSpec };
   return chart.spec(data, options ?? {});
@@ -46,7 +50,11 @@ export function chartSpec<K extends ChartKind>(kind: K, data: ChartTypes[K]['dat
  * @example
  * const png = render('features2D', { data: attn, shape: [64, 64] }, { colormap: 'viridis' }).png();
  */
-export function render<K extends ChartKind>(kind: K, data: ChartTypes[K]['data'], options?: ChartTypes[K]['options']): Rendered {
+export function render<K extends ChartKind>(
+  kind: K,
+  data: ChartTypes[K]['data'],
+  options?: ChartTypes[K]['options'],
+): Rendered {
   const spec = chartSpec(kind, data, options);
   let png: Uint8Array | undefined;
   let svg: string | undefined;
@@ -59,11 +67,19 @@ export function render<K extends ChartKind>(kind: K, data: ChartTypes[K]['data']
 }
 
 /** Shorthand for `render(kind, data, options).png()`. */
-export function renderPng<K extends ChartKind>(kind: K, data: ChartTypes[K]['data'], options?: ChartTypes[K]['options']): Uint8Array {
+export function renderPng<K extends ChartKind>(
+  kind: K,
+  data: ChartTypes[K]['data'],
+  options?: ChartTypes[K]['options'],
+): Uint8Array {
   return drawPng(chartSpec(kind, data, options));
 }
 
 /** Shorthand for `render(kind, data, options).svg()`. */
-export function renderSvg<K extends ChartKind>(kind: K, data: ChartTypes[K]['data'], options?: ChartTypes[K]['options']): string {
+export function renderSvg<K extends ChartKind>(
+  kind: K,
+  data: ChartTypes[K]['data'],
+  options?: ChartTypes[K]['options'],
+): string {
   return drawSvg(chartSpec(kind, data, options));
 }

@@ -1,5 +1,5 @@
-import type { ColormapName } from './colormaps.js';
-import type { Tick } from './scale.js';
+import type { ColormapName } from './colormaps.ts';
+import type { Tick } from './scale.ts';
 
 /**
  * Names of the chart kinds; each has its own file under `charts/` and one

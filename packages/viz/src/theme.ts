@@ -1,5 +1,5 @@
-import { textWidth } from './font.js';
-import type { AxisSpec } from './spec.js';
+import { textWidth } from './font.ts';
+import type { AxisSpec } from './spec.ts';
 
 /** Sizes and colors shared by the layout (charts) and the renderers, so both agree on space. */
 export const theme = {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { colorAt, colormaps, getColormap } from '../src/index.js';
-import { hex } from './helpers.js';
+import { colorAt, colormaps, getColormap } from '../src/index.ts';
+import { hex } from './helpers.ts';
 
 describe('colormaps', () => {
   it('end in the matplotlib colors', () => {
@@ -15,7 +15,11 @@ describe('colormaps', () => {
   });
 
   it('mark diverging maps', () => {
-    expect(Object.values(colormaps).filter((c) => c.diverging).map((c) => c.name)).toEqual(['bwr', 'seismic']);
+    expect(
+      Object.values(colormaps)
+        .filter((c) => c.diverging)
+        .map((c) => c.name),
+    ).toEqual(['bwr', 'seismic']);
     expect(() => getColormap('jet')).toThrow(/Unknown colormap `jet`/);
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { chartKinds, examples, render } from '../src/index.js';
+import { chartKinds, examples, render } from '../src/index.ts';
 
 describe('examples', () => {
   it('has one seeded example per chart kind, each of which renders', () => {
@@ -13,6 +13,8 @@ describe('examples', () => {
   });
 
   it('is deterministic', () => {
-    expect(render('features1D', examples().features1D.data).spec).toEqual(render('features1D', examples().features1D.data).spec);
+    expect(render('features1D', examples().features1D.data).spec).toEqual(
+      render('features1D', examples().features1D.data).spec,
+    );
   });
 });

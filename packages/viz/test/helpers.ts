@@ -105,7 +105,7 @@ export function hex(h: string): [number, number, number] {
 }
 
 import { expect } from 'vitest';
-import type { Rendered } from '../src/index.js';
+import type { Rendered } from '../src/index.ts';
 
 /**
  * The PNG checks every chart gets: signature, pixel size from the spec,

@@ -1,10 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { toTensor, VizError } from '../src/index.js';
-import { moveAxis, transpose } from '../src/ndarray.js';
+import { toTensor, VizError } from '../src/index.ts';
+import { moveAxis, transpose } from '../src/ndarray.ts';
 
 describe('toTensor', () => {
   it('normalizes nested arrays, typed arrays and { data, shape }', () => {
-    expect(toTensor([[1, 2, 3], [4, 5, 6]])).toEqual({ data: Float64Array.of(1, 2, 3, 4, 5, 6), shape: [2, 3] });
+    expect(
+      toTensor([
+        [1, 2, 3],
+        [4, 5, 6],
+      ]),
+    ).toEqual({ data: Float64Array.of(1, 2, 3, 4, 5, 6), shape: [2, 3] });
     expect(toTensor(Float32Array.of(1, 2))).toEqual({ data: Float64Array.of(1, 2), shape: [2] });
     expect(toTensor({ data: [1, 2, 3, 4], shape: [2, 1, 2] }).shape).toEqual([2, 1, 2]);
   });
@@ -20,7 +25,10 @@ describe('toTensor', () => {
 
 describe('axes', () => {
   it('transposes and moves axes like numpy', () => {
-    const t = toTensor([[1, 2, 3], [4, 5, 6]]);
+    const t = toTensor([
+      [1, 2, 3],
+      [4, 5, 6],
+    ]);
     expect(transpose(t, [1, 0])).toEqual({ data: Float64Array.of(1, 4, 2, 5, 3, 6), shape: [3, 2] });
     const u = toTensor({ data: Array.from({ length: 24 }, (_, i) => i), shape: [2, 3, 4] });
     const m = moveAxis(u, 1, 2);

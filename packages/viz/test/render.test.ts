@@ -1,10 +1,18 @@
 import { describe, expect, it } from 'vitest';
-import { chartKinds, charts, chartSpec, render, renderPng, renderSvg, VizError } from '../src/index.js';
-import { decodePng, PNG_SIGNATURE } from './helpers.js';
+import { chartKinds, charts, chartSpec, render, renderPng, renderSvg, VizError } from '../src/index.ts';
+import { decodePng, PNG_SIGNATURE } from './helpers.ts';
 
 describe('render', () => {
   it('lists every chart kind in one registry', () => {
-    expect(chartKinds).toEqual(['features1D', 'features2D', 'histogram', 'features0D', 'attribution', 'attention', 'rnnWeights']);
+    expect(chartKinds).toEqual([
+      'features1D',
+      'features2D',
+      'histogram',
+      'features0D',
+      'attribution',
+      'attention',
+      'rnnWeights',
+    ]);
     for (const k of chartKinds) expect(charts[k].description.length).toBeGreaterThan(10);
   });
 
@@ -14,7 +22,11 @@ describe('render', () => {
     expect(r.png()).toBe(r.png());
     expect(r.dataUrl()).toBe(`data:image/png;base64,${Buffer.from(r.png()).toString('base64')}`);
     expect(r.svg()).toMatch(/^<svg xmlns="http:\/\/www.w3.org\/2000\/svg" width="400" height="200"/);
-    expect(Buffer.from(renderPng('features1D', [1, 3, 2, 5, 4], { title: 'tiny', width: 400, height: 200 })).equals(Buffer.from(r.png()))).toBe(true);
+    expect(
+      Buffer.from(renderPng('features1D', [1, 3, 2, 5, 4], { title: 'tiny', width: 400, height: 200 })).equals(
+        Buffer.from(r.png()),
+      ),
+    ).toBe(true);
     expect(renderSvg('features1D', [1, 3, 2, 5, 4], { title: 'tiny', width: 400, height: 200 })).toBe(r.svg());
     expect(chartSpec('features1D', [1, 3, 2, 5, 4], { title: 'tiny', width: 400, height: 200 })).toEqual(r.spec);
   });
@@ -31,18 +43,31 @@ describe('render', () => {
   });
 
   it('leaves the background transparent when asked', () => {
-    const px = decodePng(renderPng('features2D', [[1, 2], [3, 4]], { background: 'transparent', width: 300, height: 200 }));
+    const px = decodePng(
+      renderPng(
+        'features2D',
+        [
+          [1, 2],
+          [3, 4],
+        ],
+        { background: 'transparent', width: 300, height: 200 },
+      ),
+    );
     expect(px.at(1, 1)[3]).toBe(0);
     expect(px.at(150, 100)[3]).toBe(255);
   });
 
   it('fails on an unknown chart kind, naming the available ones', () => {
     expect(() => render('lines' as 'features1D', [1])).toThrow(VizError);
-    expect(() => render('lines' as 'features1D', [1])).toThrow(/Unknown chart kind `lines`\. Available kinds: features1D, features2D, histogram/);
+    expect(() => render('lines' as 'features1D', [1])).toThrow(
+      /Unknown chart kind `lines`\. Available kinds: features1D, features2D, histogram/,
+    );
   });
 
   it('fails on an unknown colormap, naming the available ones', () => {
-    expect(() => render('features2D', [[1, 2]], { colormap: 'jet' as 'bwr' })).toThrow(/Unknown colormap `jet`\. Available colormaps: bwr, seismic, viridis, magma, greys/);
+    expect(() => render('features2D', [[1, 2]], { colormap: 'jet' as 'bwr' })).toThrow(
+      /Unknown colormap `jet`\. Available colormaps: bwr, seismic, viridis, magma, greys/,
+    );
   });
 
   it('gives VizError its name', () => {

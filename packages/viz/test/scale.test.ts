@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { downsampleMinMax, niceTicks } from '../src/index.js';
-import { countTicks, formatNumber, indexTicks, percentile } from '../src/scale.js';
+import { downsampleMinMax, niceTicks } from '../src/index.ts';
+import { countTicks, formatNumber, indexTicks, percentile } from '../src/scale.ts';
 
 describe('ticks', () => {
   it('picks nice steps inside the range', () => {

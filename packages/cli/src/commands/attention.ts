@@ -24,14 +24,29 @@ export const attention = modelCommand({
   summary: 'write attention maps (and rollout) of every attention layer (.npy)',
   usage,
   input: true,
-  options: { out: { type: 'string' }, rollout: { type: 'boolean' }, alpha: { type: 'string' }, 'head-fusion': { type: 'string' }, json: { type: 'boolean' } },
+  options: {
+    out: { type: 'string' },
+    rollout: { type: 'boolean' },
+    alpha: { type: 'string' },
+    'head-fusion': { type: 'string' },
+    json: { type: 'boolean' },
+  },
   required: ['out'],
   async body({ km, values, io, x }) {
     const alpha = values.alpha === undefined ? undefined : Number(values.alpha);
-    if (alpha !== undefined && !(alpha >= 0 && alpha <= 1)) throw new CliError(`--alpha must be a number in [0, 1] (got '${values.alpha}').`);
+    if (alpha !== undefined && !(alpha >= 0 && alpha <= 1))
+      throw new CliError(`--alpha must be a number in [0, 1] (got '${values.alpha}').`);
     const fusion = values['head-fusion'];
-    if (fusion !== undefined && !['mean', 'max', 'min'].includes(fusion)) throw new CliError(`--head-fusion must be mean, max or min (got '${fusion}').`);
-    if (!km.attentionLayers.length) throw new CliError(`Model '${km.name}' has no attention layers (layers: ${km.summary().map((r) => `${r.name} (${r.className})`).join(', ')}).`, 1);
+    if (fusion !== undefined && !['mean', 'max', 'min'].includes(fusion))
+      throw new CliError(`--head-fusion must be mean, max or min (got '${fusion}').`);
+    if (!km.attentionLayers.length)
+      throw new CliError(
+        `Model '${km.name}' has no attention layers (layers: ${km
+          .summary()
+          .map((r) => `${r.name} (${r.className})`)
+          .join(', ')}).`,
+        1,
+      );
     const dir = values.out!.replace(/\/$/, '');
     const written: { file: string; shape: number[]; axes?: readonly string[] }[] = [];
     for (const m of attentionMaps(km, x)) {
@@ -46,7 +61,9 @@ export const attention = modelCommand({
       written.push({ file, shape: r.rollout.shape, axes: ['batch', 'query', 'key'] });
     }
     if (values.json) io.stdout(`${JSON.stringify({ files: written })}\n`);
-    else for (const w of written) io.stdout(`wrote ${w.file} ${JSON.stringify(w.shape)}${w.axes ? ` (${w.axes.join(', ')})` : ''}\n`);
+    else
+      for (const w of written)
+        io.stdout(`wrote ${w.file} ${JSON.stringify(w.shape)}${w.axes ? ` (${w.axes.join(', ')})` : ''}\n`);
     return 0;
   },
 });

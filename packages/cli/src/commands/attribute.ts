@@ -37,7 +37,8 @@ ${MODEL_OPTIONS_USAGE}`;
 const num = (v: string | undefined, flag: string, int = false): number | undefined => {
   if (v === undefined) return undefined;
   const n = Number(v);
-  if (!Number.isFinite(n) || (int && !Number.isInteger(n))) throw new CliError(`${flag} must be ${int ? 'an integer' : 'a number'} (got '${v}').`);
+  if (!Number.isFinite(n) || (int && !Number.isInteger(n)))
+    throw new CliError(`${flag} must be ${int ? 'an integer' : 'a number'} (got '${v}').`);
   return n;
 };
 
@@ -47,29 +48,30 @@ export const attribute = modelCommand({
   usage,
   input: true,
   options: {
-        method: { type: 'string' },
-        out: { type: 'string' },
-        target: { type: 'string' },
-        output: { type: 'string' },
-        'pre-activation': { type: 'boolean' },
-        layer: { type: 'string' },
-        steps: { type: 'string' },
-        rule: { type: 'string' },
-        baseline: { type: 'string' },
-        samples: { type: 'string' },
-        noise: { type: 'string' },
-        wrap: { type: 'string' },
-        window: { type: 'string' },
-        postprocess: { type: 'string' },
-        seed: { type: 'string' },
-        'internal-batch-size': { type: 'string' },
-        json: { type: 'boolean' },
-        quiet: { type: 'boolean', short: 'q' },
-      },
+    method: { type: 'string' },
+    out: { type: 'string' },
+    target: { type: 'string' },
+    output: { type: 'string' },
+    'pre-activation': { type: 'boolean' },
+    layer: { type: 'string' },
+    steps: { type: 'string' },
+    rule: { type: 'string' },
+    baseline: { type: 'string' },
+    samples: { type: 'string' },
+    noise: { type: 'string' },
+    wrap: { type: 'string' },
+    window: { type: 'string' },
+    postprocess: { type: 'string' },
+    seed: { type: 'string' },
+    'internal-batch-size': { type: 'string' },
+    json: { type: 'boolean' },
+    quiet: { type: 'boolean', short: 'q' },
+  },
   required: ['out'],
   async body({ km, values, io, x }) {
     if (!values.method) throw new CliError(`Missing --method. Methods: ${methodNames.join(', ')}.`);
-    if (!(methodNames as string[]).includes(values.method)) throw new CliError(`Unknown method '${values.method}'. Methods: ${methodNames.join(', ')}.`);
+    if (!(methodNames as string[]).includes(values.method))
+      throw new CliError(`Unknown method '${values.method}'. Methods: ${methodNames.join(', ')}.`);
     const method = values.method as MethodName;
     const bar = progressBar(io, values.quiet);
     try {
@@ -81,13 +83,25 @@ export const attribute = modelCommand({
         internalBatchSize: num(values['internal-batch-size'], '--internal-batch-size', true),
         onProgress: (p: { method: string; done: number; total: number }) => bar.update(p.method, p.done, p.total),
       };
-      if (values.output !== undefined) opts.output = /^\d+$/.test(values.output) ? Number(values.output) : values.output;
-      if (values.baseline !== undefined && values.baseline !== 'zero' && values.baseline !== 'zeros' && values.baseline !== 'mean') {
+      if (values.output !== undefined)
+        opts.output = /^\d+$/.test(values.output) ? Number(values.output) : values.output;
+      if (
+        values.baseline !== undefined &&
+        values.baseline !== 'zero' &&
+        values.baseline !== 'zeros' &&
+        values.baseline !== 'mean'
+      ) {
         const b = await readArrayFile(io, values.baseline, 'baseline');
         opts.baseline = b;
       } else if (values.baseline === 'mean') opts.baseline = 'mean';
-      if (method === 'integratedGradients') Object.assign(opts, { steps: num(values.steps, '--steps', true), rule: values.rule });
-      if (method === 'smoothGrad') Object.assign(opts, { samples: num(values.samples, '--samples', true), noiseLevel: num(values.noise, '--noise'), method: values.wrap ?? 'gradient' });
+      if (method === 'integratedGradients')
+        Object.assign(opts, { steps: num(values.steps, '--steps', true), rule: values.rule });
+      if (method === 'smoothGrad')
+        Object.assign(opts, {
+          samples: num(values.samples, '--samples', true),
+          noiseLevel: num(values.noise, '--noise'),
+          method: values.wrap ?? 'gradient',
+        });
       if (method === 'occlusion') Object.assign(opts, { window: num(values.window, '--window', true) });
       if (method === 'gradient') Object.assign(opts, { postprocess: values.postprocess });
       for (const k of Object.keys(opts)) if (opts[k] === undefined) delete opts[k];
@@ -96,13 +110,23 @@ export const attribute = modelCommand({
       bar.done();
       const out = values.out!;
       for (const [i, a] of res.attributions.entries()) {
-        const path = res.attributions.length === 1 ? out : out.replace(/(\.npy|\.json)?$/, (ext) => `.${i}${ext || '.npy'}`);
+        const path =
+          res.attributions.length === 1 ? out : out.replace(/(\.npy|\.json)?$/, (ext) => `.${i}${ext || '.npy'}`);
         await writeArrayFile(io, path, a);
         if (!values.json) io.stdout(`wrote ${path} ${JSON.stringify(a.shape)} (${res.names[i]})\n`);
       }
-      const summary = { method, names: res.names, units: res.units ? Array.from(res.units) : null, scores: Array.from(res.scores), delta: res.delta ? Array.from(res.delta) : null };
+      const summary = {
+        method,
+        names: res.names,
+        units: res.units ? Array.from(res.units) : null,
+        scores: Array.from(res.scores),
+        delta: res.delta ? Array.from(res.delta) : null,
+      };
       if (values.json) io.stdout(`${JSON.stringify(summary)}\n`);
-      else if (res.delta) io.stdout(`convergence delta Σattr − (f(x) − f(baseline)) per sample: ${Array.from(res.delta, (d) => d.toExponential(2)).join(', ')}\n`);
+      else if (res.delta)
+        io.stdout(
+          `convergence delta Σattr − (f(x) − f(baseline)) per sample: ${Array.from(res.delta, (d) => d.toExponential(2)).join(', ')}\n`,
+        );
       return 0;
     } finally {
       bar.done();

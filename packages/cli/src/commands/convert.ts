@@ -18,7 +18,10 @@ export const convert = modelCommand({
   options: { to: { type: 'string' }, out: { type: 'string' } },
   required: ['out'],
   async body({ km, values, io, x }) {
-    if (values.to !== 'tfjs' && values.to !== 'h5') throw new CliError(`--to must be tfjs or h5 (got ${values.to === undefined ? 'nothing' : `'${values.to}'`}).\n\n${usage}`);
+    if (values.to !== 'tfjs' && values.to !== 'h5')
+      throw new CliError(
+        `--to must be tfjs or h5 (got ${values.to === undefined ? 'nothing' : `'${values.to}'`}).\n\n${usage}`,
+      );
     if (values.to === 'h5') {
       await io.writeFile(values.out!, await toKerasH5(km));
       io.stdout(`wrote ${values.out!}\n`);

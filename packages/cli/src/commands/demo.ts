@@ -20,7 +20,11 @@ export const demo: Command = {
   summary: 'the bundled example: summary, forecast and the full HTML report',
   usage,
   async run(argv, io) {
-    const { values } = parse(argv, { help: { type: 'boolean', short: 'h' }, out: { type: 'string' }, quiet: { type: 'boolean', short: 'q' } }, usage);
+    const { values } = parse(
+      argv,
+      { help: { type: 'boolean', short: 'h' }, out: { type: 'string' }, quiet: { type: 'boolean', short: 'q' } },
+      usage,
+    );
     if (values.help) {
       io.stdout(`${usage}\n`);
       return 0;
@@ -35,13 +39,17 @@ export const demo: Command = {
       const y = await readInputArray(io, join(EXAMPLES_DIR, 'series-target.npy'));
       const [pred] = predict(km, x);
       io.stdout(`\nForecast for the ${x.shape[0]} example series (shape ${JSON.stringify(x.shape)}):\n`);
-      for (let b = 0; b < pred.shape[0]; b++) io.stdout(`  series ${b}: predicted ${pred.data[b].toFixed(3)}   target ${y.data[b].toFixed(3)}\n`);
+      for (let b = 0; b < pred.shape[0]; b++)
+        io.stdout(`  series ${b}: predicted ${pred.data[b].toFixed(3)}   target ${y.data[b].toFixed(3)}\n`);
     } finally {
       km.dispose();
     }
     const out = values.out ?? 'keraspect-report';
     io.stdout(`\nWriting the report (attributions, attention, layer outputs)…\n`);
-    const code = await report.run([modelPath, '--input', join(EXAMPLES_DIR, 'series.npy'), '--out', out, ...(values.quiet ? ['--quiet'] : [])], io);
+    const code = await report.run(
+      [modelPath, '--input', join(EXAMPLES_DIR, 'series.npy'), '--out', out, ...(values.quiet ? ['--quiet'] : [])],
+      io,
+    );
     if (code === 0) io.stdout(`\nOpen ${resolve(out, 'index.html')} in a browser.\n`);
     return code;
   },

@@ -10,4 +10,14 @@ import { predict } from './predict.ts';
 import { report } from './report.ts';
 
 /** Every `keraspect` command, in the order `--help` lists them. */
-export const commands: Record<string, Command> = { inspect, predict, outputs, attention, attribute, plot, report, convert, demo };
+export const commands: Record<string, Command> = {
+  inspect,
+  predict,
+  outputs,
+  attention,
+  attribute,
+  plot,
+  report,
+  convert,
+  demo,
+};

@@ -34,7 +34,9 @@ function warnings(km: KerasModel): string[] {
   const out: string[] = [];
   for (const shape of km.inputShapes) {
     if (km.attentionLayers.length && shape.length === 3 && shape[1] === 1) {
-      out.push('The input has a sequence length of 1: every attention weight over time is exactly 1, so attention maps carry no information.');
+      out.push(
+        'The input has a sequence length of 1: every attention weight over time is exactly 1, so attention maps carry no information.',
+      );
     }
   }
   return out;

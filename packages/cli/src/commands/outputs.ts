@@ -1,6 +1,5 @@
 import { layerOutputs, type LayerSelector } from '@keraspect/explain';
 import { predict, writeNpy } from '@keraspect/importer';
-import { CliError } from '../errors.ts';
 import { INPUT_USAGE, MODEL_OPTIONS_USAGE } from '../model-args.ts';
 import { modelCommand } from '../model-command.ts';
 
@@ -27,8 +26,11 @@ export const outputs = modelCommand({
   async body({ km, values, io, x }) {
     const dir = (values.out as string).replace(/\/$/, '');
     const ys = predict(km, x);
-    for (const [i, y] of ys.entries()) await io.writeFile(`${dir}/${ys.length === 1 ? 'predict.npy' : `predict.${i}.npy`}`, writeNpy(y));
-    const outs = layerOutputs(km, x, parseSelector(values.layers as string | undefined)).filter((o) => !km.inputNames.includes(o.layer));
+    for (const [i, y] of ys.entries())
+      await io.writeFile(`${dir}/${ys.length === 1 ? 'predict.npy' : `predict.${i}.npy`}`, writeNpy(y));
+    const outs = layerOutputs(km, x, parseSelector(values.layers as string | undefined)).filter(
+      (o) => !km.inputNames.includes(o.layer),
+    );
     for (const o of outs) {
       await io.writeFile(`${dir}/layers/${o.count === 1 ? o.layer : `${o.layer}.${o.index}`}.npy`, writeNpy(o.array));
     }
@@ -46,6 +48,9 @@ export function parseSelector(text: string | undefined): LayerSelector {
     if (/^-?\d+$/.test(t)) return Number(t);
     return t;
   };
-  const parts = text.split(',').map((t) => t.trim()).filter(Boolean);
+  const parts = text
+    .split(',')
+    .map((t) => t.trim())
+    .filter(Boolean);
   return parts.length === 1 ? one(parts[0]) : parts.map(one);
 }

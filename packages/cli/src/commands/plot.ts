@@ -29,7 +29,8 @@ type Arr = { data: Float32Array | Int32Array; shape: number[] };
 /** Row `b` of a batch-first array. */
 function sampleOf(a: Arr, b: number, what: string): Arr {
   const n = a.shape[0];
-  if (!Number.isInteger(b) || b < 0 || b >= n) throw new CliError(`--sample ${b} is out of range: ${what} has ${n} samples.`);
+  if (!Number.isInteger(b) || b < 0 || b >= n)
+    throw new CliError(`--sample ${b} is out of range: ${what} has ${n} samples.`);
   const per = a.data.length / n;
   return { data: a.data.subarray(b * per, (b + 1) * per), shape: a.shape.slice(1) };
 }
@@ -61,11 +62,17 @@ export const plot: Command = {
       return 0;
     }
     const [kind, dataPath] = positionals;
-    if (!kind || !(chartKinds as readonly string[]).includes(kind)) throw new CliError(`${kind ? `Unknown chart kind '${kind}'` : 'Missing KIND'}. Kinds: ${chartKinds.join(', ')}.`);
+    if (!kind || !(chartKinds as readonly string[]).includes(kind))
+      throw new CliError(`${kind ? `Unknown chart kind '${kind}'` : 'Missing KIND'}. Kinds: ${chartKinds.join(', ')}.`);
     if (!dataPath) throw new CliError(`Missing DATA.\n\n${usage}`);
-    if (!values.out || !/\.(png|svg)$/i.test(values.out)) throw new CliError(`--out must name a .png or .svg file (got ${values.out ? `'${values.out}'` : 'nothing'}).`);
+    if (!values.out || !/\.(png|svg)$/i.test(values.out))
+      throw new CliError(`--out must name a .png or .svg file (got ${values.out ? `'${values.out}'` : 'nothing'}).`);
     const options: Record<string, unknown> = {};
-    for (const [flag, key] of [['title', 'title'], ['colormap', 'colormap']] as const) if (values[flag] !== undefined) options[key] = values[flag];
+    for (const [flag, key] of [
+      ['title', 'title'],
+      ['colormap', 'colormap'],
+    ] as const)
+      if (values[flag] !== undefined) options[key] = values[flag];
     for (const flag of ['width', 'height', 'dpi'] as const) {
       if (values[flag] === undefined) continue;
       const n = Number(values[flag]);
@@ -101,7 +108,9 @@ export const plot: Command = {
       } else if (kind === 'attention') {
         if (sample !== undefined && arr.shape.length === 3) arr = sampleOf(arr, sample, 'the attention array');
         if (sample !== undefined && arr.shape.length === 4) options.sample = sample;
-        data = series ? { maps: arr, series: series.shape.length === 3 ? sampleOf(series, sample ?? 0, 'the series') : series } : arr;
+        data = series
+          ? { maps: arr, series: series.shape.length === 3 ? sampleOf(series, sample ?? 0, 'the series') : series }
+          : arr;
       } else {
         data = sample !== undefined ? sampleOf(arr, sample, 'the data') : arr;
       }
@@ -117,11 +126,30 @@ export const plot: Command = {
 /** The kernels of a recurrent layer, in Keras layout, for the rnnWeights chart. */
 function rnnWeightsOf(km: Awaited<ReturnType<typeof openModel>>, layer: string | undefined) {
   const rows = km.summary();
-  const recurrent = rows.filter((r) => /LSTM|GRU/.test(r.className) || (r.className === 'Bidirectional' && /LSTM|GRU/.test(JSON.stringify(km.built.layers.find((b) => b.name === r.name)?.graphLayer.config.layer ?? ''))));
-  if (!layer) throw new CliError(`rnnWeights needs --layer NAME. Recurrent layers: ${recurrent.map((r) => r.name).join(', ') || 'none'}.`);
+  const recurrent = rows.filter(
+    (r) =>
+      /LSTM|GRU/.test(r.className) ||
+      (r.className === 'Bidirectional' &&
+        /LSTM|GRU/.test(JSON.stringify(km.built.layers.find((b) => b.name === r.name)?.graphLayer.config.layer ?? ''))),
+  );
+  if (!layer)
+    throw new CliError(
+      `rnnWeights needs --layer NAME. Recurrent layers: ${recurrent.map((r) => r.name).join(', ') || 'none'}.`,
+    );
   const row = recurrent.find((r) => r.name === layer);
-  if (!row) throw new CliError(`Layer '${layer}' is not an LSTM/GRU layer of this model. Recurrent layers: ${recurrent.map((r) => r.name).join(', ') || 'none'}.`);
-  const weights = km.kerasWeights.get(layer) ?? km.layer(layer).getWeights().map((t) => ({ data: t.dataSync() as Float32Array, shape: t.shape }));
-  const inner = row.className === 'Bidirectional' ? JSON.stringify(km.built.layers.find((b) => b.name === layer)?.graphLayer.config.layer) : row.className;
+  if (!row)
+    throw new CliError(
+      `Layer '${layer}' is not an LSTM/GRU layer of this model. Recurrent layers: ${recurrent.map((r) => r.name).join(', ') || 'none'}.`,
+    );
+  const weights =
+    km.kerasWeights.get(layer) ??
+    km
+      .layer(layer)
+      .getWeights()
+      .map((t) => ({ data: t.dataSync() as Float32Array, shape: t.shape }));
+  const inner =
+    row.className === 'Bidirectional'
+      ? JSON.stringify(km.built.layers.find((b) => b.name === layer)?.graphLayer.config.layer)
+      : row.className;
   return { cell: /GRU/.test(inner) ? 'GRU' : 'LSTM', weights: weights.map((w) => ({ data: w.data, shape: w.shape })) };
 }

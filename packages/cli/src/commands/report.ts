@@ -26,18 +26,38 @@ export const report = modelCommand({
   summary: 'write an HTML report: summary, prediction, attributions, attention, layer outputs',
   usage,
   input: true,
-  options: { out: { type: 'string' }, methods: { type: 'string' }, steps: { type: 'string' }, sample: { type: 'string' }, quiet: { type: 'boolean', short: 'q' } },
+  options: {
+    out: { type: 'string' },
+    methods: { type: 'string' },
+    steps: { type: 'string' },
+    sample: { type: 'string' },
+    quiet: { type: 'boolean', short: 'q' },
+  },
   required: ['out'],
   async body({ km, values, io, x }) {
     const methods = values.methods?.split(',').map((m) => m.trim()) ?? undefined;
-    for (const m of methods ?? []) if (!(methodNames as string[]).includes(m)) throw new CliError(`Unknown method '${m}' in --methods. Methods: ${methodNames.join(', ')}.`);
+    for (const m of methods ?? [])
+      if (!(methodNames as string[]).includes(m))
+        throw new CliError(`Unknown method '${m}' in --methods. Methods: ${methodNames.join(', ')}.`);
     const steps = values.steps === undefined ? undefined : Number(values.steps);
-    if (steps !== undefined && !(Number.isInteger(steps) && steps > 0)) throw new CliError(`--steps must be a positive integer (got '${values.steps}').`);
+    if (steps !== undefined && !(Number.isInteger(steps) && steps > 0))
+      throw new CliError(`--steps must be a positive integer (got '${values.steps}').`);
     const sample = values.sample === undefined ? 0 : Number(values.sample);
     const bar = progressBar(io, values.quiet);
     try {
-      if (!(Number.isInteger(sample) && sample >= 0 && sample < x.shape[0])) throw new CliError(`--sample must be an integer in 0…${x.shape[0] - 1} (got '${values.sample}').`);
-      const files = await buildReport(km, { data: x.data as Float32Array, shape: x.shape }, { methods: methods as MethodName[] | undefined, steps, sample, inputLabel: values.input!.split('/').pop(), onProgress: (s, d, t) => bar.update(`report: ${s}`, d, t) });
+      if (!(Number.isInteger(sample) && sample >= 0 && sample < x.shape[0]))
+        throw new CliError(`--sample must be an integer in 0…${x.shape[0] - 1} (got '${values.sample}').`);
+      const files = await buildReport(
+        km,
+        { data: x.data as Float32Array, shape: x.shape },
+        {
+          methods: methods as MethodName[] | undefined,
+          steps,
+          sample,
+          inputLabel: values.input!.split('/').pop(),
+          onProgress: (s, d, t) => bar.update(`report: ${s}`, d, t),
+        },
+      );
       bar.done();
       const dir = values.out!.replace(/\/$/, '');
       for (const [path, data] of files) if (path !== 'index.html') await io.writeFile(`${dir}/${path}`, data);

@@ -1,4 +1,11 @@
-import { attentionMaps, attentionRollout, createExplainer, faithfulness, layerOutputs, type MethodName } from '@keraspect/explain';
+import {
+  attentionMaps,
+  attentionRollout,
+  createExplainer,
+  faithfulness,
+  layerOutputs,
+  type MethodName,
+} from '@keraspect/explain';
 import { backend, type KerasModel, type NdArray, predict } from '@keraspect/importer';
 import { render } from '@keraspect/viz';
 import { page, type ReportPage } from './html.ts';
@@ -35,7 +42,14 @@ function row(a: NdArray, b: number): NdArray {
  * and insertion faithfulness beside a random ranking. Pure: returns the files; the caller writes them.
  */
 export async function buildReport(km: KerasModel, x: NdArray, options: ReportOptions = {}): Promise<ReportFiles> {
-  const { methods = ['gradientXInput', 'integratedGradients'], steps = 32, sample = 0, maxChannels = 16, inputLabel = 'input', onProgress } = options;
+  const {
+    methods = ['gradientXInput', 'integratedGradients'],
+    steps = 32,
+    sample = 0,
+    maxChannels = 16,
+    inputLabel = 'input',
+    onProgress,
+  } = options;
   const files: ReportFiles = new Map();
   const images: ReportPage['sections'] = [];
   const add = (name: string, png: Uint8Array) => {
@@ -53,7 +67,17 @@ export async function buildReport(km: KerasModel, x: NdArray, options: ReportOpt
   tick('predictions');
 
   // Input and layer outputs of the chosen sample.
-  const inputImg = sequence ? add('input', render('features1D', xs, { title: `Input (${inputLabel}, sample ${sample})`, maxPanels: maxChannels, width: 900, height: 260 + 60 * Math.ceil(Math.min(maxChannels, xs.shape[1]) / 4) }).png()) : null;
+  const inputImg = sequence
+    ? add(
+        'input',
+        render('features1D', xs, {
+          title: `Input (${inputLabel}, sample ${sample})`,
+          maxPanels: maxChannels,
+          width: 900,
+          height: 260 + 60 * Math.ceil(Math.min(maxChannels, xs.shape[1]) / 4),
+        }).png(),
+      )
+    : null;
   const outs = layerOutputs(km, { data: xs.data, shape: [1, ...xs.shape] }, 'all');
   const layerFigs: { title: string; src: string; note: string }[] = [];
   const histSeries: { label: string; values: Float32Array }[] = [];
@@ -65,9 +89,28 @@ export async function buildReport(km: KerasModel, x: NdArray, options: ReportOpt
     if (a.shape.length === 2) {
       const C = a.shape[1];
       const shown = Math.min(C, maxChannels);
-      layerFigs.push({ title: `${name} (${o.className})`, note: `(T=${a.shape[0]}, C=${C})${C > shown ? `, first ${shown} channels` : ''}`, src: add(`layer-${slug(name)}`, render('features1D', a, { title: `${name} — ${o.className}`, maxPanels: shown, width: 900, height: 200 + 70 * Math.ceil(shown / 4) }).png()) });
+      layerFigs.push({
+        title: `${name} (${o.className})`,
+        note: `(T=${a.shape[0]}, C=${C})${C > shown ? `, first ${shown} channels` : ''}`,
+        src: add(
+          `layer-${slug(name)}`,
+          render('features1D', a, {
+            title: `${name} — ${o.className}`,
+            maxPanels: shown,
+            width: 900,
+            height: 200 + 70 * Math.ceil(shown / 4),
+          }).png(),
+        ),
+      });
     } else if (a.shape.length === 1 && a.shape[0] > 1) {
-      layerFigs.push({ title: `${name} (${o.className})`, note: `(C=${a.shape[0]})`, src: add(`layer-${slug(name)}`, render('features0D', o.array, { title: `${name} — ${o.className}`, width: 900, height: 300 }).png()) });
+      layerFigs.push({
+        title: `${name} (${o.className})`,
+        note: `(C=${a.shape[0]})`,
+        src: add(
+          `layer-${slug(name)}`,
+          render('features0D', o.array, { title: `${name} — ${o.className}`, width: 900, height: 300 }).png(),
+        ),
+      });
     }
     if (a.data.length > 1) histSeries.push({ label: name, values: a.data as Float32Array });
   }
@@ -83,9 +126,12 @@ export async function buildReport(km: KerasModel, x: NdArray, options: ReportOpt
     const weights: { label: string; values: Float32Array }[] = [];
     for (const m of maps) {
       const a = row(m.array, sample);
-      attentionNotes.push(`${m.layer} (${m.className}): shape ${JSON.stringify(m.array.shape)}, axes ${m.axes.join(' × ')}`);
+      attentionNotes.push(
+        `${m.layer} (${m.className}): shape ${JSON.stringify(m.array.shape)}, axes ${m.axes.join(' × ')}`,
+      );
       if (a.shape.length === 2 && a.shape[0] === a.shape[1]) labelled.push({ label: m.layer, values: a });
-      if (a.shape.length === 3) labelled.push({ label: `${m.layer} (mean of ${a.shape[0]} heads)`, values: meanHeads(a) });
+      if (a.shape.length === 3)
+        labelled.push({ label: `${m.layer} (mean of ${a.shape[0]} heads)`, values: meanHeads(a) });
       weights.push({ label: m.layer, values: a.data as Float32Array });
     }
     try {
@@ -94,8 +140,23 @@ export async function buildReport(km: KerasModel, x: NdArray, options: ReportOpt
     } catch (e) {
       attentionNotes.push(`rollout not computed: ${(e as Error).message}`);
     }
-    if (labelled.length) attentionImg = add('attention', render('attention', { maps: labelled, series: sequence ? xs : undefined } as never, { title: `Attention, sample ${sample}`, maxColumns: 3 }).png());
-    attentionHist = add('hist-attention', render('histogram', weights, { title: 'Attention weights', bins: 40, logY: true, layout: 'overlay' } as never).png());
+    if (labelled.length)
+      attentionImg = add(
+        'attention',
+        render('attention', { maps: labelled, series: sequence ? xs : undefined } as never, {
+          title: `Attention, sample ${sample}`,
+          maxColumns: 3,
+        }).png(),
+      );
+    attentionHist = add(
+      'hist-attention',
+      render('histogram', weights, {
+        title: 'Attention weights',
+        bins: 40,
+        logY: true,
+        layout: 'overlay',
+      } as never).png(),
+    );
   }
   tick('attention');
 
@@ -106,8 +167,19 @@ export async function buildReport(km: KerasModel, x: NdArray, options: ReportOpt
     const opts = method === 'integratedGradients' ? { steps } : {};
     const res = await createExplainer(method, km, { ...opts, target: 'max' } as never).attribute(x);
     const a = res.attributions[0];
-    const src = sequence ? add(`attr-${method}`, render('attribution', { series: xs, attributions: row(a, sample) }, { title: `${method}, sample ${sample}`, method: 'overlayIndividual', width: 900 }).png()) : null;
-    const f = sequence ? faithfulness(km, x, res, { granularity: 'step', fractions: 16, baseline: 'zeros', relative: true, seed: 1 }) : null;
+    const src = sequence
+      ? add(
+          `attr-${method}`,
+          render(
+            'attribution',
+            { series: xs, attributions: row(a, sample) },
+            { title: `${method}, sample ${sample}`, method: 'overlayIndividual', width: 900 },
+          ).png(),
+        )
+      : null;
+    const f = sequence
+      ? faithfulness(km, x, res, { granularity: 'step', fractions: 16, baseline: 'zeros', relative: true, seed: 1 })
+      : null;
     attrs.push({
       method,
       src,
@@ -121,7 +193,16 @@ export async function buildReport(km: KerasModel, x: NdArray, options: ReportOpt
     tick(method);
   }
 
-  const activationHist = histSeries.length ? add('hist-activations', render('histogram', histSeries.slice(0, 12), { title: 'Activations by layer', bins: 40, layout: 'grid' } as never).png()) : null;
+  const activationHist = histSeries.length
+    ? add(
+        'hist-activations',
+        render('histogram', histSeries.slice(0, 12), {
+          title: 'Activations by layer',
+          bins: 40,
+          layout: 'grid',
+        } as never).png(),
+      )
+    : null;
   tick('histograms');
 
   images.push(...layerFigs.map((f) => ({ title: f.title, src: f.src, note: f.note })));
@@ -137,7 +218,11 @@ export async function buildReport(km: KerasModel, x: NdArray, options: ReportOpt
       sample,
       summary: km.summary(),
       paramsTotal: km.paramsTotal(),
-      predictions: preds.map((p, i) => ({ name: km.outputNames[i] ?? `output ${i}`, shape: p.shape, rows: Array.from({ length: p.shape[0] }, (_, b) => Array.from(row(p, b).data).slice(0, 8)) })),
+      predictions: preds.map((p, i) => ({
+        name: km.outputNames[i] ?? `output ${i}`,
+        shape: p.shape,
+        rows: Array.from({ length: p.shape[0] }, (_, b) => Array.from(row(p, b).data).slice(0, 8)),
+      })),
       inputImg,
       sections: images,
       attentionImg,

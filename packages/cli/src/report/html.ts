@@ -31,20 +31,30 @@ export interface ReportPage {
   }[];
 }
 
-const esc = (s: string) => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+const esc = (s: string) =>
+  s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 const shape = (s: (number | null)[]) => `(${s.map((d) => (d === null ? 'None' : d)).join(', ')})`;
-const fig = (src: string, alt: string) => `<figure><img src="${esc(src)}" alt="${esc(alt)}" loading="lazy"><figcaption>${esc(alt)}</figcaption></figure>`;
+const fig = (src: string, alt: string) =>
+  `<figure><img src="${esc(src)}" alt="${esc(alt)}" loading="lazy"><figcaption>${esc(alt)}</figcaption></figure>`;
 
 /** The self-contained `index.html` (no scripts, no external resources: opens offline). */
 export function page(p: ReportPage): string {
   const summary = `<table class="summary"><thead><tr><th>Layer (type)</th><th>Output shape</th><th>Param #</th><th>Connected to</th></tr></thead><tbody>${p.summary
-    .map((r) => `<tr><td>${esc(r.name)} <span class="cls">(${esc(r.className)})</span></td><td>${r.outputShapes.map(shape).join(', ')}</td><td class="num">${r.params.toLocaleString('en-US')}</td><td>${esc(r.inbound.join(', '))}</td></tr>`)
-    .join('')}</tbody><tfoot><tr><td colspan="2">Total params</td><td class="num">${p.paramsTotal.toLocaleString('en-US')}</td><td></td></tr></tfoot></table>`;
+    .map(
+      (r) =>
+        `<tr><td>${esc(r.name)} <span class="cls">(${esc(r.className)})</span></td><td>${r.outputShapes.map(shape).join(', ')}</td><td class="num">${r.params.toLocaleString('en-US')}</td><td>${esc(r.inbound.join(', '))}</td></tr>`,
+    )
+    .join(
+      '',
+    )}</tbody><tfoot><tr><td colspan="2">Total params</td><td class="num">${p.paramsTotal.toLocaleString('en-US')}</td><td></td></tr></tfoot></table>`;
   const preds = p.predictions
     .map(
       (o) =>
         `<h3>${esc(o.name)} ${shape(o.shape)}</h3><table class="pred"><thead><tr><th>sample</th><th>values${o.rows[0]?.length === 8 ? ' (first 8)' : ''}</th></tr></thead><tbody>${o.rows
-          .map((r, b) => `<tr${b === p.sample ? ' class="sel"' : ''}><td>${b}</td><td>${r.map((v) => v.toPrecision(5)).join(', ')}</td></tr>`)
+          .map(
+            (r, b) =>
+              `<tr${b === p.sample ? ' class="sel"' : ''}><td>${b}</td><td>${r.map((v) => v.toPrecision(5)).join(', ')}</td></tr>`,
+          )
           .join('')}</tbody></table>`,
     )
     .join('');
@@ -77,7 +87,10 @@ ${p.inputImg ? `<h2 id="input">Input</h2>${fig(p.inputImg, `Input series, sample
 <h2 id="attributions">Attributions</h2>
 <p class="note">Which time steps drove the prediction: each method's attributions over the input (red raises the explained output, blue lowers it). Deletion AUC: the explained output (relative to its value on the full input) as the most-attributed time steps are zeroed, averaged over samples — lower than the random ranking means the method found what mattered. Insertion AUC: the same output as the most-attributed steps are put back into an all-zero input — higher than the random ranking is better. IG's convergence delta Σattr − (f(x) − f(baseline)) should be near 0.</p>
 <table><thead><tr><th>method</th><th>explained unit per sample</th><th>IG convergence delta per sample</th><th>deletion AUC ↓</th><th>random-order deletion AUC</th><th>insertion AUC ↑</th><th>random-order insertion AUC</th></tr></thead><tbody>${attrRows}</tbody></table>
-${p.attributions.filter((a) => a.src).map((a) => fig(a.src!, `${a.method} over the input, sample ${p.sample}`)).join('\n')}
+${p.attributions
+  .filter((a) => a.src)
+  .map((a) => fig(a.src!, `${a.method} over the input, sample ${p.sample}`))
+  .join('\n')}
 ${p.attentionImg || p.attentionNotes.length ? `<h2 id="attention">Attention</h2><ul class="note">${p.attentionNotes.map((n) => `<li>${esc(n)}</li>`).join('')}</ul>${p.attentionImg ? fig(p.attentionImg, 'Attention maps (rows: query time step, columns: key time step) and rollout') : ''}${p.attentionHist ? fig(p.attentionHist, 'Histogram of attention weights') : ''}` : ''}
 <h2 id="layers">Layer outputs</h2>
 ${p.sections.map((s) => fig(s.src, `${s.title} ${s.note}`)).join('\n')}

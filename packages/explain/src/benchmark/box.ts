@@ -73,8 +73,13 @@ export interface BoxDataset {
 export function boxDataset(options: BoxOptions = {}): BoxDataset {
   const { variant = 'middle', samples = 1000, steps = GRID, features = GRID, seed = 0 } = options;
   const moving = options.moving ?? variant === 'moving';
-  if (!boxVariants.includes(variant)) fail('BAD_OPTION', `Unknown box variant '${variant}'. Known variants: ${boxVariants.join(', ')}.`);
-  for (const [k, v] of [['samples', samples], ['steps', steps], ['features', features]] as const) {
+  if (!boxVariants.includes(variant))
+    fail('BAD_OPTION', `Unknown box variant '${variant}'. Known variants: ${boxVariants.join(', ')}.`);
+  for (const [k, v] of [
+    ['samples', samples],
+    ['steps', steps],
+    ['features', features],
+  ] as const) {
     if (!Number.isInteger(v) || v < 1) fail('BAD_OPTION', `boxDataset: ${k} must be a positive integer; got ${v}.`);
   }
   const g = boxGeometry(variant, steps, features);
@@ -105,7 +110,11 @@ export function boxBackground(samples: number, steps = GRID, features = GRID, se
 }
 
 /** The (fixed-position) box of a variant at size T × F; moving boxes have this size. */
-export function boxGeometry(variant: BoxVariant, steps: number, features: number): { t0: number; nt: number; f0: number; nf: number } {
+export function boxGeometry(
+  variant: BoxVariant,
+  steps: number,
+  features: number,
+): { t0: number; nt: number; f0: number; nf: number } {
   const l = LAYOUT[variant === 'moving' ? 'middle' : variant];
   const scale = (v: number, size: number) => Math.round((v * size) / GRID);
   const nt = Math.max(1, Math.min(steps, scale(l.nt, steps)));

@@ -26,11 +26,20 @@ export interface PrecisionRecall {
  * Precision = Σ_TP s / (Σ_TP s + Σ_FP s), recall = Σ_TP s / (Σ_TP s + Σ_FN s), averaged over the
  * samples where the denominator is positive. `informative` is a 0/1 mask shaped like the attribution.
  */
-export function saliencyPrecisionRecall(attribution: NdArray, informative: ArrayLike<number>, fractions: number[] = PR_FRACTIONS): PrecisionRecall {
+export function saliencyPrecisionRecall(
+  attribution: NdArray,
+  informative: ArrayLike<number>,
+  fractions: number[] = PR_FRACTIONS,
+): PrecisionRecall {
   const B = attribution.shape[0];
   const per = attribution.data.length / B;
-  if (informative.length !== attribution.data.length) fail('INPUT_SHAPE', `saliencyPrecisionRecall: the informative mask has ${informative.length} values but the attribution has ${attribution.data.length} (shape [${attribution.shape}]).`);
-  if (fractions.length < 1 || fractions.some((f) => !(f > 0 && f <= 1))) fail('BAD_OPTION', `saliencyPrecisionRecall: fractions must lie in (0, 1]; got ${JSON.stringify(fractions)}.`);
+  if (informative.length !== attribution.data.length)
+    fail(
+      'INPUT_SHAPE',
+      `saliencyPrecisionRecall: the informative mask has ${informative.length} values but the attribution has ${attribution.data.length} (shape [${attribution.shape}]).`,
+    );
+  if (fractions.length < 1 || fractions.some((f) => !(f > 0 && f <= 1)))
+    fail('BAD_OPTION', `saliencyPrecisionRecall: fractions must lie in (0, 1]; got ${JSON.stringify(fractions)}.`);
   const ranks = rankUnits(attribution, 'cell', 'abs');
   const sal = rescaledSaliency(attribution);
   const precision: number[] = [];
@@ -117,15 +126,29 @@ export interface AccuracyDrop {
  * values from the background distribution and measure accuracy (argmax class = label) as k grows.
  * A deletion curve whose score is correctness.
  */
-export function accuracyDrop(km: KerasModel, x: NdArray, labels: ArrayLike<number>, attribution: NdArray, options: AccuracyDropOptions): AccuracyDrop {
+export function accuracyDrop(
+  km: KerasModel,
+  x: NdArray,
+  labels: ArrayLike<number>,
+  attribution: NdArray,
+  options: AccuracyDropOptions,
+): AccuracyDrop {
   const { background, fractions = 10, seed = 0, output = 0, internalBatchSize = 64 } = options;
-  if (labels.length !== x.shape[0]) fail('BAD_TARGET', `accuracyDrop: ${x.shape[0]} sample(s) but ${labels.length} label(s).`);
+  if (labels.length !== x.shape[0])
+    fail('BAD_TARGET', `accuracyDrop: ${x.shape[0]} sample(s) but ${labels.length} label(s).`);
   const correct = (y: Float32Array, b: number) => {
     let best = 0;
     for (let j = 1; j < y.length; j++) if (y[j] > y[best]) best = j;
     return best === labels[b] ? 1 : 0;
   };
-  const c = deletionCurve(km, x, attribution, { baseline: { background }, fractions, seed, output, internalBatchSize, score: correct });
+  const c = deletionCurve(km, x, attribution, {
+    baseline: { background },
+    fractions,
+    seed,
+    output,
+    internalBatchSize,
+    score: correct,
+  });
   const drop = c.scores.map((a) => c.scores[0] - a);
   return { fractions: c.fractions, accuracy: c.scores, auc: c.auc, dropAuc: trapezoid(c.fractions, drop) };
 }

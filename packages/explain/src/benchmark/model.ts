@@ -41,9 +41,34 @@ export function boxModelConfig(steps: number, features: number, units = 8): unkn
     config: {
       name: 'box_classifier',
       layers: [
-        { class_name: 'InputLayer', name: 'series', config: { name: 'series', batch_input_shape: [null, steps, features], dtype: 'float32', sparse: false }, inbound_nodes: [] },
-        layer('LSTM', 'lstm', { units, return_sequences: true, activation: 'tanh', recurrent_activation: 'sigmoid', use_bias: true }, ['series']),
-        layer('SeqSelfAttention', 'attention', { units, attention_type: 'additive', attention_width: null, history_only: false, return_attention: false, use_additive_bias: true, use_attention_bias: true, attention_activation: 'linear', attention_regularizer_weight: 0 }, ['lstm']),
+        {
+          class_name: 'InputLayer',
+          name: 'series',
+          config: { name: 'series', batch_input_shape: [null, steps, features], dtype: 'float32', sparse: false },
+          inbound_nodes: [],
+        },
+        layer(
+          'LSTM',
+          'lstm',
+          { units, return_sequences: true, activation: 'tanh', recurrent_activation: 'sigmoid', use_bias: true },
+          ['series'],
+        ),
+        layer(
+          'SeqSelfAttention',
+          'attention',
+          {
+            units,
+            attention_type: 'additive',
+            attention_width: null,
+            history_only: false,
+            return_attention: false,
+            use_additive_bias: true,
+            use_attention_bias: true,
+            attention_activation: 'linear',
+            attention_regularizer_weight: 0,
+          },
+          ['lstm'],
+        ),
         layer('Concatenate', 'concat', { axis: -1 }, ['lstm', 'attention']),
         layer('Flatten', 'flatten', {}, ['concat']),
         layer('Dense', 'class', { units: 2, activation: 'softmax', use_bias: true }, ['flatten']),
@@ -63,7 +88,10 @@ export async function boxModel(steps: number, features: number, options: BoxMode
     const shape = v.shape as number[];
     const size = shape.reduce((a, b) => a * b, 1);
     const limit = shape.length > 1 ? Math.sqrt(6 / (shape[0] + shape[shape.length - 1])) : 0;
-    const t = tf.tensor(Float32Array.from({ length: size }, () => (rng.uniform() * 2 - 1) * limit), shape);
+    const t = tf.tensor(
+      Float32Array.from({ length: size }, () => (rng.uniform() * 2 - 1) * limit),
+      shape,
+    );
     v.write(t);
     t.dispose();
   }
@@ -83,8 +111,19 @@ export interface TrainReport {
  * target accuracy, the epoch limit or the time budget. Seeded (initial weights, batch order), but
  * TF.js kernels may differ in the last bits between backends, so only metrics should be compared.
  */
-export async function trainBoxModel(x: NdArray, labels: Int32Array, options: TrainOptions = {}): Promise<{ km: KerasModel; report: TrainReport }> {
-  const { epochs = 20, timeBudgetMs = 10_000, targetAccuracy = 0.99, batchSize = 32, learningRate = 0.01, seed = 0 } = options;
+export async function trainBoxModel(
+  x: NdArray,
+  labels: Int32Array,
+  options: TrainOptions = {},
+): Promise<{ km: KerasModel; report: TrainReport }> {
+  const {
+    epochs = 20,
+    timeBudgetMs = 10_000,
+    targetAccuracy = 0.99,
+    batchSize = 32,
+    learningRate = 0.01,
+    seed = 0,
+  } = options;
   const [N, T, F] = x.shape;
   const km = await boxModel(T, F, options);
   for (const l of km.model.layers) l.trainable = true;
@@ -133,7 +172,10 @@ export function classificationAccuracy(km: KerasModel, x: NdArray, labels: Int32
   let right = 0;
   for (let s = 0; s < N; s += batchSize) {
     const n = Math.min(batchSize, N - s);
-    const [y] = predict(km, { data: x.data.subarray(s * per, (s + n) * per) as Float32Array, shape: [n, ...x.shape.slice(1)] });
+    const [y] = predict(km, {
+      data: x.data.subarray(s * per, (s + n) * per) as Float32Array,
+      shape: [n, ...x.shape.slice(1)],
+    });
     const k = y.data.length / n;
     for (let i = 0; i < n; i++) {
       let best = 0;

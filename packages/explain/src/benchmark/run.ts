@@ -10,7 +10,15 @@ import { classificationAccuracy, type TrainOptions, type TrainReport, trainBoxMo
 export type BenchmarkMethod = MethodName | 'random';
 
 /** The methods of the default table, the control last. */
-export const benchmarkMethods: readonly BenchmarkMethod[] = ['gradient', 'gradientXInput', 'integratedGradients', 'smoothGrad', 'occlusion', 'lrpEpsilon', 'random'];
+export const benchmarkMethods: readonly BenchmarkMethod[] = [
+  'gradient',
+  'gradientXInput',
+  'integratedGradients',
+  'smoothGrad',
+  'occlusion',
+  'lrpEpsilon',
+  'random',
+];
 
 /** Options of {@link runBoxBenchmark}. */
 export interface BoxBenchmarkOptions {
@@ -65,8 +73,21 @@ export interface BenchmarkModelInfo {
  * each test sample's label with every method, and score the attributions (AUP, AUR, accuracy drop,
  * deletion and insertion AUC). The random-saliency control gives the chance level of every score.
  */
-export async function runBoxBenchmark(options: BoxBenchmarkOptions = {}): Promise<{ rows: BenchmarkRow[]; models: BenchmarkModelInfo[] }> {
-  const { variants = boxVariants, methods = benchmarkMethods, steps = 50, features = 50, trainSamples = 1000, testSamples = 100, seed = 0, train = {}, fractions = 10, onProgress } = options;
+export async function runBoxBenchmark(
+  options: BoxBenchmarkOptions = {},
+): Promise<{ rows: BenchmarkRow[]; models: BenchmarkModelInfo[] }> {
+  const {
+    variants = boxVariants,
+    methods = benchmarkMethods,
+    steps = 50,
+    features = 50,
+    trainSamples = 1000,
+    testSamples = 100,
+    seed = 0,
+    train = {},
+    fractions = 10,
+    onProgress,
+  } = options;
   const rows: BenchmarkRow[] = [];
   const models: BenchmarkModelInfo[] = [];
   const background = boxBackground(256, steps, features, seed + 3);
@@ -77,7 +98,9 @@ export async function runBoxBenchmark(options: BoxBenchmarkOptions = {}): Promis
     try {
       const testAccuracy = classificationAccuracy(km, te.x, te.labels);
       models.push({ variant, train: report, testAccuracy });
-      onProgress?.(`${variant}: trained ${report.epochs} epoch(s) in ${(report.ms / 1000).toFixed(1)} s, train accuracy ${report.trainAccuracy.toFixed(3)}, test accuracy ${testAccuracy.toFixed(3)}`);
+      onProgress?.(
+        `${variant}: trained ${report.epochs} epoch(s) in ${(report.ms / 1000).toFixed(1)} s, train accuracy ${report.trainAccuracy.toFixed(3)}, test accuracy ${testAccuracy.toFixed(3)}`,
+      );
       const mask = boxMask(te);
       const labels = Array.from(te.labels);
       for (const method of methods) {
@@ -98,7 +121,9 @@ export async function runBoxBenchmark(options: BoxBenchmarkOptions = {}): Promis
           ms,
         };
         rows.push(row);
-        onProgress?.(`${variant} ${method}: AUP ${row.aup.toFixed(3)} AUR ${row.aur.toFixed(3)} acc-drop ${row.accuracyDropAuc.toFixed(3)} del ${row.deletionAuc.toFixed(3)} ins ${row.insertionAuc.toFixed(3)} (${ms} ms)`);
+        onProgress?.(
+          `${variant} ${method}: AUP ${row.aup.toFixed(3)} AUR ${row.aur.toFixed(3)} acc-drop ${row.accuracyDropAuc.toFixed(3)} del ${row.deletionAuc.toFixed(3)} ins ${row.insertionAuc.toFixed(3)} (${ms} ms)`,
+        );
       }
     } finally {
       km.model.dispose();
@@ -108,17 +133,35 @@ export async function runBoxBenchmark(options: BoxBenchmarkOptions = {}): Promis
 }
 
 /** Attributions of the label's logit for one method (or the random control). */
-async function attribute(method: BenchmarkMethod, km: Parameters<typeof createExplainer>[1], x: NdArray, labels: number[], T: number, F: number, seed: number, extra: BoxBenchmarkOptions['methodOptions'] = {}): Promise<NdArray> {
+async function attribute(
+  method: BenchmarkMethod,
+  km: Parameters<typeof createExplainer>[1],
+  x: NdArray,
+  labels: number[],
+  T: number,
+  F: number,
+  seed: number,
+  extra: BoxBenchmarkOptions['methodOptions'] = {},
+): Promise<NdArray> {
   if (method === 'random') return randomSaliency(x, seed + 5);
   const w = Math.max(1, Math.round(T / 10));
   const g = Math.max(1, Math.round(F / 10));
-  const groups = Array.from({ length: Math.ceil(F / g) }, (_, i) => Array.from({ length: Math.min(g, F - i * g) }, (_, j) => i * g + j));
+  const groups = Array.from({ length: Math.ceil(F / g) }, (_, i) =>
+    Array.from({ length: Math.min(g, F - i * g) }, (_, j) => i * g + j),
+  );
   const defaults: Partial<Record<MethodName, Record<string, unknown>>> = {
     integratedGradients: { steps: 32 },
     smoothGrad: { samples: 16 },
     occlusion: { window: w, features: groups },
   };
-  const options = { target: labels, preActivation: true, seed, internalBatchSize: 64, ...defaults[method], ...extra[method] } as ExplainerOptions;
+  const options = {
+    target: labels,
+    preActivation: true,
+    seed,
+    internalBatchSize: 64,
+    ...defaults[method],
+    ...extra[method],
+  } as ExplainerOptions;
   const res = await createExplainer(method, km, options).attribute(x);
   return res.attributions[0];
 }
@@ -129,9 +172,14 @@ export function benchmarkTable(rows: BenchmarkRow[], models: BenchmarkModelInfo[
   for (const variant of [...new Set(rows.map((r) => r.variant))]) {
     const m = models.find((x) => x.variant === variant);
     out.push(`### ${variant}${m ? ` (test accuracy ${m.testAccuracy.toFixed(2)})` : ''}`, '');
-    out.push('| method | AUP ↑ | AUR ↑ | accuracy-drop AUC ↑ | deletion AUC ↓ | insertion AUC ↑ |', '|---|---:|---:|---:|---:|---:|');
+    out.push(
+      '| method | AUP ↑ | AUR ↑ | accuracy-drop AUC ↑ | deletion AUC ↓ | insertion AUC ↑ |',
+      '|---|---:|---:|---:|---:|---:|',
+    );
     for (const r of rows.filter((x) => x.variant === variant)) {
-      out.push(`| ${r.method === 'random' ? 'random (control)' : r.method} | ${r.aup.toFixed(3)} | ${r.aur.toFixed(3)} | ${r.accuracyDropAuc.toFixed(3)} | ${r.deletionAuc.toFixed(3)} | ${r.insertionAuc.toFixed(3)} |`);
+      out.push(
+        `| ${r.method === 'random' ? 'random (control)' : r.method} | ${r.aup.toFixed(3)} | ${r.aur.toFixed(3)} | ${r.accuracyDropAuc.toFixed(3)} | ${r.deletionAuc.toFixed(3)} | ${r.insertionAuc.toFixed(3)} |`,
+      );
     }
     out.push('');
   }

@@ -33,6 +33,9 @@ export function lrpStabilize(y: tf.Tensor, epsilon: number): tf.Tensor {
 
 /** Forward `x`, no gradient: gates and attention weights. */
 export function detach(x: tf.Tensor): tf.Tensor {
-  const op = tf.customGrad(((xx: tf.Tensor) => ({ value: xx.clone(), gradFunc: (dy: tf.Tensor) => [tf.zerosLike(dy)] })) as unknown as Parameters<typeof tf.customGrad>[0]);
+  const op = tf.customGrad(((xx: tf.Tensor) => ({
+    value: xx.clone(),
+    gradFunc: (dy: tf.Tensor) => [tf.zerosLike(dy)],
+  })) as unknown as Parameters<typeof tf.customGrad>[0]);
   return op(x) as tf.Tensor;
 }

@@ -6,7 +6,12 @@ import { linearCall } from '../problem.ts';
 import { detach, lrpRatio, lrpStabilize } from './ops.ts';
 
 /** How one Keras class is evaluated under LRP-ε; `undefined` = run as usual (bias-free routing). */
-type Rule = (layer: tf.layers.Layer, ins: tf.Tensor[], kwargs: Record<string, unknown>, eps: number) => tf.Tensor[] | undefined;
+type Rule = (
+  layer: tf.layers.Layer,
+  ins: tf.Tensor[],
+  kwargs: Record<string, unknown>,
+  eps: number,
+) => tf.Tensor[] | undefined;
 
 const asIs: Rule = () => undefined;
 
@@ -37,12 +42,28 @@ interface RnnParts {
 }
 
 function noMask(layer: tf.layers.Layer, kwargs: Record<string, unknown>): void {
-  if (kwargs.mask) fail('UNSUPPORTED_LAYER', `lrpEpsilon: layer '${layer.name}' receives a mask (from Masking or Embedding(mask_zero)); LRP through masked recurrent layers is not implemented. Attribute to a layer after it (option layer), or use 'integratedGradients' or 'occlusion'.`);
+  if (kwargs.mask)
+    fail(
+      'UNSUPPORTED_LAYER',
+      `lrpEpsilon: layer '${layer.name}' receives a mask (from Masking or Embedding(mask_zero)); LRP through masked recurrent layers is not implemented. Attribute to a layer after it (option layer), or use 'integratedGradients' or 'occlusion'.`,
+    );
 }
 
 function tfjsRnnParts(layer: tf.layers.Layer): RnnParts {
-  const l = layer as unknown as { cell: Record<string, unknown>; returnSequences: boolean; returnState: boolean; goBackwards: boolean };
-  const c = l.cell as { kernel: tf.LayerVariable; recurrentKernel: tf.LayerVariable; bias: tf.LayerVariable | null; units: number; activation: { apply: Act }; recurrentActivation?: { apply: Act } };
+  const l = layer as unknown as {
+    cell: Record<string, unknown>;
+    returnSequences: boolean;
+    returnState: boolean;
+    goBackwards: boolean;
+  };
+  const c = l.cell as {
+    kernel: tf.LayerVariable;
+    recurrentKernel: tf.LayerVariable;
+    bias: tf.LayerVariable | null;
+    units: number;
+    activation: { apply: Act };
+    recurrentActivation?: { apply: Act };
+  };
   return {
     kernel: c.kernel.read(),
     recurrent: c.recurrentKernel.read(),
@@ -58,7 +79,11 @@ function tfjsRnnParts(layer: tf.layers.Layer): RnnParts {
 
 function projectInputs(x: tf.Tensor, parts: RnnParts): tf.Tensor[] {
   const [b, t, f] = x.shape as number[];
-  let xw = tf.reshape(tf.matMul(tf.reshape(parts.goBackwards ? tf.reverse(x, 1) : x, [b * t, f]), parts.kernel), [b, t, -1]);
+  let xw = tf.reshape(tf.matMul(tf.reshape(parts.goBackwards ? tf.reverse(x, 1) : x, [b * t, f]), parts.kernel), [
+    b,
+    t,
+    -1,
+  ]);
   if (parts.bias && parts.bias.rank === 1) xw = tf.add(xw, parts.bias);
   return tf.unstack(xw, 1);
 }
@@ -104,11 +129,32 @@ function lrpSimpleRnn(parts: RnnParts, x: tf.Tensor, eps: number): tf.Tensor[] {
 
 /** Keras GRU (both reset_after modes): gates z, r carry no relevance; ε-rule on h̃'s pre-activation and on z·h + (1−z)·h̃. */
 function lrpGru(layer: tf.layers.Layer, x: tf.Tensor, eps: number): tf.Tensor[] {
-  const g = layer as unknown as { kernel: tf.LayerVariable; recurrentKernel: tf.LayerVariable; bias: tf.LayerVariable | null; units: number; act: Act; recAct: Act; resetAfter: boolean; returnSequences: boolean; returnState: boolean; goBackwards: boolean };
+  const g = layer as unknown as {
+    kernel: tf.LayerVariable;
+    recurrentKernel: tf.LayerVariable;
+    bias: tf.LayerVariable | null;
+    units: number;
+    act: Act;
+    recAct: Act;
+    resetAfter: boolean;
+    returnSequences: boolean;
+    returnState: boolean;
+    goBackwards: boolean;
+  };
   const u = g.units;
   const bias = g.bias ? g.bias.read() : null;
   const [inB, recB] = bias && g.resetAfter ? tf.unstack(bias, 0) : [bias, null];
-  const parts: RnnParts = { kernel: g.kernel.read(), recurrent: g.recurrentKernel.read(), bias: inB, units: u, act: g.act, recAct: g.recAct, returnSequences: g.returnSequences, returnState: g.returnState, goBackwards: g.goBackwards };
+  const parts: RnnParts = {
+    kernel: g.kernel.read(),
+    recurrent: g.recurrentKernel.read(),
+    bias: inB,
+    units: u,
+    act: g.act,
+    recAct: g.recAct,
+    returnSequences: g.returnSequences,
+    returnState: g.returnState,
+    goBackwards: g.goBackwards,
+  };
   const xs = projectInputs(x, parts);
   const rk = parts.recurrent;
   let h: tf.Tensor = tf.zeros([x.shape[0], u]);
@@ -143,21 +189,37 @@ function recurrent(layer: tf.layers.Layer, x: tf.Tensor, eps: number): tf.Tensor
   if (cls === 'LSTM') return lrpLstm(tfjsRnnParts(layer), x, eps);
   if (cls === 'SimpleRNN') return lrpSimpleRnn(tfjsRnnParts(layer), x, eps);
   if (cls === 'KerasGRU') return lrpGru(layer, x, eps);
-  return fail('UNSUPPORTED_LAYER', `lrpEpsilon: no rule for the recurrent layer '${layer.name}' (${cls}). Rules exist for LSTM, GRU and SimpleRNN.`);
+  return fail(
+    'UNSUPPORTED_LAYER',
+    `lrpEpsilon: no rule for the recurrent layer '${layer.name}' (${cls}). Rules exist for LSTM, GRU and SimpleRNN.`,
+  );
 }
 
 const rnn: Rule = (layer, ins, kwargs, eps) => {
   noMask(layer, kwargs);
-  if (ins.length > 1) fail('UNSUPPORTED_LAYER', `lrpEpsilon: recurrent layer '${layer.name}' is given an initial state; LRP supports recurrent layers that start from zeros.`);
+  if (ins.length > 1)
+    fail(
+      'UNSUPPORTED_LAYER',
+      `lrpEpsilon: recurrent layer '${layer.name}' is given an initial state; LRP supports recurrent layers that start from zeros.`,
+    );
   return recurrent(layer, ins[0], eps);
 };
 
 const bidirectional: Rule = (layer, ins, kwargs, eps) => {
   noMask(layer, kwargs);
-  const l = layer as unknown as { forwardLayer: tf.layers.Layer; backwardLayer: tf.layers.Layer; mergeMode: string | null; returnSequences: boolean };
+  const l = layer as unknown as {
+    forwardLayer: tf.layers.Layer;
+    backwardLayer: tf.layers.Layer;
+    mergeMode: string | null;
+    returnSequences: boolean;
+  };
   const fwd = recurrent(l.forwardLayer, ins[0], eps);
   const bwd = recurrent(l.backwardLayer, ins[0], eps);
-  if (fwd.length > 1) fail('UNSUPPORTED_LAYER', `lrpEpsilon: Bidirectional layer '${layer.name}' returns its states; LRP supports return_state=False.`);
+  if (fwd.length > 1)
+    fail(
+      'UNSUPPORTED_LAYER',
+      `lrpEpsilon: Bidirectional layer '${layer.name}' returns its states; LRP supports return_state=False.`,
+    );
   let y = fwd[0];
   let yr = bwd[0];
   if (l.returnSequences) yr = tf.reverse(yr, 1);
@@ -169,7 +231,10 @@ const bidirectional: Rule = (layer, ins, kwargs, eps) => {
     case 'ave':
       return [lrpStabilize(tf.mul(0.5, tf.add(y, yr)), eps)];
     default:
-      y = fail('UNSUPPORTED_LAYER', `lrpEpsilon: Bidirectional layer '${layer.name}' merges with '${l.mergeMode}'; LRP supports 'concat', 'sum' and 'ave'.`);
+      y = fail(
+        'UNSUPPORTED_LAYER',
+        `lrpEpsilon: Bidirectional layer '${layer.name}' merges with '${l.mergeMode}'; LRP supports 'concat', 'sum' and 'ave'.`,
+      );
       return [y];
   }
 };
@@ -180,7 +245,9 @@ const bidirectional: Rule = (layer, ins, kwargs, eps) => {
  * flows to the values only (Arras et al.'s product rule; Ali et al. 2022, https://arxiv.org/abs/2202.07304).
  */
 const attentionWeighted: Rule = (layer, ins, kwargs) => {
-  const src = layer as unknown as { computeAttention(i: tf.Tensor | tf.Tensor[], k?: Record<string, unknown>): tf.Tensor };
+  const src = layer as unknown as {
+    computeAttention(i: tf.Tensor | tf.Tensor[], k?: Record<string, unknown>): tf.Tensor;
+  };
   const a = detach(src.computeAttention(ins.length === 1 ? ins[0] : ins, kwargs));
   const value = ins.length > 1 ? ins[1] : ins[0];
   const v = a.rank === 2 ? tf.sum(tf.mul(value, tf.expandDims(a, -1)), 1) : tf.matMul(a, value);
@@ -251,7 +318,10 @@ export function lrpOverride(km: KerasModel, epsilon: number): LayerOverride {
     const rule = rules.get(layer);
     if (!rule) {
       const b = km.built.layers.find((l) => l.layer === layer);
-      return fail('UNSUPPORTED_LAYER', `lrpEpsilon has no rule for layer '${layer.name}' (${b?.className ?? layer.getClassName()}). Rules exist for: ${Object.keys(lrpRules).join(', ')}, TimeDistributed(Dense|Conv1D). Use 'integratedGradients' or 'occlusion' for this model, or attribute to a layer after '${layer.name}' (option layer).`);
+      return fail(
+        'UNSUPPORTED_LAYER',
+        `lrpEpsilon has no rule for layer '${layer.name}' (${b?.className ?? layer.getClassName()}). Rules exist for: ${Object.keys(lrpRules).join(', ')}, TimeDistributed(Dense|Conv1D). Use 'integratedGradients' or 'occlusion' for this model, or attribute to a layer after '${layer.name}' (option layer).`,
+      );
     }
     return rule(layer, ins, kwargs, epsilon);
   };

@@ -9,7 +9,11 @@ import type { RunContext } from './method.ts';
  * A generator: it stops after each chunk, so async callers can let the event loop run (progress
  * output, Ctrl-C, test-runner heartbeats) between chunks of long runs.
  */
-function* gradientChunks(p: Problem, ctx: RunContext, values: Problem['x']): Generator<void, { grads: Float32Array[]; scores: Float32Array }> {
+function* gradientChunks(
+  p: Problem,
+  ctx: RunContext,
+  values: Problem['x'],
+): Generator<void, { grads: Float32Array[]; scores: Float32Array }> {
   const n = sizes(p);
   const grads = n.map((k) => new Float32Array(p.batch * k));
   const scores = new Float32Array(p.batch);
@@ -30,7 +34,11 @@ function* gradientChunks(p: Problem, ctx: RunContext, values: Problem['x']): Gen
 }
 
 /** {@link gradientChunks} run to the end in one go (for the synchronous gradient API). */
-export function batchGradients(p: Problem, ctx: RunContext, values = p.x): { grads: Float32Array[]; scores: Float32Array } {
+export function batchGradients(
+  p: Problem,
+  ctx: RunContext,
+  values = p.x,
+): { grads: Float32Array[]; scores: Float32Array } {
   const it = gradientChunks(p, ctx, values);
   for (;;) {
     const r = it.next();
@@ -39,7 +47,11 @@ export function batchGradients(p: Problem, ctx: RunContext, values = p.x): { gra
 }
 
 /** {@link gradientChunks} with the event loop let through between chunks. */
-export async function batchGradientsAsync(p: Problem, ctx: RunContext, values = p.x): Promise<{ grads: Float32Array[]; scores: Float32Array }> {
+export async function batchGradientsAsync(
+  p: Problem,
+  ctx: RunContext,
+  values = p.x,
+): Promise<{ grads: Float32Array[]; scores: Float32Array }> {
   const it = gradientChunks(p, ctx, values);
   for (;;) {
     const r = it.next();

@@ -20,12 +20,18 @@ export const gradient: Method<GradientOptions> = {
   paper: 'https://arxiv.org/abs/1312.6034',
   usesGradients: true,
   normalize({ postprocess = 'none' }) {
-    if (!['none', 'abs', 'square'].includes(postprocess)) fail('BAD_OPTION', `gradient: postprocess must be 'none', 'abs' or 'square'; got ${JSON.stringify(postprocess)}.`);
+    if (!['none', 'abs', 'square'].includes(postprocess))
+      fail(
+        'BAD_OPTION',
+        `gradient: postprocess must be 'none', 'abs' or 'square'; got ${JSON.stringify(postprocess)}.`,
+      );
     return { postprocess };
   },
   async run(p, o, ctx) {
     const { grads } = await batchGradientsAsync(p, ctx);
-    if (o.postprocess !== 'none') for (const g of grads) for (let i = 0; i < g.length; i++) g[i] = o.postprocess === 'abs' ? Math.abs(g[i]) : g[i] * g[i];
+    if (o.postprocess !== 'none')
+      for (const g of grads)
+        for (let i = 0; i < g.length; i++) g[i] = o.postprocess === 'abs' ? Math.abs(g[i]) : g[i] * g[i];
     return { attributions: grads.map((data, i) => ({ data, shape: [...p.x[i].shape] })) };
   },
 };

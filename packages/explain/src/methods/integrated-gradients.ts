@@ -38,9 +38,17 @@ export const integratedGradients: Method<IntegratedGradientsOptions> = {
   paper: 'https://arxiv.org/abs/1703.01365',
   usesGradients: true,
   normalize({ baseline = 'zeros', steps = 50, rule = 'gaussLegendre' }) {
-    if (!integrationRules.includes(rule)) fail('BAD_OPTION', `integratedGradients: unknown rule ${JSON.stringify(rule)}. Known rules: ${integrationRules.join(', ')}.`);
+    if (!integrationRules.includes(rule))
+      fail(
+        'BAD_OPTION',
+        `integratedGradients: unknown rule ${JSON.stringify(rule)}. Known rules: ${integrationRules.join(', ')}.`,
+      );
     quadrature(rule, steps);
-    if (typeof baseline === 'string' && baseline !== 'zeros' && baseline !== 'mean') fail('BAD_OPTION', `integratedGradients: baseline ${JSON.stringify(baseline)} is not 'zeros', 'mean', an array or { noise: {…} }.`);
+    if (typeof baseline === 'string' && baseline !== 'zeros' && baseline !== 'mean')
+      fail(
+        'BAD_OPTION',
+        `integratedGradients: baseline ${JSON.stringify(baseline)} is not 'zeros', 'mean', an array or { noise: {…} }.`,
+      );
     return { baseline, steps, rule };
   },
   async run(p, o, ctx) {
@@ -97,7 +105,8 @@ export const integratedGradients: Method<IntegratedGradientsOptions> = {
         for (let j = 0; j < nb; j++) {
           const base = bases[j][t];
           const bo = base.perSample ? b * n[t] : 0;
-          for (let k = 0; k < n[t]; k++) out[b * n[t] + k] += (acc[t][(b * nb + j) * n[t] + k] * (x.data[b * n[t] + k] - base.data[bo + k])) / nb;
+          for (let k = 0; k < n[t]; k++)
+            out[b * n[t] + k] += (acc[t][(b * nb + j) * n[t] + k] * (x.data[b * n[t] + k] - base.data[bo + k])) / nb;
         }
       return { data: out, shape: [...x.shape] };
     });
@@ -106,7 +115,11 @@ export const integratedGradients: Method<IntegratedGradientsOptions> = {
     const fx = scoreRows(p, p.x, all, ctx.internalBatchSize);
     const fBase = new Float32Array(p.batch);
     for (const base of bases) {
-      const vals = p.x.map((x, t) => (base[t].perSample ? { data: base[t].data, shape: x.shape } : { data: tile(base[t].data, p.batch), shape: x.shape }));
+      const vals = p.x.map((x, t) =>
+        base[t].perSample
+          ? { data: base[t].data, shape: x.shape }
+          : { data: tile(base[t].data, p.batch), shape: x.shape },
+      );
       const f = scoreRows(p, vals, all, ctx.internalBatchSize);
       for (let b = 0; b < p.batch; b++) fBase[b] += f[b] / nb;
     }
@@ -147,12 +160,22 @@ function baselines(p: Problem, spec: Baseline, seed: number): BaseValues[][] {
   }
   if ('noise' in (spec as object) && !Array.isArray(spec) && !('data' in (spec as object))) {
     const { samples = 10, stdev = 1 } = (spec as { noise: { samples?: number; stdev?: number } }).noise;
-    if (!(Number.isInteger(samples) && samples >= 1) || !(stdev >= 0)) fail('BAD_OPTION', `integratedGradients: noise baselines need samples ≥ 1 and stdev ≥ 0; got samples ${samples}, stdev ${stdev}.`);
+    if (!(Number.isInteger(samples) && samples >= 1) || !(stdev >= 0))
+      fail(
+        'BAD_OPTION',
+        `integratedGradients: noise baselines need samples ≥ 1 and stdev ≥ 0; got samples ${samples}, stdev ${stdev}.`,
+      );
     const rng = seededRng(seed);
-    return Array.from({ length: samples }, () => n.map((k) => ({ data: rng.normals(k).map((v) => v * stdev), perSample: false })));
+    return Array.from({ length: samples }, () =>
+      n.map((k) => ({ data: rng.normals(k).map((v) => v * stdev), perSample: false })),
+    );
   }
   const list = Array.isArray(spec) ? spec : [spec as NdArray];
-  if (list.length !== p.x.length) fail('BAD_OPTION', `integratedGradients: ${list.length} baseline array(s) given for ${p.x.length} attributed tensor(s) (${p.names.join(', ')}).`);
+  if (list.length !== p.x.length)
+    fail(
+      'BAD_OPTION',
+      `integratedGradients: ${list.length} baseline array(s) given for ${p.x.length} attributed tensor(s) (${p.names.join(', ')}).`,
+    );
   return [
     list.map((b, t) => {
       const one = n[t];
@@ -160,7 +183,10 @@ function baselines(p: Problem, spec: Baseline, seed: number): BaseValues[][] {
       const data = b.data instanceof Float32Array ? b.data : Float32Array.from(b.data);
       if (size === one) return { data, perSample: false };
       if (size === one * p.batch && b.shape[0] === p.batch) return { data, perSample: true };
-      return fail('BAD_OPTION', `integratedGradients: the baseline for '${p.names[t]}' has shape [${b.shape}]; it must be shaped like one sample [${p.x[t].shape.slice(1)}], [1, ${p.x[t].shape.slice(1)}] or the whole batch [${p.x[t].shape}].`);
+      return fail(
+        'BAD_OPTION',
+        `integratedGradients: the baseline for '${p.names[t]}' has shape [${b.shape}]; it must be shaped like one sample [${p.x[t].shape.slice(1)}], [1, ${p.x[t].shape.slice(1)}] or the whole batch [${p.x[t].shape}].`,
+      );
     }),
   ];
 }
@@ -170,4 +196,3 @@ function tile(data: Float32Array, times: number): Float32Array {
   for (let i = 0; i < times; i++) out.set(data, i * data.length);
   return out;
 }
-

@@ -32,12 +32,24 @@ export const occlusion: Method<OcclusionOptions> = {
   paper: 'https://arxiv.org/abs/1311.2901',
   usesGradients: false,
   normalize({ window = 1, stride, features = 'together', baseline = 'zeros' }) {
-    if (!Number.isInteger(window) || window < 1) fail('BAD_OPTION', `occlusion: window must be a positive integer number of steps; got ${window}.`);
-    if (stride !== undefined && (!Number.isInteger(stride) || stride < 1)) fail('BAD_OPTION', `occlusion: stride must be a positive integer; got ${stride}.`);
-    if (!(features === 'together' || features === 'each' || (Array.isArray(features) && features.every((g) => Array.isArray(g) && g.length > 0)))) {
-      fail('BAD_OPTION', `occlusion: features must be 'together', 'each' or a list of non-empty index groups like [[0, 1], [2]]; got ${JSON.stringify(features)}.`);
+    if (!Number.isInteger(window) || window < 1)
+      fail('BAD_OPTION', `occlusion: window must be a positive integer number of steps; got ${window}.`);
+    if (stride !== undefined && (!Number.isInteger(stride) || stride < 1))
+      fail('BAD_OPTION', `occlusion: stride must be a positive integer; got ${stride}.`);
+    if (
+      !(
+        features === 'together' ||
+        features === 'each' ||
+        (Array.isArray(features) && features.every((g) => Array.isArray(g) && g.length > 0))
+      )
+    ) {
+      fail(
+        'BAD_OPTION',
+        `occlusion: features must be 'together', 'each' or a list of non-empty index groups like [[0, 1], [2]]; got ${JSON.stringify(features)}.`,
+      );
     }
-    if (!(baseline === 'zeros' || baseline === 'mean' || typeof baseline === 'number')) fail('BAD_OPTION', `occlusion: baseline must be 'zeros', 'mean' or a number; got ${JSON.stringify(baseline)}.`);
+    if (!(baseline === 'zeros' || baseline === 'mean' || typeof baseline === 'number'))
+      fail('BAD_OPTION', `occlusion: baseline must be 'zeros', 'mean' or a number; got ${JSON.stringify(baseline)}.`);
     return { window, stride, features, baseline };
   },
   async run(p, o, ctx) {
@@ -60,7 +72,8 @@ export const occlusion: Method<OcclusionOptions> = {
         const scores = tf.tidy(() => {
           const xs = p.x.map((other, u) => {
             if (u !== t) return rowsTensor(other, rows, p.dtypes[u]);
-            const data = p.dtypes[u] === 'int32' ? new Int32Array(chunk.length * n) : new Float32Array(chunk.length * n);
+            const data =
+              p.dtypes[u] === 'int32' ? new Int32Array(chunk.length * n) : new Float32Array(chunk.length * n);
             chunk.forEach((c, r) => {
               data.set(x.data.subarray(c.b * n, c.b * n + n), r * n);
               for (const k of c.patch) data[r * n + k] = fill[k];
@@ -96,10 +109,19 @@ function patches(x: NdArray, o: OcclusionOptions, p: Problem): number[][] {
   const steps = shape[0] ?? 1;
   const feats = shape.length >= 2 ? shape[shape.length - 1] : 1;
   const middle = shape.slice(1, -1).reduce((a, b) => a * b, 1);
-  const groups = o.features === 'together' ? [range(0, feats)] : o.features === 'each' ? range(0, feats).map((f) => [f]) : o.features;
+  const groups =
+    o.features === 'together'
+      ? [range(0, feats)]
+      : o.features === 'each'
+        ? range(0, feats).map((f) => [f])
+        : o.features;
   for (const g of groups) {
     for (const f of g) {
-      if (!Number.isInteger(f) || f < 0 || f >= feats) fail('BAD_OPTION', `occlusion: feature index ${f} is out of range for '${p.names[p.x.indexOf(x)]}' with ${feats} feature(s) (shape [${shape}]).`);
+      if (!Number.isInteger(f) || f < 0 || f >= feats)
+        fail(
+          'BAD_OPTION',
+          `occlusion: feature index ${f} is out of range for '${p.names[p.x.indexOf(x)]}' with ${feats} feature(s) (shape [${shape}]).`,
+        );
     }
   }
   const stride = o.stride ?? o.window;
@@ -108,7 +130,10 @@ function patches(x: NdArray, o: OcclusionOptions, p: Problem): number[][] {
     const end = Math.min(steps, start + o.window);
     for (const g of groups) {
       const cells: number[] = [];
-      for (let s = start; s < end; s++) for (let m = 0; m < middle; m++) for (const f of g) cells.push((s * middle + m) * (shape.length >= 2 ? feats : 1) + (shape.length >= 2 ? f : 0));
+      for (let s = start; s < end; s++)
+        for (let m = 0; m < middle; m++)
+          for (const f of g)
+            cells.push((s * middle + m) * (shape.length >= 2 ? feats : 1) + (shape.length >= 2 ? f : 0));
       out.push(cells);
     }
     if (end === steps) break;

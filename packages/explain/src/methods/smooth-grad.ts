@@ -37,11 +37,25 @@ export const smoothGrad: Method<SmoothGradOptions> = {
   title: 'SmoothGrad (noise wrapper)',
   paper: 'https://arxiv.org/abs/1706.03825',
   usesGradients: true,
-  normalize({ method = 'gradient', methodOptions = {}, samples = 25, noiseLevel = 0.15, stdev, variant = 'smoothgrad' }) {
-    if (method === 'smoothGrad') fail('BAD_OPTION', `smoothGrad cannot wrap itself; pick the method to smooth, e.g. method: 'gradient'.`);
-    if (!Number.isInteger(samples) || samples < 1) fail('BAD_OPTION', `smoothGrad: samples must be a positive integer; got ${samples}.`);
-    if (!(noiseLevel >= 0) || (stdev !== undefined && !(stdev >= 0))) fail('BAD_OPTION', `smoothGrad: noise must be ≥ 0; got noiseLevel ${noiseLevel}, stdev ${stdev}.`);
-    if (!['smoothgrad', 'smoothgrad2', 'vargrad'].includes(variant)) fail('BAD_OPTION', `smoothGrad: variant must be 'smoothgrad', 'smoothgrad2' or 'vargrad'; got ${JSON.stringify(variant)}.`);
+  normalize({
+    method = 'gradient',
+    methodOptions = {},
+    samples = 25,
+    noiseLevel = 0.15,
+    stdev,
+    variant = 'smoothgrad',
+  }) {
+    if (method === 'smoothGrad')
+      fail('BAD_OPTION', `smoothGrad cannot wrap itself; pick the method to smooth, e.g. method: 'gradient'.`);
+    if (!Number.isInteger(samples) || samples < 1)
+      fail('BAD_OPTION', `smoothGrad: samples must be a positive integer; got ${samples}.`);
+    if (!(noiseLevel >= 0) || (stdev !== undefined && !(stdev >= 0)))
+      fail('BAD_OPTION', `smoothGrad: noise must be ≥ 0; got noiseLevel ${noiseLevel}, stdev ${stdev}.`);
+    if (!['smoothgrad', 'smoothgrad2', 'vargrad'].includes(variant))
+      fail(
+        'BAD_OPTION',
+        `smoothGrad: variant must be 'smoothgrad', 'smoothgrad2' or 'vargrad'; got ${JSON.stringify(variant)}.`,
+      );
     return { method, methodOptions, samples, noiseLevel, stdev, variant };
   },
   async run(p, o, ctx) {
@@ -52,7 +66,11 @@ export const smoothGrad: Method<SmoothGradOptions> = {
     const sq = p.x.map((x) => new Float64Array(x.data.length));
     for (let i = 0; i < o.samples; i++) {
       const noisy: NdArray[] = p.x.map((x) => addNoise(x, o, rng.normal));
-      const innerCtx: RunContext = { ...ctx, seed: ctx.seed + i + 1, progress: (d, t) => ctx.progress(i * t + d, o.samples * t) };
+      const innerCtx: RunContext = {
+        ...ctx,
+        seed: ctx.seed + i + 1,
+        progress: (d, t) => ctx.progress(i * t + d, o.samples * t),
+      };
       const r = await inner.run({ ...p, x: noisy }, innerOptions, innerCtx);
       r.attributions.forEach((a, t) => {
         for (let k = 0; k < a.data.length; k++) {

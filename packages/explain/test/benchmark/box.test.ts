@@ -72,7 +72,9 @@ describe('box datasets (Ismail et al. 2020)', () => {
   });
 
   it('rejects unknown variants and bad sizes', () => {
-    expect(() => boxDataset({ variant: 'diagonal' as never })).toThrow(/Unknown box variant 'diagonal'. Known variants: middle, smallMiddle, rareTime, rareFeature, moving/);
+    expect(() => boxDataset({ variant: 'diagonal' as never })).toThrow(
+      /Unknown box variant 'diagonal'. Known variants: middle, smallMiddle, rareTime, rareFeature, moving/,
+    );
     expect(() => boxDataset({ steps: 0 })).toThrow(/steps must be a positive integer; got 0/);
   });
 });

@@ -37,7 +37,9 @@ describe('saliency-weighted precision and recall', () => {
   });
 
   it('errors name the mismatch', () => {
-    expect(() => saliencyPrecisionRecall(nd([1, 2], [1, 2]), [1])).toThrow(/informative mask has 1 values but the attribution has 2/);
+    expect(() => saliencyPrecisionRecall(nd([1, 2], [1, 2]), [1])).toThrow(
+      /informative mask has 1 values but the attribution has 2/,
+    );
   });
 });
 
@@ -46,20 +48,36 @@ describe('accuracy drop', () => {
   // remaining contribution exceeds 5.5: after deleting the top k cells 10, 6, 3, 1, 0 remain.
   const classifier = () =>
     toy(
-      sequential([2, 2], [{ class_name: 'Flatten', config: { name: 'flat' } }, { class_name: 'Dense', config: { name: 'd', units: 2, use_bias: true } }]),
-      { d: [[4, 0, 3, 0, 2, 0, 1, 0], [0, 5.5]] },
+      sequential(
+        [2, 2],
+        [
+          { class_name: 'Flatten', config: { name: 'flat' } },
+          { class_name: 'Dense', config: { name: 'd', units: 2, use_bias: true } },
+        ],
+      ),
+      {
+        d: [
+          [4, 0, 3, 0, 2, 0, 1, 0],
+          [0, 5.5],
+        ],
+      },
       { d: [[4, 2], [2]] },
     );
 
   it('is a deletion curve of correctness with background replacement', async () => {
     const km = await classifier();
     const x = nd([1, 1, 1, 1], [1, 2, 2]);
-    const d = await noLeak(() => accuracyDrop(km, x, [0], nd([4, 3, 2, 1], [1, 2, 2]), { background: nd([0, 0, 0, 0], [1, 2, 2]), fractions: 4 }));
+    const d = await noLeak(() =>
+      accuracyDrop(km, x, [0], nd([4, 3, 2, 1], [1, 2, 2]), { background: nd([0, 0, 0, 0], [1, 2, 2]), fractions: 4 }),
+    );
     expect(d.accuracy).toEqual([1, 1, 0, 0, 0]);
     expect(d.auc).toBeCloseTo(0.25 * (1 + 0.5), 6);
     expect(d.dropAuc).toBeCloseTo(0.25 * (0.5 + 1 + 1), 6);
     // The reversed ranking deletes the small contributions first: 10, 9, 7, 4, 0 → correct thrice.
-    const r = accuracyDrop(km, x, [0], nd([1, 2, 3, 4], [1, 2, 2]), { background: nd([0, 0, 0, 0], [1, 2, 2]), fractions: 4 });
+    const r = accuracyDrop(km, x, [0], nd([1, 2, 3, 4], [1, 2, 2]), {
+      background: nd([0, 0, 0, 0], [1, 2, 2]),
+      fractions: 4,
+    });
     expect(r.accuracy).toEqual([1, 1, 1, 0, 0]);
     expect(r.dropAuc).toBeLessThan(d.dropAuc);
     km.dispose();

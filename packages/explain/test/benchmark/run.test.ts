@@ -23,7 +23,9 @@ describe('box benchmark end to end', () => {
     // Training is seeded but TF.js arithmetic may differ in the last bits: compare metrics only.
     expect(gxi.aup).toBeGreaterThan(random.aup);
     expect(random.aup).toBeCloseTo((6 * 6) / 400, 1); // the box fraction
-    for (const r of rows) for (const v of [r.aup, r.aur, r.accuracyDropAuc, r.deletionAuc, r.insertionAuc]) expect(Number.isFinite(v)).toBe(true);
+    for (const r of rows)
+      for (const v of [r.aup, r.aur, r.accuracyDropAuc, r.deletionAuc, r.insertionAuc])
+        expect(Number.isFinite(v)).toBe(true);
     const md = benchmarkTable(rows, models);
     expect(md).toMatch(/### smallMiddle \(test accuracy/);
     expect(md).toMatch(/\| random \(control\) \|/);

@@ -4,7 +4,15 @@ import { functional, nd, node, noLeak, randn, randomizeWeights, sequential, toy 
 
 // A smooth nonlinear toy: LSTM(4) → Dense(1, tanh).
 const lstmModel = async () => {
-  const km = await toy(sequential([5, 3], [{ class_name: 'LSTM', config: { name: 'lstm', units: 4, recurrent_activation: 'sigmoid' } }, { class_name: 'Dense', config: { name: 'out', units: 1, activation: 'tanh' } }]));
+  const km = await toy(
+    sequential(
+      [5, 3],
+      [
+        { class_name: 'LSTM', config: { name: 'lstm', units: 4, recurrent_activation: 'sigmoid' } },
+        { class_name: 'Dense', config: { name: 'out', units: 1, activation: 'tanh' } },
+      ],
+    ),
+  );
   randomizeWeights(km, 11, 0.6);
   return km;
 };
@@ -43,16 +51,27 @@ describe('quadrature', () => {
 });
 
 describe('integratedGradients', () => {
-  it.each(integrationRules.map((r) => [r]))('completeness with rule %s: Σattr ≈ f(x) − f(0), small delta', async (rule) => {
-    const km = await lstmModel();
-    const x = randn([3, 5, 3], 5);
-    const r = await noLeak(() => explain('integratedGradients', km, x, { rule: rule as IntegrationRule, steps: 64, target: 0, internalBatchSize: 50 }));
-    expect(r.attributions[0].shape).toEqual([3, 5, 3]);
-    const delta = r.delta as Float32Array;
-    const scale = Math.max(...Array.from(r.scores, Math.abs));
-    for (const d of delta) expect(Math.abs(d)).toBeLessThan((rule === 'left' || rule === 'right' ? 2e-2 : 1e-3) * Math.max(scale, 1));
-    km.dispose();
-  });
+  it.each(integrationRules.map((r) => [r]))(
+    'completeness with rule %s: Σattr ≈ f(x) − f(0), small delta',
+    async (rule) => {
+      const km = await lstmModel();
+      const x = randn([3, 5, 3], 5);
+      const r = await noLeak(() =>
+        explain('integratedGradients', km, x, {
+          rule: rule as IntegrationRule,
+          steps: 64,
+          target: 0,
+          internalBatchSize: 50,
+        }),
+      );
+      expect(r.attributions[0].shape).toEqual([3, 5, 3]);
+      const delta = r.delta as Float32Array;
+      const scale = Math.max(...Array.from(r.scores, Math.abs));
+      for (const d of delta)
+        expect(Math.abs(d)).toBeLessThan((rule === 'left' || rule === 'right' ? 2e-2 : 1e-3) * Math.max(scale, 1));
+      km.dispose();
+    },
+  );
 
   it('Gauss–Legendre is exact for a cubic model with 2 points; left Riemann with 2 is not', async () => {
     const km = await cubic();
@@ -69,9 +88,22 @@ describe('integratedGradients', () => {
     const x = randn([2, 5, 3], 9);
     const mean = await explain('integratedGradients', km, x, { baseline: 'mean', steps: 32, target: 0 });
     const series = await explain('integratedGradients', km, x, { baseline: randn([5, 3], 4), steps: 32, target: 0 });
-    const noise = await noLeak(() => explain('integratedGradients', km, x, { baseline: { noise: { samples: 3, stdev: 0.5 } }, steps: 32, target: 0, seed: 1 }));
-    const again = await explain('integratedGradients', km, x, { baseline: { noise: { samples: 3, stdev: 0.5 } }, steps: 32, target: 0, seed: 1 });
-    for (const r of [mean, series, noise]) for (const d of r.delta as Float32Array) expect(Math.abs(d)).toBeLessThan(1e-3);
+    const noise = await noLeak(() =>
+      explain('integratedGradients', km, x, {
+        baseline: { noise: { samples: 3, stdev: 0.5 } },
+        steps: 32,
+        target: 0,
+        seed: 1,
+      }),
+    );
+    const again = await explain('integratedGradients', km, x, {
+      baseline: { noise: { samples: 3, stdev: 0.5 } },
+      steps: 32,
+      target: 0,
+      seed: 1,
+    });
+    for (const r of [mean, series, noise])
+      for (const d of r.delta as Float32Array) expect(Math.abs(d)).toBeLessThan(1e-3);
     expect(Array.from(again.attributions[0].data)).toEqual(Array.from(noise.attributions[0].data));
     // The baseline equal to x gives zero attributions.
     const self = await explain('integratedGradients', km, x, { baseline: x, steps: 8, target: 0 });
@@ -84,7 +116,8 @@ describe('integratedGradients', () => {
     const x = randn([2, 5, 3], 2);
     const a = await explain('integratedGradients', km, x, { steps: 5, internalBatchSize: 1, target: 0 });
     const b = await explain('integratedGradients', km, x, { steps: 5, internalBatchSize: 1000, target: 0 });
-    for (let i = 0; i < a.attributions[0].data.length; i++) expect(a.attributions[0].data[i]).toBeCloseTo(b.attributions[0].data[i], 5);
+    for (let i = 0; i < a.attributions[0].data.length; i++)
+      expect(a.attributions[0].data[i]).toBeCloseTo(b.attributions[0].data[i], 5);
     km.dispose();
   });
 });

@@ -4,7 +4,17 @@ import { expectAllClose, noLeak, randn, sequential, toy } from '../helpers.ts';
 
 // f(x) = Σ w·x over a (4 steps × 2 features) input.
 const W = [1, -2, 0.5, 3, -1, 0.25, 2, -0.5];
-const linear = () => toy(sequential([4, 2], [{ class_name: 'Flatten', config: { name: 'flat' } }, { class_name: 'Dense', config: { name: 'd', units: 1, use_bias: false } }]), { d: [W] });
+const linear = () =>
+  toy(
+    sequential(
+      [4, 2],
+      [
+        { class_name: 'Flatten', config: { name: 'flat' } },
+        { class_name: 'Dense', config: { name: 'd', units: 1, use_bias: false } },
+      ],
+    ),
+    { d: [W] },
+  );
 
 describe('occlusion', () => {
   it('on a linear model with a zero baseline credits every cell of a window with Σ_window w·x', async () => {

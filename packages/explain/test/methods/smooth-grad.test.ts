@@ -3,20 +3,44 @@ import { explain } from '../../src/index.ts';
 import { noLeak, randn, randomizeWeights, sequential, toy } from '../helpers.ts';
 
 const model = async () => {
-  const km = await toy(sequential([4, 2], [{ class_name: 'GRU', config: { name: 'gru', units: 3, reset_after: true } }, { class_name: 'Dense', config: { name: 'out', units: 2, activation: 'softmax' } }]));
+  const km = await toy(
+    sequential(
+      [4, 2],
+      [
+        { class_name: 'GRU', config: { name: 'gru', units: 3, reset_after: true } },
+        { class_name: 'Dense', config: { name: 'out', units: 2, activation: 'softmax' } },
+      ],
+    ),
+  );
   randomizeWeights(km, 5, 0.7);
   return km;
 };
 
 describe('smoothGrad', () => {
-  it.each([['gradient'], ['gradientXInput'], ['integratedGradients'], ['occlusion']])('with zero noise equals the wrapped method %s', async (inner) => {
-    const km = await model();
-    const x = randn([2, 4, 2], 3);
-    const plain = await explain(inner as 'gradient', km, x, inner === 'integratedGradients' ? ({ steps: 8 } as object) : {});
-    const sg = await noLeak(() => explain('smoothGrad', km, x, { method: inner, methodOptions: inner === 'integratedGradients' ? { steps: 8 } : {}, samples: 3, stdev: 0 }));
-    for (let i = 0; i < plain.attributions[0].data.length; i++) expect(sg.attributions[0].data[i]).toBeCloseTo(plain.attributions[0].data[i], 6);
-    km.dispose();
-  });
+  it.each([['gradient'], ['gradientXInput'], ['integratedGradients'], ['occlusion']])(
+    'with zero noise equals the wrapped method %s',
+    async (inner) => {
+      const km = await model();
+      const x = randn([2, 4, 2], 3);
+      const plain = await explain(
+        inner as 'gradient',
+        km,
+        x,
+        inner === 'integratedGradients' ? ({ steps: 8 } as object) : {},
+      );
+      const sg = await noLeak(() =>
+        explain('smoothGrad', km, x, {
+          method: inner,
+          methodOptions: inner === 'integratedGradients' ? { steps: 8 } : {},
+          samples: 3,
+          stdev: 0,
+        }),
+      );
+      for (let i = 0; i < plain.attributions[0].data.length; i++)
+        expect(sg.attributions[0].data[i]).toBeCloseTo(plain.attributions[0].data[i], 6);
+      km.dispose();
+    },
+  );
 
   it('vargrad of zero noise is 0; smoothgrad2 is the square', async () => {
     const km = await model();
@@ -25,7 +49,8 @@ describe('smoothGrad', () => {
     const v = await explain('smoothGrad', km, x, { samples: 2, stdev: 0, variant: 'vargrad' });
     const s2 = await explain('smoothGrad', km, x, { samples: 2, stdev: 0, variant: 'smoothgrad2' });
     expect(Math.max(...Array.from(v.attributions[0].data, Math.abs))).toBeLessThan(1e-9);
-    for (let i = 0; i < g.attributions[0].data.length; i++) expect(s2.attributions[0].data[i]).toBeCloseTo(g.attributions[0].data[i] ** 2, 6);
+    for (let i = 0; i < g.attributions[0].data.length; i++)
+      expect(s2.attributions[0].data[i]).toBeCloseTo(g.attributions[0].data[i] ** 2, 6);
     km.dispose();
   });
 

@@ -76,7 +76,10 @@ export interface KerasH5Model extends KerasWeightsH5 {
 export function writeKerasH5(model: KerasH5Model): Uint8Array {
   const { modelConfig, layers, kerasVersion = DEFAULT_KERAS_VERSION, backend = DEFAULT_BACKEND } = model;
   if (modelConfig === null || typeof modelConfig !== 'object' || typeof modelConfig.class_name !== 'string') {
-    fail('BAD_ARGUMENT', `writeKerasH5 needs modelConfig as Keras writes it, {"class_name": …, "config": …}; got ${JSON.stringify(modelConfig)?.slice(0, 80)}.`);
+    fail(
+      'BAD_ARGUMENT',
+      `writeKerasH5 needs modelConfig as Keras writes it, {"class_name": …, "config": …}; got ${JSON.stringify(modelConfig)?.slice(0, 80)}.`,
+    );
   }
   checkLayers(layers);
   return writeH5File('writeKerasH5', (file) => {
@@ -100,12 +103,20 @@ export function writeKerasWeightsH5(weights: KerasWeightsH5): Uint8Array {
 
 /** `save_weights_to_hdf5_group`: names and version on `group`, one sub-group per layer. */
 function writeWeightGroups(group: H5Group, layers: KerasH5Layer[], kerasVersion: string, backend: string): void {
-  stringList(group, 'layer_names', layers.map((l) => l.name));
+  stringList(
+    group,
+    'layer_names',
+    layers.map((l) => l.name),
+  );
   scalarString(group, 'backend', backend);
   scalarString(group, 'keras_version', kerasVersion);
   for (const layer of layers) {
     const layerGroup = group.create_group(layer.name);
-    stringList(layerGroup, 'weight_names', layer.weights.map((w) => w.name));
+    stringList(
+      layerGroup,
+      'weight_names',
+      layer.weights.map((w) => w.name),
+    );
     const groups = new Set<string>();
     for (const weight of layer.weights) {
       // `lstm_1/kernel:0` is a dataset `kernel:0` in a sub-group `lstm_1`; h5wasm does not create
@@ -159,7 +170,10 @@ function stringList(obj: H5Group, name: string, values: string[]): void {
   const encoder = new TextEncoder();
   const itemSize = Math.max(1, ...values.map((v) => encoder.encode(v).length));
   if (itemSize > HDF5_OBJECT_HEADER_LIMIT) {
-    fail('BAD_ARGUMENT', `A name in '${name}' is ${itemSize} bytes long; HDF5 attributes hold at most ${HDF5_OBJECT_HEADER_LIMIT} bytes, so Keras could not save it either.`);
+    fail(
+      'BAD_ARGUMENT',
+      `A name in '${name}' is ${itemSize} bytes long; HDF5 attributes hold at most ${HDF5_OBJECT_HEADER_LIMIT} bytes, so Keras could not save it either.`,
+    );
   }
   let chunks = 1;
   while (Math.ceil(values.length / chunks) * itemSize > HDF5_OBJECT_HEADER_LIMIT) chunks += 1;
@@ -184,41 +198,64 @@ function arraySplit<T>(values: T[], n: number): T[][] {
 
 /** JSON with every non-ASCII character escaped, like Python's `json.dumps` (ensure_ascii). */
 function asciiJson(value: unknown): string {
-  return JSON.stringify(value).replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return JSON.stringify(value).replace(
+    /[\u0080-\uffff]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
 }
 
 /** Names Keras could have written, unique where HDF5 needs them to be, data matching shapes. */
 function checkLayers(layers: KerasH5Layer[]): void {
-  if (!Array.isArray(layers)) fail('BAD_ARGUMENT', `The layers to write must be an array of {name, weights}; got ${typeof layers}.`);
+  if (!Array.isArray(layers))
+    fail('BAD_ARGUMENT', `The layers to write must be an array of {name, weights}; got ${typeof layers}.`);
   const seen = new Set<string>();
   for (const layer of layers) {
     if (typeof layer.name !== 'string' || layer.name === '' || layer.name.includes('/') || layer.name === '.') {
-      fail('BAD_ARGUMENT', `Layer name ${JSON.stringify(layer.name)} cannot be an HDF5 group name: use a non-empty name without '/'.`);
+      fail(
+        'BAD_ARGUMENT',
+        `Layer name ${JSON.stringify(layer.name)} cannot be an HDF5 group name: use a non-empty name without '/'.`,
+      );
     }
-    if (seen.has(layer.name)) fail('BAD_ARGUMENT', `Layer name '${layer.name}' appears twice; Keras layer names are unique within a model.`);
+    if (seen.has(layer.name))
+      fail('BAD_ARGUMENT', `Layer name '${layer.name}' appears twice; Keras layer names are unique within a model.`);
     seen.add(layer.name);
     const datasets = new Set<string>();
     const groups = new Set<string>();
     for (const w of layer.weights) {
       const parts = typeof w.name === 'string' ? w.name.split('/') : [''];
       if (parts.some((p) => p === '' || p === '.' || p === '..')) {
-        fail('BAD_ARGUMENT', `Weight name ${JSON.stringify(w.name)} of layer '${layer.name}' is not a valid HDF5 path: use names like '${layer.name}/kernel:0'.`);
+        fail(
+          'BAD_ARGUMENT',
+          `Weight name ${JSON.stringify(w.name)} of layer '${layer.name}' is not a valid HDF5 path: use names like '${layer.name}/kernel:0'.`,
+        );
       }
       const prefixes = parts.slice(0, -1).map((_, i) => parts.slice(0, i + 1).join('/'));
       if (datasets.has(w.name) || groups.has(w.name) || prefixes.some((p) => datasets.has(p))) {
-        fail('BAD_ARGUMENT', `Weight name '${w.name}' of layer '${layer.name}' clashes with another weight of that layer (names must be unique and none may be a folder of another).`);
+        fail(
+          'BAD_ARGUMENT',
+          `Weight name '${w.name}' of layer '${layer.name}' clashes with another weight of that layer (names must be unique and none may be a folder of another).`,
+        );
       }
       datasets.add(w.name);
       for (const p of prefixes) groups.add(p);
       if (!(w.data instanceof Float32Array)) {
-        fail('BAD_ARGUMENT', `Weight '${w.name}' of layer '${layer.name}' must be a Float32Array (Keras weights are float32).`);
+        fail(
+          'BAD_ARGUMENT',
+          `Weight '${w.name}' of layer '${layer.name}' must be a Float32Array (Keras weights are float32).`,
+        );
       }
       if (!Array.isArray(w.shape) || w.shape.some((d) => !Number.isInteger(d) || d < 0)) {
-        fail('BAD_ARGUMENT', `Weight '${w.name}' of layer '${layer.name}' has shape ${JSON.stringify(w.shape)}; a shape is a list of non-negative integers.`);
+        fail(
+          'BAD_ARGUMENT',
+          `Weight '${w.name}' of layer '${layer.name}' has shape ${JSON.stringify(w.shape)}; a shape is a list of non-negative integers.`,
+        );
       }
       const size = w.shape.reduce((a, b) => a * b, 1);
       if (size !== w.data.length) {
-        fail('WEIGHT_MISMATCH', `Weight '${w.name}' of layer '${layer.name}' has shape [${w.shape.join(', ')}] (${size} values) but ${w.data.length} values.`);
+        fail(
+          'WEIGHT_MISMATCH',
+          `Weight '${w.name}' of layer '${layer.name}' has shape [${w.shape.join(', ')}] (${size} values) but ${w.data.length} values.`,
+        );
       }
     }
   }

@@ -14,20 +14,29 @@ export async function toKerasH5(km: KerasModel, options: { weightsOnly?: boolean
   await h5();
   const layers = km.built.layers.flatMap((b) => kerasLayers(km, b));
   // Keep the writer's version so version-dependent semantics (hard_sigmoid) read back the same.
-  const kerasVersion = km.kerasVersion.raw ?? `${km.kerasVersion.major}.${km.kerasVersion.minor}.${km.kerasVersion.patch}`;
-  return options.weightsOnly ? writeKerasWeightsH5({ layers, kerasVersion }) : writeKerasH5({ modelConfig: km.modelConfig, layers, kerasVersion });
+  const kerasVersion =
+    km.kerasVersion.raw ?? `${km.kerasVersion.major}.${km.kerasVersion.minor}.${km.kerasVersion.patch}`;
+  return options.weightsOnly
+    ? writeKerasWeightsH5({ layers, kerasVersion })
+    : writeKerasH5({ modelConfig: km.modelConfig, layers, kerasVersion });
 }
 
 function kerasLayers(km: KerasModel, b: BuiltLayer): KerasH5Layer[] {
   if (b.nested) {
     // Keras 2 stores a nested model's weights in one group named after it.
-    return [{ name: b.name, weights: b.nested.layers.flatMap((inner) => kerasLayers(km, inner).flatMap((l) => l.weights)) }];
+    return [
+      { name: b.name, weights: b.nested.layers.flatMap((inner) => kerasLayers(km, inner).flatMap((l) => l.weights)) },
+    ];
   }
   const vars = b.layer.weights;
   const fromFile = km.kerasWeights.get(b.name);
   if (b.port?.convertWeights) {
     // The TF.js layout differs from Keras' here; weights of such layers are exported as read.
-    if (!fromFile && vars.length) fail('UNSUPPORTED_CONFIG', `Layer '${b.name}' (${b.className}) stores weights in a layout Keraspect cannot convert back; export the model it was loaded from instead.`);
+    if (!fromFile && vars.length)
+      fail(
+        'UNSUPPORTED_CONFIG',
+        `Layer '${b.name}' (${b.className}) stores weights in a layout Keraspect cannot convert back; export the model it was loaded from instead.`,
+      );
     return [{ name: b.name, weights: fromFile ?? [] }];
   }
   const weights: WeightArray[] = vars.map((v, i) => {

@@ -26,10 +26,17 @@ export async function toTfjs(km: KerasModel, weightsFileName = 'group1-shard1of1
       }),
     );
   } catch (e) {
-    return fail('UNSUPPORTED_CONFIG', `Model '${km.name}' cannot be serialized to TF.js format: ${(e as Error).message}`, e);
+    return fail(
+      'UNSUPPORTED_CONFIG',
+      `Model '${km.name}' cannot be serialized to TF.js format: ${(e as Error).message}`,
+      e,
+    );
   }
   const a = saved!;
-  const data = a.weightData instanceof ArrayBuffer ? new Uint8Array(a.weightData) : new Uint8Array(tf.io.concatenateArrayBuffers(a.weightData as ArrayBuffer[]));
+  const data =
+    a.weightData instanceof ArrayBuffer
+      ? new Uint8Array(a.weightData)
+      : new Uint8Array(tf.io.concatenateArrayBuffers(a.weightData as ArrayBuffer[]));
   return {
     modelJson: {
       format: 'layers-model',
@@ -47,6 +54,9 @@ export async function toTfjs(km: KerasModel, weightsFileName = 'group1-shard1of1
 export async function fromTfjs(art: Pick<TfjsArtifacts, 'modelJson' | 'weights'>): Promise<tf.LayersModel> {
   const mj = art.modelJson as { modelTopology: object; weightsManifest: { weights: tf.io.WeightsManifestEntry[] }[] };
   const specs = mj.weightsManifest.flatMap((g) => g.weights);
-  const buf = art.weights.buffer.slice(art.weights.byteOffset, art.weights.byteOffset + art.weights.byteLength) as ArrayBuffer;
+  const buf = art.weights.buffer.slice(
+    art.weights.byteOffset,
+    art.weights.byteOffset + art.weights.byteLength,
+  ) as ArrayBuffer;
   return tf.loadLayersModel(tf.io.fromMemory({ modelTopology: mj.modelTopology, weightSpecs: specs, weightData: buf }));
 }

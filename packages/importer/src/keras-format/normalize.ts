@@ -15,7 +15,11 @@ export function isModelJson(json: { class_name?: unknown }): boolean {
  * read file → parse config → build model → load weights. `inputShape` (with batch) is used for
  * Sequential models that never recorded one.
  */
-export function normalizeModel(json: KerasModelJson, inputShape?: KerasShape, limits: Limits = DEFAULT_LIMITS): ModelGraph {
+export function normalizeModel(
+  json: KerasModelJson,
+  inputShape?: KerasShape,
+  limits: Limits = DEFAULT_LIMITS,
+): ModelGraph {
   checkConfigSize(json, limits);
   return normalizeChecked(json, inputShape, limits);
 }
@@ -30,11 +34,24 @@ function checkConfigSize(json: unknown, limits: Limits): void {
   while (stack.length) {
     const [v, depth] = stack.pop()!;
     if (!v || typeof v !== 'object') continue;
-    if (depth > limits.maxConfigDepth) exceedLimit('maxConfigDepth', limits, 'The nesting depth of the model config (arrays and objects)', depth, 'Keras configs nest about 10 deep.');
+    if (depth > limits.maxConfigDepth)
+      exceedLimit(
+        'maxConfigDepth',
+        limits,
+        'The nesting depth of the model config (arrays and objects)',
+        depth,
+        'Keras configs nest about 10 deep.',
+      );
     const children = Array.isArray(v) ? v : Object.values(v);
     if (!Array.isArray(v) && typeof (v as { class_name?: unknown }).class_name === 'string' && 'config' in v) {
       layers += 1;
-      if (layers > limits.maxLayers) exceedLimit('maxLayers', limits, 'The number of layers (and nested objects with a class_name) in the model config', layers);
+      if (layers > limits.maxLayers)
+        exceedLimit(
+          'maxLayers',
+          limits,
+          'The number of layers (and nested objects with a class_name) in the model config',
+          layers,
+        );
     }
     for (const c of children) if (c && typeof c === 'object') stack.push([c, depth + 1]);
   }
@@ -42,10 +59,16 @@ function checkConfigSize(json: unknown, limits: Limits): void {
 
 function normalizeChecked(json: KerasModelJson, inputShape: KerasShape | undefined, limits: Limits): ModelGraph {
   if (!json || typeof json !== 'object' || typeof json.class_name !== 'string') {
-    fail('NOT_KERAS', `The model config is not a Keras model config (expected {"class_name": …, "config": …}, found ${JSON.stringify(json)?.slice(0, 80)}).`);
+    fail(
+      'NOT_KERAS',
+      `The model config is not a Keras model config (expected {"class_name": …, "config": …}, found ${JSON.stringify(json)?.slice(0, 80)}).`,
+    );
   }
   if (!json.config || typeof json.config !== 'object') {
-    fail('CORRUPT_FILE', `The ${json.class_name} model config has no "config" object (found ${JSON.stringify(json.config)?.slice(0, 80)}).`);
+    fail(
+      'CORRUPT_FILE',
+      `The ${json.class_name} model config has no "config" object (found ${JSON.stringify(json.config)?.slice(0, 80)}).`,
+    );
   }
   if (json.class_name === 'Sequential') return normalizeSequential(json, inputShape, limits);
   if (json.class_name === 'Functional' || json.class_name === 'Model') return normalizeFunctional(json, limits);
@@ -60,7 +83,8 @@ function normalizeSequential(json: KerasModelJson, inputShape: KerasShape | unde
   // Keras ≤ 2.1 stores the layer list directly.
   const layersJson = (Array.isArray(cfg) ? cfg : (cfg.layers as KerasLayerJson[] | undefined)) ?? [];
   const name = Array.isArray(cfg) ? 'sequential' : String(cfg.name ?? 'sequential');
-  if (!Array.isArray(layersJson)) fail('CORRUPT_FILE', `Sequential model '${name}' has no list of layers in its config.`);
+  if (!Array.isArray(layersJson))
+    fail('CORRUPT_FILE', `Sequential model '${name}' has no list of layers in its config.`);
   const layers: GraphLayer[] = [];
   let body = layersJson.map(checkLayerJson);
   let input: GraphLayer;
@@ -71,7 +95,9 @@ function normalizeSequential(json: KerasModelJson, inputShape: KerasShape | unde
     const first = body[0];
     const shape =
       inputShapeOf(first?.config) ??
-      (!Array.isArray(cfg) && Array.isArray(cfg.build_input_shape) ? (cfg.build_input_shape as KerasShape) : undefined) ??
+      (!Array.isArray(cfg) && Array.isArray(cfg.build_input_shape)
+        ? (cfg.build_input_shape as KerasShape)
+        : undefined) ??
       (first?.build_config?.input_shape as KerasShape | undefined) ??
       inputShape;
     if (!shape) {
@@ -100,7 +126,13 @@ function normalizeSequential(json: KerasModelJson, inputShape: KerasShape | unde
     layers.push(layer);
     prev = { layer: layer.name, node: 0, tensor: 0 };
   }
-  return { name, className: 'Sequential', layers, inputs: [{ layer: input.name, node: 0, tensor: 0 }], outputs: [prev] };
+  return {
+    name,
+    className: 'Sequential',
+    layers,
+    inputs: [{ layer: input.name, node: 0, tensor: 0 }],
+    outputs: [prev],
+  };
 }
 
 function normalizeFunctional(json: KerasModelJson, limits: Limits): ModelGraph {
@@ -115,11 +147,19 @@ function normalizeFunctional(json: KerasModelJson, limits: Limits): ModelGraph {
     return gl;
   });
   const names = new Set(layers.map((l) => l.name));
-  const refs = (v: unknown, what: string) => refList(v, what, name).map((r) => {
-    if (!names.has(r.layer)) fail('CORRUPT_FILE', `Model '${name}' lists ${what} '${r.layer}', which is not one of its layers.`);
-    return r;
-  });
-  return { name, className: json.class_name, layers, inputs: refs(cfg.input_layers, 'input'), outputs: refs(cfg.output_layers, 'output') };
+  const refs = (v: unknown, what: string) =>
+    refList(v, what, name).map((r) => {
+      if (!names.has(r.layer))
+        fail('CORRUPT_FILE', `Model '${name}' lists ${what} '${r.layer}', which is not one of its layers.`);
+      return r;
+    });
+  return {
+    name,
+    className: json.class_name,
+    layers,
+    inputs: refs(cfg.input_layers, 'input'),
+    outputs: refs(cfg.output_layers, 'output'),
+  };
 }
 
 /** `[[name, 0, 0], …]`, or a single `[name, 0, 0]` (Keras 3 with one input), or a dict of them. */
@@ -131,8 +171,12 @@ function refList(v: unknown, what: string, model: string): TensorRef[] {
 }
 
 function toRef(v: unknown): TensorRef {
-  if (Array.isArray(v) && typeof v[0] === 'string') return { layer: v[0], node: Number(v[1] ?? 0), tensor: Number(v[2] ?? 0) };
-  return fail('CORRUPT_FILE', `Expected a tensor reference [layer, node, tensor], found ${JSON.stringify(v)?.slice(0, 80)}.`);
+  if (Array.isArray(v) && typeof v[0] === 'string')
+    return { layer: v[0], node: Number(v[1] ?? 0), tensor: Number(v[2] ?? 0) };
+  return fail(
+    'CORRUPT_FILE',
+    `Expected a tensor reference [layer, node, tensor], found ${JSON.stringify(v)?.slice(0, 80)}.`,
+  );
 }
 
 function isKerasTensor(v: unknown): v is { config: { keras_history: [string, number, number] } } {
@@ -148,7 +192,13 @@ function parseNode(node: unknown, layer: string): NodeCall {
       if (isKerasTensor(v)) {
         call.inputs.push(toRef(v.config.keras_history));
         call.tensorKwargNames.push(k);
-      } else if (Array.isArray(v) && v.length >= 3 && typeof v[0] === 'string' && typeof v[1] === 'number' && typeof v[2] === 'number') {
+      } else if (
+        Array.isArray(v) &&
+        v.length >= 3 &&
+        typeof v[0] === 'string' &&
+        typeof v[1] === 'number' &&
+        typeof v[2] === 'number'
+      ) {
         // tf.keras 2 writes tensor kwargs (MultiHeadAttention's value=) as [layer, node, tensor].
         call.inputs.push(toRef(v));
         call.tensorKwargNames.push(k);
@@ -160,7 +210,8 @@ function parseNode(node: unknown, layer: string): NodeCall {
   if (Array.isArray(node)) {
     call.listInput = node.length > 1;
     for (const entry of node) {
-      if (!Array.isArray(entry) || typeof entry[0] !== 'string') fail('CORRUPT_FILE', `Layer '${layer}' has a malformed inbound node ${JSON.stringify(entry)?.slice(0, 80)}.`);
+      if (!Array.isArray(entry) || typeof entry[0] !== 'string')
+        fail('CORRUPT_FILE', `Layer '${layer}' has a malformed inbound node ${JSON.stringify(entry)?.slice(0, 80)}.`);
       call.inputs.push(toRef(entry));
       addKwargs(entry[3]);
     }
@@ -183,8 +234,17 @@ function parseNode(node: unknown, layer: string): NodeCall {
 
 function checkLayerJson(v: unknown): KerasLayerJson {
   const lj = v as KerasLayerJson;
-  if (!lj || typeof lj !== 'object' || typeof lj.class_name !== 'string' || !lj.config || typeof lj.config !== 'object') {
-    fail('CORRUPT_FILE', `A layer entry of the model config is malformed (expected {"class_name": …, "config": …}, found ${JSON.stringify(v)?.slice(0, 80)}).`);
+  if (
+    !lj ||
+    typeof lj !== 'object' ||
+    typeof lj.class_name !== 'string' ||
+    !lj.config ||
+    typeof lj.config !== 'object'
+  ) {
+    fail(
+      'CORRUPT_FILE',
+      `A layer entry of the model config is malformed (expected {"class_name": …, "config": …}, found ${JSON.stringify(v)?.slice(0, 80)}).`,
+    );
   }
   if (typeof lj.config.name !== 'string' && !isModelJson(lj)) {
     lj.config.name = String(lj.name ?? '');
@@ -193,10 +253,19 @@ function checkLayerJson(v: unknown): KerasLayerJson {
 }
 
 function graphLayer(lj: KerasLayerJson, limits: Limits): GraphLayer {
-  const config = (isModelJson(lj) && Array.isArray(lj.config) ? { name: String(lj.name ?? 'sequential'), layers: lj.config } : lj.config) as KerasLayerConfig;
+  const config = (
+    isModelJson(lj) && Array.isArray(lj.config)
+      ? { name: String(lj.name ?? 'sequential'), layers: lj.config }
+      : lj.config
+  ) as KerasLayerConfig;
   const name = String(lj.name ?? config.name);
   const gl: GraphLayer = { className: lj.class_name, name, config: { ...config, name }, calls: [], json: lj };
-  if (isModelJson(lj)) gl.nested = normalizeChecked({ class_name: lj.class_name, config: config as Record<string, unknown> }, undefined, limits);
+  if (isModelJson(lj))
+    gl.nested = normalizeChecked(
+      { class_name: lj.class_name, config: config as Record<string, unknown> },
+      undefined,
+      limits,
+    );
   return gl;
 }
 
@@ -211,7 +280,9 @@ function inputShapeOf(config: KerasLayerConfig | undefined): KerasShape | undefi
 
 function inputLayer(lj: KerasLayerJson, limits: Limits): GraphLayer {
   const name = String(lj.config.name ?? lj.name);
-  const shape = inputShapeOf(lj.config) ?? (Array.isArray(lj.config.shape) ? [null, ...(lj.config.shape as KerasShape)] : undefined);
+  const shape =
+    inputShapeOf(lj.config) ??
+    (Array.isArray(lj.config.shape) ? [null, ...(lj.config.shape as KerasShape)] : undefined);
   if (!shape) fail('CORRUPT_FILE', `InputLayer '${name}' has no batch_shape/batch_input_shape in its config.`);
   checkBatchShape(shape, `InputLayer '${name}' batch_shape`, limits);
   const dtype = typeof lj.config.dtype === 'string' ? lj.config.dtype : 'float32';
@@ -231,14 +302,27 @@ function inputLayer(lj: KerasLayerJson, limits: Limits): GraphLayer {
  * dimensions multiply to at most `maxTensorElements`.
  */
 function checkBatchShape(shape: unknown, what: string, limits: Limits): asserts shape is KerasShape {
-  if (!Array.isArray(shape) || shape.length === 0) fail('UNSUPPORTED_CONFIG', `${what} must be a non-empty list of dimensions, found ${JSON.stringify(shape)?.slice(0, 80)}.`);
+  if (!Array.isArray(shape) || shape.length === 0)
+    fail(
+      'UNSUPPORTED_CONFIG',
+      `${what} must be a non-empty list of dimensions, found ${JSON.stringify(shape)?.slice(0, 80)}.`,
+    );
   let size = 1;
   for (const [i, d] of shape.entries()) {
     if (d === null) continue;
     if (typeof d !== 'number' || !Number.isInteger(d) || d < 0) {
-      fail('UNSUPPORTED_CONFIG', `${what} ${JSON.stringify(shape).slice(0, 80)} has an invalid dimension ${JSON.stringify(d)?.slice(0, 20)} at axis ${i}; dimensions are null or non-negative integers.`);
+      fail(
+        'UNSUPPORTED_CONFIG',
+        `${what} ${JSON.stringify(shape).slice(0, 80)} has an invalid dimension ${JSON.stringify(d)?.slice(0, 20)} at axis ${i}; dimensions are null or non-negative integers.`,
+      );
     }
     size *= d;
   }
-  if (size > limits.maxTensorElements) exceedLimit('maxTensorElements', limits, `${what} ${JSON.stringify(shape).slice(0, 80)} (elements per input row and batch)`, size);
+  if (size > limits.maxTensorElements)
+    exceedLimit(
+      'maxTensorElements',
+      limits,
+      `${what} ${JSON.stringify(shape).slice(0, 80)} (elements per input row and batch)`,
+      size,
+    );
 }

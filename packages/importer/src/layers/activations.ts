@@ -12,8 +12,7 @@ const extra: Record<string, (x: tf.Tensor) => tf.Tensor> = {
   keras3HardSigmoid: (x) => tf.tidy(() => tf.clipByValue(tf.add(tf.div(x, 6), 0.5), 0, 1)),
   hardSilu: (x) => tf.tidy(() => tf.mul(x, tf.clipByValue(tf.add(tf.div(x, 6), 0.5), 0, 1))),
   exponential: (x) => tf.exp(x),
-  kerasGelu: (x) =>
-    tf.tidy(() => tf.mul(tf.mul(x, 0.5), tf.add(1, tf.erf(tf.div(x, Math.SQRT2))))),
+  kerasGelu: (x) => tf.tidy(() => tf.mul(tf.mul(x, 0.5), tf.add(1, tf.erf(tf.div(x, Math.SQRT2))))),
   kerasGeluApprox: (x) =>
     tf.tidy(() => {
       const inner = tf.mul(Math.sqrt(2 / Math.PI), tf.add(x, tf.mul(0.044715, tf.pow(x, 3))));
@@ -80,7 +79,10 @@ export function activationFor(keras: unknown, version: KerasVersion, where = 'ac
     if (name === 'gelu' && obj.config?.approximate) return 'kerasGeluApprox';
   }
   if (typeof name !== 'string') {
-    fail('UNSUPPORTED_CONFIG', `${where}: activation ${JSON.stringify(keras)} is not a name. Use one of: ${KERAS_ACTIVATIONS.join(', ')}.`);
+    fail(
+      'UNSUPPORTED_CONFIG',
+      `${where}: activation ${JSON.stringify(keras)} is not a name. Use one of: ${KERAS_ACTIVATIONS.join(', ')}.`,
+    );
   }
   if (name === 'hard_sigmoid') return version.major >= 3 ? 'keras3HardSigmoid' : 'hardSigmoid';
   const mapped = SAME[name];

@@ -78,7 +78,12 @@ class KerasReLU extends tf.layers.Layer {
     });
   }
   override getConfig(): tf.serialization.ConfigDict {
-    return { ...super.getConfig(), maxValue: this.opts.maxValue, negativeSlope: this.opts.negativeSlope, threshold: this.opts.threshold };
+    return {
+      ...super.getConfig(),
+      maxValue: this.opts.maxValue,
+      negativeSlope: this.opts.negativeSlope,
+      threshold: this.opts.threshold,
+    };
   }
 }
 tf.serialization.registerClass(KerasReLU);

@@ -44,13 +44,15 @@ export class ConfigReader {
 
   bool(key: string, def?: boolean): boolean {
     const v = this.config[key] ?? def;
-    if (typeof v !== 'boolean') fail('UNSUPPORTED_CONFIG', `${this.where(key)} must be true or false, found ${JSON.stringify(v)}.`);
+    if (typeof v !== 'boolean')
+      fail('UNSUPPORTED_CONFIG', `${this.where(key)} must be true or false, found ${JSON.stringify(v)}.`);
     return v;
   }
 
   str<T extends string>(key: string, def?: T, allowed?: readonly T[]): T {
     const v = this.config[key] ?? def;
-    if (typeof v !== 'string') fail('UNSUPPORTED_CONFIG', `${this.where(key)} must be a string, found ${JSON.stringify(v)}.`);
+    if (typeof v !== 'string')
+      fail('UNSUPPORTED_CONFIG', `${this.where(key)} must be a string, found ${JSON.stringify(v)}.`);
     if (allowed && !allowed.includes(v as T)) {
       fail('UNSUPPORTED_CONFIG', `${this.where(key)} is '${v}'; supported values: ${allowed.join(', ')}.`);
     }
@@ -60,23 +62,32 @@ export class ConfigReader {
   /** An int or a 1-element list of ints (Keras writes `kernel_size: [3]` for Conv1D). */
   int1(key: string, def?: number): number {
     const v = this.config[key] ?? def;
-    if (Array.isArray(v) && v.length === 1 && Number.isInteger(v[0])) return checkInt32(this.where(key), v[0] as number);
+    if (Array.isArray(v) && v.length === 1 && Number.isInteger(v[0]))
+      return checkInt32(this.where(key), v[0] as number);
     if (typeof v === 'number' && Number.isInteger(v)) return checkInt32(this.where(key), v);
-    return fail('UNSUPPORTED_CONFIG', `${this.where(key)} must be an integer or a one-element list, found ${JSON.stringify(v)}.`);
+    return fail(
+      'UNSUPPORTED_CONFIG',
+      `${this.where(key)} must be an integer or a one-element list, found ${JSON.stringify(v)}.`,
+    );
   }
 
   /** A pair of ints, or one int meaning both (`cropping: 1` → `[1, 1]`). */
   pair(key: string, def?: [number, number]): [number, number] {
     const v = this.config[key] ?? def;
     if (typeof v === 'number' && Number.isInteger(v)) return [checkInt32(this.where(key), v), v];
-    if (Array.isArray(v) && v.length === 2 && v.every(Number.isInteger)) return [checkInt32(this.where(key), v[0]), checkInt32(this.where(key), v[1])];
-    return fail('UNSUPPORTED_CONFIG', `${this.where(key)} must be an integer or a pair of integers, found ${JSON.stringify(v)}.`);
+    if (Array.isArray(v) && v.length === 2 && v.every(Number.isInteger))
+      return [checkInt32(this.where(key), v[0]), checkInt32(this.where(key), v[1])];
+    return fail(
+      'UNSUPPORTED_CONFIG',
+      `${this.where(key)} must be an integer or a pair of integers, found ${JSON.stringify(v)}.`,
+    );
   }
 
   ints(key: string, def?: number[]): number[] {
     const v = this.config[key] ?? def;
     if (typeof v === 'number' && Number.isInteger(v)) return [checkInt32(this.where(key), v)];
-    if (Array.isArray(v) && v.every((x) => Number.isInteger(x))) return (v as number[]).map((x) => checkInt32(this.where(key), x));
+    if (Array.isArray(v) && v.every((x) => Number.isInteger(x)))
+      return (v as number[]).map((x) => checkInt32(this.where(key), x));
     return fail('UNSUPPORTED_CONFIG', `${this.where(key)} must be a list of integers, found ${JSON.stringify(v)}.`);
   }
 
@@ -86,13 +97,20 @@ export class ConfigReader {
 
   /** Reject a config value the port cannot honour, naming it and what is supported. */
   unsupported(key: string, why: string): never {
-    return fail('UNSUPPORTED_CONFIG', `${this.where(key)} = ${JSON.stringify(this.config[key])} is not supported: ${why}`);
+    return fail(
+      'UNSUPPORTED_CONFIG',
+      `${this.where(key)} = ${JSON.stringify(this.config[key])} is not supported: ${why}`,
+    );
   }
 }
 
 /** Keras stores sizes, axes and counts as int32; larger values only come from corrupt or hostile files. */
 function checkInt32(where: string, v: number): number {
-  if (v > 2 ** 31 - 1 || v < -(2 ** 31)) fail('UNSUPPORTED_CONFIG', `${where} is ${v}, outside the 32-bit integer range Keras uses for sizes and counts; the config is corrupt.`);
+  if (v > 2 ** 31 - 1 || v < -(2 ** 31))
+    fail(
+      'UNSUPPORTED_CONFIG',
+      `${where} is ${v}, outside the 32-bit integer range Keras uses for sizes and counts; the config is corrupt.`,
+    );
   return v;
 }
 

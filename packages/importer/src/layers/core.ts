@@ -12,7 +12,13 @@ const zeros = { kernelInitializer: 'zeros', biasInitializer: 'zeros' } as const;
 export const Dense: LayerPort = {
   build(c, ctx) {
     const r = read(c, 'Dense');
-    return tf.layers.dense({ ...base(c), ...zeros, units: r.int('units'), useBias: r.bool('use_bias', true), activation: ctx.activation(c.activation) as never });
+    return tf.layers.dense({
+      ...base(c),
+      ...zeros,
+      units: r.int('units'),
+      useBias: r.bool('use_bias', true),
+      activation: ctx.activation(c.activation) as never,
+    });
   },
 };
 
@@ -54,6 +60,11 @@ export const Masking: LayerPort = {
 export const Embedding: LayerPort = {
   build(c) {
     const r = read(c, 'Embedding');
-    return tf.layers.embedding({ ...base(c), inputDim: r.int('input_dim'), outputDim: r.int('output_dim'), maskZero: r.bool('mask_zero', false) });
+    return tf.layers.embedding({
+      ...base(c),
+      inputDim: r.int('input_dim'),
+      outputDim: r.int('output_dim'),
+      maskZero: r.bool('mask_zero', false),
+    });
   },
 };

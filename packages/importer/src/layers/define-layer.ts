@@ -18,7 +18,12 @@ export interface LayerDefinition {
   /** The weights the layer owns for this input shape (batch dimension included, `null` if unknown). */
   weights?(config: KerasLayerConfig, inputShape: tf.Shape): WeightSpec[];
   /** The forward computation. `w` maps each weight name from `weights()` to its tensor. */
-  call(inputs: tf.Tensor | tf.Tensor[], w: Record<string, tf.Tensor>, config: KerasLayerConfig, tfjs: typeof tf): tf.Tensor | tf.Tensor[];
+  call(
+    inputs: tf.Tensor | tf.Tensor[],
+    w: Record<string, tf.Tensor>,
+    config: KerasLayerConfig,
+    tfjs: typeof tf,
+  ): tf.Tensor | tf.Tensor[];
   /** Output shape for the input shape; by default found by running `call` on a zero probe. */
   outputShape?(inputShape: tf.Shape | tf.Shape[], config: KerasLayerConfig): tf.Shape | tf.Shape[];
 }

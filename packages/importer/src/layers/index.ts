@@ -32,7 +32,9 @@ const builtinPorts: Record<string, LayerPort> = {
  * Classes whose name Keras shares with a third-party or user class; the config tells which one a
  * file means (e.g. keras-layer-normalization's `LayerNormalization` has no `axis`).
  */
-const dispatchers: { className: string; matches(config: KerasLayerConfig): boolean; port: LayerPort }[] = [...cyberzhgDispatchers];
+const dispatchers: { className: string; matches(config: KerasLayerConfig): boolean; port: LayerPort }[] = [
+  ...cyberzhgDispatchers,
+];
 
 const userPorts = new Map<string, LayerPort>();
 
@@ -56,7 +58,11 @@ export function addPorts(ports: Record<string, LayerPort>): void {
 }
 
 /** Add a config-based dispatcher for a class name shared by several implementations. */
-export function addDispatcher(className: string, matches: (config: KerasLayerConfig) => boolean, port: LayerPort): void {
+export function addDispatcher(
+  className: string,
+  matches: (config: KerasLayerConfig) => boolean,
+  port: LayerPort,
+): void {
   dispatchers.push({ className, matches, port });
 }
 

@@ -16,6 +16,10 @@ export const Dot: LayerPort = {
   build(c) {
     const r = read(c, 'Dot');
     const axes = r.ints('axes');
-    return tf.layers.dot({ ...base(c), axes: (axes.length === 1 ? axes[0] : [axes[0], axes[1]]) as never, normalize: r.bool('normalize', false) });
+    return tf.layers.dot({
+      ...base(c),
+      axes: (axes.length === 1 ? axes[0] : [axes[0], axes[1]]) as never,
+      normalize: r.bool('normalize', false),
+    });
   },
 };

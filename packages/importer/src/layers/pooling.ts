@@ -55,7 +55,8 @@ class KerasGlobalPooling1D extends tf.layers.Layer {
     return tf.tidy(() => {
       const x = Array.isArray(inputs) ? inputs[0] : inputs;
       const mask = kwargs?.mask;
-      if (this.mode === 'max' || !mask) return this.mode === 'max' ? tf.max(x, 1, this.keepdims) : tf.mean(x, 1, this.keepdims);
+      if (this.mode === 'max' || !mask)
+        return this.mode === 'max' ? tf.max(x, 1, this.keepdims) : tf.mean(x, 1, this.keepdims);
       const m = tf.expandDims(tf.cast(mask, 'float32'), 2);
       return tf.div(tf.sum(tf.mul(x, m), 1, this.keepdims), tf.sum(m, 1, this.keepdims));
     });
@@ -70,8 +71,13 @@ function global1d(kind: 'GlobalAveragePooling1D' | 'GlobalMaxPooling1D'): LayerP
   return {
     build(c) {
       const r = read(c, kind);
-      if (r.str('data_format', 'channels_last') !== 'channels_last') r.unsupported('data_format', "only 'channels_last' is supported.");
-      return new KerasGlobalPooling1D({ name: c.name, mode: kind === 'GlobalMaxPooling1D' ? 'max' : 'average', keepdims: r.bool('keepdims', false) });
+      if (r.str('data_format', 'channels_last') !== 'channels_last')
+        r.unsupported('data_format', "only 'channels_last' is supported.");
+      return new KerasGlobalPooling1D({
+        name: c.name,
+        mode: kind === 'GlobalMaxPooling1D' ? 'max' : 'average',
+        keepdims: r.bool('keepdims', false),
+      });
     },
   };
 }

@@ -44,7 +44,11 @@ export interface BuildContext {
  * A function standing in for a Keras `Lambda` layer's Python code. `inputs` is a tensor or an
  * array of tensors, `args` the Lambda's `arguments` config, `tfjs` the TF.js namespace.
  */
-export type LambdaFn = (inputs: tf.Tensor | tf.Tensor[], args: Record<string, unknown>, tfjs: typeof tf) => tf.Tensor | tf.Tensor[];
+export type LambdaFn = (
+  inputs: tf.Tensor | tf.Tensor[],
+  args: Record<string, unknown>,
+  tfjs: typeof tf,
+) => tf.Tensor | tf.Tensor[];
 
 /** A weight as stored in the Keras file, in `weight_names` order. */
 export interface WeightArray {

@@ -5,7 +5,10 @@ import * as tf from '@tensorflow/tfjs';
  * `defineLayer`) whose shape rule is unknown. Unknown dimensions are probed as 2 (batch) and 3, and
  * the batch dimension of the result is reported as `null`.
  */
-export function probeOutputShape(inputShape: tf.Shape | tf.Shape[], run: (probe: tf.Tensor | tf.Tensor[]) => tf.Tensor | tf.Tensor[]): tf.Shape | tf.Shape[] {
+export function probeOutputShape(
+  inputShape: tf.Shape | tf.Shape[],
+  run: (probe: tf.Tensor | tf.Tensor[]) => tf.Tensor | tf.Tensor[],
+): tf.Shape | tf.Shape[] {
   const many = Array.isArray(inputShape[0]);
   const shapes = (many ? inputShape : [inputShape]) as tf.Shape[];
   tf.engine().startScope();

@@ -1,4 +1,3 @@
-import * as tf from '@tensorflow/tfjs';
 import { read } from './config.ts';
 import type { BuildContext, LayerPort } from './port.ts';
 import type { KerasLayerConfig } from '../keras-format/types.ts';
@@ -6,8 +5,10 @@ import { FastLSTM, FastSimpleRNN } from './fast/recurrent.ts';
 
 function rnnCommon(c: KerasLayerConfig, cls: string, ctx: BuildContext) {
   const r = read(c, cls);
-  if (r.has('stateful') && r.bool('stateful')) r.unsupported('stateful', 'stateful RNNs are not supported for inspection; save the model with stateful=False.');
-  if (r.has('time_major') && r.bool('time_major')) r.unsupported('time_major', 'use batch-major inputs (time_major=False).');
+  if (r.has('stateful') && r.bool('stateful'))
+    r.unsupported('stateful', 'stateful RNNs are not supported for inspection; save the model with stateful=False.');
+  if (r.has('time_major') && r.bool('time_major'))
+    r.unsupported('time_major', 'use batch-major inputs (time_major=False).');
   return {
     name: c.name,
     trainable: false,
@@ -32,7 +33,10 @@ export const LSTM: LayerPort = {
   build: (c, ctx) =>
     new FastLSTM({
       ...rnnCommon(c, 'LSTM', ctx),
-      recurrentActivation: ctx.activation(c.recurrent_activation ?? 'sigmoid', `Layer '${c.name}' recurrent_activation`) as never,
+      recurrentActivation: ctx.activation(
+        c.recurrent_activation ?? 'sigmoid',
+        `Layer '${c.name}' recurrent_activation`,
+      ) as never,
       unitForgetBias: false,
     }),
 };

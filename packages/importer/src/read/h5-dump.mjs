@@ -63,11 +63,13 @@ function dumpAttrs(obj) {
 }
 
 function dumpGroup(group, depth, limits, state) {
-  if (depth > limits.maxDepth) throw limitError('maxDepth', depth, `HDF5 groups nest deeper than ${limits.maxDepth} levels (a link cycle?)`);
+  if (depth > limits.maxDepth)
+    throw limitError('maxDepth', depth, `HDF5 groups nest deeper than ${limits.maxDepth} levels (a link cycle?)`);
   const node = { kind: 'group', ...dumpAttrs(group), children: new Map() };
   for (const key of group.keys()) {
     state.nodes += 1;
-    if (state.nodes > limits.maxNodes) throw limitError('maxNodes', state.nodes, `the file has more than ${limits.maxNodes} HDF5 objects`);
+    if (state.nodes > limits.maxNodes)
+      throw limitError('maxNodes', state.nodes, `the file has more than ${limits.maxNodes} HDF5 objects`);
     if (SKIP_GROUPS.has(key) && depth === 0) continue;
     let child;
     try {

@@ -8,6 +8,7 @@
 import h5wasm from 'h5wasm';
 import { KeraspectError } from '../errors.ts';
 import { formatLimitValue, type Limits } from '../limits.ts';
+// biome-ignore lint/correctness/useImportExtensions: the module is plain JS (shared with the worker); types come from h5-dump.d.mts
 import { type DumpLimits, type DumpNode, type DumpResult, dumpH5 } from './h5-dump.mjs';
 import { describeBytes, findHdf5Signature, h5, h5ErrorSummary, h5Module, uniquePath } from './h5wasm.ts';
 
@@ -35,9 +36,17 @@ const ready = new WeakSet<WorkerLike>();
  */
 export async function readH5Tree(bytes: Uint8Array, label: string, limits: Limits): Promise<DumpNode> {
   if (findHdf5Signature(bytes) < 0) {
-    throw new KeraspectError('NOT_HDF5', `${label} is not an HDF5 file: it is ${describeBytes(bytes)}. Keras .h5 files start with the HDF5 signature "\\x89HDF\\r\\n\\x1a\\n".`);
+    throw new KeraspectError(
+      'NOT_HDF5',
+      `${label} is not an HDF5 file: it is ${describeBytes(bytes)}. Keras .h5 files start with the HDF5 signature "\\x89HDF\\r\\n\\x1a\\n".`,
+    );
   }
-  const dumpLimits: DumpLimits = { maxTensorElements: limits.maxTensorElements, maxTotalElements: limits.maxParams, maxNodes: MAX_NODES, maxDepth: MAX_DEPTH };
+  const dumpLimits: DumpLimits = {
+    maxTensorElements: limits.maxTensorElements,
+    maxTotalElements: limits.maxParams,
+    maxNodes: MAX_NODES,
+    maxDepth: MAX_DEPTH,
+  };
   const run = queue.then(() => dump(bytes, dumpLimits, limits.maxReadMs));
   queue = run.catch(() => {});
   const res = await run;
@@ -50,17 +59,38 @@ export async function readH5Tree(bytes: Uint8Array, label: string, limits: Limit
     );
   }
   if (res.stage === 'limit' && res.limit === 'maxDepth') {
-    throw new KeraspectError('CORRUPT_FILE', `${label} is an HDF5 file but its groups nest deeper than ${MAX_DEPTH} levels (a link cycle): it is corrupt or hostile.`);
+    throw new KeraspectError(
+      'CORRUPT_FILE',
+      `${label} is an HDF5 file but its groups nest deeper than ${MAX_DEPTH} levels (a link cycle): it is corrupt or hostile.`,
+    );
   }
   if (res.stage === 'limit') {
-    throw new KeraspectError('CORRUPT_FILE', `${label} is an HDF5 file with more than ${MAX_NODES.toLocaleString('en-US')} objects; Keras files have a few per layer. It is corrupt or hostile.`);
+    throw new KeraspectError(
+      'CORRUPT_FILE',
+      `${label} is an HDF5 file with more than ${MAX_NODES.toLocaleString('en-US')} objects; Keras files have a few per layer. It is corrupt or hostile.`,
+    );
   }
-  const what = res.stage === 'open' ? 'could not be opened' : res.stage === 'crash' ? 'crashed the HDF5 reader' : 'could not be read';
-  const detail = res.stage === 'crash' ? res.error.message.slice(0, 200) : res.error.aborted ? `HDF5 aborted: ${res.error.message.split('\n')[0].slice(0, 200)}` : h5ErrorSummary(new Error(res.error.message));
-  throw new KeraspectError('CORRUPT_FILE', `${label} is an HDF5 file but ${what}${detail ? ` (${detail})` : ''}: it is truncated or corrupt. Download or save it again.`);
+  const what =
+    res.stage === 'open'
+      ? 'could not be opened'
+      : res.stage === 'crash'
+        ? 'crashed the HDF5 reader'
+        : 'could not be read';
+  const detail =
+    res.stage === 'crash'
+      ? res.error.message.slice(0, 200)
+      : res.error.aborted
+        ? `HDF5 aborted: ${res.error.message.split('\n')[0].slice(0, 200)}`
+        : h5ErrorSummary(new Error(res.error.message));
+  throw new KeraspectError(
+    'CORRUPT_FILE',
+    `${label} is an HDF5 file but ${what}${detail ? ` (${detail})` : ''}: it is truncated or corrupt. Download or save it again.`,
+  );
 }
 
-type Result = DumpResult | { ok: false; stage: 'timeout' | 'crash'; error: { message: string; name: string; aborted: boolean } };
+type Result =
+  | DumpResult
+  | { ok: false; stage: 'timeout' | 'crash'; error: { message: string; name: string; aborted: boolean } };
 
 async function dump(bytes: Uint8Array, limits: DumpLimits, timeoutMs: number): Promise<Result> {
   const w = await getWorker();
@@ -89,7 +119,14 @@ async function dump(bytes: Uint8Array, limits: DumpLimits, timeoutMs: number): P
       done({ ok: false, stage: 'crash', error: { message: e.message, name: e.name, aborted: true } }, true);
     };
     const onExit = (code: number) => {
-      done({ ok: false, stage: 'crash', error: { message: `the reader thread exited with code ${code}`, name: 'Exit', aborted: true } }, true);
+      done(
+        {
+          ok: false,
+          stage: 'crash',
+          error: { message: `the reader thread exited with code ${code}`, name: 'Exit', aborted: true },
+        },
+        true,
+      );
     };
     // A worker whose module cannot even load (no loader for it here): read in this thread from now on.
     const unusable = (_e: Error) => {
@@ -97,7 +134,10 @@ async function dump(bytes: Uint8Array, limits: DumpLimits, timeoutMs: number): P
       fallback = true;
       done({ ok: false, stage: 'crash', error: { message: '', name: '', aborted: false } }, true);
     };
-    const timer = setTimeout(() => done({ ok: false, stage: 'timeout', error: { message: 'timeout', name: 'Timeout', aborted: false } }, true), timeoutMs);
+    const timer = setTimeout(
+      () => done({ ok: false, stage: 'timeout', error: { message: 'timeout', name: 'Timeout', aborted: false } }, true),
+      timeoutMs,
+    );
     w.on('message', onMessage);
     w.on('error', onError);
     w.on('exit', onExit);
@@ -153,7 +193,15 @@ async function dumpHere(bytes: Uint8Array, limits: DumpLimits): Promise<Result> 
     module.FS.writeFile(path, bytes);
     return dumpH5(h5wasm, path, limits);
   } catch (e) {
-    return { ok: false, stage: 'read', error: { message: (e as Error)?.message ?? String(e), name: 'Error', aborted: e instanceof WebAssembly.RuntimeError } };
+    return {
+      ok: false,
+      stage: 'read',
+      error: {
+        message: (e as Error)?.message ?? String(e),
+        name: 'Error',
+        aborted: e instanceof WebAssembly.RuntimeError,
+      },
+    };
   } finally {
     try {
       module.FS.unlink(path);

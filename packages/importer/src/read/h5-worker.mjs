@@ -2,6 +2,7 @@
 // One file at a time: { id, bytes, limits } in, the dumped tree (weights transferred) out.
 import { parentPort } from 'node:worker_threads';
 import h5wasm from 'h5wasm';
+// biome-ignore lint/correctness/useImportExtensions: the worker loads the plain JS module; h5-dump.d.mts only types it
 import { dumpH5 } from './h5-dump.mjs';
 
 const ready = h5wasm.ready.then((module) => {
@@ -21,7 +22,11 @@ parentPort.on('message', async ({ id, bytes, limits }) => {
     res = dumpH5(h5wasm, path, limits);
   } catch (e) {
     const message = e instanceof Error ? e.message : String(e);
-    res = { ok: false, stage: 'read', error: { message, name: e instanceof Error ? e.name : typeof e, aborted: e instanceof WebAssembly.RuntimeError } };
+    res = {
+      ok: false,
+      stage: 'read',
+      error: { message, name: e instanceof Error ? e.name : typeof e, aborted: e instanceof WebAssembly.RuntimeError },
+    };
   } finally {
     try {
       module.FS.unlink(path);

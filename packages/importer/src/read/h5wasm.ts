@@ -43,7 +43,10 @@ export function h5(): Promise<H5Wasm> {
  */
 export function h5Module(what: string): H5Module {
   if (!loaded) {
-    fail('BAD_ARGUMENT', `${what} needs h5wasm, which loads asynchronously and is not ready yet: call \`await h5()\` (from read/h5wasm.ts) once before.`);
+    fail(
+      'BAD_ARGUMENT',
+      `${what} needs h5wasm, which loads asynchronously and is not ready yet: call \`await h5()\` (from read/h5wasm.ts) once before.`,
+    );
   }
   return loaded;
 }
@@ -69,15 +72,20 @@ export function findHdf5Signature(bytes: Uint8Array): number {
 export function describeBytes(bytes: Uint8Array): string {
   const starts = (...sig: number[]) => bytes.length >= sig.length && sig.every((b, i) => bytes[i] === b);
   if (bytes.length === 0) return 'an empty file (0 bytes)';
-  if (starts(0x50, 0x4b, 0x03, 0x04) || starts(0x50, 0x4b, 0x05, 0x06)) return 'a zip archive — it looks like a Keras 3 .keras zip, which is read as a zip, not as HDF5';
+  if (starts(0x50, 0x4b, 0x03, 0x04) || starts(0x50, 0x4b, 0x05, 0x06))
+    return 'a zip archive — it looks like a Keras 3 .keras zip, which is read as a zip, not as HDF5';
   if (starts(0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59)) return 'a NumPy .npy array, not a model';
   if (starts(0x0e, 0x03, 0x13, 0x01)) return 'an HDF4 file; Keras files are HDF5 (convert it with h4toh5)';
   if (starts(0x1f, 0x8b)) return 'a gzip-compressed file; decompress it first';
-  if (starts(0x80) && bytes.length > 1 && bytes[1] >= 2 && bytes[1] <= 5) return 'a Python pickle, not a Keras HDF5 file';
+  if (starts(0x80) && bytes.length > 1 && bytes[1] >= 2 && bytes[1] <= 5)
+    return 'a Python pickle, not a Keras HDF5 file';
   const head = new TextDecoder('utf-8', { fatal: false }).decode(bytes.subarray(0, 256)).trimStart();
-  if (head.startsWith('version https://git-lfs')) return 'a Git LFS pointer, not the file itself; fetch the real file with `git lfs pull`';
-  if (/^<(!doctype html|html|\?xml)/i.test(head)) return 'an HTML/XML page — probably a web page saved instead of the file (e.g. a GitHub "blob" URL instead of "raw")';
-  if (head.startsWith('{') || head.startsWith('[')) return 'JSON text — perhaps a model.json or an architecture from model.to_json(), which needs its weights file beside it';
+  if (head.startsWith('version https://git-lfs'))
+    return 'a Git LFS pointer, not the file itself; fetch the real file with `git lfs pull`';
+  if (/^<(!doctype html|html|\?xml)/i.test(head))
+    return 'an HTML/XML page — probably a web page saved instead of the file (e.g. a GitHub "blob" URL instead of "raw")';
+  if (head.startsWith('{') || head.startsWith('['))
+    return 'JSON text — perhaps a model.json or an architecture from model.to_json(), which needs its weights file beside it';
   const printable = bytes.subarray(0, 64).every((b) => b === 9 || b === 10 || b === 13 || (b >= 32 && b < 127));
   if (printable) return `text starting with ${JSON.stringify(head.slice(0, 40))}`;
   const hex = Array.from(bytes.subarray(0, 8), (b) => b.toString(16).padStart(2, '0')).join(' ');
@@ -105,7 +113,10 @@ export function withH5File<T>(bytes: Uint8Array, fn: (file: H5File) => T, option
   const { label = 'The file' } = options;
   const module = h5Module('Reading an HDF5 file');
   if (findHdf5Signature(bytes) < 0) {
-    fail('NOT_HDF5', `${label} is not an HDF5 file: it is ${describeBytes(bytes)}. Keras .h5 files start with the HDF5 signature "\\x89HDF\\r\\n\\x1a\\n".`);
+    fail(
+      'NOT_HDF5',
+      `${label} is not an HDF5 file: it is ${describeBytes(bytes)}. Keras .h5 files start with the HDF5 signature "\\x89HDF\\r\\n\\x1a\\n".`,
+    );
   }
   const path = uniquePath('read');
   module.FS.writeFile(path, bytes);
@@ -159,7 +170,11 @@ function asCorrupt(e: unknown, label: string, what: string): unknown {
   if (e instanceof KeraspectError) return e;
   if (!isH5wasmError(e)) return e;
   const detail = h5ErrorSummary(e);
-  return new KeraspectError('CORRUPT_FILE', `${label} is an HDF5 file but ${what}${detail ? ` (${detail})` : ''}: it is truncated or corrupt. Download or save it again.`, { cause: e });
+  return new KeraspectError(
+    'CORRUPT_FILE',
+    `${label} is an HDF5 file but ${what}${detail ? ` (${detail})` : ''}: it is truncated or corrupt. Download or save it again.`,
+    { cause: e },
+  );
 }
 
 function isH5wasmError(e: unknown): boolean {
@@ -225,7 +240,8 @@ export interface HasH5Attrs {
 export function readAttrStrings(obj: HasH5Attrs, name: string): string[] | null {
   const attrs = obj.attrs;
   const names = Object.keys(attrs);
-  const toList = (v: AttrValue): string[] => (Array.isArray(v) ? v.map((x) => String(x)) : v === null ? [] : [String(v)]);
+  const toList = (v: AttrValue): string[] =>
+    Array.isArray(v) ? v.map((x) => String(x)) : v === null ? [] : [String(v)];
   if (names.includes(name)) return toList(decodeAttr(attrs[name].value));
   if (!names.includes(`${name}0`)) return null;
   const out: string[] = [];

@@ -36,9 +36,14 @@ const ZIP_MAGIC = [0x50, 0x4b, 0x03, 0x04];
  * (defaults: `DEFAULT_LIMITS`) bound the file size, zip entries and weight sizes, checked before
  * the memory is spent. Every failure is a `KeraspectError`.
  */
-export async function readKerasFile(bytes: Uint8Array, label = 'The file', limits?: Partial<Limits>): Promise<KerasArtifact> {
+export async function readKerasFile(
+  bytes: Uint8Array,
+  label = 'The file',
+  limits?: Partial<Limits>,
+): Promise<KerasArtifact> {
   const lim = resolveLimits(limits);
-  if (bytes.length > lim.maxFileBytes) exceedLimit('maxFileBytes', lim, `${label} (${label === 'The file' ? 'model' : 'weights'})`, bytes.length);
+  if (bytes.length > lim.maxFileBytes)
+    exceedLimit('maxFileBytes', lim, `${label} (${label === 'The file' ? 'model' : 'weights'})`, bytes.length);
   try {
     if (bytes.length >= 4 && ZIP_MAGIC.every((b, i) => bytes[i] === b)) return await readKerasZip(bytes, lim);
     return readH5(treeReader(await readH5Tree(bytes, label, lim), lim));
@@ -51,7 +56,11 @@ export async function readKerasFile(bytes: Uint8Array, label = 'The file', limit
 function asReadError(e: unknown, label: string): KeraspectError {
   if (e instanceof KeraspectError) return e;
   const msg = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
-  return new KeraspectError('CORRUPT_FILE', `${label} could not be read (${msg.slice(0, 200)}): it is truncated, corrupt or not laid out as Keras writes it.`, { cause: e });
+  return new KeraspectError(
+    'CORRUPT_FILE',
+    `${label} could not be read (${msg.slice(0, 200)}): it is truncated, corrupt or not laid out as Keras writes it.`,
+    { cause: e },
+  );
 }
 
 /** The slice of an HDF5 object the reader uses: a node of the tree `readH5Tree` returns. */
@@ -77,7 +86,11 @@ function treeReader(root: DumpNode, limits: Limits): H5Reader {
       Object.defineProperty(attrs, name, {
         enumerable: true,
         get: () => {
-          if (a.error) fail('CORRUPT_FILE', `The HDF5 attribute '${name}' could not be read (${h5ErrorSummary(new Error(a.error.message))}): the file is corrupt.`);
+          if (a.error)
+            fail(
+              'CORRUPT_FILE',
+              `The HDF5 attribute '${name}' could not be read (${h5ErrorSummary(new Error(a.error.message))}): the file is corrupt.`,
+            );
           return { value: a.value };
         },
       });
@@ -116,14 +129,26 @@ async function readKerasZip(bytes: Uint8Array, limits: Limits): Promise<KerasArt
   // Checked from the central directory before each entry is inflated.
   const filter = (f: UnzipFileInfo): boolean => {
     count += 1;
-    if (count > limits.maxZipEntries) exceedLimit('maxZipEntries', limits, 'The number of entries in the .keras zip', count, 'Keras writes 3 (config.json, metadata.json, model.weights.h5).');
+    if (count > limits.maxZipEntries)
+      exceedLimit(
+        'maxZipEntries',
+        limits,
+        'The number of entries in the .keras zip',
+        count,
+        'Keras writes 3 (config.json, metadata.json, model.weights.h5).',
+      );
     const what = `Zip entry '${f.name.slice(0, 100)}' uncompressed`;
     if (f.originalSize > limits.maxZipEntryBytes) exceedLimit('maxZipEntryBytes', limits, what, f.originalSize);
     total += f.originalSize;
     if (total > limits.maxZipTotalBytes) exceedLimit('maxZipTotalBytes', limits, 'The .keras zip uncompressed', total);
     const ratio = f.originalSize / Math.max(1, f.size);
     if (f.originalSize > ZIP_RATIO_MIN_BYTES && ratio > limits.maxZipRatio) {
-      exceedLimit('maxZipRatio', limits, `Zip entry '${f.name.slice(0, 100)}' compression ratio (${f.originalSize} bytes from ${f.size}, a zip bomb's signature)`, Math.round(ratio));
+      exceedLimit(
+        'maxZipRatio',
+        limits,
+        `Zip entry '${f.name.slice(0, 100)}' compression ratio (${f.originalSize} bytes from ${f.size}, a zip bomb's signature)`,
+        Math.round(ratio),
+      );
     }
     return true;
   };
@@ -131,12 +156,19 @@ async function readKerasZip(bytes: Uint8Array, limits: Limits): Promise<KerasArt
     entries = unzipSync(bytes, { filter });
   } catch (e) {
     if (e instanceof KeraspectError) throw e;
-    return fail('CORRUPT_FILE', `The .keras zip could not be unpacked (${(e as Error).message}). The file is truncated or corrupt: save it again with model.save('model.keras').`, e);
+    return fail(
+      'CORRUPT_FILE',
+      `The .keras zip could not be unpacked (${(e as Error).message}). The file is truncated or corrupt: save it again with model.save('model.keras').`,
+      e,
+    );
   }
   const configBytes = entries['config.json'];
   const weightsBytes = entries['model.weights.h5'];
   if (!configBytes || !weightsBytes) {
-    fail('NOT_KERAS', `This zip has no ${!configBytes ? 'config.json' : 'model.weights.h5'}, so it is not a Keras 3 .keras file (entries: ${Object.keys(entries).slice(0, 10).join(', ') || 'none'}).`);
+    fail(
+      'NOT_KERAS',
+      `This zip has no ${!configBytes ? 'config.json' : 'model.weights.h5'}, so it is not a Keras 3 .keras file (entries: ${Object.keys(entries).slice(0, 10).join(', ') || 'none'}).`,
+    );
   }
   const modelConfig = parseJson(strFromU8(configBytes), 'config.json') as KerasModelJson;
   let versionRaw: string | null = null;
@@ -169,15 +201,31 @@ function readH5(file: H5Reader): KerasArtifact {
     const mw = keys.includes('model_weights') ? 'model_weights' : '';
     const weights = readLegacyWeights(file, mw);
     const mwGroup = mw ? file.get(mw) : null;
-    const groupVersion = mwGroup && attrNames(mwGroup).includes('keras_version') ? String(decodeAttr(mwGroup.attrs.keras_version.value)) : null;
+    const groupVersion =
+      mwGroup && attrNames(mwGroup).includes('keras_version')
+        ? String(decodeAttr(mwGroup.attrs.keras_version.value))
+        : null;
     return { format: 'h5', kerasVersion: parseVersion(versionRaw ?? groupVersion, 2), backend, modelConfig, weights };
   }
   if (attrs.includes('layer_names')) {
-    return { format: 'h5-weights', kerasVersion: parseVersion(versionRaw, 2), backend, modelConfig: null, weights: readLegacyWeights(file, '') };
+    return {
+      format: 'h5-weights',
+      kerasVersion: parseVersion(versionRaw, 2),
+      backend,
+      modelConfig: null,
+      weights: readLegacyWeights(file, ''),
+    };
   }
   if (keys.includes('layers')) {
     const w = readKeras3Weights(file);
-    return { format: 'keras3-weights', kerasVersion: parseVersion(null, 3), backend, modelConfig: null, weights: w.byName, layerKeys: w.layerKeys };
+    return {
+      format: 'keras3-weights',
+      kerasVersion: parseVersion(null, 3),
+      backend,
+      modelConfig: null,
+      weights: w.byName,
+      layerKeys: w.layerKeys,
+    };
   }
   return fail(
     'NOT_KERAS',
@@ -189,13 +237,19 @@ function readH5(file: H5Reader): KerasArtifact {
 function readLegacyWeights(file: H5Reader, root: string): Map<string, WeightArray[]> {
   const out = new Map<string, WeightArray[]>();
   const rootGroup = file.get(root);
-  if (!isGroup(rootGroup)) return fail('CORRUPT_FILE', `The weights group '${root}' is not a group: the file is corrupt.`);
-  const names = attrNames(rootGroup).some((a) => /^layer_names\d*$/.test(a)) ? chunkedStrings(rootGroup, 'layer_names') : rootGroup.keys();
+  if (!isGroup(rootGroup))
+    return fail('CORRUPT_FILE', `The weights group '${root}' is not a group: the file is corrupt.`);
+  const names = attrNames(rootGroup).some((a) => /^layer_names\d*$/.test(a))
+    ? chunkedStrings(rootGroup, 'layer_names')
+    : rootGroup.keys();
   for (const layer of names) {
     const path = root ? `${root}/${layer}` : layer;
     const group = file.get(path);
     if (!isGroup(group)) {
-      fail('CORRUPT_FILE', `Layer '${layer}' is listed in layer_names but its weight group '${path}' is missing: the file is truncated or corrupt.`);
+      fail(
+        'CORRUPT_FILE',
+        `Layer '${layer}' is listed in layer_names but its weight group '${path}' is missing: the file is truncated or corrupt.`,
+      );
     }
     const weightNames = chunkedStrings(group, 'weight_names');
     out.set(
@@ -210,9 +264,22 @@ function readLegacyWeights(file: H5Reader, root: string): Map<string, WeightArra
  * Keras 3 `model.weights.h5`: `layers/<class-key>/vars/<i>` plus sub-objects (`cell`, `forward_layer`,
  * …). Sub-objects are visited in the order Keras creates their weights, not alphabetically.
  */
-const CHILD_ORDER = ['vars', 'cell', 'forward_layer', 'backward_layer', 'layer', '_query_dense', '_key_dense', '_value_dense', '_output_dense'];
+const CHILD_ORDER = [
+  'vars',
+  'cell',
+  'forward_layer',
+  'backward_layer',
+  'layer',
+  '_query_dense',
+  '_key_dense',
+  '_value_dense',
+  '_output_dense',
+];
 
-function readKeras3Weights(file: H5Reader): { byName: Map<string, WeightArray[]>; layerKeys: NonNullable<KerasArtifact['layerKeys']> } {
+function readKeras3Weights(file: H5Reader): {
+  byName: Map<string, WeightArray[]>;
+  layerKeys: NonNullable<KerasArtifact['layerKeys']>;
+} {
   const byName = new Map<string, WeightArray[]>();
   const layerKeys: NonNullable<KerasArtifact['layerKeys']> = [];
   const layerGroup = file.get('layers');
@@ -240,7 +307,8 @@ function collectVars(file: H5Reader, path: string): WeightArray[] {
     if (child === 'vars') {
       const varsGroup = file.get(childPath);
       const vars = isGroup(varsGroup) ? varsGroup.keys() : [];
-      for (const v of vars.sort((a, b) => Number(a) - Number(b))) out.push(readDataset(file, `${childPath}/${v}`, `${childPath}/${v}`));
+      for (const v of vars.sort((a, b) => Number(a) - Number(b)))
+        out.push(readDataset(file, `${childPath}/${v}`, `${childPath}/${v}`));
     } else if (isGroup(file.get(childPath))) {
       out.push(...collectVars(file, childPath));
     }
@@ -256,15 +324,28 @@ function rank(child: string): number {
 function readDataset(file: H5Reader, path: string, name: string): WeightArray {
   const ds = file.get(path);
   if (!ds || isGroup(ds) || !ds.shape) {
-    return fail('CORRUPT_FILE', `Weight '${name}' is listed in weight_names but the dataset '${path}' is missing: the file is truncated or corrupt.`);
+    return fail(
+      'CORRUPT_FILE',
+      `Weight '${name}' is listed in weight_names but the dataset '${path}' is missing: the file is truncated or corrupt.`,
+    );
   }
   const shape = (ds.shape as number[]).map(Number);
   const size = shape.reduce((a, b) => a * b, 1);
   const { limit, error } = ds.dump;
-  if (limit?.limit === 'maxTensorElements') exceedLimit('maxTensorElements', file.limits, `Weight '${name}' ${JSON.stringify(shape)} (elements)`, size);
-  if (limit) exceedLimit('maxParams', file.limits, `The number of weight values in the file (counted up to '${name}')`, limit.value);
+  if (limit?.limit === 'maxTensorElements')
+    exceedLimit('maxTensorElements', file.limits, `Weight '${name}' ${JSON.stringify(shape)} (elements)`, size);
+  if (limit)
+    exceedLimit(
+      'maxParams',
+      file.limits,
+      `The number of weight values in the file (counted up to '${name}')`,
+      limit.value,
+    );
   if (error) {
-    return fail('CORRUPT_FILE', `Weight '${name}' could not be read (${error.aborted ? error.message.split('\n')[0].slice(0, 200) : h5ErrorSummary(new Error(error.message))}): the file is truncated or corrupt.`);
+    return fail(
+      'CORRUPT_FILE',
+      `Weight '${name}' could not be read (${error.aborted ? error.message.split('\n')[0].slice(0, 200) : h5ErrorSummary(new Error(error.message))}): the file is truncated or corrupt.`,
+    );
   }
   const data = toFloat32(ds.value, size, name);
   return { name, shape, data };
@@ -273,10 +354,15 @@ function readDataset(file: H5Reader, path: string, name: string): WeightArray {
 function toFloat32(value: unknown, size: number, name: string): Float32Array {
   let data: Float32Array;
   if (value instanceof Float32Array) data = value;
-  else if (ArrayBuffer.isView(value) && !(value instanceof DataView)) data = Float32Array.from(value as unknown as ArrayLike<number>, Number);
+  else if (ArrayBuffer.isView(value) && !(value instanceof DataView))
+    data = Float32Array.from(value as unknown as ArrayLike<number>, Number);
   else if (typeof value === 'number') data = Float32Array.of(value);
   else return fail('CORRUPT_FILE', `Weight '${name}' is not a numeric array; Keras weights are float arrays.`);
-  if (data.length !== size) fail('CORRUPT_FILE', `Weight '${name}' holds ${data.length} values but its shape needs ${size}: the file is corrupt.`);
+  if (data.length !== size)
+    fail(
+      'CORRUPT_FILE',
+      `Weight '${name}' holds ${data.length} values but its shape needs ${size}: the file is corrupt.`,
+    );
   return data;
 }
 
@@ -289,7 +375,8 @@ function chunkedStrings(node: H5Node, name: string): string[] {
   const attrs = attrNames(node);
   if (attrs.includes(name)) return toStrings(decodeAttr(node.attrs[name].value));
   const out: string[] = [];
-  for (let i = 0; attrs.includes(`${name}${i}`); i++) out.push(...toStrings(decodeAttr(node.attrs[`${name}${i}`].value)));
+  for (let i = 0; attrs.includes(`${name}${i}`); i++)
+    out.push(...toStrings(decodeAttr(node.attrs[`${name}${i}`].value)));
   return out;
 }
 

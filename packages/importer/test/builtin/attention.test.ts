@@ -1,9 +1,16 @@
-import { readFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
-import { additiveAttentionPort, isBuiltinAdditiveAttentionConfig, KerasAdditiveAttention } from '../../src/layers/builtin/additive-attention.ts';
-import { attentionPort, isBuiltinAttentionConfig, KerasAttention } from '../../src/layers/builtin/attention.ts';
-import { isBuiltinMultiHeadAttentionConfig, KerasMultiHeadAttention, multiHeadAttentionPort } from '../../src/layers/builtin/multi-head-attention.ts';
+import {
+  additiveAttentionPort,
+  isBuiltinAdditiveAttentionConfig,
+  type KerasAdditiveAttention,
+} from '../../src/layers/builtin/additive-attention.ts';
+import { attentionPort, isBuiltinAttentionConfig, type KerasAttention } from '../../src/layers/builtin/attention.ts';
+import {
+  isBuiltinMultiHeadAttentionConfig,
+  type KerasMultiHeadAttention,
+  multiHeadAttentionPort,
+} from '../../src/layers/builtin/multi-head-attention.ts';
 import { isAttentionSource, type KerasVersion } from '../../src/layers/port.ts';
 import { ctx, expectClose, K2, K3, rand, roundTrip } from './helpers.ts';
 
@@ -26,7 +33,10 @@ function softmaxRow(s: number[]): number[] {
 }
 
 /** Reference dense attention: score(b, t, s) given; masks as 0/1 arrays. */
-function refDense(score: (b: number, t: number, s: number) => number, opts: { vMask?: number[][]; qMask?: number[][]; causal?: boolean } = {}) {
+function refDense(
+  score: (b: number, t: number, s: number) => number,
+  opts: { vMask?: number[][]; qMask?: number[][]; causal?: boolean } = {},
+) {
   const out: number[] = [];
   const weights: number[] = [];
   for (let b = 0; b < B; b++) {
@@ -60,7 +70,11 @@ const tk = () => tf.tensor3d(k, [B, TV, D]);
 describe('Attention (built-in, Luong)', () => {
   it('dot with use_scale, key input, returns scores', () => {
     const layer = attentionPort.build({ name: 'att', use_scale: true, score_mode: 'dot' }, ctx()) as KerasAttention;
-    layer.build([[null, TQ, D], [null, TV, D], [null, TV, D]]);
+    layer.build([
+      [null, TQ, D],
+      [null, TV, D],
+      [null, TV, D],
+    ]);
     layer.setWeights([tf.scalar(0.7)]);
     const [out, w] = layer.apply([tq(), tv(), tk()], { return_attention_scores: true }) as tf.Tensor[];
     const ref = refDense((b, t, s) => 0.7 * dot(b, t, s));
@@ -73,7 +87,10 @@ describe('Attention (built-in, Luong)', () => {
 
   it('concat mode with scale and concat_score_weight (weights in Keras order)', () => {
     const layer = attentionPort.build({ name: 'att', use_scale: true, score_mode: 'concat' }, ctx()) as KerasAttention;
-    layer.build([[null, TQ, D], [null, TV, D]]);
+    layer.build([
+      [null, TQ, D],
+      [null, TV, D],
+    ]);
     expect(layer.weights.map((x) => x.originalName.split('/').pop())).toEqual(['scale', 'concat_score_weight']);
     layer.setWeights([tf.scalar(0.5), tf.scalar(1.5)]);
     const out = layer.apply([tq(), tv()]) as tf.Tensor;
@@ -97,10 +114,16 @@ describe('Attention (built-in, Luong)', () => {
     const ref = refDense((b, t, s) => dot(b, t, s, v), { vMask, qMask, causal: true });
     const mask = [tf.tensor2d(qMask, [B, TQ], 'bool'), tf.tensor2d(vMask, [B, TV], 'bool')];
     const k2 = attentionPort.build({ name: 'a', use_scale: false, causal: true }, ctx(K2));
-    k2.build([[null, TQ, D], [null, TV, D]]);
+    k2.build([
+      [null, TQ, D],
+      [null, TV, D],
+    ]);
     expectClose((k2.apply([tq(), tv()], { mask }) as tf.Tensor).dataSync(), ref.out);
     const k3 = attentionPort.build({ name: 'b', use_scale: false, score_mode: 'dot', dropout: 0 }, ctx(K3));
-    k3.build([[null, TQ, D], [null, TV, D]]);
+    k3.build([
+      [null, TQ, D],
+      [null, TV, D],
+    ]);
     expectClose((k3.apply([tq(), tv()], { mask, use_causal_mask: true }) as tf.Tensor).dataSync(), ref.out);
     expect(k3.computeMask([tq(), tv()], mask)).toBe(mask[0]);
   });
@@ -124,21 +147,41 @@ describe('Attention (built-in, Luong)', () => {
   });
 
   it('tells the built-in config from a user class named Attention', () => {
-    const cfg = JSON.parse(readFileSync('/tmp/cfg/dnforimaco_attention_lstm_sequential_k3.11.3.h5.json', 'utf8').toString() || '{}');
-    const user = cfg.cfg?.config?.layers?.find((l: { class_name: string }) => l.class_name === 'Attention')?.config ?? { name: 'attention', trainable: true };
+    // The layer config of the user class `Attention` in dnforimaco_attention_lstm_sequential_k3.11.3.h5
+    // (Keras 3.11), as stored in the file: none of the built-in's keys.
+    const user = {
+      name: 'attention',
+      trainable: true,
+      dtype: { module: 'keras', class_name: 'DTypePolicy', config: { name: 'float32' }, registered_name: null },
+    };
     expect(isBuiltinAttentionConfig(user)).toBe(false);
     expect(() => attentionPort.build(user, ctx())).toThrow(/user-defined class.*registerLayer\('Attention'/);
     expect(isBuiltinAttentionConfig({ name: 'a', use_scale: false, score_mode: 'dot', dropout: 0 })).toBe(true);
-    expect(isBuiltinAttentionConfig({ name: 'a', trainable: true, dtype: 'float32', use_scale: true, causal: false, dropout: 0 })).toBe(true);
+    expect(
+      isBuiltinAttentionConfig({
+        name: 'a',
+        trainable: true,
+        dtype: 'float32',
+        use_scale: true,
+        causal: false,
+        dropout: 0,
+      }),
+    ).toBe(true);
     expect(isBuiltinAdditiveAttentionConfig({ name: 'a', use_scale: true })).toBe(true);
-    expect(() => attentionPort.build({ name: 'a', use_scale: false, score_mode: 'general' }, ctx())).toThrow(/score_mode.*'general'/);
+    expect(() => attentionPort.build({ name: 'a', use_scale: false, score_mode: 'general' }, ctx())).toThrow(
+      /score_mode.*'general'/,
+    );
   });
 });
 
 describe('AdditiveAttention (built-in, Bahdanau)', () => {
   it('scale (D,) weighting of tanh(q + k), with masks and scores', () => {
     const layer = additiveAttentionPort.build({ name: 'add', use_scale: true }, ctx()) as KerasAdditiveAttention;
-    layer.build([[null, TQ, D], [null, TV, D], [null, TV, D]]);
+    layer.build([
+      [null, TQ, D],
+      [null, TV, D],
+      [null, TV, D],
+    ]);
     expect(layer.weights[0].shape).toEqual([D]);
     const scale = [0.3, -0.8, 1.1];
     layer.setWeights([tf.tensor1d(scale)]);
@@ -146,7 +189,10 @@ describe('AdditiveAttention (built-in, Bahdanau)', () => {
       [1, 1, 1, 0],
       [0, 1, 1, 1],
     ];
-    const [out, w] = layer.apply([tq(), tv(), tk()], { mask: [null, tf.tensor2d(vMask, [B, TV], 'bool')], return_attention_scores: true }) as tf.Tensor[];
+    const [out, w] = layer.apply([tq(), tv(), tk()], {
+      mask: [null, tf.tensor2d(vMask, [B, TV], 'bool')],
+      return_attention_scores: true,
+    }) as tf.Tensor[];
     const ref = refDense(
       (b, t, s) => {
         let acc = 0;
@@ -224,11 +270,24 @@ describe('MultiHeadAttention (built-in)', () => {
     return { scores, out };
   }
 
-  const config = { name: 'mha', num_heads: H, key_dim: DK, value_dim: DV, use_bias: true, output_shape: [DO], attention_axes: [1], dropout: 0 };
+  const config = {
+    name: 'mha',
+    num_heads: H,
+    key_dim: DK,
+    value_dim: DV,
+    use_bias: true,
+    output_shape: [DO],
+    attention_axes: [1],
+    dropout: 0,
+  };
 
   function build(version = K3_11): KerasMultiHeadAttention {
     const layer = multiHeadAttentionPort.build(config, ctx(version)) as KerasMultiHeadAttention;
-    layer.build([[null, TQ, D], [null, TV, D], [null, TV, D]]);
+    layer.build([
+      [null, TQ, D],
+      [null, TV, D],
+      [null, TV, D],
+    ]);
     layer.setWeights([
       tf.tensor3d(wq, [D, H, DK]),
       tf.tensor2d(bq, [H, DK]),
@@ -278,7 +337,13 @@ describe('MultiHeadAttention (built-in)', () => {
     expectClose(out.dataSync(), ref.out);
     // Keras < 3.10 (and tf.keras 2.10+) leave a fully masked query row uniform.
     const old = build(K3);
-    const s39 = (old.apply([tq(), tv(), tk()], { use_causal_mask: true, return_attention_scores: true, mask: [tf.tensor2d(qMask, [B, TQ], 'bool'), null, null] }) as tf.Tensor[])[1];
+    const s39 = (
+      old.apply([tq(), tv(), tk()], {
+        use_causal_mask: true,
+        return_attention_scores: true,
+        mask: [tf.tensor2d(qMask, [B, TQ], 'bool'), null, null],
+      }) as tf.Tensor[]
+    )[1];
     const row = Array.from(s39.dataSync()).slice(2 * TV, 3 * TV);
     expectClose(row, [0.25, 0.25, 0.25, 0.25]);
   });
@@ -289,7 +354,10 @@ describe('MultiHeadAttention (built-in)', () => {
     const ik = tf.input({ shape: [TV, D] });
     const iv = tf.input({ shape: [TV, D] });
     // mha(q, key=k, value=v, return_attention_scores=True)
-    const outs = layer.apply([iq, ik, iv], { tensorKwargNames: ['key', 'value'], return_attention_scores: true }) as tf.SymbolicTensor[];
+    const outs = layer.apply([iq, ik, iv], {
+      tensorKwargNames: ['key', 'value'],
+      return_attention_scores: true,
+    }) as tf.SymbolicTensor[];
     expect(outs.map((o) => o.shape)).toEqual([
       [null, TQ, DO],
       [null, H, TQ, TV],
@@ -312,12 +380,30 @@ describe('MultiHeadAttention (built-in)', () => {
   });
 
   it('matches the fixture config and is differentiable', () => {
-    const cfg = { name: 'multi_head_attention_1', num_heads: 2, key_dim: 2, value_dim: 2, dropout: 0, use_bias: true, output_shape: null, attention_axes: [1] };
+    const cfg = {
+      name: 'multi_head_attention_1',
+      num_heads: 2,
+      key_dim: 2,
+      value_dim: 2,
+      dropout: 0,
+      use_bias: true,
+      output_shape: null,
+      attention_axes: [1],
+    };
     const layer = multiHeadAttentionPort.build(cfg, ctx());
     const x = tf.tensor3d(rand(2 * 3 * 2, 5), [2, 3, 2]);
     const y = layer.apply([x, x]) as tf.Tensor;
     expect(y.shape).toEqual([2, 3, 2]);
-    expect(layer.weights.map((w) => w.shape)).toEqual([[2, 2, 2], [2, 2], [2, 2, 2], [2, 2], [2, 2, 2], [2, 2], [2, 2, 2], [2]]);
+    expect(layer.weights.map((w) => w.shape)).toEqual([
+      [2, 2, 2],
+      [2, 2],
+      [2, 2, 2],
+      [2, 2],
+      [2, 2, 2],
+      [2, 2],
+      [2, 2, 2],
+      [2],
+    ]);
     const g = tf.grad((inp: tf.Tensor) => tf.sum(layer.apply([inp, inp]) as tf.Tensor))(x);
     expect(g.shape).toEqual([2, 3, 2]);
   });

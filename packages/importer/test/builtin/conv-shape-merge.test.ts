@@ -30,7 +30,8 @@ describe('SeparableConv1D', () => {
         for (let f = 0; f < F; f++) {
           for (let m = 0; m < DM; m++) {
             let acc = 0;
-            for (let i = 0; i < K; i++) acc += xa(b, start(o) + o * (stride - 1) + i * dil, f) * dw[(i * F + f) * DM + m];
+            for (let i = 0; i < K; i++)
+              acc += xa(b, start(o) + o * (stride - 1) + i * dil, f) * dw[(i * F + f) * DM + m];
             depth.push(acc);
           }
         }
@@ -46,7 +47,18 @@ describe('SeparableConv1D', () => {
 
   function build(padding: string, strides: number, dilation: number): KerasSeparableConv1D {
     const layer = separableConv1dPort.build(
-      { name: 'sep', filters: FO, kernel_size: [K], strides: [strides], padding, dilation_rate: [dilation], depth_multiplier: DM, activation: 'relu', use_bias: true, data_format: 'channels_last' },
+      {
+        name: 'sep',
+        filters: FO,
+        kernel_size: [K],
+        strides: [strides],
+        padding,
+        dilation_rate: [dilation],
+        depth_multiplier: DM,
+        activation: 'relu',
+        use_bias: true,
+        data_format: 'channels_last',
+      },
       ctx(),
     ) as KerasSeparableConv1D;
     layer.build([null, T, F]);
@@ -59,8 +71,15 @@ describe('SeparableConv1D', () => {
     const y = layer.apply(X()) as tf.Tensor;
     expect(y.shape).toEqual([B, T, FO]);
     expect(layer.computeOutputShape([null, T, F])).toEqual([null, T, FO]);
-    expectClose(y.dataSync(), ref((o) => o - 4, T, 1, 2));
-    expect(layer.weights.map((w) => w.originalName.split('/').pop())).toEqual(['depthwise_kernel', 'pointwise_kernel', 'bias']);
+    expectClose(
+      y.dataSync(),
+      ref((o) => o - 4, T, 1, 2),
+    );
+    expect(layer.weights.map((w) => w.originalName.split('/').pop())).toEqual([
+      'depthwise_kernel',
+      'pointwise_kernel',
+      'bias',
+    ]);
     const g = tf.grad((inp: tf.Tensor) => tf.sum(layer.apply(inp) as tf.Tensor))(X());
     expect(g.shape).toEqual([B, T, F]);
   });
@@ -69,9 +88,15 @@ describe('SeparableConv1D', () => {
     const v = build('valid', 2, 1);
     const yv = v.apply(X()) as tf.Tensor;
     expect(yv.shape).toEqual([B, 2, FO]);
-    expectClose(yv.dataSync(), ref((o) => o, 2, 2, 1));
+    expectClose(
+      yv.dataSync(),
+      ref((o) => o, 2, 2, 1),
+    );
     const s = build('same', 1, 1);
-    expectClose((s.apply(X()) as tf.Tensor).dataSync(), ref((o) => o - 1, T, 1, 1));
+    expectClose(
+      (s.apply(X()) as tf.Tensor).dataSync(),
+      ref((o) => o - 1, T, 1, 1),
+    );
     const clone = roundTrip(s);
     clone.build([null, T, F]);
     clone.setWeights(s.getWeights());
@@ -83,7 +108,19 @@ describe('Conv1D causal', () => {
   it('left-pads dilation·(k − 1) and convolves valid', () => {
     const K = 2;
     const kernel = rand(K * F * 1, 11);
-    const layer = conv1dPort.build({ name: 'c', filters: 1, kernel_size: [K], padding: 'causal', dilation_rate: [3], strides: [1], activation: 'linear', use_bias: false }, ctx()) as KerasConv1D;
+    const layer = conv1dPort.build(
+      {
+        name: 'c',
+        filters: 1,
+        kernel_size: [K],
+        padding: 'causal',
+        dilation_rate: [3],
+        strides: [1],
+        activation: 'linear',
+        use_bias: false,
+      },
+      ctx(),
+    ) as KerasConv1D;
     layer.build([null, T, F]);
     layer.setWeights([tf.tensor3d(kernel, [K, F, 1])]);
     const y = layer.apply(X()) as tf.Tensor;
@@ -102,14 +139,16 @@ describe('Conv1D causal', () => {
 });
 
 describe('UpSampling1D, Cropping1D, ZeroPadding1D', () => {
-  const build = (cls: string, config: Record<string, unknown>) => builtinExtraPorts[cls].build({ name: cls.toLowerCase(), ...config }, ctx());
+  const build = (cls: string, config: Record<string, unknown>) =>
+    builtinExtraPorts[cls].build({ name: cls.toLowerCase(), ...config }, ctx());
 
   it('UpSampling1D repeats each step', () => {
     const layer = build('UpSampling1D', { size: 3 });
     const y = layer.apply(X()) as tf.Tensor;
     expect(y.shape).toEqual([B, 3 * T, F]);
     const expected: number[] = [];
-    for (let b = 0; b < B; b++) for (let t = 0; t < 3 * T; t++) for (let f = 0; f < F; f++) expected.push(xa(b, Math.floor(t / 3), f));
+    for (let b = 0; b < B; b++)
+      for (let t = 0; t < 3 * T; t++) for (let f = 0; f < F; f++) expected.push(xa(b, Math.floor(t / 3), f));
     expectClose(y.dataSync(), expected);
     expect(layer.computeOutputShape([null, T, F])).toEqual([null, 3 * T, F]);
     expect(roundTrip(layer).getConfig()).toEqual(layer.getConfig());
@@ -145,26 +184,57 @@ describe('Subtract and Keras 1 Merge', () => {
     const i1 = tf.input({ shape: [3] });
     const i2 = tf.input({ shape: [3] });
     const model = tf.model({ inputs: [i1, i2], outputs: layer.apply([i1, i2]) as tf.SymbolicTensor });
-    expectClose((model.predict([A(), Bt()]) as tf.Tensor).dataSync(), a.map((v, i) => v - b[i]));
+    expectClose(
+      (model.predict([A(), Bt()]) as tf.Tensor).dataSync(),
+      a.map((v, i) => v - b[i]),
+    );
     const m = layer.computeMask([A(), Bt()], [tf.tensor1d([1, 0], 'bool'), tf.tensor1d([1, 1], 'bool')]);
     expect(Array.from((m as tf.Tensor).dataSync())).toEqual([1, 0]);
   });
 
   it('every Merge mode', () => {
-    const run = (config: Record<string, unknown>) => Array.from((mergePort.build({ name: 'merge_1', ...config }, ctx()).apply([A(), Bt()]) as tf.Tensor).dataSync());
-    expectClose(run({ mode: 'sum' }), a.map((v, i) => v + b[i]));
-    expectClose(run({ mode: 'mul' }), a.map((v, i) => v * b[i]));
-    expectClose(run({ mode: 'ave' }), a.map((v, i) => (v + b[i]) / 2));
-    expectClose(run({ mode: 'max' }), a.map((v, i) => Math.max(v, b[i])));
-    expectClose(run({ mode: 'concat', concat_axis: -1 }), [...a.slice(0, 3), ...b.slice(0, 3), ...a.slice(3), ...b.slice(3)]);
+    const run = (config: Record<string, unknown>) =>
+      Array.from((mergePort.build({ name: 'merge_1', ...config }, ctx()).apply([A(), Bt()]) as tf.Tensor).dataSync());
+    expectClose(
+      run({ mode: 'sum' }),
+      a.map((v, i) => v + b[i]),
+    );
+    expectClose(
+      run({ mode: 'mul' }),
+      a.map((v, i) => v * b[i]),
+    );
+    expectClose(
+      run({ mode: 'ave' }),
+      a.map((v, i) => (v + b[i]) / 2),
+    );
+    expectClose(
+      run({ mode: 'max' }),
+      a.map((v, i) => Math.max(v, b[i])),
+    );
+    expectClose(run({ mode: 'concat', concat_axis: -1 }), [
+      ...a.slice(0, 3),
+      ...b.slice(0, 3),
+      ...a.slice(3),
+      ...b.slice(3),
+    ]);
     expectClose(run({ mode: 'concat', concat_axis: 0 }), [...a, ...b]);
     const dots = [0, 1].map((r) => a.slice(3 * r, 3 * r + 3).reduce((s, v, i) => s + v * b[3 * r + i], 0));
     const norm = (v: number[], r: number) => Math.sqrt(v.slice(3 * r, 3 * r + 3).reduce((s, q) => s + q * q, 0));
     expectClose(run({ mode: 'dot', dot_axes: 1 }), dots);
-    expectClose(run({ mode: 'cos', dot_axes: [1, 1] }), dots.map((d, r) => d / (norm(a, r) * norm(b, r))));
+    expectClose(
+      run({ mode: 'cos', dot_axes: [1, 1] }),
+      dots.map((d, r) => d / (norm(a, r) * norm(b, r))),
+    );
     const m = mergePort.build({ name: 'm', mode: 'cos', dot_axes: -1 }, ctx());
-    expect(m.computeOutputShape([[null, 3], [null, 3]])).toEqual([null, 1]);
-    expect(() => mergePort.build({ name: 'm', mode: 'lambda_bytes', mode_type: 'lambda' }, ctx())).toThrow(/'mode'.*never run/);
+    expect(
+      m.computeOutputShape([
+        [null, 3],
+        [null, 3],
+      ]),
+    ).toEqual([null, 1]);
+    expect(() => mergePort.build({ name: 'm', mode: 'lambda_bytes', mode_type: 'lambda' }, ctx())).toThrow(
+      /'mode'.*never run/,
+    );
     expect(() => mergePort.build({ name: 'm', mode: 'dot', dot_axes: [2, 2] }, ctx())).toThrow(/dot_axes/);
   });
 });
@@ -172,13 +242,30 @@ describe('Subtract and Keras 1 Merge', () => {
 describe('builtinExtraPorts', () => {
   it('lists every ported class', () => {
     expect(Object.keys(builtinExtraPorts).sort()).toEqual(
-      ['AdditiveAttention', 'Attention', 'Conv1D', 'Cropping1D', 'CuDNNGRU', 'CuDNNLSTM', 'GRU', 'Merge', 'MultiHeadAttention', 'SeparableConv1D', 'Subtract', 'UpSampling1D', 'ZeroPadding1D'].sort(),
+      [
+        'AdditiveAttention',
+        'Attention',
+        'Conv1D',
+        'Cropping1D',
+        'CuDNNGRU',
+        'CuDNNLSTM',
+        'GRU',
+        'Merge',
+        'MultiHeadAttention',
+        'SeparableConv1D',
+        'Subtract',
+        'UpSampling1D',
+        'ZeroPadding1D',
+      ].sort(),
     );
   });
 
   it('leaves no tensors behind', () => {
     const before = tf.memory().numTensors;
-    const layer = builtinExtraPorts.GRU.build({ name: 'g', units: 2, reset_after: true, return_sequences: true }, ctx());
+    const layer = builtinExtraPorts.GRU.build(
+      { name: 'g', units: 2, reset_after: true, return_sequences: true },
+      ctx(),
+    );
     const inp = X();
     (layer.apply(inp) as tf.Tensor).dispose(); // builds weights (3 tensors)
     const built = tf.memory().numTensors;

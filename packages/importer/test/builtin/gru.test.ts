@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { KeraspectError } from '../../src/errors.ts';
 import { cudnnGruPort } from '../../src/layers/builtin/cudnn-gru.ts';
 import { cudnnLstmPort } from '../../src/layers/builtin/cudnn-lstm.ts';
-import { gruPort, KerasGRU } from '../../src/layers/builtin/gru.ts';
+import { gruPort, type KerasGRU } from '../../src/layers/builtin/gru.ts';
 import type { WeightArray } from '../../src/layers/port.ts';
 import { ctx, data, expectClose, hardSigmoid2, K2, K3, rand, roundTrip, sigmoid } from './helpers.ts';
 
@@ -22,7 +22,13 @@ interface RefOptions {
 }
 
 /** Plain-loop GRU as Keras defines it; returns per-step outputs [b][t][u] and final states [b][u]. */
-function refGru(x: number[], k: number[], rk: number[], bias: number[], o: RefOptions): { seq: number[][][]; state: number[][] } {
+function refGru(
+  x: number[],
+  k: number[],
+  rk: number[],
+  bias: number[],
+  o: RefOptions,
+): { seq: number[][][]; state: number[][] } {
   const recAct = o.recAct ?? sigmoid;
   const act = o.act ?? Math.tanh;
   const seq: number[][][] = [];
@@ -82,7 +88,11 @@ const bias6 = rand(6 * U, 4);
 const bias3 = bias6.slice(0, 3 * U);
 
 function weights(resetAfter: boolean): tf.Tensor[] {
-  return [tf.tensor2d(kernel, [F, 3 * U]), tf.tensor2d(recKernel, [U, 3 * U]), resetAfter ? tf.tensor2d(bias6, [2, 3 * U]) : tf.tensor1d(bias3)];
+  return [
+    tf.tensor2d(kernel, [F, 3 * U]),
+    tf.tensor2d(recKernel, [U, 3 * U]),
+    resetAfter ? tf.tensor2d(bias6, [2, 3 * U]) : tf.tensor1d(bias3),
+  ];
 }
 
 function gruConfig(extra: Record<string, unknown>) {
@@ -97,7 +107,7 @@ function build(extra: Record<string, unknown>, version = K3): KerasGRU {
 }
 
 const flatSeq = (s: number[][][]) => s.flat(2);
-const lastOut = (s: number[][][]) => s.map((b) => b[T - 1]).flat();
+const lastOut = (s: number[][][]) => s.flatMap((b) => b[T - 1]);
 
 describe('GRU (KerasGRU)', () => {
   for (const resetAfter of [true, false]) {
@@ -121,7 +131,12 @@ describe('GRU (KerasGRU)', () => {
       expectClose(y.dataSync(), flatSeq(ref.seq));
       const last = build({ reset_after: resetAfter, zero_output_for_mask: true, return_sequences: true });
       const z = last.apply(tf.tensor3d(x, [B, T, F]), { mask: tf.tensor2d(mask, [B, T], 'bool') }) as tf.Tensor;
-      expectClose(z.dataSync(), flatSeq(refGru(x, kernel, recKernel, resetAfter ? bias6 : bias3, { resetAfter, mask, zeroOutputForMask: true }).seq));
+      expectClose(
+        z.dataSync(),
+        flatSeq(
+          refGru(x, kernel, recKernel, resetAfter ? bias6 : bias3, { resetAfter, mask, zeroOutputForMask: true }).seq,
+        ),
+      );
     });
   }
 
@@ -137,13 +152,18 @@ describe('GRU (KerasGRU)', () => {
   it('uses Keras 3 hard_sigmoid for Keras 3 files', () => {
     const layer = build({ reset_after: true, recurrent_activation: 'hard_sigmoid' }, K3);
     const y = layer.apply(tf.tensor3d(x, [B, T, F])) as tf.Tensor;
-    const ref = refGru(x, kernel, recKernel, bias6, { resetAfter: true, recAct: (v) => Math.min(1, Math.max(0, v / 6 + 0.5)) });
+    const ref = refGru(x, kernel, recKernel, bias6, {
+      resetAfter: true,
+      recAct: (v) => Math.min(1, Math.max(0, v / 6 + 0.5)),
+    });
     expectClose(y.dataSync(), lastOut(ref.seq));
   });
 
   it('rejects stateful and time_major with the key named', () => {
     expect(() => gruPort.build(gruConfig({ stateful: true }), ctx())).toThrow(KeraspectError);
-    expect(() => gruPort.build(gruConfig({ stateful: true }), ctx())).toThrow(/'stateful' = true is not supported.*stateful=False/);
+    expect(() => gruPort.build(gruConfig({ stateful: true }), ctx())).toThrow(
+      /'stateful' = true is not supported.*stateful=False/,
+    );
     expect(() => gruPort.build(gruConfig({ time_major: true }), ctx())).toThrow(/'time_major'/);
   });
 
@@ -160,8 +180,16 @@ describe('GRU (KerasGRU)', () => {
   it('concatenates Keras 1 per-gate weights', () => {
     const parts: WeightArray[] = [];
     for (const g of [0, 1, 2]) {
-      parts.push({ name: `W${g}`, shape: [F, U], data: Float32Array.from({ length: F * U }, (_, i) => kernel[Math.floor(i / U) * 3 * U + g * U + (i % U)]) });
-      parts.push({ name: `U${g}`, shape: [U, U], data: Float32Array.from({ length: U * U }, (_, i) => recKernel[Math.floor(i / U) * 3 * U + g * U + (i % U)]) });
+      parts.push({
+        name: `W${g}`,
+        shape: [F, U],
+        data: Float32Array.from({ length: F * U }, (_, i) => kernel[Math.floor(i / U) * 3 * U + g * U + (i % U)]),
+      });
+      parts.push({
+        name: `U${g}`,
+        shape: [U, U],
+        data: Float32Array.from({ length: U * U }, (_, i) => recKernel[Math.floor(i / U) * 3 * U + g * U + (i % U)]),
+      });
       parts.push({ name: `b${g}`, shape: [U], data: Float32Array.from(bias3.slice(g * U, (g + 1) * U)) });
     }
     const out = gruPort.convertWeights!(parts, gruConfig({ output_dim: U }), ctx(K2));
@@ -177,7 +205,10 @@ describe('GRU (KerasGRU)', () => {
     b.build([null, T, F]);
     b.setWeights(a.getWeights());
     expect(b.getConfig()).toEqual(a.getConfig());
-    expectClose(data(b.apply(tf.tensor3d(x, [B, T, F])) as tf.Tensor), data(a.apply(tf.tensor3d(x, [B, T, F])) as tf.Tensor));
+    expectClose(
+      data(b.apply(tf.tensor3d(x, [B, T, F])) as tf.Tensor),
+      data(a.apply(tf.tensor3d(x, [B, T, F])) as tf.Tensor),
+    );
   });
 
   it('is differentiable', () => {
@@ -200,7 +231,12 @@ describe('GRU (KerasGRU)', () => {
     const kb = rand(F * 3 * U, 12);
     const rkb = rand(U * 3 * U, 13);
     const bb = rand(6 * U, 14);
-    bi.setWeights([...weights(true), tf.tensor2d(kb, [F, 3 * U]), tf.tensor2d(rkb, [U, 3 * U]), tf.tensor2d(bb, [2, 3 * U])]);
+    bi.setWeights([
+      ...weights(true),
+      tf.tensor2d(kb, [F, 3 * U]),
+      tf.tensor2d(rkb, [U, 3 * U]),
+      tf.tensor2d(bb, [2, 3 * U]),
+    ]);
     const y = model.predict(tf.tensor3d(x, [B, T, F])) as tf.Tensor;
     const fw = refGru(x, kernel, recKernel, bias6, { resetAfter: true }).seq;
     const bw = refGru(x, kb, rkb, bb, { resetAfter: true, goBackwards: true }).seq;
@@ -208,7 +244,14 @@ describe('GRU (KerasGRU)', () => {
     for (let b = 0; b < B; b++) for (let t = 0; t < T; t++) expected.push(...fw[b][t], ...bw[b][T - 1 - t]);
     expect(y.shape).toEqual([B, T, 2 * U]);
     expectClose(y.dataSync(), expected);
-    expect(bi.getWeights().map((w) => w.shape)).toEqual([[F, 3 * U], [U, 3 * U], [2, 3 * U], [F, 3 * U], [U, 3 * U], [2, 3 * U]]);
+    expect(bi.getWeights().map((w) => w.shape)).toEqual([
+      [F, 3 * U],
+      [U, 3 * U],
+      [2, 3 * U],
+      [F, 3 * U],
+      [U, 3 * U],
+      [2, 3 * U],
+    ]);
     const reloaded = tf.serialization.SerializationMap.getMap().classNameMap.Bidirectional;
     const clone = reloaded[1](reloaded[0], bi.getConfig()) as tf.layers.Layer;
     expect(clone.getConfig()).toMatchObject({ mergeMode: 'concat' });
@@ -278,6 +321,8 @@ describe('CuDNN layers', () => {
   });
 
   it('CuDNN ports reject stateful', () => {
-    expect(() => cudnnLstmPort.build({ name: 'l', units: 2, stateful: true }, ctx(K2))).toThrow(/CuDNNLSTM.*'stateful'/);
+    expect(() => cudnnLstmPort.build({ name: 'l', units: 2, stateful: true }, ctx(K2))).toThrow(
+      /CuDNNLSTM.*'stateful'/,
+    );
   });
 });

@@ -18,19 +18,35 @@ import { expectClose, randMat, seeded } from './reference.ts';
  */
 const VARIANTS: SelfAttentionVariant[] = ['legacy', '0.46', 'current'];
 const makers: [string, () => tf.layers.Layer][] = [
-  ...VARIANTS.map((variant): [string, () => tf.layers.Layer] => [`SeqSelfAttention additive ${variant}`, () => new SeqSelfAttention({ units: 3, attentionWidth: 3, attentionActivation: 'softmax', variant })]),
-  ...VARIANTS.map((variant): [string, () => tf.layers.Layer] => [`SeqSelfAttention multiplicative ${variant}`, () => new SeqSelfAttention({ attentionType: 'multiplicative', historyOnly: true, variant })]),
+  ...VARIANTS.map((variant): [string, () => tf.layers.Layer] => [
+    `SeqSelfAttention additive ${variant}`,
+    () => new SeqSelfAttention({ units: 3, attentionWidth: 3, attentionActivation: 'softmax', variant }),
+  ]),
+  ...VARIANTS.map((variant): [string, () => tf.layers.Layer] => [
+    `SeqSelfAttention multiplicative ${variant}`,
+    () => new SeqSelfAttention({ attentionType: 'multiplicative', historyOnly: true, variant }),
+  ]),
   ['SeqWeightedAttention legacy', () => new SeqWeightedAttention({ variant: 'legacy' })],
   ['SeqWeightedAttention current', () => new SeqWeightedAttention()],
   ['ScaledDotProductAttention', () => new ScaledDotProductAttention({ historyOnly: true })],
   ['MultiHeadAttention', () => new CyberZhgMultiHeadAttention({ headNum: 2 })],
   ['LayerNormalization', () => new CyberZhgLayerNormalization()],
   ['FeedForward', () => new FeedForward({ units: 3 })],
-  ['MultiHead', () => new MultiHead({ hiddenDim: 4, layers: [new SeqSelfAttention({ name: 'g_1' }), new SeqSelfAttention({ name: 'g_2' })] })],
+  [
+    'MultiHead',
+    () =>
+      new MultiHead({
+        hiddenDim: 4,
+        layers: [new SeqSelfAttention({ name: 'g_1' }), new SeqSelfAttention({ name: 'g_2' })],
+      }),
+  ],
 ];
 
 const X = [randMat(5, 4, seeded(4)), randMat(5, 4, seeded(5))];
-const MASK = [[1, 1, 1, 1, 0], [1, 1, 0, 1, 1]];
+const MASK = [
+  [1, 1, 1, 1, 0],
+  [1, 1, 0, 1, 1],
+];
 
 async function gradients(backend: string): Promise<Record<string, number[]>> {
   await tf.setBackend(backend);
@@ -40,10 +56,15 @@ async function gradients(backend: string): Promise<Record<string, number[]>> {
     layer.build([null, 5, 4]);
     // Deterministic weights so that both backends see the same layer.
     const rnd = seeded(77);
-    layer.setWeights(layer.weights.map((w) => {
-      const shape = w.shape as number[];
-      return tf.tensor(Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => rnd()), shape);
-    }));
+    layer.setWeights(
+      layer.weights.map((w) => {
+        const shape = w.shape as number[];
+        return tf.tensor(
+          Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => rnd()),
+          shape,
+        );
+      }),
+    );
     const mask = tf.tensor2d(MASK);
     const f = (x: tf.Tensor) => {
       const y = layer.apply(x, { mask }) as tf.Tensor;
@@ -74,7 +95,10 @@ describe('input gradients', () => {
     const g = await gradients('cpu');
     for (const [name, values] of Object.entries(g)) {
       expect(values.every(Number.isFinite), name).toBe(true);
-      expect(values.some((v) => v !== 0), name).toBe(true);
+      expect(
+        values.some((v) => v !== 0),
+        name,
+      ).toBe(true);
     }
   });
 

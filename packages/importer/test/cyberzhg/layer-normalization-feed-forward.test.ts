@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { cyberzhgDispatchers, cyberzhgPorts, isCyberZhgLayerNormalization } from '../../src/layers/cyberzhg/index.ts';
-import { FeedForward } from '../../src/layers/cyberzhg/feed-forward.ts';
+import type { FeedForward } from '../../src/layers/cyberzhg/feed-forward.ts';
 import { CyberZhgLayerNormalization } from '../../src/layers/cyberzhg/layer-normalization.ts';
 import { context, expectClose, type Mat, matmul, randMat, randVec, seeded, t1, t2, t3 } from './reference.ts';
 
@@ -12,16 +12,39 @@ afterEach(() => tf.disposeVariables());
 
 /** EQTransformer's configs as written in eqt_blockly_usgs_d_p_s_k2.3.1.h5. */
 const EQT_LN = {
-  name: 'layer_normalization_1', trainable: false, dtype: 'float32', center: true, scale: true, epsilon: 9.999999999999998e-15,
-  gamma_initializer: { class_name: 'Ones', config: {} }, beta_initializer: { class_name: 'Zeros', config: {} },
+  name: 'layer_normalization_1',
+  trainable: false,
+  dtype: 'float32',
+  center: true,
+  scale: true,
+  epsilon: 9.999999999999998e-15,
+  gamma_initializer: { class_name: 'Ones', config: {} },
+  beta_initializer: { class_name: 'Zeros', config: {} },
 };
 const EQT_FF = {
-  name: 'feed_forward_1', trainable: false, dtype: 'float32', units: 128, activation: 'relu', use_bias: true,
-  kernel_initializer: { class_name: 'VarianceScaling', config: { scale: 1, mode: 'fan_avg', distribution: 'normal', seed: null } },
-  bias_initializer: { class_name: 'Zeros', config: {} }, dropout_rate: 0.1,
+  name: 'feed_forward_1',
+  trainable: false,
+  dtype: 'float32',
+  units: 128,
+  activation: 'relu',
+  use_bias: true,
+  kernel_initializer: {
+    class_name: 'VarianceScaling',
+    config: { scale: 1, mode: 'fan_avg', distribution: 'normal', seed: null },
+  },
+  bias_initializer: { class_name: 'Zeros', config: {} },
+  dropout_rate: 0.1,
 };
 /** Keras' built-in LayerNormalization (tf.keras 2.x). */
-const BUILTIN_LN = { name: 'ln', trainable: true, dtype: 'float32', axis: [2], epsilon: 0.001, center: true, scale: true };
+const BUILTIN_LN = {
+  name: 'ln',
+  trainable: true,
+  dtype: 'float32',
+  axis: [2],
+  epsilon: 0.001,
+  center: true,
+  scale: true,
+};
 
 describe('keras-layer-normalization LayerNormalization', () => {
   it('closed form: [1, 2, 3] → (x − 2)/√(2/3 + ε)·γ + β', () => {
@@ -41,7 +64,10 @@ describe('keras-layer-normalization LayerNormalization', () => {
     x[0].forEach((row, t) => {
       const m = row.reduce((a, b) => a + b, 0) / 5;
       const v = row.reduce((a, b) => a + (b - m) ** 2, 0) / 5;
-      expectClose(y[0][t], row.map((r) => (r - m) / Math.sqrt(v + 0.5)));
+      expectClose(
+        y[0][t],
+        row.map((r) => (r - m) / Math.sqrt(v + 0.5)),
+      );
     });
   });
 
@@ -63,7 +89,12 @@ describe('keras-layer-normalization LayerNormalization', () => {
     const d = cyberzhgDispatchers.find((x) => x.className === 'LayerNormalization')!;
     expect(d.matches(EQT_LN)).toBe(true);
     const l = d.port.build(EQT_LN, context('legacy')) as CyberZhgLayerNormalization;
-    expect([l.name, l.epsilon, l.center, l.scale]).toEqual(['layer_normalization_1', 9.999999999999998e-15, true, true]);
+    expect([l.name, l.epsilon, l.center, l.scale]).toEqual([
+      'layer_normalization_1',
+      9.999999999999998e-15,
+      true,
+      true,
+    ]);
     const dflt = d.port.build({ name: 'x', epsilon: null }, context('legacy')) as CyberZhgLayerNormalization;
     expect(dflt.epsilon).toBe(1e-14);
     expect(CyberZhgLayerNormalization.kerasClassName).toBe('LayerNormalization');
@@ -88,7 +119,10 @@ describe('keras-position-wise-feed-forward FeedForward', () => {
     const l = cyberzhgPorts.FeedForward.build({ ...EQT_FF, units: U }, context('legacy')) as FeedForward;
     l.build([null, null, F]);
     expect(l.weights.map((w) => [w.originalName, w.shape])).toEqual([
-      ['feed_forward_1_W1', [F, U]], ['feed_forward_1_b1', [U]], ['feed_forward_1_W2', [U, F]], ['feed_forward_1_b2', [F]],
+      ['feed_forward_1_W1', [F, U]],
+      ['feed_forward_1_b1', [U]],
+      ['feed_forward_1_W2', [U, F]],
+      ['feed_forward_1_b2', [F]],
     ]);
     l.setWeights([t2(W1), t1(b1), t2(W2), t1(b2)]);
     const hidden = (m: Mat) => matmul(m, W1).map((r) => r.map((v, j) => Math.max(0, v + b1[j])));
@@ -101,9 +135,21 @@ describe('keras-position-wise-feed-forward FeedForward', () => {
   });
 
   it('use_bias false: W1, W2 only; a linear activation makes it x·W1·W2', () => {
-    const l = cyberzhgPorts.FeedForward.build({ name: 'ff', units: 2, activation: 'linear', use_bias: false }, context('current')) as FeedForward;
+    const l = cyberzhgPorts.FeedForward.build(
+      { name: 'ff', units: 2, activation: 'linear', use_bias: false },
+      context('current'),
+    ) as FeedForward;
     l.build([null, 2]);
-    l.setWeights([t2([[1, 2], [3, 4]]), t2([[1, 0], [0, -1]])]);
+    l.setWeights([
+      t2([
+        [1, 2],
+        [3, 4],
+      ]),
+      t2([
+        [1, 0],
+        [0, -1],
+      ]),
+    ]);
     expect(l.weights).toHaveLength(2);
     // [1, 1]·W1 = [4, 6]; ·W2 = [4, −6]
     expectClose(l.apply(t2([[1, 1]])) as tf.Tensor, [[4, -6]]);

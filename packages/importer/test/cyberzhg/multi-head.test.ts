@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { cyberzhgPorts } from '../../src/layers/cyberzhg/index.ts';
-import { MultiHead } from '../../src/layers/cyberzhg/multi-head.ts';
+import type { MultiHead } from '../../src/layers/cyberzhg/multi-head.ts';
 import { SeqSelfAttention } from '../../src/layers/cyberzhg/seq-self-attention.ts';
 import type { KerasLayerJson } from '../../src/keras-format/types.ts';
 import { context, expectClose, matmul, randMat, randVec, refSelfAttention, seeded, t1, t2, t3 } from './reference.ts';
@@ -14,21 +14,43 @@ afterEach(() => tf.disposeVariables());
 /** A stand-in for the importer's buildLayer: Dense and SeqSelfAttention. */
 function inner(json: KerasLayerJson): tf.layers.Layer {
   const c = json.config;
-  if (json.class_name === 'Dense') return tf.layers.dense({ name: c.name, units: c.units as number, useBias: c.use_bias as boolean, trainable: false });
+  if (json.class_name === 'Dense')
+    return tf.layers.dense({
+      name: c.name,
+      units: c.units as number,
+      useBias: c.use_bias as boolean,
+      trainable: false,
+    });
   return cyberzhgPorts[json.class_name].build(c, context('current'));
 }
 
-const dense = (name: string, units: number, useBias = true): KerasLayerJson => ({ class_name: 'Dense', config: { name, units, use_bias: useBias, activation: 'linear' } });
+const dense = (name: string, units: number, useBias = true): KerasLayerJson => ({
+  class_name: 'Dense',
+  config: { name, units, use_bias: useBias, activation: 'linear' },
+});
 
 describe('keras-multi-head MultiHead', () => {
   const rnd = seeded(33);
 
   it('stacks each copy’s output on a new last axis, weights copy by copy', () => {
-    const config = { name: 'multi_head_1', layers: [dense('dense_1_1', 2), dense('dense_1_2', 2), dense('dense_1_3', 2)], hidden_dim: null, use_bias: true, reg_index: null, reg_slice: null, reg_factor: null };
+    const config = {
+      name: 'multi_head_1',
+      layers: [dense('dense_1_1', 2), dense('dense_1_2', 2), dense('dense_1_3', 2)],
+      hidden_dim: null,
+      use_bias: true,
+      reg_index: null,
+      reg_slice: null,
+      reg_factor: null,
+    };
     const l = cyberzhgPorts.MultiHead.build(config, context('current', inner)) as MultiHead;
     l.build([null, 4, 3]);
     expect(l.weights.map((w) => w.originalName)).toEqual([
-      'dense_1_1/kernel', 'dense_1_1/bias', 'dense_1_2/kernel', 'dense_1_2/bias', 'dense_1_3/kernel', 'dense_1_3/bias',
+      'dense_1_1/kernel',
+      'dense_1_1/bias',
+      'dense_1_2/kernel',
+      'dense_1_2/bias',
+      'dense_1_3/kernel',
+      'dense_1_3/bias',
     ]);
     const W = [0, 1, 2].map(() => randMat(3, 2, rnd));
     const b = [0, 1, 2].map(() => randVec(2, rnd));
@@ -37,16 +59,28 @@ describe('keras-multi-head MultiHead', () => {
     const y = l.apply(t3(x)) as tf.Tensor;
     expect(y.shape).toEqual([1, 4, 2, 3]);
     expect(l.computeOutputShape([null, 4, 3])).toEqual([null, 4, 2, 3]);
-    const expected = x[0].map((_, t) => [0, 1].map((u) => [0, 1, 2].map((i) => matmul([x[0][t]], W[i])[0][u] + b[i][u])));
+    const expected = x[0].map((_, t) =>
+      [0, 1].map((u) => [0, 1, 2].map((i) => matmul([x[0][t]], W[i])[0][u] + b[i][u])),
+    );
     expectClose(y, [expected]);
   });
 
   it('hidden_dim: copy i sees x·W[:, i·h:(i+1)·h] + b[i·h:(i+1)·h]; W and b come first', () => {
     const h = 2;
-    const config = { name: 'mh', layers: [dense('d_1', 1, false), dense('d_2', 1, false)], hidden_dim: h, use_bias: true };
+    const config = {
+      name: 'mh',
+      layers: [dense('d_1', 1, false), dense('d_2', 1, false)],
+      hidden_dim: h,
+      use_bias: true,
+    };
     const l = cyberzhgPorts.MultiHead.build(config, context('current', inner)) as MultiHead;
     l.build([null, 3]);
-    expect(l.weights.map((w) => [w.originalName, w.shape])).toEqual([['mh_W', [3, 4]], ['mh_b', [4]], ['d_1/kernel', [2, 1]], ['d_2/kernel', [2, 1]]]);
+    expect(l.weights.map((w) => [w.originalName, w.shape])).toEqual([
+      ['mh_W', [3, 4]],
+      ['mh_b', [4]],
+      ['d_1/kernel', [2, 1]],
+      ['d_2/kernel', [2, 1]],
+    ]);
     const W = randMat(3, 4, rnd);
     const bb = randVec(4, rnd);
     const k = [randMat(2, 1, rnd), randMat(2, 1, rnd)];
@@ -61,8 +95,14 @@ describe('keras-multi-head MultiHead', () => {
   });
 
   it('wraps SeqSelfAttention copies; weights named per copy inside a model', () => {
-    const sa = (name: string): KerasLayerJson => ({ class_name: 'SeqSelfAttention', config: { name, units: 2, attention_type: 'multiplicative', attention_activation: 'linear' } });
-    const l = cyberzhgPorts.MultiHead.build({ name: 'heads', layers: [sa('att_1'), sa('att_2')], hidden_dim: null, use_bias: true }, context('current', inner)) as MultiHead;
+    const sa = (name: string): KerasLayerJson => ({
+      class_name: 'SeqSelfAttention',
+      config: { name, units: 2, attention_type: 'multiplicative', attention_activation: 'linear' },
+    });
+    const l = cyberzhgPorts.MultiHead.build(
+      { name: 'heads', layers: [sa('att_1'), sa('att_2')], hidden_dim: null, use_bias: true },
+      context('current', inner),
+    ) as MultiHead;
     const input = tf.input({ shape: [3, 2] });
     const model = tf.model({ inputs: input, outputs: l.apply(input) as tf.SymbolicTensor });
     const names = model.weights.map((w) => w.originalName);
@@ -74,15 +114,22 @@ describe('keras-multi-head MultiHead', () => {
     const y = (model.predict(t3([x])) as tf.Tensor).arraySync() as number[][][][];
     for (let i = 0; i < 2; i++) {
       const r = refSelfAttention(x, { type: 'multiplicative', Wa: Wa[i], ba: 0, variant: 'current' });
-      expectClose(y[0].map((row) => row.map((f) => f[i])), r.v);
+      expectClose(
+        y[0].map((row) => row.map((f) => f[i])),
+        r.v,
+      );
     }
     expect(l.inner[0]).toBeInstanceOf(SeqSelfAttention);
   });
 
   it('builds numbered copies from a config with only layer and layer_num', () => {
-    const l = cyberzhgPorts.MultiHead.build({ name: 'mh2', layer: dense('d', 2), layer_num: 3 }, context('current', inner)) as MultiHead;
+    const l = cyberzhgPorts.MultiHead.build(
+      { name: 'mh2', layer: dense('d', 2), layer_num: 3 },
+      context('current', inner),
+    ) as MultiHead;
     expect(l.inner.map((x) => x.name)).toEqual(['d_1', 'd_2', 'd_3']);
-    expect(() => cyberzhgPorts.MultiHead.build({ name: 'mh3', layers: [] }, context('current', inner))).toThrow(/'mh3' \(MultiHead\) config 'layers'/);
+    expect(() => cyberzhgPorts.MultiHead.build({ name: 'mh3', layers: [] }, context('current', inner))).toThrow(
+      /'mh3' \(MultiHead\) config 'layers'/,
+    );
   });
 });
-

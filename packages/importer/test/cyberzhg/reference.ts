@@ -13,9 +13,12 @@ export type Mat = number[][];
 export const K2: KerasVersion = { raw: '2.3.1', major: 2, minor: 3, patch: 1 };
 
 /** A BuildContext for port tests; inner layers come from `inner`. */
-export function context(variant: SelfAttentionVariant, inner: (json: KerasLayerJson) => tf.layers.Layer = () => {
-  throw new Error('no inner layers');
-}): BuildContext {
+export function context(
+  variant: SelfAttentionVariant,
+  inner: (json: KerasLayerJson) => tf.layers.Layer = () => {
+    throw new Error('no inner layers');
+  },
+): BuildContext {
   return {
     kerasVersion: K2,
     semantics: { selfAttentionVariant: variant },
@@ -136,7 +139,12 @@ export function refScaledDot(q: Mat, k: Mat, v: Mat, historyOnly = false, keyMas
 }
 
 /** Compare a tensor to nested arrays within `|Δ| ≤ atol + rtol·|expected|`, printing the first mismatch. */
-export function expectClose(actual: tf.Tensor | number[] | Mat | Mat[], expected: unknown, atol = 1e-5, rtol = 1e-4): void {
+export function expectClose(
+  actual: tf.Tensor | number[] | Mat | Mat[],
+  expected: unknown,
+  atol = 1e-5,
+  rtol = 1e-4,
+): void {
   const a = (actual instanceof tf.Tensor ? Array.from(actual.dataSync()) : (actual as unknown[]).flat(3)) as number[];
   const e = (expected as unknown[]).flat(3) as number[];
   expect(a.length).toBe(e.length);

@@ -19,16 +19,53 @@ afterEach(() => tf.disposeVariables());
 type Make = () => tf.layers.Layer;
 
 const makers: [string, Make][] = [
-  ['SeqSelfAttention additive legacy, width 3, softmax scores', () => new SeqSelfAttention({ units: 3, attentionWidth: 3, attentionActivation: 'softmax', variant: 'legacy' })],
-  ['SeqSelfAttention multiplicative 0.46, history_only', () => new SeqSelfAttention({ attentionType: 'multiplicative', historyOnly: true, useAttentionBias: false, variant: '0.46' })],
-  ['SeqSelfAttention current, return_attention, hard sigmoid (Keras 3)', () => new SeqSelfAttention({ units: 2, returnAttention: true, attentionActivation: 'keras3HardSigmoid' })],
-  ['SeqWeightedAttention legacy, return_attention', () => new SeqWeightedAttention({ returnAttention: true, variant: 'legacy' })],
+  [
+    'SeqSelfAttention additive legacy, width 3, softmax scores',
+    () => new SeqSelfAttention({ units: 3, attentionWidth: 3, attentionActivation: 'softmax', variant: 'legacy' }),
+  ],
+  [
+    'SeqSelfAttention multiplicative 0.46, history_only',
+    () =>
+      new SeqSelfAttention({
+        attentionType: 'multiplicative',
+        historyOnly: true,
+        useAttentionBias: false,
+        variant: '0.46',
+      }),
+  ],
+  [
+    'SeqSelfAttention current, return_attention, hard sigmoid (Keras 3)',
+    () => new SeqSelfAttention({ units: 2, returnAttention: true, attentionActivation: 'keras3HardSigmoid' }),
+  ],
+  [
+    'SeqWeightedAttention legacy, return_attention',
+    () => new SeqWeightedAttention({ returnAttention: true, variant: 'legacy' }),
+  ],
   ['ScaledDotProductAttention history_only', () => new ScaledDotProductAttention({ historyOnly: true })],
-  ['MultiHeadAttention (keras-multi-head)', () => new CyberZhgMultiHeadAttention({ headNum: 2, activation: 'tanh', historyOnly: true })],
-  ['LayerNormalization (keras-layer-normalization)', () => new CyberZhgLayerNormalization({ epsilon: 1e-5, center: false })],
+  [
+    'MultiHeadAttention (keras-multi-head)',
+    () => new CyberZhgMultiHeadAttention({ headNum: 2, activation: 'tanh', historyOnly: true }),
+  ],
+  [
+    'LayerNormalization (keras-layer-normalization)',
+    () => new CyberZhgLayerNormalization({ epsilon: 1e-5, center: false }),
+  ],
   ['FeedForward', () => new FeedForward({ units: 5, activation: 'kerasGelu', dropoutRate: 0.1 })],
-  ['MultiHead of two SeqSelfAttention', () => new MultiHead({ layers: [new SeqSelfAttention({ units: 2, name: 'a_1' }), new SeqSelfAttention({ units: 2, name: 'a_2' })] })],
-  ['MultiHead with hidden_dim of two Dense', () => new MultiHead({ hiddenDim: 4, layers: [tf.layers.dense({ units: 3, name: 'd_1' }), tf.layers.dense({ units: 3, name: 'd_2' })] })],
+  [
+    'MultiHead of two SeqSelfAttention',
+    () =>
+      new MultiHead({
+        layers: [new SeqSelfAttention({ units: 2, name: 'a_1' }), new SeqSelfAttention({ units: 2, name: 'a_2' })],
+      }),
+  ],
+  [
+    'MultiHead with hidden_dim of two Dense',
+    () =>
+      new MultiHead({
+        hiddenDim: 4,
+        layers: [tf.layers.dense({ units: 3, name: 'd_1' }), tf.layers.dense({ units: 3, name: 'd_2' })],
+      }),
+  ],
 ];
 
 const x = () => t3([randMat(5, 4, seeded(1)), randMat(5, 4, seeded(2))]);
@@ -43,7 +80,9 @@ describe('getConfig → fromConfig', () => {
     it(name, () => {
       const a = make();
       a.apply(tf.input({ shape: [5, 4] }));
-      const cls = a.constructor as tf.serialization.SerializableConstructor<tf.layers.Layer> & { fromConfig: typeof tf.layers.Layer.fromConfig };
+      const cls = a.constructor as tf.serialization.SerializableConstructor<tf.layers.Layer> & {
+        fromConfig: typeof tf.layers.Layer.fromConfig;
+      };
       const b = cls.fromConfig(cls, a.getConfig()) as tf.layers.Layer;
       expect(b.getConfig()).toEqual(a.getConfig());
       b.apply(tf.input({ shape: [5, 4] }));
@@ -78,7 +117,12 @@ describe('TF.js model JSON round trip (snake_case on disk, camelCase back)', () 
 
   it('the selected variant survives the round trip', async () => {
     const input = tf.input({ shape: [5, 4] });
-    const model = tf.model({ inputs: input, outputs: new SeqSelfAttention({ variant: '0.46', attentionWidth: 2, name: 'sa' }).apply(input) as tf.SymbolicTensor });
+    const model = tf.model({
+      inputs: input,
+      outputs: new SeqSelfAttention({ variant: '0.46', attentionWidth: 2, name: 'sa' }).apply(
+        input,
+      ) as tf.SymbolicTensor,
+    });
     const m2 = await tf.models.modelFromJSON(JSON.parse(JSON.stringify(model.toJSON(undefined, false))));
     const layer = m2.getLayer('sa') as SeqSelfAttention;
     expect([layer.variant, layer.attentionWidth]).toEqual(['0.46', 2]);

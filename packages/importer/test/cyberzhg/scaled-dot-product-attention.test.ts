@@ -3,7 +3,19 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { cyberzhgDispatchers, cyberzhgPorts, isCyberZhgMultiHeadAttention } from '../../src/layers/cyberzhg/index.ts';
 import { CyberZhgMultiHeadAttention } from '../../src/layers/cyberzhg/multi-head-attention.ts';
 import { ScaledDotProductAttention } from '../../src/layers/cyberzhg/scaled-dot-product-attention.ts';
-import { context, expectClose, type Mat, matmul, randMat, randVec, refScaledDot, seeded, t1, t2, t3 } from './reference.ts';
+import {
+  context,
+  expectClose,
+  type Mat,
+  matmul,
+  randMat,
+  randVec,
+  refScaledDot,
+  seeded,
+  t1,
+  t2,
+  t3,
+} from './reference.ts';
 
 beforeEach(async () => {
   await tf.setBackend('cpu');
@@ -18,7 +30,16 @@ const v: Mat[] = [randMat(5, 3, rnd), randMat(5, 3, rnd)];
 describe('ScaledDotProductAttention', () => {
   it('closed form: one query against two keys', () => {
     const l = new ScaledDotProductAttention({ returnAttention: true });
-    const [out, A] = l.apply([t3([[[1, 1]]]), t3([[[1, 0], [0, 2]]]), t3([[[10], [20]]])]) as tf.Tensor[];
+    const [out, A] = l.apply([
+      t3([[[1, 1]]]),
+      t3([
+        [
+          [1, 0],
+          [0, 2],
+        ],
+      ]),
+      t3([[[10], [20]]]),
+    ]) as tf.Tensor[];
     // scores 1/√2 and 2/√2
     const p = 1 / (1 + Math.exp(1 / Math.SQRT2));
     expectClose(A, [[[p, 1 - p]]]);
@@ -36,7 +57,16 @@ describe('ScaledDotProductAttention', () => {
       expectClose((A.arraySync() as Mat[])[b], r.A);
       for (const row of (A.arraySync() as Mat[])[b]) expect(row.reduce((s, x) => s + x, 0)).toBeCloseTo(1, 6);
     }
-    expect(l.computeOutputShape([[null, 4, 2], [null, 5, 2], [null, 5, 3]])).toEqual([[null, 4, 3], [null, 4, 5]]);
+    expect(
+      l.computeOutputShape([
+        [null, 4, 2],
+        [null, 5, 2],
+        [null, 5, 3],
+      ]),
+    ).toEqual([
+      [null, 4, 3],
+      [null, 4, 5],
+    ]);
   });
 
   it('single tensor (self-attention) with history_only and a key mask', () => {
@@ -58,7 +88,10 @@ describe('ScaledDotProductAttention', () => {
   });
 
   it('the port reads return_attention, history_only and the 0.45–0.46 epsilon', () => {
-    const l = cyberzhgPorts.ScaledDotProductAttention.build({ name: 'sdpa', return_attention: true, history_only: true, epsilon: 1e-3 }, context('current')) as ScaledDotProductAttention;
+    const l = cyberzhgPorts.ScaledDotProductAttention.build(
+      { name: 'sdpa', return_attention: true, history_only: true, epsilon: 1e-3 },
+      context('current'),
+    ) as ScaledDotProductAttention;
     expect([l.returnAttention, l.historyOnly, l.epsilon]).toEqual([true, true, 1e-3]);
     const A = l.computeAttention(t3([[[1], [1]]]));
     // row 0: only key 0 visible: e/(e + 1e-3)
@@ -68,10 +101,15 @@ describe('ScaledDotProductAttention', () => {
 
 describe('keras-multi-head MultiHeadAttention', () => {
   const F = 4;
-  const eye = (n: number): Mat => Array.from({ length: n }, (_, i) => Array.from({ length: n }, (_, j) => (i === j ? 1 : 0)));
+  const eye = (n: number): Mat =>
+    Array.from({ length: n }, (_, i) => Array.from({ length: n }, (_, j) => (i === j ? 1 : 0)));
   const zeros = (n: number) => new Array<number>(n).fill(0);
 
-  function mha(args: { headNum: number; activation?: string; historyOnly?: boolean; useBias?: boolean }, weights: tf.Tensor[], f = F) {
+  function mha(
+    args: { headNum: number; activation?: string; historyOnly?: boolean; useBias?: boolean },
+    weights: tf.Tensor[],
+    f = F,
+  ) {
     const l = new CyberZhgMultiHeadAttention({ trainable: false, ...args });
     l.build([null, null, f]);
     l.setWeights(weights);
@@ -81,7 +119,16 @@ describe('keras-multi-head MultiHeadAttention', () => {
 
   it('identity projections, linear: each head is scaled-dot attention on its slice of features (√2 scaling)', () => {
     const x = [randMat(3, F, rnd), randMat(3, F, rnd)];
-    const l = mha({ headNum: 2, activation: 'linear' }, [t2(eye(F)), t1(zeros(F)), t2(eye(F)), t1(zeros(F)), t2(eye(F)), t1(zeros(F)), t2(eye(F)), t1(zeros(F))]);
+    const l = mha({ headNum: 2, activation: 'linear' }, [
+      t2(eye(F)),
+      t1(zeros(F)),
+      t2(eye(F)),
+      t1(zeros(F)),
+      t2(eye(F)),
+      t1(zeros(F)),
+      t2(eye(F)),
+      t1(zeros(F)),
+    ]);
     const out = (l.apply(t3(x)) as tf.Tensor).arraySync() as Mat[];
     const A = l.computeAttention(t3(x)).arraySync() as Mat[][];
     expect(l.attentionAxes).toEqual(['batch', 'head', 'query', 'key']);
@@ -90,7 +137,10 @@ describe('keras-multi-head MultiHeadAttention', () => {
         const slice = x[b].map((row) => row.slice(2 * h, 2 * h + 2));
         const r = refScaledDot(slice, slice, slice);
         expectClose(A[b][h], r.A);
-        expectClose(out[b].map((row) => row.slice(2 * h, 2 * h + 2)), r.v);
+        expectClose(
+          out[b].map((row) => row.slice(2 * h, 2 * h + 2)),
+          r.v,
+        );
       }
     }
   });
@@ -99,7 +149,10 @@ describe('keras-multi-head MultiHeadAttention', () => {
     const W = [randMat(F, F, rnd), randMat(F, F, rnd), randMat(F, F, rnd), randMat(F, F, rnd)];
     const bs = [randVec(F, rnd), randVec(F, rnd), randVec(F, rnd), randVec(F, rnd)];
     const x = randMat(5, F, rnd);
-    const l = mha({ headNum: 2, activation: 'relu', historyOnly: true }, W.flatMap((w, i) => [t2(w), t1(bs[i])]));
+    const l = mha(
+      { headNum: 2, activation: 'relu', historyOnly: true },
+      W.flatMap((w, i) => [t2(w), t1(bs[i])]),
+    );
     const relu = (m: Mat) => m.map((r) => r.map((v) => Math.max(0, v)));
     const proj = (m: Mat, i: number) => relu(matmul(m, W[i]).map((r) => r.map((v, j) => v + bs[i][j])));
     const [Q, Kp, V] = [proj(x, 0), proj(x, 1), proj(x, 2)];
@@ -116,18 +169,37 @@ describe('keras-multi-head MultiHeadAttention', () => {
   it('weights in Keras order Wq, bq, Wk, bk, Wv, bv, Wo, bo; head_num must divide F', () => {
     const l = new CyberZhgMultiHeadAttention({ headNum: 2, trainable: false });
     l.build([null, 3, F]);
-    expect(l.weights.map((w) => w.originalName.replace(`${l.name}_`, ''))).toEqual(['Wq', 'bq', 'Wk', 'bk', 'Wv', 'bv', 'Wo', 'bo']);
+    expect(l.weights.map((w) => w.originalName.replace(`${l.name}_`, ''))).toEqual([
+      'Wq',
+      'bq',
+      'Wk',
+      'bk',
+      'Wv',
+      'bv',
+      'Wo',
+      'bo',
+    ]);
     const nb = new CyberZhgMultiHeadAttention({ headNum: 4, useBias: false });
     nb.build([null, 3, F]);
-    expect(nb.weights.map((w) => w.shape)).toEqual([[F, F], [F, F], [F, F], [F, F]]);
-    expect(() => new CyberZhgMultiHeadAttention({ headNum: 3, name: 'mh' }).build([null, 3, F])).toThrow(/'mh'.*head_num 3 does not divide the value feature size 4/);
+    expect(nb.weights.map((w) => w.shape)).toEqual([
+      [F, F],
+      [F, F],
+      [F, F],
+      [F, F],
+    ]);
+    expect(() => new CyberZhgMultiHeadAttention({ headNum: 3, name: 'mh' }).build([null, 3, F])).toThrow(
+      /'mh'.*head_num 3 does not divide the value feature size 4/,
+    );
   });
 
   it('is told apart from the built-in MultiHeadAttention by its config', () => {
     expect(isCyberZhgMultiHeadAttention({ name: 'a', head_num: 2, activation: 'relu' })).toBe(true);
     expect(isCyberZhgMultiHeadAttention({ name: 'b', num_heads: 2, key_dim: 8 })).toBe(false);
     const d = cyberzhgDispatchers.find((x) => x.className === 'MultiHeadAttention')!;
-    const l = d.port.build({ name: 'mha', head_num: 2, activation: 'linear', use_bias: false, history_only: true }, context('current')) as CyberZhgMultiHeadAttention;
+    const l = d.port.build(
+      { name: 'mha', head_num: 2, activation: 'linear', use_bias: false, history_only: true },
+      context('current'),
+    ) as CyberZhgMultiHeadAttention;
     expect([l.headNum, l.activation, l.useBias, l.historyOnly]).toEqual([2, 'linear', false, true]);
     const defaults = d.port.build({ name: 'mha2', head_num: 2 }, context('current')) as CyberZhgMultiHeadAttention;
     expect(defaults.activation).toBe('relu');

@@ -43,7 +43,15 @@ function zeroScores(args: SeqSelfAttentionArgs, features: number): SeqSelfAttent
   return layer({ attentionType: 'multiplicative', ...args }, features, [tf.zeros([features, features]), tf.zeros([1])]);
 }
 
-const X5: Mat[] = [[[1, 0], [2, 1], [3, -1], [4, 2], [5, 0]]];
+const X5: Mat[] = [
+  [
+    [1, 0],
+    [2, 1],
+    [3, -1],
+    [4, 2],
+    [5, 0],
+  ],
+];
 const mean = (rows: number[][]): number[] => rows[0].map((_, j) => rows.reduce((a, r) => a + r[j], 0) / rows.length);
 
 describe('SeqSelfAttention windows (zero scores: uniform over visible keys)', () => {
@@ -94,7 +102,13 @@ describe('SeqSelfAttention windows (zero scores: uniform over visible keys)', ()
 });
 
 describe('SeqSelfAttention masks (zero scores, last step masked)', () => {
-  const x: Mat[] = [[[1, 2], [3, 4], [5, 6]]];
+  const x: Mat[] = [
+    [
+      [1, 2],
+      [3, 4],
+      [5, 6],
+    ],
+  ];
   const mask = [[1, 1, 0]];
 
   it('legacy: masked keys and masked queries are zeroed — rows of unmasked steps average the unmasked keys, the masked row is 0', () => {
@@ -129,7 +143,14 @@ describe('SeqSelfAttention masks (zero scores, last step masked)', () => {
     const Wx = randMat(F, 4, rnd);
     const bh = randVec(4, rnd);
     const Wa = randMat(4, 1, rnd);
-    const xs: Mat[] = [[[0.5, -1, 2], [0, 0, 0], [1, 1, -0.5], [0.2, 0.3, 0.1]]];
+    const xs: Mat[] = [
+      [
+        [0.5, -1, 2],
+        [0, 0, 0],
+        [1, 1, -0.5],
+        [0.2, 0.3, 0.1],
+      ],
+    ];
     for (const variant of VARIANTS) {
       const input = tf.input({ shape: [4, F] });
       const att = layer({ units: 4, variant }, F, [t2(Wt), t2(Wx), t1(bh), t2(Wa), t1([0.3])]);
@@ -161,8 +182,22 @@ describe('SeqSelfAttention against a loop reference', () => {
     { name: 'history_only', args: { historyOnly: true } },
     { name: 'softmax activation', args: { attentionActivation: 'softmax' } },
     { name: 'tanh activation + width 4', args: { attentionActivation: 'tanh', attentionWidth: 4 } },
-    { name: 'masked step', args: {}, mask: [[1, 1, 1, 0, 1, 1], [1, 1, 1, 1, 0, 0]] },
-    { name: 'masked step + width 3', args: { attentionWidth: 3 }, mask: [[1, 0, 1, 1, 1, 1], [1, 1, 1, 1, 1, 0]] },
+    {
+      name: 'masked step',
+      args: {},
+      mask: [
+        [1, 1, 1, 0, 1, 1],
+        [1, 1, 1, 1, 0, 0],
+      ],
+    },
+    {
+      name: 'masked step + width 3',
+      args: { attentionWidth: 3 },
+      mask: [
+        [1, 0, 1, 1, 1, 1],
+        [1, 1, 1, 1, 1, 0],
+      ],
+    },
   ];
 
   for (const variant of VARIANTS) {
@@ -173,7 +208,11 @@ describe('SeqSelfAttention against a loop reference', () => {
         const l = layer({ units: U, variant, ...c.args }, F, [t2(Wt), t2(Wx), t1(bh), t2(WaAdd), t1([-0.2])]);
         const { v, A } = run(l, xs, c.mask);
         xs.forEach((x, b) => {
-          const ref = refSelfAttention(x, { type: 'additive', Wt, Wx, bh, Wa: WaAdd, ba: -0.2, ...common }, c.mask?.[b]);
+          const ref = refSelfAttention(
+            x,
+            { type: 'additive', Wt, Wx, bh, Wa: WaAdd, ba: -0.2, ...common },
+            c.mask?.[b],
+          );
           expectClose(A[b], ref.A);
           expectClose(v[b], ref.v);
         });
@@ -194,7 +233,10 @@ describe('SeqSelfAttention against a loop reference', () => {
     const l = layer({ units: U, useAdditiveBias: false, useAttentionBias: false }, F, [t2(Wt), t2(Wx), t2(WaAdd)]);
     expect(l.weights.map((w) => w.originalName)).toEqual([`${l.name}_Add_Wt`, `${l.name}_Add_Wx`, `${l.name}_Add_Wa`]);
     const { v } = run(l, xs);
-    expectClose(v[0], refSelfAttention(xs[0], { type: 'additive', Wt, Wx, bh: null, Wa: WaAdd, ba: null, variant: 'current' }).v);
+    expectClose(
+      v[0],
+      refSelfAttention(xs[0], { type: 'additive', Wt, Wx, bh: null, Wa: WaAdd, ba: null, variant: 'current' }).v,
+    );
   });
 
   it('creates weights in Keras weight_names order and shapes', () => {
@@ -227,7 +269,10 @@ describe('SeqSelfAttention outputs and the port', () => {
     const input = tf.input({ shape: [4, 2] });
     const l = zeroScores({ returnAttention: true, variant: 'current' }, 2);
     const outs = l.apply(input) as tf.SymbolicTensor[];
-    expect(outs.map((o) => o.shape)).toEqual([[null, 4, 2], [null, 4, 4]]);
+    expect(outs.map((o) => o.shape)).toEqual([
+      [null, 4, 2],
+      [null, 4, 4],
+    ]);
     const model = tf.model({ inputs: input, outputs: outs });
     const [v, A] = model.predict(tf.ones([2, 4, 2])) as tf.Tensor[];
     expect(v.shape).toEqual([2, 4, 2]);
@@ -236,25 +281,53 @@ describe('SeqSelfAttention outputs and the port', () => {
 
   it('the port reads the EQTransformer config and uses the chosen variant', () => {
     const config = {
-      name: 'attentionP', trainable: false, dtype: 'float32', units: 32, attention_width: 3, attention_type: 'additive',
-      return_attention: true, history_only: false, use_additive_bias: true, use_attention_bias: true,
-      kernel_initializer: { class_name: 'VarianceScaling', config: { scale: 1, mode: 'fan_avg', distribution: 'normal', seed: null } },
-      bias_initializer: { class_name: 'Zeros', config: {} }, kernel_regularizer: null, bias_regularizer: null,
-      kernel_constraint: null, bias_constraint: null, attention_activation: 'linear', attention_regularizer_weight: 0,
+      name: 'attentionP',
+      trainable: false,
+      dtype: 'float32',
+      units: 32,
+      attention_width: 3,
+      attention_type: 'additive',
+      return_attention: true,
+      history_only: false,
+      use_additive_bias: true,
+      use_attention_bias: true,
+      kernel_initializer: {
+        class_name: 'VarianceScaling',
+        config: { scale: 1, mode: 'fan_avg', distribution: 'normal', seed: null },
+      },
+      bias_initializer: { class_name: 'Zeros', config: {} },
+      kernel_regularizer: null,
+      bias_regularizer: null,
+      kernel_constraint: null,
+      bias_constraint: null,
+      attention_activation: 'linear',
+      attention_regularizer_weight: 0,
     };
     for (const variant of VARIANTS) {
       const l = cyberzhgPorts.SeqSelfAttention.build(config, context(variant)) as SeqSelfAttention;
       expect(l).toBeInstanceOf(SeqSelfAttention);
-      expect([l.name, l.units, l.attentionWidth, l.returnAttention, l.variant, l.attentionActivation]).toEqual(['attentionP', 32, 3, true, variant, 'linear']);
+      expect([l.name, l.units, l.attentionWidth, l.returnAttention, l.variant, l.attentionActivation]).toEqual([
+        'attentionP',
+        32,
+        3,
+        true,
+        variant,
+        'linear',
+      ]);
       l.build([null, 47, 16]);
       expect(l.weights.map((w) => w.shape)).toEqual([[16, 32], [16, 32], [32], [32, 1], [1]]);
     }
-    const dsrna = cyberzhgPorts.SeqSelfAttention.build({ ...config, name: 's', attention_activation: 'softmax', attention_width: null, return_attention: false }, context('current')) as SeqSelfAttention;
+    const dsrna = cyberzhgPorts.SeqSelfAttention.build(
+      { ...config, name: 's', attention_activation: 'softmax', attention_width: null, return_attention: false },
+      context('current'),
+    ) as SeqSelfAttention;
     expect([dsrna.attentionActivation, dsrna.attentionWidth, dsrna.returnAttention]).toEqual(['softmax', null, false]);
   });
 
   it('rejects an unknown attention_type naming the layer', () => {
-    expect(() => cyberzhgPorts.SeqSelfAttention.build({ name: 'att', attention_type: 'dot' }, context('current'))).toThrow(
+    expect(() =>
+      cyberzhgPorts.SeqSelfAttention.build({ name: 'att', attention_type: 'dot' }, context('current')),
+    ).toThrow(
       /Layer 'att' \(SeqSelfAttention\) config 'attention_type' is 'dot'; supported values: additive, multiplicative/,
     );
   });
@@ -269,7 +342,8 @@ describe('SeqSelfAttention outputs and the port', () => {
     const mask = tf.tensor2d([[1, 1, 1, 0]]);
     for (const variant of VARIANTS) {
       const l = layer({ units: 3, variant, attentionWidth: 3 }, F, [t2(Wt), t2(Wx), t1([0, 0, 0]), t2(Wa), t1([0])]);
-      const f = (xt: tf.Tensor) => tf.sum(tf.mul(l.apply(xt, { mask }) as tf.Tensor, tf.range(0, 8).reshape([1, 4, 2])));
+      const f = (xt: tf.Tensor) =>
+        tf.sum(tf.mul(l.apply(xt, { mask }) as tf.Tensor, tf.range(0, 8).reshape([1, 4, 2])));
       const g = tf.grad(f)(t3(x));
       // Central differences in float32 on one coordinate.
       const h = 1e-2;

@@ -1,7 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { cyberzhgPorts } from '../../src/layers/cyberzhg/index.ts';
-import { SeqWeightedAttention, type SeqWeightedAttentionArgs } from '../../src/layers/cyberzhg/seq-weighted-attention.ts';
+import {
+  SeqWeightedAttention,
+  type SeqWeightedAttentionArgs,
+} from '../../src/layers/cyberzhg/seq-weighted-attention.ts';
 import type { SelfAttentionVariant } from '../../src/layers/port.ts';
 import { context, expectClose, type Mat, randMat, seeded, t1, t2, t3 } from './reference.ts';
 
@@ -30,7 +33,13 @@ function ref(x: Mat, W: number[], b: number, mask?: number[]): { v: number[]; a:
 }
 
 describe('SeqWeightedAttention', () => {
-  const x: Mat[] = [[[1, 2], [3, 4], [5, 9]]];
+  const x: Mat[] = [
+    [
+      [1, 2],
+      [3, 4],
+      [5, 9],
+    ],
+  ];
 
   it('with W = 0, b = 0 the output is the mean over time', () => {
     const l = layer({}, 2, [tf.zeros([2, 1]), tf.zeros([1])]);
@@ -54,7 +63,10 @@ describe('SeqWeightedAttention', () => {
       const rnd = seeded(5);
       const xs = [randMat(5, 3, rnd), randMat(5, 3, rnd)];
       const W = [0.5, -1, 2];
-      const mask = [[1, 1, 0, 1, 1], [1, 1, 1, 1, 0]];
+      const mask = [
+        [1, 1, 0, 1, 1],
+        [1, 1, 1, 1, 0],
+      ];
       const l = layer({ variant, returnAttention: true }, 3, [t2(W.map((w) => [w])), t1([0.3])]);
       const m = tf.tensor2d(mask, undefined, 'bool');
       const before = tf.memory().numTensors;
@@ -73,20 +85,29 @@ describe('SeqWeightedAttention', () => {
 
   it('weights are W (F,1), b (1) in Keras order; use_bias false drops b', () => {
     const l = layer({}, 4, [tf.zeros([4, 1]), tf.zeros([1])]);
-    expect(l.weights.map((w) => [w.originalName, w.shape])).toEqual([[`${l.name}_W`, [4, 1]], [`${l.name}_b`, [1]]]);
+    expect(l.weights.map((w) => [w.originalName, w.shape])).toEqual([
+      [`${l.name}_W`, [4, 1]],
+      [`${l.name}_b`, [1]],
+    ]);
     const nb = layer({ useBias: false }, 4, [tf.zeros([4, 1])]);
     expect(nb.weights).toHaveLength(1);
   });
 
   it('output shapes and masks: (B,F), with return_attention [(B,F), (B,T)], no mask out', () => {
     const l = new SeqWeightedAttention({ returnAttention: true });
-    expect(l.computeOutputShape([null, 7, 3])).toEqual([[null, 3], [null, 7]]);
+    expect(l.computeOutputShape([null, 7, 3])).toEqual([
+      [null, 3],
+      [null, 7],
+    ]);
     expect(l.computeMask()).toEqual([null, null]);
     expect(new SeqWeightedAttention().computeOutputShape([null, 7, 3])).toEqual([null, 3]);
   });
 
   it('the port reads use_bias / return_attention', () => {
-    const l = cyberzhgPorts.SeqWeightedAttention.build({ name: 'swa', use_bias: false, return_attention: true }, context('legacy')) as SeqWeightedAttention;
+    const l = cyberzhgPorts.SeqWeightedAttention.build(
+      { name: 'swa', use_bias: false, return_attention: true },
+      context('legacy'),
+    ) as SeqWeightedAttention;
     expect([l.name, l.useBias, l.returnAttention, l.variant]).toEqual(['swa', false, true, 'legacy']);
   });
 });

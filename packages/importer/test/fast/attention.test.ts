@@ -10,7 +10,10 @@ const F = 6;
 
 const cases: [string, SeqSelfAttentionArgs][] = [
   ['units 32, return_attention (current)', { units: 32, returnAttention: true }],
-  ['units 5 (not a multiple of 4), no biases', { units: 5, useAdditiveBias: false, useAttentionBias: false, returnAttention: true }],
+  [
+    'units 5 (not a multiple of 4), no biases',
+    { units: 5, useAdditiveBias: false, useAttentionBias: false, returnAttention: true },
+  ],
   ['legacy variant with attention_width 4', { units: 8, attentionWidth: 4, variant: 'legacy' }],
   ['history_only, sigmoid score activation', { units: 7, historyOnly: true, attentionActivation: 'sigmoid' }],
 ];
@@ -26,12 +29,16 @@ describe.each(BACKENDS)('fused additive attention scores agree with the TF.js op
       const y = layer.apply(xx) as tf.Tensor | tf.Tensor[];
       return Array.isArray(y) ? y : [y];
     };
-    const loss = (xx: tf.Tensor) => tf.addN(call(xx).map((y, k) => tf.sum(tf.mul(y, rnd(y.shape, 9 + k))))) as tf.Scalar;
+    const loss = (xx: tf.Tensor) =>
+      tf.addN(call(xx).map((y, k) => tf.sum(tf.mul(y, rnd(y.shape, 9 + k))))) as tf.Scalar;
     bothPathsWarmUp(() => call(x));
     const fwd = bothPaths(() => call(x));
     expectAgree(fwd.fast, fwd.reference, 1e-5, 1e-4, 'output');
     const grads = bothPaths(() => {
-      const { value, grads: g } = tf.variableGrads(() => loss(x), layer.trainableWeights.map((w) => (w as unknown as { val: tf.Variable }).val));
+      const { value, grads: g } = tf.variableGrads(
+        () => loss(x),
+        layer.trainableWeights.map((w) => (w as unknown as { val: tf.Variable }).val),
+      );
       value.dispose();
       return [tf.grad(loss)(x), ...Object.values(g)];
     });

@@ -40,7 +40,7 @@ export function bothPaths(fn: () => tf.Tensor[]): { reference: Float32Array[]; f
       const outs = fn();
       const data = outs.map((t) => t.dataSync().slice() as Float32Array);
       tf.dispose(outs);
-      expect(tf.memory().numTensors, `tensors left by the ${on ? "fast" : "reference"} path`).toBe(before);
+      expect(tf.memory().numTensors, `tensors left by the ${on ? 'fast' : 'reference'} path`).toBe(before);
       return data;
     } finally {
       setFastPaths(prev);
@@ -50,13 +50,20 @@ export function bothPaths(fn: () => tf.Tensor[]): { reference: Float32Array[]; f
 }
 
 /** |fast − reference| ≤ atol + rtol·|reference| everywhere, naming the first failing index. */
-export function expectAgree(fast: Float32Array[], reference: Float32Array[], atol = 2e-5, rtol = 2e-4, what = 'output'): void {
+export function expectAgree(
+  fast: Float32Array[],
+  reference: Float32Array[],
+  atol = 2e-5,
+  rtol = 2e-4,
+  what = 'output',
+): void {
   expect(fast.length).toBe(reference.length);
   reference.forEach((ref, k) => {
     expect(fast[k].length, `${what} ${k} length`).toBe(ref.length);
     for (let i = 0; i < ref.length; i++) {
       const d = Math.abs(fast[k][i] - ref[i]);
-      if (!(d <= atol + rtol * Math.abs(ref[i]))) expect.fail(`${what} ${k} index ${i}: fast ${fast[k][i]}, reference ${ref[i]} (|Δ| ${d})`);
+      if (!(d <= atol + rtol * Math.abs(ref[i])))
+        expect.fail(`${what} ${k} index ${i}: fast ${fast[k][i]}, reference ${ref[i]} (|Δ| ${d})`);
     }
   });
 }

@@ -19,32 +19,95 @@ interface Case {
   initialStates?: { count: number; units: number };
 }
 
-const lstm = (o: Record<string, unknown>): Make => () => new FastLSTM({ units: 6, recurrentActivation: 'sigmoid', kernelInitializer: 'zeros', recurrentInitializer: 'zeros', ...o } as never);
-const simple = (o: Record<string, unknown>): Make => () => new FastSimpleRNN({ units: 7, kernelInitializer: 'zeros', recurrentInitializer: 'zeros', ...o } as never);
-const gru = (o: Record<string, unknown>): Make => () => new KerasGRU({ units: 5, recurrentActivation: 'sigmoid', ...o } as never);
+const lstm =
+  (o: Record<string, unknown>): Make =>
+  () =>
+    new FastLSTM({
+      units: 6,
+      recurrentActivation: 'sigmoid',
+      kernelInitializer: 'zeros',
+      recurrentInitializer: 'zeros',
+      ...o,
+    } as never);
+const simple =
+  (o: Record<string, unknown>): Make =>
+  () =>
+    new FastSimpleRNN({ units: 7, kernelInitializer: 'zeros', recurrentInitializer: 'zeros', ...o } as never);
+const gru =
+  (o: Record<string, unknown>): Make =>
+  () =>
+    new KerasGRU({ units: 5, recurrentActivation: 'sigmoid', ...o } as never);
 
 const cases: Case[] = [
   { name: 'LSTM(6) sigmoid, sequences', make: lstm({ returnSequences: true }) },
   { name: 'LSTM(8) hard_sigmoid (Keras 2), last output', make: lstm({ units: 8, recurrentActivation: 'hardSigmoid' }) },
-  { name: 'LSTM(5) Keras 3 hard_sigmoid, relu, go_backwards, sequences', make: lstm({ units: 5, recurrentActivation: 'keras3HardSigmoid', activation: 'relu', goBackwards: true, returnSequences: true }) },
+  {
+    name: 'LSTM(5) Keras 3 hard_sigmoid, relu, go_backwards, sequences',
+    make: lstm({
+      units: 5,
+      recurrentActivation: 'keras3HardSigmoid',
+      activation: 'relu',
+      goBackwards: true,
+      returnSequences: true,
+    }),
+  },
   { name: 'LSTM(6) return_state, no bias', make: lstm({ returnState: true, useBias: false }) },
-  { name: 'LSTM(6) initial state, return_state, sequences', make: lstm({ returnState: true, returnSequences: true }), initialStates: { count: 2, units: 6 } },
+  {
+    name: 'LSTM(6) initial state, return_state, sequences',
+    make: lstm({ returnState: true, returnSequences: true }),
+    initialStates: { count: 2, units: 6 },
+  },
   { name: 'SimpleRNN(7) tanh sequences', make: simple({ returnSequences: true }) },
-  { name: 'SimpleRNN(4) relu go_backwards return_state', make: simple({ units: 4, activation: 'relu', goBackwards: true, returnState: true }) },
-  { name: 'SimpleRNN(3) linear, initial state', make: simple({ units: 3, activation: 'linear', returnSequences: true }), initialStates: { count: 1, units: 3 } },
+  {
+    name: 'SimpleRNN(4) relu go_backwards return_state',
+    make: simple({ units: 4, activation: 'relu', goBackwards: true, returnState: true }),
+  },
+  {
+    name: 'SimpleRNN(3) linear, initial state',
+    make: simple({ units: 3, activation: 'linear', returnSequences: true }),
+    initialStates: { count: 1, units: 3 },
+  },
   { name: 'GRU(5) reset_after, sequences', make: gru({ resetAfter: true, returnSequences: true }) },
-  { name: 'GRU(5) reset_before, hard_sigmoid, sequences', make: gru({ resetAfter: false, recurrentActivation: 'hardSigmoid', returnSequences: true }) },
-  { name: 'GRU(8) reset_after, go_backwards, return_state', make: gru({ units: 8, resetAfter: true, goBackwards: true, returnState: true }) },
-  { name: 'GRU(4) reset_before, no bias, initial state', make: gru({ units: 4, resetAfter: false, useBias: false, returnSequences: true }), initialStates: { count: 1, units: 4 } },
-  { name: 'Bidirectional(LSTM(6)) concat', make: () => withFastInnerLayers(tf.layers.bidirectional({ layer: lstm({ returnSequences: true })() as never, mergeMode: 'concat' })) },
-  { name: 'Bidirectional(GRU(5)) sum, last output', make: () => withFastInnerLayers(tf.layers.bidirectional({ layer: gru({ resetAfter: true })() as never, mergeMode: 'sum' })) },
-  { name: 'Bidirectional(SimpleRNN(7)) ave', make: () => withFastInnerLayers(tf.layers.bidirectional({ layer: simple({ returnSequences: true })() as never, mergeMode: 'ave' })) },
+  {
+    name: 'GRU(5) reset_before, hard_sigmoid, sequences',
+    make: gru({ resetAfter: false, recurrentActivation: 'hardSigmoid', returnSequences: true }),
+  },
+  {
+    name: 'GRU(8) reset_after, go_backwards, return_state',
+    make: gru({ units: 8, resetAfter: true, goBackwards: true, returnState: true }),
+  },
+  {
+    name: 'GRU(4) reset_before, no bias, initial state',
+    make: gru({ units: 4, resetAfter: false, useBias: false, returnSequences: true }),
+    initialStates: { count: 1, units: 4 },
+  },
+  {
+    name: 'Bidirectional(LSTM(6)) concat',
+    make: () =>
+      withFastInnerLayers(
+        tf.layers.bidirectional({ layer: lstm({ returnSequences: true })() as never, mergeMode: 'concat' }),
+      ),
+  },
+  {
+    name: 'Bidirectional(GRU(5)) sum, last output',
+    make: () =>
+      withFastInnerLayers(tf.layers.bidirectional({ layer: gru({ resetAfter: true })() as never, mergeMode: 'sum' })),
+  },
+  {
+    name: 'Bidirectional(SimpleRNN(7)) ave',
+    make: () =>
+      withFastInnerLayers(
+        tf.layers.bidirectional({ layer: simple({ returnSequences: true })() as never, mergeMode: 'ave' }),
+      ),
+  },
 ];
 
 function setup(c: Case, seed: number) {
   const layer = c.make();
   const x = rnd([B, T, F], seed, 1.5);
-  const states = c.initialStates ? Array.from({ length: c.initialStates.count }, (_, i) => rnd([B, c.initialStates!.units], seed + 100 + i, 0.8)) : [];
+  const states = c.initialStates
+    ? Array.from({ length: c.initialStates.count }, (_, i) => rnd([B, c.initialStates!.units], seed + 100 + i, 0.8))
+    : [];
   const call = (xx: tf.Tensor) => {
     const y = layer.apply(xx, states.length ? { initialState: states } : undefined) as tf.Tensor | tf.Tensor[];
     return Array.isArray(y) ? y : [y];
@@ -54,7 +117,8 @@ function setup(c: Case, seed: number) {
   // TF.js' RNN keeps a tensor from its first call; warm both paths up before counting tensors.
   bothPathsWarmUp(() => call(x));
   // A loss that weighs every output element differently, so that every output's gradient matters.
-  const loss = (xx: tf.Tensor) => tf.addN(call(xx).map((y, i) => tf.sum(tf.mul(y, rnd(y.shape, seed + 7 + i))))) as tf.Scalar;
+  const loss = (xx: tf.Tensor) =>
+    tf.addN(call(xx).map((y, i) => tf.sum(tf.mul(y, rnd(y.shape, seed + 7 + i))))) as tf.Scalar;
   return { layer, x, states, call, loss };
 }
 
@@ -67,8 +131,15 @@ describe.each(BACKENDS)('fused recurrent kernels agree with the TF.js reference 
     const grads = bothPaths(() => {
       const toX = [tf.grad(loss)(x)];
       // gradients w.r.t. the initial states and every weight (what training would need)
-      const { value, grads: g } = tf.variableGrads(() => loss(x), layer.trainableWeights.map((w) => (w as unknown as { val: tf.Variable }).val));
-      const toStates = states.length ? tf.grads((...s: tf.Tensor[]) => tf.addN(call(x).map((y, k) => tf.sum(tf.mul(y, rnd(y.shape, 5 + k))))) as tf.Scalar)(states) : [];
+      const { value, grads: g } = tf.variableGrads(
+        () => loss(x),
+        layer.trainableWeights.map((w) => (w as unknown as { val: tf.Variable }).val),
+      );
+      const toStates = states.length
+        ? tf.grads(
+            (...s: tf.Tensor[]) => tf.addN(call(x).map((y, k) => tf.sum(tf.mul(y, rnd(y.shape, 5 + k))))) as tf.Scalar,
+          )(states)
+        : [];
       value.dispose();
       return [...toX, ...Object.values(g), ...toStates];
     });
@@ -87,7 +158,12 @@ describe('fused recurrent path', () => {
     const profile = await tf.profile(() => layer.apply(x) as tf.Tensor);
     kernels.push(...profile.kernelNames);
     expect(kernels).toContain(KERNEL.lstm);
-    const mask = tf.tensor2d([[1, 1, 1, 0, 0], [1, 1, 1, 1, 1]]).cast('bool');
+    const mask = tf
+      .tensor2d([
+        [1, 1, 1, 0, 0],
+        [1, 1, 1, 1, 1],
+      ])
+      .cast('bool');
     const masked = await tf.profile(() => layer.apply(x, { mask }) as tf.Tensor);
     expect(masked.kernelNames).not.toContain(KERNEL.lstm);
     tf.dispose([x, mask]);

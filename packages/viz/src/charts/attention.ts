@@ -1,10 +1,21 @@
-import { type ColormapName, seriesColor } from '../colormaps.js';
-import { VizError } from '../errors.js';
-import { type ArrayInput, finiteExtent, type Tensor, toTensor } from '../ndarray.js';
-import { padRange } from '../scale.js';
-import type { FigureOptions, FigureSpec, Layer } from '../spec.js';
-import { theme, titleSpace, xAxisSpace, yAxisSpace } from '../theme.js';
-import { checkColormap, colorbarBeside, colorbarSpace, finishFigure, intOption, matrixAxes, type Norm, planGrid, resolveNorm, startFigure } from './common.js';
+import { type ColormapName, seriesColor } from '../colormaps.ts';
+import { VizError } from '../errors.ts';
+import { type ArrayInput, finiteExtent, type Tensor, toTensor } from '../ndarray.ts';
+import { padRange } from '../scale.ts';
+import type { FigureOptions, FigureSpec, Layer } from '../spec.ts';
+import { theme, titleSpace, xAxisSpace, yAxisSpace } from '../theme.ts';
+import {
+  checkColormap,
+  colorbarBeside,
+  colorbarSpace,
+  finishFigure,
+  intOption,
+  matrixAxes,
+  type Norm,
+  planGrid,
+  resolveNorm,
+  startFigure,
+} from './common.ts';
 
 /** A labelled attention map, e.g. `{ label: 'rollout', values: [[…]] }` or one layer's mean over heads. */
 export interface LabelledMap {
@@ -50,7 +61,14 @@ export interface AttentionOptions extends FigureOptions {
 }
 
 function isLabelledList(d: unknown): d is readonly LabelledMap[] {
-  return Array.isArray(d) && d.length > 0 && typeof d[0] === 'object' && d[0] !== null && !Array.isArray(d[0]) && 'values' in d[0];
+  return (
+    Array.isArray(d) &&
+    d.length > 0 &&
+    typeof d[0] === 'object' &&
+    d[0] !== null &&
+    !Array.isArray(d[0]) &&
+    'values' in d[0]
+  );
 }
 
 /**
@@ -70,7 +88,8 @@ export function attentionSpec(data: AttentionData, options: AttentionOptions = {
   if (isLabelledList(mapsIn)) {
     mapsIn.forEach((m, i) => {
       const t = toTensor(m.values, `attention map ${i} ("${m.label}")`);
-      if (t.shape.length !== 2) throw new VizError(`attention map ${i} ("${m.label}") must be (Tq, Tk); got shape [${t.shape.join(', ')}].`);
+      if (t.shape.length !== 2)
+        throw new VizError(`attention map ${i} ("${m.label}") must be (Tq, Tk); got shape [${t.shape.join(', ')}].`);
       maps.push({ label: m.label, t });
     });
   } else {
@@ -81,28 +100,43 @@ export function attentionSpec(data: AttentionData, options: AttentionOptions = {
     else if (t.shape.length === 4) {
       const [B, H, Tq, Tk] = t.shape as [number, number, number, number];
       const s = intOption('sample', options.sample, 0, 0);
-      if (s >= B) throw new VizError(`attention sample ${s} is out of range: the batch has ${B} samples. Use sample in [0, ${B - 1}].`);
+      if (s >= B)
+        throw new VizError(
+          `attention sample ${s} is out of range: the batch has ${B} samples. Use sample in [0, ${B - 1}].`,
+        );
       const size = H * Tq * Tk;
       heads = { data: t.data.subarray(s * size, (s + 1) * size), shape: [H, Tq, Tk] };
     } else {
-      throw new VizError(`attention data must be (T, T), (H, T, T), (B, H, T, T) or a list of { label, values }; got shape [${t.shape.join(', ')}].`);
+      throw new VizError(
+        `attention data must be (T, T), (H, T, T), (B, H, T, T) or a list of { label, values }; got shape [${t.shape.join(', ')}].`,
+      );
     }
     const [H, Tq, Tk] = heads.shape as [number, number, number];
-    for (let h = 0; h < H; h++) maps.push({ label: H === 1 ? '' : `head ${h}`, t: { data: heads.data.subarray(h * Tq * Tk, (h + 1) * Tq * Tk), shape: [Tq, Tk] } });
+    for (let h = 0; h < H; h++)
+      maps.push({
+        label: H === 1 ? '' : `head ${h}`,
+        t: { data: heads.data.subarray(h * Tq * Tk, (h + 1) * Tq * Tk), shape: [Tq, Tk] },
+      });
   }
   if (options.labels) {
-    if (options.labels.length !== maps.length) throw new VizError(`attention labels has ${options.labels.length} names for ${maps.length} maps. Pass one per map.`);
+    if (options.labels.length !== maps.length)
+      throw new VizError(
+        `attention labels has ${options.labels.length} names for ${maps.length} maps. Pass one per map.`,
+      );
     options.labels.forEach((l, i) => (maps[i]!.label = l));
   }
   let series: Tensor | undefined;
   if (seriesIn !== undefined) {
     series = toTensor(seriesIn, 'attention series');
     if (series.shape.length === 1) series = { data: series.data, shape: [series.shape[0]!, 1] };
-    if (series.shape.length !== 2) throw new VizError(`attention series must be (T) or (T, C); got shape [${series.shape.join(', ')}].`);
+    if (series.shape.length !== 2)
+      throw new VizError(`attention series must be (T) or (T, C); got shape [${series.shape.join(', ')}].`);
     for (const m of maps) {
       const [Tq, Tk] = m.t.shape as [number, number];
       if (series.shape[0] !== Tk || series.shape[0] !== Tq) {
-        throw new VizError(`attention series has ${series.shape[0]} timesteps but map "${m.label}" is ${Tq}×${Tk}. The series must have one value per timestep of the map.`);
+        throw new VizError(
+          `attention series has ${series.shape[0]} timesteps but map "${m.label}" is ${Tq}×${Tk}. The series must have one value per timestep of the map.`,
+        );
       }
     }
   }
@@ -151,11 +185,29 @@ export function attentionSpec(data: AttentionData, options: AttentionOptions = {
     const r = grid.rects[k]!;
     const [Tq, Tk] = m.t.shape as [number, number];
     const [lo, hi] = shared ? [vmin, vmax] : resolveNorm('none', colormap, m.t.data);
-    const axes = matrixAxes(Tq, Tk, r, { xLabel: k + grid.cols >= n ? xLabel : undefined, yLabel: k % grid.cols === 0 ? yLabel : undefined });
+    const axes = matrixAxes(Tq, Tk, r, {
+      xLabel: k + grid.cols >= n ? xLabel : undefined,
+      yLabel: k % grid.cols === 0 ? yLabel : undefined,
+    });
     b.panels.push({
       ...r,
       ...axes,
-      layers: [{ type: 'heatmap', rows: Tq, cols: Tk, values: m.t.data, colormap, vmin: lo, vmax: hi, x0: 0, x1: Tk, y0: 0, y1: Tq, nanColor: theme.nanColor }],
+      layers: [
+        {
+          type: 'heatmap',
+          rows: Tq,
+          cols: Tk,
+          values: m.t.data,
+          colormap,
+          vmin: lo,
+          vmax: hi,
+          x0: 0,
+          x1: Tk,
+          y0: 0,
+          y1: Tq,
+          nanColor: theme.nanColor,
+        },
+      ],
     });
     if (series) {
       const C = series.shape[1]!;
@@ -166,7 +218,14 @@ export function attentionSpec(data: AttentionData, options: AttentionOptions = {
       for (let c = 0; c < C; c++) {
         const ys = Array.from({ length: T }, (_, i) => series.data[i * C + c]!);
         top.push({ type: 'line', x: xs, y: ys, color: C === 1 ? '#1a1a1a' : seriesColor(c), width: 1.2 });
-        side.push({ type: 'line', x: xs, y: ys, color: C === 1 ? '#1a1a1a' : seriesColor(c), width: 1.2, vertical: true });
+        side.push({
+          type: 'line',
+          x: xs,
+          y: ys,
+          color: C === 1 ? '#1a1a1a' : seriesColor(c),
+          width: 1.2,
+          vertical: true,
+        });
       }
       const none = { ticks: [], showTickLabels: false } as const;
       b.panels.push({
@@ -195,7 +254,9 @@ export function attentionSpec(data: AttentionData, options: AttentionOptions = {
   if (showCb) {
     const first = grid.rects[0]!;
     const right = Math.max(...grid.rects.map((r) => r.x + r.width)) + strip + stripGap;
-    b.colorbars.push(colorbarBeside({ x: right, y: first.y, width: 0, height: first.height }, colormap, vmin, vmax, cbLabel));
+    b.colorbars.push(
+      colorbarBeside({ x: right, y: first.y, width: 0, height: first.height }, colormap, vmin, vmax, cbLabel),
+    );
   }
   return finishFigure('attention', b);
 }

@@ -1,10 +1,19 @@
-import { type ColormapName, seriesColor } from '../colormaps.js';
-import { VizError } from '../errors.js';
-import { type ArrayInput, finiteExtent, moveAxis, resolveAxis, type Tensor, toTensor } from '../ndarray.js';
-import { downsampleMinMax, indexTicks, niceTicks, padRange, percentile } from '../scale.js';
-import type { AxisSpec, FigureOptions, FigureSpec, Layer } from '../spec.js';
-import { theme, xAxisSpace, yAxisSpace } from '../theme.js';
-import { checkColormap, colorbarBeside, colorbarSpace, finishFigure, intOption, oneOf, planGrid, startFigure } from './common.js';
+import { type ColormapName, seriesColor } from '../colormaps.ts';
+import { VizError } from '../errors.ts';
+import { type ArrayInput, finiteExtent, moveAxis, resolveAxis, type Tensor, toTensor } from '../ndarray.ts';
+import { downsampleMinMax, indexTicks, niceTicks, padRange, percentile } from '../scale.ts';
+import type { AxisSpec, FigureOptions, FigureSpec, Layer } from '../spec.ts';
+import { theme, xAxisSpace, yAxisSpace } from '../theme.ts';
+import {
+  checkColormap,
+  colorbarBeside,
+  colorbarSpace,
+  finishFigure,
+  intOption,
+  oneOf,
+  planGrid,
+  startFigure,
+} from './common.ts';
 
 /** Input of the `attribution` chart: an input series and attributions of the same shape. */
 export interface AttributionData {
@@ -64,12 +73,17 @@ function toTC(t: Tensor, channelAxis: number | undefined, what: string): Tensor 
  * (100 − outlierPercentile)th percentile of |attr|, clip to [−1, 1]
  * (`'all'`) or [0, 1] (the other signs, as magnitudes).
  */
-export function normalizeAttributions(attr: ArrayLike<number>, sign: AttributionSign, outlierPercentile: number): Float64Array {
+export function normalizeAttributions(
+  attr: ArrayLike<number>,
+  sign: AttributionSign,
+  outlierPercentile: number,
+): Float64Array {
   const n = attr.length;
   const kept = new Float64Array(n);
   for (let i = 0; i < n; i++) {
     const a = attr[i]!;
-    kept[i] = sign === 'all' ? a : sign === 'positive' ? Math.max(a, 0) : sign === 'negative' ? Math.max(-a, 0) : Math.abs(a);
+    kept[i] =
+      sign === 'all' ? a : sign === 'positive' ? Math.max(a, 0) : sign === 'negative' ? Math.max(-a, 0) : Math.abs(a);
   }
   const abs = kept.map(Math.abs);
   const threshold = percentile(abs, 100 - outlierPercentile) || 1;
@@ -85,25 +99,39 @@ export function normalizeAttributions(attr: ArrayLike<number>, sign: Attribution
  */
 export function attributionSpec(data: AttributionData, options: AttributionOptions = {}): FigureSpec {
   if (typeof data !== 'object' || data === null || !('series' in data) || !('attributions' in data)) {
-    throw new VizError('attribution data must be { series, attributions } with the same shape. Pass the input and its attributions.');
+    throw new VizError(
+      'attribution data must be { series, attributions } with the same shape. Pass the input and its attributions.',
+    );
   }
   const xs = toTensor(data.series, 'attribution series');
   const as = toTensor(data.attributions, 'attribution attributions');
   if (xs.shape.join(',') !== as.shape.join(',')) {
-    throw new VizError(`attribution attributions have shape [${as.shape.join(', ')}] but the series has shape [${xs.shape.join(', ')}]. They must match: attributions are per input value.`);
+    throw new VizError(
+      `attribution attributions have shape [${as.shape.join(', ')}] but the series has shape [${xs.shape.join(', ')}]. They must match: attributions are per input value.`,
+    );
   }
   const x = toTC(xs, options.channelAxis, 'attribution series');
   const a = toTC(as, options.channelAxis, 'attribution attributions');
   const [T, C] = x.shape as [number, number];
-  const method = oneOf('method', options.method, ['overlayIndividual', 'overlayCombined', 'coloredGraph'], 'overlayIndividual');
+  const method = oneOf(
+    'method',
+    options.method,
+    ['overlayIndividual', 'overlayCombined', 'coloredGraph'],
+    'overlayIndividual',
+  );
   const sign = oneOf('sign', options.sign, ['all', 'positive', 'negative', 'absolute'], 'all');
   const outlier = options.outlierPercentile ?? 2;
-  if (!(outlier >= 0 && outlier < 100)) throw new VizError(`Option \`outlierPercentile\` must be in [0, 100); got ${outlier}.`);
-  const colormap = checkColormap(options.colormap ?? ({ all: 'bwr', positive: 'greens', negative: 'reds', absolute: 'blues' } as const)[sign]);
+  if (!(outlier >= 0 && outlier < 100))
+    throw new VizError(`Option \`outlierPercentile\` must be in [0, 100); got ${outlier}.`);
+  const colormap = checkColormap(
+    options.colormap ?? ({ all: 'bwr', positive: 'greens', negative: 'reds', absolute: 'blues' } as const)[sign],
+  );
   const [vmin, vmax] = sign === 'all' ? [-1, 1] : [0, 1];
   const alpha = options.alpha ?? 0.7;
   if (options.channelLabels && options.channelLabels.length !== C) {
-    throw new VizError(`attribution channelLabels has ${options.channelLabels.length} names but the data has ${C} channels.`);
+    throw new VizError(
+      `attribution channelLabels has ${options.channelLabels.length} names but the data has ${C} channels.`,
+    );
   }
   const name = (c: number) => options.channelLabels?.[c] ?? (C === 1 ? '' : `ch ${c}`);
   const column = (t: Tensor, c: number) => {
@@ -124,7 +152,8 @@ export function attributionSpec(data: AttributionData, options: AttributionOptio
   }
   const nPanels = method === 'overlayCombined' ? 1 : Math.min(C, intOption('maxPanels', options.maxPanels, 32));
   const showCb = options.colorbar ?? true;
-  const cbLabel = sign === 'all' ? 'Attribution (normalized)' : `|${sign === 'absolute' ? '' : `${sign} `}attribution| (normalized)`;
+  const cbLabel =
+    sign === 'all' ? 'Attribution (normalized)' : `|${sign === 'absolute' ? '' : `${sign} `}attribution| (normalized)`;
   const b = startFigure(options, { width: 900 });
   const fs = b.fig.fontSize;
   const xLabel = options.xLabel ?? 'Timesteps';
@@ -164,10 +193,30 @@ export function attributionSpec(data: AttributionData, options: AttributionOptio
     const columns = Math.max(1, Math.round(r.width * b.fig.scale));
     if (method !== 'coloredGraph') {
       const values = combined ?? column({ data: norm, shape: [T, C] }, p);
-      layers.push({ type: 'heatmap', rows: 1, cols: T, values, colormap, vmin, vmax, x0: -0.5, x1: T - 0.5, y0: ylo, y1: yhi, alpha, nanColor: theme.nanColor });
+      layers.push({
+        type: 'heatmap',
+        rows: 1,
+        cols: T,
+        values,
+        colormap,
+        vmin,
+        vmax,
+        x0: -0.5,
+        x1: T - 0.5,
+        y0: ylo,
+        y1: yhi,
+        alpha,
+        nanColor: theme.nanColor,
+      });
       for (const c of curves) {
         const d = downsampleMinMax(column(x, c), columns);
-        layers.push({ type: 'line', x: d.x, y: d.y, color: method === 'overlayCombined' && C > 1 ? seriesColor(c) : '#1a1a1a', width: 1.4 });
+        layers.push({
+          type: 'line',
+          x: d.x,
+          y: d.y,
+          color: method === 'overlayCombined' && C > 1 ? seriesColor(c) : '#1a1a1a',
+          width: 1.4,
+        });
       }
     } else {
       const ys = column(x, p);
@@ -179,8 +228,19 @@ export function attributionSpec(data: AttributionData, options: AttributionOptio
     }
     b.panels.push({
       ...r,
-      xAxis: { min: -0.5, max: T - 0.5, ticks: xTicksFor(r.width), showTickLabels: p === nPanels - 1, ...(p === nPanels - 1 ? { label: xLabel } : {}) },
-      yAxis: { min: ylo, max: yhi, ticks: niceTicks(ylo, yhi, Math.max(2, Math.min(5, Math.floor(r.height / 28)))), showTickLabels: true },
+      xAxis: {
+        min: -0.5,
+        max: T - 0.5,
+        ticks: xTicksFor(r.width),
+        showTickLabels: p === nPanels - 1,
+        ...(p === nPanels - 1 ? { label: xLabel } : {}),
+      },
+      yAxis: {
+        min: ylo,
+        max: yhi,
+        ticks: niceTicks(ylo, yhi, Math.max(2, Math.min(5, Math.floor(r.height / 28)))),
+        showTickLabels: true,
+      },
       layers,
       ...(method === 'overlayCombined' ? {} : name(p) ? { label: name(p) } : {}),
     });
@@ -189,18 +249,28 @@ export function attributionSpec(data: AttributionData, options: AttributionOptio
     const first = grid.rects[0]!;
     const last = grid.rects[grid.rects.length - 1]!;
     const h = Math.min(Math.max(first.height, 140), last.y + last.height - first.y);
-    b.colorbars.push(colorbarBeside({ x: first.x, y: first.y, width: first.width, height: h }, colormap, vmin, vmax, cbLabel));
+    b.colorbars.push(
+      colorbarBeside({ x: first.x, y: first.y, width: first.width, height: h }, colormap, vmin, vmax, cbLabel),
+    );
   }
   if (method === 'overlayCombined' && C > 1 && C <= 10) {
     const r = grid.rects[0]!;
-    const items = Array.from({ length: C }, (_, c) => ({ label: name(c) || `ch ${c}`, color: seriesColor(c), swatch: 'line' as const }));
+    const items = Array.from({ length: C }, (_, c) => ({
+      label: name(c) || `ch ${c}`,
+      color: seriesColor(c),
+      swatch: 'line' as const,
+    }));
     b.legends.push({ x: r.x + 8, y: r.y + 8, items });
   }
   return finishFigure('attribution', b);
 }
 
 /** Downsample a colored line: per pixel column keep min and max, colored by the column's strongest |t − 0.5|. */
-function colorLineDownsample(ys: Float64Array, ts: Float64Array, columns: number): { x: number[]; y: number[]; t: number[] } {
+function colorLineDownsample(
+  ys: Float64Array,
+  ts: Float64Array,
+  columns: number,
+): { x: number[]; y: number[]; t: number[] } {
   const n = ys.length;
   if (n <= columns * 2) return { x: Array.from({ length: n }, (_, i) => i), y: Array.from(ys), t: Array.from(ts) };
   const d = downsampleMinMax(ys, columns);

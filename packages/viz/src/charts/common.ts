@@ -1,10 +1,20 @@
-import { getColormap, type ColormapName } from '../colormaps.js';
-import { VizError } from '../errors.js';
-import { finiteExtent, maxAbs } from '../ndarray.js';
-import { chooseGrid, gridRects, type Rect, resolveFigure, snap } from '../layout.js';
-import { indexTicks, niceTicks, padRange } from '../scale.js';
-import type { AxisSpec, ChartKind, ColorbarSpec, FigureOptions, FigureSpec, FigureText, LegendSpec, PanelSpec, ResolvedFigure } from '../spec.js';
-import { figureTitleSpace, theme, yAxisSpace } from '../theme.js';
+import { getColormap, type ColormapName } from '../colormaps.ts';
+import { VizError } from '../errors.ts';
+import { finiteExtent, maxAbs } from '../ndarray.ts';
+import { chooseGrid, gridRects, type Rect, resolveFigure, snap } from '../layout.ts';
+import { indexTicks, niceTicks, padRange } from '../scale.ts';
+import type {
+  AxisSpec,
+  ChartKind,
+  ColorbarSpec,
+  FigureOptions,
+  FigureSpec,
+  FigureText,
+  LegendSpec,
+  PanelSpec,
+  ResolvedFigure,
+} from '../spec.ts';
+import { figureTitleSpace, theme, yAxisSpace } from '../theme.ts';
 
 /** A figure under construction: charts push panels, colorbars, legends and texts into it. */
 export interface FigureBuilder {
@@ -35,7 +45,15 @@ export function startFigure(options: FigureOptions, defaults: { width: number; h
       baseline: 'top',
     });
   }
-  return { fig, panels: [], colorbars: [], legends: [], texts, top: theme.outerMargin + figureTitleSpace(fig.title, fig.fontSize), autoHeight };
+  return {
+    fig,
+    panels: [],
+    colorbars: [],
+    legends: [],
+    texts,
+    top: theme.outerMargin + figureTitleSpace(fig.title, fig.fontSize),
+    autoHeight,
+  };
 }
 
 /** Freeze a builder into a {@link FigureSpec}. */
@@ -69,7 +87,9 @@ export function resolveNorm(norm: Norm, colormap: ColormapName, values: ArrayLik
   if (Array.isArray(norm)) {
     const [lo, hi] = norm as [number, number];
     if (norm.length !== 2 || !Number.isFinite(lo) || !Number.isFinite(hi) || !(hi > lo)) {
-      throw new VizError(`Option \`norm\` must be 'auto', 'none' or [vmin, vmax] with vmin < vmax; got ${JSON.stringify(norm)}.`);
+      throw new VizError(
+        `Option \`norm\` must be 'auto', 'none' or [vmin, vmax] with vmin < vmax; got ${JSON.stringify(norm)}.`,
+      );
     }
     return [lo, hi];
   }
@@ -98,14 +118,18 @@ export function colorbarTicks(vmin: number, vmax: number, height: number): Retur
 /** Check an integer option is ≥ `min`. */
 export function intOption(name: string, v: number | undefined, fallback: number, min = 1): number {
   if (v === undefined) return fallback;
-  if (!Number.isInteger(v) || v < min) throw new VizError(`Option \`${name}\` must be an integer ≥ ${min}; got ${String(v)}.`);
+  if (!Number.isInteger(v) || v < min)
+    throw new VizError(`Option \`${name}\` must be an integer ≥ ${min}; got ${String(v)}.`);
   return v;
 }
 
 /** Check a value is one of the allowed strings. */
 export function oneOf<T extends string>(name: string, v: T | undefined, allowed: readonly T[], fallback: T): T {
   if (v === undefined) return fallback;
-  if (!allowed.includes(v)) throw new VizError(`Option \`${name}\` must be one of ${allowed.map((a) => `'${a}'`).join(', ')}; got ${JSON.stringify(v)}.`);
+  if (!allowed.includes(v))
+    throw new VizError(
+      `Option \`${name}\` must be one of ${allowed.map((a) => `'${a}'`).join(', ')}; got ${JSON.stringify(v)}.`,
+    );
   return v;
 }
 
@@ -151,7 +175,8 @@ export function planGrid(b: FigureBuilder, n: number, g: GridSpacing): { rects: 
       const ideal = Math.sqrt((n * 1.5) / g.aspect);
       const score = (c: number) => Math.abs(Math.log(c / ideal)) + 0.08 * (Math.ceil(n / c) * c - n);
       cols = 1;
-      for (let c = Math.max(1, Math.floor(ideal) - 1); c <= Math.min(n, Math.ceil(ideal) + 1); c++) if (score(c) < score(cols)) cols = c;
+      for (let c = Math.max(1, Math.floor(ideal) - 1); c <= Math.min(n, Math.ceil(ideal) + 1); c++)
+        if (score(c) < score(cols)) cols = c;
     }
     if (g.maxRows !== undefined) while (guessRows(cols) > g.maxRows && cols < n) cols++;
     rows = guessRows(cols);
@@ -164,11 +189,20 @@ export function planGrid(b: FigureBuilder, n: number, g: GridSpacing): { rects: 
     cols = grid.cols;
     rows = grid.rows;
   }
-  const area = { x: m + g.left, y: b.top + g.title, width: areaW, height: b.fig.height - b.top - m - g.bottom - g.title };
+  const area = {
+    x: m + g.left,
+    y: b.top + g.title,
+    width: areaW,
+    height: b.fig.height - b.top - m - g.bottom - g.title,
+  };
   if (area.width < 8 || area.height < 8) {
-    throw new VizError(`The figure (${b.fig.width}×${b.fig.height} px) leaves no room for panels. Increase width/height or lower fontSize.`);
+    throw new VizError(
+      `The figure (${b.fig.width}×${b.fig.height} px) leaves no room for panels. Increase width/height or lower fontSize.`,
+    );
   }
-  const rects = gridRects(area, cols, rows, gap + g.innerLeft, gap + g.innerBottom + g.title).slice(0, n).map(snap);
+  const rects = gridRects(area, cols, rows, gap + g.innerLeft, gap + g.innerBottom + g.title)
+    .slice(0, n)
+    .map(snap);
   return { rects, cols, rows };
 }
 
@@ -200,11 +234,19 @@ export function matrixAxes(
 /** Horizontal space a colorbar with these ticks and label takes, including its gap. */
 export function colorbarSpace(vmin: number, vmax: number, label: string | undefined, fontSize: number): number {
   const ticks = niceTicks(vmin, vmax, 6);
-  return Math.ceil(14 + 14 + yAxisSpace({ min: vmin, max: vmax, ticks, showTickLabels: true, ...(label ? { label } : {}) }, fontSize));
+  return Math.ceil(
+    14 + 14 + yAxisSpace({ min: vmin, max: vmax, ticks, showTickLabels: true, ...(label ? { label } : {}) }, fontSize),
+  );
 }
 
 /** A colorbar to the right of `rect`. */
-export function colorbarBeside(rect: Rect, colormap: ColormapName, vmin: number, vmax: number, label?: string): ColorbarSpec {
+export function colorbarBeside(
+  rect: Rect,
+  colormap: ColormapName,
+  vmin: number,
+  vmax: number,
+  label?: string,
+): ColorbarSpec {
   const height = rect.height;
   return {
     x: rect.x + rect.width + 14,

@@ -1,11 +1,11 @@
-import { seriesColor } from '../colormaps.js';
-import { VizError } from '../errors.js';
-import { type ArrayInput, finiteExtent, toTensor } from '../ndarray.js';
-import { legendSize } from '../render/legend.js';
-import { indexTicks, niceTicks, padRange } from '../scale.js';
-import type { AxisSpec, FigureOptions, FigureSpec, Layer } from '../spec.js';
-import { theme, xAxisSpace, yAxisSpace } from '../theme.js';
-import { finishFigure, oneOf, planGrid, startFigure } from './common.js';
+import { seriesColor } from '../colormaps.ts';
+import { VizError } from '../errors.ts';
+import { type ArrayInput, finiteExtent, toTensor } from '../ndarray.ts';
+import { legendSize } from '../render/legend.ts';
+import { indexTicks, niceTicks, padRange } from '../scale.ts';
+import type { AxisSpec, FigureOptions, FigureSpec, Layer } from '../spec.ts';
+import { theme, xAxisSpace, yAxisSpace } from '../theme.ts';
+import { finishFigure, oneOf, planGrid, startFigure } from './common.ts';
 
 /** Options of the `features0D` chart. */
 export interface Features0DOptions extends FigureOptions {
@@ -35,11 +35,15 @@ export function features0DSpec(data: Features0DData, options: Features0DOptions 
   let t = toTensor(data, 'features0D data');
   if (t.shape.length === 1) t = { data: t.data, shape: [1, t.shape[0]!] };
   if (t.shape.length !== 2) {
-    throw new VizError(`features0D data must be (C) or (B, C); got shape [${t.shape.join(', ')}]. For sequences use features1D.`);
+    throw new VizError(
+      `features0D data must be (C) or (B, C); got shape [${t.shape.join(', ')}]. For sequences use features1D.`,
+    );
   }
   const [B, C] = t.shape as [number, number];
   if (options.sampleLabels && options.sampleLabels.length !== B) {
-    throw new VizError(`features0D sampleLabels has ${options.sampleLabels.length} names but the data has ${B} samples.`);
+    throw new VizError(
+      `features0D sampleLabels has ${options.sampleLabels.length} names but the data has ${B} samples.`,
+    );
   }
   const mode = oneOf('mode', options.mode, ['line', 'scatter'], 'line');
   const e = finiteExtent(t.data) ?? [-1, 1];
@@ -52,14 +56,42 @@ export function features0DSpec(data: Features0DData, options: Features0DOptions 
   const xLabel = options.xLabel ?? 'Channels';
   const yLabel = options.yLabel ?? 'Value';
   const showLegend = B >= 2 && B <= 10;
-  const items = showLegend ? Array.from({ length: B }, (_, k) => ({ label: options.sampleLabels?.[k] ?? `sample ${k}`, color: seriesColor(k), swatch: 'line' as const })) : [];
-  const yAxis: AxisSpec = { min: lo, max: hi, ticks: niceTicks(lo, hi, 6), showTickLabels: true, label: yLabel, grid: true };
-  const xAxisBase: AxisSpec = { min: -0.5, max: C - 0.5, ticks: indexTicks(C, 12), showTickLabels: true, label: xLabel };
+  const items = showLegend
+    ? Array.from({ length: B }, (_, k) => ({
+        label: options.sampleLabels?.[k] ?? `sample ${k}`,
+        color: seriesColor(k),
+        swatch: 'line' as const,
+      }))
+    : [];
+  const yAxis: AxisSpec = {
+    min: lo,
+    max: hi,
+    ticks: niceTicks(lo, hi, 6),
+    showTickLabels: true,
+    label: yLabel,
+    grid: true,
+  };
+  const xAxisBase: AxisSpec = {
+    min: -0.5,
+    max: C - 0.5,
+    ticks: indexTicks(C, 12),
+    showTickLabels: true,
+    label: xLabel,
+  };
   const legendW = showLegend ? legendSize(items, fs).width + 12 : 0;
-  const grid = planGrid(b, 1, { aspect: 2, left: yAxisSpace(yAxis, fs), innerLeft: 0, bottom: xAxisSpace(xAxisBase, fs), innerBottom: 0, title: 0, right: legendW });
+  const grid = planGrid(b, 1, {
+    aspect: 2,
+    left: yAxisSpace(yAxis, fs),
+    innerLeft: 0,
+    bottom: xAxisSpace(xAxisBase, fs),
+    innerBottom: 0,
+    title: 0,
+    right: legendW,
+  });
   const r = grid.rects[0]!;
   const layers: Layer[] = [];
-  if ((options.showYZero ?? true) && lo < 0 && hi > 0) layers.push({ type: 'rule', orientation: 'h', value: 0, color: theme.zeroColor, width: 1, dash: [3, 2] });
+  if ((options.showYZero ?? true) && lo < 0 && hi > 0)
+    layers.push({ type: 'rule', orientation: 'h', value: 0, color: theme.zeroColor, width: 1, dash: [3, 2] });
   const radius = options.markerRadius ?? (B > 10 ? 1.5 : 2.5);
   const xs = Array.from({ length: C }, (_, i) => i);
   for (let k = 0; k < B; k++) {
@@ -73,7 +105,12 @@ export function features0DSpec(data: Features0DData, options: Features0DOptions 
       connect: mode === 'line',
     });
   }
-  b.panels.push({ ...r, xAxis: { ...xAxisBase, ticks: indexTicks(C, Math.max(2, Math.floor(r.width / 40))) }, yAxis, layers });
+  b.panels.push({
+    ...r,
+    xAxis: { ...xAxisBase, ticks: indexTicks(C, Math.max(2, Math.floor(r.width / 40))) },
+    yAxis,
+    layers,
+  });
   if (showLegend) b.legends.push({ x: r.x + r.width + 12, y: r.y, items });
   return finishFigure('features0D', b);
 }

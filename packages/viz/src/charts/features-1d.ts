@@ -1,11 +1,11 @@
-import { seriesColor } from '../colormaps.js';
-import { VizError } from '../errors.js';
-import { type ArrayInput, finiteExtent, moveAxis, resolveAxis, toTensor } from '../ndarray.js';
-import { downsampleMinMax, indexTicks, niceTicks, padRange } from '../scale.js';
-import type { AxisSpec, FigureOptions, FigureSpec, Layer, LineLayer } from '../spec.js';
-import { legendSize } from '../render/legend.js';
-import { theme, xAxisSpace, yAxisSpace } from '../theme.js';
-import { finishFigure, intOption, oneOf, planGrid, startFigure } from './common.js';
+import { seriesColor } from '../colormaps.ts';
+import { VizError } from '../errors.ts';
+import { type ArrayInput, finiteExtent, moveAxis, resolveAxis, toTensor } from '../ndarray.ts';
+import { downsampleMinMax, indexTicks, niceTicks, padRange } from '../scale.ts';
+import type { AxisSpec, FigureOptions, FigureSpec, Layer, LineLayer } from '../spec.ts';
+import { legendSize } from '../render/legend.ts';
+import { theme, xAxisSpace, yAxisSpace } from '../theme.ts';
+import { finishFigure, intOption, oneOf, planGrid, startFigure } from './common.ts';
 
 /** Options of the `features1D` chart. */
 export interface Features1DOptions extends FigureOptions {
@@ -56,7 +56,9 @@ export function features1DSpec(data: Features1DData, options: Features1DOptions 
   const t = toTensor(data, 'features1D data');
   const rank = t.shape.length;
   if (rank < 1 || rank > 3) {
-    throw new VizError(`features1D data must be (T), (T, C) or (B, T, C); got shape [${t.shape.join(', ')}]. Select a sample or reshape first.`);
+    throw new VizError(
+      `features1D data must be (T), (T, C) or (B, T, C); got shape [${t.shape.join(', ')}]. Select a sample or reshape first.`,
+    );
   }
   // Normalize to (B, T, C).
   let x = t;
@@ -67,7 +69,10 @@ export function features1DSpec(data: Features1DData, options: Features1DOptions 
     x = { data: x.data, shape: [1, ...x.shape] };
   } else {
     const ca = resolveAxis(options.channelAxis ?? -1, 3, 'features1D channelAxis');
-    if (ca === 0) throw new VizError('features1D channelAxis cannot be 0 for (B, T, C) data: axis 0 is the batch. Use 1 or 2 (-1).');
+    if (ca === 0)
+      throw new VizError(
+        'features1D channelAxis cannot be 0 for (B, T, C) data: axis 0 is the batch. Use 1 or 2 (-1).',
+      );
     x = moveAxis(t, ca, 2);
   }
   const [B, Tfull, C] = x.shape as [number, number, number];
@@ -78,10 +83,14 @@ export function features1DSpec(data: Features1DData, options: Features1DOptions 
   const lineWidth = options.lineWidth ?? 1.25;
   const maxPanels = intOption('maxPanels', options.maxPanels, 100);
   if (options.channelLabels && options.channelLabels.length !== C) {
-    throw new VizError(`features1D channelLabels has ${options.channelLabels.length} names but the data has ${C} channels. Pass one name per channel.`);
+    throw new VizError(
+      `features1D channelLabels has ${options.channelLabels.length} names but the data has ${C} channels. Pass one name per channel.`,
+    );
   }
   if (options.sampleLabels && options.sampleLabels.length !== B) {
-    throw new VizError(`features1D sampleLabels has ${options.sampleLabels.length} names but the data has ${B} samples. Pass one name per sample.`);
+    throw new VizError(
+      `features1D sampleLabels has ${options.sampleLabels.length} names but the data has ${B} samples. Pass one name per sample.`,
+    );
   }
   const channelName = (c: number) => options.channelLabels?.[c] ?? (C === 1 ? '' : `ch ${c}`);
   const sampleName = (b: number) => options.sampleLabels?.[b] ?? `sample ${b}`;
@@ -100,9 +109,13 @@ export function features1DSpec(data: Features1DData, options: Features1DOptions 
 
   const b = startFigure(options, { width: 900 });
   const fs = b.fig.fontSize;
-  const curveNames = Array.from({ length: nCurves }, (_, k) => (by === 'channel' ? sampleName(k) : channelName(k) || `ch ${k}`));
+  const curveNames = Array.from({ length: nCurves }, (_, k) =>
+    by === 'channel' ? sampleName(k) : channelName(k) || `ch ${k}`,
+  );
   const showLegend = (options.legend ?? true) && nCurves >= 2 && nCurves <= 10;
-  const legendItems = showLegend ? curveNames.map((label, k) => ({ label, color: seriesColor(k), swatch: 'line' as const })) : [];
+  const legendItems = showLegend
+    ? curveNames.map((label, k) => ({ label, color: seriesColor(k), swatch: 'line' as const }))
+    : [];
   const legendW = showLegend ? legendSize(legendItems, fs).width + 10 : 0;
 
   // Ranges: one shared, or one per panel.
@@ -144,7 +157,12 @@ export function features1DSpec(data: Features1DData, options: Features1DOptions 
   };
 
   // Provisional axes to measure tick-label space.
-  const probeY: AxisSpec = { min: 0, max: 1, ticks: niceTicks(...(shared ?? [-1000.5, 1000.5]), 5), showTickLabels: true };
+  const probeY: AxisSpec = {
+    min: 0,
+    max: 1,
+    ticks: niceTicks(...(shared ?? [-1000.5, 1000.5]), 5),
+    showTickLabels: true,
+  };
   const ySpace = yAxisSpace(probeY, fs);
   const xProbe: AxisSpec = { min: 0, max: T, ticks: [], showTickLabels: true };
   const xSpace = xAxisSpace(xProbe, fs);
@@ -172,11 +190,18 @@ export function features1DSpec(data: Features1DData, options: Features1DOptions 
     const yTicks = niceTicks(ymin, ymax, Math.max(3, Math.min(6, Math.floor(r.height / 22))));
     const xTicks = indexTicks(T, Math.max(2, Math.min(10, Math.floor(r.width / 55))));
     const layers: Layer[] = [];
-    if (showZero && ymin < 0 && ymax > 0) layers.push({ type: 'rule', orientation: 'h', value: 0, color: theme.zeroColor, width: 1, dash: [3, 2] });
+    if (showZero && ymin < 0 && ymax > 0)
+      layers.push({ type: 'rule', orientation: 'h', value: 0, color: theme.zeroColor, width: 1, dash: [3, 2] });
     const columns = Math.max(1, Math.round(r.width * b.fig.scale));
     allSeries[p]!.forEach((s, k) => {
       const d = downsampleMinMax(s, columns);
-      const line: LineLayer = { type: 'line', x: d.x, y: d.y, color: nCurves === 1 ? '#1f77b4' : seriesColor(k), width: lineWidth };
+      const line: LineLayer = {
+        type: 'line',
+        x: d.x,
+        y: d.y,
+        color: nCurves === 1 ? '#1f77b4' : seriesColor(k),
+        width: lineWidth,
+      };
       layers.push(line);
     });
     b.panels.push({
@@ -191,13 +216,28 @@ export function features1DSpec(data: Features1DData, options: Features1DOptions 
   const gridLeft = m + ySpace + (options.yLabel ? labelH : 0);
   const gridRight = b.fig.width - m - legendW;
   if (xLabel) {
-    b.texts.push({ x: (gridLeft + gridRight) / 2, y: b.fig.height - m, text: xLabel, size: theme.labelSize(fs), align: 'center', baseline: 'bottom' });
+    b.texts.push({
+      x: (gridLeft + gridRight) / 2,
+      y: b.fig.height - m,
+      text: xLabel,
+      size: theme.labelSize(fs),
+      align: 'center',
+      baseline: 'bottom',
+    });
   }
   if (options.yLabel) {
     const top = grid.rects[0]!.y;
     const last = grid.rects[grid.rects.length - 1]!;
     const bottom = last.y + last.height;
-    b.texts.push({ x: m, y: (top + bottom) / 2, text: options.yLabel, size: theme.labelSize(fs), align: 'center', baseline: 'top', rotate: -90 });
+    b.texts.push({
+      x: m,
+      y: (top + bottom) / 2,
+      text: options.yLabel,
+      size: theme.labelSize(fs),
+      align: 'center',
+      baseline: 'top',
+      rotate: -90,
+    });
   }
   if (showLegend) b.legends.push({ x: gridRight + 10, y: grid.rects[0]!.y, items: legendItems });
   if (nPanels < nPanelsAll) {

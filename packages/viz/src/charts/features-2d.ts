@@ -1,9 +1,20 @@
-import type { ColormapName } from '../colormaps.js';
-import { VizError } from '../errors.js';
-import { type ArrayInput, toTensor, transpose } from '../ndarray.js';
-import type { FigureOptions, FigureSpec } from '../spec.js';
-import { theme, titleSpace, xAxisSpace, yAxisSpace } from '../theme.js';
-import { checkColormap, colorbarBeside, colorbarSpace, finishFigure, intOption, matrixAxes, type Norm, planGrid, resolveNorm, startFigure } from './common.js';
+import type { ColormapName } from '../colormaps.ts';
+import { VizError } from '../errors.ts';
+import { type ArrayInput, toTensor, transpose } from '../ndarray.ts';
+import type { FigureOptions, FigureSpec } from '../spec.ts';
+import { theme, titleSpace, xAxisSpace, yAxisSpace } from '../theme.ts';
+import {
+  checkColormap,
+  colorbarBeside,
+  colorbarSpace,
+  finishFigure,
+  intOption,
+  matrixAxes,
+  type Norm,
+  planGrid,
+  resolveNorm,
+  startFigure,
+} from './common.ts';
 
 /** Options of the `features2D` chart. */
 export interface Features2DOptions extends FigureOptions {
@@ -49,7 +60,9 @@ export function features2DSpec(data: Features2DData, options: Features2DOptions 
   let t = toTensor(data, 'features2D data');
   if (t.shape.length === 2) t = { data: t.data, shape: [1, ...t.shape] };
   if (t.shape.length !== 3) {
-    throw new VizError(`features2D data must be a matrix (rows, cols) or a batch (B, rows, cols); got shape [${t.shape.join(', ')}].`);
+    throw new VizError(
+      `features2D data must be a matrix (rows, cols) or a batch (B, rows, cols); got shape [${t.shape.join(', ')}].`,
+    );
   }
   if (options.transpose) t = transpose(t, [0, 2, 1]);
   const [Ball, R, C] = t.shape as [number, number, number];
@@ -86,8 +99,26 @@ export function features2DSpec(data: Features2DData, options: Features2DOptions 
     b.panels.push({
       ...r,
       // Axis titles on the outer panels only.
-      ...matrixAxes(R, C, r, { xLabel: k + grid.cols >= B ? xLabel : undefined, yLabel: k % grid.cols === 0 ? yLabel : undefined }),
-      layers: [{ type: 'heatmap', rows: R, cols: C, values, colormap, vmin: lo, vmax: hi, x0: 0, x1: C, y0: 0, y1: R, nanColor: options.nanColor ?? theme.nanColor }],
+      ...matrixAxes(R, C, r, {
+        xLabel: k + grid.cols >= B ? xLabel : undefined,
+        yLabel: k % grid.cols === 0 ? yLabel : undefined,
+      }),
+      layers: [
+        {
+          type: 'heatmap',
+          rows: R,
+          cols: C,
+          values,
+          colormap,
+          vmin: lo,
+          vmax: hi,
+          x0: 0,
+          x1: C,
+          y0: 0,
+          y1: R,
+          nanColor: options.nanColor ?? theme.nanColor,
+        },
+      ],
       ...(titles ? { title: options.sampleLabels?.[k] ?? `sample ${k}` } : {}),
     });
   }
@@ -95,7 +126,12 @@ export function features2DSpec(data: Features2DData, options: Features2DOptions 
     const first = grid.rects[0]!;
     const last = grid.rects[grid.rects.length - 1]!;
     const right = Math.max(...grid.rects.map((r) => r.x + r.width));
-    const rect = { x: right, y: first.y, width: 0, height: Math.min(last.y + last.height - first.y, Math.max(first.height, 160)) };
+    const rect = {
+      x: right,
+      y: first.y,
+      width: 0,
+      height: Math.min(last.y + last.height - first.y, Math.max(first.height, 160)),
+    };
     b.colorbars.push(colorbarBeside(rect, colormap, vmin, vmax, options.colorbarLabel));
   }
   return finishFigure('features2D', b);

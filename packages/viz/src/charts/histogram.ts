@@ -1,11 +1,11 @@
-import { seriesColor } from '../colormaps.js';
-import { VizError } from '../errors.js';
-import { type ArrayInput, finiteExtent, toTensor } from '../ndarray.js';
-import { legendSize } from '../render/legend.js';
-import { countTicks, formatNumber, niceTicks, padRange } from '../scale.js';
-import type { AxisSpec, FigureOptions, FigureSpec, Layer } from '../spec.js';
-import { theme, titleSpace, xAxisSpace, yAxisSpace } from '../theme.js';
-import { finishFigure, intOption, oneOf, planGrid, startFigure } from './common.js';
+import { seriesColor } from '../colormaps.ts';
+import { VizError } from '../errors.ts';
+import { type ArrayInput, finiteExtent, toTensor } from '../ndarray.ts';
+import { legendSize } from '../render/legend.ts';
+import { countTicks, formatNumber, niceTicks, padRange } from '../scale.ts';
+import type { AxisSpec, FigureOptions, FigureSpec, Layer } from '../spec.ts';
+import { theme, titleSpace, xAxisSpace, yAxisSpace } from '../theme.ts';
+import { finishFigure, intOption, oneOf, planGrid, startFigure } from './common.ts';
 
 /** One labelled series of values for a histogram. */
 export interface HistogramSeries {
@@ -43,11 +43,23 @@ export interface HistogramOptions extends FigureOptions {
 }
 
 function isSeriesList(d: HistogramData): d is readonly HistogramSeries[] {
-  return Array.isArray(d) && d.length > 0 && typeof d[0] === 'object' && d[0] !== null && !Array.isArray(d[0]) && 'values' in d[0];
+  return (
+    Array.isArray(d) &&
+    d.length > 0 &&
+    typeof d[0] === 'object' &&
+    d[0] !== null &&
+    !Array.isArray(d[0]) &&
+    'values' in d[0]
+  );
 }
 
 /** Bin finite values into `bins` equal bins over [lo, hi]; returns counts and how many were dropped (non-finite or outside). */
-export function binValues(values: ArrayLike<number>, bins: number, lo: number, hi: number): { counts: number[]; dropped: number } {
+export function binValues(
+  values: ArrayLike<number>,
+  bins: number,
+  lo: number,
+  hi: number,
+): { counts: number[]; dropped: number } {
   const counts = new Array<number>(bins).fill(0);
   let dropped = 0;
   const w = (hi - lo) / bins;
@@ -93,7 +105,8 @@ export function histogramSpec(data: HistogramData, options: HistogramOptions = {
         z = Math.max(z, e[1]);
       }
     }
-    if (!(a <= z)) throw new VizError('histogram data has no finite values. Pass data with at least one finite number.');
+    if (!(a <= z))
+      throw new VizError('histogram data has no finite values. Pass data with at least one finite number.');
     [lo, hi] = padRange(a, z);
   }
   const edges = Array.from({ length: bins + 1 }, (_, i) => lo + ((hi - lo) * i) / bins);
@@ -129,11 +142,19 @@ export function histogramSpec(data: HistogramData, options: HistogramOptions = {
     if (logY) {
       const max = 10 ** Math.ceil(Math.log10(top * 1.5));
       const ticks = [];
-      for (let e = 0; 10 ** e <= max; e++) ticks.push({ value: 10 ** e, label: 10 ** e >= 1e5 ? `1e${e}` : String(10 ** e) });
+      for (let e = 0; 10 ** e <= max; e++)
+        ticks.push({ value: 10 ** e, label: 10 ** e >= 1e5 ? `1e${e}` : String(10 ** e) });
       return { min: 0.8, max, ticks, log: true, showTickLabels: showLabels, grid: true, ...(label ? { label } : {}) };
     }
     const max = top * 1.08;
-    return { min: 0, max, ticks: countTicks(max, 5), showTickLabels: showLabels, grid: true, ...(label ? { label } : {}) };
+    return {
+      min: 0,
+      max,
+      ticks: countTicks(max, 5),
+      showTickLabels: showLabels,
+      grid: true,
+      ...(label ? { label } : {}),
+    };
   };
   const xAxisFor = (width: number, label?: string): AxisSpec => ({
     min: lo,
@@ -142,7 +163,10 @@ export function histogramSpec(data: HistogramData, options: HistogramOptions = {
     showTickLabels: true,
     ...(label ? { label } : {}),
   });
-  const legendItems = layout === 'overlay' && multi ? series.map((s, i) => ({ label: s.label, color: seriesColor(i), swatch: 'box' as const })) : [];
+  const legendItems =
+    layout === 'overlay' && multi
+      ? series.map((s, i) => ({ label: s.label, color: seriesColor(i), swatch: 'box' as const }))
+      : [];
   const probeY = yAxisFor(clipped, true, yLabel);
   const grid = planGrid(b, groups.length, {
     aspect: 1.6,

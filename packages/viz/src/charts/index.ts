@@ -1,11 +1,11 @@
-import type { ChartKind, FigureSpec } from '../spec.js';
-import { type AttentionData, type AttentionOptions, attentionSpec } from './attention.js';
-import { type AttributionData, type AttributionOptions, attributionSpec } from './attribution.js';
-import { type Features0DData, type Features0DOptions, features0DSpec } from './features-0d.js';
-import { type Features1DData, type Features1DOptions, features1DSpec } from './features-1d.js';
-import { type Features2DData, type Features2DOptions, features2DSpec } from './features-2d.js';
-import { type HistogramData, type HistogramOptions, histogramSpec } from './histogram.js';
-import { type RnnWeightsData, type RnnWeightsOptions, rnnWeightsSpec } from './rnn-weights.js';
+import type { ChartKind, FigureSpec } from '../spec.ts';
+import { type AttentionData, type AttentionOptions, attentionSpec } from './attention.ts';
+import { type AttributionData, type AttributionOptions, attributionSpec } from './attribution.ts';
+import { type Features0DData, type Features0DOptions, features0DSpec } from './features-0d.ts';
+import { type Features1DData, type Features1DOptions, features1DSpec } from './features-1d.ts';
+import { type Features2DData, type Features2DOptions, features2DSpec } from './features-2d.ts';
+import { type HistogramData, type HistogramOptions, histogramSpec } from './histogram.ts';
+import { type RnnWeightsData, type RnnWeightsOptions, rnnWeightsSpec } from './rnn-weights.ts';
 
 /** Data and options types of each chart kind. */
 export interface ChartTypes {
@@ -33,6 +33,9 @@ export const charts: { readonly [K in ChartKind]: Chart<K> } = {
   histogram: { description: 'Histograms, overlaid or in a grid, log counts, clipped peaks.', spec: histogramSpec },
   features0D: { description: 'One value per channel across samples.', spec: features0DSpec },
   attribution: { description: 'Input series with attributions as colored background or line.', spec: attributionSpec },
-  attention: { description: 'T × T attention maps side by side, with the input series on top and side.', spec: attentionSpec },
+  attention: {
+    description: 'T × T attention maps side by side, with the input series on top and side.',
+    spec: attentionSpec,
+  },
   rnnWeights: { description: 'LSTM/GRU kernels per gate as heatmaps or histograms.', spec: rnnWeightsSpec },
 };

@@ -1,11 +1,20 @@
-import type { ColormapName } from '../colormaps.js';
-import { VizError } from '../errors.js';
-import { type ArrayInput, finiteExtent, maxAbs, type Tensor, toTensor } from '../ndarray.js';
-import { countTicks, indexTicks, niceTicks, padRange } from '../scale.js';
-import type { AxisSpec, FigureOptions, FigureSpec, Layer } from '../spec.js';
-import { theme, titleSpace, xAxisSpace, yAxisSpace } from '../theme.js';
-import { checkColormap, colorbarBeside, colorbarSpace, finishFigure, intOption, oneOf, planGrid, startFigure } from './common.js';
-import { binValues } from './histogram.js';
+import type { ColormapName } from '../colormaps.ts';
+import { VizError } from '../errors.ts';
+import { type ArrayInput, finiteExtent, maxAbs, type Tensor, toTensor } from '../ndarray.ts';
+import { countTicks, indexTicks, niceTicks, padRange } from '../scale.ts';
+import type { AxisSpec, FigureOptions, FigureSpec, Layer } from '../spec.ts';
+import { theme, titleSpace, xAxisSpace, yAxisSpace } from '../theme.ts';
+import {
+  checkColormap,
+  colorbarBeside,
+  colorbarSpace,
+  finishFigure,
+  intOption,
+  oneOf,
+  planGrid,
+  startFigure,
+} from './common.ts';
+import { binValues } from './histogram.ts';
 
 /** Recurrent cell type; decides the gates and their order in the kernels. */
 export type RnnCell = 'LSTM' | 'GRU';
@@ -49,7 +58,8 @@ function parseWeights(d: RnnWeightsData): { gates: readonly string[]; units: num
   if (typeof d !== 'object' || d === null || !Array.isArray(d.weights)) {
     throw new VizError('rnnWeights data must be { cell: "LSTM" | "GRU", weights: [kernel, recurrent_kernel, bias?] }.');
   }
-  if (!Object.hasOwn(rnnGates, d.cell)) throw new VizError(`rnnWeights cell must be 'LSTM' or 'GRU'; got ${JSON.stringify(d.cell)}.`);
+  if (!Object.hasOwn(rnnGates, d.cell))
+    throw new VizError(`rnnWeights cell must be 'LSTM' or 'GRU'; got ${JSON.stringify(d.cell)}.`);
   const gates = rnnGates[d.cell];
   const ws = d.weights.map((w, i) => toTensor(w, `rnnWeights weights[${i}]`));
   let groups: Tensor[][];
@@ -57,7 +67,9 @@ function parseWeights(d: RnnWeightsData): { gates: readonly string[]; units: num
   else if (ws.length === 4) groups = [ws.slice(0, 2), ws.slice(2)];
   else if (ws.length === 6) groups = [ws.slice(0, 3), ws.slice(3)];
   else {
-    throw new VizError(`rnnWeights weights has ${ws.length} arrays; expected 2 or 3 ([kernel, recurrent_kernel, bias?]) or 4 or 6 for a Bidirectional layer (forward then backward).`);
+    throw new VizError(
+      `rnnWeights weights has ${ws.length} arrays; expected 2 or 3 ([kernel, recurrent_kernel, bias?]) or 4 or 6 for a Bidirectional layer (forward then backward).`,
+    );
   }
   const g = gates.length;
   let units = -1;
@@ -66,14 +78,28 @@ function parseWeights(d: RnnWeightsData): { gates: readonly string[]; units: num
     const [kernel, recurrent, bias] = grp as [Tensor, Tensor, Tensor | undefined];
     const expect = (cond: boolean, what: string, t: Tensor, shape: string) => {
       if (!cond) {
-        throw new VizError(`rnnWeights ${name ? `${name.toLowerCase()} ` : ''}${what} has shape [${t.shape.join(', ')}]; a ${d.cell} with U units needs ${shape} (gates ${gates.join(', ')}). Check the cell type and the weights order [kernel, recurrent_kernel, bias].`);
+        throw new VizError(
+          `rnnWeights ${name ? `${name.toLowerCase()} ` : ''}${what} has shape [${t.shape.join(', ')}]; a ${d.cell} with U units needs ${shape} (gates ${gates.join(', ')}). Check the cell type and the weights order [kernel, recurrent_kernel, bias].`,
+        );
       }
     };
     expect(kernel.shape.length === 2 && kernel.shape[1]! % g === 0, 'kernel', kernel, `(F, ${g}U)`);
     const U = kernel.shape[1]! / g;
-    expect(recurrent.shape.length === 2 && recurrent.shape[0] === U && recurrent.shape[1] === g * U, 'recurrent_kernel', recurrent, `(${U}, ${g * U})`);
-    if (bias) expect(bias.shape[bias.shape.length - 1] === g * U && bias.shape.length <= 2, 'bias', bias, `(${g * U}) or (2, ${g * U})`);
-    if (units >= 0 && U !== units) throw new VizError(`rnnWeights directions disagree: forward has ${units} units, backward ${U}.`);
+    expect(
+      recurrent.shape.length === 2 && recurrent.shape[0] === U && recurrent.shape[1] === g * U,
+      'recurrent_kernel',
+      recurrent,
+      `(${U}, ${g * U})`,
+    );
+    if (bias)
+      expect(
+        bias.shape[bias.shape.length - 1] === g * U && bias.shape.length <= 2,
+        'bias',
+        bias,
+        `(${g * U}) or (2, ${g * U})`,
+      );
+    if (units >= 0 && U !== units)
+      throw new VizError(`rnnWeights directions disagree: forward has ${units} units, backward ${U}.`);
     units = U;
     return { name, kernel, recurrent, ...(bias ? { bias } : {}) };
   });
@@ -89,10 +115,18 @@ function parseWeights(d: RnnWeightsData): { gates: readonly string[]; units: num
 export function rnnWeightsSpec(data: RnnWeightsData, options: RnnWeightsOptions = {}): FigureSpec {
   const { gates, units, dirs } = parseWeights(data);
   const mode = oneOf('mode', options.mode, ['heatmap', 'histogram'], 'heatmap');
-  return mode === 'heatmap' ? heatmapSpec(data.cell, gates, units, dirs, options) : histogramsSpec(data.cell, gates, units, dirs, options);
+  return mode === 'heatmap'
+    ? heatmapSpec(data.cell, gates, units, dirs, options)
+    : histogramsSpec(data.cell, gates, units, dirs, options);
 }
 
-function heatmapSpec(cell: RnnCell, gates: readonly string[], U: number, dirs: Direction[], options: RnnWeightsOptions): FigureSpec {
+function heatmapSpec(
+  cell: RnnCell,
+  gates: readonly string[],
+  U: number,
+  dirs: Direction[],
+  options: RnnWeightsOptions,
+): FigureSpec {
   const colormap = checkColormap(options.colormap ?? 'bwr');
   const m = Math.max(...dirs.flatMap((d) => [maxAbs(d.kernel.data), maxAbs(d.recurrent.data)])) || 1;
   const [vmin, vmax] = [-m, m];
@@ -107,7 +141,13 @@ function heatmapSpec(cell: RnnCell, gates: readonly string[], U: number, dirs: D
     opposite: true,
     ...(label ? { label } : {}),
   });
-  const yProbe: AxisSpec = { min: 0, max: 1, ticks: indexTicks(Math.max(dirs[0]!.kernel.shape[0]!, U), 6), showTickLabels: true, label: 'Input features' };
+  const yProbe: AxisSpec = {
+    min: 0,
+    max: 1,
+    ticks: indexTicks(Math.max(dirs[0]!.kernel.shape[0]!, U), 6),
+    showTickLabels: true,
+    label: 'Input features',
+  };
   const cbLabel = 'Weight';
   const grid = planGrid(b, dirs.length * 2, {
     aspect: 1.5,
@@ -122,15 +162,43 @@ function heatmapSpec(cell: RnnCell, gates: readonly string[], U: number, dirs: D
     maxPanelHeight: 380,
   });
   dirs.forEach((d, k) => {
-    ([['kernel', d.kernel, 'Input features'], ['recurrent kernel', d.recurrent, 'Units']] as const).forEach(([what, t, yl], j) => {
+    (
+      [
+        ['kernel', d.kernel, 'Input features'],
+        ['recurrent kernel', d.recurrent, 'Units'],
+      ] as const
+    ).forEach(([what, t, yl], j) => {
       const r = grid.rects[k * 2 + j]!;
       const [rows, cols] = t.shape as [number, number];
-      const layers: Layer[] = [{ type: 'heatmap', rows, cols, values: t.data, colormap, vmin, vmax, x0: 0, x1: cols, y0: 0, y1: rows, nanColor: theme.nanColor }];
-      for (let i = 1; i < g; i++) layers.push({ type: 'rule', orientation: 'v', value: i * U, color: '#111111', width: 1.5 });
+      const layers: Layer[] = [
+        {
+          type: 'heatmap',
+          rows,
+          cols,
+          values: t.data,
+          colormap,
+          vmin,
+          vmax,
+          x0: 0,
+          x1: cols,
+          y0: 0,
+          y1: rows,
+          nanColor: theme.nanColor,
+        },
+      ];
+      for (let i = 1; i < g; i++)
+        layers.push({ type: 'rule', orientation: 'v', value: i * U, color: '#111111', width: 1.5 });
       b.panels.push({
         ...r,
         xAxis: gateAxis(undefined),
-        yAxis: { min: 0, max: rows, reversed: true, ticks: indexTicks(rows, Math.max(2, Math.floor(r.height / 30)), 0.5), showTickLabels: true, label: yl },
+        yAxis: {
+          min: 0,
+          max: rows,
+          reversed: true,
+          ticks: indexTicks(rows, Math.max(2, Math.floor(r.height / 30)), 0.5),
+          showTickLabels: true,
+          label: yl,
+        },
         layers,
         title: `${d.name ? `${d.name} ` : ''}${what} (${rows}×${cols})`,
       });
@@ -138,7 +206,9 @@ function heatmapSpec(cell: RnnCell, gates: readonly string[], U: number, dirs: D
   });
   const first = grid.rects[0]!;
   const right = Math.max(...grid.rects.map((r) => r.x + r.width));
-  b.colorbars.push(colorbarBeside({ x: right, y: first.y, width: 0, height: first.height }, colormap, vmin, vmax, cbLabel));
+  b.colorbars.push(
+    colorbarBeside({ x: right, y: first.y, width: 0, height: first.height }, colormap, vmin, vmax, cbLabel),
+  );
   return finishFigure('rnnWeights', b);
 }
 
@@ -150,7 +220,13 @@ function gateSlice(t: Tensor, gate: number, U: number): Float64Array {
   return out;
 }
 
-function histogramsSpec(cell: RnnCell, gates: readonly string[], U: number, dirs: Direction[], options: RnnWeightsOptions): FigureSpec {
+function histogramsSpec(
+  cell: RnnCell,
+  gates: readonly string[],
+  U: number,
+  dirs: Direction[],
+  options: RnnWeightsOptions,
+): FigureSpec {
   const bins = intOption('bins', options.bins, 40);
   const mats = dirs.flatMap((d) => [
     { name: `${d.name ? `${d.name} ` : ''}kernel`, t: d.kernel },
@@ -194,7 +270,14 @@ function histogramsSpec(cell: RnnCell, gates: readonly string[], U: number, dirs
       b.panels.push({
         ...r,
         xAxis: { ...xAxis, ticks: niceTicks(lo, hi, Math.max(2, Math.floor(r.width / 60))) },
-        yAxis: { min: 0, max: top, ticks: countTicks(top, 3), showTickLabels: gi === 0, grid: true, ...(gi === 0 ? { label: mm.name } : {}) },
+        yAxis: {
+          min: 0,
+          max: top,
+          ticks: countTicks(top, 3),
+          showTickLabels: gi === 0,
+          grid: true,
+          ...(gi === 0 ? { label: mm.name } : {}),
+        },
         layers: [
           { type: 'bars', edges, heights: counts[gi]!, color: gateColor(gi), alpha: 0.85, base: 0 },
           { type: 'rule', orientation: 'v', value: 0, color: theme.zeroColor, width: 1, dash: [3, 2] },

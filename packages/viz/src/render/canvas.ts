@@ -1,8 +1,8 @@
 import { createCanvas, type Canvas, ImageData, type SKRSContext2D } from '@napi-rs/canvas';
-import { ensureFont, fontSpec } from '../font.js';
-import type { FigureSpec } from '../spec.js';
-import { paint } from './paint.js';
-import { baselineShift, type Painter, type TextStyle } from './painter.js';
+import { ensureFont, fontSpec } from '../font.ts';
+import type { FigureSpec } from '../spec.ts';
+import { paint } from './paint.ts';
+import { baselineShift, type Painter, type TextStyle } from './painter.ts';
 
 /** Painter over a `@napi-rs/canvas` 2D context. */
 class CanvasPainter implements Painter {

@@ -1,10 +1,10 @@
-import { colorAt, getColormap, parseHex } from '../colormaps.js';
-import type { BarsLayer, ColorLineLayer, FigureSpec, HeatmapLayer, Layer, LineLayer, PanelSpec } from '../spec.js';
-import { axisFraction, xToPx, yToPx } from '../spec.js';
-import { maxTickLabelWidth, theme } from '../theme.js';
-import { textWidth } from '../font.js';
-import { legendSize } from './legend.js';
-import type { Painter } from './painter.js';
+import { colorAt, getColormap, parseHex } from '../colormaps.ts';
+import type { BarsLayer, ColorLineLayer, FigureSpec, HeatmapLayer, Layer, LineLayer, PanelSpec } from '../spec.ts';
+import { axisFraction, xToPx, yToPx } from '../spec.ts';
+import { maxTickLabelWidth, theme } from '../theme.ts';
+import { textWidth } from '../font.ts';
+import { legendSize } from './legend.ts';
+import type { Painter } from './painter.ts';
 
 /**
  * Draw a whole {@link FigureSpec} with a {@link Painter}. This is the one
@@ -101,7 +101,8 @@ function paintPanel(spec: FigureSpec, panel: PanelSpec, p: Painter): void {
     }
   }
   if (panel.yAxis.label) {
-    const off = tl + (panel.yAxis.showTickLabels ? theme.tickPad + maxTickLabelWidth(panel.yAxis, fs) : 0) + theme.labelPad;
+    const off =
+      tl + (panel.yAxis.showTickLabels ? theme.tickPad + maxTickLabelWidth(panel.yAxis, fs) : 0) + theme.labelPad;
     p.text(panel.yAxis.label, yRight ? yEdge + off : yEdge - off, y + h / 2, {
       size: theme.labelSize(fs),
       color: theme.textColor,
@@ -193,7 +194,8 @@ function paintLine(panel: PanelSpec, l: LineLayer, p: Painter): void {
     }
   }
   if (l.markerRadius) {
-    for (let i = 0; i < n; i++) if (Number.isFinite(py[i]!) && Number.isFinite(px[i]!)) p.circle(px[i]!, py[i]!, l.markerRadius, l.color);
+    for (let i = 0; i < n; i++)
+      if (Number.isFinite(py[i]!) && Number.isFinite(px[i]!)) p.circle(px[i]!, py[i]!, l.markerRadius, l.color);
   }
 }
 
@@ -288,7 +290,8 @@ function paintHeatmap(panel: PanelSpec, l: HeatmapLayer, p: Painter): void {
   if (ya > yb) {
     const flipped = new Uint8ClampedArray(rgba.length);
     const rowBytes = layer.cols * 4;
-    for (let r = 0; r < layer.rows; r++) flipped.set(rgba.subarray(r * rowBytes, (r + 1) * rowBytes), (layer.rows - 1 - r) * rowBytes);
+    for (let r = 0; r < layer.rows; r++)
+      flipped.set(rgba.subarray(r * rowBytes, (r + 1) * rowBytes), (layer.rows - 1 - r) * rowBytes);
     p.cells(flipped, layer.cols, layer.rows, Math.min(xa, xb), yb, Math.abs(xb - xa), ya - yb);
   } else {
     p.cells(rgba, layer.cols, layer.rows, Math.min(xa, xb), ya, Math.abs(xb - xa), yb - ya);
@@ -320,7 +323,14 @@ function paintColorbar(spec: FigureSpec, cb: FigureSpec['colorbars'][number], p:
   }
   p.cells(rgba, 1, rows, cb.x, cb.y, cb.width, cb.height);
   const s = p.scale;
-  p.strokeRect(crisp(cb.x, s), crisp(cb.y, s), Math.round(cb.width * s) / s, Math.round(cb.height * s) / s, theme.frameColor, 1);
+  p.strokeRect(
+    crisp(cb.x, s),
+    crisp(cb.y, s),
+    Math.round(cb.width * s) / s,
+    Math.round(cb.height * s) / s,
+    theme.frameColor,
+    1,
+  );
   const fs = spec.fontSize;
   let maxW = 0;
   for (const t of cb.ticks) {

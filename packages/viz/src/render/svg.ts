@@ -1,8 +1,8 @@
-import { FONT_FAMILY } from '../font.js';
-import type { FigureSpec } from '../spec.js';
-import { cellsPng } from './canvas.js';
-import { paint } from './paint.js';
-import { baselineShift, type Painter, type TextStyle } from './painter.js';
+import { FONT_FAMILY } from '../font.ts';
+import type { FigureSpec } from '../spec.ts';
+import { cellsPng } from './canvas.ts';
+import { paint } from './paint.ts';
+import { baselineShift, type Painter, type TextStyle } from './painter.ts';
 
 /** Heatmaps with at most this many cells become `<rect>`s; bigger ones an embedded PNG. */
 const MAX_RECT_CELLS = 2500;
@@ -26,11 +26,15 @@ class SvgPainter implements Painter {
   private open = 0;
 
   fillRect(x: number, y: number, w: number, h: number, color: string, opacity = 1): void {
-    this.parts.push(`<rect x="${n2(x)}" y="${n2(y)}" width="${n2(w)}" height="${n2(h)}" fill="${color}"${opacity < 1 ? ` fill-opacity="${n2(opacity)}"` : ''}/>`);
+    this.parts.push(
+      `<rect x="${n2(x)}" y="${n2(y)}" width="${n2(w)}" height="${n2(h)}" fill="${color}"${opacity < 1 ? ` fill-opacity="${n2(opacity)}"` : ''}/>`,
+    );
   }
 
   strokeRect(x: number, y: number, w: number, h: number, color: string, width: number): void {
-    this.parts.push(`<rect x="${n2(x)}" y="${n2(y)}" width="${n2(w)}" height="${n2(h)}" fill="none" stroke="${color}" stroke-width="${n2(width)}"/>`);
+    this.parts.push(
+      `<rect x="${n2(x)}" y="${n2(y)}" width="${n2(w)}" height="${n2(h)}" fill="none" stroke="${color}" stroke-width="${n2(width)}"/>`,
+    );
   }
 
   polyline(xs: ArrayLike<number>, ys: ArrayLike<number>, color: string, width: number, dash?: readonly number[]): void {
@@ -66,7 +70,9 @@ class SvgPainter implements Painter {
         for (let c = 0; c < cols; c++) {
           const k = (r * cols + c) * 4;
           const hex = `#${[rgba[k]!, rgba[k + 1]!, rgba[k + 2]!].map((v) => v.toString(16).padStart(2, '0')).join('')}`;
-          out.push(`<rect x="${xe[c]}" y="${ye[r]}" width="${xe[c + 1]! - xe[c]!}" height="${ye[r + 1]! - ye[r]!}" fill="${hex}"/>`);
+          out.push(
+            `<rect x="${xe[c]}" y="${ye[r]}" width="${xe[c + 1]! - xe[c]!}" height="${ye[r + 1]! - ye[r]!}" fill="${hex}"/>`,
+          );
         }
       }
       out.push('</g>');
@@ -81,7 +87,9 @@ class SvgPainter implements Painter {
 
   clip(x: number, y: number, w: number, h: number): void {
     const id = `clip${this.clipCount++}`;
-    this.parts.push(`<clipPath id="${id}"><rect x="${n2(x)}" y="${n2(y)}" width="${n2(w)}" height="${n2(h)}"/></clipPath><g clip-path="url(#${id})">`);
+    this.parts.push(
+      `<clipPath id="${id}"><rect x="${n2(x)}" y="${n2(y)}" width="${n2(w)}" height="${n2(h)}"/></clipPath><g clip-path="url(#${id})">`,
+    );
     this.open++;
   }
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { colorAt, colormaps, render, VizError } from '../../src/index.js';
-import { decodePng, devicePx, expectGoodPng, prng, specJson } from '../helpers.js';
+import { colorAt, colormaps, render, VizError } from '../../src/index.ts';
+import { decodePng, devicePx, expectGoodPng, prng, specJson } from '../helpers.ts';
 
 const T = 16;
 
@@ -25,7 +25,9 @@ const input = () => ({
 
 describe('attention', () => {
   it('snapshots its spec', async () => {
-    await expect(specJson(render('attention', input(), { title: 'attention' }).spec)).toMatchFileSnapshot('../../../../test/output/viz/attention.spec.json');
+    await expect(specJson(render('attention', input(), { title: 'attention' }).spec)).toMatchFileSnapshot(
+      '../../../../test/output/viz/attention.spec.json',
+    );
   });
 
   it('draws maps side by side with series strips; the max weight is the colormap top color', () => {
@@ -46,11 +48,15 @@ describe('attention', () => {
     const r = render('attention', heads, { sample: 1 });
     expect(r.spec.panels.map((p) => p.title)).toEqual(['head 0', 'head 1', 'head 2']);
     expect(decodePng(r.png()).height).toBe(Math.round(r.spec.height));
-    expect(() => render('attention', heads, { sample: 2 })).toThrow(/sample 2 is out of range: the batch has 2 samples/);
+    expect(() => render('attention', heads, { sample: 2 })).toThrow(
+      /sample 2 is out of range: the batch has 2 samples/,
+    );
   });
 
   it('rejects series of the wrong length and bad shapes', () => {
-    expect(() => render('attention', { maps: causal(0, 1), series: [1, 2, 3] })).toThrow(/series has 3 timesteps but map "" is 16×16/);
+    expect(() => render('attention', { maps: causal(0, 1), series: [1, 2, 3] })).toThrow(
+      /series has 3 timesteps but map "" is 16×16/,
+    );
     expect(() => render('attention', [1, 2, 3])).toThrow(VizError);
   });
 });

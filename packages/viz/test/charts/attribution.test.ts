@@ -1,13 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { colorAt, colormaps, normalizeAttributions, render } from '../../src/index.js';
-import { colorDistance, decodePng, devicePx, expectGoodPng, randn } from '../helpers.js';
-import { specJson } from '../helpers.js';
+import { colorAt, colormaps, normalizeAttributions, render } from '../../src/index.ts';
+import { colorDistance, decodePng, devicePx, expectGoodPng, randn } from '../helpers.ts';
+import { specJson } from '../helpers.ts';
 
 const T = 60;
 const C = 2;
 
 /** Series: channel c is a cosine; attributions: a bump at t = 20 + 20c, positive for c = 0, negative for c = 1. */
-function sample(): { series: { data: Float32Array; shape: number[] }; attributions: { data: Float32Array; shape: number[] } } {
+function sample(): {
+  series: { data: Float32Array; shape: number[] };
+  attributions: { data: Float32Array; shape: number[] };
+} {
   const noise = randn(13, T * C, 0.02);
   const x = new Float32Array(T * C);
   const a = new Float32Array(T * C);
@@ -22,7 +25,9 @@ function sample(): { series: { data: Float32Array; shape: number[] }; attributio
 
 describe('attribution', () => {
   it('snapshots its spec', async () => {
-    await expect(specJson(render('attribution', sample(), { title: 'attribution' }).spec)).toMatchFileSnapshot('../../../../test/output/viz/attribution.spec.json');
+    await expect(specJson(render('attribution', sample(), { title: 'attribution' }).spec)).toMatchFileSnapshot(
+      '../../../../test/output/viz/attribution.spec.json',
+    );
   });
 
   it('normalizes like Captum: scale by the (100 − p)th percentile of |attr|, clip to ±1', () => {
@@ -31,14 +36,20 @@ describe('attribution', () => {
     expect(Array.from(normalizeAttributions([-2, 1], 'positive', 0))).toEqual([0, 1]);
     expect(Array.from(normalizeAttributions([-2, 1], 'negative', 0))).toEqual([1, 0]);
     expect(Array.from(normalizeAttributions([-2, 1], 'absolute', 0))).toEqual([1, 0.5]);
-    const clipped = normalizeAttributions(Array.from({ length: 101 }, (_, i) => i), 'all', 10);
+    const clipped = normalizeAttributions(
+      Array.from({ length: 101 }, (_, i) => i),
+      'all',
+      10,
+    );
     expect(clipped[100]).toBe(1);
     expect(clipped[45]).toBeCloseTo(0.5, 12);
   });
 
   it('colors the background by attribution: the peak timestep is the colormap end blended at alpha 0.7', () => {
     const r = render('attribution', sample(), { title: 'attribution', scale: 2 });
-    const px = expectGoodPng(r, 'attribution', () => render('attribution', sample(), { title: 'attribution', scale: 2 }));
+    const px = expectGoodPng(r, 'attribution', () =>
+      render('attribution', sample(), { title: 'attribution', scale: 2 }),
+    );
     expect(r.spec.panels).toHaveLength(2);
     const blend = (rgb: readonly number[]) => rgb.map((v) => Math.round(v * 0.7 + 255 * 0.3));
     // Channel 0 peaks (positive) at t = 20, where the series is at its maximum: the bottom of the panel is free.
@@ -62,8 +73,12 @@ describe('attribution', () => {
   });
 
   it('requires matching shapes', () => {
-    expect(() => render('attribution', { series: [1, 2, 3], attributions: [1, 2] })).toThrow(/attributions have shape \[2\] but the series has shape \[3\]/);
-    expect(() => render('attribution', { series: [1, 2], attributions: [1, 2] }, { method: 'heat' as 'coloredGraph' })).toThrow(/`method` must be one of/);
+    expect(() => render('attribution', { series: [1, 2, 3], attributions: [1, 2] })).toThrow(
+      /attributions have shape \[2\] but the series has shape \[3\]/,
+    );
+    expect(() =>
+      render('attribution', { series: [1, 2], attributions: [1, 2] }, { method: 'heat' as 'coloredGraph' }),
+    ).toThrow(/`method` must be one of/);
     expect(() => render('attribution', [1, 2] as never)).toThrow(/attribution data must be \{ series, attributions \}/);
   });
 

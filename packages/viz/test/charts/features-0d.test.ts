@@ -1,12 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { render } from '../../src/index.js';
-import { colorDistance, decodePng, devicePx, expectGoodPng, hex, randn, specJson } from '../helpers.js';
+import { render } from '../../src/index.ts';
+import { colorDistance, decodePng, devicePx, expectGoodPng, hex, randn, specJson } from '../helpers.ts';
 
 const data = () => ({ data: randn(9, 4 * 16), shape: [4, 16] });
 
 describe('features0D', () => {
   it('snapshots its spec', async () => {
-    await expect(specJson(render('features0D', data(), { title: 'features0D' }).spec)).toMatchFileSnapshot('../../../../test/output/viz/features0D.spec.json');
+    await expect(specJson(render('features0D', data(), { title: 'features0D' }).spec)).toMatchFileSnapshot(
+      '../../../../test/output/viz/features0D.spec.json',
+    );
   });
 
   it('draws one marked line per sample over channels, with legend and zero line', () => {
@@ -28,6 +30,8 @@ describe('features0D', () => {
   });
 
   it('rejects 3-D input', () => {
-    expect(() => render('features0D', [[[1]]])).toThrow(/features0D data must be \(C\) or \(B, C\); got shape \[1, 1, 1\]/);
+    expect(() => render('features0D', [[[1]]])).toThrow(
+      /features0D data must be \(C\) or \(B, C\); got shape \[1, 1, 1\]/,
+    );
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { render, VizError } from '../../src/index.js';
-import { colorDistance, decodePng, devicePx, expectGoodPng, hex, prng, randn, specJson } from '../helpers.js';
+import { render, VizError } from '../../src/index.ts';
+import { colorDistance, decodePng, devicePx, expectGoodPng, hex, prng, randn, specJson } from '../helpers.ts';
 
 const B = 2;
 const T = 64;
@@ -12,7 +12,8 @@ function waves(seed = 7): { data: Float32Array; shape: number[] } {
   const data = new Float32Array(B * T * C);
   for (let b = 0; b < B; b++)
     for (let t = 0; t < T; t++)
-      for (let c = 0; c < C; c++) data[(b * T + t) * C + c] = Math.sin(((c + 1) * t) / 10 + b) * (1 + c / 2) + noise[(b * T + t) * C + c]!;
+      for (let c = 0; c < C; c++)
+        data[(b * T + t) * C + c] = Math.sin(((c + 1) * t) / 10 + b) * (1 + c / 2) + noise[(b * T + t) * C + c]!;
   return { data, shape: [B, T, C] };
 }
 
@@ -54,7 +55,15 @@ describe('features1D', () => {
   });
 
   it('fits each panel to its own data without equateAxes, and omits the zero line when asked', () => {
-    const r = render('features1D', [[1, 10], [2, 20], [3, 30]], { equateAxes: false, showYZero: false });
+    const r = render(
+      'features1D',
+      [
+        [1, 10],
+        [2, 20],
+        [3, 30],
+      ],
+      { equateAxes: false, showYZero: false },
+    );
     const [a, b] = r.spec.panels;
     expect(a!.yAxis.max).toBeLessThan(4);
     expect(b!.yAxis.max).toBeGreaterThan(29);
@@ -92,11 +101,19 @@ describe('features1D', () => {
   it('rejects bad input with VizError', () => {
     expect(() => render('features1D', [])).toThrow(VizError);
     expect(() => render('features1D', [])).toThrow(/features1D data is empty/);
-    expect(() => render('features1D', { data: [1, 2, 3], shape: [2, 2] })).toThrow(/has 3 values but shape \[2, 2\] needs 4/);
+    expect(() => render('features1D', { data: [1, 2, 3], shape: [2, 2] })).toThrow(
+      /has 3 values but shape \[2, 2\] needs 4/,
+    );
     expect(() => render('features1D', [[1, 2], [3]])).toThrow(/ragged/);
-    expect(() => render('features1D', { data: new Float32Array(16), shape: [2, 2, 2, 2] })).toThrow(/must be \(T\), \(T, C\) or \(B, T, C\)/);
-    expect(() => render('features1D', [[1, 2]], { channelLabels: ['a'] })).toThrow(/channelLabels has 1 names but the data has 2 channels/);
-    expect(() => render('features1D', [1, 2], { subplotsBy: 'row' as 'channel' })).toThrow(/subplotsBy.*'channel', 'sample'/);
+    expect(() => render('features1D', { data: new Float32Array(16), shape: [2, 2, 2, 2] })).toThrow(
+      /must be \(T\), \(T, C\) or \(B, T, C\)/,
+    );
+    expect(() => render('features1D', [[1, 2]], { channelLabels: ['a'] })).toThrow(
+      /channelLabels has 1 names but the data has 2 channels/,
+    );
+    expect(() => render('features1D', [1, 2], { subplotsBy: 'row' as 'channel' })).toThrow(
+      /subplotsBy.*'channel', 'sample'/,
+    );
     expect(() => render('features1D', [1, 2], { width: -5 })).toThrow(/`width` must be a positive number/);
   });
 });

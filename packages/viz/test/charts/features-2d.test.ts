@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { colorAt, colormaps, render } from '../../src/index.js';
-import { colorDistance, decodePng, devicePx, expectGoodPng, hex, randn, specJson } from '../helpers.js';
+import { colorAt, colormaps, render } from '../../src/index.ts';
+import { colorDistance, decodePng, devicePx, expectGoodPng, hex, randn, specJson } from '../helpers.ts';
 
 const R = 12;
 const C = 30;
@@ -21,7 +21,9 @@ describe('features2D', () => {
   it('draws the max cell in the colormap top color, the min cell in the bottom color', () => {
     const d = data();
     const r = render('features2D', d, { title: 'features2D', colormap: 'viridis', scale: 2 });
-    const px = expectGoodPng(r, 'features2D', () => render('features2D', d, { title: 'features2D', colormap: 'viridis', scale: 2 }));
+    const px = expectGoodPng(r, 'features2D', () =>
+      render('features2D', d, { title: 'features2D', colormap: 'viridis', scale: 2 }),
+    );
     const top = colorAt(colormaps.viridis, 1);
     const bottom = colorAt(colormaps.viridis, 0);
     const kMax = argmax(d.data);
@@ -54,18 +56,34 @@ describe('features2D', () => {
   });
 
   it('keeps cells crisp: every pixel of a 3×3 matrix blown up is exactly a cell color', () => {
-    const r = render('features2D', [[0, 1, 2], [3, 4, 5], [6, 7, 8]], { colormap: 'greys', width: 300, height: 300 });
+    const r = render(
+      'features2D',
+      [
+        [0, 1, 2],
+        [3, 4, 5],
+        [6, 7, 8],
+      ],
+      { colormap: 'greys', width: 300, height: 300 },
+    );
     const px = decodePng(r.png());
     const p = r.spec.panels[0]!;
     const allowed = new Set<string>();
     for (let v = 0; v <= 8; v++) allowed.add(colorAt(colormaps.greys, v / 8).join(','));
     for (let y = p.y + 2; y < p.y + p.height - 2; y++) {
-      for (let x = p.x + 2; x < p.x + p.width - 2; x++) expect(allowed.has(px.at(x, y).slice(0, 3).join(','))).toBe(true);
+      for (let x = p.x + 2; x < p.x + p.width - 2; x++)
+        expect(allowed.has(px.at(x, y).slice(0, 3).join(','))).toBe(true);
     }
   });
 
   it('draws NaN cells in nanColor', () => {
-    const r = render('features2D', [[1, NaN], [3, 4]], { nanColor: '#00ff00', width: 300, height: 300 });
+    const r = render(
+      'features2D',
+      [
+        [1, NaN],
+        [3, 4],
+      ],
+      { nanColor: '#00ff00', width: 300, height: 300 },
+    );
     const [x, y] = devicePx(r, 0, 1.5, 0.5);
     expect(colorDistance(decodePng(r.png()).at(x, y), hex('#00ff00'))).toBe(0);
   });
@@ -74,7 +92,7 @@ describe('features2D', () => {
   it('renders 2000×2000 cells', () => {
     const n = 2000;
     const big = new Float32Array(n * n);
-    for (let i = 0; i < big.length; i++) big[i] = Math.sin(i / 7919) + ((i % n) / n);
+    for (let i = 0; i < big.length; i++) big[i] = Math.sin(i / 7919) + (i % n) / n;
     const png = render('features2D', { data: big, shape: [n, n] }, { colormap: 'viridis' }).png();
     expect(png.length).toBeGreaterThan(1000);
   });

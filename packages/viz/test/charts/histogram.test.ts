@@ -1,13 +1,20 @@
 import { describe, expect, it } from 'vitest';
-import { binValues, palette, render, VizError } from '../../src/index.js';
-import { colorDistance, decodePng, devicePx, expectGoodPng, hex, randn, specJson } from '../helpers.js';
+import { binValues, palette, render, VizError } from '../../src/index.ts';
+import { colorDistance, devicePx, expectGoodPng, hex, randn, specJson } from '../helpers.ts';
 
 const a = () => [...randn(5, 2000), ...new Array<number>(600).fill(0)];
 const b = () => Array.from(randn(6, 2000, 0.5), (v) => v + 1);
 
 describe('histogram', () => {
   it('snapshots its spec', async () => {
-    const r = render('histogram', [{ label: 'layer 1', values: a() }, { label: 'layer 2', values: b() }], { bins: 30, clipPeaks: 1, title: 'histogram' });
+    const r = render(
+      'histogram',
+      [
+        { label: 'layer 1', values: a() },
+        { label: 'layer 2', values: b() },
+      ],
+      { bins: 30, clipPeaks: 1, title: 'histogram' },
+    );
     await expect(specJson(r.spec)).toMatchFileSnapshot('../../../../test/output/viz/histogram.spec.json');
   });
 
@@ -19,14 +26,35 @@ describe('histogram', () => {
 
   it('overlays series with a legend, clips and annotates the peak', () => {
     const opts = { bins: 30, clipPeaks: 1, title: 'histogram', scale: 2 } as const;
-    const r = render('histogram', [{ label: 'layer 1', values: a() }, { label: 'layer 2', values: b() }], opts);
-    const px = expectGoodPng(r, 'histogram', () => render('histogram', [{ label: 'layer 1', values: a() }, { label: 'layer 2', values: b() }], opts));
+    const r = render(
+      'histogram',
+      [
+        { label: 'layer 1', values: a() },
+        { label: 'layer 2', values: b() },
+      ],
+      opts,
+    );
+    const px = expectGoodPng(r, 'histogram', () =>
+      render(
+        'histogram',
+        [
+          { label: 'layer 1', values: a() },
+          { label: 'layer 2', values: b() },
+        ],
+        opts,
+      ),
+    );
     const p = r.spec.panels[0]!;
     const notes = p.layers.filter((l) => l.type === 'text');
     expect(notes).toHaveLength(1);
     const bars = p.layers.filter((l) => l.type === 'bars');
     const zeroBin = bars[0]!.type === 'bars' ? bars[0]!.heights : [];
-    const true0 = binValues(a(), 30, bars[0]!.type === 'bars' ? bars[0]!.edges[0]! : 0, bars[0]!.type === 'bars' ? bars[0]!.edges[30]! : 0).counts;
+    const true0 = binValues(
+      a(),
+      30,
+      bars[0]!.type === 'bars' ? bars[0]!.edges[0]! : 0,
+      bars[0]!.type === 'bars' ? bars[0]!.edges[30]! : 0,
+    ).counts;
     expect(notes[0]!.type === 'text' && Number(notes[0]!.text)).toBe(Math.max(...true0));
     expect(Math.max(...zeroBin)).toBeLessThan(Math.max(...true0));
     expect(r.spec.legends[0]!.items.map((i) => i.label)).toEqual(['layer 1', 'layer 2']);
@@ -41,7 +69,15 @@ describe('histogram', () => {
   });
 
   it('draws a grid with log counts', () => {
-    const r = render('histogram', [{ label: 'a', values: a() }, { label: 'b', values: b() }, { label: 'c', values: b().map((v) => v * v) }], { layout: 'grid', logY: true });
+    const r = render(
+      'histogram',
+      [
+        { label: 'a', values: a() },
+        { label: 'b', values: b() },
+        { label: 'c', values: b().map((v) => v * v) },
+      ],
+      { layout: 'grid', logY: true },
+    );
     expect(r.spec.panels).toHaveLength(3);
     expect(r.spec.panels.every((p) => p.yAxis.log)).toBe(true);
     expect(r.spec.panels.map((p) => p.title)).toEqual(['a', 'b', 'c']);
@@ -49,7 +85,14 @@ describe('histogram', () => {
   });
 
   it('accepts any-shape arrays, drops NaN and says so', () => {
-    const r = render('histogram', [[1, 2, NaN], [2, 3, 3]], { bins: 3 });
+    const r = render(
+      'histogram',
+      [
+        [1, 2, NaN],
+        [2, 3, 3],
+      ],
+      { bins: 3 },
+    );
     const bars = r.spec.panels[0]!.layers[0]!;
     expect(bars.type === 'bars' && bars.heights).toEqual([1, 2, 2]);
     expect(r.spec.panels[0]!.label).toMatch(/1 not counted/);

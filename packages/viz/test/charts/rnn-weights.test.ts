@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { render, rnnGates } from '../../src/index.js';
-import { colorDistance, devicePx, expectGoodPng, randn, specJson } from '../helpers.js';
+import { render, rnnGates } from '../../src/index.ts';
+import { colorDistance, devicePx, expectGoodPng, randn, specJson } from '../helpers.ts';
 
 const F = 5;
 const U = 6;
@@ -15,7 +15,9 @@ const lstm = () => ({
 
 describe('rnnWeights', () => {
   it('snapshots its spec', async () => {
-    await expect(specJson(render('rnnWeights', lstm()).spec)).toMatchFileSnapshot('../../../../test/output/viz/rnnWeights.spec.json');
+    await expect(specJson(render('rnnWeights', lstm()).spec)).toMatchFileSnapshot(
+      '../../../../test/output/viz/rnnWeights.spec.json',
+    );
   });
 
   it('draws kernel and recurrent kernel heatmaps with gate separators and gate names', () => {
@@ -24,7 +26,11 @@ describe('rnnWeights', () => {
     expect(r.spec.panels).toHaveLength(2);
     const p = r.spec.panels[0]!;
     expect(p.xAxis.ticks.map((t) => t.label)).toEqual([...rnnGates.LSTM]);
-    expect(p.layers.filter((l) => l.type === 'rule').map((l) => l.type === 'rule' && l.value)).toEqual([U, 2 * U, 3 * U]);
+    expect(p.layers.filter((l) => l.type === 'rule').map((l) => l.type === 'rule' && l.value)).toEqual([
+      U,
+      2 * U,
+      3 * U,
+    ]);
     // The separator between gates i and f is dark.
     const [x, y] = devicePx(r, 0, U, F / 2);
     expect(colorDistance(px.at(Math.floor(x), y), [17, 17, 17])).toBeLessThanOrEqual(40);
@@ -40,18 +46,30 @@ describe('rnnWeights', () => {
     expect(r.spec.panels).toHaveLength(2 * 3 * 3);
     expect(r.spec.panels.slice(0, 3).map((p) => p.title)).toEqual(['gate z', 'gate r', 'gate h']);
     expect(r.spec.panels.filter((p) => p.yAxis.label).map((p) => p.yAxis.label)).toEqual([
-      'Forward kernel', 'Forward recurrent', 'Forward bias', 'Backward kernel', 'Backward recurrent', 'Backward bias',
+      'Forward kernel',
+      'Forward recurrent',
+      'Forward bias',
+      'Backward kernel',
+      'Backward recurrent',
+      'Backward bias',
     ]);
     expectGoodPng(r, 'rnnWeights-histogram');
   });
 
   it('explains shape mismatches with the expected shapes', () => {
     const bad = lstm();
-    expect(() => render('rnnWeights', { ...bad, cell: 'GRU' })).toThrow(/kernel has shape \[5, 24\]; a GRU with U units needs \(F, 3U\)|recurrent_kernel has shape \[6, 24\]; a GRU/);
-    expect(() => render('rnnWeights', { cell: 'LSTM', weights: [bad.weights[0]!, { data: new Float32Array(5 * 24), shape: [5, 24] }] })).toThrow(
-      /recurrent_kernel has shape \[5, 24\]; a LSTM with U units needs \(6, 24\)/,
+    expect(() => render('rnnWeights', { ...bad, cell: 'GRU' })).toThrow(
+      /kernel has shape \[5, 24\]; a GRU with U units needs \(F, 3U\)|recurrent_kernel has shape \[6, 24\]; a GRU/,
     );
-    expect(() => render('rnnWeights', { cell: 'LSTM', weights: [bad.weights[0]!] })).toThrow(/weights has 1 arrays; expected 2 or 3/);
+    expect(() =>
+      render('rnnWeights', {
+        cell: 'LSTM',
+        weights: [bad.weights[0]!, { data: new Float32Array(5 * 24), shape: [5, 24] }],
+      }),
+    ).toThrow(/recurrent_kernel has shape \[5, 24\]; a LSTM with U units needs \(6, 24\)/);
+    expect(() => render('rnnWeights', { cell: 'LSTM', weights: [bad.weights[0]!] })).toThrow(
+      /weights has 1 arrays; expected 2 or 3/,
+    );
     expect(() => render('rnnWeights', { cell: 'RNN' as 'LSTM', weights: [] })).toThrow(/cell must be 'LSTM' or 'GRU'/);
   });
 });

@@ -4,7 +4,12 @@ import type { KerasLayerConfig } from '../../keras-format/types.ts';
 import { read } from '../config.ts';
 import type { LayerPort } from '../port.ts';
 import { register, type Shape } from './common.ts';
-import { type DenseAttentionArgs, DenseAttentionBase, hasBuiltinAttentionKeys, requireBuiltinAttentionConfig } from './dense-attention.ts';
+import {
+  type DenseAttentionArgs,
+  DenseAttentionBase,
+  hasBuiltinAttentionKeys,
+  requireBuiltinAttentionConfig,
+} from './dense-attention.ts';
 
 /** Options of {@link KerasAdditiveAttention}. */
 export interface KerasAdditiveAttentionArgs extends DenseAttentionArgs {
@@ -30,7 +35,11 @@ export class KerasAdditiveAttention extends DenseAttentionBase {
   override build(inputShape: tf.Shape | tf.Shape[]): void {
     const q = (inputShape as Shape[])[0];
     const dim = q?.[q.length - 1];
-    if (typeof dim !== 'number') fail('INPUT_SHAPE', `AdditiveAttention '${this.name}' needs a known query feature size; got ${JSON.stringify(inputShape)}.`);
+    if (typeof dim !== 'number')
+      fail(
+        'INPUT_SHAPE',
+        `AdditiveAttention '${this.name}' needs a known query feature size; got ${JSON.stringify(inputShape)}.`,
+      );
     if (this.useScale) this.scale = this.addWeight('scale', [dim], 'float32', tf.initializers.glorotUniform({}));
     this.built = true;
   }
@@ -57,6 +66,11 @@ export const additiveAttentionPort: LayerPort = {
   build(config) {
     requireBuiltinAttentionConfig(config, 'AdditiveAttention');
     const r = read(config, 'AdditiveAttention');
-    return new KerasAdditiveAttention({ name: config.name, trainable: r.bool('trainable', true), useScale: r.bool('use_scale', true), causal: r.bool('causal', false) });
+    return new KerasAdditiveAttention({
+      name: config.name,
+      trainable: r.bool('trainable', true),
+      useScale: r.bool('use_scale', true),
+      causal: r.bool('causal', false),
+    });
   },
 };

@@ -4,7 +4,12 @@ import type { KerasLayerConfig } from '../../keras-format/types.ts';
 import { read } from '../config.ts';
 import type { LayerPort } from '../port.ts';
 import { register } from './common.ts';
-import { type DenseAttentionArgs, DenseAttentionBase, hasBuiltinAttentionKeys, requireBuiltinAttentionConfig } from './dense-attention.ts';
+import {
+  type DenseAttentionArgs,
+  DenseAttentionBase,
+  hasBuiltinAttentionKeys,
+  requireBuiltinAttentionConfig,
+} from './dense-attention.ts';
 
 /** Options of {@link KerasAttention}. */
 export interface KerasAttentionArgs extends DenseAttentionArgs {
@@ -33,13 +38,17 @@ export class KerasAttention extends DenseAttentionBase {
     this.useScale = args.useScale ?? false;
     this.scoreMode = args.scoreMode ?? 'dot';
     if (this.scoreMode !== 'dot' && this.scoreMode !== 'concat') {
-      fail('UNSUPPORTED_CONFIG', `Attention '${this.name}': score_mode '${this.scoreMode}' is not supported; use 'dot' or 'concat'.`);
+      fail(
+        'UNSUPPORTED_CONFIG',
+        `Attention '${this.name}': score_mode '${this.scoreMode}' is not supported; use 'dot' or 'concat'.`,
+      );
     }
   }
 
   override build(_inputShape: tf.Shape | tf.Shape[]): void {
     if (this.useScale) this.scale = this.addWeight('scale', [], 'float32', tf.initializers.ones());
-    if (this.scoreMode === 'concat') this.concatScoreWeight = this.addWeight('concat_score_weight', [], 'float32', tf.initializers.ones());
+    if (this.scoreMode === 'concat')
+      this.concatScoreWeight = this.addWeight('concat_score_weight', [], 'float32', tf.initializers.ones());
     this.built = true;
   }
 

@@ -1,5 +1,4 @@
 import * as tf from '@tensorflow/tfjs';
-import { fail } from '../../errors.ts';
 import { applyActivation } from '../activations.ts';
 import { directActivation, type Shape, singleShape } from '../layer-util.ts';
 
@@ -7,7 +6,9 @@ export type { Shape };
 export { singleShape };
 
 /** Register a layer class with TF.js serialization (idempotent across module reloads). */
-export function register(cls: tf.serialization.SerializableConstructor<tf.serialization.Serializable> & { className: string }): void {
+export function register(
+  cls: tf.serialization.SerializableConstructor<tf.serialization.Serializable> & { className: string },
+): void {
   tf.serialization.registerClass(cls);
 }
 
@@ -43,7 +44,13 @@ export function maskToFloat(mask: tf.Tensor): tf.Tensor {
 }
 
 /** The length of a 1D convolution/pooling output, as Keras' `conv_output_length`. */
-export function convOutputLength(length: number | null, kernel: number, padding: string, stride: number, dilation: number): number | null {
+export function convOutputLength(
+  length: number | null,
+  kernel: number,
+  padding: string,
+  stride: number,
+  dilation: number,
+): number | null {
   if (length === null) return null;
   const dilated = (kernel - 1) * dilation + 1;
   let out: number;

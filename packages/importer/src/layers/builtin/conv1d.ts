@@ -28,7 +28,13 @@ export interface KerasConv1DArgs {
 
 /** `causal` → pad the steps axis on the left as Keras does before a `valid` convolution. */
 export function causalPad(x: tf.Tensor, padding: Padding1D, kernelSize: number, dilation: number): tf.Tensor {
-  return padding === 'causal' ? tf.pad(x, [[0, 0], [dilation * (kernelSize - 1), 0], [0, 0]]) : x;
+  return padding === 'causal'
+    ? tf.pad(x, [
+        [0, 0],
+        [dilation * (kernelSize - 1), 0],
+        [0, 0],
+      ])
+    : x;
 }
 
 /**
@@ -74,13 +80,22 @@ export abstract class Conv1DBase extends tf.layers.Layer {
   /** The features F of the (batch, steps, features) input, which must be known to make the weights. */
   protected inputFeatures(inputShape: tf.Shape | tf.Shape[], kerasClass: string): number {
     const f = singleShape(inputShape)[2];
-    if (typeof f !== 'number') fail('INPUT_SHAPE', `${kerasClass} '${this.name}' expects (batch, steps, features) with known features; got ${JSON.stringify(inputShape)}.`);
+    if (typeof f !== 'number')
+      fail(
+        'INPUT_SHAPE',
+        `${kerasClass} '${this.name}' expects (batch, steps, features) with known features; got ${JSON.stringify(inputShape)}.`,
+      );
     return f;
   }
 
   /** Convolve the steps axis of the input with `kernel` (k, F, C), padded, strided and dilated as configured. */
   protected convolve(inputs: tf.Tensor | tf.Tensor[], kernel: tf.Tensor): tf.Tensor3D {
-    const x = causalPad(Array.isArray(inputs) ? inputs[0] : inputs, this.padding, this.kernelSize, this.dilationRate) as tf.Tensor3D;
+    const x = causalPad(
+      Array.isArray(inputs) ? inputs[0] : inputs,
+      this.padding,
+      this.kernelSize,
+      this.dilationRate,
+    ) as tf.Tensor3D;
     const dilated = dilateKernel(kernel, this.dilationRate) as tf.Tensor3D;
     return tf.conv1d(x, dilated, this.strides, this.padding === 'same' ? 'same' : 'valid', 'NWC', 1);
   }
@@ -92,7 +107,11 @@ export abstract class Conv1DBase extends tf.layers.Layer {
 
   override computeOutputShape(inputShape: tf.Shape | tf.Shape[]): tf.Shape {
     const [b, t] = singleShape(inputShape);
-    return [b, convOutputLength(t ?? null, this.kernelSize, this.padding, this.strides, this.dilationRate), this.filters];
+    return [
+      b,
+      convOutputLength(t ?? null, this.kernelSize, this.padding, this.strides, this.dilationRate),
+      this.filters,
+    ];
   }
 
   override getConfig(): tf.serialization.ConfigDict {
@@ -120,7 +139,12 @@ export class KerasConv1D extends Conv1DBase {
 
   override build(inputShape: tf.Shape | tf.Shape[]): void {
     const f = this.inputFeatures(inputShape, 'Conv1D');
-    this.kernel = this.addWeight('kernel', [this.kernelSize, f, this.filters], 'float32', tf.initializers.glorotUniform({}));
+    this.kernel = this.addWeight(
+      'kernel',
+      [this.kernelSize, f, this.filters],
+      'float32',
+      tf.initializers.glorotUniform({}),
+    );
     if (this.useBias) this.bias = this.addWeight('bias', [this.filters], 'float32', tf.initializers.zeros());
     this.built = true;
   }
@@ -134,11 +158,13 @@ register(KerasConv1D);
 /** Read the options Conv1D and SeparableConv1D share, rejecting what cannot be ported. */
 export function conv1dCommon(config: KerasLayerConfig, ctx: BuildContext, className: string) {
   const r = read(config, className);
-  if (r.str('data_format', 'channels_last') !== 'channels_last') r.unsupported('data_format', "only 'channels_last' is supported.");
+  if (r.str('data_format', 'channels_last') !== 'channels_last')
+    r.unsupported('data_format', "only 'channels_last' is supported.");
   if (r.has('groups') && r.int('groups') !== 1) r.unsupported('groups', 'grouped convolutions are not ported yet.');
   const strides = r.int1('strides', 1);
   const dilationRate = r.int1('dilation_rate', 1);
-  if (strides > 1 && dilationRate > 1) r.unsupported('strides', 'Keras itself rejects strides > 1 together with dilation_rate > 1.');
+  if (strides > 1 && dilationRate > 1)
+    r.unsupported('strides', 'Keras itself rejects strides > 1 together with dilation_rate > 1.');
   return {
     name: config.name,
     trainable: r.bool('trainable', true),
@@ -156,4 +182,3 @@ export function conv1dCommon(config: KerasLayerConfig, ctx: BuildContext, classN
 export const conv1dPort: LayerPort = {
   build: (config, ctx) => new KerasConv1D(conv1dCommon(config, ctx, 'Conv1D')),
 };
-

@@ -41,6 +41,10 @@ register(KerasCropping1D);
 export const cropping1dPort: LayerPort = {
   build(config) {
     const r = read(config, 'Cropping1D');
-    return new KerasCropping1D({ name: config.name, trainable: r.bool('trainable', true), cropping: r.pair('cropping', [1, 1]) });
+    return new KerasCropping1D({
+      name: config.name,
+      trainable: r.bool('trainable', true),
+      cropping: r.pair('cropping', [1, 1]),
+    });
   },
 };

@@ -14,7 +14,10 @@ export const cudnnGruPort: LayerPort = {
   convertWeights(weights: WeightArray[], config): WeightArray[] {
     const bias = weights[2];
     if (weights.length !== 3 || bias.shape.length !== 1 || bias.shape[0] % 6 !== 0) {
-      fail('WEIGHT_MISMATCH', `CuDNNGRU '${config.name}': expected kernel (F, 3U), recurrent_kernel (U, 3U), bias (6U); found ${weights.map((w) => `${w.name} ${JSON.stringify(w.shape)}`).join(', ')}.`);
+      fail(
+        'WEIGHT_MISMATCH',
+        `CuDNNGRU '${config.name}': expected kernel (F, 3U), recurrent_kernel (U, 3U), bias (6U); found ${weights.map((w) => `${w.name} ${JSON.stringify(w.shape)}`).join(', ')}.`,
+      );
     }
     return [weights[0], weights[1], { ...bias, shape: [2, bias.shape[0] / 2] }];
   },

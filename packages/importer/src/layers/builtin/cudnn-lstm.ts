@@ -13,7 +13,10 @@ export const cudnnLstmPort: LayerPort = {
   build: (config) => tf.layers.lstm({ ...cudnnRnnArgs(config, 'CuDNNLSTM'), unitForgetBias: false }),
   convertWeights(weights: WeightArray[], config): WeightArray[] {
     if (weights.length !== 3) {
-      fail('WEIGHT_MISMATCH', `CuDNNLSTM '${config.name}': expected 3 weights (kernel, recurrent_kernel, bias (8·units)), found ${weights.length}: ${weights.map((w) => `${w.name} ${JSON.stringify(w.shape)}`).join(', ')}.`);
+      fail(
+        'WEIGHT_MISMATCH',
+        `CuDNNLSTM '${config.name}': expected 3 weights (kernel, recurrent_kernel, bias (8·units)), found ${weights.length}: ${weights.map((w) => `${w.name} ${JSON.stringify(w.shape)}`).join(', ')}.`,
+      );
     }
     return [weights[0], weights[1], sumHalves(weights[2], config.name, 'CuDNNLSTM')];
   },
@@ -23,7 +26,10 @@ export const cudnnLstmPort: LayerPort = {
 export function sumHalves(bias: WeightArray, layer: string, className: string): WeightArray {
   const n = bias.data.length / 2;
   if (bias.shape.length !== 1 || !Number.isInteger(n)) {
-    fail('WEIGHT_MISMATCH', `${className} '${layer}': bias '${bias.name}' should be one-dimensional with an even length, found shape ${JSON.stringify(bias.shape)}.`);
+    fail(
+      'WEIGHT_MISMATCH',
+      `${className} '${layer}': bias '${bias.name}' should be one-dimensional with an even length, found shape ${JSON.stringify(bias.shape)}.`,
+    );
   }
   const data = new Float32Array(n);
   for (let i = 0; i < n; i++) data[i] = bias.data[i] + bias.data[n + i];

@@ -48,7 +48,10 @@ export abstract class DenseAttentionBase extends ScoredAttentionLayer {
   protected abstract scores(query: tf.Tensor, key: tf.Tensor): tf.Tensor;
 
   /** Remember `return_attention_scores`/`use_causal_mask` of a symbolic call: they decide the outputs. */
-  override apply(inputs: tf.Tensor | tf.SymbolicTensor | (tf.Tensor | tf.SymbolicTensor)[], kwargs?: Record<string, unknown>): tf.Tensor | tf.Tensor[] | tf.SymbolicTensor | tf.SymbolicTensor[] {
+  override apply(
+    inputs: tf.Tensor | tf.SymbolicTensor | (tf.Tensor | tf.SymbolicTensor)[],
+    kwargs?: Record<string, unknown>,
+  ): tf.Tensor | tf.Tensor[] | tf.SymbolicTensor | tf.SymbolicTensor[] {
     const symbolic = (Array.isArray(inputs) ? inputs : [inputs]).some((t) => t instanceof tf.SymbolicTensor);
     const saved = [this.returnAttentionScores, this.useCausalMask] as const;
     this.returnAttentionScores = boolKwarg(kwargs, 'return_attention_scores', this.returnAttentionScores);
@@ -62,8 +65,16 @@ export abstract class DenseAttentionBase extends ScoredAttentionLayer {
   }
 
   protected split(inputs: tf.Tensor | tf.Tensor[] | Shape[] | tf.Shape | tf.Shape[]): [unknown, unknown, unknown] {
-    if (!Array.isArray(inputs) || inputs.length < 2 || inputs.length > 3 || !(Array.isArray(inputs[0]) || inputs[0] instanceof tf.Tensor)) {
-      fail('INPUT_SHAPE', `${this.getClassName()} '${this.name}' must be called on [query, value] or [query, value, key].`);
+    if (
+      !Array.isArray(inputs) ||
+      inputs.length < 2 ||
+      inputs.length > 3 ||
+      !(Array.isArray(inputs[0]) || inputs[0] instanceof tf.Tensor)
+    ) {
+      fail(
+        'INPUT_SHAPE',
+        `${this.getClassName()} '${this.name}' must be called on [query, value] or [query, value, key].`,
+      );
     }
     return [inputs[0], inputs[1], inputs[2] ?? inputs[1]];
   }
@@ -95,7 +106,10 @@ export abstract class DenseAttentionBase extends ScoredAttentionLayer {
     const [tq, tv] = scores.shape.slice(-2) as [number, number];
     let allowed: tf.Tensor | null = vMask ? tf.expandDims(maskToFloat(vMask), -2) : null;
     if (this.causal || boolKwarg(kwargs, 'use_causal_mask', this.useCausalMask)) {
-      const causal = tf.cast(tf.greaterEqual(tf.range(0, tq, 1, 'int32').reshape([tq, 1]), tf.range(0, tv, 1, 'int32').reshape([1, tv])), 'float32');
+      const causal = tf.cast(
+        tf.greaterEqual(tf.range(0, tq, 1, 'int32').reshape([tq, 1]), tf.range(0, tv, 1, 'int32').reshape([1, tv])),
+        'float32',
+      );
       allowed = allowed ? tf.mul(allowed, causal) : causal;
     }
     if (allowed) scores = tf.sub(scores, tf.mul(tf.sub(1, allowed), MASKED));

@@ -72,7 +72,10 @@ export class KerasGRU extends tf.layers.Layer {
   constructor(args: KerasGRUArgs) {
     super(args as never);
     if (!Number.isInteger(args.units) || args.units <= 0) {
-      fail('UNSUPPORTED_CONFIG', `KerasGRU '${args.name}': units must be a positive integer, found ${JSON.stringify(args.units)}.`);
+      fail(
+        'UNSUPPORTED_CONFIG',
+        `KerasGRU '${args.name}': units must be a positive integer, found ${JSON.stringify(args.units)}.`,
+      );
     }
     this.units = args.units;
     this.activation = args.activation ?? 'tanh';
@@ -99,7 +102,10 @@ export class KerasGRU extends tf.layers.Layer {
     const shape = singleShape(inputShape);
     const features = shape[shape.length - 1];
     if (shape.length !== 3 || features === null) {
-      fail('INPUT_SHAPE', `GRU '${this.name}' expects input of shape (batch, steps, features) with known features; got ${JSON.stringify(shape)}.`);
+      fail(
+        'INPUT_SHAPE',
+        `GRU '${this.name}' expects input of shape (batch, steps, features) with known features; got ${JSON.stringify(shape)}.`,
+      );
     }
     const u = this.units;
     // Weights always come from a file (or setWeights); random initialization would only cost time.
@@ -126,14 +132,33 @@ export class KerasGRU extends tf.layers.Layer {
   override call(inputs: tf.Tensor | tf.Tensor[], kwargs: Record<string, unknown>): tf.Tensor | tf.Tensor[] {
     return tf.tidy(() => {
       let x = (Array.isArray(inputs) ? inputs[0] : inputs) as tf.Tensor3D;
-      const given = Array.isArray(inputs) && inputs.length > 1 ? inputs[1] : (kwargs?.initialState as tf.Tensor[] | undefined)?.[0];
+      const given =
+        Array.isArray(inputs) && inputs.length > 1 ? inputs[1] : (kwargs?.initialState as tf.Tensor[] | undefined)?.[0];
       const rawMask = kwargs?.mask as tf.Tensor | tf.Tensor[] | undefined | null;
       let mask = (Array.isArray(rawMask) ? rawMask[0] : rawMask) ?? null;
       if (fastRnnEligible(this, x, mask)) {
         // One fused kernel for the whole sequence (fast/recurrent.ts); the loop below is the reference.
         const bias = this.bias?.read() ?? null;
-        const c = { kind: 'gru', units: this.units, activation: this.activation, recurrentActivation: this.recurrentActivation, resetAfter: this.resetAfter } as const;
-        return runFastRnn({ ...c, kernel: this.kernel.read(), recurrentKernel: this.recurrentKernel.read(), bias, goBackwards: this.goBackwards, returnSequences: this.returnSequences, returnState: this.returnState }, x, given ? [given] : null);
+        const c = {
+          kind: 'gru',
+          units: this.units,
+          activation: this.activation,
+          recurrentActivation: this.recurrentActivation,
+          resetAfter: this.resetAfter,
+        } as const;
+        return runFastRnn(
+          {
+            ...c,
+            kernel: this.kernel.read(),
+            recurrentKernel: this.recurrentKernel.read(),
+            bias,
+            goBackwards: this.goBackwards,
+            returnSequences: this.returnSequences,
+            returnState: this.returnState,
+          },
+          x,
+          given ? [given] : null,
+        );
       }
       const [batch, steps, features] = x.shape;
       const u = this.units;
@@ -142,7 +167,11 @@ export class KerasGRU extends tf.layers.Layer {
         if (mask) mask = tf.reverse(mask, 1);
       }
       // Input projections of all steps in one matmul: (B·T, F)·(F, 3U).
-      let xw = tf.reshape(tf.matMul(tf.reshape(x, [batch * steps, features]), this.kernel.read()), [batch, steps, 3 * u]);
+      let xw = tf.reshape(tf.matMul(tf.reshape(x, [batch * steps, features]), this.kernel.read()), [
+        batch,
+        steps,
+        3 * u,
+      ]);
       let recBias: tf.Tensor | null = null;
       if (this.bias) {
         const b = this.bias.read();
@@ -218,10 +247,16 @@ register(KerasGRU);
 export function rejectUnportableRnnOptions(config: KerasLayerConfig, className: string): void {
   const r = read(config, className);
   if (r.bool('stateful', false)) {
-    r.unsupported('stateful', 'a stateful RNN carries its state from one batch to the next, which an imported model does not reproduce. Re-save the model with stateful=False (the weights are the same) and import that.');
+    r.unsupported(
+      'stateful',
+      'a stateful RNN carries its state from one batch to the next, which an imported model does not reproduce. Re-save the model with stateful=False (the weights are the same) and import that.',
+    );
   }
   if (r.bool('time_major', false)) {
-    r.unsupported('time_major', 'only batch-major (batch, steps, features) inputs are supported. Re-save the model with time_major=False.');
+    r.unsupported(
+      'time_major',
+      'only batch-major (batch, steps, features) inputs are supported. Re-save the model with time_major=False.',
+    );
   }
 }
 
@@ -297,6 +332,10 @@ export const gruPort: LayerPort = {
       }
       return { name, shape: parts[0].shape.length === 2 ? [rows, total] : [total], data };
     };
-    return [concat([0, 3, 6], `${config.name}/kernel`), concat([1, 4, 7], `${config.name}/recurrent_kernel`), concat([2, 5, 8], `${config.name}/bias`)];
+    return [
+      concat([0, 3, 6], `${config.name}/kernel`),
+      concat([1, 4, 7], `${config.name}/recurrent_kernel`),
+      concat([2, 5, 8], `${config.name}/bias`),
+    ];
   },
 };

@@ -32,11 +32,17 @@ export class KerasMerge extends tf.layers.Layer {
 
   private shapes(inputShape: tf.Shape | tf.Shape[]): Shape[] {
     if (!Array.isArray(inputShape[0]) || inputShape.length < 2) {
-      fail('INPUT_SHAPE', `Merge '${this.name}' must be called on a list of at least 2 inputs; got ${JSON.stringify(inputShape)}.`);
+      fail(
+        'INPUT_SHAPE',
+        `Merge '${this.name}' must be called on a list of at least 2 inputs; got ${JSON.stringify(inputShape)}.`,
+      );
     }
     const shapes = inputShape as Shape[];
     if ((this.mode === 'dot' || this.mode === 'cos') && (shapes.length !== 2 || shapes.some((s) => s.length !== 2))) {
-      fail('UNSUPPORTED_CONFIG', `Merge '${this.name}': mode '${this.mode}' is supported for two (batch, features) inputs only; got ${JSON.stringify(shapes)}.`);
+      fail(
+        'UNSUPPORTED_CONFIG',
+        `Merge '${this.name}': mode '${this.mode}' is supported for two (batch, features) inputs only; got ${JSON.stringify(shapes)}.`,
+      );
     }
     return shapes;
   }
@@ -56,7 +62,8 @@ export class KerasMerge extends tf.layers.Layer {
   }
 
   override computeMask(inputs: tf.Tensor | tf.Tensor[], mask?: tf.Tensor | tf.Tensor[]): tf.Tensor {
-    if (this.mode === 'dot' || this.mode === 'cos' || !Array.isArray(mask) || mask.every((m) => m == null)) return null as unknown as tf.Tensor;
+    if (this.mode === 'dot' || this.mode === 'cos' || !Array.isArray(mask) || mask.every((m) => m == null))
+      return null as unknown as tf.Tensor;
     const list = inputs as tf.Tensor[];
     if (this.mode === 'concat' && this.axis(list[0].rank) < list[0].rank - 1) {
       // Concatenating along a masked axis: concatenate the masks, all-true for unmasked inputs.
@@ -106,13 +113,24 @@ export const mergePort: LayerPort = {
   build(config) {
     const r = read(config, 'Merge');
     if (config.mode_type === 'lambda' || (typeof config.mode !== 'string' && config.mode !== undefined)) {
-      r.unsupported('mode', "a Python function merge mode is stored as bytecode and is never run. Replace the Merge with a Lambda and register a TS function for it (ImportOptions.lambdas), or use one of: " + MODES.join(', ') + '.');
+      r.unsupported(
+        'mode',
+        'a Python function merge mode is stored as bytecode and is never run. Replace the Merge with a Lambda and register a TS function for it (ImportOptions.lambdas), or use one of: ' +
+          MODES.join(', ') +
+          '.',
+      );
     }
     const mode = r.str<MergeMode>('mode', 'sum', MODES);
     if (mode === 'dot' || mode === 'cos') {
       const axes = r.ints('dot_axes', [-1]);
-      if (!axes.every((a) => a === 1 || a === -1)) r.unsupported('dot_axes', 'only the feature axis of (batch, features) inputs is supported (dot_axes 1 or -1).');
+      if (!axes.every((a) => a === 1 || a === -1))
+        r.unsupported('dot_axes', 'only the feature axis of (batch, features) inputs is supported (dot_axes 1 or -1).');
     }
-    return new KerasMerge({ name: config.name, trainable: r.bool('trainable', true), mode, concatAxis: r.int('concat_axis', -1) });
+    return new KerasMerge({
+      name: config.name,
+      trainable: r.bool('trainable', true),
+      mode,
+      concatAxis: r.int('concat_axis', -1),
+    });
   },
 };

@@ -88,7 +88,10 @@ export class KerasMultiHeadAttention extends ScoredAttentionLayer {
     this.supportsMasking = true;
   }
 
-  override apply(inputs: tf.Tensor | tf.SymbolicTensor | (tf.Tensor | tf.SymbolicTensor)[], kwargs?: Record<string, unknown>): tf.Tensor | tf.Tensor[] | tf.SymbolicTensor | tf.SymbolicTensor[] {
+  override apply(
+    inputs: tf.Tensor | tf.SymbolicTensor | (tf.Tensor | tf.SymbolicTensor)[],
+    kwargs?: Record<string, unknown>,
+  ): tf.Tensor | tf.Tensor[] | tf.SymbolicTensor | tf.SymbolicTensor[] {
     const list = Array.isArray(inputs) ? inputs : [inputs];
     const symbolic = list.some((t) => t instanceof tf.SymbolicTensor);
     const saved = [this.returnAttentionScores, this.useCausalMask, this.inputRoles] as const;
@@ -112,11 +115,17 @@ export class KerasMultiHeadAttention extends ScoredAttentionLayer {
     const roles = [...positional, ...(names as MhaInputRole[])];
     for (const r of roles) {
       if (!['query', 'value', 'key', 'attention_mask'].includes(r)) {
-        fail('UNSUPPORTED_CONFIG', `MultiHeadAttention '${this.name}': call argument '${r}' is not supported (query, value, key, attention_mask are).`);
+        fail(
+          'UNSUPPORTED_CONFIG',
+          `MultiHeadAttention '${this.name}': call argument '${r}' is not supported (query, value, key, attention_mask are).`,
+        );
       }
     }
     if (!roles.includes('query') || !roles.includes('value')) {
-      fail('INPUT_SHAPE', `MultiHeadAttention '${this.name}' needs query and value inputs; got ${JSON.stringify(roles)}.`);
+      fail(
+        'INPUT_SHAPE',
+        `MultiHeadAttention '${this.name}' needs query and value inputs; got ${JSON.stringify(roles)}.`,
+      );
     }
     return roles;
   }
@@ -129,7 +138,13 @@ export class KerasMultiHeadAttention extends ScoredAttentionLayer {
     };
     const value = get('value') as T;
     const key = get('key');
-    return { query: get('query') as T, value, key: key ?? value, attentionMask: get('attention_mask'), keyGiven: key !== null };
+    return {
+      query: get('query') as T,
+      value,
+      key: key ?? value,
+      attentionMask: get('attention_mask'),
+      keyGiven: key !== null,
+    };
   }
 
   private outFeatures(queryShape: Shape): number[] {
@@ -139,9 +154,16 @@ export class KerasMultiHeadAttention extends ScoredAttentionLayer {
   override build(inputShape: tf.Shape | tf.Shape[]): void {
     const shapes = (Array.isArray(inputShape[0]) ? inputShape : [inputShape]) as Shape[];
     const { query, value, key } = this.pick(shapes);
-    for (const [n, s] of [['query', query], ['value', value], ['key', key]] as const) {
+    for (const [n, s] of [
+      ['query', query],
+      ['value', value],
+      ['key', key],
+    ] as const) {
       if (s.length !== 3 || s[2] === null) {
-        fail('UNSUPPORTED_CONFIG', `MultiHeadAttention '${this.name}': only rank-3 (batch, steps, features) ${n} inputs with known features are supported (attention over the steps axis); got ${JSON.stringify(s)}.`);
+        fail(
+          'UNSUPPORTED_CONFIG',
+          `MultiHeadAttention '${this.name}': only rank-3 (batch, steps, features) ${n} inputs with known features are supported (attention over the steps axis); got ${JSON.stringify(s)}.`,
+        );
       }
     }
     const h = this.numHeads;
@@ -176,7 +198,12 @@ export class KerasMultiHeadAttention extends ScoredAttentionLayer {
   /** (B, T, D) · (D, H, d) + (H, d) → (B, H, T, d). */
   private project(x: tf.Tensor, kernel: tf.LayerVariable, bias: tf.LayerVariable | null, d: number): tf.Tensor {
     const [b, t, f] = x.shape as number[];
-    let y = tf.reshape(tf.matMul(tf.reshape(x, [b * t, f]), tf.reshape(kernel.read(), [f, this.numHeads * d])), [b, t, this.numHeads, d]);
+    let y = tf.reshape(tf.matMul(tf.reshape(x, [b * t, f]), tf.reshape(kernel.read(), [f, this.numHeads * d])), [
+      b,
+      t,
+      this.numHeads,
+      d,
+    ]);
     if (bias) y = tf.add(y, bias.read());
     return tf.transpose(y, [0, 2, 1, 3]);
   }
@@ -210,8 +237,10 @@ export class KerasMultiHeadAttention extends ScoredAttentionLayer {
     }
     const rows = tf.range(0, tq, 1, 'int32').reshape([tq, 1]);
     const cols = tf.range(0, tk, 1, 'int32').reshape([1, tk]);
-    if (boolKwarg(kwargs, 'use_causal_mask', this.useCausalMask)) and(tf.cast(tf.greaterEqual(rows, cols), 'float32').reshape([1, tq, tk]));
-    if (this.slidingWindow !== null) and(tf.cast(tf.less(tf.abs(tf.sub(rows, cols)), this.slidingWindow), 'float32').reshape([1, tq, tk]));
+    if (boolKwarg(kwargs, 'use_causal_mask', this.useCausalMask))
+      and(tf.cast(tf.greaterEqual(rows, cols), 'float32').reshape([1, tq, tk]));
+    if (this.slidingWindow !== null)
+      and(tf.cast(tf.less(tf.abs(tf.sub(rows, cols)), this.slidingWindow), 'float32').reshape([1, tq, tk]));
     let mask4: tf.Tensor | null = null;
     if (allowed) {
       mask4 = tf.expandDims(allowed as tf.Tensor, 1); // broadcast over heads
@@ -222,7 +251,10 @@ export class KerasMultiHeadAttention extends ScoredAttentionLayer {
     const ctx = tf.transpose(tf.matMul(weights, v), [0, 2, 1, 3]); // (B, Tq, H, dv)
     const outF = this.outFeatures(query.shape as Shape);
     const outSize = outF.reduce((a, c) => a * c, 1);
-    let out = tf.matMul(tf.reshape(ctx, [b * tq, this.numHeads * this.valueDim]), tf.reshape(this.w.ok!.read(), [this.numHeads * this.valueDim, outSize]));
+    let out = tf.matMul(
+      tf.reshape(ctx, [b * tq, this.numHeads * this.valueDim]),
+      tf.reshape(this.w.ok!.read(), [this.numHeads * this.valueDim, outSize]),
+    );
     if (this.w.ob) out = tf.add(out, tf.reshape(this.w.ob.read(), [outSize]));
     return [tf.reshape(out, [b, tq, ...outF]), weights];
   }
@@ -258,12 +290,24 @@ export function isBuiltinMultiHeadAttentionConfig(config: KerasLayerConfig | Rec
 export const multiHeadAttentionPort: LayerPort = {
   build(config, ctx) {
     if (!isBuiltinMultiHeadAttentionConfig(config)) {
-      fail('UNKNOWN_LAYER', `Layer '${config.name}' is a 'MultiHeadAttention' without 'num_heads'/'key_dim', so not Keras' built-in one (keras-multi-head's has 'head_num').`);
+      fail(
+        'UNKNOWN_LAYER',
+        `Layer '${config.name}' is a 'MultiHeadAttention' without 'num_heads'/'key_dim', so not Keras' built-in one (keras-multi-head's has 'head_num').`,
+      );
     }
     const r = read(config, 'MultiHeadAttention');
     const axes = r.raw('attention_axes');
-    const ok = axes === null || axes === undefined || axes === 1 || axes === -2 || (Array.isArray(axes) && axes.length === 1 && (axes[0] === 1 || axes[0] === -2));
-    if (!ok) r.unsupported('attention_axes', 'only attention over the steps axis of (batch, steps, features) inputs is supported (attention_axes None or [1]).');
+    const ok =
+      axes === null ||
+      axes === undefined ||
+      axes === 1 ||
+      axes === -2 ||
+      (Array.isArray(axes) && axes.length === 1 && (axes[0] === 1 || axes[0] === -2));
+    if (!ok)
+      r.unsupported(
+        'attention_axes',
+        'only attention over the steps axis of (batch, steps, features) inputs is supported (attention_axes None or [1]).',
+      );
     if (r.bool('use_gate', false)) r.unsupported('use_gate', 'the gated variant is not ported yet.');
     const v = ctx.kerasVersion;
     const outputShape = r.has('output_shape') ? r.ints('output_shape') : null;

@@ -30,8 +30,18 @@ export class KerasSeparableConv1D extends Conv1DBase {
   override build(inputShape: tf.Shape | tf.Shape[]): void {
     const f = this.inputFeatures(inputShape, 'SeparableConv1D');
     const dm = this.depthMultiplier;
-    this.depthwise = this.addWeight('depthwise_kernel', [this.kernelSize, f, dm], 'float32', tf.initializers.glorotUniform({}));
-    this.pointwise = this.addWeight('pointwise_kernel', [1, f * dm, this.filters], 'float32', tf.initializers.glorotUniform({}));
+    this.depthwise = this.addWeight(
+      'depthwise_kernel',
+      [this.kernelSize, f, dm],
+      'float32',
+      tf.initializers.glorotUniform({}),
+    );
+    this.pointwise = this.addWeight(
+      'pointwise_kernel',
+      [1, f * dm, this.filters],
+      'float32',
+      tf.initializers.glorotUniform({}),
+    );
     if (this.useBias) this.bias = this.addWeight('bias', [this.filters], 'float32', tf.initializers.zeros());
     this.built = true;
   }
@@ -41,10 +51,18 @@ export class KerasSeparableConv1D extends Conv1DBase {
       // The depthwise step as a plain conv with a block-diagonal kernel (k, F, F·dm): TF.js' wasm
       // backend has no DepthwiseConv2dNativeBackpropInput, and input gradients must work there.
       const [k, f, dm] = this.depthwise.shape as number[];
-      const blockDiagonal = tf.reshape(tf.mul(tf.expandDims(this.depthwise.read(), 2), tf.reshape(tf.eye(f), [1, f, f, 1])), [k, f, f * dm]);
+      const blockDiagonal = tf.reshape(
+        tf.mul(tf.expandDims(this.depthwise.read(), 2), tf.reshape(tf.eye(f), [1, f, f, 1])),
+        [k, f, f * dm],
+      );
       const depth = this.convolve(inputs, blockDiagonal);
       const [b, t] = depth.shape;
-      return this.finish(tf.reshape(tf.matMul(tf.reshape(depth, [b * t, f * dm]), tf.reshape(this.pointwise.read(), [f * dm, this.filters])), [b, t, this.filters]));
+      return this.finish(
+        tf.reshape(
+          tf.matMul(tf.reshape(depth, [b * t, f * dm]), tf.reshape(this.pointwise.read(), [f * dm, this.filters])),
+          [b, t, this.filters],
+        ),
+      );
     });
   }
 
@@ -58,6 +76,9 @@ register(KerasSeparableConv1D);
 export const separableConv1dPort: LayerPort = {
   build(config, ctx) {
     const r = read(config, 'SeparableConv1D');
-    return new KerasSeparableConv1D({ ...conv1dCommon(config, ctx, 'SeparableConv1D'), depthMultiplier: r.int('depth_multiplier', 1) });
+    return new KerasSeparableConv1D({
+      ...conv1dCommon(config, ctx, 'SeparableConv1D'),
+      depthMultiplier: r.int('depth_multiplier', 1),
+    });
   },
 };

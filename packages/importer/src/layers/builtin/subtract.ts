@@ -23,7 +23,10 @@ export class KerasSubtract extends tf.layers.Layer {
   override computeOutputShape(inputShape: tf.Shape | tf.Shape[]): tf.Shape {
     const shapes = inputShape as tf.Shape[];
     if (!Array.isArray(shapes[0]) || shapes.length !== 2) {
-      fail('INPUT_SHAPE', `Subtract '${this.name}' must be called on exactly 2 inputs; got ${JSON.stringify(inputShape)}.`);
+      fail(
+        'INPUT_SHAPE',
+        `Subtract '${this.name}' must be called on exactly 2 inputs; got ${JSON.stringify(inputShape)}.`,
+      );
     }
     const [a, b] = shapes;
     const rank = Math.max(a.length, b.length);
@@ -49,5 +52,6 @@ register(KerasSubtract);
 
 /** Keras `Subtract` → {@link KerasSubtract}. */
 export const subtractPort: LayerPort = {
-  build: (config) => new KerasSubtract({ name: config.name, trainable: read(config, 'Subtract').bool('trainable', true) }),
+  build: (config) =>
+    new KerasSubtract({ name: config.name, trainable: read(config, 'Subtract').bool('trainable', true) }),
 };

@@ -44,6 +44,10 @@ register(KerasUpSampling1D);
 export const upSampling1dPort: LayerPort = {
   build(config) {
     const r = read(config, 'UpSampling1D');
-    return new KerasUpSampling1D({ name: config.name, trainable: r.bool('trainable', true), size: r.has('size') ? r.int1('size') : r.int('length', 2) });
+    return new KerasUpSampling1D({
+      name: config.name,
+      trainable: r.bool('trainable', true),
+      size: r.has('size') ? r.int1('size') : r.int('length', 2),
+    });
   },
 };

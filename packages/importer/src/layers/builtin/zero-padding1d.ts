@@ -37,6 +37,10 @@ register(KerasZeroPadding1D);
 export const zeroPadding1dPort: LayerPort = {
   build(config) {
     const r = read(config, 'ZeroPadding1D');
-    return new KerasZeroPadding1D({ name: config.name, trainable: r.bool('trainable', true), padding: r.pair('padding', [1, 1]) });
+    return new KerasZeroPadding1D({
+      name: config.name,
+      trainable: r.bool('trainable', true),
+      padding: r.pair('padding', [1, 1]),
+    });
   },
 };

@@ -55,7 +55,10 @@ export function singleMask(mask: tf.Tensor | (tf.Tensor | null)[] | null | undef
 }
 
 /** The input tensor of a one-input layer's `call` and its mask (from `kwargs.mask`). */
-export function inputAndMask(inputs: tf.Tensor | tf.Tensor[], kwargs: Record<string, unknown> | undefined): [tf.Tensor, tf.Tensor | null] {
+export function inputAndMask(
+  inputs: tf.Tensor | tf.Tensor[],
+  kwargs: Record<string, unknown> | undefined,
+): [tf.Tensor, tf.Tensor | null] {
   return [single(inputs), singleMask(maskArg(kwargs))];
 }
 
@@ -77,7 +80,11 @@ export function normalizeLast(p: tf.Tensor, epsilon: number): tf.Tensor {
 /** The last dimension of a shape, which must be known to create weights. */
 export function featureDim(shape: Shape, layer: string, what = 'input'): number {
   const f = shape[shape.length - 1];
-  if (f == null) fail('INPUT_SHAPE', `Layer '${layer}' needs the last dimension of its ${what} to be known, found shape ${JSON.stringify(shape)}.`);
+  if (f == null)
+    fail(
+      'INPUT_SHAPE',
+      `Layer '${layer}' needs the last dimension of its ${what} to be known, found shape ${JSON.stringify(shape)}.`,
+    );
   return f;
 }
 
@@ -122,7 +129,10 @@ export function attentionWindow(length: number, width: number, historyOnly: bool
 export function deserializeLayer(json: { className: string; config: tf.serialization.ConfigDict }): tf.layers.Layer {
   const entry = tf.serialization.SerializationMap.getMap().classNameMap[json.className];
   if (!entry) {
-    fail('UNKNOWN_LAYER', `Cannot recreate inner layer class '${json.className}': it is not registered with tf.serialization.registerClass. Import the module that defines it before loading.`);
+    fail(
+      'UNKNOWN_LAYER',
+      `Cannot recreate inner layer class '${json.className}': it is not registered with tf.serialization.registerClass. Import the module that defines it before loading.`,
+    );
   }
   const [cls, fromConfig] = entry;
   return fromConfig(cls, json.config) as tf.layers.Layer;

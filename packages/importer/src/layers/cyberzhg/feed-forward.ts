@@ -71,7 +71,13 @@ export class FeedForward extends tf.layers.Layer {
   }
 
   override getConfig(): tf.serialization.ConfigDict {
-    return { ...super.getConfig(), units: this.units, activation: this.activation, useBias: this.useBias, dropoutRate: this.dropoutRate };
+    return {
+      ...super.getConfig(),
+      units: this.units,
+      activation: this.activation,
+      useBias: this.useBias,
+      dropoutRate: this.dropoutRate,
+    };
   }
 }
 tf.serialization.registerClass(FeedForward);

@@ -21,7 +21,11 @@ export {
   isCyberZhgMultiHeadAttention,
 } from './multi-head-attention.ts';
 export { MultiHead, type MultiHeadArgs } from './multi-head.ts';
-export { ScaledDotProductAttention, type ScaledDotProductAttentionArgs, scaledDotProduct } from './scaled-dot-product-attention.ts';
+export {
+  ScaledDotProductAttention,
+  type ScaledDotProductAttentionArgs,
+  scaledDotProduct,
+} from './scaled-dot-product-attention.ts';
 export { SeqSelfAttention, type SeqSelfAttentionArgs } from './seq-self-attention.ts';
 export { SeqWeightedAttention, type SeqWeightedAttentionArgs } from './seq-weighted-attention.ts';
 export { cyberZhgLayerNormalizationPort, cyberZhgMultiHeadAttentionPort };

@@ -3,7 +3,16 @@ import { fail } from '../../errors.ts';
 import type { KerasLayerConfig } from '../../keras-format/types.ts';
 import { read } from '../config.ts';
 import type { AttentionSource, BuildContext, LayerPort } from '../port.ts';
-import { activationFunction, type BaseLayerArgs, baseArgs, dotLast, featureDim, isShapeList, maskArg, type Shape } from './common.ts';
+import {
+  activationFunction,
+  type BaseLayerArgs,
+  baseArgs,
+  dotLast,
+  featureDim,
+  isShapeList,
+  maskArg,
+  type Shape,
+} from './common.ts';
 import { scaledDotProduct } from './scaled-dot-product-attention.ts';
 
 /**
@@ -60,13 +69,20 @@ export class CyberZhgMultiHeadAttention extends tf.layers.Layer implements Atten
     const [q, k, v] = (isShapeList(inputShape) ? inputShape : [inputShape, inputShape, inputShape]) as Shape[];
     const f = featureDim(v, this.name, 'value');
     if (f % this.headNum !== 0) {
-      fail('UNSUPPORTED_CONFIG', `Layer '${this.name}' (MultiHeadAttention): head_num ${this.headNum} does not divide the value feature size ${f}.`);
+      fail(
+        'UNSUPPORTED_CONFIG',
+        `Layer '${this.name}' (MultiHeadAttention): head_num ${this.headNum} does not divide the value feature size ${f}.`,
+      );
     }
     const kernel = () => tf.initializers.glorotNormal({});
     const add = (key: string, shape: number[], init: ReturnType<typeof tf.initializers.zeros>) => {
       this.vars[key] = this.addWeight(`${this.name}_${key}`, shape, 'float32', init);
     };
-    for (const [key, shape] of [['q', q], ['k', k], ['v', v]] as const) {
+    for (const [key, shape] of [
+      ['q', q],
+      ['k', k],
+      ['v', v],
+    ] as const) {
       add(`W${key}`, [featureDim(shape, this.name), f], kernel());
       if (this.useBias) add(`b${key}`, [f], tf.initializers.zeros());
     }
@@ -88,9 +104,13 @@ export class CyberZhgMultiHeadAttention extends tf.layers.Layer implements Atten
   }
 
   private run(inputs: tf.Tensor | tf.Tensor[], kwargs: Record<string, unknown> | undefined) {
-    const [qIn, kIn, vIn] = Array.isArray(inputs) ? (inputs.length === 1 ? [inputs[0], inputs[0], inputs[0]] : inputs) : [inputs, inputs, inputs];
+    const [qIn, kIn, vIn] = Array.isArray(inputs)
+      ? inputs.length === 1
+        ? [inputs[0], inputs[0], inputs[0]]
+        : inputs
+      : [inputs, inputs, inputs];
     const mask = maskArg(kwargs);
-    const keyMask = Array.isArray(mask) ? (mask.length > 1 ? mask[1] : mask[0]) ?? null : mask;
+    const keyMask = Array.isArray(mask) ? ((mask.length > 1 ? mask[1] : mask[0]) ?? null) : mask;
     const q = this.splitHeads(this.project(qIn, 'q'));
     const k = this.splitHeads(this.project(kIn, 'k'));
     const v = this.splitHeads(this.project(vIn, 'v'));
@@ -120,7 +140,13 @@ export class CyberZhgMultiHeadAttention extends tf.layers.Layer implements Atten
   }
 
   override getConfig(): tf.serialization.ConfigDict {
-    return { ...super.getConfig(), headNum: this.headNum, activation: this.activation, useBias: this.useBias, historyOnly: this.historyOnly };
+    return {
+      ...super.getConfig(),
+      headNum: this.headNum,
+      activation: this.activation,
+      useBias: this.useBias,
+      historyOnly: this.historyOnly,
+    };
   }
 }
 tf.serialization.registerClass(CyberZhgMultiHeadAttention);

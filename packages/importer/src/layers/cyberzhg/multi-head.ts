@@ -3,7 +3,16 @@ import { fail } from '../../errors.ts';
 import type { KerasLayerConfig, KerasLayerJson } from '../../keras-format/types.ts';
 import { read } from '../config.ts';
 import type { BuildContext, LayerPort } from '../port.ts';
-import { type BaseLayerArgs, baseArgs, deserializeLayer, dotLast, featureDim, isShapeList, maskArg, type Shape } from './common.ts';
+import {
+  type BaseLayerArgs,
+  baseArgs,
+  deserializeLayer,
+  dotLast,
+  featureDim,
+  isShapeList,
+  maskArg,
+  type Shape,
+} from './common.ts';
 
 /** Constructor arguments of {@link MultiHead}. */
 export interface MultiHeadArgs extends BaseLayerArgs {
@@ -42,7 +51,8 @@ export class MultiHead extends tf.layers.Layer {
 
   private innerShape(inputShape: tf.Shape | tf.Shape[]): tf.Shape | tf.Shape[] {
     if (this.hiddenDim === null) return inputShape;
-    if (isShapeList(inputShape)) fail('UNSUPPORTED_CONFIG', `MultiHead '${this.name}': hidden_dim with several inputs is not supported.`);
+    if (isShapeList(inputShape))
+      fail('UNSUPPORTED_CONFIG', `MultiHead '${this.name}': hidden_dim with several inputs is not supported.`);
     return [...inputShape.slice(0, -1), this.hiddenDim];
   }
 
@@ -50,7 +60,12 @@ export class MultiHead extends tf.layers.Layer {
     if (this.hiddenDim !== null) {
       const f = featureDim(isShapeList(inputShape) ? (inputShape[0] as Shape) : (inputShape as Shape), this.name);
       const width = this.hiddenDim * this.inner.length;
-      this.w = this.addWeight(`${this.name}_W`, [f, width], 'float32', tf.initializers.randomUniform({ minval: -0.05, maxval: 0.05 }));
+      this.w = this.addWeight(
+        `${this.name}_W`,
+        [f, width],
+        'float32',
+        tf.initializers.randomUniform({ minval: -0.05, maxval: 0.05 }),
+      );
       if (this.useBias) this.b = this.addWeight(`${this.name}_b`, [width], 'float32', tf.initializers.zeros());
     }
     // Build each copy through a symbolic apply so that its weights get its own name scope
@@ -59,7 +74,9 @@ export class MultiHead extends tf.layers.Layer {
     const shape = this.innerShape(inputShape);
     for (const layer of this.inner) {
       if (layer.built) continue;
-      const probe = isShapeList(shape) ? shape.map((s) => tf.input({ batchShape: s })) : tf.input({ batchShape: shape });
+      const probe = isShapeList(shape)
+        ? shape.map((s) => tf.input({ batchShape: s }))
+        : tf.input({ batchShape: shape });
       layer.apply(probe);
     }
     this.built = true;
@@ -93,7 +110,11 @@ export class MultiHead extends tf.layers.Layer {
           if (this.b) x = tf.add(x, tf.slice(this.b.read(), [i * h], [h]));
         }
         const out = layer.apply(x, mask !== null && layer.supportsMasking ? { mask } : {});
-        if (Array.isArray(out)) fail('UNSUPPORTED_CONFIG', `MultiHead '${this.name}': the wrapped layer '${layer.name}' returns several outputs.`);
+        if (Array.isArray(out))
+          fail(
+            'UNSUPPORTED_CONFIG',
+            `MultiHead '${this.name}': the wrapped layer '${layer.name}' returns several outputs.`,
+          );
         return tf.expandDims(out as tf.Tensor, -1);
       });
       return tf.concat(outputs, -1);
@@ -102,7 +123,11 @@ export class MultiHead extends tf.layers.Layer {
 
   override computeOutputShape(inputShape: tf.Shape | tf.Shape[]): tf.Shape | tf.Shape[] {
     const child = this.inner[0].computeOutputShape(this.innerShape(inputShape));
-    if (isShapeList(child)) fail('UNSUPPORTED_CONFIG', `MultiHead '${this.name}': the wrapped layer '${this.inner[0].name}' returns several outputs.`);
+    if (isShapeList(child))
+      fail(
+        'UNSUPPORTED_CONFIG',
+        `MultiHead '${this.name}': the wrapped layer '${this.inner[0].name}' returns several outputs.`,
+      );
     return [...child, this.inner.length];
   }
 
@@ -123,7 +148,9 @@ export class MultiHead extends tf.layers.Layer {
     cls: tf.serialization.SerializableConstructor<T>,
     config: tf.serialization.ConfigDict,
   ): T {
-    const layers = (config.layers as { className: string; config: tf.serialization.ConfigDict }[]).map(deserializeLayer);
+    const layers = (config.layers as { className: string; config: tf.serialization.ConfigDict }[]).map(
+      deserializeLayer,
+    );
     return new cls({ ...config, layers });
   }
 }
@@ -141,10 +168,16 @@ export const multiHeadPort: LayerPort = {
     const single = r.raw('layer') as KerasLayerJson | undefined;
     if (jsons.length === 0 && single?.config) {
       const n = r.int('layer_num', 1);
-      jsons = Array.from({ length: n }, (_, i) => ({ ...single, config: { ...single.config, name: `${single.config.name}_${i + 1}` } }));
+      jsons = Array.from({ length: n }, (_, i) => ({
+        ...single,
+        config: { ...single.config, name: `${single.config.name}_${i + 1}` },
+      }));
     }
     if (!Array.isArray(jsons) || jsons.length === 0) {
-      r.unsupported('layers', 'MultiHead needs the wrapped layers in its config (`layers`, or `layer` with `layer_num`).');
+      r.unsupported(
+        'layers',
+        'MultiHead needs the wrapped layers in its config (`layers`, or `layer` with `layer_num`).',
+      );
     }
     return new MultiHead({
       ...baseArgs(config),

@@ -2,7 +2,17 @@ import * as tf from '@tensorflow/tfjs';
 import type { KerasLayerConfig } from '../../keras-format/types.ts';
 import { read } from '../config.ts';
 import type { AttentionSource, LayerPort } from '../port.ts';
-import { baseArgs, floatMask, type HistoryAttentionArgs, isShapeList, MASK_PENALTY, maskArg, normalizeLast, type Shape, shiftedExp } from './common.ts';
+import {
+  baseArgs,
+  floatMask,
+  type HistoryAttentionArgs,
+  isShapeList,
+  MASK_PENALTY,
+  maskArg,
+  normalizeLast,
+  type Shape,
+  shiftedExp,
+} from './common.ts';
 
 /**
  * `softmax(Q·Kᵀ/√d)·V` as keras-self-attention computes it, for `q` (…, Tq, d), `k` (…, Tk, d),
@@ -69,9 +79,13 @@ export class ScaledDotProductAttention extends tf.layers.Layer implements Attent
   }
 
   private run(inputs: tf.Tensor | tf.Tensor[], kwargs: Record<string, unknown> | undefined) {
-    const [q, k, v] = Array.isArray(inputs) ? (inputs.length === 1 ? [inputs[0], inputs[0], inputs[0]] : inputs) : [inputs, inputs, inputs];
+    const [q, k, v] = Array.isArray(inputs)
+      ? inputs.length === 1
+        ? [inputs[0], inputs[0], inputs[0]]
+        : inputs
+      : [inputs, inputs, inputs];
     const mask = maskArg(kwargs);
-    const keyMask = Array.isArray(mask) ? (mask.length > 1 ? mask[1] : mask[0]) ?? null : mask;
+    const keyMask = Array.isArray(mask) ? ((mask.length > 1 ? mask[1] : mask[0]) ?? null) : mask;
     return scaledDotProduct(q, k, v, keyMask, this.historyOnly, this.epsilon);
   }
 
@@ -87,7 +101,13 @@ export class ScaledDotProductAttention extends tf.layers.Layer implements Attent
   }
 
   override computeOutputShape(inputShape: tf.Shape | tf.Shape[]): tf.Shape | tf.Shape[] {
-    const [q, k, v] = (isShapeList(inputShape) ? (inputShape.length === 1 ? [inputShape[0], inputShape[0], inputShape[0]] : inputShape) : [inputShape, inputShape, inputShape]) as Shape[];
+    const [q, k, v] = (
+      isShapeList(inputShape)
+        ? inputShape.length === 1
+          ? [inputShape[0], inputShape[0], inputShape[0]]
+          : inputShape
+        : [inputShape, inputShape, inputShape]
+    ) as Shape[];
     const out = [...q.slice(0, -1), v[v.length - 1]];
     return this.returnAttention ? [out, [q[0], q[1], k[1]]] : out;
   }
@@ -98,7 +118,12 @@ export class ScaledDotProductAttention extends tf.layers.Layer implements Attent
   }
 
   override getConfig(): tf.serialization.ConfigDict {
-    return { ...super.getConfig(), returnAttention: this.returnAttention, historyOnly: this.historyOnly, epsilon: this.epsilon };
+    return {
+      ...super.getConfig(),
+      returnAttention: this.returnAttention,
+      historyOnly: this.historyOnly,
+      epsilon: this.epsilon,
+    };
   }
 }
 tf.serialization.registerClass(ScaledDotProductAttention);

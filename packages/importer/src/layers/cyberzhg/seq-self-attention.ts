@@ -2,7 +2,22 @@ import * as tf from '@tensorflow/tfjs';
 import type { KerasLayerConfig } from '../../keras-format/types.ts';
 import { read } from '../config.ts';
 import type { AttentionSource, BuildContext, LayerPort, SelfAttentionVariant } from '../port.ts';
-import { activationFunction, attentionWindow, baseArgs, dotLast, featureDim, floatMask, type HistoryAttentionArgs, inputAndMask, KERAS_EPSILON, MASK_PENALTY, normalizeLast, shiftedExp, singleMask, singleShape } from './common.ts';
+import {
+  activationFunction,
+  attentionWindow,
+  baseArgs,
+  dotLast,
+  featureDim,
+  floatMask,
+  type HistoryAttentionArgs,
+  inputAndMask,
+  KERAS_EPSILON,
+  MASK_PENALTY,
+  normalizeLast,
+  shiftedExp,
+  singleMask,
+  singleShape,
+} from './common.ts';
 import { fastAdditiveScores, fastBatchMatMul } from '../fast/attention.ts';
 
 /** Constructor arguments of {@link SeqSelfAttention} (the Keras config, camel-cased). */
@@ -91,7 +106,14 @@ export class SeqSelfAttention extends tf.layers.Layer implements AttentionSource
     let e: tf.Tensor;
     if (this.attentionType === 'additive') {
       // One fused kernel without the (B, T, T, U) intermediate (fast/attention.ts); the ops below are the reference.
-      const fast = fastAdditiveScores(x, this.wt!.read(), this.wx!.read(), this.bh?.read() ?? null, this.wa!.read(), this.ba?.read() ?? null);
+      const fast = fastAdditiveScores(
+        x,
+        this.wt!.read(),
+        this.wx!.read(),
+        this.bh?.read() ?? null,
+        this.wa!.read(),
+        this.ba?.read() ?? null,
+      );
       if (fast) return fast;
       const q = tf.expandDims(dotLast(x, this.wt!.read()), 2); // (B, T, 1, U)
       const k = tf.expandDims(dotLast(x, this.wx!.read()), 1); // (B, 1, T, U)
@@ -197,4 +219,3 @@ export const seqSelfAttentionPort: LayerPort = {
     });
   },
 };
-

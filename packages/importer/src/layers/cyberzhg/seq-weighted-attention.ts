@@ -2,7 +2,19 @@ import * as tf from '@tensorflow/tfjs';
 import type { KerasLayerConfig } from '../../keras-format/types.ts';
 import { read } from '../config.ts';
 import type { AttentionSource, BuildContext, LayerPort, SelfAttentionVariant } from '../port.ts';
-import { type BaseLayerArgs, baseArgs, dotLast, featureDim, floatMask, inputAndMask, KERAS_EPSILON, MASK_PENALTY, normalizeLast, shiftedExp, singleShape } from './common.ts';
+import {
+  type BaseLayerArgs,
+  baseArgs,
+  dotLast,
+  featureDim,
+  floatMask,
+  inputAndMask,
+  KERAS_EPSILON,
+  MASK_PENALTY,
+  normalizeLast,
+  shiftedExp,
+  singleShape,
+} from './common.ts';
 
 /** Constructor arguments of {@link SeqWeightedAttention}. */
 export interface SeqWeightedAttentionArgs extends BaseLayerArgs {
@@ -42,7 +54,12 @@ export class SeqWeightedAttention extends tf.layers.Layer implements AttentionSo
 
   override build(inputShape: tf.Shape | tf.Shape[]): void {
     const f = featureDim(singleShape(inputShape), this.name);
-    this.w = this.addWeight(`${this.name}_W`, [f, 1], 'float32', tf.initializers.randomUniform({ minval: -0.05, maxval: 0.05 }));
+    this.w = this.addWeight(
+      `${this.name}_W`,
+      [f, 1],
+      'float32',
+      tf.initializers.randomUniform({ minval: -0.05, maxval: 0.05 }),
+    );
     if (this.useBias) this.b = this.addWeight(`${this.name}_b`, [1], 'float32', tf.initializers.zeros());
     this.built = true;
   }
@@ -87,7 +104,12 @@ export class SeqWeightedAttention extends tf.layers.Layer implements AttentionSo
   }
 
   override getConfig(): tf.serialization.ConfigDict {
-    return { ...super.getConfig(), useBias: this.useBias, returnAttention: this.returnAttention, variant: this.variant };
+    return {
+      ...super.getConfig(),
+      useBias: this.useBias,
+      returnAttention: this.returnAttention,
+      variant: this.variant,
+    };
   }
 }
 tf.serialization.registerClass(SeqWeightedAttention);

@@ -6,7 +6,14 @@ import { fastPathAvailable } from './switch.ts';
  * Additive self-attention scores `e[b,t,s] = Wa·tanh(x_t·Wt + x_s·Wx + bh) + ba` (B, T, T) as one
  * fused kernel, without the (B, T, T, U) intermediate; null when the fused path is unavailable.
  */
-export function fastAdditiveScores(x: tf.Tensor, wt: tf.Tensor, wx: tf.Tensor, bh: tf.Tensor | null, wa: tf.Tensor, ba: tf.Tensor | null): tf.Tensor | null {
+export function fastAdditiveScores(
+  x: tf.Tensor,
+  wt: tf.Tensor,
+  wx: tf.Tensor,
+  bh: tf.Tensor | null,
+  wa: tf.Tensor,
+  ba: tf.Tensor | null,
+): tf.Tensor | null {
   if (x.rank !== 3 || !fastPathAvailable('attention')) return null;
   return tf.tidy(() => {
     const [B, T, F] = x.shape as [number, number, number];
@@ -15,7 +22,12 @@ export function fastAdditiveScores(x: tf.Tensor, wt: tf.Tensor, wx: tf.Tensor, b
     const q = tf.reshape(tf.matMul(flat, wt), [B, T, U]);
     let k = tf.matMul(flat, wx);
     if (bh) k = tf.add(k, bh);
-    const inputs = { q, k: tf.reshape(k, [B, T, U]), wa: tf.reshape(wa, [U]), ba: ba ? tf.reshape(ba, [1]) : tf.zeros([1]) };
+    const inputs = {
+      q,
+      k: tf.reshape(k, [B, T, U]),
+      wa: tf.reshape(wa, [U]),
+      ba: ba ? tf.reshape(ba, [1]) : tf.zeros([1]),
+    };
     return tf.engine().runKernel(KERNEL.additive, inputs) as tf.Tensor;
   });
 }
@@ -25,6 +37,15 @@ export function fastAdditiveScores(x: tf.Tensor, wt: tf.Tensor, wx: tf.Tensor, b
  * kernel (TF.js' wasm BatchMatMul is several times slower at these shapes); null when unavailable.
  */
 export function fastBatchMatMul(a: tf.Tensor, b: tf.Tensor): tf.Tensor | null {
-  if (a.rank !== 3 || b.rank !== 3 || a.dtype !== 'float32' || b.dtype !== 'float32' || a.shape[0] !== b.shape[0] || a.shape[2] !== b.shape[1] || !fastPathAvailable('attention')) return null;
+  if (
+    a.rank !== 3 ||
+    b.rank !== 3 ||
+    a.dtype !== 'float32' ||
+    b.dtype !== 'float32' ||
+    a.shape[0] !== b.shape[0] ||
+    a.shape[2] !== b.shape[1] ||
+    !fastPathAvailable('attention')
+  )
+    return null;
   return tf.engine().runKernel(KERNEL.batchMatMul, { a, b }, { transposeA: false, transposeB: false }) as tf.Tensor;
 }

@@ -13,7 +13,11 @@ import { fileURLToPath } from 'node:url';
 const here = dirname(fileURLToPath(import.meta.url));
 const out = join(mkdtempSync(join(tmpdir(), 'keraspect-asc-')), 'kernels.wasm');
 const flags = ['-O3', '--runtime', 'stub', '--noAssert', '--enable', 'simd', '--initialMemory', '1'];
-execFileSync('npx', ['-y', '-p', 'assemblyscript@0.28.20', 'asc', join(here, 'assembly', 'kernels.ts'), ...flags, '-o', out], { stdio: 'inherit' });
+execFileSync(
+  'npx',
+  ['-y', '-p', 'assemblyscript@0.28.20', 'asc', join(here, 'assembly', 'kernels.ts'), ...flags, '-o', out],
+  { stdio: 'inherit' },
+);
 const b64 = readFileSync(out).toString('base64');
 const lines = b64.match(/.{1,120}/g) ?? [];
 writeFileSync(

@@ -5,7 +5,17 @@
  * layer instead of ~15 TF.js ops per time step.
  */
 import * as tf from '@tensorflow/tfjs';
-import { fromPaddedTimeMajor, kernels, layout, pad4, padColumns, readInput, toPaddedTimeMajor, transposePadded, writeOutput } from './wasm.ts';
+import {
+  fromPaddedTimeMajor,
+  kernels,
+  layout,
+  pad4,
+  padColumns,
+  readInput,
+  toPaddedTimeMajor,
+  transposePadded,
+  writeOutput,
+} from './wasm.ts';
 
 /** Kernel names, as registered with TF.js. */
 export const KERNEL = {
@@ -24,7 +34,14 @@ export const KERNEL = {
 export const FAST_BACKENDS = ['cpu', 'wasm'] as const;
 
 /** TF.js activation identifiers the kernels implement, with their codes in `assembly/kernels.ts`. */
-export const ACTIVATION_CODES: Record<string, number> = { linear: 0, relu: 1, tanh: 2, sigmoid: 3, hardSigmoid: 4, keras3HardSigmoid: 5 };
+export const ACTIVATION_CODES: Record<string, number> = {
+  linear: 0,
+  relu: 1,
+  tanh: 2,
+  sigmoid: 3,
+  hardSigmoid: 4,
+  keras3HardSigmoid: 5,
+};
 
 type KernelArgs = { inputs: Record<string, tf.TensorInfo>; backend: tf.KernelBackend; attrs?: tf.NamedAttrMap };
 type Info = tf.TensorInfo;
@@ -36,12 +53,34 @@ function lstmForward({ inputs, backend, attrs }: KernelArgs): Info[] {
   const U = G4 / 4;
   const up = pad4(U);
   const k = kernels()!;
-  const { ptr, view } = layout(k, { zx: T * B * 4 * up, r: U * 4 * up, h0: B * up, c0: B * up, hs: T * B * up, cs: T * B * up, gates: T * B * 4 * up });
+  const { ptr, view } = layout(k, {
+    zx: T * B * 4 * up,
+    r: U * 4 * up,
+    h0: B * up,
+    c0: B * up,
+    hs: T * B * up,
+    cs: T * B * up,
+    gates: T * B * 4 * up,
+  });
   toPaddedTimeMajor(readInput(backend, zx), view.zx, B, T, 4, U, up);
   padColumns(readInput(backend, recurrentKernel), view.r, U, 4, U, up);
   padColumns(readInput(backend, h0), view.h0, B, 1, U, up);
   padColumns(readInput(backend, c0), view.c0, B, 1, U, up);
-  k.lstmForward(ptr.zx, ptr.r, ptr.h0, ptr.c0, ptr.hs, ptr.cs, ptr.gates, T, B, U, up, num(attrs, 'recurrentActivation'), num(attrs, 'activation'));
+  k.lstmForward(
+    ptr.zx,
+    ptr.r,
+    ptr.h0,
+    ptr.c0,
+    ptr.hs,
+    ptr.cs,
+    ptr.gates,
+    T,
+    B,
+    U,
+    up,
+    num(attrs, 'recurrentActivation'),
+    num(attrs, 'activation'),
+  );
   return [
     writeOutput(backend, [B, T, U], (d) => fromPaddedTimeMajor(view.hs, d, B, T, 1, U, up)),
     writeOutput(backend, [B, U], (d) => fromPaddedTimeMajor(view.cs.subarray((T - 1) * B * up), d, 1, B, 1, U, up)),
@@ -55,14 +94,42 @@ function lstmBackward({ inputs, backend, attrs }: KernelArgs): Info[] {
   const [B, T, U] = dhs.shape;
   const up = pad4(U);
   const k = kernels()!;
-  const { ptr, view } = layout(k, { dhs: T * B * up, dcT: B * up, gates: T * B * 4 * up, cs: T * B * up, c0: B * up, rt: 4 * up * up, dz: T * B * 4 * up, dh0: B * up, dc0: B * up, dhn: B * up });
+  const { ptr, view } = layout(k, {
+    dhs: T * B * up,
+    dcT: B * up,
+    gates: T * B * 4 * up,
+    cs: T * B * up,
+    c0: B * up,
+    rt: 4 * up * up,
+    dz: T * B * 4 * up,
+    dh0: B * up,
+    dc0: B * up,
+    dhn: B * up,
+  });
   toPaddedTimeMajor(readInput(backend, dhs), view.dhs, B, T, 1, U, up);
   padColumns(readInput(backend, dcT), view.dcT, B, 1, U, up);
   view.gates.set(readInput(backend, gates));
   view.cs.set(readInput(backend, cs));
   padColumns(readInput(backend, c0), view.c0, B, 1, U, up);
   transposePadded(readInput(backend, recurrentKernel), view.rt, 4, U, up);
-  k.lstmBackward(ptr.dhs, ptr.dcT, ptr.gates, ptr.cs, ptr.c0, ptr.rt, ptr.dz, ptr.dh0, ptr.dc0, ptr.dhn, T, B, U, up, num(attrs, 'recurrentActivation'), num(attrs, 'activation'));
+  k.lstmBackward(
+    ptr.dhs,
+    ptr.dcT,
+    ptr.gates,
+    ptr.cs,
+    ptr.c0,
+    ptr.rt,
+    ptr.dz,
+    ptr.dh0,
+    ptr.dc0,
+    ptr.dhn,
+    T,
+    B,
+    U,
+    up,
+    num(attrs, 'recurrentActivation'),
+    num(attrs, 'activation'),
+  );
   return [
     writeOutput(backend, [B, T, 4 * U], (d) => fromPaddedTimeMajor(view.dz, d, B, T, 4, U, up)),
     writeOutput(backend, [B, U], (d) => fromPaddedTimeMajor(view.dh0, d, 1, B, 1, U, up)),
@@ -76,13 +143,41 @@ function gruForward({ inputs, backend, attrs }: KernelArgs): Info[] {
   const U = G3 / 3;
   const up = pad4(U);
   const k = kernels()!;
-  const { ptr, view } = layout(k, { zx: T * B * 3 * up, r: U * 3 * up, rb: 3 * up, h0: B * up, hs: T * B * up, saved: T * B * 4 * up, inner: B * 3 * up, rh: B * up });
+  const { ptr, view } = layout(k, {
+    zx: T * B * 3 * up,
+    r: U * 3 * up,
+    rb: 3 * up,
+    h0: B * up,
+    hs: T * B * up,
+    saved: T * B * 4 * up,
+    inner: B * 3 * up,
+    rh: B * up,
+  });
   toPaddedTimeMajor(readInput(backend, zx), view.zx, B, T, 3, U, up);
   padColumns(readInput(backend, recurrentKernel), view.r, U, 3, U, up);
   padColumns(readInput(backend, recurrentBias), view.rb, 1, 3, U, up);
   padColumns(readInput(backend, h0), view.h0, B, 1, U, up);
-  k.gruForward(ptr.zx, ptr.r, ptr.rb, ptr.h0, ptr.hs, ptr.saved, ptr.inner, ptr.rh, T, B, U, up, num(attrs, 'recurrentActivation'), num(attrs, 'activation'), num(attrs, 'resetAfter'));
-  return [writeOutput(backend, [B, T, U], (d) => fromPaddedTimeMajor(view.hs, d, B, T, 1, U, up)), writeOutput(backend, [T, B, 4 * up], (d) => d.set(view.saved))];
+  k.gruForward(
+    ptr.zx,
+    ptr.r,
+    ptr.rb,
+    ptr.h0,
+    ptr.hs,
+    ptr.saved,
+    ptr.inner,
+    ptr.rh,
+    T,
+    B,
+    U,
+    up,
+    num(attrs, 'recurrentActivation'),
+    num(attrs, 'activation'),
+    num(attrs, 'resetAfter'),
+  );
+  return [
+    writeOutput(backend, [B, T, U], (d) => fromPaddedTimeMajor(view.hs, d, B, T, 1, U, up)),
+    writeOutput(backend, [T, B, 4 * up], (d) => d.set(view.saved)),
+  ];
 }
 
 function gruBackward({ inputs, backend, attrs }: KernelArgs): Info[] {
@@ -90,13 +185,42 @@ function gruBackward({ inputs, backend, attrs }: KernelArgs): Info[] {
   const [B, T, U] = dhs.shape;
   const up = pad4(U);
   const k = kernels()!;
-  const { ptr, view } = layout(k, { dhs: T * B * up, saved: T * B * 4 * up, hs: T * B * up, h0: B * up, rt: 3 * up * up, dx: T * B * 3 * up, dinner: T * B * 3 * up, dh0: B * up, dhn: B * up, drh: B * up });
+  const { ptr, view } = layout(k, {
+    dhs: T * B * up,
+    saved: T * B * 4 * up,
+    hs: T * B * up,
+    h0: B * up,
+    rt: 3 * up * up,
+    dx: T * B * 3 * up,
+    dinner: T * B * 3 * up,
+    dh0: B * up,
+    dhn: B * up,
+    drh: B * up,
+  });
   toPaddedTimeMajor(readInput(backend, dhs), view.dhs, B, T, 1, U, up);
   view.saved.set(readInput(backend, saved));
   toPaddedTimeMajor(readInput(backend, hs), view.hs, B, T, 1, U, up);
   padColumns(readInput(backend, h0), view.h0, B, 1, U, up);
   transposePadded(readInput(backend, recurrentKernel), view.rt, 3, U, up);
-  k.gruBackward(ptr.dhs, ptr.saved, ptr.hs, ptr.h0, ptr.rt, ptr.dx, ptr.dinner, ptr.dh0, ptr.dhn, ptr.drh, T, B, U, up, num(attrs, 'recurrentActivation'), num(attrs, 'activation'), num(attrs, 'resetAfter'));
+  k.gruBackward(
+    ptr.dhs,
+    ptr.saved,
+    ptr.hs,
+    ptr.h0,
+    ptr.rt,
+    ptr.dx,
+    ptr.dinner,
+    ptr.dh0,
+    ptr.dhn,
+    ptr.drh,
+    T,
+    B,
+    U,
+    up,
+    num(attrs, 'recurrentActivation'),
+    num(attrs, 'activation'),
+    num(attrs, 'resetAfter'),
+  );
   return [
     writeOutput(backend, [B, T, 3 * U], (d) => fromPaddedTimeMajor(view.dx, d, B, T, 3, U, up)),
     writeOutput(backend, [B, T, 3 * U], (d) => fromPaddedTimeMajor(view.dinner, d, B, T, 3, U, up)),
@@ -122,12 +246,22 @@ function rnnBackward({ inputs, backend, attrs }: KernelArgs): Info[] {
   const [B, T, U] = dhs.shape;
   const up = pad4(U);
   const k = kernels()!;
-  const { ptr, view } = layout(k, { dhs: T * B * up, hs: T * B * up, rt: up * up, dz: T * B * up, dh0: B * up, dhn: B * up });
+  const { ptr, view } = layout(k, {
+    dhs: T * B * up,
+    hs: T * B * up,
+    rt: up * up,
+    dz: T * B * up,
+    dh0: B * up,
+    dhn: B * up,
+  });
   toPaddedTimeMajor(readInput(backend, dhs), view.dhs, B, T, 1, U, up);
   toPaddedTimeMajor(readInput(backend, hs), view.hs, B, T, 1, U, up);
   transposePadded(readInput(backend, recurrentKernel), view.rt, 1, U, up);
   k.rnnBackward(ptr.dhs, ptr.hs, ptr.rt, ptr.dz, ptr.dh0, ptr.dhn, T, B, U, up, num(attrs, 'activation'));
-  return [writeOutput(backend, [B, T, U], (d) => fromPaddedTimeMajor(view.dz, d, B, T, 1, U, up)), writeOutput(backend, [B, U], (d) => fromPaddedTimeMajor(view.dh0, d, 1, B, 1, U, up))];
+  return [
+    writeOutput(backend, [B, T, U], (d) => fromPaddedTimeMajor(view.dz, d, B, T, 1, U, up)),
+    writeOutput(backend, [B, U], (d) => fromPaddedTimeMajor(view.dh0, d, 1, B, 1, U, up)),
+  ];
 }
 
 function additiveForward({ inputs, backend }: KernelArgs): Info {
@@ -148,7 +282,15 @@ function additiveBackward({ inputs, backend }: KernelArgs): Info[] {
   const [B, T, U] = q.shape;
   const up = pad4(U);
   const k = kernels()!;
-  const { ptr, view } = layout(k, { q: B * T * up, k: B * T * up, wa: up, de: B * T * T, dq: B * T * up, dk: B * T * up, dwa: up });
+  const { ptr, view } = layout(k, {
+    q: B * T * up,
+    k: B * T * up,
+    wa: up,
+    de: B * T * T,
+    dq: B * T * up,
+    dk: B * T * up,
+    dwa: up,
+  });
   padColumns(readInput(backend, q), view.q, B * T, 1, U, up);
   padColumns(readInput(backend, kk), view.k, B * T, 1, U, up);
   view.wa.set(readInput(backend, wa));
@@ -175,15 +317,22 @@ function batchMatMul({ inputs, backend, attrs }: KernelArgs): Info {
   const { ptr, view } = layout(k, { a: batch * M * K, b: batch * K * np, c: batch * M * np });
   const av = readInput(backend, a);
   if (!ta) view.a.set(av);
-  else for (let n = 0; n < batch; n++) for (let i = 0; i < K; i++) for (let j = 0; j < M; j++) view.a[n * M * K + j * K + i] = av[n * K * M + i * M + j];
+  else
+    for (let n = 0; n < batch; n++)
+      for (let i = 0; i < K; i++) for (let j = 0; j < M; j++) view.a[n * M * K + j * K + i] = av[n * K * M + i * M + j];
   const bv = readInput(backend, b);
   if (!tb) padColumns(bv, view.b, batch * K, 1, N, np);
-  else for (let n = 0; n < batch; n++) for (let i = 0; i < N; i++) for (let j = 0; j < K; j++) view.b[n * K * np + j * np + i] = bv[n * N * K + i * K + j];
-  for (let n = 0; n < batch; n++) k.matmul(ptr.a + n * M * K * 4, K, ptr.b + n * K * np * 4, ptr.c + n * M * np * 4, 0, 0, M, K, np);
+  else
+    for (let n = 0; n < batch; n++)
+      for (let i = 0; i < N; i++)
+        for (let j = 0; j < K; j++) view.b[n * K * np + j * np + i] = bv[n * N * K + i * K + j];
+  for (let n = 0; n < batch; n++)
+    k.matmul(ptr.a + n * M * K * 4, K, ptr.b + n * K * np * 4, ptr.c + n * M * np * 4, 0, 0, M, K, np);
   return writeOutput(backend, [batch, M, N], (d) => fromPaddedTimeMajor(view.c, d, 1, batch * M, 1, N, np));
 }
 
-const run = (name: string, inputs: tf.NamedTensorMap, attrs?: tf.NamedAttrMap) => tf.engine().runKernel(name, inputs, attrs) as tf.Tensor | tf.Tensor[];
+const run = (name: string, inputs: tf.NamedTensorMap, attrs?: tf.NamedAttrMap) =>
+  tf.engine().runKernel(name, inputs, attrs) as tf.Tensor | tf.Tensor[];
 
 /** (B, U) h0 followed by h_1 … h_{T−1}, flattened to (B·T, U): the state each step started from. */
 function previousStates(h0: tf.Tensor, hs: tf.Tensor): tf.Tensor2D {
@@ -201,7 +350,11 @@ const gradients: tf.GradConfig[] = [
       const [zx, rk, h0, c0, hs, gates, cs] = saved;
       const [B, T] = zx.shape;
       const U = rk.shape[0];
-      const [dz, dh0, dc0] = run(KERNEL.lstmGrad, { dhs: dhs ?? tf.zeros([B, T, U]), dcT: dcT ?? tf.zeros([B, U]), gates, cs, c0, recurrentKernel: rk }, attrs) as tf.Tensor[];
+      const [dz, dh0, dc0] = run(
+        KERNEL.lstmGrad,
+        { dhs: dhs ?? tf.zeros([B, T, U]), dcT: dcT ?? tf.zeros([B, U]), gates, cs, c0, recurrentKernel: rk },
+        attrs,
+      ) as tf.Tensor[];
       return {
         zx: () => dz.clone(),
         h0: () => dh0.clone(),
@@ -219,7 +372,11 @@ const gradients: tf.GradConfig[] = [
       const [zx, rk, , h0, hs, state] = saved;
       const [B, T] = zx.shape;
       const U = rk.shape[0];
-      const [dx, dinner, dh0] = run(KERNEL.gruGrad, { dhs: dhs ?? tf.zeros([B, T, U]), saved: state, hs, h0, recurrentKernel: rk }, attrs) as tf.Tensor[];
+      const [dx, dinner, dh0] = run(
+        KERNEL.gruGrad,
+        { dhs: dhs ?? tf.zeros([B, T, U]), saved: state, hs, h0, recurrentKernel: rk },
+        attrs,
+      ) as tf.Tensor[];
       const flatInner = () => tf.reshape(dinner, [B * T, 3 * U]);
       return {
         zx: () => dx.clone(),
@@ -256,10 +413,14 @@ const gradients: tf.GradConfig[] = [
     kernelName: KERNEL.batchMatMul,
     inputsToSave: ['a', 'b'],
     gradFunc: (dy, saved, attrs) => {
-      if (attrs?.transposeA || attrs?.transposeB) throw new Error(`${KERNEL.batchMatMul}: only the untransposed product has a gradient.`);
+      if (attrs?.transposeA || attrs?.transposeB)
+        throw new Error(`${KERNEL.batchMatMul}: only the untransposed product has a gradient.`);
       const [a, b] = saved;
       const dc = dy as tf.Tensor;
-      return { a: () => run(KERNEL.batchMatMul, { a: dc, b }, { transposeB: true }) as tf.Tensor, b: () => run(KERNEL.batchMatMul, { a, b: dc }, { transposeA: true }) as tf.Tensor };
+      return {
+        a: () => run(KERNEL.batchMatMul, { a: dc, b }, { transposeB: true }) as tf.Tensor,
+        b: () => run(KERNEL.batchMatMul, { a, b: dc }, { transposeA: true }) as tf.Tensor,
+      };
     },
   },
   {
@@ -297,7 +458,8 @@ export function registerFastKernels(): boolean {
   ];
   for (const backendName of FAST_BACKENDS) {
     for (const [kernelName, kernelFunc] of funcs) {
-      if (!tf.getKernel(kernelName, backendName)) tf.registerKernel({ kernelName, backendName, kernelFunc: kernelFunc as tf.KernelFunc });
+      if (!tf.getKernel(kernelName, backendName))
+        tf.registerKernel({ kernelName, backendName, kernelFunc: kernelFunc as tf.KernelFunc });
     }
   }
   for (const g of gradients) if (!tf.getGradient(g.kernelName)) tf.registerGradient(g);

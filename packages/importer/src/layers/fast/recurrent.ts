@@ -27,7 +27,11 @@ export interface FastRnnCall {
 }
 
 /** Whether the fused path can run this call; false means: use the reference implementation. */
-export function fastRnnEligible(c: Pick<FastRnnCall, 'activation' | 'recurrentActivation'>, x: tf.Tensor, mask: unknown): boolean {
+export function fastRnnEligible(
+  c: Pick<FastRnnCall, 'activation' | 'recurrentActivation'>,
+  x: tf.Tensor,
+  mask: unknown,
+): boolean {
   if (mask != null || x.rank !== 3 || x.shape[1] === 0 || x.shape[0] === 0) return false;
   if (!(c.activation in ACTIVATION_CODES)) return false;
   if (c.recurrentActivation !== undefined && !(c.recurrentActivation in ACTIVATION_CODES)) return false;
@@ -38,7 +42,11 @@ export function fastRnnEligible(c: Pick<FastRnnCall, 'activation' | 'recurrentAc
  * Run a whole recurrent layer as one kernel: the input projection of all steps as one matmul, then
  * the recurrence. Returns what the layer's `call` returns (output, plus states with returnState).
  */
-export function runFastRnn(c: FastRnnCall, input: tf.Tensor, initialState: tf.Tensor[] | null): tf.Tensor | tf.Tensor[] {
+export function runFastRnn(
+  c: FastRnnCall,
+  input: tf.Tensor,
+  initialState: tf.Tensor[] | null,
+): tf.Tensor | tf.Tensor[] {
   return tf.tidy(() => {
     const x = c.goBackwards ? tf.reverse(input, 1) : input;
     const [B, T, F] = x.shape as [number, number, number];
@@ -57,17 +65,30 @@ export function runFastRnn(c: FastRnnCall, input: tf.Tensor, initialState: tf.Te
     }
     zx = tf.reshape(zx, [B, T, G * U]);
     const state = (i: number) => (initialState?.[i] ? tf.cast(initialState[i], 'float32') : tf.zeros([B, U]));
-    const attrs = { activation: ACTIVATION_CODES[c.activation], recurrentActivation: ACTIVATION_CODES[c.recurrentActivation ?? 'linear'] };
+    const attrs = {
+      activation: ACTIVATION_CODES[c.activation],
+      recurrentActivation: ACTIVATION_CODES[c.recurrentActivation ?? 'linear'],
+    };
     const engine = tf.engine();
     let hs: tf.Tensor;
     const states: tf.Tensor[] = [];
     if (c.kind === 'lstm') {
-      const out = engine.runKernel(KERNEL.lstm, { zx, recurrentKernel: c.recurrentKernel, h0: state(0), c0: state(1) }, attrs) as tf.Tensor[];
+      const out = engine.runKernel(
+        KERNEL.lstm,
+        { zx, recurrentKernel: c.recurrentKernel, h0: state(0), c0: state(1) },
+        attrs,
+      ) as tf.Tensor[];
       hs = out[0];
       states.push(out[1]);
     } else if (c.kind === 'gru') {
       const rb = recurrentBias ?? tf.zeros([3 * U]);
-      hs = (engine.runKernel(KERNEL.gru, { zx, recurrentKernel: c.recurrentKernel, recurrentBias: rb, h0: state(0) }, { ...attrs, resetAfter: c.resetAfter ? 1 : 0 }) as tf.Tensor[])[0];
+      hs = (
+        engine.runKernel(
+          KERNEL.gru,
+          { zx, recurrentKernel: c.recurrentKernel, recurrentBias: rb, h0: state(0) },
+          { ...attrs, resetAfter: c.resetAfter ? 1 : 0 },
+        ) as tf.Tensor[]
+      )[0];
     } else {
       hs = engine.runKernel(KERNEL.rnn, { zx, recurrentKernel: c.recurrentKernel, h0: state(0) }, attrs) as tf.Tensor;
     }
@@ -96,7 +117,12 @@ type RnnLayer = tf.layers.Layer & {
 };
 
 /** The fused call of a TF.js `LSTM` or `SimpleRNN` layer, or null when it must take the reference path. */
-function tfjsRnnFast(layer: RnnLayer, kind: 'lstm' | 'simple', inputs: tf.Tensor | tf.Tensor[], kwargs: Record<string, unknown>): tf.Tensor | tf.Tensor[] | null {
+function tfjsRnnFast(
+  layer: RnnLayer,
+  kind: 'lstm' | 'simple',
+  inputs: tf.Tensor | tf.Tensor[],
+  kwargs: Record<string, unknown>,
+): tf.Tensor | tf.Tensor[] | null {
   if (Array.isArray(inputs) && inputs.length !== 1) return null;
   const x = Array.isArray(inputs) ? inputs[0] : inputs;
   const cell = layer.cell;
@@ -125,7 +151,8 @@ function tfjsRnnFast(layer: RnnLayer, kind: 'lstm' | 'simple', inputs: tf.Tensor
 }
 
 type LayerClass = new (args: never) => tf.layers.Layer;
-const registeredClass = (name: string) => tf.serialization.SerializationMap.getMap().classNameMap[name][0] as unknown as LayerClass;
+const registeredClass = (name: string) =>
+  tf.serialization.SerializationMap.getMap().classNameMap[name][0] as unknown as LayerClass;
 
 function withFastPath(className: 'LSTM' | 'SimpleRNN', kind: 'lstm' | 'simple'): LayerClass {
   const Base = registeredClass(className);
@@ -138,9 +165,13 @@ function withFastPath(className: 'LSTM' | 'SimpleRNN', kind: 'lstm' | 'simple'):
 }
 
 /** TF.js' `LSTM` with the fused path; same config, weights and serialization. */
-export const FastLSTM = withFastPath('LSTM', 'lstm') as unknown as new (args: Parameters<typeof tf.layers.lstm>[0]) => tf.layers.Layer;
+export const FastLSTM = withFastPath('LSTM', 'lstm') as unknown as new (
+  args: Parameters<typeof tf.layers.lstm>[0],
+) => tf.layers.Layer;
 /** TF.js' `SimpleRNN` with the fused path; same config, weights and serialization. */
-export const FastSimpleRNN = withFastPath('SimpleRNN', 'simple') as unknown as new (args: Parameters<typeof tf.layers.simpleRNN>[0]) => tf.layers.Layer;
+export const FastSimpleRNN = withFastPath('SimpleRNN', 'simple') as unknown as new (
+  args: Parameters<typeof tf.layers.simpleRNN>[0],
+) => tf.layers.Layer;
 
 /**
  * Give a TF.js `Bidirectional`'s two inner layers the fused path: TF.js clones the wrapped layer

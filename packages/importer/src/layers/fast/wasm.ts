@@ -5,15 +5,123 @@ import { KERNELS_WASM_BASE64 } from './kernels-wasm.ts';
 export interface KernelExports {
   memory: WebAssembly.Memory;
   activate(code: number, p: number, n: number): void;
-  matmul(a: number, lda: number, b: number, c: number, base: number, hasBase: number, m: number, k: number, n: number): void;
-  lstmForward(zx: number, r: number, h0: number, c0: number, hs: number, cs: number, gates: number, T: number, B: number, U: number, up: number, recAct: number, act: number): void;
-  lstmBackward(dhs: number, dcT: number, gates: number, cs: number, c0: number, rt: number, dz: number, dh0: number, dc0: number, dhn: number, T: number, B: number, U: number, up: number, recAct: number, act: number): void;
-  gruForward(zx: number, r: number, rb: number, h0: number, hs: number, saved: number, inner: number, rh: number, T: number, B: number, U: number, up: number, recAct: number, act: number, resetAfter: number): void;
-  gruBackward(dhs: number, saved: number, hs: number, h0: number, rt: number, dx: number, dinner: number, dh0: number, dhn: number, drh: number, T: number, B: number, U: number, up: number, recAct: number, act: number, resetAfter: number): void;
-  rnnForward(zx: number, r: number, h0: number, hs: number, T: number, B: number, U: number, up: number, act: number): void;
-  rnnBackward(dhs: number, hs: number, rt: number, dz: number, dh0: number, dhn: number, T: number, B: number, U: number, up: number, act: number): void;
+  matmul(
+    a: number,
+    lda: number,
+    b: number,
+    c: number,
+    base: number,
+    hasBase: number,
+    m: number,
+    k: number,
+    n: number,
+  ): void;
+  lstmForward(
+    zx: number,
+    r: number,
+    h0: number,
+    c0: number,
+    hs: number,
+    cs: number,
+    gates: number,
+    T: number,
+    B: number,
+    U: number,
+    up: number,
+    recAct: number,
+    act: number,
+  ): void;
+  lstmBackward(
+    dhs: number,
+    dcT: number,
+    gates: number,
+    cs: number,
+    c0: number,
+    rt: number,
+    dz: number,
+    dh0: number,
+    dc0: number,
+    dhn: number,
+    T: number,
+    B: number,
+    U: number,
+    up: number,
+    recAct: number,
+    act: number,
+  ): void;
+  gruForward(
+    zx: number,
+    r: number,
+    rb: number,
+    h0: number,
+    hs: number,
+    saved: number,
+    inner: number,
+    rh: number,
+    T: number,
+    B: number,
+    U: number,
+    up: number,
+    recAct: number,
+    act: number,
+    resetAfter: number,
+  ): void;
+  gruBackward(
+    dhs: number,
+    saved: number,
+    hs: number,
+    h0: number,
+    rt: number,
+    dx: number,
+    dinner: number,
+    dh0: number,
+    dhn: number,
+    drh: number,
+    T: number,
+    B: number,
+    U: number,
+    up: number,
+    recAct: number,
+    act: number,
+    resetAfter: number,
+  ): void;
+  rnnForward(
+    zx: number,
+    r: number,
+    h0: number,
+    hs: number,
+    T: number,
+    B: number,
+    U: number,
+    up: number,
+    act: number,
+  ): void;
+  rnnBackward(
+    dhs: number,
+    hs: number,
+    rt: number,
+    dz: number,
+    dh0: number,
+    dhn: number,
+    T: number,
+    B: number,
+    U: number,
+    up: number,
+    act: number,
+  ): void;
   additiveScores(q: number, k: number, wa: number, ba: number, e: number, B: number, T: number, up: number): void;
-  additiveScoresBackward(q: number, k: number, wa: number, de: number, dq: number, dk: number, dwa: number, B: number, T: number, up: number): void;
+  additiveScoresBackward(
+    q: number,
+    k: number,
+    wa: number,
+    de: number,
+    dq: number,
+    dk: number,
+    dwa: number,
+    B: number,
+    T: number,
+    up: number,
+  ): void;
 }
 
 let instance: KernelExports | null | undefined;
@@ -52,7 +160,10 @@ const ARENA_BASE = 65536;
  * needed, and returns their byte offsets and zero-filled Float32Array views. Every call reuses the
  * same area, so views are valid until the next `layout`.
  */
-export function layout<K extends string>(k: KernelExports, sizes: Record<K, number>): { ptr: Record<K, number>; view: Record<K, Float32Array> } {
+export function layout<K extends string>(
+  k: KernelExports,
+  sizes: Record<K, number>,
+): { ptr: Record<K, number>; view: Record<K, Float32Array> } {
   const ptr = {} as Record<K, number>;
   let top = ARENA_BASE;
   for (const name of Object.keys(sizes) as K[]) {
@@ -73,7 +184,15 @@ export function layout<K extends string>(k: KernelExports, sizes: Record<K, numb
  * Copy rows of `src` laid out (B, T, G·U) into `dst` laid out (T, B, G·up): time-major with every
  * one of the G gate blocks padded from U to up floats.
  */
-export function toPaddedTimeMajor(src: Float32Array, dst: Float32Array, B: number, T: number, G: number, U: number, up: number): void {
+export function toPaddedTimeMajor(
+  src: Float32Array,
+  dst: Float32Array,
+  B: number,
+  T: number,
+  G: number,
+  U: number,
+  up: number,
+): void {
   for (let b = 0; b < B; b++) {
     for (let t = 0; t < T; t++) {
       const s = (b * T + t) * G * U;
@@ -85,7 +204,15 @@ export function toPaddedTimeMajor(src: Float32Array, dst: Float32Array, B: numbe
 }
 
 /** The inverse of {@link toPaddedTimeMajor}. */
-export function fromPaddedTimeMajor(src: Float32Array, dst: Float32Array, B: number, T: number, G: number, U: number, up: number): void {
+export function fromPaddedTimeMajor(
+  src: Float32Array,
+  dst: Float32Array,
+  B: number,
+  T: number,
+  G: number,
+  U: number,
+  up: number,
+): void {
   for (let b = 0; b < B; b++) {
     for (let t = 0; t < T; t++) {
       const d = (b * T + t) * G * U;
@@ -128,7 +255,11 @@ export function readInput(backend: tf.KernelBackend, t: tf.TensorInfo): Float32A
 }
 
 /** A new float32 kernel output of `shape`, filled by `fill` (which gets a zeroed array to write). */
-export function writeOutput(backend: tf.KernelBackend, shape: number[], fill: (dst: Float32Array) => void): tf.TensorInfo {
+export function writeOutput(
+  backend: tf.KernelBackend,
+  shape: number[],
+  fill: (dst: Float32Array) => void,
+): tf.TensorInfo {
   const b = backend as Backend;
   if (b.makeOutput && b.typedArrayFromHeap) {
     const info = b.makeOutput(shape, 'float32');
