@@ -5,7 +5,7 @@ import type { GraphLayer, ModelGraph, TensorRef } from './keras-format/graph.ts'
 import { isModelJson, normalizeModel } from './keras-format/normalize.ts';
 import type { KerasLayerJson } from './keras-format/types.ts';
 import { activationFor } from './layers/activations.ts';
-import { portFor } from './layers/index.ts';
+import { portFor } from './layers/registry.ts';
 import type { BuildContext, ImportSemantics, KerasVersion, LambdaFn, LayerPort } from './layers/port.ts';
 
 /** A built layer with the Keras facts the loader and summary need. */

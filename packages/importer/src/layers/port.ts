@@ -59,8 +59,13 @@ export interface WeightArray {
 }
 
 /**
- * How one Keras layer class becomes a TF.js layer. One port per file under `layers/`, all listed in
- * the table in `layers/index.ts`.
+ * How one Keras layer class becomes a TF.js layer. Every port is listed in the table in
+ * `layers/registry.ts` under the Keras class name(s) it implements.
+ *
+ * Tfjs-backed and hand-written layer classes register themselves with `tf.serialization` next to
+ * their class (as tfjs does), so importing the package has that side effect; hand-written classes
+ * take a `Keras…` class name (`KerasAttention`, …) so they never collide with a user's TF.js class
+ * of the Keras name.
  */
 export interface LayerPort {
   /** Create the TF.js layer. `config` is the Keras config as written (snake_case). */
@@ -70,6 +75,17 @@ export interface LayerPort {
    * the TF.js layer's `weights`. Omit when they already match (the loader still checks shapes).
    */
   convertWeights?(weights: WeightArray[], config: KerasLayerConfig, ctx: BuildContext): WeightArray[];
+  /**
+   * For a Keras class name several implementations share (Keras' built-in layer, a third-party
+   * package's, a user's): whether `config` is the one this port implements. Omit to take every
+   * config of the name.
+   */
+  matches?(config: KerasLayerConfig): boolean;
+  /**
+   * Which implementation this is and what `matches` looks for, for the error when no port of a
+   * class name matches, e.g. `"Keras' built-in Attention (its config has a boolean 'use_scale')"`.
+   */
+  describe?: string;
 }
 
 /**

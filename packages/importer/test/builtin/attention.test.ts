@@ -1,16 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
-import {
-  additiveAttentionPort,
-  isBuiltinAdditiveAttentionConfig,
-  type KerasAdditiveAttention,
-} from '../../src/layers/builtin/additive-attention.ts';
-import { attentionPort, isBuiltinAttentionConfig, type KerasAttention } from '../../src/layers/builtin/attention.ts';
-import {
-  isBuiltinMultiHeadAttentionConfig,
-  type KerasMultiHeadAttention,
-  multiHeadAttentionPort,
-} from '../../src/layers/builtin/multi-head-attention.ts';
+import { additiveAttentionPort, type KerasAdditiveAttention } from '../../src/layers/builtin/additive-attention.ts';
+import { attentionPort, type KerasAttention } from '../../src/layers/builtin/attention.ts';
+import { type KerasMultiHeadAttention, multiHeadAttentionPort } from '../../src/layers/builtin/multi-head-attention.ts';
+import { portFor } from '../../src/layers/registry.ts';
 import { isAttentionSource, type KerasVersion } from '../../src/layers/port.ts';
 import { ctx, expectClose, K2, K3, rand, roundTrip } from './helpers.ts';
 
@@ -154,11 +147,13 @@ describe('Attention (built-in, Luong)', () => {
       trainable: true,
       dtype: { module: 'keras', class_name: 'DTypePolicy', config: { name: 'float32' }, registered_name: null },
     };
-    expect(isBuiltinAttentionConfig(user)).toBe(false);
-    expect(() => attentionPort.build(user, ctx())).toThrow(/user-defined class.*registerLayer\('Attention'/);
-    expect(isBuiltinAttentionConfig({ name: 'a', use_scale: false, score_mode: 'dot', dropout: 0 })).toBe(true);
+    expect(attentionPort.matches!(user)).toBe(false);
+    expect(() => portFor('Attention', user)).toThrow(
+      /'attention' \(class 'Attention'\).*keys: name, trainable, dtype.*Keras' built-in Attention.*user-defined class.*registerLayer\('Attention'/,
+    );
+    expect(portFor('Attention', { name: 'a', use_scale: false, score_mode: 'dot', dropout: 0 })).toBe(attentionPort);
     expect(
-      isBuiltinAttentionConfig({
+      attentionPort.matches!({
         name: 'a',
         trainable: true,
         dtype: 'float32',
@@ -167,7 +162,8 @@ describe('Attention (built-in, Luong)', () => {
         dropout: 0,
       }),
     ).toBe(true);
-    expect(isBuiltinAdditiveAttentionConfig({ name: 'a', use_scale: true })).toBe(true);
+    expect(portFor('AdditiveAttention', { name: 'a', use_scale: true })).toBe(additiveAttentionPort);
+    expect(() => portFor('AdditiveAttention', { name: 'a' })).toThrow(/user-defined class/);
     expect(() => attentionPort.build({ name: 'a', use_scale: false, score_mode: 'general' }, ctx())).toThrow(
       /score_mode.*'general'/,
     );
@@ -375,8 +371,12 @@ describe('MultiHeadAttention (built-in)', () => {
 
   it('rejects other attention_axes and tells keras-multi-head configs apart', () => {
     expect(() => multiHeadAttentionPort.build({ ...config, attention_axes: [2] }, ctx())).toThrow(/attention_axes/);
-    expect(isBuiltinMultiHeadAttentionConfig({ name: 'm', head_num: 4 })).toBe(false);
-    expect(isBuiltinMultiHeadAttentionConfig(config)).toBe(true);
+    expect(multiHeadAttentionPort.matches!({ name: 'm', head_num: 4 })).toBe(false);
+    expect(portFor('MultiHeadAttention', config)).toBe(multiHeadAttentionPort);
+    // Neither Keras' nor keras-multi-head's: the error lists both candidates.
+    expect(() => portFor('MultiHeadAttention', { name: 'm', heads: 4 })).toThrow(
+      /'m' \(class 'MultiHeadAttention'\).*Keras' built-in MultiHeadAttention.*'num_heads' and 'key_dim'.*keras-multi-head's MultiHeadAttention.*'head_num'.*registerLayer\('MultiHeadAttention'/,
+    );
   });
 
   it('matches the fixture config and is differentiable', () => {

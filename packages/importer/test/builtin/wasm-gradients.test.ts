@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { builtinExtraPorts } from '../../src/layers/builtin/index.ts';
+import { portFor } from '../../src/layers/registry.ts';
 import { ctx } from './helpers.ts';
 
 /** Input gradients through every builtin port on the wasm backend (which lacks some gradient kernels). */
@@ -31,7 +31,8 @@ describe('input gradients on the wasm backend', () => {
   for (const [cls, config, run] of cases) {
     it(`${cls} ${JSON.stringify(config)}`, () => {
       expect(tf.getBackend()).toBe('wasm');
-      const layer = builtinExtraPorts[cls].build({ name: cls.toLowerCase(), ...config }, ctx());
+      const c = { name: cls.toLowerCase(), ...config };
+      const layer = portFor(cls, c).build(c, ctx());
       const x = tf.randomNormal([2, 6, 2]);
       const g = tf.grad((t: tf.Tensor) => tf.sum(run(layer, t)))(x);
       expect(g.shape).toEqual([2, 6, 2]);

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { cyberzhgDispatchers, cyberzhgPorts, isCyberZhgLayerNormalization } from '../../src/layers/cyberzhg/index.ts';
+import { portFor } from '../../src/layers/registry.ts';
 import type { FeedForward } from '../../src/layers/cyberzhg/feed-forward.ts';
 import { CyberZhgLayerNormalization } from '../../src/layers/cyberzhg/layer-normalization.ts';
 import { context, expectClose, type Mat, matmul, randMat, randVec, seeded, t1, t2, t3 } from './reference.ts';
@@ -84,18 +84,17 @@ describe('keras-layer-normalization LayerNormalization', () => {
   });
 
   it('is recognized by the absence of axis, and the port reads EQTransformer’s config', () => {
-    expect(isCyberZhgLayerNormalization(EQT_LN)).toBe(true);
-    expect(isCyberZhgLayerNormalization(BUILTIN_LN)).toBe(false);
-    const d = cyberzhgDispatchers.find((x) => x.className === 'LayerNormalization')!;
-    expect(d.matches(EQT_LN)).toBe(true);
-    const l = d.port.build(EQT_LN, context('legacy')) as CyberZhgLayerNormalization;
+    const port = portFor('LayerNormalization', EQT_LN);
+    expect(port.describe).toMatch(/keras-layer-normalization/);
+    expect(portFor('LayerNormalization', BUILTIN_LN)).not.toBe(port);
+    const l = port.build(EQT_LN, context('legacy')) as CyberZhgLayerNormalization;
     expect([l.name, l.epsilon, l.center, l.scale]).toEqual([
       'layer_normalization_1',
       9.999999999999998e-15,
       true,
       true,
     ]);
-    const dflt = d.port.build({ name: 'x', epsilon: null }, context('legacy')) as CyberZhgLayerNormalization;
+    const dflt = port.build({ name: 'x', epsilon: null }, context('legacy')) as CyberZhgLayerNormalization;
     expect(dflt.epsilon).toBe(1e-14);
     expect(CyberZhgLayerNormalization.kerasClassName).toBe('LayerNormalization');
   });
@@ -116,7 +115,7 @@ describe('keras-position-wise-feed-forward FeedForward', () => {
     const W2 = randMat(U, F, rnd);
     const b2 = randVec(F, rnd);
     const x = [randMat(5, F, rnd), randMat(5, F, rnd)];
-    const l = cyberzhgPorts.FeedForward.build({ ...EQT_FF, units: U }, context('legacy')) as FeedForward;
+    const l = portFor('FeedForward', EQT_FF).build({ ...EQT_FF, units: U }, context('legacy')) as FeedForward;
     l.build([null, null, F]);
     expect(l.weights.map((w) => [w.originalName, w.shape])).toEqual([
       ['feed_forward_1_W1', [F, U]],
@@ -135,7 +134,7 @@ describe('keras-position-wise-feed-forward FeedForward', () => {
   });
 
   it('use_bias false: W1, W2 only; a linear activation makes it x·W1·W2', () => {
-    const l = cyberzhgPorts.FeedForward.build(
+    const l = portFor('FeedForward', EQT_FF).build(
       { name: 'ff', units: 2, activation: 'linear', use_bias: false },
       context('current'),
     ) as FeedForward;

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { cyberzhgPorts } from '../../src/layers/cyberzhg/index.ts';
+import { portFor } from '../../src/layers/registry.ts';
 import type { MultiHead } from '../../src/layers/cyberzhg/multi-head.ts';
 import { SeqSelfAttention } from '../../src/layers/cyberzhg/seq-self-attention.ts';
 import type { KerasLayerJson } from '../../src/keras-format/types.ts';
@@ -21,7 +21,7 @@ function inner(json: KerasLayerJson): tf.layers.Layer {
       useBias: c.use_bias as boolean,
       trainable: false,
     });
-  return cyberzhgPorts[json.class_name].build(c, context('current'));
+  return portFor(json.class_name, c).build(c, context('current'));
 }
 
 const dense = (name: string, units: number, useBias = true): KerasLayerJson => ({
@@ -42,7 +42,7 @@ describe('keras-multi-head MultiHead', () => {
       reg_slice: null,
       reg_factor: null,
     };
-    const l = cyberzhgPorts.MultiHead.build(config, context('current', inner)) as MultiHead;
+    const l = portFor('MultiHead', { name: 'x' }).build(config, context('current', inner)) as MultiHead;
     l.build([null, 4, 3]);
     expect(l.weights.map((w) => w.originalName)).toEqual([
       'dense_1_1/kernel',
@@ -73,7 +73,7 @@ describe('keras-multi-head MultiHead', () => {
       hidden_dim: h,
       use_bias: true,
     };
-    const l = cyberzhgPorts.MultiHead.build(config, context('current', inner)) as MultiHead;
+    const l = portFor('MultiHead', { name: 'x' }).build(config, context('current', inner)) as MultiHead;
     l.build([null, 3]);
     expect(l.weights.map((w) => [w.originalName, w.shape])).toEqual([
       ['mh_W', [3, 4]],
@@ -99,7 +99,7 @@ describe('keras-multi-head MultiHead', () => {
       class_name: 'SeqSelfAttention',
       config: { name, units: 2, attention_type: 'multiplicative', attention_activation: 'linear' },
     });
-    const l = cyberzhgPorts.MultiHead.build(
+    const l = portFor('MultiHead', { name: 'x' }).build(
       { name: 'heads', layers: [sa('att_1'), sa('att_2')], hidden_dim: null, use_bias: true },
       context('current', inner),
     ) as MultiHead;
@@ -123,13 +123,13 @@ describe('keras-multi-head MultiHead', () => {
   });
 
   it('builds numbered copies from a config with only layer and layer_num', () => {
-    const l = cyberzhgPorts.MultiHead.build(
+    const l = portFor('MultiHead', { name: 'x' }).build(
       { name: 'mh2', layer: dense('d', 2), layer_num: 3 },
       context('current', inner),
     ) as MultiHead;
     expect(l.inner.map((x) => x.name)).toEqual(['d_1', 'd_2', 'd_3']);
-    expect(() => cyberzhgPorts.MultiHead.build({ name: 'mh3', layers: [] }, context('current', inner))).toThrow(
-      /'mh3' \(MultiHead\) config 'layers'/,
-    );
+    expect(() =>
+      portFor('MultiHead', { name: 'x' }).build({ name: 'mh3', layers: [] }, context('current', inner)),
+    ).toThrow(/'mh3' \(MultiHead\) config 'layers'/);
   });
 });

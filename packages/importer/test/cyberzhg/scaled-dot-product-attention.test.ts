@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { cyberzhgDispatchers, cyberzhgPorts, isCyberZhgMultiHeadAttention } from '../../src/layers/cyberzhg/index.ts';
+import { portFor } from '../../src/layers/registry.ts';
 import { CyberZhgMultiHeadAttention } from '../../src/layers/cyberzhg/multi-head-attention.ts';
 import { ScaledDotProductAttention } from '../../src/layers/cyberzhg/scaled-dot-product-attention.ts';
 import {
@@ -88,7 +88,7 @@ describe('ScaledDotProductAttention', () => {
   });
 
   it('the port reads return_attention, history_only and the 0.45–0.46 epsilon', () => {
-    const l = cyberzhgPorts.ScaledDotProductAttention.build(
+    const l = portFor('ScaledDotProductAttention', { name: 'x' }).build(
       { name: 'sdpa', return_attention: true, history_only: true, epsilon: 1e-3 },
       context('current'),
     ) as ScaledDotProductAttention;
@@ -193,15 +193,13 @@ describe('keras-multi-head MultiHeadAttention', () => {
   });
 
   it('is told apart from the built-in MultiHeadAttention by its config', () => {
-    expect(isCyberZhgMultiHeadAttention({ name: 'a', head_num: 2, activation: 'relu' })).toBe(true);
-    expect(isCyberZhgMultiHeadAttention({ name: 'b', num_heads: 2, key_dim: 8 })).toBe(false);
-    const d = cyberzhgDispatchers.find((x) => x.className === 'MultiHeadAttention')!;
-    const l = d.port.build(
-      { name: 'mha', head_num: 2, activation: 'linear', use_bias: false, history_only: true },
-      context('current'),
-    ) as CyberZhgMultiHeadAttention;
+    const config = { name: 'mha', head_num: 2, activation: 'linear', use_bias: false, history_only: true };
+    const port = portFor('MultiHeadAttention', config);
+    expect(port.describe).toMatch(/keras-multi-head/);
+    expect(portFor('MultiHeadAttention', { name: 'b', num_heads: 2, key_dim: 8 })).not.toBe(port);
+    const l = port.build(config, context('current')) as CyberZhgMultiHeadAttention;
     expect([l.headNum, l.activation, l.useBias, l.historyOnly]).toEqual([2, 'linear', false, true]);
-    const defaults = d.port.build({ name: 'mha2', head_num: 2 }, context('current')) as CyberZhgMultiHeadAttention;
+    const defaults = port.build({ name: 'mha2', head_num: 2 }, context('current')) as CyberZhgMultiHeadAttention;
     expect(defaults.activation).toBe('relu');
   });
 });

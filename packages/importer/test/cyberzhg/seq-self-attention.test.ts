@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { cyberzhgPorts } from '../../src/layers/cyberzhg/index.ts';
+import { portFor } from '../../src/layers/registry.ts';
 import { SeqSelfAttention, type SeqSelfAttentionArgs } from '../../src/layers/cyberzhg/seq-self-attention.ts';
 import type { SelfAttentionVariant } from '../../src/layers/port.ts';
 import { context, expectClose, type Mat, randMat, randVec, refSelfAttention, seeded, t1, t2, t3 } from './reference.ts';
@@ -304,7 +304,7 @@ describe('SeqSelfAttention outputs and the port', () => {
       attention_regularizer_weight: 0,
     };
     for (const variant of VARIANTS) {
-      const l = cyberzhgPorts.SeqSelfAttention.build(config, context(variant)) as SeqSelfAttention;
+      const l = portFor('SeqSelfAttention', { name: 'x' }).build(config, context(variant)) as SeqSelfAttention;
       expect(l).toBeInstanceOf(SeqSelfAttention);
       expect([l.name, l.units, l.attentionWidth, l.returnAttention, l.variant, l.attentionActivation]).toEqual([
         'attentionP',
@@ -317,7 +317,7 @@ describe('SeqSelfAttention outputs and the port', () => {
       l.build([null, 47, 16]);
       expect(l.weights.map((w) => w.shape)).toEqual([[16, 32], [16, 32], [32], [32, 1], [1]]);
     }
-    const dsrna = cyberzhgPorts.SeqSelfAttention.build(
+    const dsrna = portFor('SeqSelfAttention', { name: 'x' }).build(
       { ...config, name: 's', attention_activation: 'softmax', attention_width: null, return_attention: false },
       context('current'),
     ) as SeqSelfAttention;
@@ -326,7 +326,7 @@ describe('SeqSelfAttention outputs and the port', () => {
 
   it('rejects an unknown attention_type naming the layer', () => {
     expect(() =>
-      cyberzhgPorts.SeqSelfAttention.build({ name: 'att', attention_type: 'dot' }, context('current')),
+      portFor('SeqSelfAttention', { name: 'x' }).build({ name: 'att', attention_type: 'dot' }, context('current')),
     ).toThrow(
       /Layer 'att' \(SeqSelfAttention\) config 'attention_type' is 'dot'; supported values: additive, multiplicative/,
     );

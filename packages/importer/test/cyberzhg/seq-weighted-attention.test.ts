@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { cyberzhgPorts } from '../../src/layers/cyberzhg/index.ts';
+import { portFor } from '../../src/layers/registry.ts';
 import {
   SeqWeightedAttention,
   type SeqWeightedAttentionArgs,
@@ -104,7 +104,7 @@ describe('SeqWeightedAttention', () => {
   });
 
   it('the port reads use_bias / return_attention', () => {
-    const l = cyberzhgPorts.SeqWeightedAttention.build(
+    const l = portFor('SeqWeightedAttention', { name: 'x' }).build(
       { name: 'swa', use_bias: false, return_attention: true },
       context('legacy'),
     ) as SeqWeightedAttention;

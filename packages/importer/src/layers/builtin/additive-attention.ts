@@ -1,15 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
 import { fail } from '../../errors.ts';
-import type { KerasLayerConfig } from '../../keras-format/types.ts';
 import { read } from '../config.ts';
 import type { LayerPort } from '../port.ts';
 import { register, type Shape } from './common.ts';
-import {
-  type DenseAttentionArgs,
-  DenseAttentionBase,
-  hasBuiltinAttentionKeys,
-  requireBuiltinAttentionConfig,
-} from './dense-attention.ts';
+import { type DenseAttentionArgs, DenseAttentionBase, hasBuiltinAttentionKeys } from './dense-attention.ts';
 
 /** Options of {@link KerasAdditiveAttention}. */
 export interface KerasAdditiveAttentionArgs extends DenseAttentionArgs {
@@ -56,15 +50,11 @@ export class KerasAdditiveAttention extends DenseAttentionBase {
 }
 register(KerasAdditiveAttention);
 
-/** Whether an `AdditiveAttention` config is Keras' built-in layer (see `isBuiltinAttentionConfig`). */
-export function isBuiltinAdditiveAttentionConfig(config: KerasLayerConfig | Record<string, unknown>): boolean {
-  return hasBuiltinAttentionKeys(config);
-}
-
 /** Keras `AdditiveAttention` → {@link KerasAdditiveAttention}. */
 export const additiveAttentionPort: LayerPort = {
+  matches: hasBuiltinAttentionKeys,
+  describe: "Keras' built-in AdditiveAttention (its config has a boolean 'use_scale')",
   build(config) {
-    requireBuiltinAttentionConfig(config, 'AdditiveAttention');
     const r = read(config, 'AdditiveAttention');
     return new KerasAdditiveAttention({
       name: config.name,

@@ -1,15 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
 import { fail } from '../../errors.ts';
-import type { KerasLayerConfig } from '../../keras-format/types.ts';
 import { read } from '../config.ts';
 import type { LayerPort } from '../port.ts';
 import { register } from './common.ts';
-import {
-  type DenseAttentionArgs,
-  DenseAttentionBase,
-  hasBuiltinAttentionKeys,
-  requireBuiltinAttentionConfig,
-} from './dense-attention.ts';
+import { type DenseAttentionArgs, DenseAttentionBase, hasBuiltinAttentionKeys } from './dense-attention.ts';
 
 /** Options of {@link KerasAttention}. */
 export interface KerasAttentionArgs extends DenseAttentionArgs {
@@ -68,19 +62,12 @@ export class KerasAttention extends DenseAttentionBase {
 }
 register(KerasAttention);
 
-/**
- * Whether an `Attention` config is Keras' built-in layer rather than a user class of the same name:
- * it has a boolean `use_scale`, which every Keras version writes. Use it to dispatch `Attention` to {@link attentionPort}
- * or to a registered user layer.
- */
-export function isBuiltinAttentionConfig(config: KerasLayerConfig | Record<string, unknown>): boolean {
-  return hasBuiltinAttentionKeys(config);
-}
-
 /** Keras `Attention` → {@link KerasAttention}. */
 export const attentionPort: LayerPort = {
+  // A user class named `Attention` (e.g. the dnforimaco fixture's) has none of the built-in's keys.
+  matches: hasBuiltinAttentionKeys,
+  describe: "Keras' built-in Attention (its config has a boolean 'use_scale')",
   build(config) {
-    requireBuiltinAttentionConfig(config, 'Attention');
     const r = read(config, 'Attention');
     return new KerasAttention({
       name: config.name,

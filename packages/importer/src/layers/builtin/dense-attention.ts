@@ -1,6 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
 import { fail } from '../../errors.ts';
-import type { KerasLayerConfig } from '../../keras-format/types.ts';
 import { ScoredAttentionLayer } from './attention-layer.ts';
 import { boolKwarg, maskToFloat, type Shape } from './common.ts';
 
@@ -138,17 +137,4 @@ export abstract class DenseAttentionBase extends ScoredAttentionLayer {
  */
 export function hasBuiltinAttentionKeys(config: Record<string, unknown>): boolean {
   return typeof config.use_scale === 'boolean';
-}
-
-/**
- * Fail with `UNKNOWN_LAYER` when an `Attention`/`AdditiveAttention` config is a user class that
- * shadows the built-in name, saying how to register it.
- */
-export function requireBuiltinAttentionConfig(config: KerasLayerConfig, className: string): void {
-  if (hasBuiltinAttentionKeys(config)) return;
-  fail(
-    'UNKNOWN_LAYER',
-    `Layer '${config.name}' is an '${className}' whose config (keys: ${Object.keys(config).join(', ')}) is not Keras' built-in ${className} ` +
-      `(which has 'use_scale'): it is a user-defined class with the same name. Register its TS implementation with registerLayer('${className}', …).`,
-  );
 }

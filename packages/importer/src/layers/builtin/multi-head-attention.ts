@@ -278,23 +278,12 @@ export class KerasMultiHeadAttention extends ScoredAttentionLayer {
 }
 register(KerasMultiHeadAttention);
 
-/**
- * Whether a `MultiHeadAttention` config is Keras' built-in layer (`num_heads` and `key_dim`) rather than
- * keras-multi-head's `MultiHeadAttention` (`head_num`), which shares the class name.
- */
-export function isBuiltinMultiHeadAttentionConfig(config: KerasLayerConfig | Record<string, unknown>): boolean {
-  return config.num_heads !== undefined && config.key_dim !== undefined;
-}
-
 /** Keras `MultiHeadAttention` → {@link KerasMultiHeadAttention}. */
 export const multiHeadAttentionPort: LayerPort = {
+  // keras-multi-head's `MultiHeadAttention` shares the class name; it has `head_num` instead.
+  matches: (config) => config.num_heads !== undefined && config.key_dim !== undefined,
+  describe: "Keras' built-in MultiHeadAttention (its config has 'num_heads' and 'key_dim')",
   build(config, ctx) {
-    if (!isBuiltinMultiHeadAttentionConfig(config)) {
-      fail(
-        'UNKNOWN_LAYER',
-        `Layer '${config.name}' is a 'MultiHeadAttention' without 'num_heads'/'key_dim', so not Keras' built-in one (keras-multi-head's has 'head_num').`,
-      );
-    }
     const r = read(config, 'MultiHeadAttention');
     const axes = r.raw('attention_axes');
     const ok =

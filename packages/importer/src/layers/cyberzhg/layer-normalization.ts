@@ -7,15 +7,6 @@ import { type BaseLayerArgs, baseArgs, featureDim, singleShape } from './common.
 /** keras-layer-normalization's default ε: `K.epsilon()²`. */
 export const CYBERZHG_LN_EPSILON = 1e-14;
 
-/**
- * Whether a Keras `LayerNormalization` config is keras-layer-normalization's (also copied into
- * EQTransformer) rather than the built-in layer: the built-in one always writes `axis`, the
- * CyberZHG one never does.
- */
-export function isCyberZhgLayerNormalization(config: KerasLayerConfig): boolean {
-  return !('axis' in config);
-}
-
 /** Constructor arguments of {@link CyberZhgLayerNormalization}. */
 export interface CyberZhgLayerNormalizationArgs extends BaseLayerArgs {
   /** Add `beta`. Default true. */
@@ -81,8 +72,11 @@ export class CyberZhgLayerNormalization extends tf.layers.Layer {
 }
 tf.serialization.registerClass(CyberZhgLayerNormalization);
 
-/** Port of keras-layer-normalization `LayerNormalization` (pick it with {@link isCyberZhgLayerNormalization}). */
+/** Port of keras-layer-normalization `LayerNormalization` (also copied into EQTransformer). */
 export const cyberZhgLayerNormalizationPort: LayerPort = {
+  // The built-in LayerNormalization always writes `axis`, the CyberZHG one never does.
+  matches: (config) => !('axis' in config),
+  describe: "keras-layer-normalization's LayerNormalization (its config has no 'axis')",
   build(config: KerasLayerConfig): tf.layers.Layer {
     const r = read(config, 'LayerNormalization');
     return new CyberZhgLayerNormalization({

@@ -15,14 +15,6 @@ import {
 } from './common.ts';
 import { scaledDotProduct } from './scaled-dot-product-attention.ts';
 
-/**
- * Whether a Keras `MultiHeadAttention` config is keras-multi-head's (it has `head_num`) rather than
- * the built-in layer (`num_heads`, `key_dim`).
- */
-export function isCyberZhgMultiHeadAttention(config: KerasLayerConfig): boolean {
-  return 'head_num' in config && !('num_heads' in config);
-}
-
 /** Constructor arguments of {@link CyberZhgMultiHeadAttention}. */
 export interface CyberZhgMultiHeadAttentionArgs extends BaseLayerArgs {
   /** Number of heads; must divide the value feature size. */
@@ -151,8 +143,10 @@ export class CyberZhgMultiHeadAttention extends tf.layers.Layer implements Atten
 }
 tf.serialization.registerClass(CyberZhgMultiHeadAttention);
 
-/** Port of keras-multi-head `MultiHeadAttention` (pick it with {@link isCyberZhgMultiHeadAttention}). */
+/** Port of keras-multi-head `MultiHeadAttention`. */
 export const cyberZhgMultiHeadAttentionPort: LayerPort = {
+  matches: (config) => 'head_num' in config && !('num_heads' in config),
+  describe: "keras-multi-head's MultiHeadAttention (its config has 'head_num')",
   build(config: KerasLayerConfig, ctx: BuildContext): tf.layers.Layer {
     const r = read(config, 'MultiHeadAttention');
     const activation = r.raw('activation');

@@ -1,0 +1,88 @@
+import { readdirSync } from 'node:fs';
+import { sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as tf from '@tensorflow/tfjs';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { LayerPort } from '../../src/layers/port.ts';
+import { candidatePorts, portFor, registerLayer, supportedLayers, unregisterLayer } from '../../src/layers/registry.ts';
+import { errorOf } from '../error-of.ts';
+
+// Every module under src/layers/, so that a port exported from a new file but left out of the table fails here
+// (fast/ holds kernels, no ports, and a build script that must not run on import).
+const layersDir = fileURLToPath(new URL('../../src/layers/', import.meta.url));
+const layerFiles = readdirSync(layersDir, { recursive: true, encoding: 'utf8' })
+  .filter((f) => f.endsWith('.ts') && !f.startsWith(`fast${sep}`))
+  .sort();
+
+const isPort = (v: unknown): v is LayerPort =>
+  typeof v === 'object' && v !== null && typeof (v as Partial<LayerPort>).build === 'function';
+
+const userPort: LayerPort = { build: (c) => tf.layers.dense({ name: c.name, units: 1 }) };
+
+afterEach(() => {
+  unregisterLayer('Attention');
+  unregisterLayer('MyLayer');
+});
+
+describe('the layer table', () => {
+  it('lists every port exported from a file under layers/', async () => {
+    const listed = new Set(supportedLayers().flatMap((c) => candidatePorts(c)));
+    const exported: { where: string; port: LayerPort }[] = [];
+    for (const file of layerFiles) {
+      const mod = (await import(`${layersDir}${file}`)) as Record<string, unknown>;
+      for (const [name, v] of Object.entries(mod)) if (isPort(v)) exported.push({ where: `${file}: ${name}`, port: v });
+    }
+    expect(exported.length).toBeGreaterThan(50);
+    expect(exported.filter((e) => !listed.has(e.port)).map((e) => e.where)).toEqual([]);
+  });
+
+  it('gives a describe to every port that has a matches', () => {
+    for (const cls of supportedLayers()) {
+      for (const p of candidatePorts(cls)) if (p.matches) expect(p.describe, cls).toMatch(/\w/);
+    }
+  });
+
+  it('does not find Object.prototype members as classes', () => {
+    for (const cls of ['constructor', '__proto__', 'toString']) {
+      const e = errorOf(() => portFor(cls, { name: 'x' }));
+      expect(e.code).toBe('UNKNOWN_LAYER');
+      expect(e.message).toContain(`Unknown layer class '${cls}'`);
+    }
+  });
+});
+
+describe('portFor', () => {
+  it('an unknown class: lists what is supported and both ways to register one', () => {
+    const e = errorOf(() => portFor('MyLayer', { name: 'my_layer_1' }));
+    expect(e.code).toBe('UNKNOWN_LAYER');
+    expect(e.message).toMatch(
+      /^Unknown layer class 'MyLayer' \(layer 'my_layer_1'\)\. Keraspect supports: .*Dense.*LSTM.*\. .*registerLayer\('MyLayer', defineLayer\('MyLayer'.*--plugin/,
+    );
+  });
+
+  it('picks the first candidate whose matches holds', () => {
+    const keras = portFor('LayerNormalization', { name: 'ln', axis: [-1], epsilon: 1e-3 });
+    const cyberzhg = portFor('LayerNormalization', { name: 'ln', epsilon: 1e-14 });
+    expect(keras).not.toBe(cyberzhg);
+    expect(candidatePorts('LayerNormalization')).toContain(keras);
+    expect(candidatePorts('LayerNormalization')).toContain(cyberzhg);
+  });
+
+  it('tries user registrations first, and falls through to the table when their matches says no', () => {
+    registerLayer('MyLayer', userPort);
+    expect(portFor('MyLayer', { name: 'm' })).toBe(userPort);
+    const picky: LayerPort = { ...userPort, matches: (c) => c.flavour === 'mine', describe: 'my Attention' };
+    registerLayer('Attention', picky);
+    expect(portFor('Attention', { name: 'a', flavour: 'mine' })).toBe(picky);
+    expect(portFor('Attention', { name: 'a', use_scale: false })).toBe(candidatePorts('Attention')[0]);
+    const e = errorOf(() => portFor('Attention', { name: 'a' }));
+    expect(e.message).toMatch(/tried: my Attention; Keras' built-in Attention/);
+    unregisterLayer('Attention');
+    expect(portFor('Attention', { name: 'a', use_scale: false })).toBe(candidatePorts('Attention')[0]);
+  });
+
+  it('a user class that shadows a built-in name wins over the built-in port', () => {
+    registerLayer('Attention', userPort);
+    expect(portFor('Attention', { name: 'a', use_scale: true })).toBe(userPort);
+  });
+});
