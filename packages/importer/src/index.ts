@@ -21,6 +21,7 @@ export {
   type PredictOptions,
 } from './predict.ts';
 export { DEFAULT_LIMITS, type Limits } from './limits.ts';
+export { modelWarnings, type ModelWarning } from './warnings.ts';
 export { registerLayer, unregisterLayer, supportedLayers } from './layers/registry.ts';
 export { defineLayer, type LayerDefinition, type WeightSpec } from './layers/define-layer.ts';
 export {

@@ -8,6 +8,7 @@ import type { KerasModelJson, KerasShape } from './keras-format/types.ts';
 import type { ImportSemantics, KerasVersion, LambdaFn, SelfAttentionVariant } from './layers/port.ts';
 import { isAttentionSource } from './layers/port.ts';
 import { type KerasArtifact, type KerasFileFormat, parseVersion, readKerasFile } from './read/keras-file.ts';
+import { type ModelWarning, modelWarnings } from './warnings.ts';
 import { loadWeights } from './weights.ts';
 
 /** Options of `loadModel`. */
@@ -75,6 +76,8 @@ export interface KerasModel {
   readonly kerasWeights: KerasArtifact['weights'];
   /** The limits the model was loaded with; predict-time checks (attention memory) use them too. */
   readonly limits: Limits;
+  /** What a user is likely to get wrong about this file (e.g. which keras-self-attention variant to pass). */
+  readonly warnings: readonly ModelWarning[];
   /** Free the model's tensors. */
   dispose(): void;
 }
@@ -115,7 +118,8 @@ export async function loadModel(bytes: Uint8Array, options: ImportOptions = {}):
     built.model.dispose();
     throw e;
   }
-  return wrap(built, main, weightsSource, config, kerasVersion, limits);
+  const warnings = modelWarnings(graph, semantics.selfAttentionVariant);
+  return wrap(built, main, weightsSource, config, kerasVersion, limits, warnings);
 }
 
 /**
@@ -153,7 +157,7 @@ export async function modelFromConfig(
   );
   const built = buildModel(graph, { kerasVersion, semantics, lambdas: options.lambdas ?? {}, limits });
   const none: KerasArtifact = { format: 'h5', kerasVersion, backend: null, modelConfig: config, weights: new Map() };
-  return wrap(built, none, none, config, kerasVersion, limits);
+  return wrap(built, none, none, config, kerasVersion, limits, modelWarnings(graph, semantics.selfAttentionVariant));
 }
 
 function parseArchitecture(text: string): KerasModelJson {
@@ -190,6 +194,7 @@ function wrap(
   config: KerasModelJson,
   kerasVersion: KerasVersion,
   limits: Limits,
+  warnings: readonly ModelWarning[],
 ): KerasModel {
   const model = built.model;
   const byName = new Map(built.layers.map((b) => [b.name, b]));
@@ -233,6 +238,7 @@ function wrap(
     built,
     kerasWeights: weights.weights,
     limits,
+    warnings,
     dispose: () => model.dispose(),
   };
 }

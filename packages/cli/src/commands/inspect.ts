@@ -2,6 +2,7 @@ import { backend, type KerasModel } from '@keraspect/importer';
 import { MODEL_OPTIONS_USAGE } from '../model-args.ts';
 import { modelCommand } from '../model-command.ts';
 import { formatSummary } from '../summary-table.ts';
+import { warnings } from '../warnings.ts';
 
 const usage = `Usage: keraspect inspect MODEL [--json] [options]
 
@@ -27,19 +28,6 @@ export function describeModel(km: KerasModel) {
     layers: km.summary(),
     warnings: warnings(km),
   };
-}
-
-/** Things a user is likely to misread about this model. */
-function warnings(km: KerasModel): string[] {
-  const out: string[] = [];
-  for (const shape of km.inputShapes) {
-    if (km.attentionLayers.length && shape.length === 3 && shape[1] === 1) {
-      out.push(
-        'The input has a sequence length of 1: every attention weight over time is exactly 1, so attention maps carry no information.',
-      );
-    }
-  }
-  return out;
 }
 
 export const inspect = modelCommand({

@@ -8,6 +8,7 @@ import {
 } from '@keraspect/explain';
 import { backend, type KerasModel, type NdArray, predict } from '@keraspect/importer';
 import { render } from '@keraspect/viz';
+import { warnings } from '../warnings.ts';
 import { page, type ReportPage } from './html.ts';
 
 /** Options of `buildReport`. */
@@ -218,6 +219,7 @@ export async function buildReport(km: KerasModel, x: NdArray, options: ReportOpt
       sample,
       summary: km.summary(),
       paramsTotal: km.paramsTotal(),
+      warnings: warnings(km),
       predictions: preds.map((p, i) => ({
         name: km.outputNames[i] ?? `output ${i}`,
         shape: p.shape,

@@ -11,6 +11,8 @@ export interface ReportPage {
   sample: number;
   summary: SummaryRow[];
   paramsTotal: number;
+  /** What a user is likely to get wrong about this model (e.g. the keras-self-attention variant). */
+  warnings: string[];
   predictions: { name: string; shape: number[]; rows: number[][] }[];
   inputImg: string | null;
   sections: { title: string; src: string; note: string }[];
@@ -74,11 +76,12 @@ h1{font-size:26px;margin:0 0 4px}h2{font-size:20px;margin:36px 0 10px;border-bot
 .meta{color:#5a6374;margin:0 0 16px}table{border-collapse:collapse;font-size:13px;margin:8px 0}th,td{padding:4px 10px;border-bottom:1px solid #eceef2;text-align:left;vertical-align:top}
 th{background:#f2f4f7}.num{text-align:right;font-variant-numeric:tabular-nums}.cls{color:#6b7385}tr.sel td{background:#fff7d6}
 figure{margin:12px 0 20px}figure img{max-width:100%;height:auto;border:1px solid #eceef2}figcaption{color:#5a6374;font-size:13px}
-.note{color:#5a6374;font-size:13px}
+.note{color:#5a6374;font-size:13px}.warn{background:#fff4e0;border-left:4px solid #e08a00;padding:6px 10px;font-size:14px}
 </style></head>
 <body><main>
 <h1>${esc(p.model)}</h1>
 <p class="meta">${esc(p.producer)} · ${esc(p.format)} · backend ${esc(p.backend)} · input ${esc(p.inputLabel)} ${shape(p.inputShape)} · figures show sample ${p.sample}</p>
+${p.warnings.map((w) => `<p class="warn">Warning: ${esc(w)}</p>`).join('\n')}
 <h2 id="summary">Model summary</h2>
 ${summary}
 <h2 id="prediction">Prediction</h2>
