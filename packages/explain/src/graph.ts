@@ -10,15 +10,33 @@ interface GraphNode {
 
 type LayerWithNodes = tf.layers.Layer & { inboundNodes: GraphNode[]; supportsMasking?: boolean };
 
+/** Evaluates a layer the way it would be without the override at hand (the layer itself, or inner overrides). */
+export type LayerCall = (inputs: tf.Tensor[], kwargs: Record<string, unknown>) => tf.Tensor[];
+
 /**
  * Replaces how one layer is evaluated (for pre-activation outputs and LRP). Returns the layer's
- * outputs, or `undefined` to run the layer as usual.
+ * outputs, or `undefined` to run the layer as usual. `next` gives the outputs without this
+ * override, so overrides compose: LRP's rule for the output layer sees the linear output that
+ * `preActivation` makes.
  */
 export type LayerOverride = (
   layer: tf.layers.Layer,
   inputs: tf.Tensor[],
   kwargs: Record<string, unknown>,
+  next: LayerCall,
 ) => tf.Tensor[] | undefined;
+
+/** `outer` applied over `inner`: `outer`'s `next` is `inner` (or the layer itself where `inner` declines). */
+export function composeOverrides(outer: LayerOverride | undefined, inner: LayerOverride | undefined) {
+  if (!outer || !inner) return outer ?? inner;
+  const both: LayerOverride = (layer, ins, kwargs, next) => {
+    const below: LayerCall = (i, k) => inner(layer, i, k, next) ?? next(i, k);
+    return outer(layer, ins, kwargs, below) ?? inner(layer, ins, kwargs, next);
+  };
+  return both;
+}
+
+const toList = (t: tf.Tensor | tf.Tensor[]): tf.Tensor[] => (Array.isArray(t) ? t : [t]);
 
 /** The symbolic output tensors of a layer's last call (the call Keras' `layer.output` reports). */
 export function layerSymbolicOutputs(layer: tf.layers.Layer): tf.SymbolicTensor[] {
@@ -59,8 +77,8 @@ export function runGraph(
     const inMasks = node.inputTensors.map((t) => masks.get(t.id) ?? null);
     const kwargs: Record<string, unknown> = { training: false };
     if (inMasks.some((m) => m !== null)) kwargs.mask = inMasks[0];
-    const got = override?.(layer, ins, kwargs) ?? layer.apply(ins, kwargs);
-    const outs = (Array.isArray(got) ? got : [got]) as tf.Tensor[];
+    const plain: LayerCall = (i, k) => toList(layer.apply(i, k) as tf.Tensor | tf.Tensor[]);
+    const outs = override?.(layer, ins, kwargs, plain) ?? plain(ins, kwargs);
     let outMask: tf.Tensor | tf.Tensor[] | null = null;
     if (layer.supportsMasking)
       outMask = (layer.computeMask(ins, inMasks as tf.Tensor[]) as tf.Tensor | tf.Tensor[] | null) ?? null;

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { KerasModel, NdArray } from '@keraspect/importer';
 import { fail } from './errors.ts';
-import { inputFeeds, type LayerOverride, layerSymbolicOutputs, runGraph } from './graph.ts';
+import { composeOverrides, inputFeeds, type LayerOverride, layerSymbolicOutputs, runGraph } from './graph.ts';
 import { ensureGradientKernels } from './kernels.ts';
 import { perSample, rowsTensor } from './inputs.ts';
 import { oneLayer } from './select.ts';
@@ -37,7 +37,7 @@ export interface ProblemOptions extends TargetOptions {
   layer?: string;
   /** Samples per forward pass when evaluating at `x`. Default 32. */
   internalBatchSize?: number;
-  /** Layer overrides applied on top of `preActivation` (used by LRP). */
+  /** Layer overrides applied over `preActivation` (used by LRP; their `next` sees the linear output layer). */
   override?: LayerOverride;
 }
 
@@ -53,12 +53,7 @@ export function makeProblem(km: KerasModel, inputs: NdArray[], options: ProblemO
     );
   }
   const outSym = km.model.outputs[outIndex];
-  const overrides = [preActivation ? preActivationOverride(km, outSym) : undefined, options.override].filter(
-    (o): o is LayerOverride => !!o,
-  );
-  const override: LayerOverride | undefined = overrides.length
-    ? (l, ins, kw) => overrides.reduce<tf.Tensor[] | undefined>((got, o) => got ?? o(l, ins, kw), undefined)
-    : undefined;
+  const override = composeOverrides(options.override, preActivation ? preActivationOverride(km, outSym) : undefined);
   const tokens = tokenInputs(km);
   const dtypeOf = (i: number) => (km.model.inputs[i].dtype === 'int32' || tokens[i] ? 'int32' : 'float32');
   const batch = inputs[0].shape[0];

@@ -1,32 +1,39 @@
 import * as tf from '@tensorflow/tfjs';
 import { isAttentionSource, type KerasModel } from '@keraspect/importer';
 import { fail } from '../errors.ts';
-import type { LayerOverride } from '../graph.ts';
+import type { LayerCall, LayerOverride } from '../graph.ts';
 import { linearCall } from '../problem.ts';
-import { detach, lrpRatio, lrpStabilize } from './ops.ts';
+import { detach, lrpPass, lrpRatio, lrpStabilize } from './ops.ts';
 
-/** How one Keras class is evaluated under LRP-ε; `undefined` = run as usual (bias-free routing). */
+/**
+ * How one Keras class is evaluated under LRP-ε; `undefined` = run as usual (bias-free routing).
+ * `next` is the layer's own evaluation (linear for the output layer under `preActivation`).
+ */
 type Rule = (
   layer: tf.layers.Layer,
   ins: tf.Tensor[],
   kwargs: Record<string, unknown>,
   eps: number,
+  next: LayerCall,
 ) => tf.Tensor[] | undefined;
 
 const asIs: Rule = () => undefined;
 
-/** y = act(Wx + b): ε-rule through the linear part, the ratio rule through the activation. */
-const denseLike: Rule = (layer, ins, kwargs, eps) => {
-  const y = layer.apply(ins, kwargs) as tf.Tensor;
+/**
+ * y = act(Wx + b): ε-rule through the linear part, relevance unchanged through the activation. Also
+ * the output layer: under `preActivation` `next` gives y = z, and the ε-rule still applies (Arras et al.).
+ */
+const denseLike: Rule = (layer, ins, kwargs, eps, next) => {
+  const y = next(ins, kwargs)[0];
   const z = linearCall(layer, ins, kwargs)?.[0] ?? y;
   return [lrpRatio(z, y, eps)];
 };
 
-/** Elementwise activations: relevance passes unchanged (ratio rule). */
-const elementwise: Rule = (layer, ins, kwargs, eps) => [lrpRatio(ins[0], layer.apply(ins, kwargs) as tf.Tensor, eps)];
+/** Elementwise activations: relevance passes unchanged; the ε-rule belongs to the linear map below. */
+const elementwise: Rule = (_layer, ins, kwargs, _eps, next) => [lrpPass(ins[0], next(ins, kwargs)[0])];
 
 /** Affine maps and sums (BatchNormalization, Add, averages): ε-rule on the output. */
-const affine: Rule = (layer, ins, kwargs, eps) => [lrpStabilize(layer.apply(ins, kwargs) as tf.Tensor, eps)];
+const affine: Rule = (_layer, ins, kwargs, eps, next) => [lrpStabilize(next(ins, kwargs)[0], eps)];
 
 type Act = (x: tf.Tensor) => tf.Tensor;
 interface RnnParts {
@@ -85,7 +92,8 @@ function projectInputs(x: tf.Tensor, parts: RnnParts): tf.Tensor[] {
     -1,
   ]);
   if (parts.bias && parts.bias.rank === 1) xw = tf.add(xw, parts.bias);
-  return tf.unstack(xw, 1);
+  // Slices, not tf.unstack: unstack's gradient fails for a single step in TF.js 4.22.
+  return Array.from({ length: t }, (_, i) => tf.reshape(tf.slice(xw, [0, i, 0], [b, 1, -1]), [b, -1]));
 }
 
 function finish(outs: tf.Tensor[], states: tf.Tensor[], parts: RnnParts): tf.Tensor[] {
@@ -93,7 +101,10 @@ function finish(outs: tf.Tensor[], states: tf.Tensor[], parts: RnnParts): tf.Ten
   return parts.returnState ? [result, ...states] : [result];
 }
 
-/** LSTM (Arras et al. 2017): gates i, f, o carry no relevance; ε-rule on the cell sum and the cell-input pre-activation. */
+/**
+ * LSTM (Arras et al. 2017): gates i, f, o carry no relevance; ε-rule on the cell sum and the
+ * cell-input pre-activation; relevance passes from h to c unchanged.
+ */
 function lrpLstm(parts: RnnParts, x: tf.Tensor, eps: number): tf.Tensor[] {
   const u = parts.units;
   const xs = projectInputs(x, parts);
@@ -108,7 +119,7 @@ function lrpLstm(parts: RnnParts, x: tf.Tensor, eps: number): tf.Tensor[] {
     const o = detach(parts.recAct(zo));
     const g = lrpRatio(zg, parts.act(zg), eps);
     c = lrpStabilize(tf.add(tf.mul(f, c), tf.mul(i, g)), eps);
-    h = tf.mul(o, lrpRatio(c, parts.act(c), eps));
+    h = tf.mul(o, lrpPass(c, parts.act(c)));
     outs.push(h);
   }
   return finish(outs, [h, c], parts);
@@ -244,15 +255,15 @@ const bidirectional: Rule = (layer, ins, kwargs, eps) => {
  * Attention/AdditiveAttention): the weights A are treated as gates (no relevance), so relevance
  * flows to the values only (Arras et al.'s product rule; Ali et al. 2022, https://arxiv.org/abs/2202.07304).
  */
-const attentionWeighted: Rule = (layer, ins, kwargs) => {
+const attentionWeighted: Rule = (layer, ins, kwargs, _eps, next) => {
   const src = layer as unknown as {
     computeAttention(i: tf.Tensor | tf.Tensor[], k?: Record<string, unknown>): tf.Tensor;
   };
   const a = detach(src.computeAttention(ins.length === 1 ? ins[0] : ins, kwargs));
   const value = ins.length > 1 ? ins[1] : ins[0];
   const v = a.rank === 2 ? tf.sum(tf.mul(value, tf.expandDims(a, -1)), 1) : tf.matMul(a, value);
-  const real = layer.apply(ins, kwargs) as tf.Tensor | tf.Tensor[];
-  return Array.isArray(real) && real.length > 1 ? [v, detach(real[1])] : [v];
+  const real = next(ins, kwargs);
+  return real.length > 1 ? [v, detach(real[1])] : [v];
 };
 
 /** LRP rules by Keras class name. A class not listed has no rule, and LRP fails naming the layer. */
@@ -314,7 +325,7 @@ export function lrpOverride(km: KerasModel, epsilon: number): LayerOverride {
     if (rule === attentionWeighted && !isAttentionSource(b.layer)) continue;
     if (rule) rules.set(b.layer, rule);
   }
-  return (layer, ins, kwargs) => {
+  return (layer, ins, kwargs, next) => {
     const rule = rules.get(layer);
     if (!rule) {
       const b = km.built.layers.find((l) => l.layer === layer);
@@ -323,6 +334,6 @@ export function lrpOverride(km: KerasModel, epsilon: number): LayerOverride {
         `lrpEpsilon has no rule for layer '${layer.name}' (${b?.className ?? layer.getClassName()}). Rules exist for: ${Object.keys(lrpRules).join(', ')}, TimeDistributed(Dense|Conv1D). Use 'integratedGradients' or 'occlusion' for this model, or attribute to a layer after '${layer.name}' (option layer).`,
       );
     }
-    return rule(layer, ins, kwargs, epsilon);
+    return rule(layer, ins, kwargs, epsilon, next);
   };
 }

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { explain, predictSafe } from './support.ts';
-import { functional, node, noLeak, randn, randomizeWeights, sequential, toy } from '../helpers.ts';
+import { expectAllClose, functional, nd, node, noLeak, randn, randomizeWeights, sequential, toy } from '../helpers.ts';
 
 const sum = (a: ArrayLike<number>, from = 0, to = a.length) => {
   let s = 0;
@@ -136,6 +136,88 @@ describe('lrpEpsilon', () => {
       [2, 5, 3],
       8,
     ));
+
+  it('applies ε at the output layer too (Arras et al.): R = x ⊙ w · f/(f + ε) for f = w·x', async () => {
+    // Before, preActivation's override answered for the output layer and LRP-0 ran there: R = x ⊙ w.
+    const w = [0.5, -1, 2];
+    const km = await toy(
+      sequential([3], [{ class_name: 'Dense', config: { name: 'out', units: 1, use_bias: false } }]),
+      {
+        out: [w],
+      },
+      { out: [[3, 1]] },
+    );
+    const x = nd([1, 2, 0.25], [1, 3]);
+    const f = 0.5 - 2 + 0.5;
+    const eps = 0.5;
+    const r = await explain('lrpEpsilon', km, x, { epsilon: eps, target: 0 });
+    expectAllClose(
+      r.attributions[0].data,
+      [0.5, -2, 0.5].map((v) => (v * f) / (f - eps)),
+      1e-6,
+      'R',
+    );
+    km.dispose();
+  });
+
+  it('gives Dense(tanh) and Dense(linear) + Activation(tanh) the same relevances', async () => {
+    const head = { class_name: 'Dense', config: { name: 'out', units: 1 } };
+    const fused = await toy(
+      sequential([4], [{ class_name: 'Dense', config: { name: 'h', units: 3, activation: 'tanh' } }, head]),
+    );
+    const split = await toy(
+      sequential(
+        [4],
+        [
+          { class_name: 'Dense', config: { name: 'h', units: 3 } },
+          { class_name: 'Activation', config: { name: 'a', activation: 'tanh' } },
+          head,
+        ],
+      ),
+    );
+    randomizeWeights(fused, 11, 0.8);
+    split.layer('h').setWeights(fused.layer('h').getWeights());
+    split.layer('out').setWeights(fused.layer('out').getWeights());
+    const x = randn([3, 4], 12);
+    const a = await explain('lrpEpsilon', fused, x, { epsilon: 0.05, target: 0 });
+    const b = await noLeak(() => explain('lrpEpsilon', split, x, { epsilon: 0.05, target: 0 }));
+    expectAllClose(b.attributions[0].data, a.attributions[0].data, 1e-6, 'split vs fused');
+    fused.dispose();
+    split.dispose();
+  });
+
+  it('passes relevance from h to c unchanged in an LSTM step (closed form for one unit, one step)', async () => {
+    // One step from zero state: c = i·g, h = o·tanh(c), f = v·h. Arras et al.: R_h = v·h·f/(f + ε),
+    // R_c = R_h, R_g = R_c·c/(c + ε), R_x = x·w_g·R_g/(z_g + ε) with z_g = x·w_g + b_g.
+    const km = await toy(
+      sequential(
+        [1, 1],
+        [
+          { class_name: 'LSTM', config: { name: 'lstm', units: 1, recurrent_activation: 'sigmoid' } },
+          { class_name: 'Dense', config: { name: 'out', units: 1, use_bias: false } },
+        ],
+      ),
+    );
+    const [wi, wf, wg, wo] = [0.3, -0.2, 0.9, 0.7];
+    const [bi, bf, bg, bo] = [0.1, 0.2, -0.3, 0.4];
+    const v = 1.5;
+    km.layer('lstm').setWeights([tf.tensor2d([[wi, wf, wg, wo]]), tf.zeros([1, 4]), tf.tensor1d([bi, bf, bg, bo])]);
+    km.layer('out').setWeights([tf.tensor2d([[v]])]);
+    const x = 0.8;
+    const sig = (z: number) => 1 / (1 + Math.exp(-z));
+    const zg = x * wg + bg;
+    const c = sig(x * wi + bi) * Math.tanh(zg);
+    const h = sig(x * wo + bo) * Math.tanh(c);
+    const f = v * h;
+    const eps = 0.01;
+    const sgn = (z: number) => (z >= 0 ? 1 : -1);
+    const rh = (v * h * f) / (f + eps * sgn(f));
+    const rg = (rh * c) / (c + eps * sgn(c));
+    const want = (x * wg * rg) / (zg + eps * sgn(zg));
+    const r = await explain('lrpEpsilon', km, nd([x], [1, 1, 1]), { epsilon: eps, target: 0 });
+    expect(r.attributions[0].data[0]).toBeCloseTo(want, 6);
+    km.dispose();
+  });
 
   it('fails before any work on a layer it has no rule for, naming the layer and class', async () => {
     const km = await toy(
