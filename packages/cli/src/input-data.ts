@@ -1,4 +1,4 @@
-import { type KerasModel, readNpy, toFloat32, writeNpy } from '@keraspect/importer';
+import { type KerasModel, type NpyArray, readNpy, readNpz, toFloat32, writeNpy } from '@keraspect/importer';
 import { CliError } from './errors.ts';
 import type { Io } from './io.ts';
 
@@ -26,15 +26,14 @@ export async function readArrayFile(
 ): Promise<InputArray> {
   const bytes = await readInputFile(io, path, what);
   const lower = path.toLowerCase();
-  if (lower.endsWith('.npy')) {
-    const nd = readNpy(bytes);
-    const data =
-      nd.data instanceof Int32Array
-        ? nd.data
-        : nd.dtype.startsWith('int') || nd.dtype.startsWith('uint')
-          ? Int32Array.from(nd.data as ArrayLike<number>, Number)
-          : toFloat32(nd);
-    return { data, shape: nd.shape };
+  if (lower.endsWith('.npy')) return fromNpy(readNpy(bytes));
+  if (lower.endsWith('.npz')) {
+    const arrays = readNpzFile(bytes, path);
+    if (arrays.size !== 1)
+      throw new CliError(
+        `The ${what} file '${path}' holds ${arrays.size} arrays (${[...arrays.keys()].join(', ')}); give a .npz with one array, or a .npy.`,
+      );
+    return [...arrays.values()][0];
   }
   const text = new TextDecoder().decode(bytes);
   if (lower.endsWith('.json')) return fromJson(text, path);
@@ -43,6 +42,109 @@ export async function readArrayFile(
     `The ${what} file '${path}' has an unknown type: use .npy (numpy.save), .csv (rows = time steps) or .json (nested arrays).`,
   );
 }
+
+function fromNpy(nd: NpyArray): InputArray {
+  const data =
+    nd.data instanceof Int32Array
+      ? nd.data
+      : nd.dtype.startsWith('int') || nd.dtype.startsWith('uint')
+        ? Int32Array.from(nd.data as ArrayLike<number>, Number)
+        : toFloat32(nd);
+  return { data, shape: nd.shape };
+}
+
+function readNpzFile(bytes: Uint8Array, path: string): Map<string, InputArray> {
+  try {
+    return new Map([...readNpz(bytes)].map(([k, v]) => [k, fromNpy(v)]));
+  } catch (e) {
+    throw new CliError(`'${path}': ${(e as Error).message}`);
+  }
+}
+
+/**
+ * Read the model's inputs from `--input` flags (repeatable): `NAME=FILE` feeds the input called
+ * NAME; a bare `FILE` feeds a single-input model, or, as a `.npz`, every input not yet given whose
+ * name (or `arr_<i>`, numpy.savez's positional name) it holds. A `NAME=FILE.npz` takes the array NAME, or the
+ * only array. Each array is fitted to its input's shape (`fitToModel`). Returns one array per model
+ * input, in the model's input order; fails naming any input left without data, an unknown name, an
+ * input given twice, or inputs with different batch sizes.
+ */
+export async function readModelInputs(
+  io: Io,
+  flags: string[],
+  km: KerasModel,
+  options: InputReadOptions = {},
+): Promise<InputArray[]> {
+  const names = km.inputNames;
+  const listing = () => names.map((n, i) => `${n} ${fmtShape(km.inputShapes[i])}`).join(', ');
+  const got = new Map<number, { array: InputArray; from: string }>();
+  const put = (i: number, array: InputArray, from: string) => {
+    const before = got.get(i);
+    if (before)
+      throw new CliError(`Input '${names[i]}' is given twice (${before.from} and ${from}); give each input once.`);
+    got.set(i, { array: fitToModel(km, array, from, i), from });
+  };
+  for (const flag of flags) {
+    const named = /^([^=/\\]+)=(.+)$/.exec(flag);
+    if (named && !/\.(npy|npz|csv|json)$/i.test(named[1])) {
+      const [, name, path] = named;
+      const i = names.indexOf(name);
+      if (i < 0)
+        throw new CliError(
+          `Model '${km.name}' has no input named '${name}' (--input ${flag}). Its inputs: ${listing()}.`,
+        );
+      if (path.toLowerCase().endsWith('.npz')) {
+        const arrays = readNpzFile(await readInputFile(io, path, 'input'), path);
+        const a = arrays.get(name) ?? (arrays.size === 1 ? [...arrays.values()][0] : undefined);
+        if (!a)
+          throw new CliError(
+            `'${path}' has no array named '${name}' (arrays: ${[...arrays.keys()].join(', ')}); name it like the input, or give a .npz with one array.`,
+          );
+        put(i, a, `${path}:${name}`);
+      } else put(i, await readArrayFile(io, path, `input '${name}'`, options), path);
+      continue;
+    }
+    if (flag.toLowerCase().endsWith('.npz')) {
+      const arrays = readNpzFile(await readInputFile(io, flag, 'input'), flag);
+      let used = 0;
+      names.forEach((n, i) => {
+        const a =
+          arrays.get(n) ??
+          arrays.get(`arr_${i}`) ??
+          (names.length === 1 && arrays.size === 1 ? [...arrays.values()][0] : undefined);
+        if (a && !got.has(i)) {
+          put(i, a, `${flag}:${arrays.has(n) ? n : `arr_${i}`}`);
+          used += 1;
+        }
+      });
+      if (!used)
+        throw new CliError(
+          `'${flag}' holds arrays ${[...arrays.keys()].join(', ')}, none of which names an input of model '${km.name}' (inputs: ${listing()}). Name the arrays like the inputs (numpy.savez(f, ${names.map((n) => `${n}=…`).join(', ')})).`,
+        );
+      continue;
+    }
+    if (names.length > 1)
+      throw new CliError(
+        `Model '${km.name}' has ${names.length} inputs (${listing()}): name each one, e.g. --input ${names[0]}=FILE --input ${names[1]}=FILE, or give one .npz whose arrays are named ${names.join(', ')}.`,
+      );
+    put(0, await readArrayFile(io, flag, 'input', options), flag);
+  }
+  const missing = names.filter((_, i) => !got.has(i));
+  if (missing.length)
+    throw new CliError(
+      `No data for input${missing.length > 1 ? 's' : ''} ${missing.map((n) => `'${n}'`).join(', ')} of model '${km.name}' (inputs: ${listing()}). Give ${missing.length > 1 ? 'them' : 'it'} with ${missing.map((n) => `--input ${n}=FILE`).join(' ')}.`,
+    );
+  const arrays = names.map((_, i) => got.get(i)!);
+  const batch = arrays[0].array.shape[0];
+  const other = arrays.findIndex((a) => a.array.shape[0] !== batch);
+  if (other >= 0)
+    throw new CliError(
+      `Inputs need the same number of samples: '${names[0]}' (${arrays[0].from}) has ${batch}, '${names[other]}' (${arrays[other].from}) has ${arrays[other].array.shape[0]}.`,
+    );
+  return arrays.map((a) => a.array);
+}
+
+const fmtShape = (s: (number | null)[]) => `(${s.map((d) => (d === null ? 'None' : d)).join(', ')})`;
 
 function fromJson(text: string, path: string): InputArray {
   let v: unknown;
@@ -93,22 +195,23 @@ function fromCsv(text: string, path: string, options: InputReadOptions): InputAr
  * Match an array to the model's input shape: a single sample without the batch axis gets one, and
  * a `--sample-axis` CSV's flat rows are reshaped to the per-sample shape. Fails naming both shapes.
  */
-export function fitToModel(km: KerasModel, a: InputArray, path: string): InputArray {
-  const want = km.inputShapes[0];
+export function fitToModel(km: KerasModel, a: InputArray, path: string, input = 0): InputArray {
+  const want = km.inputShapes[input];
   const per = want.slice(1);
-  const fmt = (s: (number | null)[]) => `(${s.map((d) => (d === null ? 'None' : d)).join(', ')})`;
+  const fmt = fmtShape;
   const matches = (shape: number[]) =>
     shape.length === want.length && want.every((d, i) => d === null || d === shape[i]);
-  if (matches(a.shape))
-    return km.model.inputs[0].dtype === 'int32' && a.data instanceof Float32Array
-      ? { data: Int32Array.from(a.data), shape: a.shape }
-      : a;
-  if (a.shape.length === want.length - 1 && matches([1, ...a.shape])) return { ...a, shape: [1, ...a.shape] };
+  const typed = (r: InputArray): InputArray =>
+    km.model.inputs[input].dtype === 'int32' && r.data instanceof Float32Array
+      ? { data: Int32Array.from(r.data), shape: r.shape }
+      : r;
+  if (matches(a.shape)) return typed(a);
+  if (a.shape.length === want.length - 1 && matches([1, ...a.shape])) return typed({ ...a, shape: [1, ...a.shape] });
   const perSize = per.every((d) => d !== null) ? (per as number[]).reduce((x, y) => x * y, 1) : null;
   if (a.shape.length === 2 && perSize !== null && a.shape[1] === perSize && want.length > 2)
-    return { ...a, shape: [a.shape[0], ...(per as number[])] };
+    return typed({ ...a, shape: [a.shape[0], ...(per as number[])] });
   throw new CliError(
-    `Input '${path}' has shape ${fmt(a.shape)} but model '${km.name}' takes ${fmt(want)} (batch first). Reshape it, or for a CSV with one sample per row pass --sample-axis.`,
+    `Input '${path}' has shape ${fmt(a.shape)} but ${km.inputNames.length > 1 ? `input '${km.inputNames[input]}' of ` : ''}model '${km.name}' takes ${fmt(want)} (batch first). Reshape it, or for a CSV with one sample per row pass --sample-axis.`,
   );
 }
 

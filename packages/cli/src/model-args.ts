@@ -14,7 +14,14 @@ import {
   registerLayer,
 } from '@keraspect/importer';
 import { CliError } from './errors.ts';
-import { fitToModel, type InputArray, type InputReadOptions, readArrayFile, readInputFile } from './input-data.ts';
+import {
+  fitToModel,
+  type InputArray,
+  type InputReadOptions,
+  readArrayFile,
+  readInputFile,
+  readModelInputs,
+} from './input-data.ts';
 import type { Io } from './io.ts';
 
 /** Options shared by every command that opens a model. */
@@ -26,7 +33,8 @@ export const modelOptions = {
   help: { type: 'boolean', short: 'h' },
 } as const satisfies ParseArgsConfig['options'];
 
-export const MODEL_OPTIONS_USAGE = `  --weights FILE     weights-only file (.h5 / .weights.h5); MODEL then gives the architecture
+export const MODEL_OPTIONS_USAGE = `  --weights FILE     weights-only file (.h5 / .weights.h5); MODEL then gives the architecture: a
+                     full model file, or the .json text of model.to_json()
   --plugin FILE.mjs  module exporting \`lambdas\` ({ layerName: (inputs, args, tf) => tensor })
                      and/or \`layers\` ({ ClassName: { weights, call } | LayerPort })
   --self-attention-variant legacy|0.46|current   keras-self-attention formula (default current)
@@ -63,7 +71,6 @@ async function loadPlugins(paths: string[] | undefined): Promise<Record<string, 
   return lambdas;
 }
 
-/** Open MODEL (and --weights) with the shared options. */
 /** `--limit name=value` flags → a partial `Limits` object, checking names and values. */
 export function parseLimits(flags: string[] | undefined): Partial<Limits> | undefined {
   if (!flags?.length) return undefined;
@@ -79,6 +86,11 @@ export function parseLimits(flags: string[] | undefined): Partial<Limits> | unde
   return out as Partial<Limits>;
 }
 
+/**
+ * Open MODEL (and --weights) with the shared options. MODEL is a model file (`.h5`, `.keras`), or
+ * an architecture as written by `model.to_json()` (a `.json` file, or any file whose text starts
+ * with `{`) whose weights come from `--weights`.
+ */
 export async function openModel(
   io: Io,
   model: string | undefined,
@@ -93,12 +105,27 @@ export async function openModel(
   const lambdas = await loadPlugins(values.plugin);
   const bytes = await readInputFile(io, model, 'model');
   const weights = values.weights ? await readInputFile(io, values.weights, 'weights') : undefined;
-  return loadModel(bytes, {
-    weights,
-    lambdas,
-    selfAttentionVariant: variant as never,
-    limits: parseLimits(values.limit),
-  });
+  const options = { lambdas, selfAttentionVariant: variant as never, limits: parseLimits(values.limit) };
+  if (weights && isJsonText(weights))
+    throw new CliError(
+      `--weights '${values.weights}' is JSON text, not a weights file. Give the architecture (model.to_json()) as MODEL and the weights file (save_weights .h5 or .weights.h5) with --weights.`,
+    );
+  if (isJsonText(bytes)) {
+    if (!weights)
+      throw new CliError(
+        `'${model}' is a model architecture (JSON, as model.to_json() writes it) without weights: give the weights file with --weights FILE (save_weights .h5 or .weights.h5).`,
+      );
+    return loadModel(weights, { ...options, architecture: new TextDecoder().decode(bytes) });
+  }
+  return loadModel(bytes, { ...options, weights });
+}
+
+/** Whether a file's bytes are JSON text (an object), i.e. an architecture rather than a model file. */
+function isJsonText(bytes: Uint8Array): boolean {
+  let i = 0;
+  if (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) i = 3; // UTF-8 byte order mark
+  while (i < bytes.length && (bytes[i] === 0x20 || bytes[i] === 0x09 || bytes[i] === 0x0a || bytes[i] === 0x0d)) i++;
+  return bytes[i] === 0x7b; // '{'
 }
 
 /** Read an input for the model (`.npy`, `.csv`, `.json`) and fit it to the model's input shape. */
@@ -112,14 +139,16 @@ export async function readInputArray(
   return km ? fitToModel(km, a, path) : a;
 }
 
-export { tf, readInputFile };
+export { tf, readInputFile, readModelInputs };
 
 /** Options shared by commands that read an input array. */
 export const inputOptions = {
-  input: { type: 'string' },
+  input: { type: 'string', multiple: true },
   'sample-axis': { type: 'boolean' },
 } as const satisfies ParseArgsConfig['options'];
 
 export const INPUT_USAGE = `  --input FILE       input: .npy (float32/float64/int, C order), .csv (one sample: rows = time
-                     steps, columns = features) or .json (nested arrays); batch axis optional
+                     steps, columns = features), .json (nested arrays) or .npz; batch axis optional
+  --input NAME=FILE  the input named NAME of a multi-input model (repeat for each input); or one
+                     .npz whose arrays are named like the inputs
   --sample-axis      .csv only: one sample per row (flattened, C order)`;

@@ -2,9 +2,9 @@ import type { parseArgs, ParseArgsConfig } from 'node:util';
 import type { KerasModel } from '@keraspect/importer';
 import type { Command } from './command.ts';
 import { CliError } from './errors.ts';
-import type { InputArray } from './input-data.ts';
+import { type InputArray, readModelInputs } from './input-data.ts';
 import type { Io } from './io.ts';
-import { inputOptions, modelOptions, openModel, parse, readInputArray } from './model-args.ts';
+import { inputOptions, modelOptions, openModel, parse } from './model-args.ts';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 
@@ -25,8 +25,13 @@ export interface ModelCommandContext<O extends Options> {
   /** Positional arguments after MODEL. */
   rest: string[];
   io: Io;
-  /** The `--input` array fitted to the model (commands declared with `input: true`). */
-  x: InputArray;
+  /**
+   * The `--input` data fitted to the model (commands declared with `input: true`): one array for a
+   * single-input model, else one per model input in the model's input order.
+   */
+  x: InputArray | InputArray[];
+  /** The same data as a list, one array per model input. */
+  xs: InputArray[];
 }
 
 /**
@@ -65,10 +70,11 @@ export function modelCommand<const O extends Options>(spec: {
       const km = await openModel(io, positionals[0], values as never, usage);
       try {
         const v = values as Record<string, unknown>;
-        const x = input
-          ? await readInputArray(io, v.input as string, km, { sampleAxis: v['sample-axis'] as boolean | undefined })
+        const xs = input
+          ? await readModelInputs(io, v.input as string[], km, { sampleAxis: v['sample-axis'] as boolean | undefined })
           : (undefined as never);
-        return await body({ km, values, rest: positionals.slice(1), io, x });
+        const x = input ? (xs.length === 1 ? xs[0] : xs) : (undefined as never);
+        return await body({ km, values, rest: positionals.slice(1), io, x, xs });
       } finally {
         km.dispose();
       }

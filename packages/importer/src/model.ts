@@ -98,7 +98,7 @@ export async function loadModel(bytes: Uint8Array, options: ImportOptions = {}):
   if (!config) {
     fail(
       'NOT_KERAS',
-      'This is a weights-only file: it has weights but no architecture. Give the architecture as well: the full model file (CLI: MODEL --weights THIS_FILE) or the JSON of model.to_json() (options.architecture).',
+      'This is a weights-only file: it has weights but no architecture. Give the architecture as well: the full model file, or the JSON text of model.to_json() — loadModel(fullModelBytes, { weights }) or loadModel(thisFile, { architecture }); on the command line keraspect <command> MODEL.h5 --weights THIS_FILE or keraspect <command> ARCHITECTURE.json --weights THIS_FILE.',
     );
   }
   const graph = stage('CORRUPT_FILE', 'The model config could not be read', () =>

@@ -2,7 +2,8 @@
  * NumPy `.npy` files, bytes in and out (format versions 1.0, 2.0 and 3.0, C order):
  * https://numpy.org/doc/stable/reference/generated/numpy.lib.format.html
  */
-import { fail } from './errors.ts';
+import { unzipSync, zipSync } from 'fflate';
+import { fail, KeraspectError } from './errors.ts';
 
 /** Element types `readNpy` understands, by their NumPy names. */
 export type NpyDtype = 'float32' | 'float64' | 'int8' | 'uint8' | 'int16' | 'int32' | 'int64' | 'bool';
@@ -178,6 +179,53 @@ export function writeNpy(array: NpyWritable): Uint8Array {
   out.set(body, total);
   if (info.size > 1 && !HOST_LITTLE_ENDIAN) swapBytes(out.subarray(total), info.size);
   return out;
+}
+
+const ZIP_MAGIC = [0x50, 0x4b, 0x03, 0x04];
+
+/**
+ * Parse a NumPy `.npz` file (`numpy.savez` / `numpy.savez_compressed`): a zip of `.npy` files, one
+ * per array. Returns the arrays by name in file order (`np.savez(f, a=x)` → `'a'`; positional
+ * arrays are `'arr_0'`, `'arr_1'`, …). Fails with `BAD_ARGUMENT` for bytes that are not a zip and
+ * with the `.npy` errors of `readNpy` (naming the entry) for a damaged array.
+ */
+export function readNpz(bytes: Uint8Array): Map<string, NdArray> {
+  if (bytes.length < 4 || !ZIP_MAGIC.every((b, i) => bytes[i] === b)) {
+    fail(
+      'BAD_ARGUMENT',
+      `This is not a NumPy .npz file: it does not start with a zip signature (first bytes: ${hexHead(bytes)}). Save the arrays with numpy.savez('x.npz', name=array, ...).`,
+    );
+  }
+  let entries: Record<string, Uint8Array>;
+  try {
+    entries = unzipSync(bytes);
+  } catch (e) {
+    return fail(
+      'CORRUPT_FILE',
+      `The .npz file could not be unpacked (${(e as Error).message}): it is truncated or corrupt.`,
+      e,
+    );
+  }
+  const out = new Map<string, NdArray>();
+  for (const [entry, data] of Object.entries(entries)) {
+    if (entry.endsWith('/')) continue;
+    const name = entry.replace(/\.npy$/, '');
+    try {
+      out.set(name, readNpy(data));
+    } catch (e) {
+      if (e instanceof KeraspectError)
+        throw new KeraspectError(e.code, `Array '${name}' of the .npz file: ${e.message}`, { cause: e });
+      throw e;
+    }
+  }
+  return out;
+}
+
+/** Encode named arrays as an uncompressed `.npz` (what `numpy.savez` writes), readable by `numpy.load`. */
+export function writeNpz(arrays: Record<string, NpyWritable>): Uint8Array {
+  const files: Record<string, Uint8Array> = {};
+  for (const [name, a] of Object.entries(arrays)) files[`${name}.npy`] = writeNpy(a);
+  return zipSync(files, { level: 0 });
 }
 
 function dtypeOf(data: NpyData, requested: NpyDtype | undefined): DtypeInfo {

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { fixturesDir } from '../../../test/support/fixtures.ts';
-import { type NdArray, readNpy, toFloat32, writeNpy } from '../src/npy.ts';
+import { type NdArray, readNpy, readNpz, toFloat32, writeNpy, writeNpz } from '../src/npy.ts';
 import { errorOf } from './error-of.ts';
 
 /** Build a .npy file by hand (independent of writeNpy), for cases numpy is not needed to make. */
@@ -290,5 +290,28 @@ print(json.dumps(res))
     expect(res.i4).toEqual({ dtype: '<i4', shape: [2, 2, 1], head: [-1, 2, 3, 4], same_bytes: true });
     expect(res.i8).toEqual({ dtype: '<i8', shape: [2], head: [-(2 ** 62), 9], same_bytes: true });
     expect(res.long.same_bytes).toBe(true);
+  });
+});
+
+describe('readNpz / writeNpz', () => {
+  it('round-trips named arrays in file order, as numpy.savez lays them out', () => {
+    const a = { data: Float32Array.of(1, 2, 3, 4, 5, 6), shape: [2, 3] };
+    const b = { data: Int32Array.of(7, 8), shape: [2] };
+    const got = readNpz(writeNpz({ b, a }));
+    expect([...got.keys()]).toEqual(['b', 'a']);
+    expect(Array.from(got.get('a')!.data as Float32Array)).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(got.get('a')!.shape).toEqual([2, 3]);
+    expect(got.get('b')!.dtype).toBe('int32');
+  });
+
+  it('refuses bytes that are not a zip, and names a damaged array', () => {
+    expect(errorOf(() => readNpz(writeNpy({ data: Float32Array.of(1), shape: [1] }))).message).toMatch(
+      /This is not a NumPy \.npz file: it does not start with a zip signature/,
+    );
+    const bad = writeNpz({ ok: { data: Float32Array.of(1), shape: [1] } });
+    // Turn the inner .npy magic into junk (stored, so the bytes are there verbatim).
+    const at = bad.findIndex((v, i) => v === 0x93 && bad[i + 1] === 0x4e);
+    bad[at] = 0;
+    expect(errorOf(() => readNpz(bad)).message).toMatch(/Array 'ok' of the \.npz file: This is not a NumPy \.npy file/);
   });
 });

@@ -34,7 +34,7 @@ export const report = modelCommand({
     quiet: { type: 'boolean', short: 'q' },
   },
   required: ['out'],
-  async body({ km, values, io, x }) {
+  async body({ km, values, io, x, xs }) {
     const methods = values.methods?.split(',').map((m) => m.trim()) ?? undefined;
     for (const m of methods ?? [])
       if (!(methodNames as string[]).includes(m))
@@ -45,19 +45,16 @@ export const report = modelCommand({
     const sample = values.sample === undefined ? 0 : Number(values.sample);
     const bar = progressBar(io, values.quiet);
     try {
-      if (!(Number.isInteger(sample) && sample >= 0 && sample < x.shape[0]))
-        throw new CliError(`--sample must be an integer in 0…${x.shape[0] - 1} (got '${values.sample}').`);
-      const files = await buildReport(
-        km,
-        { data: x.data as Float32Array, shape: x.shape },
-        {
-          methods: methods as MethodName[] | undefined,
-          steps,
-          sample,
-          inputLabel: values.input!.split('/').pop(),
-          onProgress: (s, d, t) => bar.update(`report: ${s}`, d, t),
-        },
-      );
+      const batch = xs[0].shape[0];
+      if (!(Number.isInteger(sample) && sample >= 0 && sample < batch))
+        throw new CliError(`--sample must be an integer in 0…${batch - 1} (got '${values.sample}').`);
+      const files = await buildReport(km, x, {
+        methods: methods as MethodName[] | undefined,
+        steps,
+        sample,
+        inputLabel: values.input!.map((p) => p.split('/').pop()).join(', '),
+        onProgress: (s, d, t) => bar.update(`report: ${s}`, d, t),
+      });
       bar.done();
       const dir = values.out!.replace(/\/$/, '');
       for (const [path, data] of files) if (path !== 'index.html') await io.writeFile(`${dir}/${path}`, data);

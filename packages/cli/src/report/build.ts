@@ -42,7 +42,11 @@ function row(a: NdArray, b: number): NdArray {
  * convergence delta, histograms of attention weights and activations, and each method's deletion
  * and insertion faithfulness beside a random ranking. Pure: returns the files; the caller writes them.
  */
-export async function buildReport(km: KerasModel, x: NdArray, options: ReportOptions = {}): Promise<ReportFiles> {
+export async function buildReport(
+  km: KerasModel,
+  x: NdArray | NdArray[],
+  options: ReportOptions = {},
+): Promise<ReportFiles> {
   const {
     methods = ['gradientXInput', 'integratedGradients'],
     steps = 32,
@@ -57,7 +61,9 @@ export async function buildReport(km: KerasModel, x: NdArray, options: ReportOpt
     files.set(`img/${name}.png`, png);
     return `img/${name}.png`;
   };
-  const xs = row(x, sample);
+  // Multi-input models: the per-sample figures show the first input.
+  const inputs = Array.isArray(x) ? x : [x];
+  const xs = row(inputs[0], sample);
   const sequence = xs.shape.length === 2;
   const total = 4 + methods.length;
   let stage = 0;
@@ -79,7 +85,11 @@ export async function buildReport(km: KerasModel, x: NdArray, options: ReportOpt
         }).png(),
       )
     : null;
-  const outs = layerOutputs(km, { data: xs.data, shape: [1, ...xs.shape] }, 'all');
+  const one = inputs.map((a) => {
+    const r = row(a, sample);
+    return { data: r.data, shape: [1, ...r.shape] };
+  });
+  const outs = layerOutputs(km, one.length === 1 ? one[0] : one, 'all');
   const layerFigs: { title: string; src: string; note: string }[] = [];
   const histSeries: { label: string; values: Float32Array }[] = [];
   for (const o of outs) {
@@ -178,9 +188,11 @@ export async function buildReport(km: KerasModel, x: NdArray, options: ReportOpt
           ).png(),
         )
       : null;
-    const f = sequence
-      ? faithfulness(km, x, res, { granularity: 'step', fractions: 16, baseline: 'zeros', relative: true, seed: 1 })
-      : null;
+    // Deletion/insertion perturb one input; for multi-input models they are left out.
+    const f =
+      sequence && !Array.isArray(x)
+        ? faithfulness(km, x, res, { granularity: 'step', fractions: 16, baseline: 'zeros', relative: true, seed: 1 })
+        : null;
     attrs.push({
       method,
       src,
@@ -215,7 +227,7 @@ export async function buildReport(km: KerasModel, x: NdArray, options: ReportOpt
       format: km.format,
       backend: backend(),
       inputLabel,
-      inputShape: x.shape,
+      inputShape: inputs[0].shape,
       sample,
       summary: km.summary(),
       paramsTotal: km.paramsTotal(),
