@@ -110,8 +110,9 @@ export function readNpy(bytes: Uint8Array): NdArray {
       `The .npy file has ${available - byteCount} bytes after the data that shape (${shape.join(', ')}) of ${descr} describes: the header does not match the data.`,
     );
   }
-  // Copy into a fresh, aligned buffer (the data may start at any offset of `bytes`).
-  const buffer = bytes.slice(dataStart, dataStart + byteCount).buffer;
+  // Copy into a fresh, aligned buffer (the data may start at any offset of `bytes`). Uint8Array's
+  // slice, not the argument's own: Node's Buffer#slice is a view of its (pooled) memory.
+  const buffer = Uint8Array.prototype.slice.call(bytes, dataStart, dataStart + byteCount).buffer;
   const littleEndian = order !== '>';
   if (info.size > 1 && littleEndian !== HOST_LITTLE_ENDIAN) swapBytes(new Uint8Array(buffer), info.size);
   return { data: info.make(buffer), shape, dtype: info.dtype };

@@ -83,6 +83,16 @@ describe('readNpy', () => {
     expect(Array.from(readNpy(big.subarray(3)).data as Float64Array)).toEqual([1, 2, 3]);
   });
 
+  it('reads a Node Buffer that is a view of a larger (pooled) allocation', () => {
+    const file = writeNpy({ data: Float32Array.of(1, 2, 3), shape: [3] });
+    const pool = Buffer.alloc(file.length + 64);
+    pool.set(file, 16);
+    const buf = pool.subarray(16, 16 + file.length);
+    const got = readNpy(buf);
+    expect(got.data.length).toBe(3);
+    expect(Array.from(got.data as Float32Array)).toEqual([1, 2, 3]);
+  });
+
   it('fails with clear messages', () => {
     const ok = writeNpy({ data: Float32Array.of(1, 2, 3, 4), shape: [2, 2] });
     expect(errorOf(() => readNpy(new TextEncoder().encode('{"a": 1}'))).message).toMatch(
