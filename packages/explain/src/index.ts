@@ -25,6 +25,12 @@ export type { IntegratedGradientsOptions, Baseline } from './methods/integrated-
 export type { SmoothGradOptions } from './methods/smooth-grad.ts';
 export type { OcclusionOptions } from './methods/occlusion.ts';
 export type { LrpEpsilonOptions } from './methods/lrp-epsilon.ts';
+export type { FeatureAblationOptions } from './methods/feature-ablation.ts';
+export type { FeaturePermutationOptions } from './methods/feature-permutation.ts';
+export type { KernelShapOptions } from './methods/kernel-shap.ts';
+export type { GroupSpec } from './methods/groups.ts';
+export type { Reference } from './methods/reference.ts';
+export { kernelCoalitions, shapleySolver, exactShapley, type Coalitions } from './shapley.ts';
 export { lrpRules } from './lrp/rules.ts';
 export { quadrature, integrationRules, type IntegrationRule, type Quadrature } from './quadrature.ts';
 export { attentionRollout, rolloutMaps, type Rollout, type RolloutOptions } from './rollout.ts';

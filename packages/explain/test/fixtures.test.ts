@@ -101,6 +101,12 @@ function lightOptions(name: MethodName, f: FixtureEntry): Record<string, unknown
       return { samples: 2, stdev: 0.1 };
     case 'occlusion':
       return { window: Math.max(1, Math.ceil(steps / 4)) };
+    case 'featureAblation':
+    case 'featurePermutation':
+      return { groups: { window: Math.max(1, Math.ceil(steps / 4)) } };
+    case 'kernelShap':
+      // 4 windows as players (14 coalitions), 2 for the 6000-step models (2 coalitions).
+      return { groups: { window: Math.max(1, Math.ceil(steps / (steps >= 1000 ? 2 : 4))) } };
     default:
       return {};
   }
@@ -195,7 +201,7 @@ describe.skipIf(!fixtureDir)('every method on every fixture that loads', () => {
       // Expected refusals: gradients w.r.t. token ids, LRP on layers it has no rule for. They must be ExplainErrors naming the problem.
       expect(err.name, err.message).toBe('ExplainError');
       expect(['NOT_DIFFERENTIABLE', 'UNSUPPORTED_LAYER']).toContain(err.code);
-      expect(method).not.toBe('occlusion');
+      expect(['occlusion', 'featureAblation', 'featurePermutation', 'kernelShap']).not.toContain(method);
       expect(tf.memory().numTensors).toBe(before);
       return;
     }

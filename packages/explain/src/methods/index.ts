@@ -6,6 +6,9 @@ import { type LrpEpsilonOptions, lrpEpsilon } from './lrp-epsilon.ts';
 import type { AnyMethod, Method } from './method.ts';
 import { type OcclusionOptions, occlusion } from './occlusion.ts';
 import { type SmoothGradOptions, smoothGrad } from './smooth-grad.ts';
+import { type FeatureAblationOptions, featureAblation } from './feature-ablation.ts';
+import { type FeaturePermutationOptions, featurePermutation } from './feature-permutation.ts';
+import { type KernelShapOptions, kernelShap } from './kernel-shap.ts';
 
 /** Options of each method, by method name. Adding a method = one file + one line here and below. */
 export interface MethodOptionsMap {
@@ -15,6 +18,9 @@ export interface MethodOptionsMap {
   smoothGrad: SmoothGradOptions;
   occlusion: OcclusionOptions;
   lrpEpsilon: LrpEpsilonOptions;
+  featureAblation: FeatureAblationOptions;
+  featurePermutation: FeaturePermutationOptions;
+  kernelShap: KernelShapOptions;
 }
 
 /** Names of the attribution methods. */
@@ -28,6 +34,9 @@ export const methods: { readonly [K in MethodName]: Method<MethodOptionsMap[K]> 
   smoothGrad,
   occlusion,
   lrpEpsilon,
+  featureAblation,
+  featurePermutation,
+  kernelShap,
 };
 
 /** Names of the methods, in table order. */
