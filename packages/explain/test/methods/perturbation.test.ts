@@ -37,7 +37,7 @@ const additive = () =>
     { td: [[U[0], U[1]], [0.2]], sum: [[1, 1, 1, 1]] },
     { td: [[2, 1], [1]], sum: [[4, 1]] },
   );
-const term = (x: Float32Array, b: number, t: number, ref = [0, 0]) =>
+const term = (x: ArrayLike<number>, b: number, t: number, ref = [0, 0]) =>
   Math.tanh(U[0] * x[b * 8 + t * 2] + U[1] * x[b * 8 + t * 2 + 1] + 0.2) -
   Math.tanh(U[0] * ref[0] + U[1] * ref[1] + 0.2);
 
