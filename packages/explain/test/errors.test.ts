@@ -16,9 +16,10 @@ const model = () =>
 describe('errors name the thing and say what to do', () => {
   it('unknown method lists every known name', async () => {
     const km = await model();
-    expect(() => createExplainer('deepLift' as never, km)).toThrow(
-      /^Unknown attribution method 'deepLift'\. All possible names are: gradient, gradientXInput, integratedGradients, smoothGrad, occlusion, lrpEpsilon\.$/,
+    expect(() => createExplainer('deepLiftt' as never, km)).toThrow(
+      /^Unknown attribution method 'deepLiftt'\. All possible names are: gradient, gradientXInput, integratedGradients, smoothGrad, occlusion, lrpEpsilon, [a-zA-Z, ]+\.$/,
     );
+    expect(() => createExplainer('deepLiftt' as never, km)).toThrow(`All possible names are: ${methodNames.join(', ')}.`);
     try {
       createExplainer('nope' as never, km);
     } catch (e) {
@@ -26,7 +27,6 @@ describe('errors name the thing and say what to do', () => {
       expect((e as ExplainError).name).toBe('ExplainError');
       expect((e as ExplainError).code).toBe('UNKNOWN_METHOD');
     }
-    expect(methodNames).toHaveLength(6);
     km.dispose();
   });
 
