@@ -19,7 +19,9 @@ describe('errors name the thing and say what to do', () => {
     expect(() => createExplainer('deepLiftt' as never, km)).toThrow(
       /^Unknown attribution method 'deepLiftt'\. All possible names are: gradient, gradientXInput, integratedGradients, smoothGrad, occlusion, lrpEpsilon, [a-zA-Z, ]+\.$/,
     );
-    expect(() => createExplainer('deepLiftt' as never, km)).toThrow(`All possible names are: ${methodNames.join(', ')}.`);
+    expect(() => createExplainer('deepLiftt' as never, km)).toThrow(
+      `All possible names are: ${methodNames.join(', ')}.`,
+    );
     try {
       createExplainer('nope' as never, km);
     } catch (e) {
