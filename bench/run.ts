@@ -1,14 +1,15 @@
 /**
  * `pnpm bench [--json] [--runs N] [suite…]` — benchmarks, never timed assertions in tests.
- * Suites: importer (load and forward times), viz (each chart kind beside matplotlib). Figures are medians of N runs, printed beside the
- * latest recorded run of the previous commit on the same machine and backend (bench/history.jsonl).
+ * Suites: importer (load and forward times of the fixtures), speed (the seed models beside PyTorch and ONNX
+ * Runtime, docs/performance.md), viz (each chart kind beside matplotlib). Figures are medians of N runs, printed
+ * beside the latest recorded run of the previous commit on the same machine and backend (bench/history.jsonl).
  */
 import { parseArgs } from 'node:util';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { backend, initBackend } from '@keraspect/importer';
 import { benchImporter } from './importer.ts';
-import { peakNote, type SpeedResult, speedTable } from './speed.ts';
+import { benchSpeed, peakNote, type SpeedResult, speedJson, speedTable } from './speed.ts';
 import { benchViz } from './viz.ts';
 import { type BenchResult, commit, machine, previousAndRecord } from './harness.ts';
 
@@ -24,7 +25,11 @@ const { values, positionals } = parseArgs({
   allowPositionals: true,
 });
 const runs = Math.max(1, Number(values.runs));
-const suites: Record<string, (runs: number) => Promise<BenchResult[]>> = { importer: benchImporter, viz: benchViz };
+const suites: Record<string, (runs: number) => Promise<BenchResult[]>> = {
+  importer: benchImporter,
+  speed: (runs) => benchSpeed(runs, { verbose: !values.json }),
+  viz: benchViz,
+};
 const chosen = positionals.length ? positionals : Object.keys(suites);
 for (const s of chosen)
   if (!suites[s]) throw new Error(`Unknown bench suite '${s}'. Suites: ${Object.keys(suites).join(', ')}.`);
@@ -35,21 +40,16 @@ for (const s of chosen) results.push(...(await suites[s](runs)));
 
 const entry = { commit: commit(), date: new Date().toISOString(), machine: machine(), backend: backend(), results };
 const prev = previousAndRecord(join(dirname(fileURLToPath(import.meta.url)), 'history.jsonl'), entry);
+const isSpeed = (r: BenchResult): r is SpeedResult => 'threads' in r;
+const note = peakNote();
 if (values.json) {
-  const peer = (r: BenchResult) => r as Partial<SpeedResult>;
   const workloads = results.map((r) => ({
-    name: r.name,
-    keraspect_ms: Number.isNaN(r.ms) ? null : r.ms,
-    peer_ms: peer(r).peer_ms ?? null,
-    ratio: peer(r).ratio ?? null,
-    gflops: peer(r).gflops ?? null,
-    peak_rss_mb: peer(r).peak_rss_mb ?? null,
-    sequences_per_s: peer(r).seq_per_s ?? null,
+    ...(isSpeed(r) ? speedJson(r) : { name: r.name, keraspect_ms: Number.isNaN(r.ms) ? null : r.ms }),
     previous_ms: prev?.results.find((p) => p.name === r.name)?.ms ?? null,
   }));
   log(
     JSON.stringify({
-      machine: peakNote ? `${entry.machine}; ${peakNote}` : entry.machine,
+      machine: note ? `${entry.machine}; ${note}` : entry.machine,
       backend: entry.backend,
       commit: entry.commit,
       previous: prev?.commit ?? null,
@@ -68,6 +68,6 @@ if (values.json) {
       `${r.name.padEnd(w)}  ${(Number.isNaN(r.ms) ? '—' : r.ms.toFixed(1)).padStart(10)}  ${(p === undefined ? '—' : p.toFixed(1)).padStart(16)}  ${p === undefined ? '' : (r.ms / p).toFixed(2)}`,
     );
   }
-  const speed = results.filter((r) => 'peer_ms' in r) as SpeedResult[];
-  if (speed.length) log(`\nKeraspect vs PyTorch${peakNote ? ` (${peakNote})` : ''}\n${speedTable(speed)}`);
+  const speed = results.filter(isSpeed);
+  if (speed.length) log(`\nKeraspect vs PyTorch and ONNX Runtime${note ? ` (${note})` : ''}\n${speedTable(speed)}`);
 }

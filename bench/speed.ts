@@ -1,13 +1,16 @@
 /**
- * Speed suite (issue 6): Keraspect against PyTorch on the same CPU, same architecture, same weights.
+ * Speed suite: Keraspect against PyTorch and ONNX Runtime on the same CPU, same architecture, same
+ * weights, same inputs, same thread counts.
  *
  * Models: the seed model Input(240, 4) → LSTM(60, return_sequences) → SeqSelfAttention(additive,
  * units 32, return_attention) → Concatenate([rnn, attention]) → Flatten → Dense(1), written as a
  * Keras 2.3.1 functional config, with seeded random weights; the same with GRU(64); and the
- * EQTransformer fixture for load time. The peer is bench/peer/torch_peer.py (a child process that
- * loads the same weights from .npy files); its outputs are compared with ours before timing.
- * Timings are medians of `runs` runs, ours and the peer's interleaved. Peak RSS is measured in a
- * fresh child process per workload (build the model, run the workload once, read maxRSS).
+ * EQTransformer fixture for load time. Peers: bench/peer/torch_peer.py (a child process per thread
+ * count that loads the same weights from .npy files) and ONNX Runtime (`onnxruntime-node`, in this
+ * process) running the ONNX file that the PyTorch peer exports from its twin with
+ * `torch.onnx.export`. Every peer's output is compared with ours before timing. Timings are medians
+ * of `runs` runs, ours and the peers' interleaved. Peak RSS is measured in a fresh child process per
+ * workload (build the model, run the workload once, read maxRSS).
  *
  * `pnpm bench speed` (through bench/run.ts) or standalone: `pnpm tsx bench/speed.ts [--runs N]
  * [--json] [--no-rss]`. `KERASPECT_BENCH_PYTHON=/path/python3` picks the peer's interpreter
@@ -28,6 +31,7 @@ import {
   type KerasModel,
   loadModel,
   modelFromConfig,
+  predict,
   readNpy,
   toFloat32,
   writeNpy,
@@ -35,6 +39,7 @@ import {
 import { createExplainer } from '@keraspect/explain';
 import { attentionLstmConfig, mulberry32 } from '../scripts/lib/attention-lstm.ts';
 import { type BenchResult, machine, median } from './harness.ts';
+import { loadOrt, OrtPeer, ortVersion } from './peer/onnx-peer.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const T = 240;
@@ -46,21 +51,29 @@ const IG_SEQUENCES = 8;
 const IG_BATCH = 100;
 const EQT = 'eqt_blockly_usgs_d_p_s_k2.3.1.h5';
 
-/** One row of the speed table (the `--json` workload shape of issue 6). */
+/** One row of the speed table; the field names are those of `pnpm bench --json`. */
 export interface SpeedResult extends BenchResult {
-  peer_ms: number | null;
+  /** Threads every side ran with (Keraspect workers, torch/OpenBLAS threads, ONNX Runtime intra-op threads). */
+  threads: number;
+  pytorch_ms: number | null;
+  onnxruntime_ms: number | null;
   /** Keraspect / PyTorch; below 1 means Keraspect is faster. */
-  ratio: number | null;
+  ratio_pytorch: number | null;
+  /** Keraspect / ONNX Runtime. */
+  ratio_onnxruntime: number | null;
   /** Achieved GFLOP/s of Keraspect (analytic FLOP count of the workload / median time). */
   gflops: number | null;
+  /** The machine's peak (PyTorch sgemm 2048² on all cores), measured in this run. */
+  machine_peak_gflops: number | null;
   /** Peak RSS (MiB) of a fresh Keraspect child process that builds the model and runs the workload once. */
   peak_rss_mb: number | null;
   /** The same for the PyTorch peer. */
-  peer_peak_rss_mb: number | null;
+  pytorch_peak_rss_mb: number | null;
   /** max |ours − peer| / max |peer| on the workload's result (null when not compared). */
-  peer_rel_diff: number | null;
+  pytorch_rel_diff: number | null;
+  onnxruntime_rel_diff: number | null;
   /** Sequences per second (sequences of the workload / median time). */
-  seq_per_s: number | null;
+  sequences_per_s: number | null;
 }
 
 type Kind = 'lstm' | 'gru';
@@ -75,6 +88,8 @@ interface Workload {
   /** FLOPs of one run (forward = multiply-adds × 2; backward counted as 2× forward). */
   flops: number;
   ours: (km: KerasModel | null, x: tf.Tensor | null) => Float32Array | null | Promise<Float32Array | null>;
+  /** Threads on every side. */
+  threads: number;
   /** Sequences one run processes (for sequences per second). */
   sequences?: number;
   /** Only its peak RSS is measured (memory scaling checks), not its time. */
@@ -170,14 +185,11 @@ function seededInput(batch: number, seed: number): tf.Tensor {
   return tf.tensor3d(Float32Array.from({ length: batch * T * F }, gauss), [batch, T, F]);
 }
 
-const read = (t: tf.Tensor): Float32Array => {
-  const d = t.dataSync() as Float32Array;
-  t.dispose();
-  return d;
-};
+const ndOf = (x: tf.Tensor) => ({ data: x.dataSync() as Float32Array, shape: x.shape });
 
-function inputGradient(km: KerasModel, x: tf.Tensor): tf.Tensor {
-  return tf.grad((z: tf.Tensor) => tf.sum(km.model.apply(z) as tf.Tensor))(x);
+/** The model's prediction as users get it: the importer's `predict` on a plain array. */
+function forward(km: KerasModel, x: tf.Tensor): Float32Array {
+  return predict(km, ndOf(x))[0].data as Float32Array;
 }
 
 /**
@@ -191,37 +203,18 @@ async function explainIG(km: KerasModel, x: tf.Tensor, steps = IG_STEPS): Promis
     rule: 'middle',
     target: 0,
     internalBatchSize: IG_BATCH,
-  }).attribute({ data: x.dataSync() as Float32Array, shape: x.shape });
+  }).attribute(ndOf(x));
   return r.attributions[0].data as Float32Array;
 }
 
 /** gradient×input as users run it (explain's `gradientXInput`, one pass of 32). */
 async function explainGxI(km: KerasModel, x: tf.Tensor): Promise<Float32Array> {
-  const r = await createExplainer('gradientXInput', km, { target: 0, internalBatchSize: 32 }).attribute({
-    data: x.dataSync() as Float32Array,
-    shape: x.shape,
-  });
+  const r = await createExplainer('gradientXInput', km, { target: 0, internalBatchSize: 32 }).attribute(ndOf(x));
   return r.attributions[0].data as Float32Array;
 }
 
-/** Integrated gradients from a zero baseline, midpoint rule, all (sequence, alpha) pairs in batches of IG_BATCH. */
-function integratedGradients(km: KerasModel, x: tf.Tensor): tf.Tensor {
-  const [n, t, f] = x.shape as [number, number, number];
-  const alphas = tf.div(tf.add(tf.range(0, IG_STEPS), 0.5), IG_STEPS);
-  const path = tf.reshape(tf.mul(tf.reshape(alphas, [1, IG_STEPS, 1, 1]), tf.expandDims(x, 1)), [n * IG_STEPS, t, f]);
-  const grads: tf.Tensor[] = [];
-  for (let i = 0; i < n * IG_STEPS; i += IG_BATCH) {
-    const chunk = tf.slice(path, [i, 0, 0], [Math.min(IG_BATCH, n * IG_STEPS - i), t, f]);
-    grads.push(tf.tidy(() => inputGradient(km, chunk)));
-    chunk.dispose();
-  }
-  const out = tf.tidy(() => tf.mul(tf.mean(tf.reshape(tf.concat(grads), [n, IG_STEPS, t, f]), 1), x));
-  tf.dispose([alphas, path, ...grads]);
-  return out;
-}
-
 function workloads(): Workload[] {
-  const list: Workload[] = [];
+  const list: Omit<Workload, 'threads'>[] = [];
   for (const kind of ['lstm', 'gru'] as const) {
     const label = kind === 'lstm' ? 'LSTM(60)' : 'GRU(64)';
     const fl = seedFlops(kind);
@@ -233,7 +226,7 @@ function workloads(): Workload[] {
         input: 'b1',
         sequences: 1,
         flops: fl.forward,
-        ours: (km, x) => read(tf.tidy(() => km!.model.predict(x!, { batchSize: 1 }) as tf.Tensor)),
+        ours: (km, x) => forward(km!, x!),
       },
       {
         name: `${label} forward b32`,
@@ -242,7 +235,7 @@ function workloads(): Workload[] {
         input: 'b32',
         sequences: 32,
         flops: 32 * fl.forward,
-        ours: (km, x) => read(tf.tidy(() => km!.model.predict(x!, { batchSize: 32 }) as tf.Tensor)),
+        ours: (km, x) => forward(km!, x!),
       },
       {
         name: `${label} gradient×input b32`,
@@ -279,12 +272,11 @@ function workloads(): Workload[] {
         input: 'b32',
         sequences: 32,
         flops: 32 * fl.attention,
-        ours: (km, x) =>
-          toFloat32(attentionMaps(km!, { data: x!.dataSync() as Float32Array, shape: x!.shape })[0].array),
+        ours: (km, x) => toFloat32(attentionMaps(km!, ndOf(x!))[0].array),
       },
     );
   }
-  return list;
+  return list.map((w) => ({ ...w, threads: 1 }));
 }
 
 function fixturesModelsDir(): string | null {
@@ -313,13 +305,25 @@ function findPython(): string | null {
   return null;
 }
 
-/** The PyTorch child process, one JSON request/answer per line. */
+/** Environment that pins a child's BLAS/OpenMP pools to `threads` (torch.set_num_threads alone does not reach OpenBLAS). */
+function threadEnv(threads: number): NodeJS.ProcessEnv {
+  const n = String(threads);
+  return { ...process.env, OMP_NUM_THREADS: n, OPENBLAS_NUM_THREADS: n, MKL_NUM_THREADS: n };
+}
+
+/** The PyTorch child process (one per thread count), one JSON request/answer per line. */
 class Peer {
   private readonly proc: ChildProcessWithoutNullStreams;
   private buffer = '';
   private waiting: ((line: string) => void)[] = [];
-  constructor(readonly python: string) {
-    this.proc = spawn(python, [join(here, 'peer', 'torch_peer.py')], { stdio: ['pipe', 'pipe', 'pipe'] });
+  constructor(
+    readonly python: string,
+    readonly threads: number,
+  ) {
+    this.proc = spawn(python, [join(here, 'peer', 'torch_peer.py')], {
+      stdio: ['pipe', 'pipe', 'pipe'],
+      env: threadEnv(threads),
+    });
     this.proc.stderr.on('data', (d) => process.stderr.write(d));
     this.proc.stdout.on('data', (d: Buffer) => {
       this.buffer += d.toString();
@@ -350,7 +354,7 @@ function rss(): number {
   return process.resourceUsage().maxRSS / 1024;
 }
 
-/** Peak RSS (MiB) of fresh child processes running one workload once: ours and the peer's. */
+/** Peak RSS (MiB) of fresh child processes running one workload once: ours and the PyTorch peer's. */
 function childRss(w: Workload, dir: string, python: string | null): { ours: number | null; peer: number | null } {
   const self = fileURLToPath(import.meta.url);
   const parse = (out: string) => {
@@ -380,8 +384,9 @@ function childRss(w: Workload, dir: string, python: string | null): { ours: numb
         join(dir, w.kind),
         w.peer,
         join(dir, `${w.input}.npy`),
+        String(w.threads),
       ],
-      { encoding: 'utf8' },
+      { encoding: 'utf8', env: threadEnv(w.threads) },
     );
     peer = parse(p.stdout);
   }
@@ -414,8 +419,62 @@ export interface SpeedOptions {
   verbose?: boolean;
 }
 
-/** The machine's peak as estimated by the peer (PyTorch sgemm 2048²), if a peer is available. */
-export let peakNote: string | null = null;
+/** What the run measured about the machine and the peers (null fields: that peer is absent). */
+export interface SpeedMachine {
+  /** PyTorch sgemm 2048² GFLOP/s per thread count. */
+  peakGflops: Record<number, number>;
+  torch: string | null;
+  onnxruntime: string | null;
+}
+
+/** The machine and peers of the last {@link benchSpeed} run. */
+export const speedMachine: SpeedMachine = { peakGflops: {}, torch: null, onnxruntime: null };
+
+/** One line describing the peers and the measured peak. */
+export function peakNote(): string | null {
+  const p = speedMachine.peakGflops;
+  const threads = Object.keys(p).map(Number);
+  if (!threads.length) return null;
+  const peaks = threads.map((t) => `${p[t].toFixed(0)} GFLOP/s on ${t} thread${t === 1 ? '' : 's'}`).join(', ');
+  return `machine peak (PyTorch ${speedMachine.torch} sgemm 2048², measured in this run): ${peaks}${speedMachine.onnxruntime ? `; ONNX Runtime ${speedMachine.onnxruntime}` : '; ONNX Runtime absent'}`;
+}
+
+/** max |ours − theirs| / max |theirs|, or +∞ on a length mismatch. */
+function relDiff(ours: Float32Array, theirs: Float32Array): number {
+  if (ours.length !== theirs.length) return Number.POSITIVE_INFINITY;
+  let maxAbs = 0;
+  let maxRef = 0;
+  for (let i = 0; i < theirs.length; i++) {
+    maxAbs = Math.max(maxAbs, Math.abs(ours[i] - theirs[i]));
+    maxRef = Math.max(maxRef, Math.abs(theirs[i]));
+  }
+  return maxAbs / (maxRef || 1);
+}
+
+function agree(w: Workload, peer: string, rel: number): number {
+  if (!(rel < 1e-3))
+    throw new Error(
+      `Workload '${w.name}': Keraspect and ${peer} disagree (max |Δ| / max |peer| = ${rel}); not timing a different computation.`,
+    );
+  return rel;
+}
+
+const emptyRow = (name: string, threads: number): SpeedResult => ({
+  name,
+  ms: Number.NaN,
+  threads,
+  pytorch_ms: null,
+  onnxruntime_ms: null,
+  ratio_pytorch: null,
+  ratio_onnxruntime: null,
+  gflops: null,
+  machine_peak_gflops: null,
+  peak_rss_mb: null,
+  pytorch_peak_rss_mb: null,
+  pytorch_rel_diff: null,
+  onnxruntime_rel_diff: null,
+  sequences_per_s: null,
+});
 
 /** Run the speed suite; see the module comment. */
 export async function benchSpeed(runs: number, options: SpeedOptions = {}): Promise<SpeedResult[]> {
@@ -427,80 +486,113 @@ export async function benchSpeed(runs: number, options: SpeedOptions = {}): Prom
   const chosen = workloads().filter((w) => !filter || w.name.includes(filter));
   const { models, inputs } = await prepare(dir, ['lstm', 'gru']);
   const python = findPython();
-  const peer = python ? new Peer(python) : null;
+  const torchPeers = new Map<number, Peer>();
+  const torchPeer = async (threads: number) => {
+    if (!python) return null;
+    let p = torchPeers.get(threads);
+    if (!p) {
+      p = new Peer(python, threads);
+      torchPeers.set(threads, p);
+      await p.ask({ cmd: 'threads', n: threads });
+      for (const kind of models.keys()) await p.ask({ cmd: 'load', name: kind, kind, dir: join(dir, kind) });
+    }
+    return p;
+  };
+  const ort = python ? await loadOrt() : null;
+  const ortPeers = new Map<string, OrtPeer>();
+  const ortPeer = async (w: Workload) => {
+    if (!ort || !w.kind || (w.peer !== 'forward' && w.peer !== 'attention')) return null;
+    const key = `${w.kind}-${w.peer}-${w.threads}`;
+    let o = ortPeers.get(key);
+    if (!o) {
+      const file = join(dir, `${w.kind}-${w.peer}.onnx`);
+      if (!existsSync(file))
+        await (await torchPeer(1))!.ask({
+          cmd: 'export',
+          name: w.kind,
+          workload: w.peer,
+          input: join(dir, 'b1.npy'),
+          out: file,
+        });
+      o = await OrtPeer.open(file, w.threads);
+      ortPeers.set(key, o);
+    }
+    return o;
+  };
   const results: SpeedResult[] = [];
   try {
-    if (peer) {
-      const p = await peer.ask({ cmd: 'peak' });
-      peakNote = `machine peak ≈ ${(p.gflops as number).toFixed(0)} GFLOP/s (PyTorch ${p.torch} sgemm 2048², ${p.threads} thread${p.threads === 1 ? '' : 's'}, measured once)`;
-      for (const kind of models.keys()) await peer.ask({ cmd: 'load', name: kind, kind, dir: join(dir, kind) });
+    if (python) {
+      speedMachine.onnxruntime = ort ? ortVersion() : null;
+      for (const threads of [1, 2]) {
+        const p = (await torchPeer(threads))!;
+        const ans = await p.ask({ cmd: 'peak', threads });
+        speedMachine.peakGflops[threads] = ans.gflops as number;
+        speedMachine.torch = ans.torch as string;
+      }
     }
+    const machinePeak = speedMachine.peakGflops[2] ?? null;
     for (const w of chosen) {
       const km = w.kind ? models.get(w.kind)! : null;
       const x = w.input ? inputs.get(w.input)! : null;
       if (w.memoryOnly) {
-        if (measureRss)
-          results.push({
-            name: w.name,
-            ms: Number.NaN,
-            peer_ms: null,
-            ratio: null,
-            gflops: null,
-            peak_rss_mb: childRss(w, dir, null).ours,
-            peer_peak_rss_mb: null,
-            peer_rel_diff: null,
-            seq_per_s: null,
-          });
+        if (measureRss) results.push({ ...emptyRow(w.name, w.threads), peak_rss_mb: childRss(w, dir, null).ours });
         continue;
       }
       const ours = await w.ours(km, x); // warm-up, and the result to compare
-      let rel: number | null = null;
-      const peerReq = peer && w.peer ? { name: w.kind, workload: w.peer, input: join(dir, `${w.input}.npy`) } : null;
-      if (peer && peerReq && ours) {
+      const tp = w.peer ? await torchPeer(w.threads) : null;
+      const op = await ortPeer(w);
+      const peerReq = tp && w.peer ? { name: w.kind, workload: w.peer, input: join(dir, `${w.input}.npy`) } : null;
+      let relTorch: number | null = null;
+      let relOrt: number | null = null;
+      if (ours && tp && peerReq) {
         const out = join(dir, 'peer-out.npy');
-        await peer.ask({ cmd: 'save', ...peerReq, out });
-        const theirs = toFloat32(readNpy(new Uint8Array(readFileSync(out))));
-        let maxAbs = 0;
-        let maxRef = 0;
-        for (let i = 0; i < theirs.length; i++) {
-          maxAbs = Math.max(maxAbs, Math.abs(ours[i] - theirs[i]));
-          maxRef = Math.max(maxRef, Math.abs(theirs[i]));
-        }
-        rel = theirs.length === ours.length ? maxAbs / (maxRef || 1) : Number.POSITIVE_INFINITY;
-        if (!(rel < 1e-3))
-          throw new Error(
-            `Workload '${w.name}': Keraspect and PyTorch disagree (max |Δ| / max |peer| = ${rel}); not timing a different computation.`,
-          );
+        await tp.ask({ cmd: 'save', ...peerReq, out });
+        relTorch = agree(w, 'PyTorch', relDiff(ours, toFloat32(readNpy(new Uint8Array(readFileSync(out))))));
       }
+      const xData = x ? (x.dataSync() as Float32Array) : null;
+      if (ours && op && x && xData) relOrt = agree(w, 'ONNX Runtime', relDiff(ours, await op.run(xData, x.shape)));
+      if (op && x && xData) await op.run(xData, x.shape); // ORT warm-up (first run allocates)
       const oursMs: number[] = [];
-      const peerMs: number[] = [];
+      const torchMs: number[] = [];
+      const ortMs: number[] = [];
       for (let r = 0; r < runs; r++) {
         const t0 = performance.now();
         await w.ours(km, x);
         oursMs.push(performance.now() - t0);
-        if (peer && peerReq) peerMs.push((await peer.ask({ cmd: 'run', ...peerReq })).ms as number);
-      }
-      if (w.kind === null) {
-        // load: not a tensor workload
+        if (tp && peerReq) torchMs.push((await tp.ask({ cmd: 'run', ...peerReq })).ms as number);
+        if (op && x && xData) {
+          const t1 = performance.now();
+          await op.run(xData, x.shape);
+          ortMs.push(performance.now() - t1);
+        }
       }
       const ms = median(oursMs);
-      const peerMedian = peerMs.length ? median(peerMs) : null;
-      const mem = measureRss ? childRss(w, dir, peer ? python : null) : { ours: null, peer: null };
+      const pyMs = torchMs.length ? median(torchMs) : null;
+      const onnxMs = ortMs.length ? median(ortMs) : null;
+      const mem = measureRss ? childRss(w, dir, python) : { ours: null, peer: null };
       results.push({
         name: w.name,
         ms,
-        peer_ms: peerMedian,
-        ratio: peerMedian ? ms / peerMedian : null,
+        threads: w.threads,
+        pytorch_ms: pyMs,
+        onnxruntime_ms: onnxMs,
+        ratio_pytorch: pyMs ? ms / pyMs : null,
+        ratio_onnxruntime: onnxMs ? ms / onnxMs : null,
         gflops: w.flops ? w.flops / (ms * 1e6) : null,
+        machine_peak_gflops: machinePeak,
         peak_rss_mb: mem.ours,
-        peer_peak_rss_mb: mem.peer,
-        peer_rel_diff: rel,
-        seq_per_s: w.sequences ? w.sequences / (ms / 1000) : null,
+        pytorch_peak_rss_mb: mem.peer,
+        pytorch_rel_diff: relTorch,
+        onnxruntime_rel_diff: relOrt,
+        sequences_per_s: w.sequences ? w.sequences / (ms / 1000) : null,
       });
-      log(`${w.name}: ${ms.toFixed(1)} ms vs ${peerMedian?.toFixed(1) ?? '—'} ms`);
+      log(
+        `${w.name}: ${ms.toFixed(1)} ms; PyTorch ${pyMs?.toFixed(1) ?? '—'} ms; ONNX Runtime ${onnxMs?.toFixed(1) ?? '—'} ms`,
+      );
     }
     const eqtDir = fixturesModelsDir();
-    if (eqtDir && (!filter || 'load EQTransformer'.includes(filter))) {
+    const name = 'load EQTransformer (151 layers)';
+    if (eqtDir && (!filter || name.includes(filter))) {
       const bytes = new Uint8Array(readFileSync(join(eqtDir, EQT)));
       const once = async () => (await loadModel(bytes, { selfAttentionVariant: 'legacy' })).dispose();
       await once();
@@ -510,24 +602,14 @@ export async function benchSpeed(runs: number, options: SpeedOptions = {}): Prom
         await once();
         ts.push(performance.now() - t0);
       }
-      const name = 'load EQTransformer (151 layers)';
       const mem = measureRss
-        ? childRss({ name, kind: null, peer: null, input: null, flops: 0, ours: () => null }, dir, null)
+        ? childRss({ name, kind: null, peer: null, input: null, flops: 0, threads: 1, ours: () => null }, dir, null)
         : { ours: null };
-      results.push({
-        name,
-        ms: median(ts),
-        peer_ms: null,
-        ratio: null,
-        gflops: null,
-        peak_rss_mb: mem.ours,
-        peer_peak_rss_mb: null,
-        peer_rel_diff: null,
-        seq_per_s: null,
-      });
+      results.push({ ...emptyRow(name, 1), ms: median(ts), peak_rss_mb: mem.ours });
     }
   } finally {
-    peer?.close();
+    for (const p of torchPeers.values()) p.close();
+    for (const o of ortPeers.values()) await o.close();
     for (const km of models.values()) km.dispose();
     tf.dispose([...inputs.values()]);
   }
@@ -557,15 +639,22 @@ async function rssChild(name: string, dir: string): Promise<void> {
 export function speedTable(results: SpeedResult[]): string {
   const f = (v: number | null, d = 1) => (v === null ? '—' : v.toFixed(d));
   const ms = (v: number) => (Number.isNaN(v) ? '—' : v.toFixed(1));
+  const pct = (r: SpeedResult) =>
+    r.gflops !== null && r.machine_peak_gflops ? `${((100 * r.gflops) / r.machine_peak_gflops).toFixed(1)} %` : '—';
   const rows = results.map(
     (r) =>
-      `| ${r.name} | ${ms(r.ms)} | ${f(r.seq_per_s, 1)} | ${f(r.peer_ms)} | ${f(r.ratio, 2)} | ${f(r.gflops, 2)} | ${f(r.peak_rss_mb, 0)} | ${f(r.peer_peak_rss_mb, 0)} |`,
+      `| ${r.name} | ${r.threads} | ${ms(r.ms)} | ${f(r.sequences_per_s, 1)} | ${f(r.pytorch_ms)} | ${f(r.ratio_pytorch, 2)} | ${f(r.onnxruntime_ms)} | ${f(r.ratio_onnxruntime, 2)} | ${f(r.gflops, 2)} | ${pct(r)} | ${f(r.peak_rss_mb, 0)} | ${f(r.pytorch_peak_rss_mb, 0)} |`,
   );
   return [
-    '| workload | Keraspect (ms) | sequences/s | PyTorch (ms) | ratio | GFLOP/s | peak RSS (MiB) | PyTorch peak RSS (MiB) |',
-    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    '| workload | threads | Keraspect (ms) | sequences/s | PyTorch (ms) | ratio PyTorch | ONNX Runtime (ms) | ratio ONNX Runtime | GFLOP/s | of machine peak | peak RSS (MiB) | PyTorch peak RSS (MiB) |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
     ...rows,
   ].join('\n');
+}
+
+/** The `--json` form of one row (`keraspect_ms` is null for memory-only rows). */
+export function speedJson({ ms, ...r }: SpeedResult): Record<string, unknown> {
+  return { ...r, keraspect_ms: Number.isNaN(ms) ? null : ms };
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
@@ -590,24 +679,9 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
       filter: values.filter,
       verbose: !values.json,
     });
-    const m = `${machine()}; backend ${backend()}${peakNote ? `; ${peakNote}` : ''}`;
-    if (values.json)
-      console.log(
-        JSON.stringify({
-          machine: m,
-          workloads: results.map(({ ms, ...r }) => ({
-            name: r.name,
-            keraspect_ms: Number.isNaN(ms) ? null : ms,
-            peer_ms: r.peer_ms,
-            ratio: r.ratio,
-            gflops: r.gflops,
-            peak_rss_mb: r.peak_rss_mb,
-            peer_peak_rss_mb: r.peer_peak_rss_mb,
-            peer_rel_diff: r.peer_rel_diff,
-            sequences_per_s: r.seq_per_s,
-          })),
-        }),
-      );
+    const note = peakNote();
+    const m = `${machine()}; backend ${backend()}${note ? `; ${note}` : ''}`;
+    if (values.json) console.log(JSON.stringify({ machine: m, workloads: results.map(speedJson) }));
     else console.log(`${m}\n\n${speedTable(results)}`);
   }
 }

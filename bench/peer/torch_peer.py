@@ -5,7 +5,11 @@ Protocol: one JSON object per line on stdin, one JSON answer per line on stdout.
   {"cmd": "load", "name": str, "kind": "lstm"|"gru", "dir": str}   weights dir with manifest.json
   {"cmd": "run", "name": str, "workload": str, "input": path}       -> {"ms": float}
   {"cmd": "save", "name": str, "workload": str, "input": path, "out": path}  writes the result as .npy
-  {"cmd": "peak"}                                                   -> {"gflops": float, "threads": int}
+  {"cmd": "peak", "threads": int}                                   -> {"gflops": float, "threads": int}
+  {"cmd": "threads", "n": int}                                      sets torch's intra-op threads
+  {"cmd": "export", "name": str, "workload": "forward"|"attention", "input": path, "out": path}
+      writes the model (or its attention maps) as ONNX with torch.onnx.export (dynamic batch axis),
+      the file the ONNX Runtime peer runs
 Run alone with --rss NAME KIND DIR WORKLOAD INPUT: run the workload once and print peak RSS (MiB).
 """
 import json
@@ -113,6 +117,21 @@ def run(model, workload, x):
     raise ValueError(f'unknown workload {workload}')
 
 
+class AttentionMaps(nn.Module):
+    def __init__(self, seed):
+        super().__init__()
+        self.seed = seed
+
+    def forward(self, x):
+        return self.seed.attention_maps(x)
+
+
+def export(model, workload, x, out):
+    module = model if workload == 'forward' else AttentionMaps(model)
+    torch.onnx.export(module, x[:1], out, input_names=['x'], output_names=['y'],
+                      dynamic_axes={'x': {0: 'batch'}, 'y': {0: 'batch'}}, opset_version=14)
+
+
 def peak():
     n = 2048
     a, b = torch.randn(n, n), torch.randn(n, n)
@@ -146,7 +165,20 @@ def serve():
                 np.save(req['out'], y.detach().numpy().astype(np.float32))
             ans = {'ms': ms}
         elif cmd == 'peak':
+            before = torch.get_num_threads()
+            torch.set_num_threads(int(req.get('threads', before)))
             ans = {'gflops': peak(), 'threads': torch.get_num_threads(), 'torch': torch.__version__}
+            torch.set_num_threads(before)
+        elif cmd == 'threads':
+            torch.set_num_threads(int(req['n']))
+            ans = {'threads': torch.get_num_threads()}
+        elif cmd == 'export':
+            x = torch.from_numpy(np.load(req['input']).astype(np.float32))
+            import warnings
+            with warnings.catch_warnings():
+                warnings.simplefilter('ignore')
+                export(models[req['name']], req['workload'], x, req['out'])
+            ans = {'ok': True}
         else:
             ans = {'error': f'unknown command {cmd}'}
         sys.stdout.write(json.dumps(ans) + '\n')
@@ -155,7 +187,8 @@ def serve():
 
 if __name__ == '__main__':
     if len(sys.argv) > 1 and sys.argv[1] == '--rss':
-        _, _, name, kind, d, workload, inp = sys.argv
+        _, _, name, kind, d, workload, inp, threads = sys.argv
+        torch.set_num_threads(int(threads))
         m = Seed(kind, load(d))
         x = torch.from_numpy(np.load(inp).astype(np.float32))
         base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
