@@ -48,6 +48,34 @@ describe.each(BACKENDS)('fused additive attention scores agree with the TF.js op
   });
 });
 
+describe.each(BACKENDS)('fused additive attention on %s', (backendName) => {
+  it('agrees with the TF.js ops where scores are large enough to overflow exp (the direct tanh loop), batch mixed with normal ones', async () => {
+    await useBackend(backendName);
+    const layer = new SeqSelfAttention({ units: 6, returnAttention: true, name: `ssa_large_${backendName}` });
+    // sample 0: |q|, |k| up to ~100 (the direct loop); sample 1: ordinary magnitudes (the exp form)
+    const x = tf.tidy(() => tf.mul(rnd([B, T, F], 77, 1), tf.tensor([40, 1], [B, 1, 1])));
+    tf.dispose(layer.apply(x) as tf.Tensor);
+    randomizeWeights(layer, 78, 0.7);
+    const call = (xx: tf.Tensor) => layer.apply(xx) as tf.Tensor[];
+    const loss = (xx: tf.Tensor) =>
+      tf.addN(call(xx).map((y, k) => tf.sum(tf.mul(y, rnd(y.shape, 5 + k))))) as tf.Scalar;
+    bothPathsWarmUp(() => call(x));
+    const fwd = bothPaths(() => call(x));
+    expectAgree(fwd.fast, fwd.reference, 1e-5, 1e-4, 'output');
+    const grads = bothPaths(() => {
+      const { value, grads: g } = tf.variableGrads(
+        () => loss(x),
+        layer.trainableWeights.map((w) => (w as unknown as { val: tf.Variable }).val),
+      );
+      value.dispose();
+      return [tf.grad(loss)(x), ...Object.values(g)];
+    });
+    expectAgree(grads.fast, grads.reference, 2e-5, 5e-4, 'gradient');
+    x.dispose();
+    layer.dispose();
+  });
+});
+
 describe('fused additive attention', () => {
   it('runs as one kernel, not as a (B, T, T, U) tanh', async () => {
     await useBackend('wasm');

@@ -269,11 +269,11 @@ function additiveForward({ inputs, backend }: KernelArgs): Info {
   const [B, T, U] = q.shape;
   const up = pad4(U);
   const k = kernels()!;
-  const { ptr, view } = layout(k, { q: B * T * up, k: B * T * up, wa: up, e: B * T * T });
+  const { ptr, view } = layout(k, { q: B * T * up, k: B * T * up, wa: up, e: B * T * T, scratch: 3 * T * up + up });
   padColumns(readInput(backend, q), view.q, B * T, 1, U, up);
   padColumns(readInput(backend, kk), view.k, B * T, 1, U, up);
   view.wa.set(readInput(backend, wa));
-  k.additiveScores(ptr.q, ptr.k, ptr.wa, readInput(backend, ba)[0], ptr.e, B, T, up);
+  k.additiveScores(ptr.q, ptr.k, ptr.wa, readInput(backend, ba)[0], ptr.e, B, T, up, ptr.scratch);
   return writeOutput(backend, [B, T, T], (d) => d.set(view.e));
 }
 
@@ -290,12 +290,13 @@ function additiveBackward({ inputs, backend }: KernelArgs): Info[] {
     dq: B * T * up,
     dk: B * T * up,
     dwa: up,
+    scratch: 2 * T * up + 4 * up,
   });
   padColumns(readInput(backend, q), view.q, B * T, 1, U, up);
   padColumns(readInput(backend, kk), view.k, B * T, 1, U, up);
   view.wa.set(readInput(backend, wa));
   view.de.set(readInput(backend, de));
-  k.additiveScoresBackward(ptr.q, ptr.k, ptr.wa, ptr.de, ptr.dq, ptr.dk, ptr.dwa, B, T, up);
+  k.additiveScoresBackward(ptr.q, ptr.k, ptr.wa, ptr.de, ptr.dq, ptr.dk, ptr.dwa, B, T, up, ptr.scratch);
   return [
     writeOutput(backend, [B, T, U], (d) => fromPaddedTimeMajor(view.dq, d, 1, B * T, 1, U, up)),
     writeOutput(backend, [B, T, U], (d) => fromPaddedTimeMajor(view.dk, d, 1, B * T, 1, U, up)),

@@ -109,7 +109,17 @@ export interface KernelExports {
     up: number,
     act: number,
   ): void;
-  additiveScores(q: number, k: number, wa: number, ba: number, e: number, B: number, T: number, up: number): void;
+  additiveScores(
+    q: number,
+    k: number,
+    wa: number,
+    ba: number,
+    e: number,
+    B: number,
+    T: number,
+    up: number,
+    scratch: number,
+  ): void;
   additiveScoresBackward(
     q: number,
     k: number,
@@ -121,6 +131,7 @@ export interface KernelExports {
     B: number,
     T: number,
     up: number,
+    scratch: number,
   ): void;
 }
 

@@ -466,45 +466,124 @@ export function rnnBackward(dhs: usize, hs: usize, rt: usize, dz: usize, dh0: us
 }
 
 // ---------- additive attention scores ----------
+//
+// wa·tanh(q + k) = wa − 2·wa·Iq / (Iq + Ek) with Iq = exp(−2q), Ek = exp(2k) (tanh x = 1 − 2/(1 + e^{2x})):
+// with the exponentials computed once per (t, u) and (s, u), each of the B·T²·U score terms costs one
+// add and one divide instead of a tanh. Where some |q|, |k| exceeds EXP_LIMIT (or |wa| is huge) the
+// exponentials could overflow, and that batch element takes the direct tanh loop instead.
+
+const EXP_LIMIT: f32 = 30.0;
+const WA_LIMIT: f32 = 1.0e6;
+
+function maxAbs(p: usize, n: i32): f32 {
+  let m = f32x4.splat(0);
+  for (let j = 0; j < n; j += 4) m = f32x4.max(m, f32x4.abs(v128.load(p + (<usize>j << 2))));
+  return max(max(f32x4.extract_lane(m, 0), f32x4.extract_lane(m, 1)), max(f32x4.extract_lane(m, 2), f32x4.extract_lane(m, 3)));
+}
+
+/** Whether batch element b of q, k (T, up) and wa (up) may take the exponential form. */
+function expSafe(qb: usize, kb: usize, wa: usize, T: i32, up: i32): bool {
+  return maxAbs(qb, T * up) <= EXP_LIMIT && maxAbs(kb, T * up) <= EXP_LIMIT && maxAbs(wa, up) <= WA_LIMIT;
+}
+
+/** dst[i] = exp(scale·src[i]) · (mul ? mul[i % up] : 1) for (rows, up). */
+function expRows(src: usize, dst: usize, scale: f32, mul: usize, rows: i32, up: i32): void {
+  const sv = f32x4.splat(scale);
+  for (let r = 0; r < rows; r++) {
+    const row = <usize>(r * up) << 2;
+    for (let u = 0; u < up; u += 4) {
+      const o = <usize>u << 2;
+      let v = exp4(f32x4.mul(sv, v128.load(src + row + o)));
+      if (mul) v = f32x4.mul(v, v128.load(mul + o));
+      v128.store(dst + row + o, v);
+    }
+  }
+}
 
 /**
  * e[b, t, s] = Σ_u wa[u]·tanh(q[b, t, u] + k[b, s, u]) + ba, with bh folded into k.
  * q, k (B, T, up) (padding lanes: q = k = 0 and wa = 0). Out: e (B, T, T).
+ * Scratch: 3·T·up + up floats.
  */
-export function additiveScores(q: usize, k: usize, wa: usize, ba: f32, e: usize, B: i32, T: i32, up: i32): void {
+export function additiveScores(q: usize, k: usize, wa: usize, ba: f32, e: usize, B: i32, T: i32, up: i32, scratch: usize): void {
   const rowB = <usize>up << 2;
+  const iq = scratch;
+  const aq = iq + <usize>T * rowB;
+  const ek = aq + <usize>T * rowB;
+  const wa2 = ek + <usize>T * rowB;
+  let waSum: f32 = 0;
+  for (let u = 0; u < up; u += 4) {
+    const w = v128.load(wa + (<usize>u << 2));
+    v128.store(wa2 + (<usize>u << 2), f32x4.add(w, w));
+    waSum += hsum(w);
+  }
+  const c = waSum + ba;
   for (let b = 0; b < B; b++) {
     const qb = q + <usize>(b * T) * rowB;
     const kb = k + <usize>(b * T) * rowB;
     const eb = e + (<usize>(b * T * T) << 2);
+    if (!expSafe(qb, kb, wa, T, up)) {
+      additiveScoresDirect(qb, kb, wa, ba, eb, T, up);
+      continue;
+    }
+    expRows(qb, iq, -2.0, 0, T, up);
+    expRows(qb, aq, -2.0, wa2, T, up);
+    expRows(kb, ek, 2.0, 0, T, up);
     for (let t = 0; t < T; t++) {
-      const qt = qb + <usize>t * rowB;
+      const it = iq + <usize>t * rowB;
+      const at = aq + <usize>t * rowB;
       const et = eb + (<usize>(t * T) << 2);
       let s = 0;
-      for (; s + 1 < T; s += 2) {
-        const k0 = kb + <usize>s * rowB;
+      for (; s + 3 < T; s += 4) {
+        const k0 = ek + <usize>s * rowB;
         const k1 = k0 + rowB;
+        const k2 = k1 + rowB;
+        const k3 = k2 + rowB;
         let a0 = f32x4.splat(0);
         let a1 = f32x4.splat(0);
+        let a2 = f32x4.splat(0);
+        let a3 = f32x4.splat(0);
         for (let u = 0; u < up; u += 4) {
           const o = <usize>u << 2;
-          const qv = v128.load(qt + o);
-          const w = v128.load(wa + o);
-          a0 = f32x4.add(a0, f32x4.mul(w, tanh4(f32x4.add(qv, v128.load(k0 + o)))));
-          a1 = f32x4.add(a1, f32x4.mul(w, tanh4(f32x4.add(qv, v128.load(k1 + o)))));
+          const iv = v128.load(it + o);
+          const av = v128.load(at + o);
+          a0 = f32x4.add(a0, f32x4.div(av, f32x4.add(iv, v128.load(k0 + o))));
+          a1 = f32x4.add(a1, f32x4.div(av, f32x4.add(iv, v128.load(k1 + o))));
+          a2 = f32x4.add(a2, f32x4.div(av, f32x4.add(iv, v128.load(k2 + o))));
+          a3 = f32x4.add(a3, f32x4.div(av, f32x4.add(iv, v128.load(k3 + o))));
         }
-        store<f32>(et + (<usize>s << 2), hsum(a0) + ba);
-        store<f32>(et + (<usize>(s + 1) << 2), hsum(a1) + ba);
+        store<f32>(et + (<usize>s << 2), c - hsum(a0));
+        store<f32>(et + (<usize>(s + 1) << 2), c - hsum(a1));
+        store<f32>(et + (<usize>(s + 2) << 2), c - hsum(a2));
+        store<f32>(et + (<usize>(s + 3) << 2), c - hsum(a3));
       }
       for (; s < T; s++) {
-        const k0 = kb + <usize>s * rowB;
+        const k0 = ek + <usize>s * rowB;
         let a0 = f32x4.splat(0);
         for (let u = 0; u < up; u += 4) {
           const o = <usize>u << 2;
-          a0 = f32x4.add(a0, f32x4.mul(v128.load(wa + o), tanh4(f32x4.add(v128.load(qt + o), v128.load(k0 + o)))));
+          a0 = f32x4.add(a0, f32x4.div(v128.load(at + o), f32x4.add(v128.load(it + o), v128.load(k0 + o))));
         }
-        store<f32>(et + (<usize>s << 2), hsum(a0) + ba);
+        store<f32>(et + (<usize>s << 2), c - hsum(a0));
       }
+    }
+  }
+}
+
+/** The scores of one batch element with a polynomial tanh per term (any magnitude). */
+function additiveScoresDirect(qb: usize, kb: usize, wa: usize, ba: f32, eb: usize, T: i32, up: i32): void {
+  const rowB = <usize>up << 2;
+  for (let t = 0; t < T; t++) {
+    const qt = qb + <usize>t * rowB;
+    const et = eb + (<usize>(t * T) << 2);
+    for (let s = 0; s < T; s++) {
+      const k0 = kb + <usize>s * rowB;
+      let a0 = f32x4.splat(0);
+      for (let u = 0; u < up; u += 4) {
+        const o = <usize>u << 2;
+        a0 = f32x4.add(a0, f32x4.mul(v128.load(wa + o), tanh4(f32x4.add(v128.load(qt + o), v128.load(k0 + o)))));
+      }
+      store<f32>(et + (<usize>s << 2), hsum(a0) + ba);
     }
   }
 }
@@ -514,37 +593,98 @@ function hsum(v: v128): f32 {
 }
 
 /**
- * Backward of additiveScores. de (B, T, T). Out: dq, dk (B, T, up) and dwa (up) (all overwritten).
+* Backward of additiveScores. de (B, T, T). Out: dq, dk (B, T, up) and dwa (up) (all overwritten).
+ * With r = Iq / (Iq + Ek): tanh = 1 − 2r and 1 − tanh² = 4r(1 − r).
+ * Scratch: 2·T·up + 4·up floats.
  */
-export function additiveScoresBackward(q: usize, k: usize, wa: usize, de: usize, dq: usize, dk: usize, dwa: usize, B: i32, T: i32, up: i32): void {
+export function additiveScoresBackward(q: usize, k: usize, wa: usize, de: usize, dq: usize, dk: usize, dwa: usize, B: i32, T: i32, up: i32, scratch: usize): void {
   const rowB = <usize>up << 2;
   memory.fill(dk, 0, <usize>(B * T) * rowB);
   memory.fill(dwa, 0, rowB);
-  const one = f32x4.splat(1);
+  const iq = scratch;
+  const ek = iq + <usize>T * rowB;
+  const wa4 = ek + <usize>T * rowB;
+  const gr = wa4 + rowB; // Σ_s de·r of one row t, per u
+  const dr = gr + rowB; // Σ de·r per u over the elements in exponential form (f64)
+  for (let u = 0; u < up; u += 4) {
+    const o = <usize>u << 2;
+    v128.store(wa4 + o, f32x4.mul(f32x4.splat(4), v128.load(wa + o)));
+  }
+  memory.fill(dr, 0, <usize>up << 3);
+  let deSum: f64 = 0; // Σ de over the same elements
   for (let b = 0; b < B; b++) {
     const qb = q + <usize>(b * T) * rowB;
     const kb = k + <usize>(b * T) * rowB;
     const dqb = dq + <usize>(b * T) * rowB;
     const dkb = dk + <usize>(b * T) * rowB;
     const deb = de + (<usize>(b * T * T) << 2);
+    if (!expSafe(qb, kb, wa, T, up)) {
+      additiveBackwardDirect(qb, kb, wa, deb, dqb, dkb, dwa, T, up);
+      continue;
+    }
+    expRows(qb, iq, -2.0, 0, T, up);
+    expRows(kb, ek, 2.0, 0, T, up);
     for (let t = 0; t < T; t++) {
-      const qt = qb + <usize>t * rowB;
+      const it = iq + <usize>t * rowB;
       const dqt = dqb + <usize>t * rowB;
       const det = deb + (<usize>(t * T) << 2);
-      for (let u = 0; u < up; u += 4) v128.store(dqt + (<usize>u << 2), f32x4.splat(0));
-      for (let s = 0; s < T; s++) {
-        const d = v128.load32_splat(det + (<usize>s << 2));
-        const ks = kb + <usize>s * rowB;
-        const dks = dkb + <usize>s * rowB;
-        for (let u = 0; u < up; u += 4) {
-          const o = <usize>u << 2;
-          const th = tanh4(f32x4.add(v128.load(qt + o), v128.load(ks + o)));
-          const w = v128.load(wa + o);
-          const g = f32x4.mul(f32x4.mul(d, w), f32x4.sub(one, f32x4.mul(th, th)));
-          v128.store(dqt + o, f32x4.add(v128.load(dqt + o), g));
-          v128.store(dks + o, f32x4.add(v128.load(dks + o), g));
-          v128.store(dwa + o, f32x4.add(v128.load(dwa + o), f32x4.mul(d, th)));
+      let rowSum: f32 = 0;
+      for (let s = 0; s < T; s++) rowSum += load<f32>(det + (<usize>s << 2));
+      deSum += <f64>rowSum;
+      for (let u = 0; u < up; u += 4) {
+        const o = <usize>u << 2;
+        const iv = v128.load(it + o);
+        const w4 = v128.load(wa4 + o);
+        let gq = f32x4.splat(0);
+        let gs = f32x4.splat(0);
+        for (let s = 0; s < T; s++) {
+          const d = v128.load32_splat(det + (<usize>s << 2));
+          const r = f32x4.div(iv, f32x4.add(iv, v128.load(ek + <usize>s * rowB + o)));
+          const dR = f32x4.mul(d, r);
+          // de·4wa·r(1 − r) = 4wa·(de·r − de·r·r)
+          const g = f32x4.mul(w4, f32x4.sub(dR, f32x4.mul(dR, r)));
+          gq = f32x4.add(gq, g);
+          gs = f32x4.add(gs, dR);
+          const ka = dkb + <usize>s * rowB + o;
+          v128.store(ka, f32x4.add(v128.load(ka), g));
         }
+        v128.store(dqt + o, gq);
+        v128.store(gr + o, gs);
+      }
+      for (let u = 0; u < up; u++) {
+        const a = dr + (<usize>u << 3);
+        store<f64>(a, load<f64>(a) + <f64>load<f32>(gr + (<usize>u << 2)));
+      }
+    }
+  }
+  // dwa = Σ de·tanh = Σ de − 2·Σ de·r, plus what the direct elements added
+  for (let u = 0; u < up; u++) {
+    const a = dwa + (<usize>u << 2);
+    store<f32>(a, load<f32>(a) + <f32>(deSum - 2.0 * load<f64>(dr + (<usize>u << 3))));
+  }
+}
+
+/** Backward of one batch element with a polynomial tanh per term; adds into dk and dwa, writes dq. */
+function additiveBackwardDirect(qb: usize, kb: usize, wa: usize, deb: usize, dqb: usize, dkb: usize, dwa: usize, T: i32, up: i32): void {
+  const rowB = <usize>up << 2;
+  const one = f32x4.splat(1);
+  for (let t = 0; t < T; t++) {
+    const qt = qb + <usize>t * rowB;
+    const dqt = dqb + <usize>t * rowB;
+    const det = deb + (<usize>(t * T) << 2);
+    for (let u = 0; u < up; u += 4) v128.store(dqt + (<usize>u << 2), f32x4.splat(0));
+    for (let s = 0; s < T; s++) {
+      const d = v128.load32_splat(det + (<usize>s << 2));
+      const ks = kb + <usize>s * rowB;
+      const dks = dkb + <usize>s * rowB;
+      for (let u = 0; u < up; u += 4) {
+        const o = <usize>u << 2;
+        const th = tanh4(f32x4.add(v128.load(qt + o), v128.load(ks + o)));
+        const w = v128.load(wa + o);
+        const g = f32x4.mul(f32x4.mul(d, w), f32x4.sub(one, f32x4.mul(th, th)));
+        v128.store(dqt + o, f32x4.add(v128.load(dqt + o), g));
+        v128.store(dks + o, f32x4.add(v128.load(dks + o), g));
+        v128.store(dwa + o, f32x4.add(v128.load(dwa + o), f32x4.mul(d, th)));
       }
     }
   }
