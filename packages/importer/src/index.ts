@@ -39,3 +39,11 @@ export { attentionMaps, type AttentionMap } from './attention.ts';
 export { toTfjs, fromTfjs, type TfjsArtifacts } from './export/tfjs.ts';
 export { readNpy, writeNpy, readNpz, writeNpz, toFloat32, type NdArray as NpyArray } from './npy.ts';
 export { toKerasH5 } from './export/keras-h5.ts';
+export {
+  createModelPool,
+  type ModelPool,
+  type ModelSource,
+  type PoolOptions,
+  type PoolPredictOptions,
+} from './parallel/pool.ts';
+export type { PoolHandler } from './parallel/worker.ts';

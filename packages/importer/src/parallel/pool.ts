@@ -1,0 +1,210 @@
+/**
+ * A pool of worker threads that each load the same Keras model once and then evaluate row chunks
+ * of a batch, so batch work uses every core. Each worker runs the same kernels on the same chunk a
+ * single thread would, so results are identical to one thread (tested, not assumed: see
+ * test/parallel/pool.test.ts). Node only: `node:worker_threads` is imported when a pool starts, so
+ * the package's static imports stay free of Node built-ins (for the browser build).
+ */
+import type { Worker } from 'node:worker_threads';
+import * as tf from '@tensorflow/tfjs';
+import { fail, KeraspectError, type KeraspectErrorCode } from '../errors.ts';
+import type { ImportOptions } from '../model.ts';
+import type { NdArray } from '../predict.ts';
+
+/** The model a pool loads in every worker: the bytes `loadModel` takes and its cloneable options. */
+export interface ModelSource {
+  bytes: Uint8Array;
+  /** `loadModel` options; functions (`lambdas`) cannot cross threads and are refused. */
+  options?: Omit<ImportOptions, 'lambdas'>;
+}
+
+/** Options of {@link createModelPool}. */
+export interface PoolOptions {
+  /** Worker threads. Default: the machine's available parallelism. */
+  threads?: number;
+  /**
+   * Modules (file URLs or paths) each worker imports after loading the model; each exports
+   * `handlers: Record<string, (km, payload) => result>` that {@link ModelPool.call} can run.
+   */
+  handlers?: string[];
+  /** TF.js backend of the workers. Default: the backend in use in this thread. */
+  backend?: string;
+}
+
+/** Options of {@link ModelPool.predict}. */
+export interface PoolPredictOptions {
+  /** Rows per task. Default: the batch split evenly over the workers, at most 64 rows. */
+  chunkSize?: number;
+}
+
+/** Worker threads that each hold the model; close it when done. */
+export interface ModelPool {
+  readonly threads: number;
+  /** The model's outputs for `inputs`, evaluated in row chunks across the workers (same result as `predict`). */
+  predict(inputs: NdArray | NdArray[], options?: PoolPredictOptions): Promise<NdArray[]>;
+  /** Run handler `name` (from a `handlers` module) on some worker with `payload`. */
+  call<R = unknown>(name: string, payload: unknown, transfer?: ArrayBuffer[]): Promise<R>;
+  /** Stop the workers. Pending calls fail. */
+  close(): Promise<void>;
+}
+
+interface Task {
+  id: number;
+  resolve(v: unknown): void;
+  reject(e: Error): void;
+}
+
+interface WorkerSlot {
+  worker: Worker;
+  busy: number;
+  tasks: Map<number, Task>;
+}
+
+/** How a worker is started: the TS source through tsx (ts-worker.mjs) when running from source, else the compiled file. */
+function workerEntry(): { url: URL; entry: string | null } {
+  if (!import.meta.url.endsWith('.ts')) return { url: new URL('./worker.js', import.meta.url), entry: null };
+  return { url: new URL('./ts-worker.mjs', import.meta.url), entry: new URL('./worker.ts', import.meta.url).href };
+}
+
+/**
+ * Start `threads` workers, each loading `source` once. Fails with the worker's own error when the
+ * model does not load (as `loadModel` would).
+ */
+export async function createModelPool(source: ModelSource, options: PoolOptions = {}): Promise<ModelPool> {
+  const [{ Worker }, { availableParallelism }, { pathToFileURL }] = await Promise.all([
+    import('node:worker_threads'),
+    import('node:os'),
+    import('node:url'),
+  ]);
+  const threads = options.threads ?? availableParallelism();
+  if (!Number.isInteger(threads) || threads < 1)
+    fail('BAD_ARGUMENT', `threads must be a positive integer, got ${JSON.stringify(options.threads)}.`);
+  if ((source.options as ImportOptions | undefined)?.lambdas)
+    fail(
+      'BAD_ARGUMENT',
+      'A model pool cannot send Lambda functions to its worker threads; evaluate models with lambdas in this thread.',
+    );
+  const { url, entry } = workerEntry();
+  const handlers = (options.handlers ?? []).map((h) => (h.startsWith('file:') ? h : pathToFileURL(h).href));
+  const backend = options.backend ?? tf.getBackend();
+  let nextId = 1;
+  const slots: WorkerSlot[] = [];
+  const start = (): Promise<WorkerSlot> =>
+    new Promise((resolve, reject) => {
+      const worker = new Worker(url, {
+        workerData: { entry, bytes: source.bytes, options: source.options ?? {}, handlers, backend },
+      });
+      const slot: WorkerSlot = { worker, busy: 0, tasks: new Map() };
+      const failAll = (e: Error) => {
+        for (const t of slot.tasks.values()) t.reject(e);
+        slot.tasks.clear();
+      };
+      worker.on('message', (m: WorkerMessage) => {
+        if (m.type === 'ready') return resolve(slot);
+        if (m.type === 'init-error') return reject(revive(m.error));
+        const task = slot.tasks.get(m.id);
+        if (!task) return;
+        slot.tasks.delete(m.id);
+        slot.busy--;
+        if (m.type === 'result') task.resolve(m.result);
+        else task.reject(revive(m.error));
+      });
+      worker.on('error', (e) => {
+        reject(e);
+        failAll(e);
+      });
+      worker.on('exit', (code) => {
+        const e = new Error(
+          `A model pool worker stopped with exit code ${code} while work was pending (out of memory, or a Keraspect bug: please report it).`,
+        );
+        reject(e);
+        failAll(e);
+      });
+    });
+  try {
+    slots.push(...(await Promise.all(Array.from({ length: threads }, start))));
+  } catch (e) {
+    await Promise.all(slots.map((s) => s.worker.terminate()));
+    throw e;
+  }
+  let closed = false;
+  const call = <R>(name: string, payload: unknown, transfer: ArrayBuffer[] = []): Promise<R> => {
+    if (closed) return Promise.reject(new KeraspectError('BAD_ARGUMENT', 'This model pool is closed.'));
+    const slot = slots.reduce((a, b) => (b.busy < a.busy ? b : a));
+    const id = nextId++;
+    slot.busy++;
+    return new Promise<R>((resolve, reject) => {
+      slot.tasks.set(id, { id, resolve: resolve as (v: unknown) => void, reject });
+      slot.worker.postMessage({ type: 'task', id, name, payload }, transfer);
+    });
+  };
+  return {
+    threads,
+    call,
+    async predict(inputs, opts = {}) {
+      const list = Array.isArray(inputs) ? inputs : [inputs];
+      const batch = list[0]?.shape[0] ?? 0;
+      const chunk = opts.chunkSize ?? Math.max(1, Math.min(64, Math.ceil(batch / threads)));
+      const parts: Promise<NdArray[]>[] = [];
+      for (let s = 0; s < batch; s += chunk) {
+        const rows = list.map((x) => sliceRows(x, s, Math.min(batch, s + chunk)));
+        parts.push(call<NdArray[]>('predict', rows));
+      }
+      if (!parts.length) return call<NdArray[]>('predict', list);
+      return concatRows(await Promise.all(parts));
+    },
+    async close() {
+      closed = true;
+      await Promise.all(slots.map((s) => s.worker.terminate()));
+    },
+  };
+}
+
+/** Messages from a worker. */
+export type WorkerMessage =
+  | { type: 'ready' }
+  | { type: 'init-error'; error: SerializedError }
+  | { type: 'result'; id: number; result: unknown }
+  | { type: 'error'; id: number; error: SerializedError };
+
+/** An error as it crosses threads. */
+export interface SerializedError {
+  name: string;
+  message: string;
+  code?: string;
+  stack?: string;
+}
+
+export function serializeError(e: unknown): SerializedError {
+  const err = e instanceof Error ? e : new Error(String(e));
+  return { name: err.name, message: err.message, code: (err as { code?: string }).code, stack: err.stack };
+}
+
+function revive(s: SerializedError): Error {
+  const e =
+    s.name === 'KeraspectError' && s.code
+      ? new KeraspectError(s.code as KeraspectErrorCode, s.message)
+      : Object.assign(new Error(s.message), { name: s.name, code: s.code });
+  if (s.stack) e.stack = s.stack;
+  return e;
+}
+
+function sliceRows(x: NdArray, a: number, b: number): NdArray {
+  const per = x.shape.slice(1).reduce((p, d) => p * d, 1);
+  return { data: x.data.slice(a * per, b * per), shape: [b - a, ...x.shape.slice(1)] } as NdArray;
+}
+
+/** Concatenate per-chunk outputs (each a list of arrays) along the batch axis. */
+function concatRows(parts: NdArray[][]): NdArray[] {
+  return parts[0].map((first, o) => {
+    const pieces = parts.map((p) => p[o]);
+    const total = pieces.reduce((n, p) => n + p.data.length, 0);
+    const data = new (first.data.constructor as Float32ArrayConstructor)(total);
+    let at = 0;
+    for (const p of pieces) {
+      data.set(p.data as Float32Array, at);
+      at += p.data.length;
+    }
+    return { data, shape: [pieces.reduce((n, p) => n + p.shape[0], 0), ...first.shape.slice(1)] } as NdArray;
+  });
+}
