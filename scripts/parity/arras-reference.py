@@ -36,6 +36,7 @@ MODELS = {
     "lstm": (False, 7, 4, 5, 3, 3, 11),
     "bilstm": (True, 6, 3, 4, 2, 3, 12),
 }
+WEIGHTS = ["Wxh_Left", "Whh_Left", "bxh_Left", "Why_Left", "Wxh_Right", "Whh_Right", "bxh_Right", "Why_Right"]
 REPO = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
 OUT = os.path.join(REPO, "packages", "explain", "test", "lrp", "arras")
 
@@ -97,19 +98,38 @@ def main():
             net.set_input(np.arange(T))
             scores[b] = net.forward()
             targets[b] = int(np.argmax(scores[b]))
+        def relevances(eps, bf, noise=None):
+            rel = np.zeros((batch, T, e))
+            r_init = np.zeros(batch)
+            saved = {k: getattr(net, k) for k in WEIGHTS}
+            if noise is not None:  # float32-sized relative noise on every weight and input
+                for k in WEIGHTS:
+                    setattr(net, k, saved[k] * (1 + noise.normal(0, 2**-24, saved[k].shape)))
+            for b in range(batch):
+                xb = x[b].astype(np.float64)
+                net.E = xb if noise is None else xb * (1 + noise.normal(0, 2**-24, xb.shape))
+                rx, rx_rev, r_init[b] = net.lrp(np.arange(T), int(targets[b]), eps=eps, bias_factor=bf)
+                rel[b] = rx + rx_rev
+            for k in WEIGHTS:
+                setattr(net, k, saved[k])
+            return rel, r_init
+
         for eps, bf in SETTINGS:
             if bf != 0 and not bidi:
                 continue
-            rel = np.zeros((batch, T, e))
-            r_init = np.zeros(batch)
-            for b in range(batch):
-                net.E = x[b].astype(np.float64)
-                rx, rx_rev, r_init[b] = net.lrp(np.arange(T), int(targets[b]), eps=eps, bias_factor=bf)
-                rel[b] = rx + rx_rev
+            rel, r_init = relevances(eps, bf)
+            # How far the reference itself moves when its weights and inputs are rounded to float32
+            # (max over samples of max|ΔR| / max|R|, worst of 8 draws): Keraspect computes in
+            # float32, so it cannot be asked to agree more closely than this.
+            noise = np.random.default_rng(1000 + seed)
+            scale = np.abs(rel).max(axis=(1, 2))
+            sensitivity = max(
+                float((np.abs(relevances(eps, bf, noise)[0] - rel).max(axis=(1, 2)) / scale).max()) for _ in range(8)
+            )
             key = f"eps{eps:g}_bf{bf:g}"
             arrays[f"relevance_{key}"] = rel
             arrays[f"initial_state_relevance_{key}"] = r_init
-            results[key] = {"eps": eps, "bias_factor": bf}
+            results[key] = {"eps": eps, "bias_factor": bf, "float32_sensitivity": float(f"{sensitivity:.3g}")}
         arrays["scores"] = scores
         arrays["targets"] = targets
         for k, v in arrays.items():

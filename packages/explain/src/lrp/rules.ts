@@ -1,39 +1,133 @@
 import * as tf from '@tensorflow/tfjs';
 import { isAttentionSource, type KerasModel } from '@keraspect/importer';
 import { fail } from '../errors.ts';
-import type { LayerCall, LayerOverride } from '../graph.ts';
+import { type LayerCall, type LayerOverride, layerSymbolicOutputs } from '../graph.ts';
 import { linearCall } from '../problem.ts';
-import { detach, lrpPass, lrpRatio, lrpStabilize } from './ops.ts';
+import { detach, epsilonOut, gated, gradTimesValue, passThrough } from './ops.ts';
+
+/** Settings of one LRP run. */
+export interface LrpSettings {
+  /** Stabilizer ε of every ε-rule. */
+  epsilon: number;
+  /** Arras et al.'s `bias_factor`: 0 lets biases and ε absorb their share, 1 gives it back to the inputs. */
+  biasFactor: number;
+}
 
 /**
- * How one Keras class is evaluated under LRP-ε; `undefined` = run as usual (bias-free routing).
+ * How one Keras class is evaluated under LRP-ε; `undefined` = run as usual (the gradient of a
+ * routing layer — reshape, concatenation, max pooling, dropout — moves relevance where it belongs).
  * `next` is the layer's own evaluation (linear for the output layer under `preActivation`).
  */
 type Rule = (
   layer: tf.layers.Layer,
   ins: tf.Tensor[],
   kwargs: Record<string, unknown>,
-  eps: number,
+  lrp: LrpSettings,
   next: LayerCall,
 ) => tf.Tensor[] | undefined;
+
+/**
+ * Which inputs each output of a linear map reads, as a map of the raw inputs to z's shape whose
+ * transpose spreads a share evenly over them (only evaluated with a bias factor).
+ */
+type Connect = (raw: tf.Tensor[], zShape: number[]) => tf.Tensor;
+
+/** Every output reads every feature (last axis) of every input at its position: Dense, gate pre-activations. */
+const dense: Connect = (raw, zShape) => {
+  const n = raw.reduce((k, x) => k + (x.shape[x.rank - 1] as number), 0);
+  const total = raw.map((x) => tf.sum(x, -1, true)).reduce((a, b) => tf.add(a, b));
+  return tf.broadcastTo(tf.div(total, n), zShape);
+};
+
+/** Every output reads the same position of each input: Add, BatchNormalization. */
+const elementwise: Connect = (raw, zShape) =>
+  tf.div(
+    raw.map((x) => tf.broadcastTo(x, zShape)).reduce((a, b) => tf.add(a, b)),
+    raw.length,
+  );
+
+/**
+ * ε-rule of the affine map z = `affine`(ins) with output `y` (z's activation; z when omitted):
+ * relevance to each input in proportion to its contribution, the bias share spread by `connect`.
+ */
+function linearRule(
+  ins: tf.Tensor[],
+  affine: (xs: tf.Tensor[]) => tf.Tensor,
+  lrp: LrpSettings,
+  connect: Connect,
+  y?: tf.Tensor,
+): tf.Tensor {
+  const z = affine(ins.map(gradTimesValue));
+  if (!lrp.biasFactor) return epsilonOut(z, y ?? z, lrp.epsilon);
+  const bias = affine(ins.map((x) => tf.zerosLike(x)));
+  return epsilonOut(z, y ?? z, lrp.epsilon, {
+    factor: lrp.biasFactor,
+    bias,
+    spread: connect(ins, z.shape as number[]),
+  });
+}
 
 const asIs: Rule = () => undefined;
 
 /**
- * y = act(Wx + b): ε-rule through the linear part, relevance unchanged through the activation. Also
- * the output layer: under `preActivation` `next` gives y = z, and the ε-rule still applies (Arras et al.).
+ * y = act(Wx + b) (Dense, Conv1D, TimeDistributed of them): the ε-rule through the linear part,
+ * relevance unchanged through the activation. Also the output layer: under `preActivation` `next`
+ * gives y = z, and the ε-rule still applies (Arras et al.).
  */
-const denseLike: Rule = (layer, ins, kwargs, eps, next) => {
-  const y = next(ins, kwargs)[0];
-  const z = linearCall(layer, ins, kwargs)?.[0] ?? y;
-  return [lrpRatio(z, y, eps)];
-};
+const denseLike =
+  (connect: (layer: tf.layers.Layer) => Connect): Rule =>
+  (layer, ins, kwargs, lrp, next) => {
+    const y = next(ins, kwargs)[0];
+    const affine = (xs: tf.Tensor[]) => linearCall(layer, xs, kwargs)?.[0] ?? next(xs, kwargs)[0];
+    return [linearRule(ins, affine, lrp, connect(layer), y)];
+  };
 
-/** Elementwise activations: relevance passes unchanged; the ε-rule belongs to the linear map below. */
-const elementwise: Rule = (_layer, ins, kwargs, _eps, next) => [lrpPass(ins[0], next(ins, kwargs)[0])];
+/** Conv1D: each output step reads the real (not padded) steps of its receptive field, every channel. */
+function convConnect(layer: tf.layers.Layer): Connect {
+  const c = layer.getConfig() as Record<string, unknown>;
+  const one = (v: unknown, d: number) => (Array.isArray(v) ? Number(v[0]) : v === undefined ? d : Number(v));
+  const k = one(c.kernelSize, 1);
+  const stride = one(c.strides, 1);
+  const dilation = one(c.dilationRate, 1);
+  const padding = String(c.padding ?? 'valid');
+  return ([x], zShape) => {
+    const span = (k - 1) * dilation + 1;
+    const taps = Array.from({ length: span }, (_, i) => (i % dilation === 0 ? 1 : 0));
+    const kernel = tf.tile(tf.reshape(tf.tensor1d(taps), [span, 1, 1]), [1, x.shape[2] as number, 1]);
+    const conv = (v: tf.Tensor) => {
+      const padded =
+        padding === 'causal'
+          ? tf.pad(v, [
+              [0, 0],
+              [span - 1, 0],
+              [0, 0],
+            ])
+          : v;
+      return tf.conv1d(padded as tf.Tensor3D, kernel as tf.Tensor3D, stride, padding === 'same' ? 'same' : 'valid');
+    };
+    return tf.broadcastTo(tf.div(conv(x), conv(tf.onesLike(x))), zShape);
+  };
+}
 
-/** Affine maps and sums (BatchNormalization, Add, averages): ε-rule on the output. */
-const affine: Rule = (_layer, ins, kwargs, eps, next) => [lrpStabilize(next(ins, kwargs)[0], eps)];
+const denseConnect = () => dense;
+
+/** Activation layers: relevance passes unchanged; the ε-rule belongs to the linear map below. */
+const activation: Rule = (_layer, ins, kwargs, _lrp, next) => [passThrough(ins[0], next(ins, kwargs)[0])];
+
+/** Affine maps and sums (BatchNormalization, Add): ε-rule of the layer itself. */
+const affine: Rule = (_layer, ins, kwargs, lrp, next) => [
+  linearRule(ins, (xs) => next(xs, kwargs)[0], lrp, elementwise),
+];
+
+/** Averages (Average, AveragePooling1D, GlobalAveragePooling1D): the layer is its own connectivity map. */
+const averaging: Rule = (_layer, ins, kwargs, lrp, next) => [
+  linearRule(
+    ins,
+    (xs) => next(xs, kwargs)[0],
+    lrp,
+    (raw) => next(raw, kwargs)[0],
+  ),
+];
 
 type Act = (x: tf.Tensor) => tf.Tensor;
 interface RnnParts {
@@ -84,62 +178,100 @@ function tfjsRnnParts(layer: tf.layers.Layer): RnnParts {
   };
 }
 
-function projectInputs(x: tf.Tensor, parts: RnnParts): tf.Tensor[] {
+/** x·W for every step (no bias), as a list of (B, ·) slices, and the raw steps for the bias spread. */
+function projectInputs(x: tf.Tensor, kernel: tf.Tensor, goBackwards: boolean): { xw: tf.Tensor[]; raw: tf.Tensor[] } {
   const [b, t, f] = x.shape as number[];
-  let xw = tf.reshape(tf.matMul(tf.reshape(parts.goBackwards ? tf.reverse(x, 1) : x, [b * t, f]), parts.kernel), [
-    b,
-    t,
-    -1,
-  ]);
-  if (parts.bias && parts.bias.rank === 1) xw = tf.add(xw, parts.bias);
+  const xr = goBackwards ? tf.reverse(x, 1) : x;
+  const xw = tf.reshape(tf.matMul(tf.reshape(gradTimesValue(xr), [b * t, f]), kernel), [b, t, -1]);
   // Slices, not tf.unstack: unstack's gradient fails for a single step in TF.js 4.22.
-  return Array.from({ length: t }, (_, i) => tf.reshape(tf.slice(xw, [0, i, 0], [b, 1, -1]), [b, -1]));
+  const step = (v: tf.Tensor, i: number) => tf.reshape(tf.slice(v, [0, i, 0], [b, 1, -1]), [b, -1]);
+  return {
+    xw: Array.from({ length: t }, (_, i) => step(xw, i)),
+    raw: Array.from({ length: t }, (_, i) => step(xr, i)),
+  };
 }
 
-function finish(outs: tf.Tensor[], states: tf.Tensor[], parts: RnnParts): tf.Tensor[] {
+function finish(
+  outs: tf.Tensor[],
+  states: tf.Tensor[],
+  parts: Pick<RnnParts, 'returnSequences' | 'returnState'>,
+): tf.Tensor[] {
   const result = parts.returnSequences ? tf.stack(outs, 1) : outs[outs.length - 1];
   return parts.returnState ? [result, ...states] : [result];
 }
 
 /**
- * LSTM (Arras et al. 2017): gates i, f, o carry no relevance; ε-rule on the cell sum and the
- * cell-input pre-activation; relevance passes from h to c unchanged.
+ * The ε-rule of a recurrent pre-activation z = x_t·W + h·U + b (given as xw + hu + b, with xw
+ * and hu already through `gradTimesValue`): its bias share spreads over x_t and h (Arras et al.:
+ * `bias_nb_units` = features + units).
  */
-function lrpLstm(parts: RnnParts, x: tf.Tensor, eps: number): tf.Tensor[] {
+function preActivation(
+  z: tf.Tensor,
+  y: tf.Tensor,
+  bias: tf.Tensor | null,
+  raw: tf.Tensor[],
+  lrp: LrpSettings,
+): tf.Tensor {
+  if (!lrp.biasFactor) return epsilonOut(z, y, lrp.epsilon);
+  return epsilonOut(z, y, lrp.epsilon, {
+    factor: lrp.biasFactor,
+    bias: bias ?? tf.zerosLike(z),
+    spread: dense(raw, z.shape as number[]),
+  });
+}
+
+/**
+ * The ε-rule of a cell's gated sum a + b (LSTM c = f⊙c′ + i⊙g, GRU h = z⊙h′ + (1−z)⊙h̃). As in
+ * Arras et al.'s code, which treats the sum as a linear layer from the 2·units products, the
+ * stabilizer's share spreads over all of them.
+ */
+function cellSum(a: tf.Tensor, b: tf.Tensor, lrp: LrpSettings): tf.Tensor {
+  return linearRule([a, b], ([p, q]) => tf.add(p, q), lrp, dense);
+}
+
+/**
+ * LSTM (Arras et al. 2017): gates i, f, o carry no relevance; ε-rule on the cell-input
+ * pre-activation and on the cell sum; relevance passes from h to c unchanged.
+ */
+function lrpLstm(parts: RnnParts, x: tf.Tensor, lrp: LrpSettings): tf.Tensor[] {
   const u = parts.units;
-  const xs = projectInputs(x, parts);
+  const { xw, raw } = projectInputs(x, parts.kernel, parts.goBackwards);
+  const [bi, bf, bg, bo] = parts.bias ? tf.split(parts.bias, 4, 0) : [null, null, null, null];
+  const plus = (v: tf.Tensor, b: tf.Tensor | null) => (b ? tf.add(v, b) : v);
   let h: tf.Tensor = tf.zeros([x.shape[0], u]);
   let c: tf.Tensor = tf.zeros([x.shape[0], u]);
   const outs: tf.Tensor[] = [];
-  for (const xt of xs) {
-    const z = tf.add(xt, tf.matMul(h, parts.recurrent));
+  xw.forEach((xt, t) => {
+    const z = tf.add(xt, tf.matMul(gradTimesValue(h), parts.recurrent));
     const [zi, zf, zg, zo] = tf.split(z, 4, 1);
-    const i = detach(parts.recAct(zi));
-    const f = detach(parts.recAct(zf));
-    const o = detach(parts.recAct(zo));
-    const g = lrpRatio(zg, parts.act(zg), eps);
-    c = lrpStabilize(tf.add(tf.mul(f, c), tf.mul(i, g)), eps);
-    h = tf.mul(o, lrpPass(c, parts.act(c)));
+    const pre = plus(zg, bg);
+    const g = preActivation(pre, parts.act(pre), bg, [raw[t], h], lrp);
+    c = cellSum(gated(parts.recAct(plus(zf, bf)), c), gated(parts.recAct(plus(zi, bi)), g), lrp);
+    h = gated(parts.recAct(plus(zo, bo)), passThrough(c, parts.act(c)));
     outs.push(h);
-  }
+  });
   return finish(outs, [h, c], parts);
 }
 
-/** SimpleRNN: h = act(xW + hU + b), ratio rule. */
-function lrpSimpleRnn(parts: RnnParts, x: tf.Tensor, eps: number): tf.Tensor[] {
-  const xs = projectInputs(x, parts);
+/** SimpleRNN: h = act(x·W + h·U + b), the ε-rule on the pre-activation. */
+function lrpSimpleRnn(parts: RnnParts, x: tf.Tensor, lrp: LrpSettings): tf.Tensor[] {
+  const { xw, raw } = projectInputs(x, parts.kernel, parts.goBackwards);
   let h: tf.Tensor = tf.zeros([x.shape[0], parts.units]);
   const outs: tf.Tensor[] = [];
-  for (const xt of xs) {
-    const z = tf.add(xt, tf.matMul(h, parts.recurrent));
-    h = lrpRatio(z, parts.act(z), eps);
+  xw.forEach((xt, t) => {
+    let z = tf.add(xt, tf.matMul(gradTimesValue(h), parts.recurrent));
+    if (parts.bias) z = tf.add(z, parts.bias);
+    h = preActivation(z, parts.act(z), parts.bias, [raw[t], h], lrp);
     outs.push(h);
-  }
+  });
   return finish(outs, [h], parts);
 }
 
-/** Keras GRU (both reset_after modes): gates z, r carry no relevance; ε-rule on h̃'s pre-activation and on z·h + (1−z)·h̃. */
-function lrpGru(layer: tf.layers.Layer, x: tf.Tensor, eps: number): tf.Tensor[] {
+/**
+ * Keras GRU (both reset_after modes): gates z, r carry no relevance (r acts as a weight of h̃'s
+ * linear map); ε-rule on h̃'s pre-activation and on the gated sum z⊙h + (1−z)⊙h̃.
+ */
+function lrpGru(layer: tf.layers.Layer, x: tf.Tensor, lrp: LrpSettings): tf.Tensor[] {
   const g = layer as unknown as {
     kernel: tf.LayerVariable;
     recurrentKernel: tf.LayerVariable;
@@ -155,68 +287,62 @@ function lrpGru(layer: tf.layers.Layer, x: tf.Tensor, eps: number): tf.Tensor[] 
   const u = g.units;
   const bias = g.bias ? g.bias.read() : null;
   const [inB, recB] = bias && g.resetAfter ? tf.unstack(bias, 0) : [bias, null];
-  const parts: RnnParts = {
-    kernel: g.kernel.read(),
-    recurrent: g.recurrentKernel.read(),
-    bias: inB,
-    units: u,
-    act: g.act,
-    recAct: g.recAct,
-    returnSequences: g.returnSequences,
-    returnState: g.returnState,
-    goBackwards: g.goBackwards,
-  };
-  const xs = projectInputs(x, parts);
-  const rk = parts.recurrent;
+  const { xw, raw } = projectInputs(x, g.kernel.read(), g.goBackwards);
+  const [bz, br, bh] = inB ? tf.split(inB, 3, 0) : [null, null, null];
+  const plus = (v: tf.Tensor, b: tf.Tensor | null) => (b ? tf.add(v, b) : v);
+  const rk = g.recurrentKernel.read();
   let h: tf.Tensor = tf.zeros([x.shape[0], u]);
   const outs: tf.Tensor[] = [];
-  for (const xt of xs) {
+  xw.forEach((xt, t) => {
     const [xz, xr, xh] = tf.split(xt, 3, 1);
+    const hv = gradTimesValue(h);
     let z: tf.Tensor;
     let pre: tf.Tensor;
+    let preBias: tf.Tensor | null;
     if (g.resetAfter) {
-      let inner = tf.matMul(h, rk);
-      if (recB) inner = tf.add(inner, recB);
-      const [iz, ir, ih] = tf.split(inner, 3, 1);
-      z = detach(g.recAct(tf.add(xz, iz)));
-      const r = detach(g.recAct(tf.add(xr, ir)));
-      pre = tf.add(xh, tf.mul(r, ih));
+      const [iz, ir, ih] = tf.split(tf.matMul(hv, rk), 3, 1);
+      const [rz, rr, rh] = recB ? tf.split(recB, 3, 0) : [null, null, null];
+      z = g.recAct(plus(plus(tf.add(xz, iz), bz), rz));
+      const r = detach(g.recAct(plus(plus(tf.add(xr, ir), br), rr)));
+      pre = plus(tf.add(xh, tf.mul(r, plus(ih, rh))), bh);
+      preBias = bh && rh ? tf.add(bh, tf.mul(r, rh)) : (bh ?? (rh ? tf.mul(r, rh) : null));
     } else {
-      const [iz, ir] = tf.split(tf.matMul(h, tf.slice(rk, [0, 0], [u, 2 * u])), 2, 1);
-      z = detach(g.recAct(tf.add(xz, iz)));
-      const r = detach(g.recAct(tf.add(xr, ir)));
-      pre = tf.add(xh, tf.matMul(tf.mul(r, h), tf.slice(rk, [0, 2 * u], [u, u])));
+      const [iz, ir] = tf.split(tf.matMul(hv, tf.slice(rk, [0, 0], [u, 2 * u])), 2, 1);
+      z = g.recAct(plus(tf.add(xz, iz), bz));
+      const r = detach(g.recAct(plus(tf.add(xr, ir), br)));
+      pre = plus(tf.add(xh, tf.matMul(tf.mul(r, hv), tf.slice(rk, [0, 2 * u], [u, u]))), bh);
+      preBias = bh;
     }
-    const hh = lrpRatio(pre, g.act(pre), eps);
-    h = lrpStabilize(tf.add(tf.mul(z, h), tf.mul(tf.sub(1, z), hh)), eps);
+    const hh = preActivation(pre, g.act(pre), preBias, [raw[t], h], lrp);
+    h = cellSum(gated(z, h), gated(tf.sub(1, z), hh), lrp);
     outs.push(h);
-  }
-  return finish(outs, [h], parts);
+  });
+  return finish(outs, [h], g);
 }
 
 /** A recurrent layer (TF.js LSTM/SimpleRNN or the importer's GRU) under LRP. */
-function recurrent(layer: tf.layers.Layer, x: tf.Tensor, eps: number): tf.Tensor[] {
+function recurrent(layer: tf.layers.Layer, x: tf.Tensor, lrp: LrpSettings): tf.Tensor[] {
   const cls = layer.getClassName();
-  if (cls === 'LSTM') return lrpLstm(tfjsRnnParts(layer), x, eps);
-  if (cls === 'SimpleRNN') return lrpSimpleRnn(tfjsRnnParts(layer), x, eps);
-  if (cls === 'KerasGRU') return lrpGru(layer, x, eps);
+  if (cls === 'LSTM') return lrpLstm(tfjsRnnParts(layer), x, lrp);
+  if (cls === 'SimpleRNN') return lrpSimpleRnn(tfjsRnnParts(layer), x, lrp);
+  if (cls === 'KerasGRU') return lrpGru(layer, x, lrp);
   return fail(
     'UNSUPPORTED_LAYER',
     `lrpEpsilon: no rule for the recurrent layer '${layer.name}' (${cls}). Rules exist for LSTM, GRU and SimpleRNN.`,
   );
 }
 
-const rnn: Rule = (layer, ins, kwargs, eps) => {
+const rnn: Rule = (layer, ins, kwargs, lrp) => {
   noMask(layer, kwargs);
   if (ins.length > 1)
     fail(
       'UNSUPPORTED_LAYER',
       `lrpEpsilon: recurrent layer '${layer.name}' is given an initial state; LRP supports recurrent layers that start from zeros.`,
     );
-  return recurrent(layer, ins[0], eps);
+  return recurrent(layer, ins[0], lrp);
 };
 
-const bidirectional: Rule = (layer, ins, kwargs, eps) => {
+const bidirectional: Rule = (layer, ins, kwargs, lrp) => {
   noMask(layer, kwargs);
   const l = layer as unknown as {
     forwardLayer: tf.layers.Layer;
@@ -224,62 +350,65 @@ const bidirectional: Rule = (layer, ins, kwargs, eps) => {
     mergeMode: string | null;
     returnSequences: boolean;
   };
-  const fwd = recurrent(l.forwardLayer, ins[0], eps);
-  const bwd = recurrent(l.backwardLayer, ins[0], eps);
+  const fwd = recurrent(l.forwardLayer, ins[0], lrp);
+  const bwd = recurrent(l.backwardLayer, ins[0], lrp);
   if (fwd.length > 1)
     fail(
       'UNSUPPORTED_LAYER',
       `lrpEpsilon: Bidirectional layer '${layer.name}' returns its states; LRP supports return_state=False.`,
     );
-  let y = fwd[0];
-  let yr = bwd[0];
-  if (l.returnSequences) yr = tf.reverse(yr, 1);
+  const y = fwd[0];
+  const yr = l.returnSequences ? tf.reverse(bwd[0], 1) : bwd[0];
   switch (l.mergeMode) {
     case 'concat':
       return [tf.concat([y, yr], -1)];
     case 'sum':
-      return [lrpStabilize(tf.add(y, yr), eps)];
+      return [linearRule([y, yr], ([a, b]) => tf.add(a, b), lrp, elementwise)];
     case 'ave':
-      return [lrpStabilize(tf.mul(0.5, tf.add(y, yr)), eps)];
+      return [linearRule([y, yr], ([a, b]) => tf.mul(0.5, tf.add(a, b)), lrp, elementwise)];
     default:
-      y = fail(
+      return fail(
         'UNSUPPORTED_LAYER',
         `lrpEpsilon: Bidirectional layer '${layer.name}' merges with '${l.mergeMode}'; LRP supports 'concat', 'sum' and 'ave'.`,
       );
-      return [y];
   }
 };
 
 /**
  * Attention whose output is A·V with V an input (SeqSelfAttention, SeqWeightedAttention, built-in
- * Attention/AdditiveAttention): the weights A are treated as gates (no relevance), so relevance
- * flows to the values only (Arras et al.'s product rule; Ali et al. 2022, https://arxiv.org/abs/2202.07304).
+ * Attention/AdditiveAttention): the weights A are treated as constants (no relevance) and the
+ * ε-rule applies to the linear map V → A·V, so relevance flows to the values only (Arras et al.'s
+ * product rule; Ali et al. 2022, https://arxiv.org/abs/2202.07304). Each output reads every step
+ * of the values (its bias share, ε only, spreads over them).
  */
-const attentionWeighted: Rule = (layer, ins, kwargs, _eps, next) => {
+const attentionWeighted: Rule = (layer, ins, kwargs, lrp, next) => {
   const src = layer as unknown as {
     computeAttention(i: tf.Tensor | tf.Tensor[], k?: Record<string, unknown>): tf.Tensor;
   };
   const a = detach(src.computeAttention(ins.length === 1 ? ins[0] : ins, kwargs));
   const value = ins.length > 1 ? ins[1] : ins[0];
-  const v = a.rank === 2 ? tf.sum(tf.mul(value, tf.expandDims(a, -1)), 1) : tf.matMul(a, value);
+  const mix = ([v]: tf.Tensor[]) => (a.rank === 2 ? tf.sum(tf.mul(v, tf.expandDims(a, -1)), 1) : tf.matMul(a, v));
+  const overSteps: Connect = ([v], zShape) =>
+    tf.broadcastTo(a.rank === 2 ? tf.mean(v, 1) : tf.mean(v, 1, true), zShape);
+  const out = linearRule([value], mix, lrp, overSteps);
   const real = next(ins, kwargs);
-  return real.length > 1 ? [v, detach(real[1])] : [v];
+  return real.length > 1 ? [out, detach(real[1])] : [out];
 };
 
 /** LRP rules by Keras class name. A class not listed has no rule, and LRP fails naming the layer. */
 export const lrpRules: Record<string, Rule> = {
-  Dense: denseLike,
-  Conv1D: denseLike,
-  Activation: elementwise,
-  ReLU: elementwise,
-  LeakyReLU: elementwise,
-  ELU: elementwise,
-  ThresholdedReLU: elementwise,
+  Dense: denseLike(denseConnect),
+  Conv1D: denseLike(convConnect),
+  Activation: activation,
+  ReLU: activation,
+  LeakyReLU: activation,
+  ELU: activation,
+  ThresholdedReLU: activation,
   BatchNormalization: affine,
   Add: affine,
-  Average: affine,
-  AveragePooling1D: affine,
-  GlobalAveragePooling1D: affine,
+  Average: averaging,
+  AveragePooling1D: averaging,
+  GlobalAveragePooling1D: averaging,
   Dropout: asIs,
   SpatialDropout1D: asIs,
   GaussianDropout: asIs,
@@ -306,17 +435,27 @@ export const lrpRules: Record<string, Rule> = {
   AdditiveAttention: attentionWeighted,
 };
 
+const noBiasFactor: Connect = () =>
+  fail(
+    'BAD_OPTION',
+    'lrpEpsilon: biasFactor is not supported through TimeDistributed(Conv1D); use biasFactor 0 for this model.',
+  );
+
 /** TimeDistributed is covered when it wraps a Dense or Conv1D. */
 function timeDistributed(layer: tf.layers.Layer): Rule | undefined {
   const inner = (layer as unknown as { layer?: tf.layers.Layer }).layer;
-  return inner && ['Dense', 'Conv1D'].includes(inner.getClassName()) ? denseLike : undefined;
+  const cls = inner?.getClassName();
+  return cls === 'Dense' ? denseLike(denseConnect) : cls === 'Conv1D' ? denseLike(() => noBiasFactor) : undefined;
 }
 
+type WithNodes = { inboundNodes: { inputTensors: tf.SymbolicTensor[] }[] };
+
 /**
- * The layer override that evaluates `km` under LRP-ε. Checks every layer up front, so an
- * unsupported layer fails before any work, naming the layer and its class.
+ * The layer override that evaluates `km` under LRP-ε. An unsupported layer fails when it is first
+ * reached, naming the layer and its class. The model's outputs start the relevance flow (y ⊙ ∂score/∂y),
+ * so they must not also feed other layers.
  */
-export function lrpOverride(km: KerasModel, epsilon: number): LayerOverride {
+export function lrpOverride(km: KerasModel, lrp: LrpSettings): LayerOverride {
   const rules = new Map<tf.layers.Layer, Rule>();
   for (const b of km.built.layers) {
     if (b.className === 'InputLayer') continue;
@@ -324,6 +463,18 @@ export function lrpOverride(km: KerasModel, epsilon: number): LayerOverride {
     // A user class may shadow a Keras name (e.g. its own `Attention`): the attention rule needs the importer's AttentionSource.
     if (rule === attentionWeighted && !isAttentionSource(b.layer)) continue;
     if (rule) rules.set(b.layer, rule);
+  }
+  const outputIds = new Set(km.model.outputs.map((o) => o.id));
+  const outputLayers = new Map<tf.layers.Layer, tf.SymbolicTensor[]>();
+  for (const o of km.model.outputs) outputLayers.set(o.sourceLayer, layerSymbolicOutputs(o.sourceLayer));
+  for (const b of km.built.layers) {
+    const reads = (b.layer as unknown as WithNodes).inboundNodes.flatMap((n) => n.inputTensors);
+    const out = reads.find((t) => outputIds.has(t.id));
+    if (out)
+      fail(
+        'UNSUPPORTED_LAYER',
+        `lrpEpsilon: the model output '${out.sourceLayer.name}' also feeds layer '${b.name}'; LRP starts its relevance at the outputs and needs outputs that no other layer reads. Use 'integratedGradients' or 'occlusion' for this model.`,
+      );
   }
   return (layer, ins, kwargs, next) => {
     const rule = rules.get(layer);
@@ -334,6 +485,10 @@ export function lrpOverride(km: KerasModel, epsilon: number): LayerOverride {
         `lrpEpsilon has no rule for layer '${layer.name}' (${b?.className ?? layer.getClassName()}). Rules exist for: ${Object.keys(lrpRules).join(', ')}, TimeDistributed(Dense|Conv1D). Use 'integratedGradients' or 'occlusion' for this model, or attribute to a layer after '${layer.name}' (option layer).`,
       );
     }
-    return rule(layer, ins, kwargs, epsilon, next);
+    const outs = outputLayers.get(layer);
+    const got = rule(layer, ins, kwargs, lrp, next);
+    if (!outs) return got;
+    // The explained output: relevance starts as y ⊙ ∂score/∂y.
+    return (got ?? next(ins, kwargs)).map((t, i) => (outs[i] && outputIds.has(outs[i].id) ? gradTimesValue(t) : t));
   };
 }

@@ -1,31 +1,45 @@
 import { fail } from '../errors.ts';
 import { lrpOverride } from '../lrp/rules.ts';
-import { gradientXInput } from './gradient-x-input.ts';
+import { gradient } from './gradient.ts';
 import type { Method } from './method.ts';
 
 /** Options of `lrpEpsilon`. */
 export interface LrpEpsilonOptions {
   /** Stabilizer ε added to every denominator (with the sign of the denominator). Default 0.001. */
   epsilon: number;
+  /**
+   * Arras et al.'s `bias_factor`: 0 (default, as they recommend) lets biases and ε absorb their
+   * share of relevance; 1 spreads each layer's bias-and-ε share evenly over the inputs it reads, so
+   * relevance is conserved exactly (Σ R = the explained score, less what reaches the zero initial
+   * states of recurrent layers). Values between scale the share.
+   */
+  biasFactor: number;
 }
 
 /**
  * `lrpEpsilon`: Layer-wise Relevance Propagation with the ε-rule, for Dense/Conv1D/LSTM/GRU/
  * SimpleRNN/attention stacks, with Arras et al.'s rule for multiplicative gates (the gate gets no
- * relevance, the signal all of it). Explains the pre-activation score by default
- * (`preActivation: true`), as LRP usually does. Relevance is conserved up to what biases and ε
- * absorb. Arras et al. 2017, "Explaining Recurrent Neural Network Predictions in Sentiment
- * Analysis", https://arxiv.org/abs/1706.07206; Bach et al. 2015, https://doi.org/10.1371/journal.pone.0130140
+ * relevance, the signal all of it); equal to their code (ArrasL/LRP_for_LSTM) on LSTMs and BiLSTMs.
+ * Explains the pre-activation score by default (`preActivation: true`), as LRP usually does. Arras
+ * et al. 2017, "Explaining Recurrent Neural Network Predictions in Sentiment Analysis",
+ * https://arxiv.org/abs/1706.07206; Bach et al. 2015, https://doi.org/10.1371/journal.pone.0130140
  */
 export const lrpEpsilon: Method<LrpEpsilonOptions> = {
   title: 'LRP-ε',
   paper: 'https://arxiv.org/abs/1706.07206',
   usesGradients: true,
   preActivationDefault: true,
-  normalize({ epsilon = 1e-3 }) {
-    if (!(epsilon >= 0)) fail('BAD_OPTION', `lrpEpsilon: epsilon must be ≥ 0; got ${epsilon}.`);
-    return { epsilon };
+  normalize({ epsilon = 1e-3, biasFactor = 0 }) {
+    if (!(typeof epsilon === 'number' && epsilon >= 0))
+      fail('BAD_OPTION', `lrpEpsilon: epsilon must be a number ≥ 0; got ${JSON.stringify(epsilon)}.`);
+    if (!(typeof biasFactor === 'number' && biasFactor >= 0 && biasFactor <= 1))
+      fail(
+        'BAD_OPTION',
+        `lrpEpsilon: biasFactor must be a number from 0 to 1 (0: biases absorb their share, 1: exact conservation); got ${JSON.stringify(biasFactor)}.`,
+      );
+    return { epsilon, biasFactor };
   },
-  override: (km, o) => lrpOverride(km, o.epsilon),
-  run: (p, _o, ctx) => gradientXInput.run(p, {}, ctx),
+  override: (km, o) => lrpOverride(km, o),
+  // Under the LRP rules what backpropagates is relevance: the "gradient" at the input is the attribution.
+  run: (p, _o, ctx) => gradient.run(p, { postprocess: 'none' }, ctx),
 };

@@ -21,17 +21,21 @@ interface Meta {
   units: number;
   classes: number;
   batch: number;
-  settings: Record<string, { eps: number; bias_factor: number }>;
+  settings: Record<string, { eps: number; bias_factor: number; float32_sensitivity: number }>;
 }
 
 const load = (model: string, name: string) => readNpy(readFileSync(join(here, model, `${name}.npy`)));
 const meta = (model: string): Meta => JSON.parse(readFileSync(join(here, model, 'meta.json'), 'utf8'));
 
 /**
- * float32 against float64 over T steps of the recursion: Keraspect's relevances are within this
- * fraction of the largest reference relevance of the sample (measured: ≤ 1.1e-6).
+ * Keraspect computes in float32, the reference in float64. The script also measures how far the
+ * reference itself moves when its weights and inputs are rounded to float32 (`float32_sensitivity`
+ * in meta.json: ≤ 1.6e-6 with bias_factor 0, 4.9e-5 with bias_factor 1, whose redistributed ε
+ * shares cancel against large relevances). Keraspect must agree to 5e-6 of each sample's largest
+ * relevance, or to twice that sensitivity where it is larger. Measured: ≤ 5.1e-7 (bias_factor 0),
+ * 1.6e-5 (bias_factor 1).
  */
-const TOLERANCE = 5e-6;
+const tolerance = (sensitivity: number) => Math.max(5e-6, 2 * sensitivity);
 
 async function build(model: string): Promise<KerasModel> {
   const m = meta(model);
@@ -77,21 +81,32 @@ function relativeDifference(got: ArrayLike<number>, want: ArrayLike<number>, bat
 
 describe.each(['lstm', 'bilstm'])('lrpEpsilon equals Arras et al.’s LSTM_bidi.lrp on a saved %s', (model) => {
   const m = meta(model);
-  it.each(Object.keys(m.settings).filter((k) => m.settings[k].bias_factor === 0))('with %s', async (key) => {
-    const { eps } = m.settings[key];
+  it.each(Object.keys(m.settings))('with %s', async (key) => {
+    const { eps, bias_factor: biasFactor, float32_sensitivity: sensitivity } = m.settings[key];
     const km = await build(model);
     const x = load(model, 'x');
     const targets = Array.from(toFloat32(load(model, 'targets')));
     const scores = toFloat32(load(model, 'scores'));
     const want = toFloat32(load(model, `relevance_${key}`));
     const r = await noLeak(() =>
-      explain('lrpEpsilon', km, { data: toFloat32(x), shape: x.shape }, { epsilon: eps, target: targets }),
+      explain('lrpEpsilon', km, { data: toFloat32(x), shape: x.shape }, { epsilon: eps, biasFactor, target: targets }),
     );
     // the same model: Keraspect's scores are Arras' forward pass
     for (let b = 0; b < m.batch; b++) expect(r.scores[b]).toBeCloseTo(scores[b * m.classes + targets[b]], 5);
     const d = relativeDifference(r.attributions[0].data, want, m.batch);
-    console.log(`${model} ${key}: max relative difference ${d.toExponential(2)}`);
-    expect(d).toBeLessThanOrEqual(TOLERANCE);
+    expect(d, `${model} ${key}: max relative difference`).toBeLessThanOrEqual(tolerance(sensitivity));
+    if (biasFactor === 1) {
+      // Exact conservation: Σ R over the input plus what reached the zero initial states (Arras'
+      // third return value, which Keraspect does not report) is the explained score.
+      const init = toFloat32(load(model, `initial_state_relevance_${key}`));
+      const n = want.length / m.batch;
+      for (let b = 0; b < m.batch; b++) {
+        const row = Array.from(r.attributions[0].data).slice(b * n, (b + 1) * n);
+        const total = row.reduce((a, v) => a + v, 0) + init[b];
+        const scale = row.reduce((a, v) => a + Math.abs(v), 0);
+        expect(Math.abs(total - r.scores[b]) / scale).toBeLessThanOrEqual(tolerance(sensitivity));
+      }
+    }
     km.dispose();
   });
 });

@@ -24,10 +24,14 @@ async function conserved(config: unknown, shape: number[], seed: number, tol = 1
   randomizeWeights(km, seed, 0.6);
   zeroBiases(km);
   const x = randn(shape, seed);
-  const r = await noLeak(() => explain('lrpEpsilon', km, x, { epsilon: 1e-9, target: 0 }));
-  const n = r.attributions[0].data.length / shape[0];
-  for (let b = 0; b < shape[0]; b++)
-    expect(sum(r.attributions[0].data, b * n, b * n + n)).toBeCloseTo(r.scores[b], -Math.log10(tol));
+  // With zero biases and ε → 0 both bias factors conserve (the bias share is ε-sized).
+  for (const biasFactor of [0, 1]) {
+    const r = await noLeak(() => explain('lrpEpsilon', km, x, { epsilon: 1e-9, biasFactor, target: 0 }));
+    const n = r.attributions[0].data.length / shape[0];
+    for (let b = 0; b < shape[0]; b++)
+      expect(sum(r.attributions[0].data, b * n, b * n + n)).toBeCloseTo(r.scores[b], -Math.log10(tol));
+  }
+  const r = await explain('lrpEpsilon', km, x, { epsilon: 1e-9, target: 0 });
   // the LRP-modified model computes the same forward values as the model
   expect(Array.from(r.scores)).toEqual(Array.from(predictSafe(km, x)).map((v) => expect.closeTo(v, 5)));
   km.dispose();
@@ -216,6 +220,111 @@ describe('lrpEpsilon', () => {
     const want = (x * wg * rg) / (zg + eps * sgn(zg));
     const r = await explain('lrpEpsilon', km, nd([x], [1, 1, 1]), { epsilon: eps, target: 0 });
     expect(r.attributions[0].data[0]).toBeCloseTo(want, 6);
+    km.dispose();
+  });
+
+  it('with biasFactor 1 gives a Dense layer its bias share: R = (w ⊙ x + (b + ε·sign f)/N) · f/(f + ε·sign f)', async () => {
+    const w = [0.5, -1, 2];
+    const bias = 0.3;
+    const km = await toy(
+      sequential([3], [{ class_name: 'Dense', config: { name: 'out', units: 1 } }]),
+      {
+        out: [w, [bias]],
+      },
+      { out: [[3, 1], [1]] },
+    );
+    const x = [1, 2, 0.25];
+    const f = 0.5 - 2 + 0.5 + bias;
+    const eps = 0.2;
+    const s = f >= 0 ? eps : -eps;
+    const r = await explain('lrpEpsilon', km, nd(x, [1, 3]), { epsilon: eps, biasFactor: 1, target: 0 });
+    expectAllClose(
+      r.attributions[0].data,
+      x.map((v, j) => ((w[j] * v + (bias + s) / 3) * f) / (f + s)),
+      1e-6,
+      'R',
+    );
+    expect(sum(r.attributions[0].data)).toBeCloseTo(f, 6);
+    km.dispose();
+  });
+
+  it('with biasFactor 1 conserves relevance exactly with biases: Dense, causal dilated Conv1D, BatchNormalization, pooling, Add', async () => {
+    const model = functional(
+      [
+        node('InputLayer', 'x', { batch_input_shape: [null, 8, 2] }, []),
+        node('Conv1D', 'c', { filters: 3, kernel_size: 3, dilation_rate: 2, padding: 'causal', activation: 'relu' }, [
+          'x',
+        ]),
+        node('BatchNormalization', 'bn', {}, ['c']),
+        node('Conv1D', 'c2', { filters: 3, kernel_size: 2, strides: 2, padding: 'same', activation: 'tanh' }, ['bn']),
+        node('AveragePooling1D', 'p', { pool_size: 2 }, ['c2']),
+        node('Dense', 'd', { units: 3, activation: 'relu' }, ['p']),
+        node('Add', 'sum', {}, ['p', 'd']),
+        node('GlobalAveragePooling1D', 'g', {}, ['sum']),
+        node('Dense', 'out', { units: 2 }, ['g']),
+      ],
+      ['x'],
+      ['out'],
+    );
+    const km = await toy(model);
+    randomizeWeights(km, 21, 0.7);
+    const [gamma, beta, mean] = km.layer('bn').getWeights();
+    km.layer('bn').setWeights([gamma, beta, mean, tf.fill([3], 0.8)]); // a variance must be positive
+    const x = randn([3, 8, 2], 22);
+    const r = await noLeak(() => explain('lrpEpsilon', km, x, { epsilon: 0.01, biasFactor: 1, target: 1 }));
+    const n = 16;
+    for (let b = 0; b < 3; b++) expect(sum(r.attributions[0].data, b * n, b * n + n)).toBeCloseTo(r.scores[b], 5);
+    // without the bias factor the biases (random, non-zero here) absorb a visible share
+    const r0 = await explain('lrpEpsilon', km, x, { epsilon: 0.01, target: 1 });
+    expect(Math.abs(sum(r0.attributions[0].data, 0, n) - r0.scores[0])).toBeGreaterThan(1e-3);
+    km.dispose();
+  });
+
+  it('with biasFactor 1 conserves relevance through SeqSelfAttention and a Dense head with biases', async () => {
+    const km = await toy(
+      sequential(
+        [5, 3],
+        [
+          { class_name: 'SeqSelfAttention', config: { name: 'att', units: 4 } },
+          { class_name: 'Flatten', config: { name: 'f' } },
+          { class_name: 'Dense', config: { name: 'h', units: 4, activation: 'tanh' } },
+          { class_name: 'Dense', config: { name: 'out', units: 1 } },
+        ],
+      ),
+    );
+    randomizeWeights(km, 23, 0.6);
+    const x = randn([2, 5, 3], 24);
+    const r = await explain('lrpEpsilon', km, x, { epsilon: 0.01, biasFactor: 1, target: 0 });
+    for (let b = 0; b < 2; b++) expect(sum(r.attributions[0].data, b * 15, b * 15 + 15)).toBeCloseTo(r.scores[b], 5);
+    km.dispose();
+  });
+
+  it('rejects a biasFactor outside [0, 1] and a negative epsilon, naming the option', async () => {
+    const km = await toy(sequential([3], [{ class_name: 'Dense', config: { name: 'out', units: 1 } }]));
+    await expect(async () => explain('lrpEpsilon', km, randn([1, 3]), { biasFactor: 2 })).rejects.toThrow(
+      /lrpEpsilon: biasFactor must be a number from 0 to 1 .*got 2/,
+    );
+    await expect(async () => explain('lrpEpsilon', km, randn([1, 3]), { epsilon: -1 })).rejects.toThrow(
+      /lrpEpsilon: epsilon must be a number ≥ 0; got -1/,
+    );
+    km.dispose();
+  });
+
+  it('refuses a model whose output also feeds another layer (relevance starts at the outputs)', async () => {
+    const km = await toy(
+      functional(
+        [
+          node('InputLayer', 'x', { batch_input_shape: [null, 3] }, []),
+          node('Dense', 'a', { units: 2 }, ['x']),
+          node('Dense', 'b', { units: 1 }, ['a']),
+        ],
+        ['x'],
+        ['a', 'b'],
+      ),
+    );
+    await expect(async () => explain('lrpEpsilon', km, randn([1, 3]), { output: 1 })).rejects.toThrow(
+      /lrpEpsilon: the model output 'a' also feeds layer 'b'.*Use 'integratedGradients' or 'occlusion'/,
+    );
     km.dispose();
   });
 
