@@ -87,3 +87,9 @@ export {
   type BenchmarkModelInfo,
   type BoxBenchmarkOptions,
 } from './benchmark/run.ts';
+export {
+  attributeInPool,
+  createExplainPool,
+  type ExplainPoolOptions,
+  type PoolAttributeOptions,
+} from './parallel/attribute.ts';

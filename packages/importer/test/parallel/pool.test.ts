@@ -1,41 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type KerasModel, modelFromConfig, predict, toKerasH5 } from '../../src/index.ts';
+import { type KerasModel, predict } from '../../src/index.ts';
 import { loadModel } from '../../src/model.ts';
 import { createModelPool, type ModelPool } from '../../src/parallel/pool.ts';
-import { attentionLstmConfig, mulberry32 } from '../../../../scripts/lib/attention-lstm.ts';
-
-// An LSTM → SeqSelfAttention → Dense model (the fused kernels' paths) with seeded weights, as .h5 bytes.
-async function modelBytes(): Promise<Uint8Array> {
-  const config = attentionLstmConfig({
-    name: 'pool_model',
-    steps: 12,
-    features: 3,
-    rnn: { className: 'LSTM', name: 'lstm', config: { units: 5, activation: 'tanh', recurrent_activation: 'sigmoid' } },
-    attentionUnits: 4,
-    outputName: 'out',
-  });
-  const km = await modelFromConfig(config as never, { kerasVersion: '2.3.1' });
-  const r = mulberry32(3);
-  for (const l of km.model.layers)
-    l.setWeights(
-      l.getWeights().map((w) =>
-        tf.tensor(
-          Float32Array.from({ length: w.size }, () => r() - 0.5),
-          w.shape,
-        ),
-      ),
-    );
-  const bytes = await toKerasH5(km);
-  km.dispose();
-  return bytes;
-}
-
-const batch = (n: number, seed: number) => {
-  const r = mulberry32(seed);
-  return { data: Float32Array.from({ length: n * 12 * 3 }, () => 2 * r() - 1), shape: [n, 12, 3] };
-};
+import { smallAttentionLstmBytes, smallBatch as batch } from '../../../../test/support/small-attention-lstm.ts';
 
 describe('model pool', () => {
   let bytes: Uint8Array;
@@ -44,7 +13,7 @@ describe('model pool', () => {
   beforeAll(async () => {
     await tf.setBackend('wasm');
     await tf.ready();
-    bytes = await modelBytes();
+    bytes = await smallAttentionLstmBytes();
     km = await loadModel(bytes);
     pool = await createModelPool({ bytes }, { threads: 2 });
   }, 240_000);

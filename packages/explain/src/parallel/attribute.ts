@@ -1,0 +1,115 @@
+/**
+ * Attribution on every core: a model pool (importer's `createModelPool`) whose workers also run
+ * explain's methods, and {@link attributeInPool}, which splits the samples into chunks, attributes
+ * the chunks on the workers at once and joins the results in order.
+ *
+ * Each chunk is attributed exactly as `createExplainer(method, km, options).attribute(chunk)` would
+ * in this thread, so the result equals a one-thread run over the same chunks, for every method.
+ * For methods whose result for a sample depends only on that sample (gradient, gradientXInput,
+ * integratedGradients with a zero or single-sample baseline, occlusion, featureAblation,
+ * lrpEpsilon) it also equals one run over the whole batch; methods that draw random numbers across
+ * the batch (smoothGrad's noise, noise baselines, kernelShap's coalition sampling) or use batch
+ * statistics (a `'mean'` baseline, featurePermutation) draw them per chunk instead.
+ */
+import { createModelPool, type ModelPool, type ModelSource, type NdArray } from '@keraspect/importer';
+import { fail } from '../errors.ts';
+import type { Attribution, ExplainerOptions } from '../explainer.ts';
+import type { ModelInput } from '../inputs.ts';
+import type { MethodName } from '../methods/index.ts';
+import type { AttributeTask } from './handlers.ts';
+
+/** Options of {@link createExplainPool}. */
+export interface ExplainPoolOptions {
+  /** Worker threads. Default: the machine's available parallelism. */
+  threads?: number;
+}
+
+/** A model pool whose workers can also attribute (see {@link attributeInPool}). Close it when done. */
+export function createExplainPool(source: ModelSource, options: ExplainPoolOptions = {}): Promise<ModelPool> {
+  const fromSource = import.meta.url.endsWith('.ts');
+  const handlers = new URL(fromSource ? './handlers.ts' : './handlers.js', import.meta.url).href;
+  return createModelPool(source, { threads: options.threads, handlers: [handlers] });
+}
+
+/** Options of {@link attributeInPool}. */
+export interface PoolAttributeOptions {
+  /** Samples per chunk. Default: the batch split evenly over the workers, at most 32. */
+  chunkSize?: number;
+  /** Called after each chunk with the samples done so far. */
+  onProgress?: (done: number, total: number) => void;
+}
+
+/**
+ * Attribute `inputs` with `method` on the pool's workers, in chunks of samples (see the module
+ * comment for when this equals one run over the whole batch). `options` are the explainer's;
+ * a function target or an `onProgress` cannot cross threads (use `poolOptions.onProgress`).
+ */
+export async function attributeInPool<M extends MethodName>(
+  pool: ModelPool,
+  method: M,
+  inputs: ModelInput,
+  options: ExplainerOptions<M> = {} as ExplainerOptions<M>,
+  poolOptions: PoolAttributeOptions = {},
+): Promise<Attribution> {
+  const list = Array.isArray(inputs) ? inputs : [inputs];
+  if (typeof options.target === 'function')
+    fail('BAD_OPTION', 'A function target cannot be sent to worker threads; attribute in this thread instead.');
+  const { onProgress: _dropped, ...rest } = options as ExplainerOptions & { onProgress?: unknown };
+  const batch = list[0]?.shape[0] ?? 0;
+  const chunk = poolOptions.chunkSize ?? Math.max(1, Math.min(32, Math.ceil(batch / pool.threads)));
+  if (!Number.isInteger(chunk) || chunk < 1)
+    fail('BAD_OPTION', `chunkSize must be a positive integer, got ${JSON.stringify(poolOptions.chunkSize)}.`);
+  const perSampleTarget = Array.isArray(rest.target) ? rest.target : null;
+  if (perSampleTarget && perSampleTarget.length !== batch)
+    fail('BAD_TARGET', `target has ${perSampleTarget.length} units for ${batch} samples; give one per sample.`);
+  let done = 0;
+  const parts: Promise<Attribution>[] = [];
+  for (let s = 0; s < batch; s += chunk) {
+    const e = Math.min(batch, s + chunk);
+    const task: AttributeTask = {
+      method,
+      options: { ...rest, ...(perSampleTarget ? { target: perSampleTarget.slice(s, e) } : {}) } as ExplainerOptions,
+      inputs: list.map((x) => rows(x, s, e)),
+    };
+    parts.push(
+      pool.call<Attribution>('attribute', task).then((r) => {
+        done += e - s;
+        poolOptions.onProgress?.(done, batch);
+        return r;
+      }),
+    );
+  }
+  return join(await Promise.all(parts));
+}
+
+function rows(x: NdArray, a: number, b: number): NdArray {
+  const per = x.shape.slice(1).reduce((p, d) => p * d, 1);
+  return { data: x.data.slice(a * per, b * per), shape: [b - a, ...x.shape.slice(1)] } as NdArray;
+}
+
+function concat<T extends Float32Array | Int32Array>(parts: T[]): T {
+  const out = new (parts[0].constructor as new (n: number) => T)(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+/** Join chunk attributions along the batch axis. */
+function join(parts: Attribution[]): Attribution {
+  const [first] = parts;
+  const batch = parts.reduce((n, p) => n + p.scores.length, 0);
+  return {
+    method: first.method,
+    names: first.names,
+    attributions: first.attributions.map((a, i) => ({
+      data: concat(parts.map((p) => p.attributions[i].data)),
+      shape: [batch, ...a.shape.slice(1)],
+    })),
+    units: first.units ? concat(parts.map((p) => p.units as Int32Array)) : null,
+    scores: concat(parts.map((p) => p.scores)),
+    ...(first.delta ? { delta: concat(parts.map((p) => p.delta as Float32Array)) } : {}),
+  };
+}

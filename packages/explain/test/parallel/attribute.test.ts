@@ -1,0 +1,74 @@
+import { initBackend, type KerasModel, loadModel, type ModelPool } from '@keraspect/importer';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Attribution, attributeInPool, createExplainer, createExplainPool } from '../../src/index.ts';
+import { smallAttentionLstmBytes, smallBatch } from '../../../../test/support/small-attention-lstm.ts';
+
+const same = (a: Attribution, b: Attribution) => {
+  expect(a.attributions.map((x) => x.shape)).toEqual(b.attributions.map((x) => x.shape));
+  a.attributions.forEach((x, i) => expect(Array.from(x.data)).toEqual(Array.from(b.attributions[i].data)));
+  expect(Array.from(a.scores)).toEqual(Array.from(b.scores));
+  expect(a.units && Array.from(a.units)).toEqual(b.units && Array.from(b.units));
+  expect(a.delta && Array.from(a.delta)).toEqual(b.delta && Array.from(b.delta));
+};
+
+describe('attribution on a model pool', () => {
+  let km: KerasModel;
+  let pool: ModelPool;
+  beforeAll(async () => {
+    await initBackend('wasm');
+    const bytes = await smallAttentionLstmBytes();
+    km = await loadModel(bytes);
+    pool = await createExplainPool({ bytes }, { threads: 2 });
+  }, 240_000);
+  afterAll(async () => {
+    await pool?.close();
+    km?.dispose();
+  });
+
+  it('gives exactly the one-thread attributions of the whole batch for per-sample methods', async () => {
+    const x = smallBatch(5, 11);
+    for (const [method, options] of [
+      ['gradientXInput', {}],
+      ['integratedGradients', { steps: 8, internalBatchSize: 16 }],
+      ['occlusion', {}],
+    ] as const) {
+      const one = await createExplainer(method, km, options).attribute(x);
+      same(await attributeInPool(pool, method, x, options, { chunkSize: 2 }), one);
+    }
+  });
+
+  it('equals one-thread runs over the same chunks for methods that draw noise across the batch', async () => {
+    const x = smallBatch(4, 12);
+    const options = { samples: 3, seed: 5 };
+    const chunks = [
+      { data: x.data.slice(0, 2 * 36), shape: [2, 12, 3] },
+      { data: x.data.slice(2 * 36), shape: [2, 12, 3] },
+    ];
+    const parts = await Promise.all(chunks.map((c) => createExplainer('smoothGrad', km, options).attribute(c)));
+    const got = await attributeInPool(pool, 'smoothGrad', x, options, { chunkSize: 2 });
+    expect(Array.from(got.attributions[0].data)).toEqual([
+      ...Array.from(parts[0].attributions[0].data),
+      ...Array.from(parts[1].attributions[0].data),
+    ]);
+  });
+
+  it('slices per-sample targets with the chunks and reports progress per chunk', async () => {
+    const x = smallBatch(3, 13);
+    const seen: number[] = [];
+    const got = await attributeInPool(
+      pool,
+      'gradient',
+      x,
+      { target: [0, 0, 0] },
+      { chunkSize: 1, onProgress: (d) => seen.push(d) },
+    );
+    same(got, await createExplainer('gradient', km, { target: [0, 0, 0] }).attribute(x));
+    expect(seen.sort()).toEqual([1, 2, 3]);
+  });
+
+  it('refuses a function target, which cannot cross threads', async () => {
+    await expect(attributeInPool(pool, 'gradient', smallBatch(1, 1), { target: (y) => y })).rejects.toMatchObject({
+      code: 'BAD_OPTION',
+    });
+  });
+});
