@@ -14,6 +14,12 @@ console.log = (...args: unknown[]) => {
   log(...args);
 };
 
+// `keraspect inspect m.h5 | head`: the reader went away; stop quietly like other Unix tools.
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  throw e;
+});
+
 try {
   process.exitCode = await run(process.argv.slice(2), nodeIo);
 } catch (e) {

@@ -42,7 +42,11 @@ export const MODEL_OPTIONS_USAGE = `  --weights FILE     weights-only file (.h5 
                      see SECURITY.md for the names and defaults)`;
 
 /** Parse argv with the given options; unknown flags are a usage error naming the flag. */
-export function parse<O extends ParseArgsConfig['options']>(argv: string[], options: O, usage: string) {
+export function parse<O extends ParseArgsConfig['options']>(
+  argv: string[],
+  options: O,
+  usage: string,
+): ReturnType<typeof parseArgs<{ args: string[]; options: O; allowPositionals: true; strict: true }>> {
   try {
     return parseArgs({ args: argv, options, allowPositionals: true, strict: true });
   } catch (e) {

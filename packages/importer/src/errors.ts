@@ -25,7 +25,9 @@ export type KeraspectErrorCode =
   | 'INPUT_SHAPE'
   | 'LAMBDA'
   | 'BAD_ARGUMENT'
-  | 'LIMIT';
+  | 'LIMIT'
+  /** The HDF5 reader thread (a worker) could not start: an installation or bundling problem, never the file's. */
+  | 'READER_UNAVAILABLE';
 
 /** Shorthand used across the package: `fail('CODE', 'message')`. */
 export function fail(code: KeraspectErrorCode, message: string, cause?: unknown): never {

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { backend, predict } from '@keraspect/importer';
@@ -6,8 +7,15 @@ import { openModel, parse, readInputArray } from '../model-args.ts';
 import { formatSummary } from '../summary-table.ts';
 import { report } from './report.ts';
 
-/** The bundled example (made by scripts/make-example.ts). */
-export const EXAMPLES_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../../../../examples');
+const here = dirname(fileURLToPath(import.meta.url));
+/**
+ * The bundled example (made by scripts/make-example.ts): `dist/examples` in the installed package
+ * (the build copies it there), the repository's `examples/` when run from the sources.
+ */
+export const EXAMPLES_DIR =
+  [resolve(here, '../examples'), resolve(here, '../../../../examples')].find((d) =>
+    existsSync(join(d, 'attention-lstm.h5')),
+  ) ?? resolve(here, '../../../../examples');
 
 const usage = `Usage: keraspect demo [--out DIR]
 

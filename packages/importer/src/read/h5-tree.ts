@@ -1,16 +1,19 @@
 /**
- * Reads a whole HDF5 file into a plain tree (`DumpNode`) — in Node in a worker thread, so that a
- * corrupt file which sends HDF5 into an endless loop, aborts the wasm instance or exhausts its
- * memory costs a terminated worker and a `KeraspectError`, never the caller's process. The worker
- * is started once, kept (unref'd) for later reads, and replaced after a timeout or abort.
- * Where worker threads are not available (browsers) the same reader runs in this thread.
+ * Reads a whole HDF5 file into a plain tree (`DumpNode`) in a reader thread — a `worker_threads`
+ * Worker in Node, a module Web Worker in browsers (read/reader-thread.ts) — so that a corrupt file
+ * which sends HDF5 into an endless loop, aborts the wasm instance or exhausts its memory costs a
+ * terminated thread and a `KeraspectError`, never the caller's process or page. The thread is
+ * started once, kept (unref'd) for later reads, and replaced after a timeout or abort. There is no
+ * in-thread fallback: a thread that cannot start is a `READER_UNAVAILABLE` error, because reading
+ * without the time bound would let a hostile file hang the caller.
  */
-import h5wasm from 'h5wasm';
+import { startReaderThread } from '#reader-thread';
 import { KeraspectError } from '../errors.ts';
 import { formatLimitValue, type Limits } from '../limits.ts';
 // biome-ignore lint/correctness/useImportExtensions: the module is plain JS (shared with the worker); types come from h5-dump.d.mts
-import { type DumpLimits, type DumpNode, type DumpResult, dumpH5 } from './h5-dump.mjs';
-import { describeBytes, findHdf5Signature, h5, h5ErrorSummary, h5Module, uniquePath } from './h5wasm.ts';
+import type { DumpLimits, DumpNode, DumpResult } from './h5-dump.mjs';
+import { describeBytes, findHdf5Signature, h5ErrorSummary } from './h5wasm.ts';
+import type { ReaderThread, StartReaderThread } from './reader-thread.ts';
 
 export type { DumpNode };
 
@@ -19,14 +22,12 @@ const MAX_NODES = 200_000;
 /** Group nesting depth (Keras nests 5 deep; deeper means a hard-link cycle or a hostile file). */
 const MAX_DEPTH = 64;
 
-type WorkerLike = import('node:worker_threads').Worker;
-
-let worker: WorkerLike | null = null;
+let worker: ReaderThread | null = null;
+let start: StartReaderThread = startReaderThread;
 let queue: Promise<unknown> = Promise.resolve();
 let requestId = 0;
-let workersAvailable: boolean | undefined;
-/** Workers whose h5wasm has loaded (told us `{ ready: true }`). */
-const ready = new WeakSet<WorkerLike>();
+/** Threads whose h5wasm has loaded (told us `{ ready: true }`). */
+const ready = new WeakSet<ReaderThread>();
 
 /**
  * The tree of an HDF5 file (groups, datasets with values, attributes). Fails with `NOT_HDF5` when
@@ -51,6 +52,14 @@ export async function readH5Tree(bytes: Uint8Array, label: string, limits: Limit
   queue = run.catch(() => {});
   const res = await run;
   if (res.ok) return res.root;
+  if (res.stage === 'unavailable') {
+    throw new KeraspectError(
+      'READER_UNAVAILABLE',
+      `The HDF5 reader thread could not start (${res.error.message || 'no reason given'}), so ${label.replace(/^The /, 'the ')} was not read. ` +
+        'This is a problem of the installation or the bundle, not of the file: reinstall @keraspect/importer; when bundling for a browser, ' +
+        "use a bundler that emits the worker of `new Worker(new URL('./h5-worker-web.mjs', import.meta.url))` (Vite and webpack 5 do).",
+    );
+  }
   if (res.stage === 'timeout') {
     throw new KeraspectError(
       'LIMIT',
@@ -90,123 +99,110 @@ export async function readH5Tree(bytes: Uint8Array, label: string, limits: Limit
 
 type Result =
   | DumpResult
-  | { ok: false; stage: 'timeout' | 'crash'; error: { message: string; name: string; aborted: boolean } };
+  | {
+      ok: false;
+      stage: 'timeout' | 'crash' | 'unavailable';
+      error: { message: string; name: string; aborted: boolean };
+    };
 
 async function dump(bytes: Uint8Array, limits: DumpLimits, timeoutMs: number): Promise<Result> {
-  const w = await getWorker();
-  if (!w) return dumpHere(bytes, limits);
+  let w: ReaderThread;
+  try {
+    w = getWorker();
+  } catch (e) {
+    if (e instanceof KeraspectError) throw e;
+    return {
+      ok: false,
+      stage: 'unavailable',
+      error: { message: (e as Error)?.message ?? String(e), name: 'Error', aborted: false },
+    };
+  }
   const id = ++requestId;
   return new Promise<Result>((resolve) => {
-    let fallback = false;
     const done = (r: Result, kill: boolean) => {
       clearTimeout(timer);
-      w.off('message', onMessage);
-      w.off('error', onError);
-      w.off('exit', onExit);
+      unlisten();
       if (kill) retire(w);
       // Idle workers must not keep the process alive (adding listeners refs them again).
       else w.unref();
-      resolve(fallback ? dumpHere(bytes, limits) : r);
+      resolve(r);
     };
-    const onMessage = (m: (Result & { id: number }) | { ready: true }) => {
-      if ('ready' in m) return;
-      if (m.id !== id) return;
-      // An aborted wasm instance cannot be trusted with the next file.
-      done(m, !m.ok && m.error.aborted);
-    };
-    const onError = (e: Error) => {
-      if (!ready.has(w)) return unusable(e);
-      done({ ok: false, stage: 'crash', error: { message: e.message, name: e.name, aborted: true } }, true);
-    };
-    const onExit = (code: number) => {
-      done(
-        {
-          ok: false,
-          stage: 'crash',
-          error: { message: `the reader thread exited with code ${code}`, name: 'Exit', aborted: true },
-        },
-        true,
-      );
-    };
-    // A worker whose module cannot even load (no loader for it here): read in this thread from now on.
-    const unusable = (_e: Error) => {
-      workersAvailable = false;
-      fallback = true;
-      done({ ok: false, stage: 'crash', error: { message: '', name: '', aborted: false } }, true);
-    };
+    const unavailable = (message: string) =>
+      done({ ok: false, stage: 'unavailable', error: { message, name: 'Error', aborted: false } }, true);
+    const unlisten = w.listen({
+      message(raw) {
+        const m = raw as (Result & { id: number }) | { ready: true } | { ready: false; error: string };
+        if ('ready' in m) {
+          if (m.ready) ready.add(w);
+          else unavailable(`h5wasm did not load: ${m.error}`);
+          return;
+        }
+        if (m.id !== id) return;
+        // An aborted wasm instance cannot be trusted with the next file.
+        done(m, !m.ok && m.error.aborted);
+      },
+      error(e) {
+        // Before it said it is ready, the thread's module itself failed to load.
+        if (!ready.has(w)) return unavailable(e.message);
+        done({ ok: false, stage: 'crash', error: { message: e.message, name: e.name, aborted: true } }, true);
+      },
+      exit(code) {
+        if (!ready.has(w)) return unavailable(`the reader thread exited with code ${code} before it was ready`);
+        done(
+          {
+            ok: false,
+            stage: 'crash',
+            error: { message: `the reader thread exited with code ${code}`, name: 'Exit', aborted: true },
+          },
+          true,
+        );
+      },
+    });
     const timer = setTimeout(
       () => done({ ok: false, stage: 'timeout', error: { message: 'timeout', name: 'Timeout', aborted: false } }, true),
       timeoutMs,
     );
-    w.on('message', onMessage);
-    w.on('error', onError);
-    w.on('exit', onExit);
-    w.postMessage({ id, bytes, limits });
+    w.postMessage({ id, bytes, limits }, []);
   });
 }
 
 /**
- * Stop the HDF5 reader thread (Node). A read in progress fails with `CORRUPT_FILE`; the next read
- * starts a new thread. The thread is unref'd and never keeps a process alive, so calling this is
- * only needed to free its memory early.
+ * Stop the HDF5 reader thread. A read in progress fails with `CORRUPT_FILE`; the next read starts a
+ * new thread. The thread is unref'd and never keeps a process alive, so calling this is only needed
+ * to free its memory early.
  */
 export function stopHdf5Reader(): void {
   if (worker) retire(worker);
 }
 
-function retire(w: WorkerLike): void {
-  if (worker === w) worker = null;
-  void w.terminate();
+/**
+ * Replace how reader threads are started (tests use it to start one that cannot load); no argument
+ * restores the default. Stops the current thread.
+ */
+export function setReaderThreadStarter(starter?: StartReaderThread): void {
+  stopHdf5Reader();
+  start = starter ?? startReaderThread;
 }
 
-async function getWorker(): Promise<WorkerLike | null> {
+function retire(w: ReaderThread): void {
+  if (worker === w) worker = null;
+  w.terminate();
+}
+
+function getWorker(): ReaderThread {
   if (worker) return worker;
-  if (workersAvailable === false) return null;
-  let Worker: typeof import('node:worker_threads').Worker;
-  try {
-    ({ Worker } = await import('node:worker_threads'));
-    workersAvailable = true;
-  } catch {
-    workersAvailable = false;
-    return null;
-  }
-  const w = new Worker(new URL('./h5-worker.mjs', import.meta.url));
-  // A worker that dies between reads is simply replaced on the next read.
-  w.on('exit', () => {
-    if (worker === w) worker = null;
-  });
-  w.on('error', () => {});
-  w.on('message', (m: { ready?: boolean }) => {
-    if (m.ready) ready.add(w);
+  const w = start();
+  // A thread that dies between reads is simply replaced on the next read.
+  w.listen({
+    message: (m) => {
+      if ((m as { ready?: boolean }).ready) ready.add(w);
+    },
+    error: () => {},
+    exit: () => {
+      if (worker === w) worker = null;
+    },
   });
   w.unref();
   worker = w;
   return w;
-}
-
-/** The same read in this thread (no worker threads): not protected against endless loops. */
-async function dumpHere(bytes: Uint8Array, limits: DumpLimits): Promise<Result> {
-  await h5();
-  const module = h5Module('Reading an HDF5 file');
-  const path = uniquePath('read');
-  try {
-    module.FS.writeFile(path, bytes);
-    return dumpH5(h5wasm, path, limits);
-  } catch (e) {
-    return {
-      ok: false,
-      stage: 'read',
-      error: {
-        message: (e as Error)?.message ?? String(e),
-        name: 'Error',
-        aborted: e instanceof WebAssembly.RuntimeError,
-      },
-    };
-  } finally {
-    try {
-      module.FS.unlink(path);
-    } catch {
-      // never written or already gone
-    }
-  }
 }

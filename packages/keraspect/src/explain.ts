@@ -1,0 +1,2 @@
+/** `keraspect/explain`: everything `@keraspect/explain` exports. */
+export * from '@keraspect/explain';

@@ -1,0 +1,2 @@
+/** `keraspect/importer`: everything `@keraspect/importer` exports. */
+export * from '@keraspect/importer';

@@ -1,0 +1,2 @@
+/** `keraspect/viz`: everything `@keraspect/viz` exports. */
+export * from '@keraspect/viz';
