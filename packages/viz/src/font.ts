@@ -1,38 +1,29 @@
-import { createRequire } from 'node:module';
-import { createCanvas, GlobalFonts, type SKRSContext2D } from '@napi-rs/canvas';
-import { VizError } from './errors.ts';
+import { canvasBackend } from '#canvas';
 
 /** Family name under which the bundled DejaVu Sans is registered, and used in SVG output. */
 export const FONT_FAMILY = 'DejaVu Sans';
 
-let registered = false;
-let measureCtx: SKRSContext2D | undefined;
-
 /**
- * Register the bundled DejaVu Sans (regular and bold, from the
- * `dejavu-fonts-ttf` npm package) with the canvas, once. Text then looks the
- * same on every machine, whatever fonts the system has.
+ * Register the bundled DejaVu Sans with the canvas, once (Node; browsers use the page's fonts, see
+ * {@link registerFont}). Text then looks the same on every machine, whatever fonts the system has.
  */
 export function ensureFont(): void {
-  if (registered) return;
-  const require = createRequire(import.meta.url);
-  for (const file of ['DejaVuSans.ttf', 'DejaVuSans-Bold.ttf']) {
-    let path: string;
-    try {
-      path = require.resolve(`dejavu-fonts-ttf/ttf/${file}`);
-    } catch {
-      throw new VizError(
-        `The bundled font ${file} was not found. Reinstall @keraspect/viz's dependencies (pnpm install) so dejavu-fonts-ttf is present.`,
-      );
-    }
-    GlobalFonts.registerFromPath(path, FONT_FAMILY);
-  }
-  registered = true;
+  canvasBackend.ensureFont();
+}
+
+/**
+ * Use these TrueType bytes as DejaVu Sans (regular, or bold) for charts drawn from now on. In
+ * browsers this gives charts the same font as Node's PNGs (e.g. the bytes of
+ * `dejavu-fonts-ttf/ttf/DejaVuSans.ttf`, fetched by the page); Node has the bundled font already.
+ */
+export async function registerFont(data: Uint8Array, options: { bold?: boolean } = {}): Promise<void> {
+  await canvasBackend.registerFont(data, options.bold ?? false);
+  widthCache.clear();
 }
 
 /** CSS font shorthand for the bundled family. */
 export function fontSpec(size: number, bold = false): string {
-  return `${bold ? 'bold ' : ''}${size}px "${FONT_FAMILY}"`;
+  return `${bold ? 'bold ' : ''}${size}px "${FONT_FAMILY}"${canvasBackend.fontFallback}`;
 }
 
 const widthCache = new Map<string, number>();
@@ -43,7 +34,7 @@ export function textWidth(text: string, size: number, bold = false): number {
   const hit = widthCache.get(key);
   if (hit !== undefined) return hit;
   ensureFont();
-  measureCtx ??= createCanvas(4, 4).getContext('2d');
+  const measureCtx = canvasBackend.measureContext();
   measureCtx.font = fontSpec(size, bold);
   const w = measureCtx.measureText(text).width;
   widthCache.set(key, w);

@@ -1,7 +1,9 @@
 /**
  * `@keraspect/viz`: publication-quality PNG and SVG charts of features,
- * attention, attributions and RNN weights, from plain arrays, without a
- * browser. Pipeline: data → chart spec (pure, serializable) → pixels → bytes.
+ * attention, attributions and RNN weights, from plain arrays, in Node (PNG on
+ * `@napi-rs/canvas`, SVG) and in browsers (`drawToCanvas` on a `<canvas>` or
+ * `OffscreenCanvas`, same painter). Pipeline: data → chart spec (pure,
+ * serializable) → pixels → bytes.
  *
  * @packageDocumentation
  */
@@ -22,7 +24,7 @@ export { binValues, type HistogramData, type HistogramOptions, type HistogramSer
 export { type RnnCell, type RnnWeightsData, type RnnWeightsOptions, rnnGates } from './charts/rnn-weights.ts';
 export { type Colormap, type ColormapName, colorAt, colormaps, getColormap, palette, type Rgb } from './colormaps.ts';
 export { VizError } from './errors.ts';
-export { FONT_FAMILY } from './font.ts';
+export { FONT_FAMILY, registerFont } from './font.ts';
 export {
   type ArrayInput,
   type NdArray,
@@ -31,7 +33,8 @@ export {
   type Tensor,
   toTensor,
 } from './ndarray.ts';
-export { drawPng } from './render/canvas.ts';
+export { canvasBackendName, drawPng, drawToCanvas } from './render/canvas.ts';
+export type { CanvasLike } from './render/canvas-backend.ts';
 export { drawSvg } from './render/svg.ts';
 export { assertChartKind, chartKinds, chartSpec, type Rendered, render, renderPng, renderSvg } from './render.ts';
 export { downsampleMinMax, niceTicks } from './scale.ts';

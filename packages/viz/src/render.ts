@@ -1,5 +1,6 @@
 import { type ChartTypes, charts } from './charts/index.ts';
 import { VizError } from './errors.ts';
+import { base64 } from './render/base64.ts';
 import { drawPng } from './render/canvas.ts';
 import { drawSvg } from './render/svg.ts';
 import type { ChartKind, FigureSpec } from './spec.ts';
@@ -62,7 +63,7 @@ export function render<K extends ChartKind>(
     spec,
     png: () => (png ??= drawPng(spec)),
     svg: () => (svg ??= drawSvg(spec)),
-    dataUrl: () => `data:image/png;base64,${Buffer.from((png ??= drawPng(spec))).toString('base64')}`,
+    dataUrl: () => `data:image/png;base64,${base64((png ??= drawPng(spec)))}`,
   };
 }
 

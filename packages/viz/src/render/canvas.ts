@@ -1,15 +1,16 @@
-import { createCanvas, type Canvas, ImageData, type SKRSContext2D } from '@napi-rs/canvas';
-import { ensureFont, fontSpec } from '../font.ts';
+import { canvasBackend } from '#canvas';
+import { fontSpec } from '../font.ts';
 import type { FigureSpec } from '../spec.ts';
 import { paint } from './paint.ts';
+import type { CanvasLike, Context2D } from './canvas-backend.ts';
 import { baselineShift, type Painter, type TextStyle } from './painter.ts';
 
-/** Painter over a `@napi-rs/canvas` 2D context. */
+/** Painter over a 2D canvas context (`@napi-rs/canvas` in Node, the DOM's in browsers). */
 class CanvasPainter implements Painter {
   private clipRect: [number, number, number, number] | undefined;
 
   constructor(
-    private readonly ctx: SKRSContext2D,
+    private readonly ctx: Context2D,
     readonly scale: number,
   ) {}
 
@@ -90,8 +91,7 @@ class CanvasPainter implements Painter {
     const dw = dx1 - dx0;
     const dh = dy1 - dy0;
     if (dw <= 0 || dh <= 0) return;
-    // A JS-owned buffer: ImageData made by ctx.createImageData is never freed by @napi-rs/canvas.
-    const img = new ImageData(new Uint8ClampedArray(dw * dh * 4), dw, dh);
+    const img = canvasBackend.imageData(new Uint8ClampedArray(dw * dh * 4), dw, dh);
     const out = img.data;
     const colIdx = new Int32Array(dw);
     for (let i = 0; i < dw; i++) colIdx[i] = Math.min(cols - 1, Math.floor(((dx0 - ox + i + 0.5) / fullW) * cols)) * 4;
@@ -122,40 +122,23 @@ class CanvasPainter implements Painter {
 }
 
 /**
- * Canvases by size, reused. @napi-rs/canvas never frees the surface of a canvas that has been
- * encoded (measured: ~0.35 MB per render, not reclaimed by GC), so a fresh canvas per chart would
- * grow a long-running process without bound. A few sizes are kept, least recently used first out.
+ * Paint a spec onto `canvas` (resized to `width·scale × height·scale` device pixels): the same
+ * painter as PNG and SVG output. In browsers pass a `<canvas>` or an `OffscreenCanvas` (set its CSS
+ * size to `spec.width × spec.height` for a sharp picture on high-DPI screens).
  */
-const pool = new Map<string, Canvas>();
-const POOL_SIZE = 8;
-
-function pooledCanvas(width: number, height: number): Canvas {
-  const key = `${width}x${height}`;
-  let canvas = pool.get(key);
-  if (canvas) pool.delete(key);
-  else canvas = createCanvas(width, height);
-  pool.set(key, canvas);
-  if (pool.size > POOL_SIZE) pool.delete(pool.keys().next().value!);
-  return canvas;
-}
-
-/**
- * Draw a spec onto a canvas of `width·scale × height·scale` device pixels and run `use` on it
- * (the canvas is reused afterwards: take what you need from it inside `use`).
- */
-function withCanvas<T>(spec: FigureSpec, use: (canvas: Canvas) => T): T {
-  ensureFont();
+export function drawToCanvas(spec: FigureSpec, canvas: CanvasLike): void {
+  canvasBackend.ensureFont();
   const w = Math.round(spec.width * spec.scale);
   const h = Math.round(spec.height * spec.scale);
-  const canvas = pooledCanvas(w, h);
-  const ctx = canvas.getContext('2d');
+  if (canvas.width !== w) canvas.width = w;
+  if (canvas.height !== h) canvas.height = h;
+  const ctx = canvas.getContext('2d') as Context2D;
   ctx.save();
   try {
     ctx.setTransform(1, 0, 0, 1, 0, 0);
     ctx.clearRect(0, 0, w, h);
     ctx.scale(spec.scale, spec.scale);
     paint(spec, new CanvasPainter(ctx, spec.scale));
-    return use(canvas);
   } finally {
     ctx.restore();
   }
@@ -166,17 +149,20 @@ function withCanvas<T>(spec: FigureSpec, use: (canvas: Canvas) => T): T {
  * bytes on the same machine. Writes a pHYs chunk when the spec has a `dpi`.
  */
 export function drawPng(spec: FigureSpec): Uint8Array {
-  return withCanvas(spec, (canvas) => {
-    const buf = spec.dpi ? canvas.encodeSync('png', { resolution: spec.dpi }) : canvas.encodeSync('png');
-    return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
-  });
+  const canvas = canvasBackend.canvas(Math.round(spec.width * spec.scale), Math.round(spec.height * spec.scale));
+  drawToCanvas(spec, canvas);
+  return canvasBackend.encodePng(canvas, spec.dpi);
 }
 
 /** Encode raw RGBA cells as a PNG of exactly `cols × rows` pixels (for SVG heatmaps). */
 export function cellsPng(rgba: Uint8ClampedArray, cols: number, rows: number): Uint8Array {
-  const canvas = pooledCanvas(cols, rows);
-  const ctx = canvas.getContext('2d');
-  ctx.putImageData(new ImageData(new Uint8ClampedArray(rgba), cols, rows), 0, 0);
-  const buf = canvas.encodeSync('png');
-  return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
+  const canvas = canvasBackend.canvas(cols, rows);
+  const ctx = canvas.getContext('2d') as Context2D;
+  ctx.putImageData(canvasBackend.imageData(new Uint8ClampedArray(rgba), cols, rows), 0, 0);
+  return canvasBackend.encodePng(canvas);
+}
+
+/** `'napi'` in Node (`@napi-rs/canvas`), `'dom'` in browsers: which canvas charts are drawn with. */
+export function canvasBackendName(): 'napi' | 'dom' {
+  return canvasBackend.name;
 }

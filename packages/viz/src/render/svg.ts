@@ -1,5 +1,6 @@
 import { FONT_FAMILY } from '../font.ts';
 import type { FigureSpec } from '../spec.ts';
+import { base64 } from './base64.ts';
 import { cellsPng } from './canvas.ts';
 import { paint } from './paint.ts';
 import { baselineShift, type Painter, type TextStyle } from './painter.ts';
@@ -79,7 +80,7 @@ class SvgPainter implements Painter {
       this.parts.push(out.join(''));
       return;
     }
-    const png = Buffer.from(cellsPng(rgba, cols, rows)).toString('base64');
+    const png = base64(cellsPng(rgba, cols, rows));
     this.parts.push(
       `<image x="${n2(x)}" y="${n2(y)}" width="${n2(w)}" height="${n2(h)}" preserveAspectRatio="none" style="image-rendering:pixelated;image-rendering:crisp-edges" href="data:image/png;base64,${png}"/>`,
     );
