@@ -104,6 +104,8 @@ function lightOptions(name: MethodName, f: FixtureEntry): Record<string, unknown
     case 'featureAblation':
     case 'featurePermutation':
       return { groups: { window: Math.max(1, Math.ceil(steps / 4)) } };
+    case 'gradientShap':
+      return { samples: 2 };
     case 'kernelShap':
       // 4 windows as players (14 coalitions), 2 for the 6000-step models (2 coalitions).
       return { groups: { window: Math.max(1, Math.ceil(steps / (steps >= 1000 ? 2 : 4))) } };
@@ -198,7 +200,7 @@ describe.skipIf(!fixtureDir)('every method on every fixture that loads', () => {
       a = await run();
     } catch (e) {
       const err = e as Error & { code?: string };
-      // Expected refusals: gradients w.r.t. token ids, LRP on layers it has no rule for. They must be ExplainErrors naming the problem.
+      // Expected refusals: gradients w.r.t. token ids, LRP and DeepLIFT on layers they have no rule for. They must be ExplainErrors naming the problem.
       expect(err.name, err.message).toBe('ExplainError');
       expect(['NOT_DIFFERENTIABLE', 'UNSUPPORTED_LAYER']).toContain(err.code);
       expect(['occlusion', 'featureAblation', 'featurePermutation', 'kernelShap']).not.toContain(method);

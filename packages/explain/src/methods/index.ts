@@ -9,6 +9,9 @@ import { type SmoothGradOptions, smoothGrad } from './smooth-grad.ts';
 import { type FeatureAblationOptions, featureAblation } from './feature-ablation.ts';
 import { type FeaturePermutationOptions, featurePermutation } from './feature-permutation.ts';
 import { type KernelShapOptions, kernelShap } from './kernel-shap.ts';
+import { type DeepLiftOptions, deepLift } from './deep-lift.ts';
+import { type DeepLiftShapOptions, deepLiftShap } from './deep-lift-shap.ts';
+import { type GradientShapOptions, gradientShap } from './gradient-shap.ts';
 
 /** Options of each method, by method name. Adding a method = one file + one line here and below. */
 export interface MethodOptionsMap {
@@ -21,6 +24,9 @@ export interface MethodOptionsMap {
   featureAblation: FeatureAblationOptions;
   featurePermutation: FeaturePermutationOptions;
   kernelShap: KernelShapOptions;
+  deepLift: DeepLiftOptions;
+  deepLiftShap: DeepLiftShapOptions;
+  gradientShap: GradientShapOptions;
 }
 
 /** Names of the attribution methods. */
@@ -37,6 +43,9 @@ export const methods: { readonly [K in MethodName]: Method<MethodOptionsMap[K]> 
   featureAblation,
   featurePermutation,
   kernelShap,
+  deepLift,
+  deepLiftShap,
+  gradientShap,
 };
 
 /** Names of the methods, in table order. */

@@ -1,0 +1,47 @@
+import type { NdArray } from '@keraspect/importer';
+import { fail } from '../errors.ts';
+import { type Problem, sizes } from '../problem.ts';
+
+/**
+ * The reference distribution of the SHAP methods: `'batch'` (the explained samples themselves), or
+ * an array (one per attributed tensor) of K samples shaped `[K, …]` like the attributed tensor.
+ */
+export type Background = 'batch' | NdArray | NdArray[];
+
+/** Check a background spec once, at normalize time. */
+export function checkBackground(spec: Background, who: string): Background {
+  const isArr = (a: unknown) => typeof a === 'object' && a !== null && 'data' in a && 'shape' in a;
+  if (!(spec === 'batch' || isArr(spec) || (Array.isArray(spec) && spec.length > 0 && spec.every(isArr))))
+    fail(
+      'BAD_OPTION',
+      `${who}: background must be 'batch' or an array of reference samples shaped [K, …] like the input (one per attributed tensor); got ${JSON.stringify(spec)}.`,
+    );
+  return spec;
+}
+
+/** Background rows per attributed tensor (K × n values each) and K. */
+export function backgroundRows(p: Problem, spec: Background, who: string): { rows: Float32Array[]; count: number } {
+  if (spec === 'batch') return { rows: p.x.map((x) => Float32Array.from(x.data)), count: p.batch };
+  const list = Array.isArray(spec) ? spec : [spec];
+  if (list.length !== p.x.length)
+    fail(
+      'BAD_OPTION',
+      `${who}: ${list.length} background array(s) given for ${p.x.length} attributed tensor(s) (${p.names.join(', ')}).`,
+    );
+  const n = sizes(p);
+  const counts = list.map((b, t) => {
+    const k = b.data.length / n[t];
+    if (!Number.isInteger(k) || k < 1 || b.data.length === 0)
+      fail(
+        'BAD_OPTION',
+        `${who}: the background for '${p.names[t]}' has shape [${b.shape}]; it must hold whole samples shaped [K, ${p.x[t].shape.slice(1)}].`,
+      );
+    return k;
+  });
+  if (counts.some((c) => c !== counts[0]))
+    fail('BAD_OPTION', `${who}: the background arrays hold different numbers of samples (${counts.join(', ')}).`);
+  return {
+    rows: list.map((b) => (b.data instanceof Float32Array ? b.data : Float32Array.from(b.data))),
+    count: counts[0],
+  };
+}

@@ -1,0 +1,57 @@
+import { fail } from '../errors.ts';
+import { deepLiftOverride } from '../deeplift/rules.ts';
+import { DEEPLIFT_EPS } from '../deeplift/ops.ts';
+import { sizes } from '../problem.ts';
+import { pairedAttributions, pairedMultipliers } from './deep-lift-core.ts';
+import type { Method } from './method.ts';
+import { checkReference, type Reference, referenceValues } from './reference.ts';
+
+/** Options of `deepLift`. */
+export interface DeepLiftOptions {
+  /** The reference x̄ (see {@link Reference}). Default `'zeros'` (Captum's default baseline). */
+  baseline: Reference;
+  /**
+   * `'rescale'` (default, Captum's rule) or `'revealCancel'`, which splits Δz of Dense layers into
+   * positive and negative parts (other layers keep Rescale).
+   */
+  rule: 'rescale' | 'revealCancel';
+  /** Multiply the multipliers by x − x̄ (Captum's `multiply_by_inputs`, default `true`); `false` returns the multipliers. */
+  multiplyByInputs: boolean;
+  /** Below this |Δ| a layer's ratio Δy/Δx becomes its gradient. Default 1e-10 (Captum's `eps`). */
+  eps: number;
+}
+
+/**
+ * `deepLift`: DeepLIFT (Rescale rule, optionally RevealCancel on Dense layers) as Captum runs it —
+ * multipliers Δy/Δx of every nonlinearity between x and a reference x̄, backpropagated like a
+ * gradient — for Dense, Conv1D, activations, pooling, merges, LayerNormalization and attention
+ * (weights as gates: signal-take-all). Returns `delta` = Σattr − (f(x) − f(x̄)), 0 up to float error
+ * ("summation-to-delta"). Shrikumar, Greenside & Kundaje 2017, "Learning Important Features Through
+ * Propagating Activation Differences", https://arxiv.org/abs/1704.02685
+ */
+export const deepLift: Method<DeepLiftOptions> = {
+  title: 'DeepLIFT',
+  paper: 'https://arxiv.org/abs/1704.02685',
+  usesGradients: true,
+  normalize({ baseline = 'zeros', rule = 'rescale', multiplyByInputs = true, eps = DEEPLIFT_EPS }) {
+    if (rule !== 'rescale' && rule !== 'revealCancel')
+      fail('BAD_OPTION', `deepLift: rule must be 'rescale' or 'revealCancel'; got ${JSON.stringify(rule)}.`);
+    if (typeof multiplyByInputs !== 'boolean')
+      fail('BAD_OPTION', `deepLift: multiplyByInputs must be true or false; got ${JSON.stringify(multiplyByInputs)}.`);
+    if (!(eps >= 0)) fail('BAD_OPTION', `deepLift: eps must be ≥ 0; got ${eps}.`);
+    return { baseline: checkReference(baseline, 'deepLift'), rule, multiplyByInputs, eps };
+  },
+  override: (km, o) => deepLiftOverride(km, { rule: o.rule, eps: o.eps }),
+  async run(p, o, ctx) {
+    const refs = referenceValues(p, o.baseline, 'deepLift');
+    const n = sizes(p);
+    const r = await pairedMultipliers(
+      p,
+      ctx,
+      p.batch,
+      (j) => j,
+      (j, t, out) => out.set(refs[t].perSample ? refs[t].data.subarray(j * n[t], (j + 1) * n[t]) : refs[t].data),
+    );
+    return pairedAttributions(p, r, 1, o.multiplyByInputs);
+  },
+};

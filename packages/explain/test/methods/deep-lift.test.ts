@@ -1,0 +1,248 @@
+import { describe, expect, it } from 'vitest';
+import { explain } from '../../src/index.ts';
+import { expectAllClose, functional, nd, node, noLeak, randn, randomizeWeights, sequential, toy } from '../helpers.ts';
+
+const W = [1, -2, 0.5, 3, -1, 0.25];
+const linear = () =>
+  toy(
+    sequential(
+      [3, 2],
+      [
+        { class_name: 'Flatten', config: { name: 'flat' } },
+        { class_name: 'Dense', config: { name: 'd', units: 1 } },
+      ],
+    ),
+    { d: [W, [0.7]] },
+  );
+
+/** Σ attributions of sample b == f(x_b) − f(x̄_b), i.e. DeepLIFT's delta is 0. */
+async function summationToDelta(config: unknown, shape: number[], seed: number, options: Record<string, unknown> = {}) {
+  const km = await toy(config);
+  randomizeWeights(km, seed, 0.8);
+  const x = randn(shape, seed);
+  const base = randn([1, ...shape.slice(1)], seed + 100);
+  const r = await noLeak(() =>
+    explain('deepLift', km, x, { baseline: base, target: 0, internalBatchSize: 4, ...options }),
+  );
+  const fx = r.scores;
+  const fb = (await explain('gradient', km, { data: base.data, shape: base.shape }, { target: 0, ...options }))
+    .scores[0];
+  const n = r.attributions[0].data.length / shape[0];
+  for (let b = 0; b < shape[0]; b++) {
+    let s = 0;
+    for (let k = 0; k < n; k++) s += r.attributions[0].data[b * n + k];
+    expect(s, `sample ${b}`).toBeCloseTo(fx[b] - fb, 4);
+    expect(Math.abs(r.delta![b])).toBeLessThan(1e-4);
+  }
+  km.dispose();
+  return r;
+}
+
+describe('deepLift', () => {
+  it('on a linear model equals gradient × (x − x̄), with delta 0; multiplyByInputs: false gives the gradient', async () => {
+    const km = await linear();
+    const x = randn([2, 3, 2], 1);
+    const base = randn([1, 3, 2], 2);
+    const r = await noLeak(() => explain('deepLift', km, x, { baseline: base, target: 0 }));
+    expectAllClose(
+      r.attributions[0].data,
+      Array.from(x.data, (v, i) => W[i % 6] * (v - base.data[i % 6])),
+      1e-5,
+    );
+    for (const d of r.delta!) expect(Math.abs(d)).toBeLessThan(1e-5);
+    const m = await explain('deepLift', km, x, { baseline: base, multiplyByInputs: false, target: 0 });
+    expectAllClose(m.attributions[0].data, [...W, ...W], 1e-6);
+    km.dispose();
+  });
+
+  it('through one tanh unit credits w_i·Δx_i · Δy/Δz (the Rescale rule)', async () => {
+    const km = await toy(
+      sequential([2], [{ class_name: 'Dense', config: { name: 'd', units: 1, activation: 'tanh' } }]),
+      { d: [[0.8, -1.5], [0.1]] },
+      { d: [[2, 1], [1]] },
+    );
+    const x = nd([0.9, 0.4], [1, 2]);
+    const r = await explain('deepLift', km, x, { baseline: nd([-0.2, 0.3], [1, 2]), target: 0 });
+    const dz = 0.8 * (0.9 + 0.2) - 1.5 * (0.4 - 0.3);
+    const dy = Math.tanh(0.8 * 0.9 - 1.5 * 0.4 + 0.1) - Math.tanh(0.8 * -0.2 - 1.5 * 0.3 + 0.1);
+    expect(r.attributions[0].data[0]).toBeCloseTo((0.8 * 1.1 * dy) / dz, 6);
+    expect(r.attributions[0].data[1]).toBeCloseTo((-1.5 * 0.1 * dy) / dz, 6);
+    km.dispose();
+  });
+
+  it('RevealCancel credits relu(x₁ − x₂) at x = (2, 1) with (1.5, −0.5) where Rescale gives (2, −1)', async () => {
+    const km = await toy(
+      sequential(
+        [2],
+        [
+          { class_name: 'Dense', config: { name: 'd', units: 1, activation: 'relu', use_bias: false } },
+          { class_name: 'Dense', config: { name: 'out', units: 1, use_bias: false } },
+        ],
+      ),
+      { d: [[1, -1]], out: [[1]] },
+      { d: [[2, 1]], out: [[1, 1]] },
+    );
+    // Δz⁺ = 2, Δz⁻ = −1 from z̄ = 0: Δy⁺ = ½(2 − 0) + ½(1 − 0) = 1.5, Δy⁻ = ½(0 − 0) + ½(1 − 2) = −0.5.
+    const x = nd([2, 1], [1, 2]);
+    const rc = await explain('deepLift', km, x, { rule: 'revealCancel', target: 0 });
+    expectAllClose(rc.attributions[0].data, [1.5, -0.5], 1e-6);
+    const rs = await explain('deepLift', km, x, { target: 0 });
+    expectAllClose(rs.attributions[0].data, [2, -1], 1e-6);
+    km.dispose();
+  });
+
+  it('sums to f(x) − f(x̄) on a Dense ReLU/tanh net, with Rescale and with RevealCancel', async () => {
+    const config = sequential(
+      [6],
+      [
+        { class_name: 'Dense', config: { name: 'h1', units: 5, activation: 'relu' } },
+        { class_name: 'Dense', config: { name: 'h2', units: 4, activation: 'tanh' } },
+        { class_name: 'Dense', config: { name: 'out', units: 2, activation: 'sigmoid' } },
+      ],
+    );
+    await summationToDelta(config, [3, 6], 3);
+    await summationToDelta(config, [3, 6], 4, { rule: 'revealCancel' });
+  });
+
+  it('sums to f(x) − f(x̄) through Conv1D, MaxPooling1D, LeakyReLU and a softmax output', async () => {
+    const config = sequential(
+      [8, 2],
+      [
+        {
+          class_name: 'Conv1D',
+          config: { name: 'c', filters: 3, kernel_size: 3, activation: 'elu', padding: 'causal' },
+        },
+        { class_name: 'MaxPooling1D', config: { name: 'p', pool_size: 2 } },
+        { class_name: 'LeakyReLU', config: { name: 'lr', alpha: 0.2 } },
+        { class_name: 'Flatten', config: { name: 'f' } },
+        { class_name: 'Dense', config: { name: 'out', units: 3, activation: 'softmax' } },
+      ],
+    );
+    await summationToDelta(config, [2, 8, 2], 5);
+    // Explaining the logit (preActivation) sums to the logit's change.
+    await summationToDelta(config, [2, 8, 2], 6, { preActivation: true });
+  });
+
+  it('sums to f(x) − f(x̄) through SeqSelfAttention (weights as gates), LayerNormalization and Multiply', async () => {
+    await summationToDelta(
+      sequential(
+        [5, 3],
+        [
+          { class_name: 'SeqSelfAttention', config: { name: 'att', units: 4 } },
+          { class_name: 'LayerNormalization', config: { name: 'ln', axis: -1, epsilon: 1e-3 } },
+          { class_name: 'Flatten', config: { name: 'f' } },
+          { class_name: 'Dense', config: { name: 'out', units: 1 } },
+        ],
+      ),
+      [2, 5, 3],
+      7,
+    );
+    await summationToDelta(
+      functional(
+        [
+          node('InputLayer', 'x', { batch_input_shape: [null, 4] }, []),
+          node('Dense', 'a', { units: 3, activation: 'tanh' }, ['x']),
+          node('Dense', 'b', { units: 3, activation: 'sigmoid' }, ['x']),
+          node('Multiply', 'm', {}, ['a', 'b']),
+          node('Dense', 'out', { units: 1 }, ['m']),
+        ],
+        ['x'],
+        ['out'],
+      ),
+      [3, 4],
+      8,
+    );
+  });
+
+  it('sums to f(x) − f(x̄) through GlobalMaxPooling1D, Maximum and Minimum (the Δ goes to the pick at x)', async () => {
+    await summationToDelta(
+      functional(
+        [
+          node('InputLayer', 'x', { batch_input_shape: [null, 6, 3] }, []),
+          node('Conv1D', 'c1', { filters: 4, kernel_size: 2, activation: 'tanh' }, ['x']),
+          node('Conv1D', 'c2', { filters: 4, kernel_size: 2, activation: 'relu' }, ['x']),
+          node('Maximum', 'mx', {}, ['c1', 'c2']),
+          node('Minimum', 'mn', {}, ['c1', 'c2']),
+          node('Concatenate', 'cat', { axis: -1 }, ['mx', 'mn']),
+          node('GlobalMaxPooling1D', 'g', {}, ['cat']),
+          node('Dense', 'out', { units: 1 }, ['g']),
+        ],
+        ['x'],
+        ['out'],
+      ),
+      [3, 6, 3],
+      9,
+    );
+  });
+
+  it('fails up front naming a layer it has no rule for', async () => {
+    const km = await toy(sequential([3, 2], [{ class_name: 'LSTM', config: { name: 'rnn', units: 2 } }]));
+    expect(() => explain('deepLift', km, randn([1, 3, 2]))).toThrow(/'rnn' \(LSTM\)/);
+    km.dispose();
+  });
+});
+
+describe('deepLiftShap and gradientShap', () => {
+  it('deepLiftShap on a linear model is w ⊙ (x − mean of the background), delta 0', async () => {
+    const km = await linear();
+    const x = randn([2, 3, 2], 3);
+    const bg = randn([4, 3, 2], 4);
+    const r = await noLeak(() => explain('deepLiftShap', km, x, { background: bg, target: 0, internalBatchSize: 3 }));
+    const mean = Array.from(
+      { length: 6 },
+      (_, k) => (bg.data[k] + bg.data[6 + k] + bg.data[12 + k] + bg.data[18 + k]) / 4,
+    );
+    expectAllClose(
+      r.attributions[0].data,
+      Array.from(x.data, (v, i) => W[i % 6] * (v - mean[i % 6])),
+      1e-5,
+    );
+    for (const d of r.delta!) expect(Math.abs(d)).toBeLessThan(1e-5);
+    km.dispose();
+  });
+
+  it('gradientShap on a linear model is w ⊙ mean(x + ε − x̄) over the draws, delta 0; without noise and one reference w ⊙ (x − x̄)', async () => {
+    const km = await linear();
+    const x = randn([2, 3, 2], 5);
+    const one = randn([1, 3, 2], 6);
+    const r = await noLeak(() => explain('gradientShap', km, x, { background: one, samples: 3, target: 0 }));
+    expectAllClose(
+      r.attributions[0].data,
+      Array.from(x.data, (v, i) => W[i % 6] * (v - one.data[i % 6])),
+      1e-5,
+    );
+    const noisy = await explain('gradientShap', km, x, {
+      background: randn([3, 3, 2], 7),
+      samples: 8,
+      stdev: 0.3,
+      seed: 4,
+      target: 0,
+    });
+    for (const d of noisy.delta!) expect(Math.abs(d)).toBeLessThan(1e-4);
+    const again = await explain('gradientShap', km, x, {
+      background: randn([3, 3, 2], 7),
+      samples: 8,
+      stdev: 0.3,
+      seed: 4,
+      target: 0,
+    });
+    expect(Array.from(again.attributions[0].data)).toEqual(Array.from(noisy.attributions[0].data));
+    const grads = await explain('gradientShap', km, x, { samples: 2, multiplyByInputs: false, target: 0 });
+    expectAllClose(grads.attributions[0].data, [...W, ...W], 1e-6);
+    km.dispose();
+  });
+
+  it('gradientShap of a nonlinear model converges to f(x) − E f(x̄) in expectation', async () => {
+    const km = await toy(
+      sequential([2], [{ class_name: 'Dense', config: { name: 'd', units: 1, activation: 'tanh' } }]),
+      { d: [[0.8, -1.5], [0.1]] },
+      { d: [[2, 1], [1]] },
+    );
+    const x = nd([0.9, 0.4], [1, 2]);
+    const base = nd([0, 0], [1, 2]);
+    const r = await explain('gradientShap', km, x, { background: base, samples: 400, seed: 1, target: 0 });
+    const s = r.attributions[0].data[0] + r.attributions[0].data[1];
+    expect(s).toBeCloseTo(Math.tanh(0.8 * 0.9 - 1.5 * 0.4 + 0.1) - Math.tanh(0.1), 2);
+    km.dispose();
+  });
+});
