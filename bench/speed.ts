@@ -30,13 +30,15 @@ import {
   initBackend,
   type KerasModel,
   loadModel,
+  type ModelPool,
+  type ModelSource,
   modelFromConfig,
   predict,
   readNpy,
   toFloat32,
   writeNpy,
 } from '@keraspect/importer';
-import { createExplainer } from '@keraspect/explain';
+import { attributeInPool, createExplainPool, createExplainer } from '@keraspect/explain';
 import { attentionLstmConfig, mulberry32 } from '../scripts/lib/attention-lstm.ts';
 import { type BenchResult, machine, median } from './harness.ts';
 import { loadOrt, OrtPeer, ortVersion } from './peer/onnx-peer.ts';
@@ -87,7 +89,12 @@ interface Workload {
   input: InputName | null;
   /** FLOPs of one run (forward = multiply-adds × 2; backward counted as 2× forward). */
   flops: number;
-  ours: (km: KerasModel | null, x: tf.Tensor | null) => Float32Array | null | Promise<Float32Array | null>;
+  /** Keraspect's run; `pool` (2-thread rows) is a model pool of that many workers holding the same model. */
+  ours: (
+    km: KerasModel | null,
+    x: tf.Tensor | null,
+    pool: ModelPool | null,
+  ) => Float32Array | null | Promise<Float32Array | null>;
   /** Threads on every side. */
   threads: number;
   /** Sequences one run processes (for sequences per second). */
@@ -179,6 +186,14 @@ async function seedModel(kind: Kind, dir: string): Promise<KerasModel> {
   return km;
 }
 
+/** The seed model as a pool loads it in each worker: its config and the weights of this instance. */
+function poolSource(km: KerasModel, kind: Kind): ModelSource {
+  const weights: Record<string, { data: Float32Array; shape: number[] }[]> = {};
+  for (const l of km.model.layers)
+    weights[l.name] = l.getWeights().map((t) => ({ data: t.dataSync() as Float32Array, shape: t.shape }));
+  return { config: seedConfig(kind) as never, weights, options: { kerasVersion: '2.3.1' } };
+}
+
 function seededInput(batch: number, seed: number): tf.Tensor {
   const r = mulberry32(seed);
   const gauss = () => Math.sqrt(-2 * Math.log(1 - r())) * Math.cos(2 * Math.PI * r());
@@ -198,20 +213,27 @@ function forward(km: KerasModel, x: tf.Tensor): Float32Array {
  * output unit the peer sums.
  */
 async function explainIG(km: KerasModel, x: tf.Tensor, steps = IG_STEPS): Promise<Float32Array> {
-  const r = await createExplainer('integratedGradients', km, {
-    steps,
-    rule: 'middle',
-    target: 0,
-    internalBatchSize: IG_BATCH,
-  }).attribute(ndOf(x));
+  const r = await createExplainer('integratedGradients', km, { ...IG_OPTIONS, steps }).attribute(ndOf(x));
   return r.attributions[0].data as Float32Array;
 }
 
 /** gradient×input as users run it (explain's `gradientXInput`, one pass of 32). */
 async function explainGxI(km: KerasModel, x: tf.Tensor): Promise<Float32Array> {
-  const r = await createExplainer('gradientXInput', km, { target: 0, internalBatchSize: 32 }).attribute(ndOf(x));
+  const r = await createExplainer('gradientXInput', km, GXI_OPTIONS).attribute(ndOf(x));
   return r.attributions[0].data as Float32Array;
 }
+
+const GXI_OPTIONS = { target: 0, internalBatchSize: 32 };
+const IG_OPTIONS = { steps: IG_STEPS, rule: 'middle', target: 0, internalBatchSize: IG_BATCH } as const;
+
+/** The same runs on a pool's workers (samples split evenly between them). */
+const pooled = {
+  forward: async (pool: ModelPool, x: tf.Tensor) => (await pool.predict(ndOf(x)))[0].data as Float32Array,
+  gxi: async (pool: ModelPool, x: tf.Tensor) =>
+    (await attributeInPool(pool, 'gradientXInput', ndOf(x), GXI_OPTIONS)).attributions[0].data as Float32Array,
+  ig: async (pool: ModelPool, x: tf.Tensor) =>
+    (await attributeInPool(pool, 'integratedGradients', ndOf(x), IG_OPTIONS)).attributions[0].data as Float32Array,
+};
 
 function workloads(): Workload[] {
   const list: Omit<Workload, 'threads'>[] = [];
@@ -276,7 +298,24 @@ function workloads(): Workload[] {
       },
     );
   }
-  return list.map((w) => ({ ...w, threads: 1 }));
+  const one = list.map((w) => ({ ...w, threads: 1 }));
+  // Both cores: the batch workloads split over a 2-worker pool. At batch 1 there is no parallel work,
+  // so Keraspect runs its one-thread path while the peers get 2 threads.
+  const two: Workload[] = [];
+  for (const w of one) {
+    if (!w.kind || w.memoryOnly) continue;
+    const run =
+      w.input === 'b1' || w.peer === 'attention'
+        ? w.ours
+        : w.peer === 'forward'
+          ? (_km: KerasModel | null, x: tf.Tensor | null, pool: ModelPool | null) => pooled.forward(pool!, x!)
+          : w.peer === 'gradxinput'
+            ? (_km: KerasModel | null, x: tf.Tensor | null, pool: ModelPool | null) => pooled.gxi(pool!, x!)
+            : (_km: KerasModel | null, x: tf.Tensor | null, pool: ModelPool | null) => pooled.ig(pool!, x!);
+    if (w.peer === 'attention') continue;
+    two.push({ ...w, name: `${w.name} [2 threads]`, threads: 2, ours: run });
+  }
+  return [...one, ...two];
 }
 
 function fixturesModelsDir(): string | null {
@@ -519,6 +558,16 @@ export async function benchSpeed(runs: number, options: SpeedOptions = {}): Prom
     }
     return o;
   };
+  const pools = new Map<Kind, ModelPool>();
+  const poolFor = async (w: Workload) => {
+    if (w.threads === 1 || !w.kind) return null;
+    let p = pools.get(w.kind);
+    if (!p) {
+      p = await createExplainPool(poolSource(models.get(w.kind)!, w.kind), { threads: w.threads });
+      pools.set(w.kind, p);
+    }
+    return p;
+  };
   const results: SpeedResult[] = [];
   try {
     if (python) {
@@ -538,7 +587,8 @@ export async function benchSpeed(runs: number, options: SpeedOptions = {}): Prom
         if (measureRss) results.push({ ...emptyRow(w.name, w.threads), peak_rss_mb: childRss(w, dir, null).ours });
         continue;
       }
-      const ours = await w.ours(km, x); // warm-up, and the result to compare
+      const pool = await poolFor(w);
+      const ours = await w.ours(km, x, pool); // warm-up, and the result to compare
       const tp = w.peer ? await torchPeer(w.threads) : null;
       const op = await ortPeer(w);
       const peerReq = tp && w.peer ? { name: w.kind, workload: w.peer, input: join(dir, `${w.input}.npy`) } : null;
@@ -557,7 +607,7 @@ export async function benchSpeed(runs: number, options: SpeedOptions = {}): Prom
       const ortMs: number[] = [];
       for (let r = 0; r < runs; r++) {
         const t0 = performance.now();
-        await w.ours(km, x);
+        await w.ours(km, x, pool);
         oursMs.push(performance.now() - t0);
         if (tp && peerReq) torchMs.push((await tp.ask({ cmd: 'run', ...peerReq })).ms as number);
         if (op && x && xData) {
@@ -608,6 +658,7 @@ export async function benchSpeed(runs: number, options: SpeedOptions = {}): Prom
       results.push({ ...emptyRow(name, 1), ms: median(ts), peak_rss_mb: mem.ours });
     }
   } finally {
+    for (const p of pools.values()) await p.close();
     for (const p of torchPeers.values()) p.close();
     for (const o of ortPeers.values()) await o.close();
     for (const km of models.values()) km.dispose();
@@ -630,8 +681,10 @@ async function rssChild(name: string, dir: string): Promise<void> {
   const km = await modelFromConfig(seedConfig(w.kind!) as never, { kerasVersion: '2.3.1' });
   const nd = readNpy(new Uint8Array(readFileSync(join(dir, `${w.input}.npy`))));
   const x = tf.tensor(toFloat32(nd), nd.shape);
+  const pool = w.threads > 1 ? await createExplainPool(poolSource(km, w.kind!), { threads: w.threads }) : null;
   const base = rss();
-  await w.ours(km, x);
+  await w.ours(km, x, pool);
+  await pool?.close();
   console.log(JSON.stringify({ base_mb: base, peak_mb: rss() }));
 }
 

@@ -8,15 +8,23 @@
 import type { Worker } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs';
 import { fail, KeraspectError, type KeraspectErrorCode } from '../errors.ts';
+import type { KerasModelJson } from '../keras-format/types.ts';
 import type { ImportOptions } from '../model.ts';
 import type { NdArray } from '../predict.ts';
 
-/** The model a pool loads in every worker: the bytes `loadModel` takes and its cloneable options. */
-export interface ModelSource {
-  bytes: Uint8Array;
-  /** `loadModel` options; functions (`lambdas`) cannot cross threads and are refused. */
-  options?: Omit<ImportOptions, 'lambdas'>;
-}
+/**
+ * The model a pool loads in every worker: the bytes `loadModel` takes, or a Keras config with the
+ * TF.js weights of its layers (for models built in code, as `modelFromConfig` makes them); options
+ * must be cloneable (functions such as `lambdas` cannot cross threads and are refused).
+ */
+export type ModelSource =
+  | { bytes: Uint8Array; options?: Omit<ImportOptions, 'lambdas'> }
+  | {
+      config: KerasModelJson;
+      /** Per layer name, the layer's TF.js weights in `layer.weights` order. */
+      weights: Record<string, NdArray[]>;
+      options?: Omit<ImportOptions, 'lambdas' | 'weights' | 'architecture'>;
+    };
 
 /** Options of {@link createModelPool}. */
 export interface PoolOptions {
@@ -92,7 +100,7 @@ export async function createModelPool(source: ModelSource, options: PoolOptions 
   const start = (): Promise<WorkerSlot> =>
     new Promise((resolve, reject) => {
       const worker = new Worker(url, {
-        workerData: { entry, bytes: source.bytes, options: source.options ?? {}, handlers, backend },
+        workerData: { entry, source: { ...source, options: source.options ?? {} }, handlers, backend },
       });
       const slot: WorkerSlot = { worker, busy: 0, tasks: new Map() };
       const failAll = (e: Error) => {

@@ -4,18 +4,29 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { initBackend, type BackendName } from '../backend.ts';
-import { type KerasModel, loadModel } from '../model.ts';
+import * as tf from '@tensorflow/tfjs';
+import { type KerasModel, loadModel, modelFromConfig } from '../model.ts';
 import { type NdArray, predict } from '../predict.ts';
-import { serializeError, type WorkerMessage } from './pool.ts';
+import { type ModelSource, serializeError, type WorkerMessage } from './pool.ts';
 
 /** A task a worker can run: gets the worker's model and the task's payload. */
 export type PoolHandler = (km: KerasModel, payload: never) => unknown | Promise<unknown>;
 
 interface Init {
-  bytes: Uint8Array;
-  options: Record<string, unknown>;
+  source: ModelSource;
   handlers: string[];
   backend: string;
+}
+
+async function load(source: ModelSource): Promise<KerasModel> {
+  if ('bytes' in source) return loadModel(source.bytes, source.options);
+  const km = await modelFromConfig(source.config, source.options);
+  for (const [name, values] of Object.entries(source.weights)) {
+    const tensors = values.map((v) => tf.tensor(v.data, v.shape));
+    km.model.getLayer(name).setWeights(tensors);
+    tf.dispose(tensors);
+  }
+  return km;
 }
 
 const port = parentPort!;
@@ -39,7 +50,7 @@ async function main(): Promise<void> {
   };
   try {
     await initBackend(init.backend as BackendName);
-    km = await loadModel(init.bytes, init.options);
+    km = await load(init.source);
     for (const h of init.handlers) {
       const mod = (await import(h)) as { handlers?: Record<string, PoolHandler> };
       Object.assign(table, mod.handlers ?? {});

@@ -44,6 +44,19 @@ describe('model pool', () => {
     await expect(pool.predict(bad)).rejects.toMatchObject({ name: 'KeraspectError', code: 'INPUT_SHAPE' });
   });
 
+  it('loads a model built in code from its config and layer weights', async () => {
+    const weights: Record<string, { data: Float32Array; shape: number[] }[]> = {};
+    for (const l of km.model.layers)
+      weights[l.name] = l.getWeights().map((t) => ({ data: t.dataSync() as Float32Array, shape: t.shape }));
+    const fromConfig = await createModelPool({ config: km.modelConfig, weights }, { threads: 1 });
+    try {
+      const x = batch(3, 4);
+      expect(Array.from((await fromConfig.predict(x))[0].data)).toEqual(Array.from(predict(km, x)[0].data));
+    } finally {
+      await fromConfig.close();
+    }
+  });
+
   it('refuses Lambda functions, which cannot cross threads', async () => {
     await expect(
       createModelPool({ bytes, options: { lambdas: { l: (x: tf.Tensor) => x } } as never }, { threads: 1 }),
