@@ -24,8 +24,15 @@ function positive(name: string, v: number | undefined, fallback: number, max = 2
 export function resolveFigure(o: FigureOptions, defaults: { width: number; height: number }): ResolvedFigure {
   const dpi = o.dpi === undefined ? undefined : positive('dpi', o.dpi, 96, 2400);
   const scale = positive('scale', o.scale, dpi ? dpi / 96 : 1, 16);
-  const width = Math.round(positive('width', o.width, defaults.width));
-  const height = Math.round(positive('height', o.height, defaults.height));
+  const scaleWidth = positive('scaleWidth', o.scaleWidth, 1, 100);
+  const scaleHeight = positive('scaleHeight', o.scaleHeight, 1, 100);
+  const width = Math.round(positive('width', o.width, defaults.width) * scaleWidth);
+  const height = Math.round(positive('height', o.height, defaults.height) * scaleHeight);
+  if (width > 20000 || height > 20000) {
+    throw new VizError(
+      `Figure of ${width}×${height} px (after scaleWidth ${scaleWidth}, scaleHeight ${scaleHeight}) is over 20000 px on a side. Lower width, height or the scale factors.`,
+    );
+  }
   if (width * scale * height * scale > 400e6) {
     throw new VizError(
       `Figure of ${width}×${height} px at scale ${scale} is too large (over 400 megapixels). Lower width, height or scale.`,
@@ -34,6 +41,7 @@ export function resolveFigure(o: FigureOptions, defaults: { width: number; heigh
   const r: ResolvedFigure = {
     width,
     height,
+    scaleHeight,
     scale,
     background: o.background ?? '#ffffff',
     fontSize: positive('fontSize', o.fontSize, 11, 200),
@@ -65,6 +73,18 @@ export function chooseGrid(
     if (score < best.score) best = { cols, rows, score };
   }
   return { cols: best.cols, rows: best.rows };
+}
+
+/**
+ * The seed answer's grid (its `show_features_1D`, and see-rnn's): `rows` is the largest divisor of
+ * `n` that is at most `maxColSubplots`, `cols = n / rows`. Despite the name, the bound applies to the
+ * rows — 60 panels give 10 rows × 6 columns, 16 give 8 × 2, a prime 13 gives 1 × 13 — and this is the
+ * picture the answer's code draws.
+ */
+export function divisorGrid(n: number, maxColSubplots: number): { cols: number; rows: number } {
+  let rows = 1;
+  for (let d = 1; d <= Math.min(n, maxColSubplots); d++) if (n % d === 0) rows = d;
+  return { rows, cols: n / rows };
 }
 
 /** Rectangles of a `cols × rows` grid over `area`, row-major, with gaps between cells. */

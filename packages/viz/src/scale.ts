@@ -73,6 +73,23 @@ export function padRange(min: number, max: number): [number, number] {
 }
 
 /**
+ * The view range matplotlib's autoscale gives data spanning [lo, hi]: a degenerate range first grows
+ * by 5% of |value| (±0.05 around 0), then `margin` of the span is added on each side
+ * (`axes.xmargin`/`axes.ymargin`, 0.05).
+ */
+export function autoscaleRange(lo: number, hi: number, margin = 0.05): [number, number] {
+  let a = lo;
+  let b = hi;
+  const big = Math.max(Math.abs(a), Math.abs(b));
+  if (!(b - a > big * 1e-15)) {
+    if (big < 1e-300) [a, b] = [-0.05, 0.05];
+    else [a, b] = [a - 0.05 * Math.abs(a), b + 0.05 * Math.abs(b)];
+  }
+  const d = (b - a) * margin;
+  return [a - d, b + d];
+}
+
+/**
  * Min/max-preserving downsampling of a uniformly spaced series for drawing:
  * when there are more than `2 × columns` points, each of `columns` buckets
  * keeps its minimum and maximum in time order, so peaks survive and a line

@@ -21,6 +21,13 @@ export interface FigureOptions {
   /** Figure height in CSS pixels. Default: chosen per chart from its grid of panels. */
   height?: number;
   /**
+   * Multiply the figure width by this factor (the seed answer's and see-rnn's `scale_width`): panels
+   * widen, fonts stay. Default 1.
+   */
+  scaleWidth?: number;
+  /** Multiply the figure height by this factor (`scale_height`), also a height chosen from the grid. Default 1. */
+  scaleHeight?: number;
+  /**
    * Device pixels per CSS pixel of the PNG (a PNG is `width·scale × height·scale`).
    * Default 1, or `dpi / 96` when `dpi` is given.
    */
@@ -221,6 +228,8 @@ export interface FigureSpec {
 export interface ResolvedFigure {
   width: number;
   height: number;
+  /** `scaleHeight`, applied again when a chart chooses the height from its grid. */
+  scaleHeight: number;
   scale: number;
   dpi?: number;
   background: string;

@@ -8,6 +8,7 @@ import { outputs } from './outputs.ts';
 import { plot } from './plot.ts';
 import { predict } from './predict.ts';
 import { report } from './report.ts';
+import { show } from './show.ts';
 
 /** Every `keraspect` command, in the order `--help` lists them. */
 export const commands: Record<string, Command> = {
@@ -17,6 +18,7 @@ export const commands: Record<string, Command> = {
   attention,
   attribute,
   plot,
+  show,
   report,
   convert,
   demo,

@@ -7,9 +7,10 @@ import {
   type MethodName,
 } from '@keraspect/explain';
 import { backend, type KerasModel, type NdArray, predict } from '@keraspect/importer';
-import { render } from '@keraspect/viz';
+import { type FigureSpec, render } from '@keraspect/viz';
 import { warnings } from '../warnings.ts';
 import { page, type ReportPage } from './html.ts';
+import { row, seedFigures } from './seed-figures.ts';
 
 /** Options of `buildReport`. */
 export interface ReportOptions {
@@ -19,8 +20,8 @@ export interface ReportOptions {
   steps?: number;
   /** Which sample the per-sample figures show. Default 0. */
   sample?: number;
-  /** Channels shown per layer grid at most. Default 16. */
-  maxChannels?: number;
+  /** Channels per page of a layer's grid; every channel is drawn, on as many pages as needed. Default 60 (the seed answer's 10 × 6). */
+  channelsPerPage?: number;
   /** Where the input came from, for the page. */
   inputLabel?: string;
   onProgress?: (stage: string, done: number, total: number) => void;
@@ -31,9 +32,56 @@ export type ReportFiles = Map<string, Uint8Array | string>;
 
 const slug = (s: string) => s.replace(/[^A-Za-z0-9_.-]+/g, '_');
 
-function row(a: NdArray, b: number): NdArray {
-  const per = a.data.length / a.shape[0];
-  return { data: a.data.subarray(b * per, (b + 1) * per) as Float32Array, shape: a.shape.slice(1) };
+/**
+ * The report's attention figure: every map (raw per layer, and the rollout) side by side, each on
+ * its own colour scale with its own colorbar — raw weights near 0.04 beside a rollout near 0.5 stay
+ * readable — with the input series along the sides.
+ */
+export function attentionFigure(
+  maps: { label: string; values: NdArray }[],
+  series: NdArray | undefined,
+  sample: number,
+) {
+  return render('attention', series ? { maps, series } : maps, {
+    title: `Attention, sample ${sample}`,
+    maxColumns: 3,
+    norm: 'none',
+  });
+}
+
+/** Channels [from, to) of a (T, C) array, as a (T, to − from) array. */
+function channels(a: NdArray, from: number, to: number): NdArray {
+  const [T, C] = a.shape;
+  const n = to - from;
+  const out = new Float32Array(T * n);
+  for (let t = 0; t < T; t++) for (let c = 0; c < n; c++) out[t * n + c] = a.data[t * C + from + c];
+  return { data: out, shape: [T, n] };
+}
+
+/**
+ * A (T, C) array as channel grids of at most `perPage` panels each: every channel, numbered 1…C
+ * across pages, one y range per page (symmetric, with y = 0), axes on so magnitudes can be read.
+ */
+export function channelPages(
+  a: NdArray,
+  perPage: number,
+  title: string,
+): { spec: FigureSpec; png: Uint8Array; note: string }[] {
+  const C = a.shape[1];
+  const pages = Math.ceil(C / perPage);
+  return Array.from({ length: pages }, (_, k) => {
+    const from = k * perPage;
+    const to = Math.min(C, from + perPage);
+    const part = pages === 1 ? a : channels(a, from, to);
+    const range = pages === 1 ? '' : `channels ${from + 1}–${to} of ${C}`;
+    const r = render('features1D', part, {
+      title: range ? `${title}, ${range}` : title,
+      equateAxes: true,
+      axes: true,
+      channelLabels: Array.from({ length: to - from }, (_, c) => String(from + c + 1)),
+    });
+    return { spec: r.spec, png: r.png(), note: range ? `page ${k + 1} of ${pages}: ${range}` : '' };
+  });
 }
 
 /**
@@ -51,7 +99,7 @@ export async function buildReport(
     methods = ['gradientXInput', 'integratedGradients'],
     steps = 32,
     sample = 0,
-    maxChannels = 16,
+    channelsPerPage = 60,
     inputLabel = 'input',
     onProgress,
   } = options;
@@ -75,15 +123,7 @@ export async function buildReport(
 
   // Input and layer outputs of the chosen sample.
   const inputImg = sequence
-    ? add(
-        'input',
-        render('features1D', xs, {
-          title: `Input (${inputLabel}, sample ${sample})`,
-          maxPanels: maxChannels,
-          width: 900,
-          height: 260 + 60 * Math.ceil(Math.min(maxChannels, xs.shape[1]) / 4),
-        }).png(),
-      )
+    ? add('input', render('features1D', xs, { title: `Input (${inputLabel}, sample ${sample})`, axes: true }).png())
     : null;
   const one = inputs.map((a) => {
     const r = row(a, sample);
@@ -98,21 +138,14 @@ export async function buildReport(
     const a = row(o.array, 0);
     if (o.className && /Attention/.test(o.className) && o.index === 1) continue; // attention weights get their own section
     if (a.shape.length === 2) {
-      const C = a.shape[1];
-      const shown = Math.min(C, maxChannels);
-      layerFigs.push({
-        title: `${name} (${o.className})`,
-        note: `(T=${a.shape[0]}, C=${C})${C > shown ? `, first ${shown} channels` : ''}`,
-        src: add(
-          `layer-${slug(name)}`,
-          render('features1D', a, {
-            title: `${name} — ${o.className}`,
-            maxPanels: shown,
-            width: 900,
-            height: 200 + 70 * Math.ceil(shown / 4),
-          }).png(),
-        ),
-      });
+      const pages = channelPages(a, channelsPerPage, `${name} — ${o.className}`);
+      pages.forEach((p, k) =>
+        layerFigs.push({
+          title: `${name} (${o.className})`,
+          note: `(T=${a.shape[0]}, C=${a.shape[1]})${p.note ? `, ${p.note}` : ''}`,
+          src: add(`layer-${slug(name)}${pages.length > 1 ? `-${k + 1}` : ''}`, p.png),
+        }),
+      );
     } else if (a.shape.length === 1 && a.shape[0] > 1) {
       layerFigs.push({
         title: `${name} (${o.className})`,
@@ -152,13 +185,7 @@ export async function buildReport(
       attentionNotes.push(`rollout not computed: ${(e as Error).message}`);
     }
     if (labelled.length)
-      attentionImg = add(
-        'attention',
-        render('attention', { maps: labelled, series: sequence ? xs : undefined } as never, {
-          title: `Attention, sample ${sample}`,
-          maxColumns: 3,
-        }).png(),
-      );
+      attentionImg = add('attention', attentionFigure(labelled, sequence ? xs : undefined, sample).png());
     attentionHist = add(
       'hist-attention',
       render('histogram', weights, {
@@ -218,6 +245,15 @@ export async function buildReport(
     : null;
   tick('histograms');
 
+  // The seed answer's figures, drawn with its arguments (also `keraspect show`).
+  const seed = seedFigures(km, x, { sample });
+  const seedFigs = seed.figures.map((f) => ({
+    src: add(`seed-${f.file.replace(/\.png$/, '')}`, f.png),
+    caption: f.caption,
+    answer: f.answer,
+    keraspect: f.keraspect,
+  }));
+
   images.push(...layerFigs.map((f) => ({ title: f.title, src: f.src, note: f.note })));
   files.set(
     'index.html',
@@ -241,6 +277,8 @@ export async function buildReport(
       sections: images,
       attentionImg,
       attentionNotes,
+      seedFigures: seedFigs,
+      seedNotes: seed.notes,
       attentionHist,
       activationHist,
       attributions: attrs,

@@ -19,6 +19,10 @@ export interface ReportPage {
   attentionImg: string | null;
   attentionNotes: string[];
   attentionHist: string | null;
+  /** The seed answer's figures with the answer's code and the Keraspect call beside each. */
+  seedFigures: { src: string; caption: string; answer: string; keraspect: string }[];
+  /** Why a seed figure is missing (no sequence layer, no attention layer). */
+  seedNotes: string[];
   activationHist: string | null;
   attributions: {
     method: string;
@@ -75,7 +79,7 @@ main{max-width:1100px;margin:0 auto;padding:24px 28px 64px;background:#fff;min-h
 h1{font-size:26px;margin:0 0 4px}h2{font-size:20px;margin:36px 0 10px;border-bottom:1px solid #e3e6eb;padding-bottom:4px}h3{font-size:15px;margin:16px 0 6px}
 .meta{color:#5a6374;margin:0 0 16px}table{border-collapse:collapse;font-size:13px;margin:8px 0}th,td{padding:4px 10px;border-bottom:1px solid #eceef2;text-align:left;vertical-align:top}
 th{background:#f2f4f7}.num{text-align:right;font-variant-numeric:tabular-nums}.cls{color:#6b7385}tr.sel td{background:#fff7d6}
-figure{margin:12px 0 20px}figure img{max-width:100%;height:auto;border:1px solid #eceef2}figcaption{color:#5a6374;font-size:13px}
+figure{margin:12px 0 20px}figure img{max-width:100%;height:auto;border:1px solid #eceef2}figcaption{color:#5a6374;font-size:13px}code{font-size:12px;background:#f2f4f7;padding:1px 4px}
 .note{color:#5a6374;font-size:13px}.warn{background:#fff4e0;border-left:4px solid #e08a00;padding:6px 10px;font-size:14px}
 </style></head>
 <body><main>
@@ -95,6 +99,16 @@ ${p.attributions
   .map((a) => fig(a.src!, `${a.method} over the input, sample ${p.sample}`))
   .join('\n')}
 ${p.attentionImg || p.attentionNotes.length ? `<h2 id="attention">Attention</h2><ul class="note">${p.attentionNotes.map((n) => `<li>${esc(n)}</li>`).join('')}</ul>${p.attentionImg ? fig(p.attentionImg, 'Attention maps (rows: query time step, columns: key time step) and rollout') : ''}${p.attentionHist ? fig(p.attentionHist, 'Histogram of attention weights') : ''}` : ''}
+${
+  p.seedFigures.length || p.seedNotes.length
+    ? `<h2 id="seed">The seed answer's figures</h2><p class="note">The figures of the Stack Overflow answer “How to visualize attention LSTM using keras-self-attention package?”, drawn with its arguments.</p>${p.seedFigures
+        .map(
+          (f) =>
+            `<figure><img src="${esc(f.src)}" alt="${esc(f.caption)}" loading="lazy"><figcaption>${esc(f.caption)}<br><code>${esc(f.answer)}</code> → <code>${esc(f.keraspect)}</code></figcaption></figure>`,
+        )
+        .join('\n')}${p.seedNotes.map((n) => `<p class="note">${esc(n)}</p>`).join('')}`
+    : ''
+}
 <h2 id="layers">Layer outputs</h2>
 ${p.sections.map((s) => fig(s.src, `${s.title} ${s.note}`)).join('\n')}
 ${p.activationHist ? fig(p.activationHist, 'Histograms of activations by layer') : ''}

@@ -44,7 +44,11 @@ export type AttentionData =
 export interface AttentionOptions extends FigureOptions {
   /** Colormap. Default `'viridis'`. */
   colormap?: ColormapName;
-  /** Value range: `'auto'` (default, shared by all maps), `'none'` (per map) or `[vmin, vmax]`. */
+  /**
+   * Value range: `'auto'` (default, one range shared by all maps, one colorbar), `'none'` (each map
+   * its own range and its own colorbar, so a raw map of weights near 0.04 is not washed out beside a
+   * rollout near 0.5), or any other {@link Norm}.
+   */
   norm?: Norm;
   /** Which sample of a `(B, H, T, T)` input. Default 0. */
   sample?: number;
@@ -150,6 +154,8 @@ export function attentionSpec(data: AttentionData, options: AttentionOptions = {
     off += m.t.data.length;
   }
   const [vmin, vmax] = resolveNorm(norm, colormap, allValues);
+  const ranges = maps.map((m) => (shared ? [vmin, vmax] : resolveNorm('none', colormap, m.t.data)) as [number, number]);
+  const perMapCb = !shared && maps.length > 1;
   const showCb = shared || maps.length === 1;
   const cbLabel = options.colorbarLabel ?? 'Attention weight';
   const xLabel = options.xLabel ?? 'Key timestep';
@@ -162,15 +168,18 @@ export function attentionSpec(data: AttentionData, options: AttentionOptions = {
   const [Tq0, Tk0] = maps[0]!.t.shape as [number, number];
   const probe = matrixAxes(Tq0, Tk0, { x: 0, y: 0, width: 300, height: 300 }, { xLabel, yLabel });
   const titled = maps.some((m) => m.label);
+  // Per-map colorbars sit right of each map; the last one carries the label.
+  const cbInner = perMapCb ? Math.max(...ranges.map(([lo, hi]) => colorbarSpace(lo, hi, undefined, fs))) : 0;
+  const cbLast = perMapCb ? Math.max(cbInner, colorbarSpace(...ranges[n - 1]!, cbLabel, fs)) : 0;
   const grid = planGrid(b, n, {
     aspect: 1,
     maxColumns: options.maxColumns ?? 4,
     left: yAxisSpace(probe.yAxis, fs),
-    innerLeft: yAxisSpace({ ...probe.yAxis, label: undefined }, fs) + strip + stripGap,
+    innerLeft: yAxisSpace({ ...probe.yAxis, label: undefined }, fs) + strip + stripGap + cbInner,
     bottom: xAxisSpace(probe.xAxis, fs),
     innerBottom: xAxisSpace({ ...probe.xAxis, label: undefined }, fs),
     title: (titled ? titleSpace('x', fs) : 0) + strip + stripGap,
-    right: (showCb ? colorbarSpace(vmin, vmax, cbLabel, fs) : 0) + strip + stripGap,
+    right: (showCb ? colorbarSpace(vmin, vmax, cbLabel, fs) : 0) + cbLast + strip + stripGap,
     minPanelHeight: 160,
     maxPanelHeight: 520,
   });
@@ -184,7 +193,7 @@ export function attentionSpec(data: AttentionData, options: AttentionOptions = {
   maps.forEach((m, k) => {
     const r = grid.rects[k]!;
     const [Tq, Tk] = m.t.shape as [number, number];
-    const [lo, hi] = shared ? [vmin, vmax] : resolveNorm('none', colormap, m.t.data);
+    const [lo, hi] = ranges[k]!;
     const axes = matrixAxes(Tq, Tk, r, {
       xLabel: k + grid.cols >= n ? xLabel : undefined,
       yLabel: k % grid.cols === 0 ? yLabel : undefined,
@@ -249,6 +258,10 @@ export function attentionSpec(data: AttentionData, options: AttentionOptions = {
       });
     } else if (m.label) {
       b.panels[b.panels.length - 1] = { ...b.panels[b.panels.length - 1]!, title: m.label };
+    }
+    if (perMapCb) {
+      const beside = { ...r, width: r.width + strip + stripGap };
+      b.colorbars.push(colorbarBeside(beside, colormap, lo, hi, k === n - 1 ? cbLabel : undefined));
     }
   });
   if (showCb) {

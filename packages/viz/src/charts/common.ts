@@ -75,34 +75,47 @@ export function finishFigure(kind: ChartKind, b: FigureBuilder): FigureSpec {
   return spec;
 }
 
-/** How a heatmap's values map onto its colormap. */
-export type Norm = readonly [number, number] | 'auto' | 'none';
-
 /**
- * Resolve a `norm` option to [vmin, vmax] for the given values.
- * `'auto'`: symmetric ±max|x| for diverging colormaps, else [min, max];
- * `'none'`: plain [min, max]; a pair is used as given.
+ * How a heatmap's values map onto its colormap:
+ * - `[vmin, vmax]`: as given; either end may be `null` (taken from the data), as matplotlib's `vmin`/`vmax`;
+ * - `'data'` or `null` (the seed answer's `norm=None`): the data's [min, max], shared by all panels;
+ * - `'symmetric'`: ±max|x|, so 0 sits at the middle of a diverging map;
+ * - `'auto'`: `'symmetric'` for diverging colormaps (bwr, seismic), else `'data'`;
+ * - `'none'`: each panel its own [min, max].
  */
+export type Norm = readonly [number | null, number | null] | 'data' | 'symmetric' | 'auto' | 'none' | null;
+
+const NORMS = "'data', 'symmetric', 'auto', 'none', null or [vmin, vmax]";
+
+/** Resolve a `norm` option to [vmin, vmax] for the given values (`'none'` gives these values' own range). */
 export function resolveNorm(norm: Norm, colormap: ColormapName, values: ArrayLike<number>): [number, number] {
+  const extent = () => {
+    const e = finiteExtent(values) ?? [0, 1];
+    return padRange(e[0], e[1]);
+  };
   if (Array.isArray(norm)) {
-    const [lo, hi] = norm as [number, number];
-    if (norm.length !== 2 || !Number.isFinite(lo) || !Number.isFinite(hi) || !(hi > lo)) {
+    const [lo, hi] = norm as [number | null, number | null];
+    const ok = (v: unknown) => v === null || (typeof v === 'number' && Number.isFinite(v));
+    if (norm.length !== 2 || !ok(lo) || !ok(hi)) {
+      throw new VizError(`Option \`norm\` must be ${NORMS}; got ${JSON.stringify(norm)}.`);
+    }
+    const [dlo, dhi] = lo === null || hi === null ? extent() : [lo, hi];
+    const r: [number, number] = [lo ?? dlo, hi ?? dhi];
+    if (!(r[1] > r[0])) {
       throw new VizError(
-        `Option \`norm\` must be 'auto', 'none' or [vmin, vmax] with vmin < vmax; got ${JSON.stringify(norm)}.`,
+        `Option \`norm\` needs vmin < vmax; got ${JSON.stringify(norm)}${lo === null || hi === null ? ` (the data gives [${r.join(', ')}])` : ''}.`,
       );
     }
-    return [lo, hi];
+    return r;
   }
-  if (norm !== 'auto' && norm !== 'none') {
-    throw new VizError(`Option \`norm\` must be 'auto', 'none' or [vmin, vmax]; got ${JSON.stringify(norm)}.`);
+  if (norm !== null && norm !== 'data' && norm !== 'symmetric' && norm !== 'auto' && norm !== 'none') {
+    throw new VizError(`Option \`norm\` must be ${NORMS}; got ${JSON.stringify(norm)}.`);
   }
-  const cmap = getColormap(colormap);
-  if (norm === 'auto' && cmap.diverging) {
+  if (norm === 'symmetric' || (norm === 'auto' && getColormap(colormap).diverging)) {
     const m = maxAbs(values) || 1;
     return [-m, m];
   }
-  const e = finiteExtent(values) ?? [0, 1];
-  return padRange(e[0], e[1]);
+  return extent();
 }
 
 /** Validate a colormap name option (throws the registry's VizError). */
@@ -139,6 +152,13 @@ export interface GridSpacing {
   aspect: number;
   maxColumns?: number | undefined;
   maxRows?: number | undefined;
+  /**
+   * Space between panels as a fraction of the panel size (matplotlib's `wspace`/`hspace`, 0.2 for
+   * `plt.subplots`), when larger than the fixed gaps. Default 0.
+   */
+  gapFraction?: number;
+  /** A grid fixed by the chart (e.g. the seed answer's divisor rule); overrides the choice from `aspect`. */
+  grid?: { cols: number; rows: number } | undefined;
   /** Left of the first column (y ticks, labels). */
   left: number;
   /** Between columns beyond the plain gap (y ticks of inner columns when not shared). */
@@ -168,8 +188,9 @@ export function planGrid(b: FigureBuilder, n: number, g: GridSpacing): { rects: 
   let cols: number;
   let rows: number;
   if (b.autoHeight) {
-    const guessRows = (c: number) => Math.ceil(n / c);
-    if (g.maxColumns !== undefined) cols = Math.min(n, g.maxColumns);
+    const guessRows = (c: number) => (g.grid ? g.grid.rows : Math.ceil(n / c));
+    if (g.grid) cols = g.grid.cols;
+    else if (g.maxColumns !== undefined) cols = Math.min(n, g.maxColumns);
     else {
       // Columns near the ideal √(n · 1.5 / aspect), scored by distance (log) plus a small cost per empty cell.
       const ideal = Math.sqrt((n * 1.5) / g.aspect);
@@ -178,14 +199,15 @@ export function planGrid(b: FigureBuilder, n: number, g: GridSpacing): { rects: 
       for (let c = Math.max(1, Math.floor(ideal) - 1); c <= Math.min(n, Math.ceil(ideal) + 1); c++)
         if (score(c) < score(cols)) cols = c;
     }
-    if (g.maxRows !== undefined) while (guessRows(cols) > g.maxRows && cols < n) cols++;
+    if (g.maxRows !== undefined && !g.grid) while (guessRows(cols) > g.maxRows && cols < n) cols++;
     rows = guessRows(cols);
     const pw = (areaW - (cols - 1) * (gap + g.innerLeft)) / cols;
     const ph = Math.max(g.minPanelHeight ?? 40, Math.min(g.maxPanelHeight ?? 320, pw / g.aspect));
-    b.fig.height = Math.ceil(b.top + rows * (ph + g.title) + (rows - 1) * (gap + g.innerBottom) + g.bottom + m);
+    const natural = b.top + rows * (ph + g.title) + (rows - 1) * (gap + g.innerBottom) + g.bottom + m;
+    b.fig.height = Math.ceil(natural * b.fig.scaleHeight);
   } else {
     const areaH = b.fig.height - b.top - m - g.bottom;
-    const grid = chooseGrid(n, { width: areaW, height: areaH }, g.aspect, g.maxColumns, g.maxRows);
+    const grid = g.grid ?? chooseGrid(n, { width: areaW, height: areaH }, g.aspect, g.maxColumns, g.maxRows);
     cols = grid.cols;
     rows = grid.rows;
   }
@@ -200,9 +222,10 @@ export function planGrid(b: FigureBuilder, n: number, g: GridSpacing): { rects: 
       `The figure (${b.fig.width}×${b.fig.height} px) leaves no room for panels. Increase width/height or lower fontSize.`,
     );
   }
-  const rects = gridRects(area, cols, rows, gap + g.innerLeft, gap + g.innerBottom + g.title)
-    .slice(0, n)
-    .map(snap);
+  const f = g.gapFraction ?? 0;
+  const hgap = Math.max(gap + g.innerLeft, (f * area.width) / (cols + f * (cols - 1)));
+  const vgap = Math.max(gap + g.innerBottom + g.title, (f * area.height) / (rows + f * (rows - 1)));
+  const rects = gridRects(area, cols, rows, hgap, vgap).slice(0, n).map(snap);
   return { rects, cols, rows };
 }
 

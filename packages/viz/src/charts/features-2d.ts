@@ -20,11 +20,14 @@ import {
 export interface Features2DOptions extends FigureOptions {
   /** Colormap. Default `'bwr'`. */
   colormap?: ColormapName;
+  /** The seed answer's name for `colormap` (`cmap='bwr'`); `colormap` wins when both are given. */
+  cmap?: ColormapName;
   /**
-   * Value range of the colormap: `[vmin, vmax]`; `'auto'` (default) one range
-   * shared by all panels, symmetric ±max|x| for diverging colormaps and
-   * [min, max] otherwise; `'none'` each panel its own [min, max] (the colorbar
-   * is then drawn only for a single panel).
+   * Value range of the colormap, one range shared by all panels: `[vmin, vmax]` (either may be
+   * `null`); `'data'` or `null` (default, the answer's `norm=None`: the data's [min, max], as
+   * matplotlib's `imshow`); `'symmetric'` ±max|x|; `'auto'` symmetric for diverging colormaps, else
+   * the data's range; `'none'` each panel its own [min, max] (the colorbar is then drawn only for a
+   * single panel).
    */
   norm?: Norm;
   /** Swap rows and columns of each matrix before drawing. Default false. */
@@ -52,7 +55,7 @@ export type Features2DData = ArrayInput;
 
 /**
  * Heatmap of a (rows × time) or (T × T) matrix, or a grid of them for a
- * batch (see-rnn's `features_2D`). Cells are drawn as exact pixel blocks
+ * batch (the seed answer's `show_features_2D`, see-rnn's `features_2D`). Cells are drawn as exact pixel blocks
  * (nearest neighbour), crisp at any size; 2000 × 2000 cells and more are fine.
  * NaN cells take `nanColor` and are ignored by the norm.
  */
@@ -67,8 +70,8 @@ export function features2DSpec(data: Features2DData, options: Features2DOptions 
   if (options.transpose) t = transpose(t, [0, 2, 1]);
   const [Ball, R, C] = t.shape as [number, number, number];
   const B = Math.min(Ball, intOption('maxPanels', options.maxPanels, 16));
-  const colormap = checkColormap(options.colormap ?? 'bwr');
-  const norm = options.norm ?? 'auto';
+  const colormap = checkColormap(options.colormap ?? options.cmap ?? 'bwr');
+  const norm = options.norm === undefined ? 'data' : options.norm;
   const sharedNorm = norm !== 'none';
   const size = R * C;
   const all = t.data.subarray(0, B * size);

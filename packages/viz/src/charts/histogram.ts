@@ -2,7 +2,7 @@ import { seriesColor } from '../colormaps.ts';
 import { VizError } from '../errors.ts';
 import { type ArrayInput, finiteExtent, toTensor } from '../ndarray.ts';
 import { legendSize } from '../render/legend.ts';
-import { countTicks, formatNumber, niceTicks, padRange } from '../scale.ts';
+import { autoscaleRange, countTicks, formatNumber, niceTicks, padRange } from '../scale.ts';
 import type { AxisSpec, FigureOptions, FigureSpec, Layer } from '../spec.ts';
 import { theme, titleSpace, xAxisSpace, yAxisSpace } from '../theme.ts';
 import { finishFigure, intOption, oneOf, planGrid, startFigure } from './common.ts';
@@ -20,7 +20,7 @@ export type HistogramData = ArrayInput | readonly HistogramSeries[];
 
 /** Options of the `histogram` chart. */
 export interface HistogramOptions extends FigureOptions {
-  /** Number of equal-width bins. Default 50. */
+  /** Number of equal-width bins (`plt.hist(…, bins=500)` in the seed answer). Default 50. */
   bins?: number;
   /** Value range binned; values outside are not counted. Default: [min, max] of all finite values. */
   range?: readonly [number, number];
@@ -146,7 +146,8 @@ export function histogramSpec(data: HistogramData, options: HistogramOptions = {
         ticks.push({ value: 10 ** e, label: 10 ** e >= 1e5 ? `1e${e}` : String(10 ** e) });
       return { min: 0.8, max, ticks, log: true, showTickLabels: showLabels, grid: true, ...(label ? { label } : {}) };
     }
-    const max = top * 1.08;
+    // matplotlib's 5% top margin (the bottom stays at 0, where the bars stand).
+    const max = top * 1.05;
     return {
       min: 0,
       max,
@@ -156,10 +157,12 @@ export function histogramSpec(data: HistogramData, options: HistogramOptions = {
       ...(label ? { label } : {}),
     };
   };
+  // The bins span [lo, hi]; the view adds matplotlib's 5% margins on both sides.
+  const [xlo, xhi] = autoscaleRange(lo, hi);
   const xAxisFor = (width: number, label?: string): AxisSpec => ({
-    min: lo,
-    max: hi,
-    ticks: niceTicks(lo, hi, Math.max(2, Math.min(8, Math.floor(width / 60)))),
+    min: xlo,
+    max: xhi,
+    ticks: niceTicks(xlo, xhi, Math.max(2, Math.min(8, Math.floor(width / 60)))),
     showTickLabels: true,
     ...(label ? { label } : {}),
   });
@@ -194,7 +197,7 @@ export function histogramSpec(data: HistogramData, options: HistogramOptions = {
         edges,
         heights: s.heights,
         color: seriesColor(idx),
-        alpha: multi && layout === 'overlay' ? 0.55 : 0.85,
+        alpha: multi && layout === 'overlay' ? 0.55 : 1,
         base: yAxis.min,
       });
       for (const n of s.notes) {

@@ -43,6 +43,34 @@ describe('attention', () => {
     expect(px.at(xz, yz).slice(0, 3)).toEqual([...colorAt(colormaps.viridis, 0)]);
   });
 
+  it("gives each map its own colour scale and colorbar under norm 'none' (a raw map of 0.04 beside a rollout of 0.5)", () => {
+    const faint = causal(0, 4).map((row) => row.map((v) => v * 0.08));
+    const strong = causal(1, 5);
+    const maps = [
+      { label: 'raw', values: faint },
+      { label: 'rollout', values: strong },
+    ];
+    const r = render('attention', { maps, series: input().series }, { norm: 'none', scale: 2 });
+    const heat = r.spec.panels.filter((p) => p.layers[0]?.type === 'heatmap');
+    const ext = (m: number[][]) => [Math.min(...m.flat()), Math.max(...m.flat())];
+    expect(heat.map((p) => [(p.layers[0] as { vmin: number }).vmin, (p.layers[0] as { vmax: number }).vmax])).toEqual([
+      ext(faint),
+      ext(strong),
+    ]);
+    expect(r.spec.colorbars.map((c) => [c.vmin, c.vmax])).toEqual([ext(faint), ext(strong)]);
+    // Each colorbar stands right of its own map (and its side strip), before the next map starts.
+    expect(r.spec.colorbars[0]!.x).toBeGreaterThan(heat[0]!.x + heat[0]!.width);
+    expect(r.spec.colorbars[0]!.x + r.spec.colorbars[0]!.width).toBeLessThan(heat[1]!.x);
+    expect(r.spec.colorbars[1]!.label).toBe('Attention weight');
+    // The faint map's top weight gets the colormap's top color, as the strong one's does.
+    const px = expectGoodPng(r, 'attention-own-scales');
+    const k = faint.flat().indexOf(ext(faint)[1]!);
+    const [x, y] = devicePx(r, 0, (k % T) + 0.5, Math.floor(k / T) + 0.5);
+    expect(px.at(x, y).slice(0, 3)).toEqual([...colorAt(colormaps.viridis, 1)]);
+    const shared = render('attention', { maps }).spec;
+    expect(shared.colorbars).toHaveLength(1);
+  });
+
   it('takes heads (H, T, T) and a batch (B, H, T, T)', () => {
     const heads = { data: new Float32Array(2 * 3 * 8 * 8).map((_, i) => (i % 7) / 7), shape: [2, 3, 8, 8] };
     const r = render('attention', heads, { sample: 1 });

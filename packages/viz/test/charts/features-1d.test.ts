@@ -23,35 +23,114 @@ describe('features1D', () => {
     await expect(specJson(r.spec)).toMatchFileSnapshot('../../../../test/output/viz/features1D.spec.json');
   });
 
-  it('draws one panel per channel with one curve per sample, a shared symmetric y range and a legend', () => {
+  it('draws one panel per channel with one curve per sample, 1-based bold green labels and a legend', () => {
     const d = waves();
     const r = render('features1D', d, { title: 'features1D', scale: 2 });
     expectGoodPng(r, 'features1D', () => render('features1D', d, { title: 'features1D', scale: 2 }));
-    const { panels, legends } = r.spec;
+    const { panels, legends, texts } = r.spec;
     expect(panels).toHaveLength(C);
-    expect(panels.map((p) => p.label)).toEqual(['ch 0', 'ch 1', 'ch 2', 'ch 3']);
-    for (const p of panels) {
-      expect(p.yAxis.min).toBeCloseTo(-p.yAxis.max, 12);
-      expect(p.yAxis.max).toBe(panels[0]!.yAxis.max);
-      expect(p.layers.filter((l) => l.type === 'line')).toHaveLength(B);
-    }
+    const labels = texts.filter((t) => t.color === '#008000');
+    expect(labels.map((t) => [t.text, t.bold])).toEqual([
+      ['1', true],
+      ['2', true],
+      ['3', true],
+      ['4', true],
+    ]);
+    // Each number sits on its panel's top-left corner (the answer's annotate at axes fraction (0, 0.99)).
+    labels.forEach((t, i) => {
+      expect(t.x).toBe(panels[i]!.x);
+      expect(t.y).toBeCloseTo(panels[i]!.y + 0.01 * panels[i]!.height, 9);
+    });
+    for (const p of panels) expect(p.layers.filter((l) => l.type === 'line')).toHaveLength(B);
     expect(legends[0]!.items.map((i) => i.label)).toEqual(['sample 0', 'sample 1']);
   });
 
-  it('draws the y = 0 line where y = 0 is', () => {
-    // Channel 0 lives in [1, 2], channel 1 in [-2, -1]: nothing but the zero line sits at y = 0.
+  it("uses the answer's grid: rows = largest divisor ≤ maxColSubplots (default 10), columns = channels / rows", () => {
+    const grid = (c: number, o = {}) => {
+      const spec = render('features1D', { data: new Float32Array(8 * c), shape: [8, c] }, o).spec;
+      const xs = new Set(spec.panels.map((p) => p.x));
+      const ys = new Set(spec.panels.map((p) => p.y));
+      return [spec.panels.length, ys.size, xs.size];
+    };
+    expect(grid(60)).toEqual([60, 10, 6]);
+    expect(grid(16)).toEqual([16, 8, 2]);
+    expect(grid(13)).toEqual([13, 1, 13]);
+    expect(grid(200)).toEqual([200, 10, 20]); // every channel (no cap), as the answer draws them
+    expect(grid(60, { maxColSubplots: 4 })).toEqual([60, 4, 15]);
+    // Our own rule when maxColumns is given: at most that many columns.
+    expect(grid(60, { maxColumns: 10 })[2]).toBeLessThanOrEqual(10);
+  });
+
+  it('equateAxes: one range for all panels, ±max|y| of the autoscaled union (data and 0, plus 5%)', () => {
+    // Channel 0 in [1, 2], channel 1 in [0.5, 3]: nothing is negative, and the range is still symmetric.
+    const data = Array.from({ length: 20 }, (_, t) => [1 + t / 19, 0.5 + (2.5 * t) / 19]);
+    for (const showYZero of [true, false]) {
+      const { panels } = render('features1D', data, { equateAxes: true, showYZero }).spec;
+      const lo = showYZero ? 0 : 0.5;
+      const m = 3 + 0.05 * (3 - lo);
+      for (const p of panels) {
+        expect(p.yAxis.min).toBeCloseTo(-m, 12);
+        expect(p.yAxis.max).toBeCloseTo(m, 12);
+      }
+    }
+  });
+
+  it('showYZero: a solid red y = 0 line, each panel extended to include 0 so the line always shows', () => {
+    // Channel 0 lives in [1, 2], channel 1 in [-2, -1]: y = 0 is outside both data ranges.
     const u = prng(3);
     const data = Array.from({ length: 50 }, () => [1 + u(), -1 - u()]);
     const r = render('features1D', data, { scale: 2, width: 600 });
     const px = decodePng(r.png());
     for (const panel of [0, 1]) {
       const p = r.spec.panels[panel]!;
-      expect(p.layers[0]).toMatchObject({ type: 'rule', orientation: 'h', value: 0 });
+      expect(p.layers[0]).toEqual({ type: 'rule', orientation: 'h', value: 0, color: '#ff0000', width: 1.25 });
+      expect(p.yAxis.min).toBeLessThan(0);
+      expect(p.yAxis.max).toBeGreaterThan(0);
       const [, y0] = devicePx(r, panel, 0, 0);
-      const x = (p.x + 1.5) * r.spec.scale; // inside the first dash
-      expect(colorDistance(px.at(x, Math.round(y0)), hex('#555555'))).toBeLessThanOrEqual(12);
-      expect(colorDistance(px.at(x, Math.round(y0) + 6), [255, 255, 255])).toBe(0);
+      for (const f of [0.05, 0.5, 0.95]) {
+        const x = (p.x + f * p.width) * r.spec.scale;
+        expect(colorDistance(px.at(x, Math.round(y0)), hex('#ff0000'))).toBeLessThanOrEqual(40);
+      }
     }
+    // Channel 0 spans [1, 2] plus 0: the range is [0, 2] widened by 5% of 2 on each side.
+    const y = r.spec.panels[0]!.yAxis;
+    const hi = Math.max(...data.map((d) => d[0]!));
+    expect(y.min).toBeCloseTo(-0.05 * hi, 12);
+    expect(y.max).toBeCloseTo(1.05 * hi, 12);
+    const recolored = render('features1D', data, { zeroColor: '#555555' }).spec.panels[0]!.layers[0]!;
+    expect(recolored).toMatchObject({ type: 'rule', color: '#555555' });
+  });
+
+  it("hides axes by default (the answer's axis('off')) and draws frame and ticks with axes: true", () => {
+    const data = Array.from({ length: 30 }, (_, t) => [Math.sin(t / 3), Math.cos(t / 3)]);
+    const off = render('features1D', data).spec;
+    for (const p of off.panels) {
+      expect(p.frame).toBe(false);
+      expect(p.xAxis.ticks).toEqual([]);
+      expect(p.yAxis.ticks).toEqual([]);
+      expect([p.xAxis.min, p.xAxis.max]).toEqual([0, 30]); // the answer's ax.axis(xmin=0, xmax=len)
+    }
+    expect(off.texts.some((t) => t.text === 'Timesteps')).toBe(false);
+    const on = render('features1D', data, { axes: true }).spec;
+    for (const p of on.panels) {
+      expect(p.frame).toBeUndefined();
+      expect(p.yAxis.ticks.length).toBeGreaterThan(1);
+      expect(p.yAxis.showTickLabels).toBe(true);
+    }
+    expect(on.texts.some((t) => t.text === 'Timesteps')).toBe(true);
+    const none = render('features1D', data, { labelChannels: false }).spec;
+    expect(none.texts.filter((t) => t.color === '#008000')).toEqual([]);
+  });
+
+  it("scaleWidth/scaleHeight scale the answer's 3 : 2 figure; dpi sets the pixel density", () => {
+    const d = waves();
+    const base = render('features1D', d).spec;
+    expect([base.width, base.height, base.scale]).toEqual([900, 600, 1]);
+    const scaled = render('features1D', d, { scaleWidth: 2, scaleHeight: 0.5, dpi: 76 }).spec;
+    expect([scaled.width, scaled.height, scaled.dpi]).toEqual([1800, 300, 76]);
+    expect(scaled.scale).toBeCloseTo(76 / 96, 12);
+    expect(render('features1D', d, { width: 600 }).spec.height).toBe(400);
+    expect(() => render('features1D', d, { scaleWidth: 0 })).toThrow(/`scaleWidth` must be a positive number/);
   });
 
   it('fits each panel to its own data without equateAxes, and omits the zero line when asked', () => {
@@ -65,8 +144,9 @@ describe('features1D', () => {
       { equateAxes: false, showYZero: false },
     );
     const [a, b] = r.spec.panels;
-    expect(a!.yAxis.max).toBeLessThan(4);
-    expect(b!.yAxis.max).toBeGreaterThan(29);
+    expect([a!.yAxis.min, a!.yAxis.max]).toEqual([0.9, 3.1]);
+    expect(b!.yAxis.min).toBeCloseTo(9, 12);
+    expect(b!.yAxis.max).toBeCloseTo(31, 12);
     expect(r.spec.panels.every((p) => p.layers.every((l) => l.type !== 'rule'))).toBe(true);
   });
 
@@ -74,7 +154,9 @@ describe('features1D', () => {
     const d = waves();
     const bySample = render('features1D', d, { subplotsBy: 'sample', maxTimesteps: 10 }).spec;
     expect(bySample.panels).toHaveLength(B);
-    expect(bySample.panels[0]!.xAxis.max).toBe(9);
+    expect(bySample.panels[0]!.xAxis.max).toBe(10);
+    const curve = bySample.panels[0]!.layers.find((l) => l.type === 'line');
+    expect(curve?.type === 'line' && curve.x.length).toBe(10);
     const cFirst = render('features1D', { data: new Float32Array(3 * 40), shape: [3, 40] }, { channelAxis: 0 }).spec;
     expect(cFirst.panels).toHaveLength(3);
     const capped = render('features1D', { data: new Float32Array(20 * 5), shape: [5, 20] }, { maxPanels: 6 }).spec;

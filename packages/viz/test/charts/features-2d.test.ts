@@ -35,16 +35,37 @@ describe('features2D', () => {
     expect(top).toEqual(hex('#fde725'));
   });
 
-  it("uses a symmetric range for diverging maps under norm 'auto', and honours [vmin, vmax]", () => {
-    const auto = render('features2D', data()).spec;
-    const layer = auto.panels[0]!.layers[0]!;
-    expect(layer.type).toBe('heatmap');
-    if (layer.type === 'heatmap') expect(layer.vmin).toBeCloseTo(-layer.vmax, 12);
-    const fixed = render('features2D', data(), { norm: [-5, 2] }).spec.panels[0]!.layers[0]!;
-    if (fixed.type === 'heatmap') expect([fixed.vmin, fixed.vmax]).toEqual([-5, 2]);
-    expect(auto.colorbars).toHaveLength(1);
-    expect(auto.panels[0]!.xAxis.label).toBe('Timesteps');
-    expect(auto.panels[0]!.yAxis.label).toBe('Attention features');
+  it("scales to the data's min..max by default (the answer's norm=None), even with a diverging map", () => {
+    // An all-positive attention map: the old ±max|x| default used only the white-to-red half of bwr.
+    const positive = { data: Float32Array.from(randn(5, R * C), (v) => Math.abs(v) + 0.01), shape: [R, C] };
+    const lo = Math.min(...positive.data);
+    const hi = Math.max(...positive.data);
+    const heat = (o = {}) =>
+      render('features2D', positive, o).spec.panels[0]!.layers[0] as { vmin: number; vmax: number };
+    for (const o of [{}, { norm: null }, { norm: 'data' as const }, { cmap: 'bwr' as const }])
+      expect([heat(o).vmin, heat(o).vmax]).toEqual([lo, hi]);
+    const spec = render('features2D', positive).spec;
+    expect([spec.colorbars[0]!.vmin, spec.colorbars[0]!.vmax]).toEqual([lo, hi]);
+    expect(spec.panels[0]!.xAxis.label).toBe('Timesteps');
+    expect(spec.panels[0]!.yAxis.label).toBe('Attention features');
+  });
+
+  it("honours [vmin, vmax] (either may be null), 'symmetric', 'auto' and the cmap alias", () => {
+    const d = data();
+    const m = Math.max(...Array.from(d.data, Math.abs));
+    const heat = (o: object) =>
+      render('features2D', d, o).spec.panels[0]!.layers[0] as { vmin: number; vmax: number; colormap: string };
+    expect([heat({ norm: [-5, 2] }).vmin, heat({ norm: [-5, 2] }).vmax]).toEqual([-5, 2]);
+    expect(heat({ norm: [null, 9] }).vmin).toBe(Math.min(...d.data));
+    expect(heat({ norm: [-9, null] }).vmax).toBe(Math.max(...d.data));
+    for (const norm of ['symmetric', 'auto']) expect([heat({ norm }).vmin, heat({ norm }).vmax]).toEqual([-m, m]);
+    expect(heat({ norm: 'auto', colormap: 'viridis' }).vmin).toBe(Math.min(...d.data));
+    expect(heat({ cmap: 'seismic' }).colormap).toBe('seismic');
+    expect(heat({ cmap: 'seismic', colormap: 'viridis' }).colormap).toBe('viridis');
+    expect(() => heat({ norm: [3, 1] })).toThrow(/`norm` needs vmin < vmax; got \[3,1\]/);
+    expect(() => heat({ norm: 'wide' })).toThrow(
+      /`norm` must be 'data', 'symmetric', 'auto', 'none', null or \[vmin, vmax\]/,
+    );
   });
 
   it('lays out a batch as a grid with one shared colorbar', () => {

@@ -18,6 +18,25 @@ describe('histogram', () => {
     await expect(specJson(r.spec)).toMatchFileSnapshot('../../../../test/output/viz/histogram.spec.json');
   });
 
+  it("draws the answer's plt.hist(weights, bins=500): bins over [min, max], 5% view margins, opaque C0 bars", () => {
+    const v = Array.from(randn(9, 2400), (x) => Math.exp(x) / 40);
+    const lo = Math.min(...v);
+    const hi = Math.max(...v);
+    const r = render('histogram', v, { bins: 500 });
+    const p = r.spec.panels[0]!;
+    const bars = p.layers[0]!;
+    if (bars.type !== 'bars') throw new Error('expected bars');
+    expect(bars.heights).toHaveLength(500);
+    expect(bars.edges[0]).toBe(lo);
+    expect(bars.edges[500]).toBeCloseTo(hi, 12);
+    expect(bars.heights.reduce((a, c) => a + c, 0)).toBe(2400);
+    expect([bars.color, bars.alpha]).toEqual(['#1f77b4', 1]);
+    expect(p.xAxis.min).toBeCloseTo(lo - 0.05 * (hi - lo), 12);
+    expect(p.xAxis.max).toBeCloseTo(hi + 0.05 * (hi - lo), 12);
+    expect([p.yAxis.min, p.yAxis.max]).toEqual([0, Math.max(...bars.heights) * 1.05]);
+    expectGoodPng(r, 'histogram-500-bins');
+  });
+
   it('bins values, counting each finite in-range value once', () => {
     const { counts, dropped } = binValues([0, 0.5, 1, 1, 2, NaN, Infinity, 5], 4, 0, 2);
     expect(counts).toEqual([1, 1, 2, 1]);
