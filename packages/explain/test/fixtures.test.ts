@@ -104,6 +104,9 @@ function lightOptions(name: MethodName, f: FixtureEntry): Record<string, unknown
     case 'featureAblation':
     case 'featurePermutation':
       return { groups: { window: Math.max(1, Math.ceil(steps / 4)) } };
+    case 'timeShap':
+      // Feature players (few), pruning (2·steps forward rows per sample) only on short sequences.
+      return { level: 'feature', samples: 16, tolerance: steps <= 30 ? 0.025 : null };
     case 'gradientShap':
       return { samples: 2 };
     case 'kernelShap':
@@ -202,8 +205,12 @@ describe.skipIf(!fixtureDir)('every method on every fixture that loads', () => {
       const err = e as Error & { code?: string };
       // Expected refusals: gradients w.r.t. token ids, LRP and DeepLIFT on layers they have no rule for. They must be ExplainErrors naming the problem.
       expect(err.name, err.message).toBe('ExplainError');
-      expect(['NOT_DIFFERENTIABLE', 'UNSUPPORTED_LAYER']).toContain(err.code);
+      expect(['NOT_DIFFERENTIABLE', 'UNSUPPORTED_LAYER', ...(method === 'timeShap' ? ['BAD_OPTION'] : [])]).toContain(
+        err.code,
+      );
       expect(['occlusion', 'featureAblation', 'featurePermutation', 'kernelShap']).not.toContain(method);
+      // TimeSHAP explains (batch, steps, features) inputs only.
+      if (method === 'timeShap') expect(err.code).toBe('BAD_OPTION');
       expect(tf.memory().numTensors).toBe(before);
       return;
     }

@@ -12,6 +12,7 @@ import { type KernelShapOptions, kernelShap } from './kernel-shap.ts';
 import { type DeepLiftOptions, deepLift } from './deep-lift.ts';
 import { type DeepLiftShapOptions, deepLiftShap } from './deep-lift-shap.ts';
 import { type GradientShapOptions, gradientShap } from './gradient-shap.ts';
+import { type TimeShapOptions, timeShap } from './time-shap.ts';
 
 /** Options of each method, by method name. Adding a method = one file + one line here and below. */
 export interface MethodOptionsMap {
@@ -27,6 +28,7 @@ export interface MethodOptionsMap {
   deepLift: DeepLiftOptions;
   deepLiftShap: DeepLiftShapOptions;
   gradientShap: GradientShapOptions;
+  timeShap: TimeShapOptions;
 }
 
 /** Names of the attribution methods. */
@@ -46,6 +48,7 @@ export const methods: { readonly [K in MethodName]: Method<MethodOptionsMap[K]> 
   deepLift,
   deepLiftShap,
   gradientShap,
+  timeShap,
 };
 
 /** Names of the methods, in table order. */
