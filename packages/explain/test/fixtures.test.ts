@@ -187,7 +187,7 @@ describe.skipIf(!fixtureDir)('every method on every fixture that loads', () => {
   const cases = manifest
     .filter((f) => !slow(f))
     .flatMap((f) => methodNames.map((m) => [`${f.expected} × ${m}`, f, m] as [string, FixtureEntry, MethodName]));
-  it.each(cases)('%s', async (_label, f, method) => {
+  const check = async (_label: string, f: FixtureEntry, method: MethodName) => {
     const km = loaded.get(f.expected);
     if (!km) return void console.warn(`[skip] ${f.expected} does not load yet`);
     const x = npy(join(fixtureDir as string, f.expected, 'input.npy'));
@@ -219,5 +219,10 @@ describe.skipIf(!fixtureDir)('every method on every fixture that loads', () => {
     expect(Array.from(a.attributions[0].data).every(Number.isFinite)).toBe(true);
     const again = await run();
     expect(Array.from(again.attributions[0].data)).toEqual(Array.from(a.attributions[0].data));
-  });
+  };
+  // Budgets with a wide margin for a busy 2-core machine: a method on the 6000-step models runs
+  // twice (determinism) at ~12 s per gradient when the machine is idle, so several minutes when not.
+  const long = (f: FixtureEntry) => (f.inputs[0].shape[1] ?? 0) >= 1000;
+  it.each(cases.filter(([, f]) => !long(f)))('%s', check, 300_000);
+  it.each(cases.filter(([, f]) => long(f)))('%s', check, 1_200_000);
 });
