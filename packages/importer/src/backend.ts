@@ -12,12 +12,15 @@ let chosen: Promise<BackendName> | undefined;
  * Returns the name of the backend in use.
  */
 export function initBackend(prefer?: BackendName): Promise<BackendName> {
-  chosen ??= choose(prefer ?? (process.env.KERASPECT_BACKEND as BackendName | undefined));
+  const env = typeof process !== 'undefined' ? process.env?.KERASPECT_BACKEND : undefined;
+  chosen ??= choose(prefer ?? (env as BackendName | undefined));
   return chosen;
 }
 
 async function choose(prefer: BackendName | undefined): Promise<BackendName> {
-  const order: BackendName[] = prefer ? [prefer] : ['tensorflow', 'wasm', 'cpu'];
+  // tfjs-node exists only for Node; browsers start at wasm.
+  const inNode = typeof process !== 'undefined' && !!process.versions?.node;
+  const order: BackendName[] = prefer ? [prefer] : inNode ? ['tensorflow', 'wasm', 'cpu'] : ['wasm', 'cpu'];
   for (const name of order) {
     try {
       if (name === 'tensorflow') {

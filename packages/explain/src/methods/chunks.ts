@@ -60,9 +60,11 @@ export async function batchGradientsAsync(
   }
 }
 
-/** Let pending I/O and timers run (between chunks of long computations). */
+/** Let pending I/O and timers run (between chunks of long computations); browsers have no setImmediate. */
 export function pause(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
+  return new Promise((resolve) =>
+    typeof setImmediate === 'function' ? setImmediate(resolve) : setTimeout(resolve, 0),
+  );
 }
 
 export function range(a: number, b: number): number[] {
