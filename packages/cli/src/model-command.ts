@@ -5,6 +5,7 @@ import { CliError } from './errors.ts';
 import { type InputArray, readModelInputs } from './input-data.ts';
 import type { Io } from './io.ts';
 import { inputOptions, modelOptions, openModel, parse } from './model-args.ts';
+import { streamOptions, wantsStream } from './stream.ts';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 
@@ -32,6 +33,13 @@ export interface ModelCommandContext<O extends Options> {
   x: InputArray | InputArray[];
   /** The same data as a list, one array per model input. */
   xs: InputArray[];
+  /**
+   * Commands declared with `stream: true`: the input is a dataset to stream (a folder, a big `.npy`,
+   * or `--stream`/`--shard`/`--chunk-size` given); `x`/`xs` are then not read — see stream.ts.
+   */
+  streaming: boolean;
+  /** MODEL as given. */
+  modelPath: string;
 }
 
 /**
@@ -48,15 +56,21 @@ export function modelCommand<const O extends Options>(spec: {
   required?: string[];
   /** Whether the command reads `--input` (then `--input` is required). */
   input?: boolean;
+  /** Whether the command can stream its input (adds the stream.ts flags). */
+  stream?: boolean;
   body(ctx: ModelCommandContext<O>): Promise<number>;
 }): Command {
-  const { name, summary, usage, options = {} as O, required = [], input = false, body } = spec;
+  const { name, summary, usage, options = {} as O, required = [], input = false, stream = false, body } = spec;
   return {
     name,
     summary,
     usage,
     async run(argv, io) {
-      const parsed = parse(argv, { ...modelOptions, ...(input ? inputOptions : {}), ...options }, usage);
+      const parsed = parse(
+        argv,
+        { ...modelOptions, ...(input ? inputOptions : {}), ...(stream ? streamOptions : {}), ...options },
+        usage,
+      );
       const values = parsed.values as Values<O>;
       const positionals = parsed.positionals;
       if ((values as Record<string, unknown>).help) {
@@ -70,11 +84,15 @@ export function modelCommand<const O extends Options>(spec: {
       const km = await openModel(io, positionals[0], values as never, usage);
       try {
         const v = values as Record<string, unknown>;
-        const xs = input
-          ? await readModelInputs(io, v.input as string[], km, { sampleAxis: v['sample-axis'] as boolean | undefined })
-          : (undefined as never);
-        const x = input ? (xs.length === 1 ? xs[0] : xs) : (undefined as never);
-        return await body({ km, values, rest: positionals.slice(1), io, x, xs });
+        const streaming = stream && wantsStream(v.input as string[] | undefined, v);
+        const xs =
+          input && !streaming
+            ? await readModelInputs(io, v.input as string[], km, {
+                sampleAxis: v['sample-axis'] as boolean | undefined,
+              })
+            : (undefined as never);
+        const x = input && !streaming ? (xs.length === 1 ? xs[0] : xs) : (undefined as never);
+        return await body({ km, values, rest: positionals.slice(1), io, x, xs, streaming, modelPath: positionals[0] });
       } finally {
         km.dispose();
       }
