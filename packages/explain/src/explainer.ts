@@ -103,9 +103,10 @@ export function explain<M extends MethodName>(
   return createExplainer(name, km, options).attribute(x);
 }
 
-/** SmoothGrad takes its wrapped method's overrides and pre-activation default. */
+/** The wrappers (SmoothGrad, TSR) take their wrapped method's overrides and pre-activation default. */
 function inner(method: AnyMethod, o: Record<string, unknown>): { method: AnyMethod; options: unknown } | null {
-  if (typeof o.method === 'string' && method === methodFor('smoothGrad')) {
+  const wrappers = [methodFor('smoothGrad'), methodFor('temporalSaliencyRescaling')];
+  if (typeof o.method === 'string' && wrappers.includes(method)) {
     const m = methodFor(o.method);
     return { method: m, options: m.normalize((o.methodOptions as object) ?? {}) };
   }

@@ -34,6 +34,7 @@ export type { DeepLiftShapOptions } from './methods/deep-lift-shap.ts';
 export type { GradientShapOptions } from './methods/gradient-shap.ts';
 export type { Background } from './methods/background.ts';
 export type { TimeShapOptions } from './methods/time-shap.ts';
+export type { TemporalSaliencyRescalingOptions } from './methods/temporal-saliency-rescaling.ts';
 export { deepLiftRules } from './deeplift/rules.ts';
 export type { Reference } from './methods/reference.ts';
 export { kernelCoalitions, shapleySolver, exactShapley, type Coalitions } from './shapley.ts';

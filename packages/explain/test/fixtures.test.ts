@@ -104,6 +104,11 @@ function lightOptions(name: MethodName, f: FixtureEntry): Record<string, unknown
     case 'featureAblation':
     case 'featurePermutation':
       return { groups: { window: Math.max(1, Math.ceil(steps / 4)) } };
+    case 'temporalSaliencyRescaling': {
+      // All features as one group; on the 6000-step models no step passes the quantile (step 1 only).
+      const F = f.inputs[0].shape[2] ?? 1;
+      return { features: [Array.from({ length: F }, (_, i) => i)], quantile: steps >= 1000 ? 1 : 0.55 };
+    }
     case 'timeShap':
       // Feature players (few), pruning (2·steps forward rows per sample) only on short sequences.
       return { level: 'feature', samples: 16, tolerance: steps <= 30 ? 0.025 : null };
@@ -205,12 +210,15 @@ describe.skipIf(!fixtureDir)('every method on every fixture that loads', () => {
       const err = e as Error & { code?: string };
       // Expected refusals: gradients w.r.t. token ids, LRP and DeepLIFT on layers they have no rule for. They must be ExplainErrors naming the problem.
       expect(err.name, err.message).toBe('ExplainError');
-      expect(['NOT_DIFFERENTIABLE', 'UNSUPPORTED_LAYER', ...(method === 'timeShap' ? ['BAD_OPTION'] : [])]).toContain(
-        err.code,
-      );
+      expect([
+        'NOT_DIFFERENTIABLE',
+        'UNSUPPORTED_LAYER',
+        ...(method === 'timeShap' || method === 'temporalSaliencyRescaling' ? ['BAD_OPTION'] : []),
+      ]).toContain(err.code);
       expect(['occlusion', 'featureAblation', 'featurePermutation', 'kernelShap']).not.toContain(method);
       // TimeSHAP explains (batch, steps, features) inputs only.
       if (method === 'timeShap') expect(err.code).toBe('BAD_OPTION');
+      if (method === 'temporalSaliencyRescaling') expect(err.message).toMatch(/\(batch, steps, features\)/);
       expect(tf.memory().numTensors).toBe(before);
       return;
     }

@@ -13,6 +13,7 @@ import { type DeepLiftOptions, deepLift } from './deep-lift.ts';
 import { type DeepLiftShapOptions, deepLiftShap } from './deep-lift-shap.ts';
 import { type GradientShapOptions, gradientShap } from './gradient-shap.ts';
 import { type TimeShapOptions, timeShap } from './time-shap.ts';
+import { type TemporalSaliencyRescalingOptions, temporalSaliencyRescaling } from './temporal-saliency-rescaling.ts';
 
 /** Options of each method, by method name. Adding a method = one file + one line here and below. */
 export interface MethodOptionsMap {
@@ -29,6 +30,7 @@ export interface MethodOptionsMap {
   deepLiftShap: DeepLiftShapOptions;
   gradientShap: GradientShapOptions;
   timeShap: TimeShapOptions;
+  temporalSaliencyRescaling: TemporalSaliencyRescalingOptions;
 }
 
 /** Names of the attribution methods. */
@@ -49,6 +51,7 @@ export const methods: { readonly [K in MethodName]: Method<MethodOptionsMap[K]> 
   deepLiftShap,
   gradientShap,
   timeShap,
+  temporalSaliencyRescaling,
 };
 
 /** Names of the methods, in table order. */

@@ -1,0 +1,173 @@
+import type { NdArray } from '@keraspect/importer';
+import { fail } from '../errors.ts';
+import type { Problem } from '../problem.ts';
+import { range } from './chunks.ts';
+import type { Method, RunContext } from './method.ts';
+import { checkReference, type Reference, refAt, referenceValues } from './reference.ts';
+
+/** Options of `temporalSaliencyRescaling`. */
+export interface TemporalSaliencyRescalingOptions {
+  /** The wrapped method (any name in the table but the wrappers). Default `'gradient'`. */
+  method: string;
+  /** Options of the wrapped method. Default `{}`. */
+  methodOptions: Record<string, unknown>;
+  /**
+   * Step 1, each time step's relevance: `'mean'` (default, the authors' published code) the mean
+   * |attribution| of the step; `'masking'` (the paper's Algorithm 1) Σ|R(x) − R(x with the step
+   * masked)|, one more run of the wrapped method per step.
+   */
+  timeRelevance: 'mean' | 'masking';
+  /** Steps whose min–max scaled relevance is above this quantile get step 2. Default 0.55 (the authors' code). */
+  quantile: number;
+  /**
+   * Step 2 masks one feature of a selected step at a time (`'each'`, default), or feature groups
+   * (index lists like `[[0, 1, 2], [3, 4]]`) to cut the cost F-fold to the number of groups.
+   */
+  features: 'each' | number[][];
+  /** What masked values become (see {@link Reference}). Default `'zeros'`. */
+  baseline: Reference;
+}
+
+/**
+ * `temporalSaliencyRescaling` (TSR): a two-step wrapper over any method for (batch, steps,
+ * features) inputs. Step 1 scores each time step (see `timeRelevance`), min–max scaled; step 2,
+ * for the steps above the `quantile`, masks each feature (group) of the step and scores it by
+ * Σ|R(x) − R(x masked)|, min–max scaled over the features (other steps get 0.1); the result is
+ * time relevance × feature relevance, as in the authors' code
+ * (github.com/ayaabdelsalam91/TS-Interpretability-Benchmark). All masked copies of a sample go
+ * through the wrapped method together. Ismail, Gunady, Corrada Bravo & Feizi 2020, "Benchmarking
+ * Deep Learning Interpretability in Time Series Predictions", https://arxiv.org/abs/2010.13924
+ */
+export const temporalSaliencyRescaling: Method<TemporalSaliencyRescalingOptions> = {
+  title: 'Temporal Saliency Rescaling (wrapper)',
+  paper: 'https://arxiv.org/abs/2010.13924',
+  usesGradients: true,
+  normalize({
+    method = 'gradient',
+    methodOptions = {},
+    timeRelevance = 'mean',
+    quantile = 0.55,
+    features = 'each',
+    baseline = 'zeros',
+  }) {
+    if (method === 'temporalSaliencyRescaling' || method === 'smoothGrad')
+      fail(
+        'BAD_OPTION',
+        `temporalSaliencyRescaling wraps a plain method (e.g. method: 'integratedGradients'), not the wrapper '${method}'.`,
+      );
+    if (timeRelevance !== 'mean' && timeRelevance !== 'masking')
+      fail(
+        'BAD_OPTION',
+        `temporalSaliencyRescaling: timeRelevance must be 'mean' or 'masking'; got ${JSON.stringify(timeRelevance)}.`,
+      );
+    if (!(quantile >= 0 && quantile <= 1))
+      fail('BAD_OPTION', `temporalSaliencyRescaling: quantile must be in [0, 1]; got ${quantile}.`);
+    if (!(features === 'each' || (Array.isArray(features) && features.every((g) => Array.isArray(g) && g.length > 0))))
+      fail(
+        'BAD_OPTION',
+        `temporalSaliencyRescaling: features must be 'each' or a list of non-empty index groups like [[0, 1], [2]]; got ${JSON.stringify(features)}.`,
+      );
+    return {
+      method,
+      methodOptions,
+      timeRelevance,
+      quantile,
+      features,
+      baseline: checkReference(baseline, 'temporalSaliencyRescaling'),
+    };
+  },
+  async run(p, o, ctx) {
+    if (p.x.length !== 1 || p.x[0].shape.length !== 3)
+      fail(
+        'BAD_OPTION',
+        `temporalSaliencyRescaling rescales over time and features, so it needs one input shaped (batch, steps, features); got ${p.x.map((x, t) => `'${p.names[t]}' [${x.shape}]`).join(', ')}.`,
+      );
+    const inner = ctx.method(o.method);
+    const innerOptions = inner.normalize(o.methodOptions);
+    const [B, T, F] = p.x[0].shape;
+    const n = T * F;
+    const groups = o.features === 'each' ? range(0, F).map((f) => [f]) : o.features;
+    for (const g of groups)
+      for (const f of g)
+        if (!Number.isInteger(f) || f < 0 || f >= F)
+          fail(
+            'BAD_OPTION',
+            `temporalSaliencyRescaling: feature index ${f} is out of range for '${p.names[0]}' with ${F} feature(s).`,
+          );
+    const [ref] = referenceValues(p, o.baseline, 'temporalSaliencyRescaling');
+    const quiet: RunContext = { ...ctx, progress: () => {} };
+    const base = (await inner.run(p, innerOptions, quiet)).attributions[0].data;
+    const out = new Float32Array(B * n);
+    for (let b = 0; b < B; b++) {
+      const R = base.subarray(b * n, (b + 1) * n);
+      // Masked copies of sample b, attributed together: cells → reference.
+      const attributeMasked = async (masks: number[][]) => {
+        const data = new Float32Array(masks.length * n);
+        masks.forEach((cells, j) => {
+          data.set(p.x[0].data.subarray(b * n, (b + 1) * n), j * n);
+          for (const k of cells) data[j * n + k] = refAt(ref, b, n, k);
+        });
+        const r = await inner.run(copies(p, b, { data, shape: [masks.length, T, F] }), innerOptions, quiet);
+        return masks.map((_, j) => {
+          let s = 0;
+          for (let k = 0; k < n; k++) s += Math.abs(R[k] - r.attributions[0].data[j * n + k]);
+          return s;
+        });
+      };
+      const time =
+        o.timeRelevance === 'mean'
+          ? range(0, T).map((t) => {
+              let s = 0;
+              for (let f = 0; f < F; f++) s += Math.abs(R[t * F + f]);
+              return s / F;
+            })
+          : await attributeMasked(range(0, T).map((t) => range(0, F).map((f) => t * F + f)));
+      const timeScaled = minmax(time);
+      const threshold = quantileOf(timeScaled, o.quantile);
+      const selected = range(0, T).filter((t) => timeScaled[t] > threshold);
+      const deltas = await attributeMasked(selected.flatMap((t) => groups.map((g) => g.map((f) => t * F + f))));
+      const featureScale = new Map<number, number[]>();
+      selected.forEach((t, i) => featureScale.set(t, minmax(deltas.slice(i * groups.length, (i + 1) * groups.length))));
+      for (let t = 0; t < T; t++) {
+        const fs = featureScale.get(t);
+        groups.forEach((g, gi) => {
+          for (const f of g) out[b * n + t * F + f] = timeScaled[t] * (fs ? fs[gi] : 0.1);
+        });
+      }
+      ctx.progress(b + 1, B);
+    }
+    return { attributions: [{ data: out, shape: [B, T, F] }] };
+  },
+};
+
+/** The problem restricted to copies of sample `b` (each row scored for sample b's target). */
+function copies(p: Problem, b: number, x: NdArray): Problem {
+  const rows = x.shape[0];
+  return {
+    ...p,
+    x: [x],
+    batch: rows,
+    units: p.units ? new Int32Array(rows).fill(p.units[b]) : null,
+    scoresAtX: new Float32Array(rows).fill(p.scoresAtX[b]),
+    score: (xs, r) =>
+      p.score(
+        xs,
+        Array.from(r, () => b),
+      ),
+  };
+}
+
+/** sklearn's minmax_scale: (v − min)/(max − min), all zeros when the range is 0. */
+function minmax(v: number[]): number[] {
+  const lo = Math.min(...v);
+  const hi = Math.max(...v);
+  return v.map((x) => (hi > lo ? (x - lo) / (hi - lo) : 0));
+}
+
+/** numpy's default (linear) quantile. */
+function quantileOf(v: number[], q: number): number {
+  const s = [...v].sort((a, b) => a - b);
+  const pos = q * (s.length - 1);
+  const lo = Math.floor(pos);
+  return lo + 1 < s.length ? s[lo] + (pos - lo) * (s[lo + 1] - s[lo]) : s[lo];
+}
