@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { attentionFigure, buildReport, channelPages } from '../src/report/build.ts';
+import { modelFromConfig } from '@keraspect/importer';
 import { seededInput, weightedAttentionModel } from './seed-models.ts';
 
 /** Panel labels (the bold green numbers) of a features1D spec. */
@@ -68,5 +69,25 @@ describe('the report lays out every channel and gives each attention map its own
       /<code>plt\.hist\(outs_1, bins=500\)<\/code> → <code>render\(&#39;histogram&#39;, outs_1, \{ bins: 500 \}\)<\/code>/,
     );
     expect(html).toMatch(/page 2 of 2: channels 61–70 of 70/);
+  });
+
+  it('warns at the top when the keras-self-attention variants differ for this file', async () => {
+    const km = await modelFromConfig({
+      class_name: 'Sequential',
+      config: {
+        name: 'windowed',
+        layers: [
+          { class_name: 'InputLayer', config: { name: 'x', batch_input_shape: [null, 20, 3] } },
+          { class_name: 'SeqSelfAttention', config: { name: 'att', units: 4, attention_width: 4 } },
+          { class_name: 'Flatten', config: { name: 'flat' } },
+          { class_name: 'Dense', config: { name: 'out', units: 1 } },
+        ],
+      },
+    } as never);
+    const html = (await buildReport(km, seededInput(1), { methods: ['gradient'] })).get('index.html') as string;
+    km.dispose();
+    expect(html).toMatch(
+      /<p class="warn">Warning: SeqSelfAttention &#39;att&#39;.*attention_width=4.*--self-attention-variant/,
+    );
   });
 });
