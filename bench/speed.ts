@@ -18,7 +18,17 @@
  * python3-torch` when no interpreter has torch.
  */
 import { execFileSync, spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -36,6 +46,7 @@ import {
   predict,
   readNpy,
   toFloat32,
+  toKerasH5,
   writeNpy,
 } from '@keraspect/importer';
 import { attributeInPool, createExplainPool, createExplainer } from '@keraspect/explain';
@@ -456,6 +467,8 @@ export interface SpeedOptions {
   filter?: string;
   /** Progress lines on stderr. Default false. */
   verbose?: boolean;
+  /** Sequences of the dataset workload (`keraspect predict` streaming a .npy); 0 skips it. Default 100 000. */
+  streamSequences?: number;
 }
 
 /** What the run measured about the machine and the peers (null fields: that peer is absent). */
@@ -517,7 +530,7 @@ const emptyRow = (name: string, threads: number): SpeedResult => ({
 
 /** Run the speed suite; see the module comment. */
 export async function benchSpeed(runs: number, options: SpeedOptions = {}): Promise<SpeedResult[]> {
-  const { rss: measureRss = true, filter, verbose = false } = options;
+  const { rss: measureRss = true, filter, verbose = false, streamSequences = 100_000 } = options;
   const log = (s: string) => verbose && process.stderr.write(`${s}\n`);
   await initBackend();
   const dir = join(tmpdir(), `keraspect-speed-${process.pid}`);
@@ -640,6 +653,19 @@ export async function benchSpeed(runs: number, options: SpeedOptions = {}): Prom
         `${w.name}: ${ms.toFixed(1)} ms; PyTorch ${pyMs?.toFixed(1) ?? '—'} ms; ONNX Runtime ${onnxMs?.toFixed(1) ?? '—'} ms`,
       );
     }
+    const streamName = `LSTM(60) stream ${streamSequences} sequences (keraspect predict, .npy in chunks)`;
+    if (streamSequences > 0 && (!filter || streamName.includes(filter))) {
+      const r = await streamRun(models.get('lstm')!, dir, streamSequences, 2);
+      results.push({
+        ...emptyRow(streamName, 2),
+        ms: r.ms,
+        sequences_per_s: streamSequences / (r.ms / 1000),
+        gflops: (streamSequences * seedFlops('lstm').forward) / (r.ms * 1e6),
+        machine_peak_gflops: machinePeak,
+        peak_rss_mb: r.peakMb,
+      });
+      log(`${streamName}: ${(r.ms / 1000).toFixed(1)} s, peak RSS ${r.peakMb?.toFixed(0)} MiB`);
+    }
     const eqtDir = fixturesModelsDir();
     const name = 'load EQTransformer (151 layers)';
     if (eqtDir && (!filter || name.includes(filter))) {
@@ -665,6 +691,78 @@ export async function benchSpeed(runs: number, options: SpeedOptions = {}): Prom
     tf.dispose([...inputs.values()]);
   }
   return results;
+}
+
+/**
+ * The dataset workload: `n` seeded sequences written as one float32 .npy (in pieces, never whole in
+ * memory), then `keraspect predict` streaming it on `threads` workers in a fresh process whose wall
+ * time and peak RSS (workers included: they are threads of it) are measured.
+ */
+async function streamRun(km: KerasModel, dir: string, n: number, threads: number) {
+  const modelPath = join(dir, 'seed-lstm.h5');
+  writeFileSync(modelPath, await toKerasH5(km));
+  const data = join(dir, `stream-${n}.npy`);
+  const per = T * F;
+  const fd = openSync(data, 'w');
+  try {
+    const dict = `{'descr': '<f4', 'fortran_order': False, 'shape': (${n}, ${T}, ${F}), }`;
+    const padded = `${dict}${' '.repeat(63 - ((10 + dict.length) % 64))}\n`;
+    const head = new Uint8Array(10 + padded.length);
+    head.set([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0, padded.length & 255, padded.length >> 8]);
+    for (let i = 0; i < padded.length; i++) head[10 + i] = padded.charCodeAt(i);
+    writeSync(fd, head);
+    const r = mulberry32(99);
+    const block = 1024;
+    for (let s = 0; s < n; s += block) {
+      const rows = Math.min(block, n - s);
+      const chunk = Float32Array.from({ length: rows * per }, () => 2 * r() - 1);
+      writeSync(fd, new Uint8Array(chunk.buffer));
+    }
+  } finally {
+    closeSync(fd);
+  }
+  const self = fileURLToPath(import.meta.url);
+  const t0 = performance.now();
+  const child = spawnSync(
+    process.execPath,
+    ['--import', 'tsx', self, '--stream-child', modelPath, '--dir', dir, '--threads', String(threads)],
+    {
+      encoding: 'utf8',
+      cwd: join(here, '..'),
+      maxBuffer: 1 << 24,
+      env: { ...process.env, KERASPECT_BACKEND: backend() },
+    },
+  );
+  const ms = performance.now() - t0;
+  if (child.status !== 0) throw new Error(`The streaming run failed:\n${child.stderr}`);
+  const last = child.stdout.trim().split('\n').pop() ?? '';
+  const peakMb = (JSON.parse(last) as { peak_mb: number }).peak_mb;
+  rmSync(data, { force: true });
+  rmSync(join(dir, 'stream-out.npy'), { force: true });
+  return { ms, peakMb };
+}
+
+/** Child mode of {@link streamRun}: `keraspect predict` in this process, then its peak RSS. */
+async function streamChild(modelPath: string, dir: string, threads: string): Promise<void> {
+  const { run } = await import('../packages/cli/src/run.ts');
+  const { nodeIo } = await import('../packages/cli/src/io.ts');
+  const data = readdirSync(dir).find((f) => f.startsWith('stream-') && f.endsWith('.npy'))!;
+  const code = await run(
+    [
+      'predict',
+      modelPath,
+      '--input',
+      join(dir, data),
+      '--out',
+      join(dir, 'stream-out.npy'),
+      '--stream',
+      '--threads',
+      threads,
+    ],
+    { ...nodeIo, stdout: (t) => process.stderr.write(t) },
+  );
+  if (code !== 0) process.exit(code);
+  console.log(JSON.stringify({ peak_mb: rss() }));
 }
 
 /** Child mode: build what one workload needs, run it once, print peak RSS as JSON. */
@@ -717,6 +815,9 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
       runs: { type: 'string', default: '5' },
       'no-rss': { type: 'boolean' },
       'rss-child': { type: 'string' },
+      'stream-child': { type: 'string' },
+      threads: { type: 'string' },
+      'stream-sequences': { type: 'string' },
       dir: { type: 'string' },
       filter: { type: 'string' },
     },
@@ -724,13 +825,16 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const quiet = console.log;
   console.log = (...a: unknown[]) =>
     typeof a[0] === 'string' && /tfjs-node|^=+$|^\s*$/.test(a[0]) ? undefined : quiet(...a);
-  if (values['rss-child']) {
+  if (values['stream-child']) {
+    await streamChild(values['stream-child'], values.dir!, values.threads ?? '2');
+  } else if (values['rss-child']) {
     await rssChild(values['rss-child'], values.dir!);
   } else {
     const results = await benchSpeed(Math.max(1, Number(values.runs)), {
       rss: !values['no-rss'],
       filter: values.filter,
       verbose: !values.json,
+      streamSequences: values['stream-sequences'] === undefined ? undefined : Number(values['stream-sequences']),
     });
     const note = peakNote();
     const m = `${machine()}; backend ${backend()}${note ? `; ${note}` : ''}`;
