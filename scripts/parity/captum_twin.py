@@ -1,0 +1,391 @@
+"""The Captum side of `pnpm parity` (scripts/parity/run.ts writes its input, reads its output).
+
+Usage: /usr/bin/python3 scripts/parity/captum_twin.py CAPTUM_CHECKOUT WORK_DIR
+
+WORK_DIR/spec.json holds one model — its layers in Keraspect's summary order, each with its Keras
+class, its TF.js config (getConfig()), its inbound tensors and its weights as .npy files (in TF.js
+weight order) — and a list of jobs, one per attribution method. This script builds a PyTorch twin
+of the model in float64 from the same weights (a table of layer builders below, Keras semantics),
+checks it against Keraspect's own prediction, runs each job's Captum method with the job's
+arguments, and writes WORK_DIR/out/<job>.npy (and <job>.delta.npy for convergence deltas).
+
+NoiseTunnel jobs replay Keraspect's noise: torch.normal is replaced for the call by a function
+returning the job's noise array (Captum draws one (batch · samples, …) tensor, sample-major per
+input row, as `input.repeat_interleave(samples, 0) + noise`).
+"""
+
+import json
+import os
+import sys
+
+import numpy as np
+import torch
+
+torch.set_default_dtype(torch.float64)
+
+
+def load_captum(path):
+    if not os.path.isfile(os.path.join(path, "captum", "attr", "__init__.py")):
+        sys.exit(f"captum_twin: {path} is not a Captum checkout (no captum/attr/__init__.py). git clone https://github.com/pytorch/captum")
+    sys.path.insert(0, path)
+    import captum  # noqa: F401
+    import captum.attr as attr
+
+    return captum, attr
+
+
+# ---------------------------------------------------------------- activations (Keras semantics)
+
+
+def hard_sigmoid_keras2(x):
+    return torch.clamp(0.2 * x + 0.5, 0.0, 1.0)
+
+
+ACTIVATIONS = {
+    "linear": lambda x: x,
+    None: lambda x: x,
+    "relu": torch.relu,
+    "tanh": torch.tanh,
+    "sigmoid": torch.sigmoid,
+    "hardSigmoid": hard_sigmoid_keras2,  # TF.js' name; Keras 1/2 and tf.keras 2 semantics
+    "hard_sigmoid": hard_sigmoid_keras2,
+    "softmax": lambda x: torch.softmax(x, dim=-1),
+    "elu": torch.nn.functional.elu,
+    "selu": torch.nn.functional.selu,
+    "softplus": torch.nn.functional.softplus,
+    "softsign": torch.nn.functional.softsign,
+    "swish": lambda x: x * torch.sigmoid(x),
+}
+
+
+def activation(name):
+    if name not in ACTIVATIONS:
+        raise SystemExit(f"captum_twin: activation {name!r} has no twin; add it to ACTIVATIONS")
+    return ACTIVATIONS[name]
+
+
+# ---------------------------------------------------------------- layers: (config, weights) -> fn(inputs) -> outputs
+
+
+def dense(c, w):
+    act = activation(c.get("activation"))
+    k = w[0]
+    b = w[1] if c.get("useBias", True) and len(w) > 1 else None
+    return lambda xs: [act(xs[0] @ k + (b if b is not None else 0))]
+
+
+def lstm_cell(c, w):
+    k, r = w[0], w[1]
+    b = w[2] if c.get("useBias", True) and len(w) > 2 else torch.zeros(k.shape[1])
+    u = c["units"]
+    act, rec = activation(c.get("activation", "tanh")), activation(c.get("recurrentActivation", "hardSigmoid"))
+
+    def step(xt, state):
+        h, cc = state
+        z = xt @ k + h @ r + b
+        i, f, g, o = rec(z[:, :u]), rec(z[:, u : 2 * u]), act(z[:, 2 * u : 3 * u]), rec(z[:, 3 * u :])
+        cc = f * cc + i * g
+        h = o * act(cc)
+        return h, (h, cc)
+
+    return u, step, 2
+
+
+def gru_cell(c, w):
+    k, r = w[0], w[1]
+    b = w[2] if c.get("useBias", True) and len(w) > 2 else None
+    u = c["units"]
+    act, rec = activation(c.get("activation", "tanh")), activation(c.get("recurrentActivation", "hardSigmoid"))
+    reset_after = bool(c.get("resetAfter", False))
+
+    def step(xt, state):
+        (h,) = state
+        if reset_after:
+            bi, br = (b[0], b[1]) if b is not None else (0, 0)
+            xz = xt @ k + bi
+            hz = h @ r + br
+            z = rec(xz[:, :u] + hz[:, :u])
+            rr = rec(xz[:, u : 2 * u] + hz[:, u : 2 * u])
+            hh = act(xz[:, 2 * u :] + rr * hz[:, 2 * u :])
+        else:
+            bb = b if b is not None else 0
+            xz = xt @ k + bb
+            z = rec(xz[:, :u] + h @ r[:, :u])
+            rr = rec(xz[:, u : 2 * u] + h @ r[:, u : 2 * u])
+            hh = act(xz[:, 2 * u :] + (rr * h) @ r[:, 2 * u :])
+        h = z * h + (1 - z) * hh
+        return h, (h,)
+
+    return u, step, 1
+
+
+def simple_rnn_cell(c, w):
+    k, r = w[0], w[1]
+    b = w[2] if c.get("useBias", True) and len(w) > 2 else 0
+    act = activation(c.get("activation", "tanh"))
+
+    def step(xt, state):
+        (h,) = state
+        h = act(xt @ k + h @ r + b)
+        return h, (h,)
+
+    return c["units"], step, 1
+
+
+CELLS = {"LSTM": lstm_cell, "GRU": gru_cell, "SimpleRNN": simple_rnn_cell}
+
+
+def recurrent(cls, c, w, backwards=None):
+    units, step, n_states = CELLS[cls](c, w)
+    go_back = bool(c.get("goBackwards", False)) if backwards is None else backwards
+
+    def run(xs):
+        x = xs[0]
+        if go_back:
+            x = torch.flip(x, [1])
+        state = tuple(torch.zeros(x.shape[0], units) for _ in range(n_states))
+        outs = []
+        for t in range(x.shape[1]):
+            h, state = step(x[:, t], state)
+            outs.append(h)
+        seq = torch.stack(outs, 1)
+        return [seq if c.get("returnSequences", False) else outs[-1]]
+
+    return run
+
+
+def bidirectional(c, w):
+    inner = c["layer"]
+    cls, ic = inner["className"], inner["config"]
+    half = len(w) // 2
+    fwd = recurrent(cls, ic, w[:half], backwards=False)
+    bwd = recurrent(cls, ic, w[half:], backwards=True)
+    merge = c.get("mergeMode", "concat")
+
+    def run(xs):
+        y, yr = fwd(xs)[0], bwd(xs)[0]
+        if ic.get("returnSequences", False):
+            yr = torch.flip(yr, [1])
+        if merge == "concat":
+            return [torch.cat([y, yr], -1)]
+        if merge == "sum":
+            return [y + yr]
+        if merge == "ave":
+            return [(y + yr) / 2]
+        if merge == "mul":
+            return [y * yr]
+        raise SystemExit(f"captum_twin: Bidirectional merge_mode {merge!r} has no twin")
+
+    return run
+
+
+def seq_self_attention(c, w):
+    """keras-self-attention SeqSelfAttention (additive or multiplicative), no window, no mask."""
+    if c.get("attentionWidth") is not None:
+        raise SystemExit("captum_twin: SeqSelfAttention with attention_width has no twin")
+    act = activation(c.get("attentionActivation"))
+    kind = c.get("attentionType", "additive")
+    ws = list(w)
+    if kind == "additive":
+        wt, wx = ws.pop(0), ws.pop(0)
+        bh = ws.pop(0) if c.get("useAdditiveBias", True) else 0
+        wa = ws.pop(0)
+        ba = ws.pop(0) if c.get("useAttentionBias", True) else 0
+
+        def scores(h):
+            q = (h @ wt).unsqueeze(2)
+            k = (h @ wx).unsqueeze(1)
+            return (torch.tanh(q + k + bh) @ wa).squeeze(-1) + ba
+
+    else:
+        wa = ws.pop(0)
+        ba = ws.pop(0) if c.get("useAttentionBias", True) else 0
+
+        def scores(h):
+            return h @ wa @ h.transpose(1, 2) + ba
+
+    def run(xs):
+        h = xs[0]
+        e = act(scores(h))
+        a = torch.softmax(e, dim=-1)
+        v = a @ h
+        return [v, a] if c.get("returnAttention", False) else [v]
+
+    return run
+
+
+def batch_norm(c, w):
+    ws = list(w)
+    gamma = ws.pop(0) if c.get("scale", True) else 1
+    beta = ws.pop(0) if c.get("center", True) else 0
+    mean, var = ws.pop(0), ws.pop(0)
+    eps = c.get("epsilon", 1e-3)
+    if c.get("axis", -1) not in (-1, [-1]):
+        raise SystemExit("captum_twin: BatchNormalization over an axis other than the last has no twin")
+    return lambda xs: [(xs[0] - mean) / torch.sqrt(var + eps) * gamma + beta]
+
+
+def conv1d(c, w):
+    k = w[0]  # (k, F, C)
+    b = w[1] if c.get("useBias", True) and len(w) > 1 else None
+    ks, stride, dil = c["kernelSize"], c.get("strides", 1), c.get("dilationRate", 1)
+    ks, stride, dil = [v[0] if isinstance(v, list) else v for v in (ks, stride, dil)]
+    pad = c.get("padding", "valid")
+    act = activation(c.get("activation"))
+    weight = k.permute(2, 1, 0)  # (C, F, k)
+
+    def run(xs):
+        x = xs[0].transpose(1, 2)  # (B, F, T)
+        if pad == "causal":
+            x = torch.nn.functional.pad(x, ((ks - 1) * dil, 0))
+            p = 0
+        elif pad == "same":
+            total = max((int(np.ceil(x.shape[2] / stride)) - 1) * stride + (ks - 1) * dil + 1 - x.shape[2], 0)
+            x = torch.nn.functional.pad(x, (total // 2, total - total // 2))
+            p = 0
+        else:
+            p = 0
+        y = torch.nn.functional.conv1d(x, weight, b, stride=stride, padding=p, dilation=dil)
+        return [act(y.transpose(1, 2))]
+
+    return run
+
+
+def max_pool1d(c, w):
+    size = c["poolSize"][0] if isinstance(c["poolSize"], list) else c["poolSize"]
+    stride = c.get("strides") or size
+    stride = stride[0] if isinstance(stride, list) else stride
+    if c.get("padding", "valid") != "valid":
+        raise SystemExit("captum_twin: MaxPooling1D padding 'same' has no twin")
+    return lambda xs: [torch.nn.functional.max_pool1d(xs[0].transpose(1, 2), size, stride).transpose(1, 2)]
+
+
+def concatenate(c, w):
+    axis = c.get("axis", -1)
+    return lambda xs: [torch.cat(xs, axis)]
+
+
+LAYERS = {
+    "InputLayer": lambda c, w: (lambda xs: xs),
+    "Dense": dense,
+    "LSTM": lambda c, w: recurrent("LSTM", c, w),
+    "GRU": lambda c, w: recurrent("GRU", c, w),
+    "SimpleRNN": lambda c, w: recurrent("SimpleRNN", c, w),
+    "Bidirectional": bidirectional,
+    "SeqSelfAttention": seq_self_attention,
+    "BatchNormalization": batch_norm,
+    "Conv1D": conv1d,
+    "MaxPooling1D": max_pool1d,
+    "Concatenate": concatenate,
+    "Flatten": lambda c, w: (lambda xs: [xs[0].flatten(1)]),
+    "Dropout": lambda c, w: (lambda xs: xs),
+    "SpatialDropout1D": lambda c, w: (lambda xs: xs),
+    "Activation": lambda c, w: (lambda xs: [activation(c.get("activation"))(xs[0])]),
+    "LeakyReLU": lambda c, w: (lambda xs: [torch.nn.functional.leaky_relu(xs[0], c.get("alpha", 0.3))]),
+    "ReLU": lambda c, w: (lambda xs: [torch.relu(xs[0])]),
+}
+
+
+class Twin(torch.nn.Module):
+    """The model graph in Keraspect's summary order, evaluated layer by layer."""
+
+    def __init__(self, spec, folder):
+        super().__init__()
+        self.spec = spec
+        self.fns = {}
+        for layer in spec["layers"]:
+            cls = layer["kerasClass"]
+            if cls not in LAYERS:
+                raise SystemExit(f"captum_twin: layer '{layer['name']}' ({cls}) has no twin; add it to LAYERS")
+            ws = [torch.from_numpy(np.load(os.path.join(folder, f)).astype(np.float64)) for f in layer["weights"]]
+            self.fns[layer["name"]] = LAYERS[cls](layer["config"], ws)
+
+    def forward(self, *inputs):
+        values = dict(zip(self.spec["inputs"], inputs))
+        outs = {}
+        for layer in self.spec["layers"]:
+            name = layer["name"]
+            if name in values:
+                outs[name] = [values[name]]
+                continue
+            xs = [outs[src][i] for src, i in layer["inbound"]]
+            outs[name] = self.fns[name](xs)
+        src, i = self.spec["output"]
+        y = outs[src][i]
+        return y.reshape(y.shape[0], -1)
+
+
+# ---------------------------------------------------------------- jobs
+
+
+def run_job(attr, model, job, folder):
+    arr = lambda name: torch.from_numpy(np.load(os.path.join(folder, name)).astype(np.float64))
+    x = arr(job["input"])
+    target = job["target"]
+    kw = dict(job.get("args", {}))
+    for key in ("baselines", "feature_mask", "sliding_window_shapes", "strides"):
+        if isinstance(kw.get(key), str):
+            kw[key] = arr(kw[key]).long() if key == "feature_mask" else arr(kw[key])
+        elif isinstance(kw.get(key), list):
+            kw[key] = tuple(kw[key])
+    method = job["captum"]
+    inner = job.get("inner")
+    if method == "NoiseTunnel":
+        algo = attr.NoiseTunnel(getattr(attr, inner)(model, **job.get("init", {})))
+        noise = arr(job["noise"])
+        real = torch.normal
+
+        def replay(mean, std, *a, **k):
+            assert tuple(std.shape) == tuple(noise.shape), f"noise shape {tuple(noise.shape)} vs {tuple(std.shape)}"
+            return noise.clone()
+
+        torch.normal = replay
+        try:
+            out = algo.attribute(x, target=target, **kw)
+        finally:
+            torch.normal = real
+    else:
+        algo = getattr(attr, method)(model, **job.get("init", {}))
+        out = algo.attribute(x, target=target, **kw)
+    delta = None
+    if isinstance(out, tuple):
+        out, delta = out
+    np.save(os.path.join(folder, "out", f"{job['id']}.npy"), out.detach().numpy())
+    if delta is not None:
+        np.save(os.path.join(folder, "out", f"{job['id']}.delta.npy"), delta.detach().numpy())
+
+
+def main():
+    if len(sys.argv) != 3:
+        sys.exit("usage: /usr/bin/python3 scripts/parity/captum_twin.py CAPTUM_CHECKOUT WORK_DIR")
+    captum, attr = load_captum(sys.argv[1])
+    folder = sys.argv[2]
+    spec = json.load(open(os.path.join(folder, "spec.json")))
+    os.makedirs(os.path.join(folder, "out"), exist_ok=True)
+    model = Twin(spec, folder)
+    x = torch.from_numpy(np.load(os.path.join(folder, spec["predictInput"])).astype(np.float64))
+    with torch.no_grad():
+        y = model(x).numpy()
+    want = np.load(os.path.join(folder, spec["predict"])).reshape(y.shape)
+    twin_abs = float(np.abs(y - want).max())
+    twin_diff = twin_abs / max(float(np.abs(want).max()), 1e-12)
+    from captum.attr._utils.approximation_methods import approximation_parameters
+
+    steps = spec.get("igSteps", 16)
+    trapezoid_sum = float(sum(approximation_parameters("riemann_trapezoid")[0](steps)))
+    for job in spec["jobs"]:
+        run_job(attr, model, job, folder)
+    json.dump(
+        {
+            "captum": captum.__version__,
+            "torch": torch.__version__,
+            "twinPredictDiff": twin_diff,
+            "twinPredictAbs": twin_abs,
+            "trapezoidWeightSum": trapezoid_sum,
+        },
+        open(os.path.join(folder, "out", "info.json"), "w"),
+    )
+
+
+if __name__ == "__main__":
+    main()
