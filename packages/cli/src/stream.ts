@@ -19,6 +19,13 @@ import {
 } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
+import {
+  attributeInPool,
+  createExplainer,
+  createExplainPool,
+  type ExplainerOptions,
+  type MethodName,
+} from '@keraspect/explain';
 import type { KerasModel, ModelSource, NdArray } from '@keraspect/importer';
 import { CliError } from './errors.ts';
 import type { Io } from './io.ts';
@@ -391,4 +398,74 @@ export function sampleShapeOf(km: KerasModel): (number | null)[] {
       `Streaming reads one input; model '${km.name}' takes ${km.inputShapes.length} (${km.inputNames.join(', ')}). Give the inputs as files instead.`,
     );
   return km.inputShapes[0].slice(1);
+}
+
+/**
+ * `keraspect attribute` on a streamed dataset: every chunk attributed as one unit (on a worker when
+ * there are several threads), so that the result is the same for any `--threads` and `--shard`
+ * split. Writes the attributions (and IG's per-sample convergence delta as `<out>.delta.npy`).
+ */
+export async function streamAttribution(a: {
+  io: Io;
+  km: KerasModel;
+  modelPath: string;
+  values: {
+    input?: string[];
+    out?: string;
+    quiet?: boolean;
+    plugin?: string[];
+    shard?: string;
+    'chunk-size'?: string;
+    threads?: string;
+    weights?: string;
+    'self-attention-variant'?: string;
+    limit?: string[];
+  };
+  method: MethodName;
+  options: Record<string, unknown>;
+}): Promise<number> {
+  const { io, km, values, method } = a;
+  const out = values.out as string;
+  if (out.toLowerCase().endsWith('.json'))
+    throw new CliError('Streamed attributions are written as .npy; give --out A.npy.');
+  const { onProgress: _bar, ...options } = a.options;
+  const { chunkSize, threads, shard } = streamSettings(values);
+  const dataset = openDataset((values.input as string[])[0], sampleShapeOf(km));
+  const inThread = threads === 1 || values.plugin?.length;
+  const pool = inThread ? null : await createExplainPool(await poolSource(io, a.modelPath, values), { threads });
+  try {
+    let count = 0;
+    const res = await runStreamed({
+      io,
+      dataset,
+      chunkSize,
+      shard,
+      inFlight: pool ? threads : 1,
+      label: method,
+      quiet: values.quiet,
+      pathOf: (name) =>
+        name === 'delta'
+          ? out.replace(/(\.npy)?$/, '.delta.npy')
+          : count === 1
+            ? out
+            : out.replace(/(\.npy)?$/, `.${name}.npy`),
+      async compute(chunk) {
+        const opts = options as ExplainerOptions<typeof method>;
+        const r = pool
+          ? await attributeInPool(pool, method, chunk, opts, { chunkSize: chunk.shape[0] })
+          : await createExplainer(method, km, opts).attribute(chunk);
+        count = r.attributions.length;
+        const arrays: ChunkResult = r.attributions.map((array, i) => ({ name: String(i), array }));
+        if (r.delta) arrays.push({ name: 'delta', array: { data: r.delta, shape: [r.delta.length] } });
+        return arrays;
+      },
+    });
+    for (const path of res.files.values()) io.stdout(`wrote ${path}\n`);
+    io.stdout(
+      `${res.sequences} sequences in ${res.seconds.toFixed(1)} s (${(res.sequences / res.seconds).toFixed(1)} sequences/s, ${pool ? threads : 1} thread${pool && threads > 1 ? 's' : ''})\n`,
+    );
+    return 0;
+  } finally {
+    await pool?.close();
+  }
 }

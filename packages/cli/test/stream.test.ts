@@ -134,4 +134,32 @@ describe('keraspect predict on a streamed dataset', () => {
     expect(shape.code).not.toBe(0);
     expect(shape.err).toMatch(/wrong\.npy' has shape \(2, 5, 3\); the model takes samples of shape \(12, 3\)/);
   }, 240_000);
+
+  it('attribute: gradient×input streamed on two threads equals the in-memory run; smoothGrad is the same for 1 or 2 threads and any shards', async () => {
+    const input = join(dir, 'x.npy');
+    const base = ['attribute', model, '--input', input, '--chunk-size', '6'];
+    const gxi = join(dir, 'gxi.npy');
+    expect((await cli([...base, '--method', 'gradientXInput', '--out', gxi, '--threads', '2'])).code).toBe(0);
+    const mem = memoryIo();
+    writeFileSync(join(dir, 'x32.npy'), writeNpy(x));
+    expect(
+      await run(
+        ['attribute', model, '--input', join(dir, 'x32.npy'), '--method', 'gradientXInput', '--out', 'a.npy'],
+        mem.io,
+      ),
+    ).toBe(0);
+    const inMemory = readNpy(mem.written.get('a.npy') as Uint8Array);
+    expect(Array.from(read(gxi).data as Float32Array)).toEqual(Array.from(inMemory.data as Float32Array));
+
+    const sg = ['--method', 'smoothGrad', '--samples', '2', '--seed', '4'];
+    const two = join(dir, 'sg2.npy');
+    expect((await cli([...base, ...sg, '--out', two, '--threads', '2'])).code).toBe(0);
+    const shards: number[] = [];
+    for (let k = 0; k < 2; k++) {
+      const out = join(dir, `sg1.${k}.npy`);
+      expect((await cli([...base, ...sg, '--out', out, '--threads', '1', '--shard', `${k}/2`])).code).toBe(0);
+      shards.push(...Array.from(read(out).data as Float32Array));
+    }
+    expect(shards).toEqual(Array.from(read(two).data as Float32Array));
+  }, 300_000);
 });

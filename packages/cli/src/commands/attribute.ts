@@ -4,6 +4,7 @@ import { readArrayFile, writeArrayFile } from '../input-data.ts';
 import { INPUT_USAGE, MODEL_OPTIONS_USAGE } from '../model-args.ts';
 import { modelCommand } from '../model-command.ts';
 import { progressBar } from '../progress.ts';
+import { STREAM_USAGE, streamAttribution, streamOptions } from '../stream.ts';
 
 const usage = `Usage: keraspect attribute MODEL --input X --method NAME --out FILE.npy [options]
 
@@ -32,6 +33,7 @@ ${INPUT_USAGE}
   --internal-batch-size N   samples per forward/backward pass (default 32)
   --json             print scores, units and IG's convergence delta as JSON
   --quiet            no progress bar
+${STREAM_USAGE}
 ${MODEL_OPTIONS_USAGE}`;
 
 const num = (v: string | undefined, flag: string, int = false): number | undefined => {
@@ -47,7 +49,9 @@ export const attribute = modelCommand({
   summary: 'attributions (gradient, IG, SmoothGrad, occlusion, LRP, …) written as .npy',
   usage,
   input: true,
+  stream: true,
   options: {
+    ...streamOptions,
     method: { type: 'string' },
     out: { type: 'string' },
     target: { type: 'string' },
@@ -68,7 +72,7 @@ export const attribute = modelCommand({
     quiet: { type: 'boolean', short: 'q' },
   },
   required: ['out'],
-  async body({ km, values, io, x }) {
+  async body({ km, values, io, x, streaming, modelPath }) {
     if (!values.method) throw new CliError(`Missing --method. Methods: ${methodNames.join(', ')}.`);
     if (!(methodNames as string[]).includes(values.method))
       throw new CliError(`Unknown method '${values.method}'. Methods: ${methodNames.join(', ')}.`);
@@ -105,6 +109,7 @@ export const attribute = modelCommand({
       if (method === 'occlusion') Object.assign(opts, { window: num(values.window, '--window', true) });
       if (method === 'gradient') Object.assign(opts, { postprocess: values.postprocess });
       for (const k of Object.keys(opts)) if (opts[k] === undefined) delete opts[k];
+      if (streaming) return await streamAttribution({ io, km, values, modelPath, method, options: opts });
       // smoothGrad's own option `method` names the wrapped method.
       const res = await createExplainer(method, km, opts as ExplainerOptions<typeof method>).attribute(x);
       bar.done();
