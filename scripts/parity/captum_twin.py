@@ -64,11 +64,34 @@ def activation(name):
     return ACTIVATIONS[name]
 
 
+# Layer-level nonlinearities are torch modules, one per layer, so that Captum's DeepLift (which
+# hooks nn.ReLU, nn.Tanh, nn.Sigmoid, nn.MaxPool1d, …) applies its rules to them.
+MODULES = {
+    "relu": torch.nn.ReLU,
+    "tanh": torch.nn.Tanh,
+    "sigmoid": torch.nn.Sigmoid,
+    "elu": torch.nn.ELU,
+    "softplus": torch.nn.Softplus,
+    "softmax": lambda: torch.nn.Softmax(dim=-1),
+}
+REGISTRY = []  # modules made while building one twin, registered on it
+
+
+def module(name):
+    if name in (None, "linear"):
+        return lambda x: x
+    if name not in MODULES:
+        return activation(name)
+    m = MODULES[name]()
+    REGISTRY.append(m)
+    return m
+
+
 # ---------------------------------------------------------------- layers: (config, weights) -> fn(inputs) -> outputs
 
 
 def dense(c, w):
-    act = activation(c.get("activation"))
+    act = module(c.get("activation"))
     k = w[0]
     b = w[1] if c.get("useBias", True) and len(w) > 1 else None
     return lambda xs: [act(xs[0] @ k + (b if b is not None else 0))]
@@ -231,7 +254,7 @@ def conv1d(c, w):
     ks, stride, dil = c["kernelSize"], c.get("strides", 1), c.get("dilationRate", 1)
     ks, stride, dil = [v[0] if isinstance(v, list) else v for v in (ks, stride, dil)]
     pad = c.get("padding", "valid")
-    act = activation(c.get("activation"))
+    act = module(c.get("activation"))
     weight = k.permute(2, 1, 0)  # (C, F, k)
 
     def run(xs):
@@ -257,7 +280,14 @@ def max_pool1d(c, w):
     stride = stride[0] if isinstance(stride, list) else stride
     if c.get("padding", "valid") != "valid":
         raise SystemExit("captum_twin: MaxPooling1D padding 'same' has no twin")
-    return lambda xs: [torch.nn.functional.max_pool1d(xs[0].transpose(1, 2), size, stride).transpose(1, 2)]
+    pool = torch.nn.MaxPool1d(size, stride)
+    REGISTRY.append(pool)
+    return lambda xs: [pool(xs[0].transpose(1, 2)).transpose(1, 2)]
+
+
+def registered(m):
+    REGISTRY.append(m)
+    return m
 
 
 def concatenate(c, w):
@@ -280,9 +310,9 @@ LAYERS = {
     "Flatten": lambda c, w: (lambda xs: [xs[0].flatten(1)]),
     "Dropout": lambda c, w: (lambda xs: xs),
     "SpatialDropout1D": lambda c, w: (lambda xs: xs),
-    "Activation": lambda c, w: (lambda xs: [activation(c.get("activation"))(xs[0])]),
-    "LeakyReLU": lambda c, w: (lambda xs: [torch.nn.functional.leaky_relu(xs[0], c.get("alpha", 0.3))]),
-    "ReLU": lambda c, w: (lambda xs: [torch.relu(xs[0])]),
+    "Activation": lambda c, w: (lambda f: lambda xs: [f(xs[0])])(module(c.get("activation"))),
+    "LeakyReLU": lambda c, w: (lambda f: lambda xs: [f(xs[0])])(registered(torch.nn.LeakyReLU(c.get("alpha", 0.3)))),
+    "ReLU": lambda c, w: (lambda f: lambda xs: [f(xs[0])])(registered(torch.nn.ReLU())),
 }
 
 
@@ -293,12 +323,14 @@ class Twin(torch.nn.Module):
         super().__init__()
         self.spec = spec
         self.fns = {}
+        REGISTRY.clear()
         for layer in spec["layers"]:
             cls = layer["kerasClass"]
             if cls not in LAYERS:
                 raise SystemExit(f"captum_twin: layer '{layer['name']}' ({cls}) has no twin; add it to LAYERS")
             ws = [torch.from_numpy(np.load(os.path.join(folder, f)).astype(np.float64)) for f in layer["weights"]]
             self.fns[layer["name"]] = LAYERS[cls](layer["config"], ws)
+        self.nonlinear = torch.nn.ModuleList(REGISTRY)
 
     def forward(self, *inputs):
         values = dict(zip(self.spec["inputs"], inputs))
@@ -330,6 +362,22 @@ def run_job(attr, model, job, folder):
             kw[key] = tuple(kw[key])
     method = job["captum"]
     inner = job.get("inner")
+    replay = job.get("replay")
+    if replay:  # GradientShap: Keraspect's background picks, path coefficients and noise
+        picks, coeffs = np.load(os.path.join(folder, replay["choice"])), np.load(os.path.join(folder, replay["uniform"]))
+        noise_r = arr(replay["normal"])
+        saved = (np.random.choice, np.random.uniform, torch.normal)
+        np.random.choice = lambda k, size: picks.astype(np.int64)[:size]
+        np.random.uniform = lambda lo, hi, size: coeffs.astype(np.float64)[:size]
+        torch.normal = lambda mean, std, *a, **k: noise_r.clone()
+        try:
+            out = getattr(attr, method)(model, **job.get("init", {})).attribute(x, target=target, **kw)
+        finally:
+            np.random.choice, np.random.uniform, torch.normal = saved
+        if isinstance(out, tuple):
+            out = out[0]
+        np.save(os.path.join(folder, "out", f"{job['id']}.npy"), out.detach().numpy())
+        return
     if method == "NoiseTunnel":
         algo = attr.NoiseTunnel(getattr(attr, inner)(model, **job.get("init", {})))
         noise = arr(job["noise"])

@@ -49,6 +49,8 @@ const here = dirname(fileURLToPath(import.meta.url));
 
 interface ParityModel {
   name: string;
+  /** Key in `modelTable`. */
+  key?: string;
   km: KerasModel;
   /** Batch of 2 (feature permutation over a batch of 2 is the one swap, the same on both sides). */
   x: NdArray;
@@ -90,6 +92,57 @@ async function seedModel(): Promise<ParityModel> {
   return { name: 'seed', km, x };
 }
 
+/**
+ * A feed-forward net (Conv1D relu → MaxPooling1D → Flatten → Dense tanh → Dense), seeded: DeepLIFT's
+ * comparison, since Captum's DeepLIFT rules act through nonlinearity modules, none inside recurrent cells.
+ * (The fixtures' feed-forward CNN saturates its sigmoids, so its input gradients are ~1e-8, below float32.)
+ */
+async function convNet(): Promise<ParityModel> {
+  const layer = (class_name: string, config: Record<string, unknown>) => ({ class_name, config });
+  const config = {
+    class_name: 'Sequential',
+    config: {
+      name: 'convnet',
+      layers: [
+        layer('InputLayer', { name: 'x', batch_input_shape: [null, 12, 3] }),
+        layer('Conv1D', { name: 'conv', filters: 6, kernel_size: 3, activation: 'relu' }),
+        layer('MaxPooling1D', { name: 'pool', pool_size: 2 }),
+        layer('Flatten', { name: 'flat' }),
+        layer('Dense', { name: 'hidden', units: 8, activation: 'tanh' }),
+        layer('Dense', { name: 'out', units: 2 }),
+      ],
+    },
+  };
+  const km = await modelFromConfig(config as never, { kerasVersion: '2.3.1' });
+  seedWeights(km, 17);
+  const r = mulberry32(19);
+  return {
+    name: 'convnet',
+    km,
+    x: { data: Float32Array.from({ length: 2 * 12 * 3 }, () => 2 * r() - 1), shape: [2, 12, 3] },
+  };
+}
+
+/** Seeded uniform weights ±√(3/fan-in). */
+function seedWeights(km: KerasModel, seed: number): void {
+  const r = mulberry32(seed);
+  for (const s of km.summary()) {
+    const layer = km.layer(s.name);
+    const ws = layer.getWeights();
+    if (!ws.length) continue;
+    layer.setWeights(
+      ws.map((w) => {
+        const fanIn = w.shape.length > 1 ? w.shape.slice(0, -1).reduce((a, b) => a * b, 1) : 4;
+        const a = Math.sqrt(3 / fanIn);
+        return tf.tensor(
+          Float32Array.from({ length: w.size }, () => (2 * r() - 1) * a),
+          w.shape,
+        );
+      }),
+    );
+  }
+}
+
 /** A real-Keras fixture and its own input (batch 2). */
 async function fixture(name: string): Promise<ParityModel> {
   const dir = fixturesDir();
@@ -106,6 +159,7 @@ const modelTable: Record<string, () => Promise<ParityModel>> = {
   lstm: () => fixture('kevinlin_lstm_model_k2.1.6'),
   bilstm: () => fixture('vk_new_bi_lstm_k3.9.2'),
   gru: () => fixture('surro_time_series_gru_k2.2.4'),
+  convnet: convNet,
   cnnBilstmAttention: () => fixture('dsrna_3fold_cnn_bilstm_seqselfatt_softmax_k2.3.1'),
 };
 
@@ -131,6 +185,8 @@ interface CaptumJob {
   noise?: string;
   /** Compare the convergence delta too. */
   delta?: boolean;
+  /** GradientShap: Keraspect's draws, replayed as numpy's choice/uniform and torch.normal. */
+  replay?: { choice: string; uniform: string; normal: string };
 }
 
 interface Entry {
@@ -141,6 +197,12 @@ interface Entry {
    * by twice the float32 error of Keraspect's forward pass, which the table prints beside it.
    */
   perturbation?: boolean;
+  /**
+   * Only these models (keys of `modelTable`). DeepLIFT: Captum applies its rules through hooks on
+   * nn.ReLU/Tanh/Sigmoid/MaxPool1d modules and none inside a recurrent cell, so it is compared on
+   * the feed-forward fixture only.
+   */
+  models?: string[];
   /** Also compare Keraspect's result × factor (a documented rule difference, shown exactly). */
   scaled?: { name: string; factor: number };
   keraspect: (c: Ctx) => ExplainerOptions;
@@ -186,6 +248,38 @@ function smoothGradNoise(c: Ctx): NdArray {
     for (let i = 0; i < b; i++)
       for (let k = 0; k < n; k++) out[(i * NOISE.samples + s) * n + k] = NOISE.stdev * rng.normal();
   return { data: out, shape: [b * NOISE.samples, ...rest] };
+}
+
+/** Three reference samples (the SHAP methods' background), seeded. */
+function background(c: Ctx): NdArray {
+  const r = mulberry32(13);
+  return {
+    data: Float32Array.from({ length: 3 * c.steps * c.features }, () => 2 * r() - 1),
+    shape: [3, c.steps, c.features],
+  };
+}
+
+const SHAP = { samples: 5, stdev: 0.1, seed: 5 };
+
+/** GradientShap's draws as Keraspect makes them (seededRng(seed); per draw j = b·S + s: row, α, noise). */
+function gradientShapDraws(c: Ctx) {
+  const [b, ...rest] = c.x.shape;
+  const n = c.x.data.length / b;
+  const total = b * SHAP.samples;
+  const rng = seededRng(SHAP.seed);
+  const pick = new Float32Array(total);
+  const alpha = new Float32Array(total);
+  const noise = new Float32Array(total * n);
+  for (let j = 0; j < total; j++) {
+    pick[j] = Math.min(2, Math.floor(rng.uniform() * 3));
+    alpha[j] = rng.uniform();
+    for (let i = 0; i < n; i++) noise[j * n + i] = SHAP.stdev * rng.normal();
+  }
+  return {
+    choice: c.file('gs_choice', { data: pick, shape: [total] }),
+    uniform: c.file('gs_uniform', { data: alpha, shape: [total] }),
+    normal: c.file('gs_normal', { data: noise, shape: [total, ...rest] }),
+  };
 }
 
 const igRules = {
@@ -326,6 +420,41 @@ const entries: Entry[] = [
       captum: 'FeaturePermutation',
       args: { feature_mask: c.file('features', mask(c, (_t, f) => f).nd) },
     }),
+  },
+  {
+    name: 'gradientShap',
+    method: 'gradientShap',
+    keraspect: (c) => ({ background: background(c), samples: SHAP.samples, stdev: SHAP.stdev, seed: SHAP.seed }),
+    captum: (c) => ({
+      captum: 'GradientShap',
+      args: { baselines: c.file('background', background(c)), n_samples: SHAP.samples, stdevs: SHAP.stdev },
+      replay: gradientShapDraws(c),
+    }),
+  },
+  {
+    name: 'deepLift rescale',
+    method: 'deepLift',
+    models: ['convnet'],
+    keraspect: () => ({ baseline: 'zeros' }),
+    captum: () => ({ captum: 'DeepLift', args: { baselines: 0 } }),
+  },
+  {
+    name: 'deepLift multiplyByInputs false',
+    method: 'deepLift',
+    models: ['convnet'],
+    keraspect: (c) => ({ baseline: fileBaseline(c), multiplyByInputs: false }),
+    captum: (c) => ({
+      captum: 'DeepLift',
+      init: { multiply_by_inputs: false },
+      args: { baselines: c.file('file', fileBaseline(c)) },
+    }),
+  },
+  {
+    name: 'deepLiftShap',
+    method: 'deepLiftShap',
+    models: ['convnet'],
+    keraspect: (c) => ({ background: background(c) }),
+    captum: (c) => ({ captum: 'DeepLiftShap', args: { baselines: c.file('background', background(c)) } }),
   },
   {
     // Exact Kernel SHAP (every coalition of ≤ 5 players) is the Shapley value: Captum's ShapleyValues.
@@ -509,8 +638,9 @@ async function main() {
   for (const name of opts.models) {
     const make = modelTable[name];
     if (!make) throw new Error(`parity: unknown model '${name}'; known: ${Object.keys(modelTable).join(', ')}.`);
-    const m = await make();
-    info = await runModel(m, list, opts, rows);
+    const m = { ...(await make()), key: name };
+    const own = list.filter((e) => !e.models || e.models.includes(name));
+    info = await runModel(m, own, opts, rows);
     m.km.dispose();
   }
   const trapezoid = quadrature('trapezoid', IG_STEPS).weights.reduce((a, b) => a + b, 0);
