@@ -1,13 +1,15 @@
 /**
  * `pnpm bench [--json] [--runs N] [suite…]` — benchmarks, never timed assertions in tests.
  * Suites: importer (load and forward times of the fixtures), speed (the seed models beside PyTorch and ONNX
- * Runtime, docs/performance.md), viz (each chart kind beside matplotlib). Figures are medians of N runs, printed
+ * Runtime, docs/performance.md), viz (each chart kind beside matplotlib), cold (a fresh process of the compiled
+ * `keraspect inspect`). Figures are medians of N runs, printed
  * beside the latest recorded run of the previous commit on the same machine and backend (bench/history.jsonl).
  */
 import { parseArgs } from 'node:util';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { backend, initBackend } from '@keraspect/importer';
+import { benchColdStart } from './cold-start.ts';
 import { benchImporter } from './importer.ts';
 import { benchSpeed, peakNote, type SpeedResult, speedJson, speedTable } from './speed.ts';
 import { benchViz } from './viz.ts';
@@ -29,6 +31,7 @@ const suites: Record<string, (runs: number) => Promise<BenchResult[]>> = {
   importer: benchImporter,
   speed: (runs) => benchSpeed(runs, { verbose: !values.json }),
   viz: benchViz,
+  cold: benchColdStart,
 };
 const chosen = positionals.length ? positionals : Object.keys(suites);
 for (const s of chosen)

@@ -1,6 +1,10 @@
 #!/usr/bin/env node
-import { nodeIo } from './io.ts';
-import { run } from './run.ts';
+import { preloadCommonJs } from './preload.ts';
+
+// Before anything imports TF.js (see preload.ts); the CLI's own modules load after it.
+preloadCommonJs(['@tensorflow/tfjs', '@tensorflow/tfjs-backend-wasm']);
+const { nodeIo } = await import('./io.ts');
+const { run } = await import('./run.ts');
 
 // TF.js prints a hint about tfjs-node on first use; Keraspect says which backend it uses itself.
 const warn = console.warn;

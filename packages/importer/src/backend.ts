@@ -24,9 +24,14 @@ async function choose(prefer: BackendName | undefined): Promise<BackendName> {
   for (const name of order) {
     try {
       if (name === 'tensorflow') {
-        // Optional dependency: absent on machines where libtensorflow could not be downloaded.
-        const mod = '@tensorflow/tfjs-node';
-        await import(/* @vite-ignore */ mod);
+        // Optional dependency: absent on machines where libtensorflow could not be downloaded. Loaded
+        // with require: it is CommonJS, and an ES import would first run Node's export lexer over it
+        // and all of TF.js it re-exports (~0.5 s of every start, also when its binary is missing).
+        const { createRequire } = (process as NodeJS.Process & { getBuiltinModule?: (id: string) => unknown })
+          .getBuiltinModule
+          ? (process.getBuiltinModule('node:module') as typeof import('node:module'))
+          : await import(/* @vite-ignore */ ['node', 'module'].join(':'));
+        createRequire(import.meta.url)('@tensorflow/tfjs-node');
       } else if (name === 'wasm') {
         await import('@tensorflow/tfjs-backend-wasm');
       }
