@@ -2,7 +2,8 @@
  * The Ismail et al. 2020 box benchmark (https://arxiv.org/abs/2010.13924) for every attribution
  * method: trains the LSTM + SeqSelfAttention classifier in TF.js on each variant, scores every
  * method's attributions and a random-saliency control, prints the tables and writes
- * docs/faithfulness.md. Usage: `pnpm faithfulness [--out docs/faithfulness.md] [--seed 0]`.
+ * docs/faithfulness.md. Usage: `pnpm faithfulness [--out docs/faithfulness.md] [--seed 0]
+ * [--variants middle,moving] [--methods gradient,tsr:gradient,random]`.
  */
 import { writeFileSync } from 'node:fs';
 import { backend, initBackend } from '@keraspect/importer';
@@ -13,6 +14,7 @@ import {
   boxGeometry,
   boxVariants,
   runBoxBenchmark,
+  tsrMethods,
 } from '@keraspect/explain';
 
 const arg = (name: string, fallback: string) => {
@@ -20,6 +22,8 @@ const arg = (name: string, fallback: string) => {
   return i >= 0 && process.argv[i + 1] ? process.argv[i + 1] : fallback;
 };
 const out = arg('out', 'docs/faithfulness.md');
+const variants = arg('variants', boxVariants.join(',')).split(',') as (typeof boxVariants)[number][];
+const methods = arg('methods', benchmarkMethods.join(',')).split(',') as (typeof benchmarkMethods)[number][];
 const seed = Number(arg('seed', '0'));
 const T = 50;
 const F = 50;
@@ -35,16 +39,40 @@ const { rows, models } = await runBoxBenchmark({
   trainSamples,
   testSamples,
   seed,
+  variants,
+  methods,
   train: { epochs, targetAccuracy: 1.01, timeBudgetMs: 60_000 },
   onProgress: (line) => console.log(`[${((Date.now() - started) / 1000).toFixed(0)} s] ${line}`),
 });
 const seconds = (Date.now() - started) / 1000;
 
-const label = (m: string) => (m === 'random' ? 'random (control)' : m);
+const label = (m: string) => (m === 'random' ? 'random (control)' : m.startsWith('tsr:') ? `TSR(${m.slice(4)})` : m);
+/** TSR minus the plain method, per variant, and how many of the variants it improves. */
+const tsrGain = (pick: (r: BenchmarkRow) => number) => {
+  const lines = [
+    `| method | ${variants.join(' | ')} | improved |`,
+    `|---|${variants.map(() => '---:').join('|')}|---:|`,
+  ];
+  for (const m of tsrMethods.filter((x) => methods.includes(x) && methods.includes(`tsr:${x}`))) {
+    let better = 0;
+    let total = 0;
+    const cells = variants.map((v) => {
+      const a = rows.find((x) => x.variant === v && x.method === m);
+      const b = rows.find((x) => x.variant === v && x.method === `tsr:${m}`);
+      if (!a || !b) return '—';
+      total++;
+      const d = pick(b) - pick(a);
+      if (d > 0) better++;
+      return `${d >= 0 ? '+' : ''}${d.toFixed(3)}`;
+    });
+    lines.push(`| ${m} | ${cells.join(' | ')} | ${better}/${total} |`);
+  }
+  return lines.join('\n');
+};
 const summary = (pick: (r: BenchmarkRow) => number) => {
-  const lines = [`| method | ${boxVariants.join(' | ')} |`, `|---|${boxVariants.map(() => '---:').join('|')}|`];
-  for (const m of benchmarkMethods) {
-    const cells = boxVariants.map((v) => {
+  const lines = [`| method | ${variants.join(' | ')} |`, `|---|${variants.map(() => '---:').join('|')}|`];
+  for (const m of methods) {
+    const cells = variants.map((v) => {
       const r = rows.find((x) => x.variant === v && x.method === m);
       return r ? pick(r).toFixed(3) : '—';
     });
@@ -83,8 +111,13 @@ ${geometry}
   a Keras 2 config built by \`modelFromConfig\` and trained in TF.js (Adam 0.01, ${epochs} epochs, ${trainSamples} training samples, seeded).
 - **Explained**: the logit of each test sample's label (\`target: labels, preActivation: true\`), ${testSamples} test samples.
 - **Methods**: gradient, gradient×input, Integrated Gradients (32 Gauss–Legendre steps, zero baseline), SmoothGrad over the
-  gradient (16 samples, noise 0.15), occlusion (${Math.round(T / 10)} steps × ${Math.round(F / 10)} features patches), LRP-ε, and a
-  random-saliency control (uniform noise) that gives the chance level of every score.
+  gradient (16 samples, noise 0.15), occlusion (${Math.round(T / 10)} steps × ${Math.round(F / 10)} features patches), LRP-ε,
+  GradientSHAP (16 draws, 32 N(0, 1) background series), feature ablation and permutation and Kernel SHAP (on the same
+  ${Math.round(T / 10)} × ${Math.round(F / 10)} patches), TimeSHAP (event level, average-event baseline, pruning tolerance 0.025),
+  temporal saliency rescaling (TSR, Ismail et al.'s own method: time relevance by mean |attribution|, 0.55 quantile, features
+  masked in the same ${Math.round(F / 10)}-feature groups; IG 8 steps, SmoothGrad 4 samples and GradientSHAP 4 draws under TSR
+  to keep the run short) over six of them, and a random-saliency control (uniform noise) that gives the chance level of every
+  score. DeepLIFT is not in the table: its recurrent-layer rules wait for the importer's recurrent-cell capability.
 
 ## Metrics
 
@@ -104,6 +137,16 @@ ${summary((r) => r.aup)}
 ## Summary: accuracy-drop AUC (higher is better)
 
 ${summary((r) => r.accuracyDropAuc)}
+
+## Does TSR improve every method? (TSR − plain)
+
+The paper (Ismail et al. 2020, §6) reports that TSR improves the saliency methods it wraps. Here, AUP:
+
+${tsrGain((r) => r.aup)}
+
+Accuracy-drop AUC:
+
+${tsrGain((r) => r.accuracyDropAuc)}
 
 ## Per variant
 

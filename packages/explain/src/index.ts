@@ -89,6 +89,7 @@ export {
   runBoxBenchmark,
   benchmarkTable,
   benchmarkMethods,
+  tsrMethods,
   type BenchmarkMethod,
   type BenchmarkRow,
   type BenchmarkModelInfo,

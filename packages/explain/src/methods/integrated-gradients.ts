@@ -26,6 +26,12 @@ export interface IntegratedGradientsOptions {
   steps: number;
   /** Quadrature on [0, 1]. Default `'gaussLegendre'` (exact for polynomial paths of degree ≤ 2·steps − 1). */
   rule: IntegrationRule;
+  /**
+   * Multiply the path-integrated gradients by x − x′ (default `true`); `false` returns the
+   * integrated gradients themselves (Captum's `multiply_by_inputs`). `delta` is always that of the
+   * multiplied attributions.
+   */
+  multiplyByInputs: boolean;
 }
 
 /**
@@ -37,7 +43,12 @@ export const integratedGradients: Method<IntegratedGradientsOptions> = {
   title: 'Integrated Gradients',
   paper: 'https://arxiv.org/abs/1703.01365',
   usesGradients: true,
-  normalize({ baseline = 'zeros', steps = 50, rule = 'gaussLegendre' }) {
+  normalize({ baseline = 'zeros', steps = 50, rule = 'gaussLegendre', multiplyByInputs = true }) {
+    if (typeof multiplyByInputs !== 'boolean')
+      fail(
+        'BAD_OPTION',
+        `integratedGradients: multiplyByInputs must be true or false; got ${JSON.stringify(multiplyByInputs)}.`,
+      );
     if (!integrationRules.includes(rule))
       fail(
         'BAD_OPTION',
@@ -49,7 +60,7 @@ export const integratedGradients: Method<IntegratedGradientsOptions> = {
         'BAD_OPTION',
         `integratedGradients: baseline ${JSON.stringify(baseline)} is not 'zeros', 'mean', an array or { noise: {…} }.`,
       );
-    return { baseline, steps, rule };
+    return { baseline, steps, rule, multiplyByInputs };
   },
   async run(p, o, ctx) {
     requireDifferentiable(p);
@@ -99,17 +110,20 @@ export const integratedGradients: Method<IntegratedGradientsOptions> = {
       ctx.progress(q[q.length - 1] + 1, total);
       await pause();
     }
-    const attributions = p.x.map((x, t) => {
-      const out = new Float32Array(p.batch * n[t]);
-      for (let b = 0; b < p.batch; b++)
-        for (let j = 0; j < nb; j++) {
-          const base = bases[j][t];
-          const bo = base.perSample ? b * n[t] : 0;
-          for (let k = 0; k < n[t]; k++)
-            out[b * n[t] + k] += (acc[t][(b * nb + j) * n[t] + k] * (x.data[b * n[t] + k] - base.data[bo + k])) / nb;
-        }
-      return { data: out, shape: [...x.shape] };
-    });
+    const integrate = (multiply: boolean) =>
+      p.x.map((x, t) => {
+        const out = new Float32Array(p.batch * n[t]);
+        for (let b = 0; b < p.batch; b++)
+          for (let j = 0; j < nb; j++) {
+            const base = bases[j][t];
+            const bo = base.perSample ? b * n[t] : 0;
+            for (let k = 0; k < n[t]; k++)
+              out[b * n[t] + k] +=
+                (acc[t][(b * nb + j) * n[t] + k] * (multiply ? x.data[b * n[t] + k] - base.data[bo + k] : 1)) / nb;
+          }
+        return { data: out, shape: [...x.shape] };
+      });
+    const attributions = integrate(true);
     // delta = Σattr − (f(x) − mean_j f(x′_j))
     const all = range(0, p.batch);
     const fx = scoreRows(p, p.x, all, ctx.internalBatchSize);
@@ -131,7 +145,7 @@ export const integratedGradients: Method<IntegratedGradientsOptions> = {
       });
       delta[b] = sum - (fx[b] - fBase[b]);
     }
-    return { attributions, delta };
+    return { attributions: o.multiplyByInputs ? attributions : integrate(false), delta };
   },
 };
 

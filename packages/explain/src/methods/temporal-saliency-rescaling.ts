@@ -7,7 +7,7 @@ import { checkReference, type Reference, refAt, referenceValues } from './refere
 
 /** Options of `temporalSaliencyRescaling`. */
 export interface TemporalSaliencyRescalingOptions {
-  /** The wrapped method (any name in the table but the wrappers). Default `'gradient'`. */
+  /** The wrapped method (any name in the table but this one). Default `'gradient'`. */
   method: string;
   /** Options of the wrapped method. Default `{}`. */
   methodOptions: Record<string, unknown>;
@@ -50,10 +50,10 @@ export const temporalSaliencyRescaling: Method<TemporalSaliencyRescalingOptions>
     features = 'each',
     baseline = 'zeros',
   }) {
-    if (method === 'temporalSaliencyRescaling' || method === 'smoothGrad')
+    if (method === 'temporalSaliencyRescaling')
       fail(
         'BAD_OPTION',
-        `temporalSaliencyRescaling wraps a plain method (e.g. method: 'integratedGradients'), not the wrapper '${method}'.`,
+        `temporalSaliencyRescaling cannot wrap itself; pick the method to rescale, e.g. method: 'integratedGradients'.`,
       );
     if (timeRelevance !== 'mean' && timeRelevance !== 'masking')
       fail(

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
-import { benchmarkTable, runBoxBenchmark } from '../../src/index.ts';
+import { benchmarkMethods, benchmarkTable, runBoxBenchmark } from '../../src/index.ts';
 
 describe('box benchmark end to end', () => {
   it('trains on a tiny variant and gradient×input beats the random control on precision', async () => {
@@ -30,4 +30,28 @@ describe('box benchmark end to end', () => {
     expect(md).toMatch(/### smallMiddle \(test accuracy/);
     expect(md).toMatch(/\| random \(control\) \|/);
   });
+
+  it('runs every method of the default table, TSR rows included, on a tiny box', async () => {
+    const before = tf.memory().numTensors;
+    const { rows } = await runBoxBenchmark({
+      variants: ['middle'],
+      steps: 10,
+      features: 10,
+      trainSamples: 100,
+      testSamples: 4,
+      seed: 2,
+      train: { epochs: 1, timeBudgetMs: 3000 },
+      fractions: 2,
+      methodOptions: {
+        integratedGradients: { steps: 4 },
+        smoothGrad: { samples: 2 },
+        kernelShap: { samples: 32 },
+        timeShap: { samples: 32, tolerance: null },
+        gradientShap: { samples: 2 },
+      },
+    });
+    expect(tf.memory().numTensors).toBe(before);
+    expect(rows.map((r) => r.method)).toEqual([...benchmarkMethods]);
+    for (const r of rows) expect(Number.isFinite(r.aup), r.method).toBe(true);
+  }, 300_000);
 });

@@ -121,3 +121,19 @@ describe('integratedGradients', () => {
     km.dispose();
   });
 });
+
+describe('integratedGradients multiplyByInputs', () => {
+  it('false returns the path-averaged gradient: (x − x′) ⊙ it is the default attribution, same delta', async () => {
+    const km = await lstmModel();
+    const x = randn([2, 5, 3], 4);
+    const base = randn([1, 5, 3], 5);
+    const on = await explain('integratedGradients', km, x, { baseline: base, steps: 8, target: 0 });
+    const off = await noLeak(() =>
+      explain('integratedGradients', km, x, { baseline: base, steps: 8, target: 0, multiplyByInputs: false }),
+    );
+    for (let i = 0; i < x.data.length; i++)
+      expect(off.attributions[0].data[i] * (x.data[i] - base.data[i % 15])).toBeCloseTo(on.attributions[0].data[i], 6);
+    expect(Array.from(off.delta!)).toEqual(Array.from(on.delta!));
+    km.dispose();
+  });
+});
