@@ -3,7 +3,7 @@
  * method: trains the LSTM + SeqSelfAttention classifier in TF.js on each variant, scores every
  * method's attributions and a random-saliency control, prints the tables and writes
  * docs/faithfulness.md. Usage: `pnpm faithfulness [--out docs/faithfulness.md] [--seed 0]
- * [--variants middle,moving] [--methods gradient,tsr:gradient,random]`.
+ * [--variants middle,moving] [--methods gradient,tsr:gradient,random] [--test-samples 100]`.
  */
 import { writeFileSync } from 'node:fs';
 import { backend, initBackend } from '@keraspect/importer';
@@ -28,7 +28,7 @@ const seed = Number(arg('seed', '0'));
 const T = 50;
 const F = 50;
 const trainSamples = 1000;
-const testSamples = 100;
+const testSamples = Number(arg('test-samples', '100'));
 const epochs = 5;
 
 await initBackend();
@@ -114,9 +114,9 @@ ${geometry}
   gradient (16 samples, noise 0.15), occlusion (${Math.round(T / 10)} steps × ${Math.round(F / 10)} features patches), LRP-ε,
   GradientSHAP (16 draws, 32 N(0, 1) background series), feature ablation and permutation and Kernel SHAP (on the same
   ${Math.round(T / 10)} × ${Math.round(F / 10)} patches), TimeSHAP (event level, average-event baseline, pruning tolerance 0.025),
-  temporal saliency rescaling (TSR, Ismail et al.'s own method: time relevance by mean |attribution|, 0.55 quantile, features
-  masked in the same ${Math.round(F / 10)}-feature groups; IG 8 steps, SmoothGrad 4 samples and GradientSHAP 4 draws under TSR
-  to keep the run short) over six of them, and a random-saliency control (uniform noise) that gives the chance level of every
+  Kernel SHAP and TimeSHAP with 400 coalitions, temporal saliency rescaling (TSR, Ismail et al.'s own method: time relevance
+  by mean |attribution|, 0.55 quantile, features masked in the same ${Math.round(F / 10)}-feature groups; IG 8 steps, SmoothGrad
+  4 samples and GradientSHAP 4 draws under TSR to keep the run short) over five of them, and a random-saliency control (uniform noise) that gives the chance level of every
   score. DeepLIFT is not in the table: its recurrent-layer rules wait for the importer's recurrent-cell capability.
 
 ## Metrics
