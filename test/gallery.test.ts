@@ -152,4 +152,53 @@ describe("the seed answer's figures from the bundled example, with the answer's 
     );
     same('features2D-attention.png', render('features2D', attention));
   });
+
+  it('keraspect plot KIND MODEL --input X --layer L, with the answer’s arguments, draws them too, byte for byte', async () => {
+    const model = join(examples, 'attention-lstm.h5');
+    const x = join(examples, 'series.npy');
+    const calls: [string, string[], ReturnType<typeof render>][] = [
+      [
+        'features1D',
+        [
+          '--layer',
+          'lstm',
+          '--option',
+          'maxTimesteps=100',
+          '--option',
+          'equateAxes=false',
+          '--option',
+          'showYZero=false',
+        ],
+        render('features1D', lstm, { maxTimesteps: 100, equateAxes: false, showYZero: false }),
+      ],
+      [
+        'features1D',
+        [
+          '--layer',
+          'lstm',
+          '--option',
+          'maxTimesteps=100',
+          '--option',
+          'equateAxes=true',
+          '--option',
+          'showYZero=true',
+        ],
+        render('features1D', lstm, { maxTimesteps: 100, equateAxes: true, showYZero: true }),
+      ],
+      ['features2D', ['--layer', 'attention', '--output', 'attention'], render('features2D', attention)],
+      [
+        'histogram',
+        ['--layer', 'attention', '--output', '1', '--option', 'bins=500'],
+        render('histogram', attention, { bins: 500 }),
+      ],
+    ];
+    for (const [kind, args, api] of calls) {
+      const m = memoryIo();
+      expect(await run(['plot', kind, model, '--input', x, ...args, '--out', 'p.png'], m.io), m.err()).toBe(0);
+      expect(
+        Buffer.from(m.written.get('p.png') as Uint8Array).equals(Buffer.from(api.png())),
+        `${kind} ${args.join(' ')}`,
+      ).toBe(true);
+    }
+  });
 });

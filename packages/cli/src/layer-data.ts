@@ -1,6 +1,9 @@
 import { attentionMaps, layerOutputs } from '@keraspect/explain';
 import type { KerasModel, NdArray } from '@keraspect/importer';
 import { CliError } from './errors.ts';
+import { readModelInputs } from './input-data.ts';
+import type { Io } from './io.ts';
+import { openModel } from './model-args.ts';
 import { row } from './report/seed-figures.ts';
 
 /** Which output of the layer: its index (multi-output layers), or `'attention'` for its attention weights. */
@@ -75,4 +78,51 @@ export function layerChartData(
     options,
     what: `${name} (${className}) output ${output} ${JSON.stringify(data.shape)}, sample ${sample}`,
   };
+}
+
+/** The flags of `plot KIND MODEL --input X --layer L [--output N|attention] [--sample N]`. */
+export interface ModelPlotFlags {
+  input?: string[];
+  layer?: string;
+  output?: string;
+  sample?: string;
+  'sample-axis'?: boolean;
+  weights?: string;
+  plugin?: string[];
+  'self-attention-variant'?: string;
+  limit?: string[];
+}
+
+/**
+ * `plot`'s model mode, as the seed answer's functions take a model and a layer: open MODEL, read
+ * `--input`, and return one sample of `--layer`'s output (or `--output attention`) for `kind`.
+ * Always disposes the model.
+ */
+export async function chartDataFromModel(
+  io: Io,
+  kind: string,
+  model: string,
+  flags: ModelPlotFlags,
+  usage: string,
+): Promise<LayerChartData> {
+  if (!flags.layer) throw new CliError(`plot ${kind} MODEL --input X needs --layer NAME (a name or substring).`);
+  const output =
+    flags.output === undefined || flags.output === 'attention'
+      ? (flags.output as 'attention' | undefined)
+      : Number(flags.output);
+  if (typeof output === 'number' && !(Number.isInteger(output) && output >= 0))
+    throw new CliError(`--output must be an output index (0, 1, …) or 'attention' (got '${flags.output}').`);
+  const sample = flags.sample === undefined ? 0 : Number(flags.sample);
+  const km = await openModel(io, model, flags, usage);
+  try {
+    const xs = await readModelInputs(io, flags.input ?? [], km, { sampleAxis: flags['sample-axis'] });
+    return layerChartData(km, xs.length === 1 ? xs[0]! : xs, {
+      kind,
+      layer: flags.layer,
+      sample,
+      ...(output === undefined ? {} : { output }),
+    });
+  } finally {
+    km.dispose();
+  }
 }

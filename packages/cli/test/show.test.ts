@@ -53,6 +53,30 @@ describe("keraspect show: the seed answer's figures in one command", () => {
     km.dispose();
   });
 
+  it('keraspect plot histogram MODEL --layer seq_weighted --output 0 | attention draws the same histograms as show', async () => {
+    const m = memoryIo({ 'w.h5': await weightedAttentionH5(12), 'x.npy': writeNpy(seededInput(2)) });
+    expect(await run(['show', 'w.h5', '--input', 'x.npy', '--out', 'o', '--sample', '1'], m.io)).toBe(0);
+    for (const [output, file] of [
+      ['0', 'output'],
+      ['attention', 'attention'],
+    ]) {
+      const args = ['plot', 'histogram', 'w.h5', '--input', 'x.npy', '--layer', 'seq_weighted', '--sample', '1'];
+      const flags = [
+        '--output',
+        output!,
+        '--option',
+        'bins=500',
+        '--option',
+        `title=seq_weighted_attention ${file === 'output' ? 'output' : 'attention weights'}`,
+      ];
+      expect(await run([...args, ...flags, '--out', `${file}.png`], m.io), m.err()).toBe(0);
+      const a = Buffer.from(m.written.get(`${file}.png`) as Uint8Array);
+      expect(a.equals(Buffer.from(m.written.get(`o/histogram-seq_weighted_attention-${file}.png`) as Uint8Array))).toBe(
+        true,
+      );
+    }
+  });
+
   it('takes the layer by substring, like the answer’s layer_name, and says what is wrong with a bad one', async () => {
     const m = memoryIo();
     expect(await run(['show', model, '--input', series, '--out', 'f', '--layer', 'lst'], m.io)).toBe(0);

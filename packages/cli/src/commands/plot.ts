@@ -2,11 +2,15 @@ import { chartKinds, type ChartKind, render } from '@keraspect/viz';
 import type { Command } from '../command.ts';
 import { CliError } from '../errors.ts';
 import { readArrayFile } from '../input-data.ts';
-import { MODEL_OPTIONS_USAGE, modelOptions, openModel, parse } from '../model-args.ts';
+import { chartDataFromModel } from '../layer-data.ts';
+import { inputOptions, MODEL_OPTIONS_USAGE, modelOptions, openModel, parse } from '../model-args.ts';
 
 const usage = `Usage: keraspect plot KIND DATA --out FILE.png|FILE.svg [options]
+       keraspect plot KIND MODEL --input X --layer NAME --out FILE.png|FILE.svg [options]
 
 Render an array (.npy, .json, .csv) as a chart. KIND is one of: ${chartKinds.join(', ')}.
+With --input, DATA is a model: the chart draws one sample of X's output of the layer NAME (a name
+or substring), as the seed answer's show_features_1D(model, 'lstm', X[0:1]) does.
   features1D   DATA (T), (T, C) or (B, T, C): one panel per channel, one curve per sample
   features2D   DATA (rows, cols) or (B, rows, cols): heatmap (attention matrix, layer outputs)
   histogram    DATA any shape: histogram of its values
@@ -19,7 +23,11 @@ Options:
   --out FILE         .png or .svg
   --series FILE      the input series (attribution, attention)
   --sample N         which sample of a batch (default 0)
-  --layer NAME       rnnWeights: the recurrent layer
+  --layer NAME       rnnWeights: the recurrent layer; with --input: the layer whose output is drawn
+  --input FILE       DATA is a model: run it on this input (.npy, .csv, .json, .npz; NAME=FILE per
+                     input of a multi-input model) and draw --layer's output for sample --sample
+  --output N|attention  with --input: which output of the layer (default 0; attention for the
+                     attention chart), or its attention weights
   --title T, --width W, --height H, --dpi D, --colormap C
   --option K=V       any other chart option (repeatable; V parsed as JSON when it can be)
 ${MODEL_OPTIONS_USAGE}`;
@@ -44,6 +52,8 @@ export const plot: Command = {
       argv,
       {
         ...modelOptions,
+        ...inputOptions,
+        output: { type: 'string' },
         out: { type: 'string' },
         series: { type: 'string' },
         sample: { type: 'string' },
@@ -91,7 +101,24 @@ export const plot: Command = {
     }
     const sample = values.sample === undefined ? undefined : Number(values.sample);
     let data: unknown;
-    if (kind === 'rnnWeights') {
+    if (values.input !== undefined && kind !== 'rnnWeights') {
+      if (kind === 'attribution')
+        throw new CliError(
+          'plot attribution takes an attributions array, not a model: run keraspect attribute MODEL --input X --out A.npy, then plot attribution A.npy --series X.',
+        );
+      const d = await chartDataFromModel(
+        io,
+        kind,
+        dataPath,
+        { ...values, output: values.output ?? (kind === 'attention' ? 'attention' : undefined) },
+        usage,
+      );
+      for (const [k, v] of Object.entries(d.options)) if (!(k in options)) options[k] = v;
+      data = d.data;
+      io.stdout(`${kind} of ${d.what}\n`);
+    } else if (values.output !== undefined) {
+      throw new CliError('--output picks an output of --layer in model mode: give --input X with it.');
+    } else if (kind === 'rnnWeights') {
       const km = await openModel(io, dataPath, values, usage);
       try {
         data = rnnWeightsOf(km, values.layer);
