@@ -1,5 +1,5 @@
 /**
- * `pnpm bench [--json] [--runs N] [suite…]` — benchmarks, never timed assertions in tests.
+ * `pnpm bench [--json] [--runs N] [--stream-sequences N] [suite…]` — benchmarks, never timed assertions in tests.
  * Suites: importer (load and forward times of the fixtures), speed (the seed models beside PyTorch and ONNX
  * Runtime, docs/performance.md), viz (each chart kind beside matplotlib), cold (a fresh process of the compiled
  * `keraspect inspect`). Figures are medians of N runs, printed
@@ -23,13 +23,21 @@ console.log = (...a: unknown[]) =>
   typeof a[0] === 'string' && /tfjs-node|^=+$|^\s*$/.test(a[0]) ? undefined : log(...a);
 
 const { values, positionals } = parseArgs({
-  options: { json: { type: 'boolean' }, runs: { type: 'string', default: '5' } },
+  options: {
+    json: { type: 'boolean' },
+    runs: { type: 'string', default: '5' },
+    'stream-sequences': { type: 'string' },
+  },
   allowPositionals: true,
 });
 const runs = Math.max(1, Number(values.runs));
 const suites: Record<string, (runs: number) => Promise<BenchResult[]>> = {
   importer: benchImporter,
-  speed: (runs) => benchSpeed(runs, { verbose: !values.json }),
+  speed: (runs) =>
+    benchSpeed(runs, {
+      verbose: !values.json,
+      streamSequences: values['stream-sequences'] === undefined ? undefined : Number(values['stream-sequences']),
+    }),
   viz: benchViz,
   cold: benchColdStart,
 };
