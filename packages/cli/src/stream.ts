@@ -9,6 +9,7 @@
 import {
   closeSync,
   fstatSync,
+  mkdirSync,
   openSync,
   readdirSync,
   readSync,
@@ -18,7 +19,7 @@ import {
   writeSync,
 } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import {
   attributeInPool,
   createExplainer,
@@ -26,7 +27,7 @@ import {
   type ExplainerOptions,
   type MethodName,
 } from '@keraspect/explain';
-import type { KerasModel, ModelSource, NdArray } from '@keraspect/importer';
+import type { KerasModel, ModelPool, ModelSource, NdArray } from '@keraspect/importer';
 import { CliError } from './errors.ts';
 import type { Io } from './io.ts';
 import { parseLimits } from './model-args.ts';
@@ -237,6 +238,7 @@ export class NpyChunkWriter {
   /** Append rows (batch first); the first call fixes the per-row shape. */
   append(a: NdArray): void {
     if (this.fd === null) {
+      mkdirSync(dirname(this.tmp), { recursive: true });
       this.fd = openSync(this.tmp, 'w');
       writeSync(this.fd, npyHeader([this.totalRows, ...a.shape.slice(1)]));
     }
@@ -400,6 +402,72 @@ export function sampleShapeOf(km: KerasModel): (number | null)[] {
   return km.inputShapes[0].slice(1);
 }
 
+/** Flag values every streamed command reads. */
+export interface StreamValues {
+  input?: string[];
+  quiet?: boolean;
+  json?: boolean;
+  plugin?: string[];
+  shard?: string;
+  'chunk-size'?: string;
+  threads?: string;
+  weights?: string;
+  'self-attention-variant'?: string;
+  limit?: string[];
+}
+
+/**
+ * Stream a dataset through `compute` (given the chunk and, with several threads, a pool of workers
+ * holding the model: `createPool`, by default explain's pool, which also runs layer outputs,
+ * attention and attribution) and write each named result to `pathOf(name)`. Prints the files and
+ * the throughput (as JSON with `--json`).
+ */
+export async function streamWith(a: {
+  io: Io;
+  km: KerasModel;
+  modelPath: string;
+  values: StreamValues;
+  label: string;
+  pathOf(name: string): string;
+  compute(chunk: InputArray32, pool: ModelPool | null): Promise<ChunkResult>;
+  createPool?: (source: ModelSource, options: { threads: number }) => Promise<ModelPool>;
+}): Promise<number> {
+  const { io, km, values } = a;
+  const { chunkSize, threads, shard } = streamSettings(values);
+  const dataset = openDataset((values.input as string[])[0], sampleShapeOf(km));
+  const inThread = threads === 1 || values.plugin?.length;
+  const createPool = a.createPool ?? createExplainPool;
+  const pool = inThread ? null : await createPool(await poolSource(io, a.modelPath, values), { threads });
+  try {
+    const res = await runStreamed({
+      io,
+      dataset,
+      chunkSize,
+      shard,
+      inFlight: pool ? threads : 1,
+      label: a.label,
+      quiet: values.quiet,
+      pathOf: a.pathOf,
+      compute: (chunk) => a.compute(chunk, pool),
+    });
+    const used = pool ? threads : 1;
+    const rate = res.sequences / res.seconds;
+    if (values.json)
+      io.stdout(
+        `${JSON.stringify({ files: [...res.files.values()], sequences: res.sequences, seconds: res.seconds, sequences_per_s: rate, threads: used })}\n`,
+      );
+    else {
+      for (const path of res.files.values()) io.stdout(`wrote ${path}\n`);
+      io.stdout(
+        `${res.sequences} sequences in ${res.seconds.toFixed(1)} s (${rate.toFixed(1)} sequences/s, ${used} thread${used > 1 ? 's' : ''})\n`,
+      );
+    }
+    return 0;
+  } finally {
+    await pool?.close();
+  }
+}
+
 /**
  * `keraspect attribute` on a streamed dataset: every chunk attributed as one unit (on a worker when
  * there are several threads), so that the result is the same for any `--threads` and `--shard`
@@ -409,63 +477,37 @@ export async function streamAttribution(a: {
   io: Io;
   km: KerasModel;
   modelPath: string;
-  values: {
-    input?: string[];
-    out?: string;
-    quiet?: boolean;
-    plugin?: string[];
-    shard?: string;
-    'chunk-size'?: string;
-    threads?: string;
-    weights?: string;
-    'self-attention-variant'?: string;
-    limit?: string[];
-  };
+  values: StreamValues & { out?: string };
   method: MethodName;
   options: Record<string, unknown>;
 }): Promise<number> {
-  const { io, km, values, method } = a;
-  const out = values.out as string;
+  const { km, method } = a;
+  const out = a.values.out as string;
   if (out.toLowerCase().endsWith('.json'))
     throw new CliError('Streamed attributions are written as .npy; give --out A.npy.');
   const { onProgress: _bar, ...options } = a.options;
-  const { chunkSize, threads, shard } = streamSettings(values);
-  const dataset = openDataset((values.input as string[])[0], sampleShapeOf(km));
-  const inThread = threads === 1 || values.plugin?.length;
-  const pool = inThread ? null : await createExplainPool(await poolSource(io, a.modelPath, values), { threads });
-  try {
-    let count = 0;
-    const res = await runStreamed({
-      io,
-      dataset,
-      chunkSize,
-      shard,
-      inFlight: pool ? threads : 1,
-      label: method,
-      quiet: values.quiet,
-      pathOf: (name) =>
-        name === 'delta'
-          ? out.replace(/(\.npy)?$/, '.delta.npy')
-          : count === 1
-            ? out
-            : out.replace(/(\.npy)?$/, `.${name}.npy`),
-      async compute(chunk) {
-        const opts = options as ExplainerOptions<typeof method>;
-        const r = pool
-          ? await attributeInPool(pool, method, chunk, opts, { chunkSize: chunk.shape[0] })
-          : await createExplainer(method, km, opts).attribute(chunk);
-        count = r.attributions.length;
-        const arrays: ChunkResult = r.attributions.map((array, i) => ({ name: String(i), array }));
-        if (r.delta) arrays.push({ name: 'delta', array: { data: r.delta, shape: [r.delta.length] } });
-        return arrays;
-      },
-    });
-    for (const path of res.files.values()) io.stdout(`wrote ${path}\n`);
-    io.stdout(
-      `${res.sequences} sequences in ${res.seconds.toFixed(1)} s (${(res.sequences / res.seconds).toFixed(1)} sequences/s, ${pool ? threads : 1} thread${pool && threads > 1 ? 's' : ''})\n`,
-    );
-    return 0;
-  } finally {
-    await pool?.close();
-  }
+  const opts = options as ExplainerOptions<typeof method>;
+  let count = 0;
+  return streamWith({
+    io: a.io,
+    km,
+    modelPath: a.modelPath,
+    values: { ...a.values, json: false },
+    label: method,
+    pathOf: (name) =>
+      name === 'delta'
+        ? out.replace(/(\.npy)?$/, '.delta.npy')
+        : count === 1
+          ? out
+          : out.replace(/(\.npy)?$/, `.${name}.npy`),
+    async compute(chunk, pool) {
+      const r = pool
+        ? await attributeInPool(pool, method, chunk, opts, { chunkSize: chunk.shape[0] })
+        : await createExplainer(method, km, opts).attribute(chunk);
+      count = r.attributions.length;
+      const arrays: ChunkResult = r.attributions.map((array, i) => ({ name: String(i), array }));
+      if (r.delta) arrays.push({ name: 'delta', array: { data: r.delta, shape: [r.delta.length] } });
+      return arrays;
+    },
+  });
 }

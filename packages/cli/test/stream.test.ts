@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -161,5 +161,69 @@ describe('keraspect predict on a streamed dataset', () => {
       shards.push(...Array.from(read(out).data as Float32Array));
     }
     expect(shards).toEqual(Array.from(read(two).data as Float32Array));
+  }, 300_000);
+
+  it('outputs and attention stream too: layer files and attention maps equal the in-memory commands', async () => {
+    const input = join(dir, 'x.npy');
+    writeFileSync(join(dir, 'x32.npy'), writeNpy(x));
+    for (const [cmd, extra] of [
+      ['outputs', ['--layers', 'lstm,attention']],
+      ['attention', ['--rollout']],
+    ] as const) {
+      const out = join(dir, `${cmd}-streamed`);
+      const r = await cli([
+        cmd,
+        model,
+        '--input',
+        input,
+        '--out',
+        out,
+        '--chunk-size',
+        '8',
+        '--threads',
+        '2',
+        ...extra,
+      ]);
+      expect(r.code, r.err).toBe(0);
+      const mem = memoryIo();
+      expect(await run([cmd, model, '--input', join(dir, 'x32.npy'), '--out', 'm', ...extra], mem.io)).toBe(0);
+      expect(mem.written.size).toBeGreaterThan(1);
+      for (const [path, bytes] of mem.written) {
+        const want = readNpy(bytes as Uint8Array);
+        const got = read(join(out, path.slice(2)));
+        expect(got.shape, path).toEqual(want.shape);
+        expect(Array.from(got.data as Float32Array), path).toEqual(Array.from(want.data as Float32Array));
+      }
+    }
+    // Two one-thread shards of attention cover the dataset: their maps concatenate to the full run's.
+    const full = join(dir, 'attention-streamed');
+    const names = readdirSync(full).filter((n) => n.endsWith('.npy'));
+    expect(names).toContain('rollout.npy');
+    const parts = new Map<string, number[]>();
+    for (let k = 0; k < 2; k++) {
+      const out = join(dir, `attention-shard-${k}`);
+      const r = await cli([
+        'attention',
+        model,
+        '--input',
+        input,
+        '--out',
+        out,
+        '--rollout',
+        '--shard',
+        `${k}/2`,
+        '--chunk-size',
+        '8',
+        '--threads',
+        '1',
+        '--json',
+      ]);
+      expect(r.code, r.err).toBe(0);
+      const { start, end } = shardRange(N, 8, k, 2);
+      expect(JSON.parse(r.out)).toMatchObject({ sequences: end - start, threads: 1 });
+      for (const n of names)
+        parts.set(n, [...(parts.get(n) ?? []), ...Array.from(read(join(out, n)).data as Float32Array)]);
+    }
+    for (const n of names) expect(parts.get(n), n).toEqual(Array.from(read(join(full, n)).data as Float32Array));
   }, 300_000);
 });

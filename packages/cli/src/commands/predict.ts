@@ -3,15 +3,7 @@ import { CliError } from '../errors.ts';
 import { writeArrayFile } from '../input-data.ts';
 import { INPUT_USAGE, MODEL_OPTIONS_USAGE } from '../model-args.ts';
 import { modelCommand } from '../model-command.ts';
-import {
-  openDataset,
-  poolSource,
-  runStreamed,
-  STREAM_USAGE,
-  sampleShapeOf,
-  streamOptions,
-  streamSettings,
-} from '../stream.ts';
+import { STREAM_USAGE, streamOptions, streamWith } from '../stream.ts';
 
 const usage = `Usage: keraspect predict MODEL --input X --out Y.npy [options]
 
@@ -42,34 +34,20 @@ export const predict = modelCommand({
     if (streaming) {
       if (out.toLowerCase().endsWith('.json'))
         throw new CliError('A streamed prediction is written as .npy; give --out Y.npy.');
-      const { chunkSize, threads, shard } = streamSettings(values);
-      const dataset = openDataset((values.input as string[])[0], sampleShapeOf(km));
-      const inThread = threads === 1 || values.plugin?.length;
-      const pool = inThread ? null : await createModelPool(await poolSource(io, modelPath, values), { threads });
-      try {
-        const n = km.outputNames.length;
-        const res = await runStreamed({
-          io,
-          dataset,
-          chunkSize,
-          shard,
-          inFlight: pool ? threads : 1,
-          label: 'predict',
-          quiet: values.quiet,
-          pathOf: (name) => outputPath(out, Number(name), n),
-          async compute(chunk) {
-            const ys = pool ? await pool.predict(chunk, { chunkSize: chunk.shape[0] }) : runPredict(km, chunk);
-            return ys.map((array, i) => ({ name: String(i), array }));
-          },
-        });
-        for (const path of res.files.values()) io.stdout(`wrote ${path}\n`);
-        io.stdout(
-          `${res.sequences} sequences in ${res.seconds.toFixed(1)} s (${(res.sequences / res.seconds).toFixed(1)} sequences/s, ${pool ? threads : 1} thread${pool && threads > 1 ? 's' : ''})\n`,
-        );
-        return 0;
-      } finally {
-        await pool?.close();
-      }
+      const n = km.outputNames.length;
+      return streamWith({
+        io,
+        km,
+        modelPath,
+        values,
+        label: 'predict',
+        pathOf: (name) => outputPath(out, Number(name), n),
+        createPool: createModelPool,
+        async compute(chunk, pool) {
+          const ys = pool ? await pool.predict(chunk, { chunkSize: chunk.shape[0] }) : runPredict(km, chunk);
+          return ys.map((array, i) => ({ name: String(i), array }));
+        },
+      });
     }
     const ys = runPredict(km, x);
     for (const [i, y] of ys.entries()) {
