@@ -7,6 +7,7 @@ import { type KerasModel, loadModel, type NdArray, readNpy, toFloat32 } from '@k
 import { type FigureSpec, render } from '@keraspect/viz';
 import { run } from '@keraspect/cli';
 import { memoryIo } from '../packages/cli/test/memory-io.ts';
+import { seededInput, weightedAttentionModel } from '../packages/cli/test/seed-models.ts';
 
 // The seed answer's figures ("How to visualize attention LSTM using keras-self-attention package?"),
 // drawn from Keraspect's own bundled example with the answer's arguments:
@@ -133,6 +134,35 @@ describe("the seed answer's figures from the bundled example, with the answer's 
     expect(bars.heights).toHaveLength(500);
     expect(bars.heights.reduce((a, b) => a + b, 0)).toBe(48 * 48);
     expect(bars.edges[0]).toBe(Math.min(...attention.data));
+  });
+
+  it("plt.hist(outs_1, bins=500) and plt.hist(outs_2, bins=500) of a SeqWeightedAttention model (the answer's second model, seeded)", async () => {
+    // The bundled example has SeqSelfAttention only; this is the answer's LSTM → SeqWeightedAttention → Dense.
+    const w = await weightedAttentionModel(24);
+    try {
+      const x1 = seededInput(1);
+      const outs1 = row0(layerOutputs(w, x1, 'seq_weighted_attention')[0]!.array); // (24): the pooled output
+      const outs2 = row0(attentionMaps(w, x1)[0]!.array); // (20): one weight per timestep
+      expect([outs1.shape, outs2.shape]).toEqual([[24], [20]]);
+      for (const [name, values] of [
+        ['histogram-weighted-output', outs1],
+        ['histogram-weighted-attention', outs2],
+      ] as const) {
+        const spec = await gallery(name, render('histogram', values, { bins: 500 }));
+        const bars = spec.panels[0]!.layers[0]!;
+        if (bars.type !== 'bars') throw new Error('expected bars');
+        expect(bars.heights).toHaveLength(500);
+        expect(bars.heights.reduce((a, b) => a + b, 0)).toBe(values.data.length);
+        const [lo, hi] = [Math.min(...values.data), Math.max(...values.data)];
+        expect([bars.edges[0], bars.edges[500]]).toEqual([lo, hi]);
+        const [xlo, xhi] = mpl(lo, hi);
+        expect(spec.panels[0]!.xAxis.min).toBeCloseTo(xlo!, 9);
+        expect(spec.panels[0]!.xAxis.max).toBeCloseTo(xhi!, 9);
+        expect(spec.panels[0]!.yAxis.max).toBeCloseTo(Math.max(...bars.heights) * 1.05, 9);
+      }
+    } finally {
+      w.dispose();
+    }
   });
 
   it('keraspect show draws the same pictures, byte for byte', async () => {
