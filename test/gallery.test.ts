@@ -183,52 +183,29 @@ describe("the seed answer's figures from the bundled example, with the answer's 
     same('features2D-attention.png', render('features2D', attention));
   });
 
-  it('keraspect plot KIND MODEL --input X --layer L, with the answer’s arguments, draws them too, byte for byte', async () => {
-    const model = join(examples, 'attention-lstm.h5');
-    const x = join(examples, 'series.npy');
-    const calls: [string, string[], ReturnType<typeof render>][] = [
-      [
-        'features1D',
-        [
-          '--layer',
-          'lstm',
-          '--option',
-          'maxTimesteps=100',
-          '--option',
-          'equateAxes=false',
-          '--option',
-          'showYZero=false',
-        ],
-        render('features1D', lstm, { maxTimesteps: 100, equateAxes: false, showYZero: false }),
-      ],
-      [
-        'features1D',
-        [
-          '--layer',
-          'lstm',
-          '--option',
-          'maxTimesteps=100',
-          '--option',
-          'equateAxes=true',
-          '--option',
-          'showYZero=true',
-        ],
-        render('features1D', lstm, { maxTimesteps: 100, equateAxes: true, showYZero: true }),
-      ],
-      ['features2D', ['--layer', 'attention', '--output', 'attention'], render('features2D', attention)],
-      [
-        'histogram',
-        ['--layer', 'attention', '--output', '1', '--option', 'bins=500'],
-        render('histogram', attention, { bins: 500 }),
-      ],
-    ];
-    for (const [kind, args, api] of calls) {
+  it("the README's keraspect plot commands (the answer's calls from the command line) draw the API's pictures, byte for byte", async () => {
+    // Every command of the README's "The seed answer, call for call" shell block, run as written.
+    const section = readFileSync(join(root, 'README.md'), 'utf8').split('## The seed answer, call for call')[1]!;
+    const block = /```sh\n([^`]+?)\n```/.exec(section)![1]!;
+    const commands = block
+      .replace(/\\\n\s*/g, '')
+      .split('\n')
+      .map((line) => line.trim().split(/\s+/));
+    const expected: Record<string, ReturnType<typeof render>> = {
+      'features1D.png': render('features1D', lstm, { maxTimesteps: 100, equateAxes: false, showYZero: false }),
+      'features1D-equated.png': render('features1D', lstm, { maxTimesteps: 100, equateAxes: true, showYZero: true }),
+      'features2D.png': render('features2D', attention),
+      'histogram.png': render('histogram', attention, { bins: 500 }),
+    };
+    expect(commands.map((c) => c.slice(0, 4).join(' '))).toEqual(Array(4).fill('npx pnpm@10 keraspect plot'));
+    expect(commands.map((c) => c[c.indexOf('--out') + 1])).toEqual(Object.keys(expected));
+    for (const c of commands) {
+      const args = c.slice(3).map((a) => (a.startsWith('examples/') ? join(root, a) : a));
       const m = memoryIo();
-      expect(await run(['plot', kind, model, '--input', x, ...args, '--out', 'p.png'], m.io), m.err()).toBe(0);
-      expect(
-        Buffer.from(m.written.get('p.png') as Uint8Array).equals(Buffer.from(api.png())),
-        `${kind} ${args.join(' ')}`,
-      ).toBe(true);
+      expect(await run(args, m.io), m.err()).toBe(0);
+      const file = c[c.indexOf('--out') + 1]!;
+      const same = Buffer.from(m.written.get(file) as Uint8Array).equals(Buffer.from(expected[file]!.png()));
+      expect(same, c.join(' ')).toBe(true);
     }
   });
 });
