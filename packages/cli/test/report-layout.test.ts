@@ -90,4 +90,23 @@ describe('the report lays out every channel and gives each attention map its own
       /<p class="warn">Warning: SeqSelfAttention &#39;att&#39;.*attention_width=4.*--self-attention-variant/,
     );
   });
+
+  it('stays silent when the variants agree for this file (no attention_width, no mask)', async () => {
+    const km = await modelFromConfig({
+      class_name: 'Sequential',
+      config: {
+        name: 'unwindowed',
+        layers: [
+          { class_name: 'InputLayer', config: { name: 'x', batch_input_shape: [null, 20, 3] } },
+          { class_name: 'SeqSelfAttention', config: { name: 'att', units: 4 } },
+          { class_name: 'Flatten', config: { name: 'flat' } },
+          { class_name: 'Dense', config: { name: 'out', units: 1 } },
+        ],
+      },
+    } as never);
+    const html = (await buildReport(km, seededInput(1), { methods: ['gradient'] })).get('index.html') as string;
+    km.dispose();
+    expect(html).toMatch(/SeqSelfAttention/);
+    expect(html).not.toMatch(/class="warn"/);
+  });
 });
