@@ -9,7 +9,7 @@
  * README comes from this test (test/output/web/viewer.png).
  */
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -57,6 +57,48 @@ function serve(roots: Record<string, string>): Promise<Server> {
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
 }
 
+async function launch() {
+  const { chromium } = await import('playwright-core');
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+    ],
+  });
+}
+
+/**
+ * Wait until the viewer is done (`data-ready`, or the element `selector` exists) or shows an error;
+ * fail with the error's text.
+ */
+async function settled(page: import('playwright-core').Page, selector?: string): Promise<void> {
+  await page.waitForFunction(
+    (sel) =>
+      (sel ? document.querySelector(sel) !== null : document.body.dataset.ready === 'true') ||
+      !document.getElementById('error')?.hidden,
+    selector,
+    { timeout: 3 * MINUTE },
+  );
+  expect(await page.locator('#error').isHidden(), (await page.locator('#error').textContent()) ?? '').toBe(true);
+}
+
+/** Node's prediction of `model` on `x` (batch first), one array per output. */
+async function nodePredict(model: Uint8Array, x: { data: Float32Array; shape: number[] }): Promise<number[][]> {
+  const km = await loadModel(model);
+  try {
+    return predict(km, x).map((o) => Array.from(o.data as Float32Array));
+  } finally {
+    km.dispose();
+  }
+}
+
 describe.skipIf(!dir || (!haveChromium && !inCi))('the browser viewer (examples/web) in headless Chromium', () => {
   let work = '';
   let server: Server | undefined;
@@ -82,7 +124,13 @@ describe.skipIf(!dir || (!haveChromium && !inCi))('the browser viewer (examples/
     const io = { ...nodeIo, stdout: () => {}, stderr: () => {}, isTTY: false };
     const model = join(dir!, 'models', `${FIXTURE}.h5`);
     expect(await run(['convert', model, '--to', 'tfjs', '--out', join(work, 'tfjs')], io)).toBe(0);
-    server = await serve({ '/': join(repoRoot, 'dist/web'), '/fixtures/': dir!, '/tfjs/': join(work, 'tfjs') });
+    mkdirSync(join(work, 'hostile'));
+    server = await serve({
+      '/': join(repoRoot, 'dist/web'),
+      '/fixtures/': dir!,
+      '/tfjs/': join(work, 'tfjs'),
+      '/hostile/': join(work, 'hostile'),
+    });
   }, 10 * MINUTE);
 
   afterAll(async () => {
@@ -101,20 +149,7 @@ describe.skipIf(!dir || (!haveChromium && !inCi))('the browser viewer (examples/
       );
       km.dispose();
 
-      const { chromium } = await import('playwright-core');
-      const browser = await chromium.launch({
-        executablePath: CHROMIUM,
-        args: [
-          '--headless',
-          '--no-sandbox',
-          '--disable-gpu',
-          '--disable-quic',
-          '--disable-background-networking',
-          '--disable-component-update',
-          '--disable-sync',
-          '--no-first-run',
-        ],
-      });
+      const browser = await launch();
       try {
         const page = await browser.newPage({ viewport: { width: 1100, height: 900 } });
         const errors: string[] = [];
@@ -122,6 +157,8 @@ describe.skipIf(!dir || (!haveChromium && !inCi))('the browser viewer (examples/
         page.on('pageerror', (e) => errors.push(String(e)));
         const requests: string[] = [];
         page.on('request', (r) => requests.push(r.url()));
+        const workers: string[] = [];
+        page.on('worker', (w) => workers.push(w.url()));
         page.on('response', (r) => r.status() >= 400 && errors.push(`${r.status()} ${r.url()}`));
         const origin = `http://127.0.0.1:${(server!.address() as AddressInfo).port}`;
         const q = `model=/fixtures/models/${FIXTURE}.h5&input=/fixtures/${FIXTURE}/input.npy&tfjs=/tfjs/model.json`;
@@ -144,6 +181,8 @@ describe.skipIf(!dir || (!haveChromium && !inCi))('the browser viewer (examples/
         expect(web.map((o) => o.shape)).toEqual([[2, 1]]);
         web.forEach((o, i) => o.data.forEach((v, j) => expect(Math.abs(v - node[i][j])).toBeLessThanOrEqual(1e-5)));
         expect(await page.locator('#model-info').textContent()).toMatch(/backend wasm/);
+        // The HDF5 file was read in the importer's module Web Worker (its time bound), not in the page.
+        expect(workers.filter((u) => /h5-worker-web/.test(u)).length, workers.join(' ')).toBeGreaterThan(0);
 
         // Every chart drew: each canvas holds a figure with non-background pixels.
         const drawn = async () =>
@@ -217,7 +256,7 @@ describe.skipIf(!dir || (!haveChromium && !inCi))('the browser viewer (examples/
         expect(tip, seen.join(' | ')).toMatch(/\[\d+, \d+\] = -?\d/);
 
         // The TF.js-format conversion: plain tf.loadLayersModel, same prediction.
-        await page.waitForSelector('#tfjs-prediction', { state: 'attached', timeout: 2 * MINUTE });
+        await settled(page, '#tfjs-prediction');
         const viaTfjs = JSON.parse((await page.locator('#tfjs-prediction').textContent())!) as { data: number[] }[];
         viaTfjs.forEach((o, i) => o.data.forEach((v, j) => expect(Math.abs(v - node[i][j])).toBeLessThanOrEqual(1e-5)));
 
@@ -232,4 +271,118 @@ describe.skipIf(!dir || (!haveChromium && !inCi))('the browser viewer (examples/
     },
     15 * MINUTE,
   );
+
+  it(
+    'a file that loops HDF5 is stopped in the Web Worker at maxReadMs; then picked files (.csv, .json) predict like Node',
+    async () => {
+      // Found by the fuzzer (see limits.test.ts): 47 bytes of the superblock area copied over an
+      // attribute message make reading the 'backend' attribute loop forever inside HDF5.
+      const name = 'vk_new_transformer_mha_k3.9.2';
+      const good = new Uint8Array(readFileSync(join(dir!, 'models', `${name}.h5`)));
+      const looping = good.slice();
+      looping.set(good.subarray(177, 224), 2120);
+      writeFileSync(join(work, 'hostile', 'looping.h5'), looping);
+      const x = readNpy(new Uint8Array(readFileSync(join(dir!, name, 'input.npy'))));
+      const xs = { data: Float32Array.from(x.data as Float32Array), shape: [...x.shape] };
+      const [, T, F] = xs.shape;
+      // One sample as CSV (a header row, one row per time step), the whole batch as nested JSON.
+      const csvPath = join(work, 'sample0.csv');
+      const rows = Array.from({ length: T }, (_, t) => Array.from(xs.data.subarray(t * F, (t + 1) * F)).join(','));
+      writeFileSync(csvPath, `${Array.from({ length: F }, (_, f) => `f${f}`).join(',')}\n${rows.join('\n')}\n`);
+      const nested = Array.from({ length: xs.shape[0] }, (_, b) =>
+        Array.from({ length: T }, (_, t) => Array.from(xs.data.subarray((b * T + t) * F, (b * T + t + 1) * F))),
+      );
+      const jsonPath = join(work, 'batch.json');
+      writeFileSync(jsonPath, JSON.stringify(nested));
+      const modelPath = join(work, `${name}.h5`);
+      writeFileSync(modelPath, good);
+      const csvValues = Float32Array.from(rows.flatMap((r) => r.split(',').map(Number)));
+      const nodeOne = await nodePredict(good, { data: csvValues, shape: [1, T, F] });
+      const nodeAll = await nodePredict(good, xs);
+
+      const browser = await launch();
+      try {
+        const page = await browser.newPage();
+        const errors: string[] = [];
+        page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
+        page.on('pageerror', (e) => errors.push(String(e)));
+        const origin = `http://127.0.0.1:${(server!.address() as AddressInfo).port}`;
+        await page.goto(
+          `${origin}/index.html?model=/hostile/looping.h5&input=/fixtures/${name}/input.npy&maxReadMs=1000`,
+        );
+        await page.waitForSelector('#error:not([hidden])', { timeout: 2 * MINUTE });
+        expect(await page.locator('#error').textContent()).toMatch(
+          /KeraspectError: Reading the file as HDF5 did not finish within limits\.maxReadMs = 1 s and was stopped/,
+        );
+        // Only the error the page reported itself: nothing uncaught, and the page still works.
+        expect(errors.filter((e) => !/maxReadMs/.test(e))).toEqual([]);
+        errors.length = 0;
+
+        // Picked files: the model and a one-sample CSV (the batch axis is added) …
+        await page.setInputFiles('#model-file', modelPath);
+        await page.setInputFiles('#input-file', csvPath);
+        await settled(page);
+        const one = JSON.parse((await page.locator('#prediction').textContent())!) as { data: number[] }[];
+        one.forEach((o, i) => o.data.forEach((v, j) => expect(Math.abs(v - nodeOne[i][j])).toBeLessThanOrEqual(1e-5)));
+        expect(await page.locator('#model-info').textContent()).toMatch(new RegExp(`input \\[1,${T},${F}\\]`));
+
+        // … then the whole batch as JSON.
+        await page.setInputFiles('#input-file', jsonPath);
+        await settled(page);
+        const all = JSON.parse((await page.locator('#prediction').textContent())!) as { data: number[] }[];
+        all.forEach((o, i) => o.data.forEach((v, j) => expect(Math.abs(v - nodeAll[i][j])).toBeLessThanOrEqual(1e-5)));
+        expect(await page.locator('#error').isHidden()).toBe(true);
+        expect(errors).toEqual([]);
+      } finally {
+        await browser.close();
+      }
+    },
+    10 * MINUTE,
+  );
+
+  // `keraspect convert --to tfjs` of models with Keraspect's own layer classes: the page loads the
+  // Keras file (Keraspect) and the conversion (plain tf.loadLayersModel), and both predict like Node.
+  const conversions: { label: string; fixture: string; root: string }[] = [
+    { label: 'Keras 3 MultiHeadAttention', fixture: 'vk_new_transformer_mha_k3.9.2', root: '' },
+  ];
+  for (const c of conversions)
+    it(
+      `the TF.js conversion of ${c.fixture} (${c.label}) loads in the browser and predicts like Node`,
+      async () => {
+        const modelFile = join(dir!, c.root, 'models', `${c.fixture}.h5`);
+        const io = { ...nodeIo, stdout: () => {}, stderr: () => {}, isTTY: false };
+        const out = join(work, 'tfjs', c.fixture);
+        expect(await run(['convert', modelFile, '--to', 'tfjs', '--out', out], io)).toBe(0);
+        const x = readNpy(new Uint8Array(readFileSync(join(dir!, c.root, c.fixture, 'input.npy'))));
+        const node = await nodePredict(new Uint8Array(readFileSync(modelFile)), {
+          data: Float32Array.from(x.data as Float32Array),
+          shape: [...x.shape],
+        });
+        const browser = await launch();
+        try {
+          const page = await browser.newPage();
+          const errors: string[] = [];
+          page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
+          page.on('pageerror', (e) => errors.push(String(e)));
+          const origin = `http://127.0.0.1:${(server!.address() as AddressInfo).port}`;
+          const at = c.root ? `${c.root}/` : '';
+          await page.goto(
+            `${origin}/index.html?model=/fixtures/${at}models/${c.fixture}.h5&input=/fixtures/${at}${c.fixture}/input.npy&tfjs=/tfjs/${c.fixture}/model.json`,
+          );
+          await settled(page);
+          const web = JSON.parse((await page.locator('#prediction').textContent())!) as { data: number[] }[];
+          web.forEach((o, i) => o.data.forEach((v, j) => expect(Math.abs(v - node[i][j])).toBeLessThanOrEqual(1e-5)));
+          await settled(page, '#tfjs-prediction');
+          const viaTfjs = JSON.parse((await page.locator('#tfjs-prediction').textContent())!) as { data: number[] }[];
+          expect(viaTfjs.length).toBe(node.length);
+          viaTfjs.forEach((o, i) =>
+            o.data.forEach((v, j) => expect(Math.abs(v - node[i][j])).toBeLessThanOrEqual(1e-5)),
+          );
+          expect(errors).toEqual([]);
+        } finally {
+          await browser.close();
+        }
+      },
+      10 * MINUTE,
+    );
 });

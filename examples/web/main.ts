@@ -28,6 +28,10 @@ const specs = new Map<HTMLCanvasElement, { spec: FigureSpec; kind: ChartKind }>(
 let km: KerasModel | null = null;
 let x: Arr | null = null;
 
+// `?maxReadMs=N` lowers (or raises) the time bound on reading an HDF5 file in the reader Web Worker.
+const maxReadMs = Number(new URLSearchParams(location.search).get('maxReadMs'));
+const loadOptions = maxReadMs > 0 ? { limits: { maxReadMs } } : {};
+
 // The wasm backend fetches its .wasm files by name; in a bundle they live wherever the bundler put
 // them, so tell it (https://github.com/tensorflow/tfjs/tree/master/tfjs-backend-wasm#using-bundlers).
 setWasmPaths({
@@ -153,7 +157,8 @@ async function open(
   status(`Loading ${modelName}…`);
   await ready;
   km?.dispose();
-  km = await loadModel(modelBytes);
+  km = null;
+  km = await loadModel(modelBytes, loadOptions);
   x = fitToModel(parseInput(inputBytes, inputName), km);
   $('model-info').textContent =
     `${km.name} — ${km.producer}, ${km.format}; ${km.paramsTotal().toLocaleString('en-US')} parameters; backend ${backend()}; input ${JSON.stringify(x.shape)}`;
@@ -299,7 +304,24 @@ function showLayers(): void {
   const title = `${chosen} — ${o.className}, sample ${sample}`;
   if (a.shape.length === 2) draw('chart-layer', 'features1D', a, { title, maxPanels: 16 });
   else if (a.shape.length === 1) draw('chart-layer', 'features0D', o.array, { title });
-  else clear('chart-layer');
+  else if (a.shape.length === 3) {
+    // (rows, cols, channels), as Conv2D writes it: one heatmap per channel.
+    const [H, W, C] = a.shape;
+    const channels = new Float32Array(C * H * W);
+    for (let i = 0; i < H * W; i++) for (let c = 0; c < C; c++) channels[c * H * W + i] = a.data[i * C + c];
+    const shown = Math.min(C, 16);
+    draw(
+      'chart-layer',
+      'features2D',
+      { data: channels.subarray(0, shown * H * W), shape: [shown, H, W] },
+      {
+        title: C > shown ? `${title} (first ${shown} of ${C} channels)` : title,
+        sampleLabels: Array.from({ length: shown }, (_, c) => `channel ${c}`),
+        xLabel: 'column',
+        yLabel: 'row',
+      },
+    );
+  } else clear('chart-layer');
   draw('chart-layer-histogram', 'histogram', [{ label: chosen, values: a.data }], {
     title: `${chosen}: activations`,
     bins: 40,
@@ -360,6 +382,9 @@ async function tryOpen(): Promise<void> {
   await open(new Uint8Array(m), picked.model.name, new Uint8Array(i), picked.input.name).catch(showError);
 }
 function take(files: Iterable<File>): void {
+  // A new pick starts over: the last error and the done flag belong to the files before.
+  $('error').hidden = true;
+  delete document.body.dataset.ready;
   for (const f of files) {
     if (/\.(h5|hdf5|keras)$/i.test(f.name)) picked.model = f;
     else picked.input = f;

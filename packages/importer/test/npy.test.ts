@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { fixturesDir } from '../../../test/support/fixtures.ts';
+import { requiredPython } from '../../../test/support/python.ts';
 import { type NdArray, readNpy, readNpz, toFloat32, writeNpy, writeNpz } from '../src/npy.ts';
 import { errorOf } from './error-of.ts';
 
@@ -224,15 +225,15 @@ describe('real fixture files (written by numpy)', () => {
   });
 });
 
-const hasNumpy = spawnSync('python3', ['-c', 'import numpy'], { encoding: 'utf8' }).status === 0;
-if (!hasNumpy) console.warn('[skip] numpy cross-checks: `python3 -c "import numpy"` failed');
+const numpy = requiredPython(['numpy'], 'numpy cross-checks');
+const hasNumpy = numpy !== null;
 
 describe.skipIf(!hasNumpy)('numpy cross-check', () => {
   const tmp = mkdtempSync(join(tmpdir(), 'keraspect-npy-'));
   afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
   function python(code: string): string {
-    const r = spawnSync('python3', ['-c', code], { cwd: tmp, encoding: 'utf8' });
+    const r = spawnSync(numpy!, ['-c', code], { cwd: tmp, encoding: 'utf8' });
     if (r.status !== 0) throw new Error(r.stderr);
     return r.stdout;
   }

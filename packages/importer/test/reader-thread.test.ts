@@ -77,11 +77,41 @@ describe('a reader thread that cannot start is a loud, typed failure (never an u
     expect(e.message).toMatch(/h5wasm did not load: WebAssembly is disabled/);
   });
 
-  it('a thread that starts but never answers still hits the time bound (LIMIT)', async () => {
-    setReaderThreadStarter(threadRunning('setInterval(() => {}, 1000)'));
+  it('a thread that never loads h5wasm hits the start bound: READER_UNAVAILABLE, never a hang', async () => {
+    setReaderThreadStarter(threadRunning('setInterval(() => {}, 1000)'), 500);
+    const e = await failure(readKerasFile(hdf5ish(), 'The file', { maxReadMs: 60_000 }));
+    expect(e.code).toBe('READER_UNAVAILABLE');
+    expect(e.message).toMatch(/did not load h5wasm within 0\.5 s/);
+  });
+
+  it('a ready thread that never answers hits maxReadMs (LIMIT)', async () => {
+    setReaderThreadStarter(
+      threadRunning(
+        "require('node:worker_threads').parentPort.postMessage({ ready: true }); setInterval(() => {}, 1000)",
+      ),
+    );
     const e = await failure(readKerasFile(hdf5ish(), 'The file', { maxReadMs: 500 }));
     expect(e.code).toBe('LIMIT');
-    expect(e.message).toMatch(/maxReadMs/);
+    expect(e.message).toMatch(/maxReadMs = 0\.5 s/);
+  });
+
+  it('maxReadMs bounds the read, not the thread loading h5wasm before it', async () => {
+    // Ready after 1.5 s, then answers at once (a read error, so the answer is CORRUPT_FILE): a bound of
+    // 0.5 s counted from the request would have said LIMIT.
+    setReaderThreadStarter(
+      threadRunning(`
+        const { parentPort } = require('node:worker_threads');
+        let ready = false;
+        const pending = [];
+        const answer = ({ id }) => parentPort.postMessage({
+          id, ok: false, stage: 'read', error: { message: 'not a Keras file', name: 'Error', aborted: false },
+        });
+        parentPort.on('message', (m) => (ready ? answer(m) : pending.push(m)));
+        setTimeout(() => { ready = true; parentPort.postMessage({ ready: true }); pending.forEach(answer); }, 1500);
+      `),
+    );
+    const e = await failure(readKerasFile(hdf5ish(), 'The file', { maxReadMs: 500 }));
+    expect(e.code).toBe('CORRUPT_FILE');
   });
 
   it('the real Node thread starts and reads (the default starter is restored)', async () => {

@@ -24,6 +24,13 @@ const MAX_DEPTH = 64;
 
 let worker: ReaderThread | null = null;
 let start: StartReaderThread = startReaderThread;
+/**
+ * How long a new reader thread may take to load h5wasm before it counts as unavailable. Kept apart
+ * from `maxReadMs`, which bounds the read itself: on a busy machine or a slow page, compiling
+ * h5wasm can take longer than a small file's whole read budget.
+ */
+const START_MS = 60_000;
+let startMs = START_MS;
 let queue: Promise<unknown> = Promise.resolve();
 let requestId = 0;
 /** Threads whose h5wasm has loaded (told us `{ ready: true }`). */
@@ -133,8 +140,9 @@ async function dump(bytes: Uint8Array, limits: DumpLimits, timeoutMs: number): P
       message(raw) {
         const m = raw as (Result & { id: number }) | { ready: true } | { ready: false; error: string };
         if ('ready' in m) {
-          if (m.ready) ready.add(w);
-          else unavailable(`h5wasm did not load: ${m.error}`);
+          if (!m.ready) return unavailable(`h5wasm did not load: ${m.error}`);
+          ready.add(w);
+          arm('read');
           return;
         }
         if (m.id !== id) return;
@@ -158,10 +166,23 @@ async function dump(bytes: Uint8Array, limits: DumpLimits, timeoutMs: number): P
         );
       },
     });
-    const timer = setTimeout(
-      () => done({ ok: false, stage: 'timeout', error: { message: 'timeout', name: 'Timeout', aborted: false } }, true),
-      timeoutMs,
-    );
+    // The read's time bound starts once the thread has loaded h5wasm; until then the start bound runs.
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    function arm(phase: 'start' | 'read'): void {
+      clearTimeout(timer);
+      timer =
+        phase === 'read'
+          ? setTimeout(
+              () =>
+                done(
+                  { ok: false, stage: 'timeout', error: { message: 'timeout', name: 'Timeout', aborted: false } },
+                  true,
+                ),
+              timeoutMs,
+            )
+          : setTimeout(() => unavailable(`the reader thread did not load h5wasm within ${startMs / 1000} s`), startMs);
+    }
+    arm(ready.has(w) ? 'read' : 'start');
     w.postMessage({ id, bytes, limits }, []);
   });
 }
@@ -177,11 +198,13 @@ export function stopHdf5Reader(): void {
 
 /**
  * Replace how reader threads are started (tests use it to start one that cannot load); no argument
- * restores the default. Stops the current thread.
+ * restores the default. `startTimeoutMs` bounds how long a new thread may take to load h5wasm
+ * (default 60 s) before the read fails with `READER_UNAVAILABLE`. Stops the current thread.
  */
-export function setReaderThreadStarter(starter?: StartReaderThread): void {
+export function setReaderThreadStarter(starter?: StartReaderThread, startTimeoutMs = START_MS): void {
   stopHdf5Reader();
   start = starter ?? startReaderThread;
+  startMs = startTimeoutMs;
 }
 
 function retire(w: ReaderThread): void {
