@@ -5,8 +5,10 @@ import type { GraphLayer, ModelGraph, TensorRef } from './keras-format/graph.ts'
 import { isModelJson, normalizeModel } from './keras-format/normalize.ts';
 import type { KerasLayerJson } from './keras-format/types.ts';
 import { activationFor } from './layers/activations.ts';
+import { KerasMaskAttach } from './layers/mask-attach.ts';
+import { isCallBound } from './layers/ops/op-layer.ts';
 import { portFor } from './layers/registry.ts';
-import type { BuildContext, ImportSemantics, KerasVersion, LambdaFn, LayerPort } from './layers/port.ts';
+import type { BuildContext, ImportSemantics, KerasVersion, LambdaFn, LayerPort, WeightArray } from './layers/port.ts';
 
 /** A built layer with the Keras facts the loader and summary need. */
 export interface BuiltLayer {
@@ -39,6 +41,8 @@ export interface BuildOptions {
    * Default false.
    */
   fastInit?: boolean;
+  /** The weights the file stores, by layer name (see `BuildContext.storedWeights`). */
+  storedWeights?: (layer: string) => readonly WeightArray[] | undefined;
 }
 
 /**
@@ -131,11 +135,12 @@ function buildUnguarded(graph: ModelGraph, opts: BuildOptions, guard: { layer: s
     kerasVersion: opts.kerasVersion,
     semantics: opts.semantics,
     lambdas: opts.lambdas,
+    storedWeights: opts.storedWeights,
     activation: (a: unknown, where?: string) => activationFor(a, opts.kerasVersion, where),
     buildLayer: (json: KerasLayerJson) => {
       if (isModelJson(json))
         fail('UNSUPPORTED_CONFIG', `A model nested inside a wrapper layer ('${json.config?.name}') is not supported.`);
-      return portFor(json.class_name, json.config).build(json.config, ctx);
+      return portFor(json.class_name, json.config, json).build(json.config, ctx);
     },
   };
   return buildGraph(graph, opts, ctx, guard);
@@ -204,7 +209,7 @@ function buildGraph(
         nested,
       };
     } else {
-      const port = portFor(gl.className, gl.config);
+      const port = portFor(gl.className, gl.config, gl.json);
       let layer: tf.layers.Layer;
       try {
         layer = port.build(gl.config, ctx);
@@ -232,8 +237,9 @@ function buildGraph(
   while (queue.length) {
     const next: typeof queue = [];
     for (const item of queue) {
-      const ins = item.call.inputs.map(lookup);
-      if (ins.some((t) => !t)) {
+      let ins = item.call.inputs.map(lookup);
+      const masks = (item.call.masks ?? []).map((m) => (m ? lookup(m) : null));
+      if (ins.some((t) => !t) || masks.some((m) => m === undefined)) {
         next.push(item);
         continue;
       }
@@ -245,6 +251,17 @@ function buildGraph(
       }
       const b = instantiate(item.gl);
       guard.layer = item.gl.name;
+      if (isCallBound(b.layer)) b.layer.bindCall(item.node, item.call.template);
+      // An explicit mask= reaches the layer the way TF.js passes masks: on its input tensor.
+      if (masks.some((m) => m))
+        ins = ins.map((t, i) =>
+          masks[i]
+            ? (new KerasMaskAttach({ name: `${item.gl.name}__mask_${item.node}_${i}` }).apply([
+                t as tf.SymbolicTensor,
+                masks[i] as tf.SymbolicTensor,
+              ]) as tf.SymbolicTensor)
+            : t,
+        );
       const arg = ins.length === 1 && !item.call.listInput ? ins[0] : ins;
       const kwargs: Record<string, unknown> = { ...item.call.kwargs };
       if (item.call.tensorKwargNames.length) kwargs.tensorKwargNames = item.call.tensorKwargNames;
@@ -267,7 +284,9 @@ function buildGraph(
     }
     if (next.length === queue.length) {
       const stuck = next[0];
-      const missing = stuck.call.inputs.filter((r) => !lookup(r)).map((r) => `${r.layer}[${r.node}][${r.tensor}]`);
+      const missing = [...stuck.call.inputs, ...(stuck.call.masks ?? []).filter((m): m is TensorRef => !!m)]
+        .filter((r) => !lookup(r))
+        .map((r) => `${r.layer}[${r.node}][${r.tensor}]`);
       const known = missing.every((m) => byName.has(m.split('[')[0]));
       fail(
         'CORRUPT_FILE',

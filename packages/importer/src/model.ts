@@ -109,7 +109,14 @@ export async function loadModel(bytes: Uint8Array, options: ImportOptions = {}):
     : pickVersion(main, weightsSource, config);
   const semantics: ImportSemantics = { selfAttentionVariant: options.selfAttentionVariant ?? 'current' };
   // Every weight is overwritten from the file, so Keras' (random) initializers need not run.
-  const built = buildModel(graph, { kerasVersion, semantics, lambdas: options.lambdas ?? {}, limits, fastInit: true });
+  const built = buildModel(graph, {
+    kerasVersion,
+    semantics,
+    lambdas: options.lambdas ?? {},
+    limits,
+    fastInit: true,
+    storedWeights: (layer) => weightsSource.weights.get(layer),
+  });
   try {
     stage('WEIGHT_MISMATCH', 'The weights could not be loaded into the model', () =>
       loadWeights(built, weightsSource, { kerasVersion, semantics }),

@@ -34,6 +34,31 @@ export interface NodeCall {
   kwargs: Record<string, unknown>;
   /** Whether the positional argument was a list (Keras passes `[a, b]` to merge layers). */
   listInput: boolean;
+  /**
+   * Every argument of the call as written, tensors replaced by slots into `inputs`: what op layers
+   * (`TFOpLambda`, Keras 3 `keras.src.ops` operations) bind to their parameters. tf.keras writes the
+   * first argument positionally and the rest by name; Keras 3 writes `args` and `kwargs` as called.
+   */
+  template: CallTemplate;
+  /**
+   * Masks passed explicitly as `mask=` (Keras 3 writes the mask it propagated this way, computed by
+   * op nodes such as `NotEqual`/`Any`): one entry per tensor of the first argument, `null` where
+   * that tensor has none. Absent when the call had no mask argument. Not part of `inputs`.
+   */
+  masks?: (TensorRef | null)[];
+}
+
+/** A call argument: a tensor slot (index into `NodeCall.inputs`), a constant, or a structure of them. */
+export type ArgTemplate =
+  | { tensor: number }
+  | { value: unknown }
+  | { list: ArgTemplate[] }
+  | { dict: Record<string, ArgTemplate> };
+
+/** The arguments of one call: positional, then by name. */
+export interface CallTemplate {
+  args: ArgTemplate[];
+  kwargs: Record<string, ArgTemplate>;
 }
 
 /** A layer of the graph with its verbatim Keras class name and config. */

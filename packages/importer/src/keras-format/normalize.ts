@@ -1,6 +1,7 @@
 import { fail } from '../errors.ts';
 import { DEFAULT_LIMITS, exceedLimit, type Limits } from '../limits.ts';
-import type { GraphLayer, ModelGraph, NodeCall, TensorRef } from './graph.ts';
+import type { GraphLayer, ModelGraph, TensorRef } from './graph.ts';
+import { parseNode } from './nodes.ts';
 import type { KerasLayerConfig, KerasLayerJson, KerasModelJson, KerasShape } from './types.ts';
 
 const MODEL_CLASSES = new Set(['Sequential', 'Functional', 'Model']);
@@ -122,7 +123,15 @@ function normalizeSequential(json: KerasModelJson, inputShape: KerasShape | unde
   let prev: TensorRef = { layer: input.name, node: 0, tensor: 0 };
   for (const lj of body) {
     const layer = graphLayer(lj, limits);
-    layer.calls = [{ inputs: [prev], tensorKwargNames: [], kwargs: {}, listInput: false }];
+    layer.calls = [
+      {
+        inputs: [prev],
+        tensorKwargNames: [],
+        kwargs: {},
+        listInput: false,
+        template: { args: [{ tensor: 0 }], kwargs: {} },
+      },
+    ];
     layers.push(layer);
     prev = { layer: layer.name, node: 0, tensor: 0 };
   }
@@ -177,59 +186,6 @@ function toRef(v: unknown): TensorRef {
     'CORRUPT_FILE',
     `Expected a tensor reference [layer, node, tensor], found ${JSON.stringify(v)?.slice(0, 80)}.`,
   );
-}
-
-function isKerasTensor(v: unknown): v is { config: { keras_history: [string, number, number] } } {
-  return !!v && typeof v === 'object' && (v as { class_name?: unknown }).class_name === '__keras_tensor__';
-}
-
-/** Keras 2 `[[name, node, tensor, kwargs], …]` or Keras 3 `{args, kwargs}` → NodeCall. */
-function parseNode(node: unknown, layer: string): NodeCall {
-  const call: NodeCall = { inputs: [], tensorKwargNames: [], kwargs: {}, listInput: false };
-  const addKwargs = (kwargs: unknown) => {
-    if (!kwargs || typeof kwargs !== 'object') return;
-    for (const [k, v] of Object.entries(kwargs)) {
-      if (isKerasTensor(v)) {
-        call.inputs.push(toRef(v.config.keras_history));
-        call.tensorKwargNames.push(k);
-      } else if (
-        Array.isArray(v) &&
-        v.length >= 3 &&
-        typeof v[0] === 'string' &&
-        typeof v[1] === 'number' &&
-        typeof v[2] === 'number'
-      ) {
-        // tf.keras 2 writes tensor kwargs (MultiHeadAttention's value=) as [layer, node, tensor].
-        call.inputs.push(toRef(v));
-        call.tensorKwargNames.push(k);
-      } else if (v !== null && k !== 'training' && k !== 'mask') {
-        call.kwargs[k] = v;
-      }
-    }
-  };
-  if (Array.isArray(node)) {
-    call.listInput = node.length > 1;
-    for (const entry of node) {
-      if (!Array.isArray(entry) || typeof entry[0] !== 'string')
-        fail('CORRUPT_FILE', `Layer '${layer}' has a malformed inbound node ${JSON.stringify(entry)?.slice(0, 80)}.`);
-      call.inputs.push(toRef(entry));
-      addKwargs(entry[3]);
-    }
-    return call;
-  }
-  if (node && typeof node === 'object' && 'args' in node) {
-    const { args, kwargs } = node as { args: unknown[]; kwargs?: unknown };
-    for (const arg of args ?? []) {
-      if (isKerasTensor(arg)) call.inputs.push(toRef(arg.config.keras_history));
-      else if (Array.isArray(arg) && arg.some(isKerasTensor)) {
-        call.listInput = true;
-        for (const a of arg) if (isKerasTensor(a)) call.inputs.push(toRef(a.config.keras_history));
-      }
-    }
-    addKwargs(kwargs);
-    return call;
-  }
-  return fail('CORRUPT_FILE', `Layer '${layer}' has a malformed inbound node ${JSON.stringify(node)?.slice(0, 80)}.`);
 }
 
 function checkLayerJson(v: unknown): KerasLayerJson {

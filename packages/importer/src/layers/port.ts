@@ -38,6 +38,12 @@ export interface BuildContext {
   activation(keras: unknown, where?: string): string;
   /** User-supplied Lambda functions by layer name (see `ImportOptions.lambdas`). */
   lambdas: Record<string, LambdaFn>;
+  /**
+   * The weights the file stores for a layer (names and shapes as written), before any are loaded:
+   * for ports whose layout depends on what was saved (keras-tcn's releases). Absent when the model
+   * is built from a config alone.
+   */
+  storedWeights?(layer: string): readonly WeightArray[] | undefined;
 }
 
 /**

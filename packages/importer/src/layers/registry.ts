@@ -43,6 +43,8 @@ import { multiHeadPort } from './cyberzhg/multi-head.ts';
 import { scaledDotProductAttentionPort } from './cyberzhg/scaled-dot-product-attention.ts';
 import { seqSelfAttentionPort } from './cyberzhg/seq-self-attention.ts';
 import { seqWeightedAttentionPort } from './cyberzhg/seq-weighted-attention.ts';
+import { tcnPort } from './keras-tcn/tcn.ts';
+import { isKerasOpModule, kerasOpPort, slicingOpLambdaPort, tfOpLambdaPort } from './ops/ports.ts';
 import type { LayerPort } from './port.ts';
 
 /**
@@ -71,6 +73,9 @@ const layerTable = {
   Masking: [Masking],
   Embedding: [Embedding],
   Lambda: [Lambda],
+  // tf.keras op layers (TensorFlow functions called on Keras tensors)
+  TFOpLambda: [tfOpLambdaPort],
+  SlicingOpLambda: [slicingOpLambdaPort],
   // activations
   LeakyReLU: [LeakyReLU],
   ELU: [ELU],
@@ -119,6 +124,8 @@ const layerTable = {
   ScaledDotProductAttention: [scaledDotProductAttentionPort],
   MultiHead: [multiHeadPort],
   FeedForward: [feedForwardPort],
+  // keras-tcn
+  TCN: [tcnPort],
 } as const satisfies Record<string, readonly [LayerPort, ...LayerPort[]]>;
 
 /** A Keras class name the importer loads without registration (a key of the layer table). */
@@ -157,21 +164,54 @@ export function isKerasClassName(className: string): className is KerasClassName
   return Object.hasOwn(layerTable, className);
 }
 
+/** Where a layer entry says its class comes from (Keras 3 writes both; older files neither). */
+export interface LayerOrigin {
+  /** `keras.layers`, `keras.src.ops.numpy`, a user module (`tcn.tcn`), … */
+  module?: string | null;
+  /** The name the class was registered under: `Custom>TCN`, `MyPackage>Attention`, … */
+  registered_name?: string | null;
+}
+
+/** `Package>Class` → `Class` (Keras' registered names; `class_name` may be written that way too). */
+function bareName(name: string): string {
+  const i = name.lastIndexOf('>');
+  return i >= 0 ? name.slice(i + 1) : name;
+}
+
 /**
- * The port for a layer: the user registration for its class, else the first port of the table's
- * candidates whose `matches(config)` holds. Fails with `UNKNOWN_LAYER` listing what is supported
- * (or which candidates were tried) and how to register more.
+ * The port for a layer: a Keras 3 operation (by its `module`) from the op table; else the user
+ * registration for its class — under the class name, its registered name (`Custom>TCN`) or the bare
+ * class name — else the first port of the table's candidates (by bare class name) whose
+ * `matches(config)` holds. Fails with `UNKNOWN_LAYER` listing what is supported (or which
+ * candidates were tried) and how to register more.
  */
-export function portFor(className: string, config: KerasLayerConfig): LayerPort {
-  const user = userPorts.get(className);
-  if (user && (!user.matches || user.matches(config))) return user;
-  const candidates = candidatePorts(className);
+export function portFor(className: string, config: KerasLayerConfig, origin: LayerOrigin = {}): LayerPort {
+  if (isKerasOpModule(origin.module)) return kerasOpPort(className, origin.module);
+  const registered = typeof origin.registered_name === 'string' ? origin.registered_name : null;
+  const names = [
+    ...new Set([
+      className,
+      ...(registered ? [registered] : []),
+      bareName(className),
+      ...(registered ? [bareName(registered)] : []),
+    ]),
+  ];
+  for (const n of names) {
+    const user = userPorts.get(n);
+    if (user && (!user.matches || user.matches(config))) return user;
+  }
+  const users = names.map((n) => userPorts.get(n)).filter((p): p is LayerPort => !!p);
+  const tableName = names.find((n) => isKerasClassName(n)) ?? className;
+  const candidates = candidatePorts(tableName);
   const port = candidates.find((p) => !p.matches || p.matches(config));
   if (port) return port;
+  return unknownLayer(className, config, [...users, ...candidates]);
+}
+
+function unknownLayer(className: string, config: KerasLayerConfig, tried: LayerPort[]): never {
   const register =
     `register a TF.js implementation before loading: registerLayer('${className}', defineLayer('${className}', { weights, call })) — ` +
-    `or with the CLI, a --plugin module exporting \`layers = { ${className}: { weights, call } }\`.`;
-  const tried = [...(user ? [user] : []), ...candidates];
+    `or with the CLI, a --plugin module exporting \`layers = { '${className}': { weights, call } }\`.`;
   if (!tried.length) {
     return fail(
       'UNKNOWN_LAYER',
