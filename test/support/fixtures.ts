@@ -23,10 +23,14 @@ export function fixturesDir(): string | null {
   return null;
 }
 
-/** One entry of the fixtures' manifest.json. */
+/** One entry of the fixtures' manifest.json (or of `wild/manifest.json`). */
 export interface FixtureEntry {
+  /** The folder holding this entry's `models/` and `<expected>/` (the fixtures folder, or its `wild/`). */
+  root: string;
   file: string;
   expected: string;
+  /** `wild/` entries: which family of files the entry belongs to. */
+  family?: string;
   keras_version: string | null;
   save_kind: string;
   model_class: string;
@@ -42,10 +46,18 @@ export interface FixtureEntry {
   params_per_layer: Record<string, number>;
   input_gradient_f64: boolean;
   oracle_fixups: string[];
+  /** `wild/` entries: indices of `grad_input_f64.npy` whose finite difference is unstable (left out of comparisons). */
+  fd_unstable?: number[][];
 }
 
+/** The entries of `dir/manifest.json` and, when present, of `dir/wild/manifest.json`. */
 export function loadManifest(dir: string): FixtureEntry[] {
-  return (JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as { fixtures: FixtureEntry[] }).fixtures;
+  const read = (root: string) =>
+    (
+      JSON.parse(readFileSync(join(root, 'manifest.json'), 'utf8')) as { fixtures: Omit<FixtureEntry, 'root'>[] }
+    ).fixtures.map((f) => ({ ...f, root }));
+  const wild = join(dir, 'wild');
+  return [...read(dir), ...(existsSync(join(wild, 'manifest.json')) ? read(wild) : [])];
 }
 
 export { repoRoot };

@@ -11,7 +11,8 @@ const ARCHITECTURE_SUBSTITUTES: Record<string, string> = {
 };
 
 /** Load a fixture the way a user would: user classes and Lambdas registered, variant chosen. */
-export async function loadFixture(dir: string, f: FixtureEntry): Promise<KerasModel> {
+export async function loadFixture(_dir: string, f: FixtureEntry): Promise<KerasModel> {
+  const dir = f.root;
   const cleanup = registerFixtureClasses(f.needs_custom_layers);
   try {
     const lambdas = fixtureLambdas(f.needs_lambdas);
@@ -23,6 +24,13 @@ export async function loadFixture(dir: string, f: FixtureEntry): Promise<KerasMo
         : undefined;
     const opts = { lambdas, selfAttentionVariant: variant };
     const read = (file: string) => new Uint8Array(readFileSync(join(dir, 'models', file)));
+    if (f.architecture_from?.endsWith('.json')) {
+      // A weights-only file whose architecture is the text of model.to_json().
+      return await loadModel(read(f.file), {
+        ...opts,
+        architecture: new TextDecoder().decode(read(f.architecture_from)),
+      });
+    }
     if (f.architecture_from) {
       const arch = existsSync(join(dir, 'models', f.architecture_from))
         ? f.architecture_from

@@ -26,7 +26,7 @@ afterAll(() => {
 });
 
 const withGradient = manifest.filter(
-  (f) => f.input_gradient_f64 && fixtureDir && existsSync(join(fixtureDir, f.expected, 'grad_input_f64.npy')),
+  (f) => f.input_gradient_f64 && fixtureDir && existsSync(join(f.root, f.expected, 'grad_input_f64.npy')),
 );
 
 /**
@@ -61,7 +61,7 @@ describe.skipIf(!fixtureDir)('input gradients match real Keras (central differen
   const check = (name: string, f: FixtureEntry) => {
     const km = loaded.get(name);
     if (!km) return void console.warn(`[skip] ${name} does not load yet`);
-    const dir = join(fixtureDir as string, f.expected);
+    const dir = join(f.root, f.expected);
     const x = npy(join(dir, 'input_f64.npy'));
     const want = npy(join(dir, 'grad_input_f64.npy'));
     const before = tf.memory().numTensors;
@@ -69,10 +69,16 @@ describe.skipIf(!fixtureDir)('input gradients match real Keras (central differen
     const g = inputGradients(km, { data: Float32Array.from(x.data), shape: x.shape }, { output: 0, target: 0 });
     expect(tf.memory().numTensors).toBe(before);
     expect(g.gradients[0].shape).toEqual(want.shape);
-    const scale = Array.from(want.data).reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+    // wild/ fixtures list the indices where the float64 central difference is not stable across
+    // steps (a kink nearby): those elements are left out, as the fixtures README says.
+    const unstable = new Set(
+      (f.fd_unstable ?? []).map((idx) => idx.reduce((flat, v, d) => flat * want.shape[d] + v, 0)),
+    );
+    const scale = Array.from(want.data).reduce((m, v, i) => (unstable.has(i) ? m : Math.max(m, Math.abs(v))), 0);
     let worst = 0;
     let at = 0;
     for (let i = 0; i < want.data.length; i++) {
+      if (unstable.has(i)) continue;
       const d = Math.abs(g.gradients[0].data[i] - want.data[i]);
       if (d > worst) [worst, at] = [d, i];
     }
@@ -147,7 +153,7 @@ describe.skipIf(!fixtureDir)('integrated gradients completeness on fixture model
     async (name, f) => {
       const km = loaded.get(name);
       if (!km) return void console.warn(`[skip] ${name} does not load yet`);
-      const x = npy(join(fixtureDir as string, f.expected, 'input.npy'));
+      const x = npy(join(f.root, f.expected, 'input.npy'));
       const T = f.inputs[0].shape[1] ?? 1;
       const floor = FLOAT32_FLOOR[name];
       if (floor) {
@@ -195,7 +201,7 @@ describe.skipIf(!fixtureDir)('every method on every fixture that loads', () => {
   const check = async (_label: string, f: FixtureEntry, method: MethodName) => {
     const km = loaded.get(f.expected);
     if (!km) return void console.warn(`[skip] ${f.expected} does not load yet`);
-    const x = npy(join(fixtureDir as string, f.expected, 'input.npy'));
+    const x = npy(join(f.root, f.expected, 'input.npy'));
     const run = () =>
       explain(method, km, x, {
         ...lightOptions(method, f),

@@ -56,7 +56,7 @@ const load = (f: FixtureEntry) => loadFixture(dir!, f);
 describe.skipIf(!dir)('real Keras fixtures', () => {
   describe.each(manifest.map((f) => [f.expected, f] as const))('%s', (name, f) => {
     const big = name.startsWith('eqt_');
-    const exp = () => join(dir!, f.expected);
+    const exp = () => join(f.root, f.expected);
 
     it('matches Keras: every layer output, attention map and prediction', async () => {
       const km = await load(f);

@@ -53,10 +53,6 @@ export const RepeatVector: LayerPort = {
   build: (c) => tf.layers.repeatVector({ ...base(c), n: read(c, 'RepeatVector').int('n') }),
 };
 
-export const Masking: LayerPort = {
-  build: (c) => tf.layers.masking({ ...base(c), maskValue: read(c, 'Masking').num('mask_value', 0) }),
-};
-
 export const Embedding: LayerPort = {
   build(c) {
     const r = read(c, 'Embedding');

@@ -27,3 +27,17 @@ export function directActivation(identifier: string): ((x: tf.Tensor) => tf.Tens
       return null;
   }
 }
+
+/**
+ * Run `fn` so that no gradient flows back through it to `inputs` (TensorFlow's behaviour for ops
+ * without a registered gradient: comparisons, `any`, casts to integers); the forward value is
+ * unchanged. TF.js lacks gradients for some of these (`Any`, `NotEqual`) and would fail.
+ */
+export function withoutGradient(inputs: tf.Tensor[], fn: () => tf.Tensor): tf.Tensor {
+  if (!inputs.length) return fn();
+  const f = tf.customGrad((...args: unknown[]) => {
+    const ts = args.slice(0, inputs.length) as tf.Tensor[];
+    return { value: fn(), gradFunc: () => ts.map((t) => tf.zeros(t.shape, 'float32')) };
+  });
+  return (f as (...ts: tf.Tensor[]) => tf.Tensor)(...inputs);
+}

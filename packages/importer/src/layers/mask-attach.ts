@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { register } from './builtin/common.ts';
+import { withoutGradient } from './layer-util.ts';
 
 /**
  * Gives a tensor a Keras mask: called on `[x, mask]`, outputs `x` unchanged and `mask` (as bool) as
@@ -28,7 +29,7 @@ export class KerasMaskAttach extends tf.layers.Layer {
   override computeMask(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor | tf.Tensor[] {
     const mask = Array.isArray(inputs) ? inputs[1] : undefined;
     if (!mask || mask instanceof tf.SymbolicTensor) return null as never;
-    return mask.dtype === 'bool' ? mask : tf.notEqual(mask, 0);
+    return mask.dtype === 'bool' ? mask : withoutGradient([mask], () => tf.notEqual(mask, 0));
   }
 }
 register(KerasMaskAttach);

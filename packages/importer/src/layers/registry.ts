@@ -10,7 +10,6 @@ import {
   Flatten,
   GaussianDropout,
   GaussianNoise,
-  Masking,
   Permute,
   RepeatVector,
   Reshape,
@@ -44,6 +43,7 @@ import { scaledDotProductAttentionPort } from './cyberzhg/scaled-dot-product-att
 import { seqSelfAttentionPort } from './cyberzhg/seq-self-attention.ts';
 import { seqWeightedAttentionPort } from './cyberzhg/seq-weighted-attention.ts';
 import { tcnPort } from './keras-tcn/tcn.ts';
+import { maskingPort } from './builtin/masking.ts';
 import { isKerasOpModule, kerasOpPort, slicingOpLambdaPort, tfOpLambdaPort } from './ops/ports.ts';
 import type { LayerPort } from './port.ts';
 
@@ -70,7 +70,7 @@ const layerTable = {
   Reshape: [Reshape],
   Permute: [Permute],
   RepeatVector: [RepeatVector],
-  Masking: [Masking],
+  Masking: [maskingPort],
   Embedding: [Embedding],
   Lambda: [Lambda],
   // tf.keras op layers (TensorFlow functions called on Keras tensors)

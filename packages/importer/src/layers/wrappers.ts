@@ -22,8 +22,9 @@ export const Bidirectional: LayerPort = {
         );
     }
     // TF.js re-creates the inner layers from their class name; give them back the fused path.
+    const Bidirectional = zeroMaskedBidirectional();
     return withFastInnerLayers(
-      tf.layers.bidirectional({
+      new Bidirectional({
         name: c.name,
         trainable: false,
         layer: ctx.buildLayer(inner) as never,
@@ -41,3 +42,45 @@ export const TimeDistributed: LayerPort = {
     return tf.layers.timeDistributed({ name: c.name, trainable: false, layer: ctx.buildLayer(inner) });
   },
 };
+
+type BidirectionalClass = new (args: {
+  name: string;
+  trainable: boolean;
+  layer: tf.layers.Layer;
+  mergeMode?: string | null;
+}) => tf.layers.Layer & { returnSequences: boolean };
+
+let zeroMasked: BidirectionalClass | null = null;
+
+/**
+ * TF.js' Bidirectional with Keras' `zero_output_for_mask`: Keras makes both inner RNNs of a
+ * Bidirectional with `return_sequences` output zeros at masked steps (TF.js repeats the last valid
+ * output there, in one direction or the other, which attention over the sequence then spreads to
+ * valid steps). TF.js does not export its Bidirectional class; it is taken from an instance, once.
+ */
+function zeroMaskedBidirectional(): BidirectionalClass {
+  if (zeroMasked) return zeroMasked;
+  const probe = tf.layers.bidirectional({
+    layer: tf.layers.simpleRNN({ units: 1, name: '__probe_rnn' }),
+    name: '__probe',
+  });
+  const Base = Object.getPrototypeOf(probe).constructor as BidirectionalClass;
+  class KerasBidirectional extends Base {
+    static className = 'KerasBidirectional';
+    override call(inputs: tf.Tensor | tf.Tensor[], kwargs: Record<string, unknown>): tf.Tensor | tf.Tensor[] {
+      const given = kwargs?.mask as tf.Tensor | (tf.Tensor | null)[] | null | undefined;
+      const mask = Array.isArray(given) ? given[0] : given;
+      if (!this.returnSequences || !mask) return super.call(inputs, kwargs);
+      return tf.tidy(() => {
+        const out = super.call(inputs, kwargs);
+        const keep = tf.expandDims(tf.cast(mask, 'float32'), -1);
+        const zero = (y: tf.Tensor) => tf.mul(y, keep);
+        // With return_state the sequence is the first output; the states are untouched.
+        return Array.isArray(out) ? [zero(out[0]), ...out.slice(1)] : zero(out);
+      });
+    }
+  }
+  tf.serialization.registerClass(KerasBidirectional as never);
+  zeroMasked = KerasBidirectional;
+  return zeroMasked;
+}

@@ -323,7 +323,7 @@ export const kerasOps: OpTable = {
     run: (a) => repeat(T(a.x), a.repeats, a.axis),
   },
   Pad: {
-    params: ['x', 'pad_width', 'mode', 'constant_values'],
+    params: ['x', 'constant_values', 'pad_width', 'mode'],
     defaults: { mode: 'constant', constant_values: null },
     run: (a) => pad(T(a.x), a.pad_width, a.mode, a.constant_values),
   },
@@ -345,7 +345,7 @@ export const kerasOps: OpTable = {
       const ax = a.axis === null ? 0 : oneAxis(a.axis, x.rank, 0);
       const n = x.shape[ax];
       const i = tf.cast(operand(a.indices, null, 'keras'), 'int32');
-      return tf.gather(x, tf.where(tf.less(i, 0), tf.add(i, n), i), ax);
+      return tf.gather(x, tf.where(tf.less(i, 0), tf.add(i, tf.scalar(n, 'int32')), i), ax);
     },
   },
   GetItem: { params: ['x', 'key'], run: (a) => getItem(T(a.x), a.key) },

@@ -3,7 +3,8 @@ import { fail } from '../../errors.ts';
 import type { CallTemplate } from '../../keras-format/graph.ts';
 import { register } from '../builtin/common.ts';
 import type { LambdaFn } from '../port.ts';
-import { bindArgs, type OpArgs, type OpImpl, resolveTemplate, withoutGradient } from './op.ts';
+import { withoutGradient } from '../layer-util.ts';
+import { bindArgs, type OpArgs, type OpImpl, resolveTemplate } from './op.ts';
 
 /** Options of {@link KerasOpLayer}. */
 export interface KerasOpLayerArgs {

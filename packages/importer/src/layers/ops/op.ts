@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs';
+import type * as tf from '@tensorflow/tfjs';
 import { fail } from '../../errors.ts';
 import type { ArgTemplate, CallTemplate } from '../../keras-format/graph.ts';
 
@@ -85,17 +85,4 @@ export function bindArgs(
     out[k] = resolveTemplate(t, tensors);
   }
   return out;
-}
-
-/**
- * Run `fn` so that no gradient flows back through it to `inputs` (TensorFlow's behaviour for ops
- * without a registered gradient); the forward value is unchanged.
- */
-export function withoutGradient(inputs: tf.Tensor[], fn: () => tf.Tensor): tf.Tensor {
-  if (!inputs.length) return fn();
-  const f = tf.customGrad((...args: unknown[]) => {
-    const ts = args.slice(0, inputs.length) as tf.Tensor[];
-    return { value: fn(), gradFunc: () => ts.map((t) => tf.zerosLike(t)) };
-  });
-  return (f as (...ts: tf.Tensor[]) => tf.Tensor)(...inputs);
 }

@@ -271,7 +271,7 @@ export function getItem(x: tf.Tensor, key: unknown): tf.Tensor {
       if (v.dtype === 'bool') fail('UNSUPPORTED_CONFIG', 'Indexing with a boolean mask is not supported.');
       const wrapped = tf.tidy(() => {
         const i = tf.cast(v, 'int32');
-        return tf.where(tf.less(i, 0), tf.add(i, n), i);
+        return tf.where(tf.less(i, 0), tf.add(i, tf.scalar(n, 'int32')), i);
       });
       y = tf.gather(y, wrapped, axis);
       axis += v.rank;

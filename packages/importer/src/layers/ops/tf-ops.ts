@@ -47,7 +47,7 @@ function reduce(
 ): OpImpl {
   return {
     params: v1 ? reduceParamsV1 : reduceParams,
-    defaults: { axis: null, keepdims: false },
+    defaults: { axis: null, keepdims: null },
     noGradient,
     run(a: OpArgs) {
       const x = T(a.input_tensor);
@@ -462,5 +462,5 @@ export const tfOps: OpTable = {
       return [values, indices];
     },
   },
-  '__operators__.getitem': { params: ['tensor', 'slice_spec'], run: (a) => getItem(T(a.tensor), a.slice_spec) },
+  '__operators__.getitem': { params: ['tensor', 'slice_spec', 'var'], run: (a) => getItem(T(a.tensor), a.slice_spec) },
 };

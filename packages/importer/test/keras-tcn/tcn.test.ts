@@ -1,0 +1,350 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { writeKerasH5 } from '../../src/export/h5.ts';
+import { loadModel, modelFromConfig, predict, registerLayer, unregisterLayer } from '../../src/index.ts';
+import { placeWeights } from '../../src/layers/keras-tcn/layout.ts';
+import type { WeightArray } from '../../src/layers/port.ts';
+import { h5 } from '../../src/read/h5wasm.ts';
+import { elu, type RefBlock, type RefConv, type RefTcn, referenceTcn, relu, type Seq, tanh } from './reference.ts';
+
+// keras-tcn's TCN, release by release (philipperemy/keras-tcn, tcn/tcn.py history): files are
+// written with Keraspect's own h5 writer, with the config keys and weight names each release and
+// producer uses, and compared with a loop-by-loop reference of that release's math.
+
+beforeAll(async () => {
+  await h5();
+});
+
+/** Which keras-tcn release (and producer) a test file imitates. */
+type Release =
+  | 'keras3-3.5' // keras-tcn ≥ 3.5 on Keras 3: go_backwards/return_state keys, names without ':0'
+  | 'tf-3.2' // 3.2 – 3.4 on tf.keras: use_weight_norm key
+  | 'tf-3.1' // 3.1.x: no main conv, matching_conv1D where channels change, relu inside the blocks
+  | 'tf-3.0' // 2.9.2 – 3.0.x: 1×1 input conv, conv1D_2 residual convs, use_layer_norm key
+  | 'tf-2.9.0'; // 2.9.0: as 3.0 without the use_layer_norm key (and the 'same' slice at the last step)
+
+interface Options {
+  release: Release;
+  filters: number | number[];
+  kernelSize: number;
+  dilations: number[];
+  stacks?: number;
+  padding?: 'causal' | 'same';
+  skip?: boolean;
+  returnSequences?: boolean;
+  activation?: 'relu' | 'elu' | 'tanh';
+  norm?: 'batch' | 'layer' | 'weight';
+  goBackwards?: boolean;
+  /** Steps and features of the input. */
+  steps: number;
+  features: number;
+  /** Weight-norm `initialized` flag to store. Default 1. */
+  initialized?: number;
+}
+
+function rng(seed: number): () => number {
+  let s = seed >>> 0 || 1;
+  return () => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return (s / 2 ** 32) * 2 - 1;
+  };
+}
+
+const ACT = { relu, elu, tanh };
+
+/** A TCN file (config, weights in the release's names and order) and the reference model it holds. */
+function tcnFile(o: Options, seed = 1) {
+  const r = rng(seed);
+  const modern = o.release === 'keras3-3.5' || o.release === 'tf-3.2';
+  const old = o.release === 'tf-3.0' || o.release === 'tf-2.9.0';
+  const suffix = o.release === 'keras3-3.5' ? '' : ':0';
+  const stacks = o.stacks ?? 1;
+  const perDilation = Array.isArray(o.filters) ? o.filters : o.dilations.map(() => o.filters as number);
+  const filters = Array.from({ length: stacks }, () => perDilation).flat();
+  const dilations = Array.from({ length: stacks }, () => o.dilations).flat();
+  const skip = o.skip ?? true;
+  const trainable: WeightArray[] = [];
+  const fixed: WeightArray[] = [];
+  const arr = (n: number, scale = 0.6) => Array.from({ length: n }, () => r() * scale);
+  const weight = (name: string, shape: number[], values: number[], into = trainable): void => {
+    into.push({ name: `tcn/${name}${suffix}`, shape, data: Float32Array.from(values) });
+  };
+  const makeConv = (path: string, k: number, cin: number, cout: number, wn = false): RefConv => {
+    const flat = arr(k * cin * cout);
+    const kernel = Array.from({ length: k }, (_, j) =>
+      Array.from({ length: cin }, (_, i) => Array.from({ length: cout }, (_, c) => flat[(j * cin + i) * cout + c])),
+    );
+    const bias = arr(cout, 0.3);
+    const g = wn ? arr(cout).map((v) => 0.5 + Math.abs(v)) : undefined;
+    if (g) weight(`${path}/g`, [cout], g);
+    weight(`${path}/kernel`, [k, cin, cout], flat);
+    weight(`${path}/bias`, [cout], bias);
+    if (wn) weight(`${path}/initialized`, [], [o.initialized ?? 1], fixed);
+    return { kernel, bias, g };
+  };
+  let bnCounter = 9; // keras names them globally: batch_normalization_9, _10, … (sorted by number, not text)
+  let channels = o.features;
+  let inputConv: RefConv | undefined;
+  if (old) {
+    inputConv = makeConv('conv1d_3', 1, channels, filters[0]);
+    channels = filters[0];
+  }
+  const blocks: RefBlock[] = filters.map((f, i) => {
+    const p = `residual_block_${i}`;
+    const convs: RefConv[] = [];
+    const norms: number[][][] = [];
+    let cin = channels;
+    for (let k = 0; k < 2; k++) {
+      convs.push(makeConv(`${p}/conv1D_${k}`, o.kernelSize, cin, f, o.norm === 'weight'));
+      if (o.norm === 'batch' || o.norm === 'layer') {
+        const layer = o.norm === 'batch' ? `batch_normalization_${bnCounter++}` : `layer_normalization_${bnCounter++}`;
+        const scope = o.release === 'keras3-3.5' ? `${p}/${layer}` : `${p}/norm_${k}/${layer}`;
+        const gamma = arr(f).map((v) => 1 + v / 2);
+        const beta = arr(f, 0.2);
+        weight(`${scope}/gamma`, [f], gamma);
+        weight(`${scope}/beta`, [f], beta);
+        if (o.norm === 'batch') {
+          const mean = arr(f, 0.3);
+          const variance = arr(f).map((v) => 0.5 + Math.abs(v));
+          weight(`${scope}/moving_mean`, [f], mean, fixed);
+          weight(`${scope}/moving_variance`, [f], variance, fixed);
+          norms.push([gamma, beta, mean, variance]);
+        } else norms.push([gamma, beta]);
+      }
+      cin = f;
+    }
+    const lastBlock = i === filters.length - 1 + (skip ? 0 : 1);
+    const hasMatching = old ? !lastBlock : channels !== f;
+    const matching = hasMatching ? makeConv(`${p}/${old ? 'conv1D_2' : 'matching_conv1D'}`, 1, channels, f) : undefined;
+    channels = f;
+    return {
+      convs: convs as [RefConv, RefConv],
+      norms: norms.length ? (norms as [number[][], number[][]]) : undefined,
+      matching,
+    };
+  });
+  const config: Record<string, unknown> = {
+    name: 'tcn',
+    trainable: true,
+    nb_filters: o.filters,
+    kernel_size: o.kernelSize,
+    nb_stacks: stacks,
+    dilations: o.dilations,
+    padding: o.padding ?? 'causal',
+    use_skip_connections: skip,
+    dropout_rate: 0.1,
+    return_sequences: o.returnSequences ?? false,
+    activation: o.activation ?? 'relu',
+    kernel_initializer: 'he_normal',
+    use_batch_norm: o.norm === 'batch',
+  };
+  if (o.release !== 'tf-2.9.0') config.use_layer_norm = o.norm === 'layer';
+  if (o.release === 'tf-3.2') config.use_weight_norm = o.norm === 'weight';
+  if (o.release === 'keras3-3.5') Object.assign(config, { go_backwards: o.goBackwards ?? false, return_state: false });
+  const className = o.release === 'keras3-3.5' ? 'Custom>TCN' : 'TCN';
+  const modelConfig = {
+    class_name: 'Sequential',
+    config: {
+      name: 'sequential',
+      layers: [
+        {
+          class_name: 'InputLayer',
+          config: { name: 'x', batch_input_shape: [null, o.steps, o.features], dtype: 'float32' },
+        },
+        { class_name: className, config },
+      ],
+    },
+  };
+  const reference: RefTcn = {
+    blocks,
+    dilations,
+    kernelSize: o.kernelSize,
+    padding: o.padding ?? 'causal',
+    activation: ACT[o.activation ?? 'relu'],
+    innerRelu: !modern,
+    branchActivation: modern,
+    useSkip: skip,
+    returnSequences: o.returnSequences ?? false,
+    sameSliceMiddle: o.release !== 'tf-2.9.0',
+    goBackwards: o.goBackwards ?? false,
+    inputConv,
+  };
+  const bytes = writeKerasH5({
+    modelConfig: modelConfig as never,
+    kerasVersion: o.release === 'keras3-3.5' ? '3.9.2' : '2.4.0',
+    layers: [
+      { name: 'x', weights: [] },
+      { name: 'tcn', weights: [...trainable, ...fixed] },
+    ],
+  });
+  return { bytes, reference, modelConfig, weights: [...trainable, ...fixed] };
+}
+
+function input(o: Options, batch = 2): { data: Float32Array; shape: number[]; rows: Seq[] } {
+  const r = rng(99);
+  const rows: Seq[] = Array.from({ length: batch }, () =>
+    Array.from({ length: o.steps }, () => Array.from({ length: o.features }, () => r())),
+  );
+  return { data: Float32Array.from(rows.flat(2)), shape: [batch, o.steps, o.features], rows };
+}
+
+async function expectMatches(o: Options): Promise<void> {
+  const { bytes, reference } = tcnFile(o);
+  const km = await loadModel(bytes);
+  try {
+    const x = input(o);
+    const [y] = predict(km, { data: x.data, shape: x.shape });
+    const want = x.rows.map((row) => referenceTcn(row, reference)).flat(2) as number[];
+    expect(y.data.length).toBe(want.length);
+    let worst = 0;
+    for (let i = 0; i < want.length; i++) worst = Math.max(worst, Math.abs(y.data[i] - want[i]));
+    expect(worst, `max |Δ| vs the reference (${JSON.stringify(o)})`).toBeLessThan(2e-5);
+  } finally {
+    km.dispose();
+  }
+}
+
+const base = { kernelSize: 2, dilations: [1, 2], filters: 3, steps: 7, features: 2 };
+
+describe('keras-tcn TCN: the math of each release', () => {
+  it('≥ 3.2: the configured activation inside the blocks and once more on the branch (elu tells them apart)', async () => {
+    await expectMatches({ ...base, release: 'tf-3.2', activation: 'elu' });
+    await expectMatches({ ...base, release: 'keras3-3.5', activation: 'elu' });
+  });
+
+  it('3.1: relu inside the blocks whatever the activation, the activation only after the residual sum', async () => {
+    await expectMatches({ ...base, release: 'tf-3.1', activation: 'elu', skip: false });
+    await expectMatches({ ...base, release: 'tf-3.1', activation: 'tanh' });
+  });
+
+  it('≤ 3.0: a 1×1 input convolution, and 1×1 residual convolutions on every block but the last (all of them without skips)', async () => {
+    await expectMatches({ ...base, release: 'tf-3.0', activation: 'tanh', dilations: [1, 2, 4] });
+    await expectMatches({ ...base, release: 'tf-3.0', activation: 'tanh', dilations: [1, 2, 4], skip: false });
+  });
+
+  it("padding='same' without sequences: step T/2 from 2.9.2 (use_layer_norm in the config), the last step in 2.9.0", async () => {
+    await expectMatches({ ...base, release: 'tf-3.0', padding: 'same', steps: 8 });
+    await expectMatches({ ...base, release: 'tf-2.9.0', padding: 'same', steps: 8 });
+    await expectMatches({ ...base, release: 'keras3-3.5', padding: 'same', kernelSize: 3, steps: 9 });
+  });
+});
+
+describe('keras-tcn TCN: each option', () => {
+  it('return_sequences, nb_stacks, kernel sizes and dilations', async () => {
+    await expectMatches({ ...base, release: 'keras3-3.5', returnSequences: true });
+    await expectMatches({ ...base, release: 'keras3-3.5', stacks: 2, kernelSize: 3, dilations: [1, 2, 4], steps: 12 });
+    await expectMatches({ ...base, release: 'tf-3.2', returnSequences: true, padding: 'same', kernelSize: 3 });
+  });
+
+  it('use_skip_connections off, and a list of nb_filters (a 1×1 residual conv where channels change)', async () => {
+    await expectMatches({ ...base, release: 'keras3-3.5', skip: false, activation: 'tanh' });
+    await expectMatches({ ...base, release: 'tf-3.2', skip: false, filters: [3, 4], activation: 'elu' });
+  });
+
+  it('use_batch_norm: moving statistics stored last (tf.keras) and layers numbered past 9', async () => {
+    await expectMatches({ ...base, release: 'tf-3.2', norm: 'batch', activation: 'elu' });
+    await expectMatches({ ...base, release: 'keras3-3.5', norm: 'batch', returnSequences: true });
+    await expectMatches({ ...base, release: 'tf-3.0', norm: 'batch' });
+  });
+
+  it('use_layer_norm', async () => {
+    await expectMatches({ ...base, release: 'tf-3.2', norm: 'layer', activation: 'tanh' });
+    await expectMatches({ ...base, release: 'tf-3.1', norm: 'layer' });
+  });
+
+  it('use_weight_norm (tensorflow-addons): kernel / ‖kernel‖ · g', async () => {
+    await expectMatches({ ...base, release: 'tf-3.2', norm: 'weight', activation: 'elu' });
+  });
+
+  it('go_backwards reverses the input in time (and returns the reversed sequence)', async () => {
+    await expectMatches({ ...base, release: 'keras3-3.5', goBackwards: true });
+    await expectMatches({ ...base, release: 'keras3-3.5', goBackwards: true, returnSequences: true });
+  });
+
+  it('a TCN built from a config alone (no stored weights) has the latest release layout', async () => {
+    const { modelConfig } = tcnFile({ ...base, release: 'keras3-3.5', filters: [3, 3] });
+    const km = await modelFromConfig(modelConfig as never, { kerasVersion: '3.9.2' });
+    expect(km.layer('tcn').weights.map((w) => w.shape)).toEqual([
+      [2, 2, 3],
+      [3],
+      [2, 3, 3],
+      [3],
+      [1, 2, 3],
+      [3], // block 0, with a 1×1 residual conv (2 → 3 channels)
+      [2, 3, 3],
+      [3],
+      [2, 3, 3],
+      [3], // block 1, identity residual
+    ]);
+    expect(km.summary()[1].outputShapes).toEqual([[null, 3]]);
+    km.dispose();
+  });
+});
+
+describe('keras-tcn TCN: names and errors', () => {
+  it("resolves the registered name 'Custom>TCN' to keras-tcn's class, and a user registration under it wins", async () => {
+    const { bytes } = tcnFile({ ...base, release: 'keras3-3.5' });
+    const km = await loadModel(bytes);
+    expect(km.summary().map((r) => r.className)).toEqual(['InputLayer', 'Custom>TCN']);
+    km.dispose();
+    registerLayer('Custom>TCN', { build: () => ({ user: true }) as never, describe: 'user' });
+    try {
+      await expect(loadModel(bytes)).rejects.toThrow();
+    } finally {
+      unregisterLayer('Custom>TCN');
+    }
+  });
+
+  it('places Keras 3 .keras weights (vars/<i>, batch_norm_layers containers) by path', () => {
+    const w = (name: string, shape: number[]) => ({
+      name,
+      shape,
+      data: new Float32Array(shape.reduce((a, b) => a * b, 1)),
+    });
+    const placed = placeWeights('tcn', [
+      w('layers/tcn/residual_block_0/batch_norm_layers/batch_normalization/vars/0', [3]),
+      w('layers/tcn/residual_block_0/batch_norm_layers/batch_normalization/vars/3', [3]),
+      w('layers/tcn/residual_block_0/batch_norm_layers/batch_normalization_1/vars/2', [3]),
+      w('layers/tcn/residual_block_0/conv1D_1/vars/1', [3]),
+      w('layers/tcn/residual_block_10/matching_conv1D/vars/0', [1, 2, 3]),
+    ]);
+    expect(placed.map((p) => [p.where, p.kind])).toEqual([
+      [{ block: 0, part: 'norm', index: 0 }, 'gamma'],
+      [{ block: 0, part: 'norm', index: 0 }, 'moving_variance'],
+      [{ block: 0, part: 'norm', index: 1 }, 'moving_mean'],
+      [{ block: 0, part: 'conv', index: 1 }, 'bias'],
+      [{ block: 10, part: 'matching' }, 'kernel'],
+    ]);
+  });
+
+  it('a missing weight is named, with what was stored', async () => {
+    const { modelConfig, weights } = tcnFile({ ...base, release: 'tf-3.2' });
+    const bytes = writeKerasH5({
+      modelConfig: modelConfig as never,
+      kerasVersion: '2.4.0',
+      layers: [
+        { name: 'x', weights: [] },
+        { name: 'tcn', weights: weights.filter((x) => !x.name.includes('residual_block_1/conv1D_0/bias')) },
+      ],
+    });
+    await expect(loadModel(bytes)).rejects.toThrow(
+      /TCN layer 'tcn': no stored weight is the bias of residual block 1 conv1D_0 \(stored: tcn\/residual_block_0\/conv1D_0\/kernel:0, /,
+    );
+  });
+
+  it('a weight-normalized conv that was never initialized is refused, saying why', async () => {
+    const { bytes } = tcnFile({ ...base, release: 'tf-3.2', norm: 'weight', initialized: 0 });
+    const e = await loadModel(bytes).catch((err: unknown) => err as Error);
+    expect((e as Error).message).toMatch(
+      /the weight normalization of residual block 0 conv1D_0 was never initialized \(its 'initialized' flag is 0\)/,
+    );
+  });
+
+  it('two normalizations at once are refused as keras-tcn refuses them', async () => {
+    const { modelConfig } = tcnFile({ ...base, release: 'tf-3.2', norm: 'batch' });
+    const tcn = modelConfig.config.layers[1].config as Record<string, unknown>;
+    tcn.use_layer_norm = true;
+    await expect(modelFromConfig(modelConfig as never)).rejects.toThrow(
+      /Layer 'tcn' \(TCN\) config 'use_layer_norm' = true is not supported: keras-tcn allows one normalization at a time\./,
+    );
+  });
+});
