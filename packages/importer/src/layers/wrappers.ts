@@ -4,6 +4,7 @@ import { fail } from '../errors.ts';
 import type { KerasLayerJson } from '../keras-format/types.ts';
 import type { LayerPort } from './port.ts';
 import { withFastInnerLayers } from './fast/recurrent.ts';
+import { portFor } from './registry.ts';
 
 export const Bidirectional: LayerPort = {
   build(c, ctx) {
@@ -31,6 +32,18 @@ export const Bidirectional: LayerPort = {
         mergeMode: mode as never,
       }),
     );
+  },
+  /** The two halves convert their weights as the wrapped class does (CuDNNLSTM's cuDNN layout, …). */
+  convertWeights(weights, c, ctx) {
+    const inner = c.layer as KerasLayerJson;
+    const back = (c.backward_layer as KerasLayerJson | undefined) ?? inner;
+    const port = portFor(inner.class_name, inner.config, inner);
+    if (!port.convertWeights || weights.length % 2) return weights;
+    const half = weights.length / 2;
+    return [
+      ...port.convertWeights(weights.slice(0, half), inner.config, ctx),
+      ...port.convertWeights(weights.slice(half), back.config, ctx),
+    ];
   },
 };
 

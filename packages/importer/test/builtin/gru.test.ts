@@ -2,9 +2,11 @@ import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { KeraspectError } from '../../src/errors.ts';
 import { cudnnGruPort } from '../../src/layers/builtin/cudnn-gru.ts';
+import { fromCudnnInputKernel, fromCudnnRecurrentKernel } from '../../src/layers/builtin/cudnn-layout.ts';
 import { cudnnLstmPort } from '../../src/layers/builtin/cudnn-lstm.ts';
 import { gruPort, type KerasGRU } from '../../src/layers/builtin/gru.ts';
 import type { WeightArray } from '../../src/layers/port.ts';
+import { Bidirectional } from '../../src/layers/wrappers.ts';
 import { ctx, data, expectClose, hardSigmoid2, K2, K3, rand, roundTrip, sigmoid } from './helpers.ts';
 
 const B = 2;
@@ -258,7 +260,50 @@ describe('GRU (KerasGRU)', () => {
   });
 });
 
+/**
+ * Keras' `_convert_rnn_weights` (keras/engine/saving.py, Keras 2.2) written out literally, NumPy
+ * semantics by hand: per gate, input kernels `k.T.reshape(k.shape, order='F')`, recurrent kernels `k.T`.
+ */
+function kerasFromCudnn(flat: number[], rows: number, units: number, gates: number, recurrent: boolean): number[] {
+  const out = new Array(flat.length).fill(0);
+  for (let g = 0; g < gates; g++) {
+    const block = Array.from({ length: rows }, (_, r) =>
+      Array.from({ length: units }, (_, u) => flat[r * gates * units + g * units + u]),
+    );
+    const transposed = Array.from({ length: units }, (_, u) => Array.from({ length: rows }, (_, r) => block[r][u]));
+    let result: number[][];
+    if (recurrent) result = transposed;
+    else {
+      // Read `transposed` (units × rows) in Fortran order (first index fastest), fill (rows × units) in Fortran order.
+      const seq: number[] = [];
+      for (let c = 0; c < rows; c++) for (let r = 0; r < units; r++) seq.push(transposed[r][c]);
+      result = Array.from({ length: rows }, () => new Array(units).fill(0));
+      let n = 0;
+      for (let c = 0; c < units; c++) for (let r = 0; r < rows; r++) result[r][c] = seq[n++];
+    }
+    for (let r = 0; r < rows; r++)
+      for (let u = 0; u < units; u++) out[r * gates * units + g * units + u] = result[r][u];
+  }
+  return out;
+}
+
 describe('CuDNN layers', () => {
+  it("convert each gate's kernels from cuDNN's layout as Keras does (closed form on one gate)", () => {
+    // One gate, F = 2, U = 3: cuDNN's [[0, 3, 1], [4, 2, 5]] is Keras' [[0, 1, 2], [3, 4, 5]].
+    const w = (data: number[], shape: number[]) => ({ name: 'k', shape, data: Float32Array.from(data) });
+    expect(Array.from(fromCudnnInputKernel(w([0, 3, 1, 4, 2, 5], [2, 3]), 1, 'x').data)).toEqual([0, 1, 2, 3, 4, 5]);
+    expect(kerasFromCudnn([0, 3, 1, 4, 2, 5], 2, 3, 1, false)).toEqual([0, 1, 2, 3, 4, 5]);
+    // Recurrent kernels are transposed per gate: two gates of U = 2.
+    expect(Array.from(fromCudnnRecurrentKernel(w([1, 2, 5, 6, 3, 4, 7, 8], [2, 4]), 2, 'x').data)).toEqual([
+      1, 3, 5, 7, 2, 4, 6, 8,
+    ]);
+    // Any shape, against the literal transcription.
+    const k = rand(5 * 4 * 3, 30);
+    expect(Array.from(fromCudnnInputKernel(w(k, [5, 12]), 4, 'x').data)).toEqual(
+      kerasFromCudnn(k, 5, 3, 4, false).map(Math.fround),
+    );
+  });
+
   it('CuDNNGRU equals a reset_after GRU with sigmoid', () => {
     const config = { name: 'cudnn_gru_1', units: U, return_sequences: true };
     const layer = cudnnGruPort.build(config, ctx(K2));
@@ -274,20 +319,24 @@ describe('CuDNN layers', () => {
     );
     layer.setWeights(converted.map((w) => tf.tensor(w.data, w.shape)));
     const y = layer.apply(tf.tensor3d(x, [B, T, F])) as tf.Tensor;
-    expectClose(y.dataSync(), flatSeq(refGru(x, kernel, recKernel, bias6, { resetAfter: true }).seq));
+    const k = kerasFromCudnn(kernel, F, U, 3, false);
+    const rk = kerasFromCudnn(recKernel, U, U, 3, true);
+    expectClose(y.dataSync(), flatSeq(refGru(x, k, rk, bias6, { resetAfter: true }).seq));
   });
 
-  it('CuDNNLSTM equals a standard LSTM with summed biases', () => {
-    const k = rand(F * 4 * U, 20);
-    const rk = rand(U * 4 * U, 21);
+  it('CuDNNLSTM equals a standard LSTM with converted kernels and summed biases', () => {
+    const kc = rand(F * 4 * U, 20);
+    const rkc = rand(U * 4 * U, 21);
+    const k = kerasFromCudnn(kc, F, U, 4, false);
+    const rk = kerasFromCudnn(rkc, U, U, 4, true);
     const b8 = rand(8 * U, 22);
     const config = { name: 'cudnn_lstm_1', units: U, return_sequences: true };
     const layer = cudnnLstmPort.build(config, ctx(K2));
     layer.apply(tf.zeros([B, T, F]));
     const converted = cudnnLstmPort.convertWeights!(
       [
-        { name: 'kernel', shape: [F, 4 * U], data: Float32Array.from(k) },
-        { name: 'recurrent_kernel', shape: [U, 4 * U], data: Float32Array.from(rk) },
+        { name: 'kernel', shape: [F, 4 * U], data: Float32Array.from(kc) },
+        { name: 'recurrent_kernel', shape: [U, 4 * U], data: Float32Array.from(rkc) },
         { name: 'bias', shape: [8 * U], data: Float32Array.from(b8) },
       ],
       config,
@@ -318,6 +367,23 @@ describe('CuDNN layers', () => {
       }
     }
     expectClose(y, expected);
+  });
+
+  it('Bidirectional(CuDNNLSTM) converts both halves', () => {
+    const half = (seed: number): WeightArray[] => [
+      { name: 'kernel', shape: [F, 4 * U], data: Float32Array.from(rand(F * 4 * U, seed)) },
+      { name: 'recurrent_kernel', shape: [U, 4 * U], data: Float32Array.from(rand(U * 4 * U, seed + 1)) },
+      { name: 'bias', shape: [8 * U], data: Float32Array.from(rand(8 * U, seed + 2)) },
+    ];
+    const inner = { class_name: 'CuDNNLSTM', config: { name: 'cudnn_lstm', units: U, return_sequences: true } };
+    const got = Bidirectional.convertWeights!([...half(40), ...half(50)], { name: 'bi', layer: inner }, ctx(K2));
+    const want = [...half(40), ...half(50)];
+    const expected = [
+      ...cudnnLstmPort.convertWeights!(want.slice(0, 3), inner.config, ctx(K2)),
+      ...cudnnLstmPort.convertWeights!(want.slice(3), inner.config, ctx(K2)),
+    ];
+    expect(got.map((w) => [w.shape, Array.from(w.data)])).toEqual(expected.map((w) => [w.shape, Array.from(w.data)]));
+    expect(got[2].shape).toEqual([4 * U]);
   });
 
   it('CuDNN ports reject stateful', () => {

@@ -1,13 +1,15 @@
 import * as tf from '@tensorflow/tfjs';
 import { fail } from '../../errors.ts';
 import type { LayerPort, WeightArray } from '../port.ts';
+import { fromCudnnInputKernel, fromCudnnRecurrentKernel } from './cudnn-layout.ts';
 import { cudnnRnnArgs } from './gru.ts';
 
 /**
  * Keras 2 / tf.keras 1 `CuDNNLSTM` → TF.js' standard `lstm` with `tanh` and a `sigmoid` recurrent
  * activation, which is what cuDNN computes. Weights: `kernel` (F, 4U) and `recurrent_kernel` (U, 4U)
- * in Keras gate order i, f, c, o (unchanged), and `bias` (8U) = input bias (4U) followed by recurrent
- * bias (4U), which cuDNN adds separately and a standard LSTM takes as their sum (4U).
+ * in gate order i, f, c, o, each gate in cuDNN's layout (converted as Keras converts them, see
+ * `cudnn-layout.ts`), and `bias` (8U) = input bias (4U) followed by recurrent bias (4U), which cuDNN
+ * adds separately and a standard LSTM takes as their sum (4U).
  */
 export const cudnnLstmPort: LayerPort = {
   build: (config) => tf.layers.lstm({ ...cudnnRnnArgs(config, 'CuDNNLSTM'), unitForgetBias: false }),
@@ -18,7 +20,12 @@ export const cudnnLstmPort: LayerPort = {
         `CuDNNLSTM '${config.name}': expected 3 weights (kernel, recurrent_kernel, bias (8·units)), found ${weights.length}: ${weights.map((w) => `${w.name} ${JSON.stringify(w.shape)}`).join(', ')}.`,
       );
     }
-    return [weights[0], weights[1], sumHalves(weights[2], config.name, 'CuDNNLSTM')];
+    const what = `CuDNNLSTM '${config.name}'`;
+    return [
+      fromCudnnInputKernel(weights[0], 4, what),
+      fromCudnnRecurrentKernel(weights[1], 4, what),
+      sumHalves(weights[2], config.name, 'CuDNNLSTM'),
+    ];
   },
 };
 
