@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { fail, KeraspectError } from './errors.ts';
+import { fail, internalError, KeraspectError } from './errors.ts';
 import { DEFAULT_LIMITS, exceedLimit, type Limits } from './limits.ts';
 import type { GraphLayer, ModelGraph, TensorRef } from './keras-format/graph.ts';
 import { isModelJson, normalizeModel } from './keras-format/normalize.ts';
@@ -67,11 +67,7 @@ export function buildModel(graph: ModelGraph, opts: BuildOptions): BuiltModel {
     }
     if (e instanceof KeraspectError) throw e;
     const where = guard.layer ? `layer '${guard.layer}'` : `model '${graph.name}'`;
-    return fail(
-      'UNSUPPORTED_CONFIG',
-      `The model could not be built at ${where}: ${(e as Error)?.message ?? String(e)}. Its config is corrupt or uses a form Keraspect does not support.`,
-      e,
-    );
+    throw internalError(`building the model at ${where}`, e);
   } finally {
     guard.restore();
   }
@@ -289,8 +285,8 @@ function buildGraph(
         .map((r) => `${r.layer}[${r.node}][${r.tensor}]`);
       const known = missing.every((m) => byName.has(m.split('[')[0]));
       fail(
-        'CORRUPT_FILE',
-        `The layer graph cannot be built: layer '${stuck.gl.name}' needs ${missing.join(', ')}, which ${known ? 'depends on it in a cycle or does not exist at that node' : 'is not a layer of the model'}. The model config is corrupt.`,
+        'UNSUPPORTED_CONFIG',
+        `The layer graph cannot be built: layer '${stuck.gl.name}' needs ${missing.join(', ')}, which ${known ? 'depends on it in a cycle or does not exist at that node' : 'is not a layer of the model'}; Keras does not write such graphs.`,
       );
     }
     queue = next;
@@ -298,14 +294,18 @@ function buildGraph(
 
   const outs = graph.outputs.map((r) => {
     const t = lookup(r);
-    if (!t) fail('CORRUPT_FILE', `Model output ${r.layer}[${r.node}][${r.tensor}] does not exist in the built graph.`);
+    if (!t)
+      fail(
+        'UNSUPPORTED_CONFIG',
+        `Model output ${r.layer}[${r.node}][${r.tensor}] is never computed: layer '${r.layer}' has no call ${r.node} or no output ${r.tensor}.`,
+      );
     return t;
   });
   let model: tf.LayersModel;
   try {
     model = tf.model({ inputs, outputs: outs, name: graph.name });
   } catch (e) {
-    return fail('CORRUPT_FILE', `The model graph of '${graph.name}' is inconsistent: ${(e as Error).message}`, e);
+    throw internalError(`assembling the TF.js model '${graph.name}'`, e);
   }
   // Keep Keras' layer order (creation order) for summaries and weight loading.
   const order = new Map(graph.layers.map((l, i) => [l.name, i]));
@@ -324,7 +324,7 @@ function checkOutputShape(gl: GraphLayer, t: tf.SymbolicTensor, limits: Limits):
     if (typeof d !== 'number' || !Number.isInteger(d) || d < 0) {
       fail(
         'UNSUPPORTED_CONFIG',
-        `Layer '${gl.name}' (${gl.className}) computes an invalid output shape ${JSON.stringify(shape)} from its config; the config is corrupt.`,
+        `Layer '${gl.name}' (${gl.className}) computes an invalid output shape ${JSON.stringify(shape)} from its config (negative or fractional sizes); Keras does not write such configs.`,
       );
     }
     size *= d;

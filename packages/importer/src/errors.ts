@@ -27,7 +27,22 @@ export type KeraspectErrorCode =
   | 'BAD_ARGUMENT'
   | 'LIMIT'
   /** The HDF5 reader thread (a worker) could not start: an installation or bundling problem, never the file's. */
-  | 'READER_UNAVAILABLE';
+  | 'READER_UNAVAILABLE'
+  /** Keraspect itself failed (a bug): never blamed on the file. */
+  | 'INTERNAL';
+
+/**
+ * An unexpected error (not a `KeraspectError`) caught while doing `what`, as an `INTERNAL` error that
+ * says so: the file is not blamed, the cause is kept.
+ */
+export function internalError(what: string, e: unknown): KeraspectError {
+  const msg = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+  return new KeraspectError(
+    'INTERNAL',
+    `Keraspect failed while ${what} (${msg.slice(0, 200)}). This is a bug — in Keraspect, or in a layer or function you registered — not a problem with your file: please report it, with the file if you can share it.`,
+    { cause: e },
+  );
+}
 
 /** Shorthand used across the package: `fail('CODE', 'message')`. */
 export function fail(code: KeraspectErrorCode, message: string, cause?: unknown): never {

@@ -1,7 +1,7 @@
 import type * as tf from '@tensorflow/tfjs';
 import { initBackend } from './backend.ts';
 import { type BuiltModel, buildModel } from './build.ts';
-import { fail, KeraspectError } from './errors.ts';
+import { fail, internalError, KeraspectError } from './errors.ts';
 import { type Limits, resolveLimits } from './limits.ts';
 import { normalizeModel } from './keras-format/normalize.ts';
 import type { KerasModelJson, KerasShape } from './keras-format/types.ts';
@@ -101,9 +101,7 @@ export async function loadModel(bytes: Uint8Array, options: ImportOptions = {}):
       'This is a weights-only file: it has weights but no architecture. Give the architecture as well: the full model file, or the JSON text of model.to_json() — loadModel(fullModelBytes, { weights }) or loadModel(thisFile, { architecture }); on the command line keraspect <command> MODEL.h5 --weights THIS_FILE or keraspect <command> ARCHITECTURE.json --weights THIS_FILE.',
     );
   }
-  const graph = stage('CORRUPT_FILE', 'The model config could not be read', () =>
-    normalizeModel(config, options.inputShape, limits),
-  );
+  const graph = stage('reading the model config', () => normalizeModel(config, options.inputShape, limits));
   const kerasVersion = options.kerasVersion
     ? parseVersion(options.kerasVersion, 2)
     : pickVersion(main, weightsSource, config);
@@ -118,9 +116,7 @@ export async function loadModel(bytes: Uint8Array, options: ImportOptions = {}):
     storedWeights: (layer) => weightsSource.weights.get(layer),
   });
   try {
-    stage('WEIGHT_MISMATCH', 'The weights could not be loaded into the model', () =>
-      loadWeights(built, weightsSource, { kerasVersion, semantics }),
-    );
+    stage('loading the weights into the model', () => loadWeights(built, weightsSource, { kerasVersion, semantics }));
   } catch (e) {
     built.model.dispose();
     throw e;
@@ -130,20 +126,15 @@ export async function loadModel(bytes: Uint8Array, options: ImportOptions = {}):
 }
 
 /**
- * Run one stage of the pipeline; anything but a `KeraspectError` escaping it (a config or file
- * shape the stage did not foresee) becomes a `KeraspectError` with `code`, keeping the cause.
+ * Run one stage of the pipeline; anything but a `KeraspectError` escaping it is a Keraspect bug and
+ * becomes an `INTERNAL` error that says so (only the reader may call a file corrupt), keeping the cause.
  */
-function stage<T>(code: 'CORRUPT_FILE' | 'WEIGHT_MISMATCH' | 'UNSUPPORTED_CONFIG', what: string, fn: () => T): T {
+function stage<T>(what: string, fn: () => T): T {
   try {
     return fn();
   } catch (e) {
     if (e instanceof KeraspectError) throw e;
-    const msg = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
-    return fail(
-      code,
-      `${what} (${msg.slice(0, 200)}): the file is corrupt or written in a form Keraspect does not support.`,
-      e,
-    );
+    throw internalError(what, e);
   }
 }
 
@@ -159,9 +150,7 @@ export async function modelFromConfig(
   await initBackend();
   const kerasVersion = parseVersion(options.kerasVersion ?? '2.3.1', 2);
   const semantics: ImportSemantics = { selfAttentionVariant: options.selfAttentionVariant ?? 'current' };
-  const graph = stage('CORRUPT_FILE', 'The model config could not be read', () =>
-    normalizeModel(config, options.inputShape, limits),
-  );
+  const graph = stage('reading the model config', () => normalizeModel(config, options.inputShape, limits));
   const built = buildModel(graph, { kerasVersion, semantics, lambdas: options.lambdas ?? {}, limits });
   const none: KerasArtifact = { format: 'h5', kerasVersion, backend: null, modelConfig: config, weights: new Map() };
   return wrap(built, none, none, config, kerasVersion, limits, modelWarnings(graph, semantics.selfAttentionVariant));

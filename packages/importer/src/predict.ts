@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { fail, KeraspectError } from './errors.ts';
+import { fail, internalError, KeraspectError } from './errors.ts';
 import { DEFAULT_LIMITS, formatBytes, type Limits, resolveLimits } from './limits.ts';
 import type { KerasModel } from './model.ts';
 
@@ -164,8 +164,8 @@ function fmt(shape: (number | null)[]): string {
 }
 
 /**
- * Run a forward pass; an error from inside TF.js (a size from a corrupt config too large to
- * allocate, an op that cannot run on these shapes) becomes a `KeraspectError`.
+ * Run a forward pass; an error from inside TF.js becomes a `KeraspectError`: `LIMIT` when TF.js ran
+ * out of memory, else `INTERNAL` (the model was built, so a failure to run it is Keraspect's).
  */
 function guardRun<T>(km: KerasModel, fn: () => T): T {
   try {
@@ -173,11 +173,13 @@ function guardRun<T>(km: KerasModel, fn: () => T): T {
   } catch (e) {
     if (e instanceof KeraspectError) throw e;
     const msg = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
-    return fail(
-      'UNSUPPORTED_CONFIG',
-      `Running model '${km.name}' failed (${msg.slice(0, 200)}). Its config asks for a computation that cannot be done on these inputs (e.g. a size from a corrupt file too large to allocate).`,
-      e,
-    );
+    if (/out of memory|memory access out of bounds|Cannot allocate|Array buffer allocation failed/i.test(msg))
+      return fail(
+        'LIMIT',
+        `Running model '${km.name}' ran out of memory (${msg.slice(0, 200)}). Run fewer samples at a time or shorter sequences.`,
+        e,
+      );
+    throw internalError(`running model '${km.name}'`, e);
   }
 }
 

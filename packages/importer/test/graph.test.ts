@@ -113,7 +113,7 @@ describe('model graphs', () => {
     const cyc = JSON.parse(JSON.stringify(functional));
     cyc.config.layers[2].inbound_nodes = [[['diff', 0, 0, {}]], [['b', 0, 0, {}]]];
     await expect(modelFromConfig(cyc)).rejects.toThrow(
-      /layer graph cannot be built: layer 'shared' needs diff\[0\]\[0\]/,
+      /Model 'graph': layer '(shared|diff)' \(call 0\) needs (shared|diff)\[0\], which depends on it in a cycle\. Keras never writes such a graph; the config is corrupt\./,
     );
   });
 

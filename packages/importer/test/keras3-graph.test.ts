@@ -132,7 +132,7 @@ describe('Keras 3 op nodes in a functional graph', () => {
   it('an operation Keraspect lacks fails naming the operation, the layer and how to supply it', async () => {
     const config = functional([input('x', [3]), op('numpy', 'Kron', 'kron', {}, [kt('x'), kt('x')])], ['x'], ['kron']);
     await expect(modelFromConfig(config as never)).rejects.toThrow(
-      /Layer 'kron' \(keras\.src\.ops\.numpy\.Kron\) calls the Keras operation keras\.ops\.numpy\.Kron, which Keraspect does not implement\. Supply it by layer name: loadModel\(bytes, \{ lambdas: \{ 'kron': \(inputs, args, tf\) => … \} \}\), or with the CLI a --plugin module exporting `lambdas = \{ 'kron': \(inputs, args, tf\) => … \}`/,
+      /Layer 'kron' \(keras\.src\.ops\.numpy\.Kron\) calls the Keras operation keras\.ops\.numpy\.Kron, which Keraspect does not implement\. Supply it by layer name: loadModel\(bytes, \{ lambdas: \{ "kron": \(inputs, args, tf\) => … \} \}\), or with the CLI a --plugin module exporting `lambdas = \{ "kron": \(inputs, args, tf\) => … \}`/,
     );
   });
 

@@ -202,7 +202,7 @@ describe('limits and checks on configs', () => {
     } as unknown as KerasModelJson;
     const e = await failure(modelFromConfig(config));
     expect(e.code).toBe('CORRUPT_FILE');
-    expect(e.message).toMatch(/layer '(a|b)' needs (a|b)\[0\]\[0\], which depends on it in a cycle/);
+    expect(e.message).toMatch(/layer '(a|b)' \(call 0\) needs (a|b)\[0\], which depends on it in a cycle/);
     // A self-loop too.
     (config.config as { layers: { inbound_nodes: unknown }[] }).layers[2].inbound_nodes = ref('b');
     expect((await failure(modelFromConfig(config))).code).toBe('CORRUPT_FILE');

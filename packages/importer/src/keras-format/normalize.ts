@@ -88,6 +88,11 @@ function normalizeSequential(json: KerasModelJson, inputShape: KerasShape | unde
     fail('CORRUPT_FILE', `Sequential model '${name}' has no list of layers in its config.`);
   const layers: GraphLayer[] = [];
   let body = layersJson.map(checkLayerJson);
+  if (body.filter((l) => l.class_name !== 'InputLayer').length === 0)
+    fail(
+      'UNSUPPORTED_CONFIG',
+      `Sequential model '${name}' has no layers${body.length ? ' besides its InputLayer' : ''}: there is nothing to run. Save the model after adding its layers.`,
+    );
   let input: GraphLayer;
   if (body[0]?.class_name === 'InputLayer') {
     input = inputLayer(body[0], limits);
@@ -162,6 +167,7 @@ function normalizeFunctional(json: KerasModelJson, limits: Limits): ModelGraph {
         fail('CORRUPT_FILE', `Model '${name}' lists ${what} '${r.layer}', which is not one of its layers.`);
       return r;
     });
+  checkCalls(name, layers);
   return {
     name,
     className: json.class_name,
@@ -169,6 +175,57 @@ function normalizeFunctional(json: KerasModelJson, limits: Limits): ModelGraph {
     inputs: refs(cfg.input_layers, 'input'),
     outputs: refs(cfg.output_layers, 'output'),
   };
+}
+
+/**
+ * Every call must use layers of the model, and no call may depend on itself (through the calls it
+ * uses): Keras never writes either, so the config is corrupt. Checked on calls (layer, node), so a
+ * layer shared at several depths is fine.
+ */
+function checkCalls(model: string, layers: GraphLayer[]): void {
+  const byName = new Map(layers.map((l) => [l.name, l]));
+  const key = (layer: string, node: number) => `${layer}\u0000${node}`;
+  const deps = new Map<string, string[]>();
+  for (const l of layers) {
+    l.calls.forEach((call, node) => {
+      const refs = [...call.inputs, ...(call.masks ?? []).filter((m): m is TensorRef => !!m)];
+      for (const r of refs)
+        if (!byName.has(r.layer))
+          fail(
+            'CORRUPT_FILE',
+            `Model '${model}': layer '${l.name}' is called on '${r.layer}', which is not one of its layers.`,
+          );
+      deps.set(
+        key(l.name, node),
+        refs.filter((r) => byName.get(r.layer)?.className !== 'InputLayer').map((r) => key(r.layer, r.node)),
+      );
+    });
+  }
+  // Depth-first, iteratively: a call reached again while still on the path closes a cycle.
+  const state = new Map<string, 1 | 2>();
+  for (const start of deps.keys()) {
+    if (state.has(start)) continue;
+    const stack: [string, number][] = [[start, 0]];
+    state.set(start, 1);
+    while (stack.length) {
+      const top = stack[stack.length - 1];
+      const next = deps.get(top[0])?.[top[1]++];
+      if (next === undefined) {
+        state.set(top[0], 2);
+        stack.pop();
+      } else if (state.get(next) === 1) {
+        const [from, fromNode] = top[0].split('\u0000');
+        const [to, toNode] = next.split('\u0000');
+        fail(
+          'CORRUPT_FILE',
+          `Model '${model}': layer '${from}' (call ${fromNode}) needs ${to}[${toNode}], which depends on it in a cycle. Keras never writes such a graph; the config is corrupt.`,
+        );
+      } else if (!state.has(next) && deps.has(next)) {
+        state.set(next, 1);
+        stack.push([next, 0]);
+      }
+    }
+  }
 }
 
 /** `[[name, 0, 0], …]`, or a single `[name, 0, 0]` (Keras 3 with one input), or a dict of them. */

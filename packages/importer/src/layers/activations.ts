@@ -85,7 +85,8 @@ export function activationFor(keras: unknown, version: KerasVersion, where = 'ac
     );
   }
   if (name === 'hard_sigmoid') return version.major >= 3 ? 'keras3HardSigmoid' : 'hardSigmoid';
-  const mapped = SAME[name];
+  // Own keys only: 'constructor' or '__proto__' must not find Object.prototype's members.
+  const mapped = Object.hasOwn(SAME, name) ? SAME[name] : undefined;
   if (!mapped) {
     fail(
       'UNSUPPORTED_CONFIG',

@@ -37,6 +37,23 @@ export const GaussianDropout = identityDropout;
 export const AlphaDropout = identityDropout;
 export const ActivityRegularization = identityDropout;
 
+/** Keras `Identity`: its input, unchanged (masks pass through). */
+class KerasIdentity extends tf.layers.Layer {
+  static className = 'KerasIdentity';
+  constructor(a: { name: string }) {
+    super({ name: a.name, trainable: false });
+    this.supportsMasking = true;
+  }
+  override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor | tf.Tensor[] {
+    return Array.isArray(inputs) ? inputs.map((t) => tf.clone(t)) : tf.clone(inputs);
+  }
+}
+tf.serialization.registerClass(KerasIdentity);
+
+export const Identity: LayerPort = {
+  build: (c) => new KerasIdentity({ name: c.name }),
+};
+
 export const Flatten: LayerPort = {
   build: (c) => tf.layers.flatten({ ...base(c) }),
 };

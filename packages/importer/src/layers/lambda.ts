@@ -15,8 +15,8 @@ export const Lambda: LayerPort = {
       fail(
         'LAMBDA',
         `Lambda layer '${c.name}'${fnName ? ` (Python function '${fnName}')` : ''} holds Python code, which Keraspect never runs. ` +
-          `Supply a TF.js function for it by layer name: loadModel(bytes, { lambdas: { '${c.name}': (inputs, args, tf) => … } }), ` +
-          `or with the CLI a --plugin module exporting \`lambdas = { '${c.name}': (inputs, args, tf) => … }\`. ` +
+          `Supply a TF.js function for it by layer name: loadModel(bytes, { lambdas: { ${JSON.stringify(c.name)}: (inputs, args, tf) => … } }), ` +
+          `or with the CLI a --plugin module exporting \`lambdas = { ${JSON.stringify(c.name)}: (inputs, args, tf) => … }\`. ` +
           `Its arguments are ${JSON.stringify(c.arguments ?? {})}.`,
       );
     }

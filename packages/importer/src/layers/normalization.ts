@@ -34,3 +34,39 @@ export const LayerNormalization: LayerPort = {
     });
   },
 };
+
+/**
+ * Keras `UnitNormalization`: `x / ‖x‖₂` over `axis` — Keras 3 as `x · rsqrt(max(Σx², 1e-24))`
+ * (`ops.normalize` with ε = 1e-12, squared), tf.keras as `tf.math.l2_normalize` (`max(Σx², 1e-12)`).
+ */
+class KerasUnitNormalization extends tf.layers.Layer {
+  static className = 'KerasUnitNormalization';
+  private readonly axis: number[];
+  private readonly floor: number;
+  constructor(a: { name: string; axis: number[]; floor: number }) {
+    super({ name: a.name, trainable: false });
+    this.axis = a.axis;
+    this.floor = a.floor;
+    this.supportsMasking = true;
+  }
+  override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
+    return tf.tidy(() => {
+      const x = Array.isArray(inputs) ? inputs[0] : inputs;
+      const axis = this.axis.map((a) => (a < 0 ? a + x.rank : a));
+      return tf.mul(x, tf.rsqrt(tf.maximum(tf.sum(tf.square(x), axis, true), this.floor)));
+    });
+  }
+  override getConfig(): tf.serialization.ConfigDict {
+    return { ...super.getConfig(), axis: this.axis, floor: this.floor };
+  }
+}
+tf.serialization.registerClass(KerasUnitNormalization);
+
+export const UnitNormalization: LayerPort = {
+  build: (c, ctx) =>
+    new KerasUnitNormalization({
+      name: c.name,
+      axis: read(c, 'UnitNormalization').ints('axis', [-1]),
+      floor: ctx.kerasVersion.major >= 3 ? 1e-24 : 1e-12,
+    }),
+};

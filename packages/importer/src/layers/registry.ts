@@ -8,6 +8,7 @@ import {
   Dropout,
   Embedding,
   Flatten,
+  Identity,
   GaussianDropout,
   GaussianNoise,
   Permute,
@@ -16,7 +17,7 @@ import {
   SpatialDropout1D,
 } from './core.ts';
 import { ELU, LeakyReLU, PReLU, ReLU, Softmax, ThresholdedReLU } from './advanced-activations.ts';
-import { BatchNormalization, LayerNormalization } from './normalization.ts';
+import { BatchNormalization, LayerNormalization, UnitNormalization } from './normalization.ts';
 import { AveragePooling1D, GlobalAveragePooling1D, GlobalMaxPooling1D, MaxPooling1D } from './pooling.ts';
 import { Add, Average, Concatenate, Dot, Maximum, Minimum, Multiply } from './merge.ts';
 import { LSTM, SimpleRNN } from './recurrent.ts';
@@ -44,6 +45,16 @@ import { seqSelfAttentionPort } from './cyberzhg/seq-self-attention.ts';
 import { seqWeightedAttentionPort } from './cyberzhg/seq-weighted-attention.ts';
 import { tcnPort } from './keras-tcn/tcn.ts';
 import { maskingPort } from './builtin/masking.ts';
+import { KERAS_BUILTIN_LAYERS } from './keras-builtins.ts';
+import { conv1dTransposePort } from './builtin/conv1d-transpose.ts';
+import {
+  AveragePooling2D,
+  Conv2D,
+  GlobalAveragePooling2D,
+  GlobalMaxPooling2D,
+  MaxPooling2D,
+} from './convolutional-2d.ts';
+import { normalizationPort, Rescaling } from './preprocessing.ts';
 import { isKerasOpModule, kerasOpPort, slicingOpLambdaPort, tfOpLambdaPort } from './ops/ports.ts';
 import type { LayerPort } from './port.ts';
 
@@ -67,6 +78,7 @@ const layerTable = {
   AlphaDropout: [AlphaDropout],
   ActivityRegularization: [ActivityRegularization],
   Flatten: [Flatten],
+  Identity: [Identity],
   Reshape: [Reshape],
   Permute: [Permute],
   RepeatVector: [RepeatVector],
@@ -86,9 +98,19 @@ const layerTable = {
   // normalization
   BatchNormalization: [BatchNormalization],
   LayerNormalization: [cyberZhgLayerNormalizationPort, LayerNormalization],
+  UnitNormalization: [UnitNormalization],
+  // preprocessing
+  Normalization: [normalizationPort],
+  Rescaling: [Rescaling],
   // convolution, pooling, reshaping
   Conv1D: [conv1dPort],
   SeparableConv1D: [separableConv1dPort],
+  Conv1DTranspose: [conv1dTransposePort],
+  Conv2D: [Conv2D],
+  MaxPooling2D: [MaxPooling2D],
+  AveragePooling2D: [AveragePooling2D],
+  GlobalAveragePooling2D: [GlobalAveragePooling2D],
+  GlobalMaxPooling2D: [GlobalMaxPooling2D],
   MaxPooling1D: [MaxPooling1D],
   AveragePooling1D: [AveragePooling1D],
   GlobalAveragePooling1D: [GlobalAveragePooling1D],
@@ -205,23 +227,37 @@ export function portFor(className: string, config: KerasLayerConfig, origin: Lay
   const candidates = candidatePorts(tableName);
   const port = candidates.find((p) => !p.matches || p.matches(config));
   if (port) return port;
-  return unknownLayer(className, config, [...users, ...candidates]);
+  return unknownLayer(className, config, [...users, ...candidates], origin);
 }
 
-function unknownLayer(className: string, config: KerasLayerConfig, tried: LayerPort[]): never {
+/** A JavaScript string literal for `s` (snippets in messages must be valid JavaScript). */
+const js = (s: string) => JSON.stringify(s);
+
+function unknownLayer(className: string, config: KerasLayerConfig, tried: LayerPort[], origin: LayerOrigin): never {
+  const layer = config.name;
   const register =
-    `register a TF.js implementation before loading: registerLayer('${className}', defineLayer('${className}', { weights, call })) — ` +
-    `or with the CLI, a --plugin module exporting \`layers = { '${className}': { weights, call } }\`.`;
+    `register a TF.js implementation before loading: registerLayer(${js(className)}, defineLayer(${js(className)}, { weights, call })) — ` +
+    `or with the CLI, a --plugin module exporting \`layers = { ${js(className)}: { weights, call } }\`.`;
+  const module = typeof origin.module === 'string' ? origin.module : null;
+  const keras = module === null || /^(keras|tensorflow|tf_keras)(\.|$)/.test(module);
+  if (!tried.length && keras && KERAS_BUILTIN_LAYERS.has(bareName(className))) {
+    return fail(
+      'UNKNOWN_LAYER',
+      `Layer '${layer}' is a '${className}', a built-in Keras layer that Keraspect does not implement yet. ` +
+        `Please open an issue at the Keraspect repository with the model (or its config) so that it can be added; the classes Keraspect loads are listed in docs/layers.md. ` +
+        `Until then you can ${register}`,
+    );
+  }
   if (!tried.length) {
     return fail(
       'UNKNOWN_LAYER',
-      `Unknown layer class '${className}' (layer '${config.name}'). Keraspect supports: ${supportedLayers().join(', ')}. ` +
+      `Unknown layer class '${className}' (layer '${layer}'${module ? `, from module '${module}'` : ''}). Keraspect supports: ${supportedLayers().join(', ')}. ` +
         `If it is a custom class from your Python code, ${register}`,
     );
   }
   return fail(
     'UNKNOWN_LAYER',
-    `Layer '${config.name}' (class '${className}') has a config (keys: ${Object.keys(config).join(', ')}) that fits none of the implementations of that class ` +
+    `Layer '${layer}' (class '${className}') has a config (keys: ${Object.keys(config).join(', ')}) that fits none of the implementations of that class ` +
       `Keraspect tried: ${tried.map((p) => p.describe ?? 'a registered port').join('; ')}. ` +
       `It is probably a user-defined class with the same name: ${register}`,
   );

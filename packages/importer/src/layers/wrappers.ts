@@ -11,7 +11,10 @@ export const Bidirectional: LayerPort = {
     const r = read(c, 'Bidirectional');
     const inner = c.layer as KerasLayerJson | undefined;
     if (!inner || typeof inner !== 'object')
-      fail('CORRUPT_FILE', `Bidirectional layer '${c.name}' has no inner 'layer' in its config.`);
+      fail(
+        'UNSUPPORTED_CONFIG',
+        `Bidirectional layer '${c.name}' has no inner 'layer' in its config, which Keras always writes.`,
+      );
     const mode = c.merge_mode === null ? null : r.str('merge_mode', 'concat', ['concat', 'sum', 'mul', 'ave'] as const);
     if (c.backward_layer) {
       const back = c.backward_layer as KerasLayerJson;
@@ -51,7 +54,10 @@ export const TimeDistributed: LayerPort = {
   build(c, ctx) {
     const inner = c.layer as KerasLayerJson | undefined;
     if (!inner || typeof inner !== 'object')
-      fail('CORRUPT_FILE', `TimeDistributed layer '${c.name}' has no inner 'layer' in its config.`);
+      fail(
+        'UNSUPPORTED_CONFIG',
+        `TimeDistributed layer '${c.name}' has no inner 'layer' in its config, which Keras always writes.`,
+      );
     return tf.layers.timeDistributed({ name: c.name, trainable: false, layer: ctx.buildLayer(inner) });
   },
 };

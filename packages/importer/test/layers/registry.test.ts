@@ -56,7 +56,7 @@ describe('portFor', () => {
     const e = errorOf(() => portFor('MyLayer', { name: 'my_layer_1' }));
     expect(e.code).toBe('UNKNOWN_LAYER');
     expect(e.message).toMatch(
-      /^Unknown layer class 'MyLayer' \(layer 'my_layer_1'\)\. Keraspect supports: .*Dense.*LSTM.*\. .*registerLayer\('MyLayer', defineLayer\('MyLayer'.*--plugin/,
+      /^Unknown layer class 'MyLayer' \(layer 'my_layer_1'\)\. Keraspect supports: .*Dense.*LSTM.*\. .*registerLayer\("MyLayer", defineLayer\("MyLayer".*--plugin/,
     );
   });
 

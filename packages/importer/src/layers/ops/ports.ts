@@ -34,8 +34,8 @@ function buildOp(
   return fail(
     'UNKNOWN_LAYER',
     `Layer '${config.name}' (${kind}) calls ${shown}, which Keraspect does not implement. ` +
-      `Supply it by layer name: loadModel(bytes, { lambdas: { '${config.name}': (inputs, args, tf) => … } }), ` +
-      `or with the CLI a --plugin module exporting \`lambdas = { '${config.name}': (inputs, args, tf) => … }\`; ` +
+      `Supply it by layer name: loadModel(bytes, { lambdas: { ${JSON.stringify(config.name)}: (inputs, args, tf) => … } }), ` +
+      `or with the CLI a --plugin module exporting \`lambdas = { ${JSON.stringify(config.name)}: (inputs, args, tf) => … }\`; ` +
       `inputs are its tensor arguments in call order, args its other arguments by name. ` +
       `Implemented: ${Object.keys(table).sort().join(', ')}.`,
   );
