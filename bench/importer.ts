@@ -21,7 +21,7 @@ export async function benchImporter(runs: number): Promise<BenchResult[]> {
   out.push({ name: 'load eqt_blockly_usgs_d_p_s (151 layers)', ms: median(loads) });
   for (const f of manifest) {
     const km = await loadFixture(dir, f);
-    const nd = readNpy(new Uint8Array(readFileSync(join(dir, f.expected, 'input.npy'))));
+    const nd = readNpy(new Uint8Array(readFileSync(join(f.root, f.expected, 'input.npy'))));
     const x = { data: toFloat32(nd), shape: nd.shape };
     predict(km, x); // warm-up: kernels compile on first use
     const ts: number[] = [];

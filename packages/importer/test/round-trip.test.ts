@@ -12,7 +12,7 @@ const manifest = dir ? loadManifest(dir) : [];
 describe.skipIf(!dir)('round trips keep outputs identical', () => {
   it.each(manifest.map((f) => [f.expected, f] as const))('%s → our .h5 → reload', async (_name, f) => {
     const km = await loadFixture(dir!, f);
-    const x = fixtureNpy(join(dir!, f.expected, 'input.npy'));
+    const x = fixtureNpy(join(f.root, f.expected, 'input.npy'));
     const before = predict(km, x);
     const bytes = await toKerasH5(km);
     km.dispose();
@@ -45,7 +45,7 @@ describe.skipIf(!dir)('round trips keep outputs identical', () => {
     '%s → TF.js layers format → tf.loadLayersModel',
     async (_name, f) => {
       const km = await loadFixture(dir!, f);
-      const x = fixtureNpy(join(dir!, f.expected, 'input.npy'));
+      const x = fixtureNpy(join(f.root, f.expected, 'input.npy'));
       const before = predict(km, x);
       const art = await toTfjs(km);
       km.dispose();

@@ -149,7 +149,7 @@ describe('Attention (built-in, Luong)', () => {
     };
     expect(attentionPort.matches!(user)).toBe(false);
     expect(() => portFor('Attention', user)).toThrow(
-      /'attention' \(class 'Attention'\).*keys: name, trainable, dtype.*Keras' built-in Attention.*user-defined class.*registerLayer\('Attention'/,
+      /'attention' \(class 'Attention'\).*keys: name, trainable, dtype.*Keras' built-in Attention.*user-defined class.*registerLayer\("Attention"/,
     );
     expect(portFor('Attention', { name: 'a', use_scale: false, score_mode: 'dot', dropout: 0 })).toBe(attentionPort);
     expect(
@@ -375,7 +375,7 @@ describe('MultiHeadAttention (built-in)', () => {
     expect(portFor('MultiHeadAttention', config)).toBe(multiHeadAttentionPort);
     // Neither Keras' nor keras-multi-head's: the error lists both candidates.
     expect(() => portFor('MultiHeadAttention', { name: 'm', heads: 4 })).toThrow(
-      /'m' \(class 'MultiHeadAttention'\).*Keras' built-in MultiHeadAttention.*'num_heads' and 'key_dim'.*keras-multi-head's MultiHeadAttention.*'head_num'.*registerLayer\('MultiHeadAttention'/,
+      /'m' \(class 'MultiHeadAttention'\).*Keras' built-in MultiHeadAttention.*'num_heads' and 'key_dim'.*keras-multi-head's MultiHeadAttention.*'head_num'.*registerLayer\("MultiHeadAttention"/,
     );
   });
 
