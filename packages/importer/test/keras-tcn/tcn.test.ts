@@ -319,20 +319,36 @@ function kerasZip(o: Options) {
     config: {
       name: 'sequential',
       layers: [
-        { module: 'keras.layers', class_name: 'InputLayer', config: { name: 'x', batch_shape: layers[0].config.batch_input_shape, dtype: 'float32' }, registered_name: null },
+        {
+          module: 'keras.layers',
+          class_name: 'InputLayer',
+          config: { name: 'x', batch_shape: layers[0].config.batch_input_shape, dtype: 'float32' },
+          registered_name: null,
+        },
         { module: 'tcn.tcn', class_name: 'TCN', config: layers[1].config, registered_name: 'Custom>TCN' },
       ],
     },
     registered_name: null,
   };
   const enc = (v: unknown) => new TextEncoder().encode(JSON.stringify(v));
-  const bytes = zipSync({ 'config.json': enc(config), 'metadata.json': enc({ keras_version: '3.9.2' }), 'model.weights.h5': weights });
+  const bytes = zipSync({
+    'config.json': enc(config),
+    'metadata.json': enc({ keras_version: '3.9.2' }),
+    'model.weights.h5': weights,
+  });
   return { bytes, reference: file.reference };
 }
 
 describe('keras-tcn TCN in a Keras 3 .keras zip', () => {
   it('loads the weights from their attribute paths and matches the reference', async () => {
-    const o: Options = { ...base, release: 'keras3-3.5', norm: 'batch', activation: 'elu', filters: [3, 4], skip: false };
+    const o: Options = {
+      ...base,
+      release: 'keras3-3.5',
+      norm: 'batch',
+      activation: 'elu',
+      filters: [3, 4],
+      skip: false,
+    };
     const { bytes, reference } = kerasZip(o);
     const km = await loadModel(bytes);
     try {
