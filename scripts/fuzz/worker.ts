@@ -41,6 +41,8 @@ interface Prepared {
   seed: Seed;
   /** Clean architecture bytes for weights-only fixtures. */
   architectureBytes?: Uint8Array;
+  /** Clean architecture text for weights-only fixtures whose architecture is `model.to_json()`. */
+  architectureText?: string;
   /** Relative probability of picking this fixture (small files mutate and load faster). */
   weight: number;
 }
@@ -55,23 +57,33 @@ export async function prepare(): Promise<Prepared[]> {
   if (!dir) throw new Error('The fuzzer needs the Keras fixtures (set KERASPECT_FIXTURES).');
   const out: Prepared[] = [];
   for (const entry of loadManifest(dir)) {
-    const read = (f: string) => new Uint8Array(readFileSync(join(dir, 'models', f)));
+    const read = (f: string) => new Uint8Array(readFileSync(join(entry.root, 'models', f)));
     const bytes = read(entry.file);
     const kind = entry.file.endsWith('.keras') ? 'keras-zip' : 'h5';
     let architectureBytes: Uint8Array | undefined;
+    let architectureText: string | undefined;
     let artifact = null;
     let config: KerasModelJson | null = null;
     const decoded = await readKerasFile(bytes);
     if (kind === 'h5') artifact = decoded;
     config = decoded.modelConfig;
-    if (entry.architecture_from) {
+    if (entry.architecture_from?.endsWith('.json')) {
+      architectureText = new TextDecoder().decode(read(entry.architecture_from));
+      config = JSON.parse(architectureText) as KerasModelJson;
+    } else if (entry.architecture_from) {
       const arch = ARCHITECTURE_SUBSTITUTES[entry.architecture_from] ?? entry.architecture_from;
       architectureBytes = read(arch);
       config = (await readKerasFile(architectureBytes)).modelConfig;
     }
     // Big fixtures (disazi, EQTransformer: 1-3 MB, 6000-step inputs) are picked less often.
     const weight = 1 / Math.max(1, bytes.length / 100_000);
-    out.push({ entry, seed: { file: entry.file, bytes, kind, artifact, config }, architectureBytes, weight });
+    out.push({
+      entry,
+      seed: { file: entry.file, bytes, kind, artifact, config },
+      architectureBytes,
+      architectureText,
+      weight,
+    });
   }
   prepared = out;
   return out;
@@ -118,6 +130,9 @@ export async function runOne(
       // Weights-only fixture: the mutated bytes are the weights, the architecture file stays clean.
       options.weights = m.bytes;
       main = p.architectureBytes;
+    } else if (p.architectureText !== undefined) {
+      // Weights-only fixture with a model.to_json() architecture: the bytes are the weights file.
+      options.architecture = p.architectureText;
     }
     if (m.architecture !== undefined) options.architecture = m.architecture;
     const km = await loadModel(main, options);

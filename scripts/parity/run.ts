@@ -150,7 +150,7 @@ async function fixture(name: string): Promise<ParityModel> {
   const entry = loadManifest(dir).find((f) => f.expected === name);
   if (!entry) throw new Error(`parity: no fixture '${name}' in ${dir}/manifest.json.`);
   const km = await loadFixture(dir, entry);
-  const a = readNpy(new Uint8Array(readFileSync(join(dir, name, 'input.npy'))));
+  const a = readNpy(new Uint8Array(readFileSync(join(entry.root, name, 'input.npy'))));
   return { name, km, x: { data: toFloat32(a), shape: a.shape } };
 }
 
