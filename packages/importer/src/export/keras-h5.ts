@@ -39,10 +39,21 @@ function kerasLayers(km: KerasModel, b: BuiltLayer): KerasH5Layer[] {
       );
     return [{ name: b.name, weights: fromFile ?? [] }];
   }
+  // A layer built in code names its weights `kernel`, `bias`, …; layers with sub-layers (attention's
+  // query/key/value projections) need the path below the layer to keep the names apart.
+  const short = vars.map((v) => v.originalName.split('/').pop() as string);
+  const path = short.length === new Set(short).size ? short : vars.map((v) => belowLayer(v.originalName, b.name));
   const weights: WeightArray[] = vars.map((v, i) => {
     const t = v.read();
-    const name = fromFile?.length === vars.length ? fromFile[i].name : `${b.name}/${v.originalName.split('/').pop()}:0`;
+    const name = fromFile?.length === vars.length ? fromFile[i].name : `${b.name}/${path[i]}:0`;
     return { name, shape: t.shape, data: t.dataSync() as Float32Array };
   });
   return [{ name: b.name, weights }];
+}
+
+/** A variable's name below its layer's scope (`mha/query/kernel` → `query/kernel`). */
+function belowLayer(name: string, layer: string): string {
+  const parts = name.split('/');
+  const at = parts.lastIndexOf(layer);
+  return (at >= 0 ? parts.slice(at + 1) : parts.slice(1)).join('/');
 }
