@@ -124,9 +124,22 @@ describe('MODEL as architecture JSON (model.to_json()) with --weights', () => {
     ['attribute', ['--input', 'series.npy', '--method', 'gradient', '--out', 'g.npy']],
     ['report', ['--input', 'series.npy', '--out', 'r', '--methods', 'gradient', '--quiet']],
     ['convert', ['--to', 'h5', '--out', 'x.h5']],
+    ['show', ['--input', 'series.npy', '--out', 'fig']],
   ])('works for %s', async (command, rest) => {
     const m = memoryIo(files);
     expect(await run([command, 'arch.json', '--weights', 'weights.h5', ...rest], m.io), m.err()).toBe(0);
+  });
+
+  it('works for plot rnnWeights (its DATA is the model)', async () => {
+    const m = memoryIo(files);
+    expect(
+      await run(
+        ['plot', 'rnnWeights', 'arch.json', '--weights', 'weights.h5', '--layer', 'lstm', '--out', 'w.png'],
+        m.io,
+      ),
+      m.err(),
+    ).toBe(0);
+    expect(m.written.has('w.png')).toBe(true);
   });
 
   it('refuses an architecture without --weights, and JSON given as the weights', async () => {
@@ -175,6 +188,7 @@ describe('named inputs: --input NAME=FILE and .npz', () => {
     ['attention', ['--out', 'att']],
     ['attribute', ['--method', 'gradientXInput', '--out', 'g.npy']],
     ['report', ['--out', 'r', '--methods', 'gradient', '--quiet']],
+    ['show', ['--out', 'fig']],
   ])('works for %s', async (command, rest) => {
     const m = memoryIo(files);
     expect(await run([command, 'two.h5', '--input', 'a=a.npy', '--input', 'b=b.npy', ...rest], m.io), m.err()).toBe(0);

@@ -125,7 +125,10 @@ describe('call keyword arguments (tf.keras 2.13+ inbound nodes)', () => {
     try {
       const x = { data: series(2 * 4 * 3, 3), shape: [2, 4, 3] };
       // Causal mask: query step i sees key steps ≤ i.
-      const m = { data: Float32Array.from({ length: 2 * 16 }, (_, k) => (k % 4 <= (k >> 2) % 4 ? 1 : 0)), shape: [2, 4, 4] };
+      const m = {
+        data: Float32Array.from({ length: 2 * 16 }, (_, k) => (k % 4 <= (k >> 2) % 4 ? 1 : 0)),
+        shape: [2, 4, 4],
+      };
       const [y, scores] = predict(km, [x, m]);
       expect(y.shape).toEqual([2, 4, 3]);
       expect(scores.shape).toEqual([2, 2, 4, 4]);
