@@ -36,6 +36,9 @@ const unary: Record<string, [number[], (v: number) => number]> = {
   Expm1: [X, Math.expm1],
   Log: [P, Math.log],
   Log1p: [P, Math.log1p],
+  Log2: [P, Math.log2],
+  Log10: [P, Math.log10],
+  Exp2: [X, (v) => 2 ** v],
   Floor: [X, Math.floor],
   Ceil: [X, Math.ceil],
   Sin: [X, Math.sin],
@@ -224,6 +227,15 @@ const special: Record<string, () => void> = {
     expectValues(one('Matmul', [t([1, 1]), M]), [5, 7, 9], [3]);
   },
   Einsum: () => expectValues(one('Einsum', ['ij,j->i', M, t([1, 0, 2])]), [7, 16], [2]),
+  // M = [[1, 2, 3], [4, 5, 6]]: numpy.tril(M) = [[1, 0, 0], [4, 5, 0]], numpy.triu(M, 1) = [[0, 2, 3], [0, 0, 6]].
+  Tril: () => {
+    expectValues(one('Tril', [M]), [1, 0, 0, 4, 5, 0], [2, 3]);
+    expectValues(one('Tril', [M], { k: -1 }), [0, 0, 0, 4, 0, 0], [2, 3]);
+  },
+  Triu: () => {
+    expectValues(one('Triu', [M], { k: 1 }), [0, 2, 3, 0, 0, 6], [2, 3]);
+    expectValues(one('Triu', [t([1, 2, 3, 4, 5, 6, 7, 8], [2, 2, 2])]), [1, 2, 0, 4, 5, 6, 0, 8], [2, 2, 2]);
+  },
   OnesLike: () => expectValues(one('OnesLike', [M]), [1, 1, 1, 1, 1, 1]),
   ZerosLike: () => expect(one('ZerosLike', [M], { dtype: 'int32' }).dtype).toBe('int32'),
   Cast: () => {

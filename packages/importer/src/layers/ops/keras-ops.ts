@@ -113,6 +113,26 @@ const likeOp = (value: 0 | 1): OpImpl => ({
   },
 });
 
+function triangle(part: 'lower' | 'upper'): OpImpl {
+  return {
+    params: ['x', 'k'],
+    defaults: { k: 0 },
+    run: (a) => {
+      const x = T(a.x);
+      if (x.rank < 2) fail('UNSUPPORTED_CONFIG', `ops.${part === 'lower' ? 'tril' : 'triu'} needs at least 2 axes.`);
+      const k = scalar(a.k, 'k');
+      const [rows, cols] = x.shape.slice(-2);
+      // j − i for each (i, j) of the last two axes, compared with k.
+      const offset = tf.sub(
+        tf.range(0, cols, 1, 'int32').reshape([1, cols]),
+        tf.range(0, rows, 1, 'int32').reshape([rows, 1]),
+      );
+      const keep = part === 'lower' ? tf.lessEqual(offset, k) : tf.greaterEqual(offset, k);
+      return tf.where(tf.broadcastTo(keep, x.shape), x, tf.zerosLike(x));
+    },
+  };
+}
+
 const activation = (
   f: (x: tf.Tensor, a: OpArgs) => tf.Tensor,
   params: string[] = [],
@@ -155,6 +175,9 @@ export const kerasOps: OpTable = {
   Expm1: unary((x) => tf.expm1(toFloat(x))),
   Log: unary((x) => tf.log(toFloat(x))),
   Log1p: unary((x) => tf.log1p(toFloat(x))),
+  Log2: unary((x) => tf.div(tf.log(toFloat(x)), Math.LN2)),
+  Log10: unary((x) => tf.div(tf.log(toFloat(x)), Math.LN10)),
+  Exp2: unary((x) => tf.pow(2, toFloat(x))),
   Floor: unary(tf.floor),
   Ceil: unary(tf.ceil),
   Round: {
@@ -357,6 +380,9 @@ export const kerasOps: OpTable = {
     params: ['subscripts', '*operands'],
     run: (a) => tf.einsum(String(a.subscripts), ...list(a.operands)),
   },
+  // NumPy's tril/triu: keep the elements on and below (above) the k-th diagonal of the last two axes.
+  Tril: triangle('lower'),
+  Triu: triangle('upper'),
   OnesLike: likeOp(1),
   ZerosLike: likeOp(0),
   Copy: unary((x) => tf.clone(x)),
