@@ -22,6 +22,8 @@ const userPort: LayerPort = { build: (c) => tf.layers.dense({ name: c.name, unit
 afterEach(() => {
   unregisterLayer('Attention');
   unregisterLayer('MyLayer');
+  unregisterLayer('MyPkg>Attention');
+  unregisterLayer('Custom>MyLayer');
 });
 
 describe('the layer table', () => {
@@ -84,5 +86,31 @@ describe('portFor', () => {
   it('a user class that shadows a built-in name wins over the built-in port', () => {
     registerLayer('Attention', userPort);
     expect(portFor('Attention', { name: 'a', use_scale: true })).toBe(userPort);
+  });
+
+  it('registered names (Package>Class) resolve to the class: built-in, third-party, keras-tcn and user ports', () => {
+    const dense = candidatePorts('Dense')[0];
+    const ssa = candidatePorts('SeqSelfAttention')[0];
+    const tcn = candidatePorts('TCN')[0];
+    const ssaConfig = { name: 's', units: 4, attention_type: 'additive' };
+    // As class_name (Keras 2 custom_objects keys, some producers) and as Keras 3's registered_name.
+    expect(portFor('Custom>TCN', { name: 't' })).toBe(tcn);
+    expect(portFor('TCN', { name: 't' }, { module: 'tcn.tcn', registered_name: 'Custom>TCN' })).toBe(tcn);
+    expect(portFor('keras_self_attention>SeqSelfAttention', ssaConfig)).toBe(ssa);
+    expect(portFor('SeqSelfAttention', ssaConfig, { registered_name: 'Custom>SeqSelfAttention' })).toBe(ssa);
+    expect(portFor('keras>Dense', { name: 'd', units: 1 })).toBe(dense);
+    // A user registration under the registered name wins over the built-in class of the same bare name,
+    // and one under the bare name is found from the registered name.
+    registerLayer('MyPkg>Attention', userPort);
+    expect(portFor('Attention', { name: 'a' }, { module: 'my_pkg.layers', registered_name: 'MyPkg>Attention' })).toBe(
+      userPort,
+    );
+    expect(portFor('Attention', { name: 'a', use_scale: false, score_mode: 'dot', dropout: 0 })).not.toBe(userPort);
+    registerLayer('MyLayer', userPort);
+    expect(portFor('MyLayer', { name: 'm' }, { registered_name: 'Custom>MyLayer' })).toBe(userPort);
+    expect(portFor('Custom>MyLayer', { name: 'm' })).toBe(userPort);
+    unregisterLayer('MyLayer');
+    registerLayer('Custom>MyLayer', userPort);
+    expect(portFor('MyLayer', { name: 'm' }, { registered_name: 'Custom>MyLayer' })).toBe(userPort);
   });
 });
