@@ -130,7 +130,7 @@ describe('MODEL as architecture JSON (model.to_json()) with --weights', () => {
     expect(await run([command, 'arch.json', '--weights', 'weights.h5', ...rest], m.io), m.err()).toBe(0);
   });
 
-  it('works for plot rnnWeights (its DATA is the model)', async () => {
+  it('works for plot: rnnWeights and a layer of one sample (DATA is the model)', async () => {
     const m = memoryIo(files);
     expect(
       await run(
@@ -140,6 +140,27 @@ describe('MODEL as architecture JSON (model.to_json()) with --weights', () => {
       m.err(),
     ).toBe(0);
     expect(m.written.has('w.png')).toBe(true);
+    const layer = memoryIo(files);
+    expect(
+      await run(
+        [
+          'plot',
+          'features1D',
+          'arch.json',
+          '--weights',
+          'weights.h5',
+          '--input',
+          'series.npy',
+          '--layer',
+          'lstm',
+          '--out',
+          'f.png',
+        ],
+        layer.io,
+      ),
+      layer.err(),
+    ).toBe(0);
+    expect(layer.written.has('f.png')).toBe(true);
   });
 
   it('refuses an architecture without --weights, and JSON given as the weights', async () => {
@@ -196,6 +217,35 @@ describe('named inputs: --input NAME=FILE and .npz', () => {
       expect(readNpy(m.written.get('g.0.npy') as Uint8Array).shape).toEqual([2, 6, 3]);
       expect(readNpy(m.written.get('g.1.npy') as Uint8Array).shape).toEqual([2, 6, 2]);
     }
+  });
+
+  it('works for plot with a model (a layer of one sample)', async () => {
+    const m = memoryIo(files);
+    expect(
+      await run(
+        [
+          'plot',
+          'features1D',
+          'two.h5',
+          '--input',
+          'b=b.npy',
+          '--input',
+          'a=a.npy',
+          '--layer',
+          'cat',
+          '--out',
+          'c.png',
+        ],
+        m.io,
+      ),
+      m.err(),
+    ).toBe(0);
+    expect(m.written.has('c.png')).toBe(true);
+    const missing = memoryIo(files);
+    expect(
+      await run(['plot', 'features1D', 'two.h5', '--input', 'a=a.npy', '--layer', 'cat', '--out', 'c.png'], missing.io),
+    ).toBe(2);
+    expect(missing.err()).toMatch(/No data for input 'b' of model 'two_inputs'/);
   });
 
   it('names the input that has no data, and how to give it', async () => {
