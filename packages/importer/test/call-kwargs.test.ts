@@ -59,7 +59,10 @@ function randomize(km: KerasModel): KerasModel {
   for (const l of km.model.layers)
     if (l.weights.length)
       l.setWeights(
-        l.weights.map((w) => tf.tensor(Float32Array.from({ length: tf.util.sizeFromShape(w.shape) }, next), w.shape)),
+        l.weights.map((w) => {
+          const shape = w.shape as number[];
+          return tf.tensor(Float32Array.from({ length: tf.util.sizeFromShape(shape) }, next), shape);
+        }),
       );
   return km;
 }
