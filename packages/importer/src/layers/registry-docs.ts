@@ -83,7 +83,7 @@ export const layerDocs = {
   CuDNNGRU: { family: 'Keras 2 recurrent (cuDNN)', notSupported: 'stateful=True' },
   Bidirectional: {
     family: 'Keras wrappers',
-    notSupported: 'a backward layer of another class than the forward one; Bidirectional(TCN)',
+    notSupported: 'a backward layer of another class than the forward one',
   },
   TimeDistributed: { family: 'Keras wrappers' },
   Attention: { family: 'Keras attention' },
@@ -98,7 +98,8 @@ export const layerDocs = {
   MultiHead: { family: 'keras-multi-head (CyberZHG)', notSupported: 'hidden_dim with several inputs' },
   FeedForward: { family: 'keras-position-wise-feed-forward (CyberZHG)' },
   TCN: {
-    family: 'keras-tcn (every release that saved the class, 2.9.0 – 3.5.x; also as Custom>TCN)',
-    notSupported: 'Bidirectional(TCN); a weight-normalized TCN saved before its first forward pass',
+    family:
+      'keras-tcn (every release that saved the class, 2.8.3-tf – 3.5.7; also as Custom>TCN and inside Bidirectional)',
+    notSupported: 'a weight-normalized TCN saved before its first forward pass',
   },
 } as const satisfies Record<KerasClassName, LayerDoc>;

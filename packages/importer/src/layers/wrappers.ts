@@ -4,6 +4,8 @@ import { fail } from '../errors.ts';
 import type { KerasLayerJson } from '../keras-format/types.ts';
 import type { LayerPort } from './port.ts';
 import { withFastInnerLayers } from './fast/recurrent.ts';
+import { buildBidirectionalTcn, convertBidirectionalTcnWeights } from './keras-tcn/bidirectional.ts';
+import { tcnPort } from './keras-tcn/tcn.ts';
 import { portFor } from './registry.ts';
 
 export const Bidirectional: LayerPort = {
@@ -25,6 +27,8 @@ export const Bidirectional: LayerPort = {
           `Bidirectional layer '${c.name}' has a backward layer of class ${back.class_name} different from its forward ${fwdCls}; only mirrored layers are supported.`,
         );
     }
+    // keras-tcn's TCN is no RNN: Keras runs it and its go_backwards copy side by side.
+    if (portFor(inner.class_name, inner.config, inner) === tcnPort) return buildBidirectionalTcn(c, mode, ctx);
     // TF.js re-creates the inner layers from their class name; give them back the fused path.
     const Bidirectional = zeroMaskedBidirectional();
     return withFastInnerLayers(
@@ -41,6 +45,7 @@ export const Bidirectional: LayerPort = {
     const inner = c.layer as KerasLayerJson;
     const back = (c.backward_layer as KerasLayerJson | undefined) ?? inner;
     const port = portFor(inner.class_name, inner.config, inner);
+    if (port === tcnPort) return convertBidirectionalTcnWeights(weights, c, ctx);
     if (!port.convertWeights || weights.length % 2) return weights;
     const half = weights.length / 2;
     return [

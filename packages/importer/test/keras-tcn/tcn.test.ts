@@ -365,6 +365,92 @@ describe('keras-tcn TCN in a Keras 3 .keras zip', () => {
   });
 });
 
+/**
+ * `Bidirectional(TCN)` as tf.keras writes it (inner `layer` only; both halves' trainable weights
+ * before both halves' moving statistics) or as Keras 3 does (`backward_layer` written too).
+ */
+function bidirectionalFile(o: Options, mergeMode: 'concat' | 'sum', keras3: boolean) {
+  const fwd = tcnFile(o, 1);
+  const bwd = tcnFile({ ...o, goBackwards: true }, 2);
+  const fixed = (w: WeightArray) => /moving_|initialized/.test(w.name);
+  const rename = (w: WeightArray, side: string) => ({
+    ...w,
+    name: w.name.replace(/^tcn\//, `bidirectional/${side}_tcn/`),
+  });
+  const f = fwd.weights.map((w) => rename(w, 'forward'));
+  const b = bwd.weights.map((w) => rename(w, 'backward'));
+  const weights = [
+    ...f.filter((w) => !fixed(w)),
+    ...b.filter((w) => !fixed(w)),
+    ...f.filter(fixed),
+    ...b.filter(fixed),
+  ];
+  const [inputLayer, tcn] = fwd.modelConfig.config.layers;
+  const tcnConfig = tcn.config as Record<string, unknown>;
+  const config: Record<string, unknown> = {
+    name: 'bidirectional',
+    trainable: true,
+    layer: { class_name: tcn.class_name, config: tcnConfig },
+    merge_mode: mergeMode,
+  };
+  if (keras3) config.backward_layer = { class_name: tcn.class_name, config: { ...tcnConfig, go_backwards: true } };
+  const modelConfig = {
+    class_name: 'Sequential',
+    config: { name: 'sequential', layers: [inputLayer, { class_name: 'Bidirectional', config }] },
+  };
+  const bytes = writeKerasH5({
+    modelConfig: modelConfig as never,
+    kerasVersion: keras3 ? '3.9.2' : '2.4.0',
+    layers: [
+      { name: 'x', weights: [] },
+      { name: 'bidirectional', weights },
+    ],
+  });
+  return { bytes, forward: fwd.reference, backward: bwd.reference };
+}
+
+describe('keras-tcn TCN inside Bidirectional (keras-tcn ≥ 3.5)', () => {
+  it.each([
+    ['tf.keras, concat, sequences, batch norm', false, 'concat', { returnSequences: true, norm: 'batch' as const }],
+    ['Keras 3, sum, last step', true, 'sum', { returnSequences: false }],
+  ] as const)(
+    '%s: the forward TCN beside its go_backwards copy, flipped back in time',
+    async (_l, keras3, mode, extra) => {
+      const o: Options = { ...base, release: keras3 ? 'keras3-3.5' : 'tf-3.2', ...extra };
+      const { bytes, forward, backward } = bidirectionalFile(o, mode, keras3);
+      const km = await loadModel(bytes);
+      try {
+        const x = input(o);
+        const [y] = predict(km, { data: x.data, shape: x.shape });
+        const want = x.rows.flatMap((row) => {
+          const yf = referenceTcn(row, forward);
+          let yb = referenceTcn(row, backward);
+          if (o.returnSequences) yb = [...(yb as Seq)].reverse();
+          if (!o.returnSequences) {
+            const [a, b] = [yf as number[], yb as number[]];
+            return mode === 'concat' ? [...a, ...b] : a.map((v, i) => v + b[i]);
+          }
+          return (yf as Seq).flatMap((step, t) =>
+            mode === 'concat' ? [...step, ...(yb as Seq)[t]] : step.map((v, i) => v + (yb as Seq)[t][i]),
+          );
+        });
+        expect(y.data.length).toBe(want.length);
+        let worst = 0;
+        for (let i = 0; i < want.length; i++) worst = Math.max(worst, Math.abs(y.data[i] - want[i]));
+        expect(worst).toBeLessThan(2e-5);
+        expect(km.summary().find((r) => r.name === 'bidirectional')?.params).toBe(2 * tcnParams(o));
+      } finally {
+        km.dispose();
+      }
+    },
+  );
+});
+
+/** Parameters of one TCN of the test files (as Keras counts them). */
+function tcnParams(o: Options): number {
+  return tcnFile(o).weights.reduce((n, w) => n + w.data.length, 0);
+}
+
 describe('keras-tcn TCN: names and errors', () => {
   it("resolves the registered name 'Custom>TCN' to keras-tcn's class, and a user registration under it wins", async () => {
     const { bytes } = tcnFile({ ...base, release: 'keras3-3.5' });

@@ -11,8 +11,8 @@ import { type PlacedWeight, placeWeights, type TcnWeightKind } from './layout.ts
 export type TcnNorm = 'none' | 'batch' | 'layer' | 'weight';
 
 /**
- * What changed in the math between keras-tcn releases that saved a `TCN` layer (2.9.0 onwards; the
- * older ones saved plain Keras layers). Read from the config keys a release writes and the weights
+ * What changed in the math between keras-tcn releases that saved a `TCN` layer (2.8.3-tf onwards;
+ * the older ones saved plain Keras layers). Read from the config keys a release writes and the weights
  * it stores (`tcnRelease`).
  */
 export interface TcnRelease {
@@ -211,8 +211,11 @@ register(KerasTCN);
 /** The release-dependent math of a TCN from its config keys and (when known) its stored weights. */
 export function tcnRelease(config: KerasLayerConfig, blocks: number, placed: PlacedWeight[] | null): TcnRelease {
   // Keys by release (keras-tcn's git history of tcn.py): use_layer_norm from 2.9.1, the 'same'
-  // slice at T/2 from 2.9.2, use_weight_norm in 3.2.0 – 3.5.1 (with the configured activation inside
-  // the blocks and the extra branch activation), go_backwards and return_state from 3.5.0.
+  // slice at T/2 from 2.9.2, use_weight_norm in 3.2.0 – 3.5.4 (with the configured activation inside
+  // the blocks and the extra branch activation, kept when 3.5.5 dropped weight normalization),
+  // go_backwards and return_state from 3.5.0. 2.9.1 wrote use_layer_norm yet still took the last
+  // step under 'same' padding; its files cannot be told from 2.9.2's (two days apart), so the
+  // 2.9.2 – 3.x rule is used.
   const modern = 'use_weight_norm' in config || 'go_backwards' in config || 'return_state' in config;
   return {
     inputConv: placed ? placed.some((p) => p.where.block === null) : false,
@@ -306,7 +309,7 @@ function orderWeights(args: KerasTCNArgs, placed: PlacedWeight[]): WeightArray[]
 
 /**
  * keras-tcn `TCN` (also saved as `Custom>TCN`) → {@link KerasTCN}, with the math of the release that
- * wrote the file (from its config keys and stored weight names). `Bidirectional(TCN)` is not ported.
+ * wrote the file (from its config keys and stored weight names). `Bidirectional(TCN)` is built by `bidirectional.ts`.
  */
 export const tcnPort: LayerPort = {
   build(config, ctx) {
