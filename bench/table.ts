@@ -12,7 +12,18 @@ const run = JSON.parse(text.slice(text.indexOf('{'))) as {
   machine: string;
   workloads: (Omit<SpeedResult, 'ms'> & { keraspect_ms: number | null })[];
 };
+// Runs saved before rows carried threads_peak_gflops: the per-thread peaks are in the machine line.
+const peaks = new Map(
+  [...run.machine.matchAll(/([\d.]+) GFLOP\/s on (\d+) thread/g)].map((m) => [Number(m[2]), Number(m[1])]),
+);
 const rows = run.workloads
   .filter((w) => 'threads' in w)
-  .map(({ keraspect_ms, ...w }) => ({ ...w, ms: keraspect_ms ?? Number.NaN }) as SpeedResult);
+  .map(
+    ({ keraspect_ms, ...w }) =>
+      ({
+        ...w,
+        threads_peak_gflops: w.threads_peak_gflops ?? peaks.get(w.threads) ?? null,
+        ms: keraspect_ms ?? Number.NaN,
+      }) as SpeedResult,
+  );
 console.log(`Machine: ${run.machine}\n\n${speedTable(rows)}`);

@@ -3,7 +3,7 @@ Dense(1)) with the weights Keraspect exported as .npy files, timed on request.
 
 Protocol: one JSON object per line on stdin, one JSON answer per line on stdout.
   {"cmd": "load", "name": str, "kind": "lstm"|"gru", "dir": str}   weights dir with manifest.json
-  {"cmd": "run", "name": str, "workload": str, "input": path}       -> {"ms": float}
+  {"cmd": "run", "name": str, "workload": str, "input": path}       -> {"ms": float, "cpu_ms": float}
   {"cmd": "save", "name": str, "workload": str, "input": path, "out": path}  writes the result as .npy
   {"cmd": "peak", "threads": int}                                   -> {"gflops": float, "threads": int}
   {"cmd": "threads", "n": int}                                      sets torch's intra-op threads
@@ -158,12 +158,13 @@ def serve():
             if path not in inputs:
                 inputs[path] = torch.from_numpy(np.load(path).astype(np.float32))
             m, x = models[req['name']], inputs[path]
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.process_time()
             y = run(m, req['workload'], x)
             ms = (time.perf_counter() - t0) * 1000
+            cpu_ms = (time.process_time() - c0) * 1000
             if cmd == 'save':
                 np.save(req['out'], y.detach().numpy().astype(np.float32))
-            ans = {'ms': ms}
+            ans = {'ms': ms, 'cpu_ms': cpu_ms}
         elif cmd == 'peak':
             before = torch.get_num_threads()
             torch.set_num_threads(int(req.get('threads', before)))
