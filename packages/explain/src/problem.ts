@@ -5,7 +5,7 @@ import { composeOverrides, inputFeeds, type LayerOverride, layerSymbolicOutputs,
 import { ensureGradientKernels } from './kernels.ts';
 import { perSample, rowsTensor } from './inputs.ts';
 import { oneLayer } from './select.ts';
-import { resolveTarget, type TargetOptions } from './target.ts';
+import { type ResolvedTarget, resolveTarget, type TargetOptions } from './target.ts';
 
 /**
  * What an attribution method works on: values `x` (model inputs, or a layer's activations) and a
@@ -102,8 +102,27 @@ export function makeProblem(km: KerasModel, inputs: NdArray[], options: ProblemO
     scoresAtX: new Float32Array(batch),
     score: (xs, rows) => tf.tidy(() => resolved.score(forward(xs, rows, [outSym])[0], rows)),
   };
-  problem.scoresAtX = scoreRows(problem, x, all, internalBatchSize);
+  // The same graph and override as `score` at x: read the scores off the output already computed
+  // instead of a second forward pass.
+  problem.scoresAtX = outputScores(resolved, outAtX, internalBatchSize);
   return problem;
+}
+
+/** The target's score of every row of `out` (the selected output at x), in batches. */
+function outputScores(resolved: ResolvedTarget, out: NdArray, batchSize: number): Float32Array {
+  const batch = out.shape[0];
+  const per = out.data.length / batch;
+  const scores = new Float32Array(batch);
+  for (let s = 0; s < batch; s += batchSize) {
+    const e = Math.min(batch, s + batchSize);
+    const rows = Array.from({ length: e - s }, (_, i) => s + i);
+    const t = tf.tidy(() =>
+      resolved.score(tf.tensor(out.data.subarray(s * per, e * per), [e - s, ...out.shape.slice(1)]), rows),
+    );
+    scores.set(t.dataSync() as Float32Array, s);
+    t.dispose();
+  }
+  return scores;
 }
 
 /**

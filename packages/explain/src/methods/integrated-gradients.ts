@@ -126,7 +126,7 @@ export const integratedGradients: Method<IntegratedGradientsOptions> = {
     const attributions = integrate(true);
     // delta = Σattr − (f(x) − mean_j f(x′_j))
     const all = range(0, p.batch);
-    const fx = scoreRows(p, p.x, all, ctx.internalBatchSize);
+    const fx = p.scoresAtX;
     const fBase = new Float32Array(p.batch);
     for (const base of bases) {
       const vals = p.x.map((x, t) =>
