@@ -231,6 +231,13 @@ describe.skipIf(!fixtureDir)('every method on every fixture that loads', () => {
     expect(tf.memory().numTensors).toBe(before);
     expect(a.attributions[0].shape).toEqual(x.shape);
     expect(Array.from(a.attributions[0].data).every(Number.isFinite)).toBe(true);
+    // DeepLIFT's summation-to-delta: Σ attributions = f(x) − f(x̄) up to float32 error.
+    if (method === 'deepLift' || method === 'deepLiftShap')
+      a.delta?.forEach((d, b) =>
+        expect(Math.abs(d), `${f.expected} sample ${b}: delta`).toBeLessThanOrEqual(
+          1e-4 * Math.max(1, Math.abs(a.scores[b])),
+        ),
+      );
     const again = await run();
     expect(Array.from(again.attributions[0].data)).toEqual(Array.from(a.attributions[0].data));
   };

@@ -24,10 +24,7 @@ export const tsrMethods: readonly MethodName[] = [
   'gradientShap',
 ];
 
-/**
- * The methods of the default table, the control last. DeepLIFT is missing: its recurrent rules
- * wait for the importer's recurrent-cell capability, and the benchmark model is an LSTM.
- */
+/** The methods of the default table, the control last. */
 export const benchmarkMethods: readonly BenchmarkMethod[] = [
   'gradient',
   'gradientXInput',
@@ -35,6 +32,8 @@ export const benchmarkMethods: readonly BenchmarkMethod[] = [
   'smoothGrad',
   'occlusion',
   'lrpEpsilon',
+  'deepLift',
+  'deepLiftShap',
   'gradientShap',
   'featureAblation',
   'featurePermutation',

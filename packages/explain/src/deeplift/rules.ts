@@ -13,6 +13,7 @@ import {
   selection,
   softmaxRescale,
 } from './ops.ts';
+import { checkRecurrentCall, deepLiftBidirectional, deepLiftRecurrent } from './recurrent.ts';
 
 /** Options the DeepLIFT rules need. */
 export interface DeepLiftRuleOptions {
@@ -211,11 +212,19 @@ const attention: Rule = (layer, ins, kwargs, o, next) => {
   return real.length > 1 ? [v, ...real.slice(1)] : [v];
 };
 
-const recurrent: Rule = (layer) =>
-  fail(
-    'UNSUPPORTED_LAYER',
-    `deepLift: the recurrent layer '${layer.name}' (${layer.getClassName()}) needs the importer's recurrent-cell capability, which is not published yet. Attribute to a layer after it (option layer), or use 'integratedGradients', 'gradientShap' or 'lrpEpsilon'.`,
-  );
+/** LSTM, GRU, SimpleRNN (and CuDNN forms): the recurrence unrolled, gates as gates (see `recurrent.ts`). */
+const recurrent: Rule = (layer, ins, kwargs, o) => {
+  checkRecurrentCall(layer, ins, kwargs);
+  if (!paired(ins[0])) return undefined;
+  return deepLiftRecurrent(layer, ins[0], o.eps);
+};
+
+/** Bidirectional(LSTM|GRU|SimpleRNN): both directions unrolled, then the merge. */
+const bidirectional: Rule = (layer, ins, kwargs, o) => {
+  checkRecurrentCall(layer, ins, kwargs);
+  if (!paired(ins[0])) return undefined;
+  return deepLiftBidirectional(layer, ins[0], o.eps);
+};
 
 /** DeepLIFT rules by Keras class name. A class not listed has no rule, and DeepLIFT fails naming the layer. */
 export const deepLiftRules: Record<string, Rule> = {
@@ -263,7 +272,7 @@ export const deepLiftRules: Record<string, Rule> = {
   SimpleRNN: recurrent,
   CuDNNLSTM: recurrent,
   CuDNNGRU: recurrent,
-  Bidirectional: recurrent,
+  Bidirectional: bidirectional,
 };
 
 /**
@@ -282,7 +291,6 @@ export function deepLiftOverride(km: KerasModel, o: DeepLiftRuleOptions): LayerO
         inner === 'Dense' || inner === 'Conv1D' ? activated : inner && deepLiftRules[inner] === asIs ? asIs : undefined;
     }
     if (rule === attention && !isAttentionSource(b.layer)) rule = undefined;
-    if (rule === recurrent) recurrent(b.layer, [], {}, o, () => []);
     if (rule) rules.set(b.layer, rule);
     else missing.push(`'${b.name}' (${b.className})`);
   }

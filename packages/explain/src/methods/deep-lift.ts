@@ -4,7 +4,7 @@ import { DEEPLIFT_EPS } from '../deeplift/ops.ts';
 import { sizes } from '../problem.ts';
 import { pairedAttributions, pairedMultipliers } from './deep-lift-core.ts';
 import type { Method } from './method.ts';
-import { checkReference, type Reference, referenceValues } from './reference.ts';
+import { checkReference, type Reference, referenceValues, rowIndependentReference } from './reference.ts';
 
 /** Options of `deepLift`. */
 export interface DeepLiftOptions {
@@ -24,8 +24,8 @@ export interface DeepLiftOptions {
 /**
  * `deepLift`: DeepLIFT (Rescale rule, optionally RevealCancel on Dense layers) as Captum runs it —
  * multipliers Δy/Δx of every nonlinearity between x and a reference x̄, backpropagated like a
- * gradient — for Dense, Conv1D, activations, pooling, merges, LayerNormalization and attention
- * (weights as gates: signal-take-all). Returns `delta` = Σattr − (f(x) − f(x̄)), 0 up to float error
+ * gradient — for Dense, Conv1D, activations, pooling, merges, LayerNormalization, recurrent layers
+ * (unrolled; gates as gates: signal-take-all) and attention (weights as gates). Returns `delta` = Σattr − (f(x) − f(x̄)), 0 up to float error
  * ("summation-to-delta"). Shrikumar, Greenside & Kundaje 2017, "Learning Important Features Through
  * Propagating Activation Differences", https://arxiv.org/abs/1704.02685
  */
@@ -54,4 +54,5 @@ export const deepLift: Method<DeepLiftOptions> = {
     );
     return pairedAttributions(p, r, 1, o.multiplyByInputs);
   },
+  rowwise: (o, p) => rowIndependentReference(o.baseline, p),
 };

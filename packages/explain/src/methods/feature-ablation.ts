@@ -3,7 +3,7 @@ import { fail } from '../errors.ts';
 import { sizes } from '../problem.ts';
 import { checkGroupSpec, type GroupSpec, groupsOf } from './groups.ts';
 import type { Method } from './method.ts';
-import { checkReference, type Reference, refAt, referenceValues } from './reference.ts';
+import { checkReference, type Reference, refAt, referenceValues, rowIndependentReference } from './reference.ts';
 import { scoreVariants } from './variants.ts';
 
 /** Options of `featureAblation`. */
@@ -49,6 +49,7 @@ export const featureAblation: Method<FeatureAblationOptions> = {
     );
     return { attributions: spread(p.x, n, groups, (b, g) => scores[b * G] - scores[b * G + 1 + g]) };
   },
+  rowwise: (o, p) => rowIndependentReference(o.baseline, p),
 };
 
 /** Attribution arrays shaped like `x` where every value of group g of sample b gets `value(b, g)`. */

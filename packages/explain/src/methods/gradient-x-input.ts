@@ -22,4 +22,5 @@ export const gradientXInput: Method<GradientXInputOptions> = {
     });
     return { attributions: grads.map((data, i) => ({ data, shape: [...p.x[i].shape] })) };
   },
+  rowwise: () => true,
 };

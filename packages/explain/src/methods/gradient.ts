@@ -34,4 +34,5 @@ export const gradient: Method<GradientOptions> = {
         for (let i = 0; i < g.length; i++) g[i] = o.postprocess === 'abs' ? Math.abs(g[i]) : g[i] * g[i];
     return { attributions: grads.map((data, i) => ({ data, shape: [...p.x[i].shape] })) };
   },
+  rowwise: () => true,
 };

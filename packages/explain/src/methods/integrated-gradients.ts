@@ -6,6 +6,7 @@ import { type IntegrationRule, integrationRules, quadrature } from '../quadratur
 import { seededRng } from '../rng.ts';
 import { pause, range } from './chunks.ts';
 import type { Method } from './method.ts';
+import { rowIndependentReference } from './reference.ts';
 
 /**
  * Where the IG path starts:
@@ -147,6 +148,8 @@ export const integratedGradients: Method<IntegratedGradientsOptions> = {
     }
     return { attributions: o.multiplyByInputs ? attributions : integrate(false), delta };
   },
+  rowwise: (o, p) =>
+    typeof o.baseline === 'object' && 'noise' in o.baseline ? true : rowIndependentReference(o.baseline, p),
 };
 
 interface BaseValues {

@@ -42,4 +42,5 @@ export const lrpEpsilon: Method<LrpEpsilonOptions> = {
   override: (km, o) => lrpOverride(km, o),
   // Under the LRP rules what backpropagates is relevance: the "gradient" at the input is the attribution.
   run: (p, _o, ctx) => gradient.run(p, { postprocess: 'none' }, ctx),
+  rowwise: () => true,
 };

@@ -59,6 +59,12 @@ export interface Method<O> {
   /** Default for `preActivation` when the caller does not set it. */
   readonly preActivationDefault?: boolean;
   run(problem: Problem, options: O, ctx: RunContext): Promise<MethodResult>;
+  /**
+   * Whether, with these options, each row's attribution depends on that row alone (not on the rest
+   * of the batch: no batch mean, batch background or permutation across rows). Wrappers may then
+   * stack the rows of several noisy copies into one batch (SmoothGrad's draws). Absent: false.
+   */
+  rowwise?(options: O, problem: Problem): boolean;
 }
 
 // biome-ignore lint: the table holds methods with different option types

@@ -101,6 +101,7 @@ export const occlusion: Method<OcclusionOptions> = {
     }
     return { attributions };
   },
+  rowwise: (o) => o.baseline !== 'mean',
 };
 
 /** Flat per-sample indices of every occluded patch (window × feature group). */

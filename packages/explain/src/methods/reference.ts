@@ -40,6 +40,15 @@ function isArrayLike(a: unknown): a is NdArray {
   return typeof a === 'object' && a !== null && 'data' in a && 'shape' in a;
 }
 
+/** Whether the reference is the same for every row whatever the batch ('zeros', a number, one-sample arrays). */
+export function rowIndependentReference(spec: Reference, p: Problem): boolean {
+  if (spec === 'zeros' || typeof spec === 'number') return true;
+  if (spec === 'mean') return false;
+  const list = Array.isArray(spec) ? spec : [spec];
+  const n = sizes(p);
+  return list.length === n.length && list.every((b, t) => b.data.length === n[t]);
+}
+
 /** The reference values of every attributed tensor of `p`. */
 export function referenceValues(p: Problem, spec: Reference, who: string): ReferenceValues[] {
   const n = sizes(p);

@@ -1,6 +1,7 @@
 import type { NdArray } from '@keraspect/importer';
 import { fail } from '../errors.ts';
 import { seededRng } from '../rng.ts';
+import type { Problem } from '../problem.ts';
 import type { Method, RunContext } from './method.ts';
 
 /**
@@ -64,19 +65,32 @@ export const smoothGrad: Method<SmoothGradOptions> = {
     const rng = seededRng(ctx.seed);
     const sum = p.x.map((x) => new Float64Array(x.data.length));
     const sq = p.x.map((x) => new Float64Array(x.data.length));
-    for (let i = 0; i < o.samples; i++) {
-      const noisy: NdArray[] = p.x.map((x) => addNoise(x, o, rng.normal));
+    const add = (a: NdArray, t: number, from: number) => {
+      const n = sum[t].length;
+      for (let k = 0; k < n; k++) {
+        const v = a.data[from + k];
+        sum[t][k] += v;
+        sq[t][k] += v * v;
+      }
+    };
+    // Draws whose rows the wrapped method treats independently go through it together, as many
+    // per run as fill internalBatchSize rows (one pass for a single sample); the noise is drawn
+    // in the same order either way.
+    const together = inner.rowwise?.(innerOptions, p)
+      ? Math.max(1, Math.min(o.samples, Math.floor(ctx.internalBatchSize / p.batch)))
+      : 1;
+    for (let i = 0; i < o.samples; i += together) {
+      const draws = Math.min(together, o.samples - i);
+      const noisy = Array.from({ length: draws }, () => p.x.map((x) => addNoise(x, o, rng.normal)));
       const innerCtx: RunContext = {
         ...ctx,
         seed: ctx.seed + i + 1,
-        progress: (d, t) => ctx.progress(i * t + d, o.samples * t),
+        progress: (d, t) => ctx.progress(i * p.batch + (d / t) * draws * p.batch, o.samples * p.batch),
       };
-      const r = await inner.run({ ...p, x: noisy }, innerOptions, innerCtx);
+      const problem = draws === 1 ? { ...p, x: noisy[0] } : stacked(p, noisy);
+      const r = await inner.run(problem, innerOptions, innerCtx);
       r.attributions.forEach((a, t) => {
-        for (let k = 0; k < a.data.length; k++) {
-          sum[t][k] += a.data[k];
-          sq[t][k] += a.data[k] * a.data[k];
-        }
+        for (let d = 0; d < draws; d++) add(a, t, d * sum[t].length);
       });
     }
     const attributions = p.x.map((x, t) => {
@@ -91,6 +105,35 @@ export const smoothGrad: Method<SmoothGradOptions> = {
     return { attributions };
   },
 };
+
+/** The problem over `copies.length` noisy copies of the batch, stacked draw after draw (row d·B + b is sample b). */
+function stacked(p: Problem, copies: NdArray[][]): Problem {
+  const B = p.batch;
+  const D = copies.length;
+  const x = p.x.map((x0, t) => {
+    const n = x0.data.length;
+    const data = new Float32Array(D * n);
+    copies.forEach((c, d) => data.set(c[t].data, d * n));
+    return { data, shape: [D * B, ...x0.shape.slice(1)] };
+  });
+  const repeat = <A extends Float32Array | Int32Array>(a: A, make: (n: number) => A): A => {
+    const out = make(D * B);
+    for (let d = 0; d < D; d++) out.set(a, d * B);
+    return out;
+  };
+  return {
+    ...p,
+    x,
+    batch: D * B,
+    units: p.units ? repeat(p.units, (n) => new Int32Array(n)) : null,
+    scoresAtX: repeat(p.scoresAtX, (n) => new Float32Array(n)),
+    score: (xs, rows) =>
+      p.score(
+        xs,
+        Array.from(rows, (r) => r % B),
+      ),
+  };
+}
 
 function addNoise(x: NdArray, o: SmoothGradOptions, normal: () => number): NdArray {
   const batch = x.shape[0];

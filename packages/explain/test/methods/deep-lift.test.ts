@@ -175,9 +175,168 @@ describe('deepLift', () => {
     );
   });
 
+  it('through a one-step LSTM gives the whole Δh to the cell input (signal-take-all): w_g,k·Δx_k · Δh/Δz_g', async () => {
+    // Gate order i, f, c, o; kernel (2, 4), recurrent kernel (1, 4), bias (4).
+    const K = [0.5, -0.3, 0.9, 0.2, -0.7, 0.4, -1.1, 0.6];
+    const B = [0.1, 0.2, -0.1, 0.05];
+    const km = await toy(sequential([1, 2], [{ class_name: 'LSTM', config: { name: 'rnn', units: 1 } }]), {
+      rnn: [K, [0.3, -0.2, 0.5, 0.1], B],
+    });
+    const sig = (v: number) => 1 / (1 + Math.exp(-v));
+    const cell = (x: number[]) => {
+      const z = [0, 1, 2, 3].map((j) => x[0] * K[j] + x[1] * K[4 + j] + B[j]);
+      return { zg: z[2], h: sig(z[3]) * Math.tanh(sig(z[0]) * Math.tanh(z[2])) };
+    };
+    const x = [0.8, -0.6];
+    const ref = [-0.3, 0.4];
+    const [a, b] = [cell(x), cell(ref)];
+    const r = await noLeak(() =>
+      explain('deepLift', km, nd(x, [1, 1, 2]), { baseline: nd(ref, [1, 1, 2]), target: 0 }),
+    );
+    const dh = a.h - b.h;
+    expectAllClose(
+      r.attributions[0].data,
+      [0, 1].map((k) => (K[4 * k + 2] * (x[k] - ref[k]) * dh) / (a.zg - b.zg)),
+      1e-6,
+    );
+    expect(Math.abs(r.delta![0])).toBeLessThan(1e-6);
+    km.dispose();
+  });
+
+  it('through a linear SimpleRNN equals gradient × (x − x̄)', async () => {
+    const km = await toy(
+      sequential(
+        [4, 2],
+        [
+          { class_name: 'SimpleRNN', config: { name: 'rnn', units: 3, activation: 'linear' } },
+          { class_name: 'Dense', config: { name: 'out', units: 1 } },
+        ],
+      ),
+    );
+    randomizeWeights(km, 11, 0.6);
+    const x = randn([2, 4, 2], 12);
+    const r = await explain('deepLift', km, x, { target: 0 });
+    const gx = await explain('gradientXInput', km, x, { target: 0 });
+    expectAllClose(r.attributions[0].data, gx.attributions[0].data, 1e-5);
+    km.dispose();
+  });
+
+  it('sums to f(x) − f(x̄) through stacked LSTM → GRU (reset_after) → SeqSelfAttention, and go_backwards', async () => {
+    await summationToDelta(
+      sequential(
+        [6, 3],
+        [
+          { class_name: 'LSTM', config: { name: 'l', units: 4, return_sequences: true } },
+          { class_name: 'GRU', config: { name: 'g', units: 3, return_sequences: true, reset_after: true } },
+          { class_name: 'SeqSelfAttention', config: { name: 'att', units: 4 } },
+          { class_name: 'Flatten', config: { name: 'f' } },
+          { class_name: 'Dense', config: { name: 'out', units: 2, activation: 'softmax' } },
+        ],
+      ),
+      [3, 6, 3],
+      13,
+    );
+    await summationToDelta(
+      sequential(
+        [5, 2],
+        [
+          { class_name: 'GRU', config: { name: 'g', units: 3, reset_after: false, go_backwards: true } },
+          { class_name: 'Dense', config: { name: 'out', units: 1, activation: 'tanh' } },
+        ],
+      ),
+      [2, 5, 2],
+      14,
+    );
+    await summationToDelta(
+      sequential(
+        [5, 2],
+        [
+          { class_name: 'SimpleRNN', config: { name: 's', units: 3, return_sequences: true } },
+          { class_name: 'LSTM', config: { name: 'l', units: 2, go_backwards: true } },
+          { class_name: 'Dense', config: { name: 'out', units: 1 } },
+        ],
+      ),
+      [2, 5, 2],
+      15,
+    );
+  });
+
+  it('sums to f(x) − f(x̄) through Bidirectional with concat, sum, ave and mul merges', async () => {
+    for (const [i, [merge, inner]] of (
+      [
+        ['concat', 'LSTM'],
+        ['sum', 'GRU'],
+        ['ave', 'SimpleRNN'],
+        ['mul', 'LSTM'],
+      ] as const
+    ).entries())
+      await summationToDelta(
+        sequential(
+          [5, 2],
+          [
+            {
+              class_name: 'Bidirectional',
+              config: {
+                name: 'bi',
+                merge_mode: merge,
+                layer: { class_name: inner, config: { name: 'r', units: 3, return_sequences: i % 2 === 0 } },
+              },
+            },
+            ...(i % 2 === 0 ? [{ class_name: 'Flatten', config: { name: 'f' } }] : []),
+            { class_name: 'Dense', config: { name: 'out', units: 1 } },
+          ],
+        ),
+        [2, 5, 2],
+        16 + i,
+      );
+  });
+
+  it('signal-take-all: where the signals move most, an input read only by the LSTM gates gets nothing', async () => {
+    // Feature 1 feeds only i, f and o (its kernel column for the cell input c is 0).
+    const km = await toy(sequential([3, 2], [{ class_name: 'LSTM', config: { name: 'rnn', units: 1 } }]), {
+      rnn: [
+        [0.5, -0.3, 0.9, 0.2, -0.7, 0.4, 0, 0.6],
+        [0.3, -0.2, 0.5, 0.1],
+        [0.1, 0.2, -0.1, 0.05],
+      ],
+    });
+    const r = await explain('deepLift', km, randn([2, 3, 2], 21), { target: 0 });
+    // The recurrent kernel's cell-input weight still carries feature 0's past through h; feature 1 reaches only gates.
+    for (let k = 1; k < r.attributions[0].data.length; k += 2) expect(r.attributions[0].data[k]).toBe(0);
+    expect(Math.abs(r.delta![0])).toBeLessThan(1e-5);
+    km.dispose();
+  });
+
+  it('a gate takes the Δ where its signal has none (tanh saturated to 1 in both halves): ½·Δtanh(σ(x₀))', async () => {
+    // i = σ(x₀), g = tanh(50) = 1 exactly in float32, f = o = σ(0) = ½: h = ½·tanh(σ(x₀)).
+    const km = await toy(sequential([1, 2], [{ class_name: 'LSTM', config: { name: 'rnn', units: 1 } }]), {
+      rnn: [
+        [1, 0, 0, 0, 0, 0, 0, 0],
+        [0, 0, 0, 0],
+        [0, 0, 50, 0],
+      ],
+    });
+    const sig = (v: number) => 1 / (1 + Math.exp(-v));
+    const r = await noLeak(() =>
+      explain('deepLift', km, nd([1.5, 0.7], [1, 1, 2]), { baseline: nd([-0.5, 0.2], [1, 1, 2]), target: 0 }),
+    );
+    expect(r.attributions[0].data[0]).toBeCloseTo(0.5 * (Math.tanh(sig(1.5)) - Math.tanh(sig(-0.5))), 6);
+    expect(r.attributions[0].data[1]).toBe(0);
+    expect(Math.abs(r.delta![0])).toBeLessThan(1e-6);
+    km.dispose();
+  });
+
   it('fails up front naming a layer it has no rule for', async () => {
-    const km = await toy(sequential([3, 2], [{ class_name: 'LSTM', config: { name: 'rnn', units: 2 } }]));
-    expect(() => explain('deepLift', km, randn([1, 3, 2]))).toThrow(/'rnn' \(LSTM\)/);
+    const km = await toy(
+      sequential(
+        [3, 2],
+        [
+          { class_name: 'Masking', config: { name: 'mask', mask_value: 0 } },
+          { class_name: 'LSTM', config: { name: 'rnn', units: 2 } },
+        ],
+      ),
+    );
+    expect(() => explain('deepLift', km, randn([1, 3, 2]))).toThrow(/'mask' \(Masking\)/);
     km.dispose();
   });
 });

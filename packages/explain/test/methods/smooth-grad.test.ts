@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { explain } from '../../src/index.ts';
+import * as tf from '@tensorflow/tfjs';
+import { explain, methods } from '../../src/index.ts';
+import type { AnyMethod, RunContext } from '../../src/methods/method.ts';
+import type { Problem } from '../../src/problem.ts';
 import { noLeak, randn, randomizeWeights, sequential, toy } from '../helpers.ts';
 
 const model = async () => {
@@ -63,5 +66,66 @@ describe('smoothGrad', () => {
     expect(Array.from(a.attributions[0].data)).toEqual(Array.from(b.attributions[0].data));
     expect(Array.from(a.attributions[0].data)).not.toEqual(Array.from(c.attributions[0].data));
     km.dispose();
+  });
+
+  it('runs the draws of a row-wise method through it together (one pass for a batch of 1), same result as one draw per pass', async () => {
+    const km = await model();
+    const x = randn([2, 4, 2], 4);
+    for (const [method, methodOptions] of [
+      ['gradient', {}],
+      ['integratedGradients', { steps: 4 }],
+      ['lrpEpsilon', {}],
+    ] as const) {
+      const options = { method, methodOptions, samples: 5, noiseLevel: 0.2, target: 1, seed: 9 };
+      const apart = await explain('smoothGrad', km, x, { ...options, internalBatchSize: 1 });
+      const together = await noLeak(() => explain('smoothGrad', km, x, { ...options, internalBatchSize: 64 }));
+      for (let i = 0; i < apart.attributions[0].data.length; i++)
+        expect(together.attributions[0].data[i], `${method} ${i}`).toBeCloseTo(apart.attributions[0].data[i], 5);
+    }
+    km.dispose();
+  });
+
+  it('hands the wrapped method draws × batch rows scored for their own sample, or one draw at a time when rows depend on the batch', async () => {
+    const seen: { batch: number; rows: number[] }[] = [];
+    const recorder = (rowwise: boolean): AnyMethod => ({
+      ...methods.gradient,
+      rowwise: () => rowwise,
+      async run(p) {
+        const rows = Array.from({ length: p.batch }, (_, i) => i);
+        const s = p.score([tf.tensor(p.x[0].data, p.x[0].shape)], rows);
+        seen.push({ batch: p.batch, rows: Array.from(s.dataSync()) });
+        s.dispose();
+        return { attributions: p.x.map((a) => ({ data: new Float32Array(a.data.length).fill(1), shape: a.shape })) };
+      },
+    });
+    // score(xs, rows) = the sample index the row is scored for (what a target lookup would use).
+    const problem: Problem = {
+      names: ['x'],
+      x: [{ data: new Float32Array(6), shape: [3, 2] }],
+      dtypes: ['float32'],
+      batch: 3,
+      units: null,
+      scoresAtX: new Float32Array(3),
+      score: (_xs, rows) => tf.tensor(Array.from(rows)),
+    };
+    for (const rowwise of [true, false]) {
+      seen.length = 0;
+      const ctx: RunContext = {
+        internalBatchSize: 8,
+        seed: 0,
+        progress: () => {},
+        method: () => recorder(rowwise),
+      };
+      const o = methods.smoothGrad.normalize({ method: 'gradient', samples: 5, stdev: 0.1 });
+      const r = await methods.smoothGrad.run(problem, o, ctx);
+      expect(Array.from(r.attributions[0].data)).toEqual([1, 1, 1, 1, 1, 1]);
+      if (rowwise)
+        expect(seen).toEqual([
+          { batch: 6, rows: [0, 1, 2, 0, 1, 2] },
+          { batch: 6, rows: [0, 1, 2, 0, 1, 2] },
+          { batch: 3, rows: [0, 1, 2] },
+        ]);
+      else expect(seen.map((s) => s.batch)).toEqual([3, 3, 3, 3, 3]);
+    }
   });
 });
