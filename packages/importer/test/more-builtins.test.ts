@@ -1,9 +1,11 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
-import { type KerasModel, modelFromConfig, predict } from '../src/index.ts';
+import { writeKerasH5 } from '../src/export/h5.ts';
+import { type KerasModel, loadModel, modelFromConfig, predict } from '../src/index.ts';
+import { h5 } from '../src/read/h5wasm.ts';
 
 // The Keras built-ins sequence models use that Keraspect lacked (Conv1DTranspose, Normalization,
-// Rescaling, UnitNormalization, Identity, Conv2D and 2-D pooling), each against a closed form or a
+// Rescaling, UnitNormalization, Identity, Conv2D and 2-D pooling, ConvLSTM1D), each against a closed form or a
 // loop written from Keras' definition.
 
 type LayerJson = { class_name: string; config: Record<string, unknown> };
@@ -256,5 +258,137 @@ describe('Conv2D and 2-D pooling (channels_last)', () => {
     expect(y.shape).toEqual([1, 1, 1, C]);
     close(y.data, max);
     mx.dispose();
+  });
+});
+
+describe('ConvLSTM1D', () => {
+  type Step = number[][]; // rows × channels
+  const sigmoid = (v: number) => 1 / (1 + Math.exp(-v));
+  const hardSigmoid = (v: number) => Math.min(1, Math.max(0, 0.2 * v + 0.5));
+
+  /** One 1-D convolution (TensorFlow's padding: 'same' puts ⌊total/2⌋ before) of `x` with W[j][c][o]. */
+  function conv(x: Step, W: number[][][], s: number, d: number, padding: 'valid' | 'same'): Step {
+    const rows = x.length;
+    const k = W.length;
+    const kEff = (k - 1) * d + 1;
+    const out = padding === 'same' ? Math.ceil(rows / s) : Math.floor((rows - kEff) / s) + 1;
+    const before = padding === 'same' ? Math.floor(Math.max((out - 1) * s + kEff - rows, 0) / 2) : 0;
+    return Array.from({ length: out }, (_, r) =>
+      Array.from({ length: W[0][0].length }, (_, o) => {
+        let z = 0;
+        for (let j = 0; j < k; j++) {
+          const at = r * s + j * d - before;
+          if (at >= 0 && at < rows) for (let c = 0; c < x[at].length; c++) z += x[at][c] * W[j][c][o];
+        }
+        return z;
+      }),
+    );
+  }
+
+  /** Keras' ConvLSTM1D step by step: gates i, f, c, o of conv(x_t, W) + b + conv_same(h, U). */
+  function reference(
+    xs: Step[],
+    W: number[][][],
+    U: number[][][],
+    b: number[],
+    o: { s: number; d: number; padding: 'valid' | 'same'; rec: (v: number) => number; sequences: boolean },
+  ): Step[] {
+    const f = b.length / 4;
+    let h: Step | null = null;
+    let c: Step | null = null;
+    const outs: Step[] = [];
+    for (const x of xs) {
+      const zx = conv(x, W, o.s, o.d, o.padding);
+      h ??= zx.map(() => new Array(f).fill(0));
+      c ??= zx.map(() => new Array(f).fill(0));
+      const zh = conv(h, U, 1, 1, 'same');
+      const gate = (r: number, g: number, u: number) => zx[r][g * f + u] + b[g * f + u] + zh[r][g * f + u];
+      const cPrev: Step = c;
+      c = zx.map((_, r) =>
+        Array.from(
+          { length: f },
+          (_, u) => o.rec(gate(r, 1, u)) * cPrev[r][u] + o.rec(gate(r, 0, u)) * Math.tanh(gate(r, 2, u)),
+        ),
+      );
+      const cNow: Step = c;
+      h = zx.map((_, r) => Array.from({ length: f }, (_, u) => o.rec(gate(r, 3, u)) * Math.tanh(cNow[r][u])));
+      outs.push(h);
+    }
+    return o.sequences ? outs : [outs[outs.length - 1]];
+  }
+
+  it.each([
+    ['valid, last step, Keras 2 (hard_sigmoid)', { s: 1, d: 1, padding: 'valid', sequences: false, keras: '2.11.0' }],
+    ['same, strides 2, sequences, Keras 3 (sigmoid)', { s: 2, d: 1, padding: 'same', sequences: true, keras: '3.9.2' }],
+    ['same, dilation 2, sequences', { s: 1, d: 2, padding: 'same', sequences: true, keras: '3.9.2' }],
+  ] as const)('%s: equals the step-by-step definition', async (_label, o) => {
+    const [B, T, R, C, F, K] = [2, 4, 7, 2, 3, 3];
+    const W = Array.from({ length: K }, (_, j) =>
+      Array.from({ length: C }, (_, c) => seq(4 * F, 10 * j + c).map((v) => 0.5 * v)),
+    );
+    const U = Array.from({ length: K }, (_, j) =>
+      Array.from({ length: F }, (_, c) => seq(4 * F, 50 + 10 * j + c).map((v) => 0.4 * v)),
+    );
+    const b = seq(4 * F, 99).map((v) => 0.3 * v);
+    const config = {
+      class_name: 'Sequential',
+      config: {
+        name: 's',
+        layers: [
+          { class_name: 'InputLayer', config: { name: 'x', batch_input_shape: [null, T, R, C] } },
+          {
+            class_name: 'ConvLSTM1D',
+            config: {
+              name: 'conv_lstm1d',
+              filters: F,
+              kernel_size: [K],
+              strides: [o.s],
+              padding: o.padding,
+              data_format: 'channels_last',
+              dilation_rate: [o.d],
+              activation: 'tanh',
+              ...(o.keras.startsWith('2') ? {} : { recurrent_activation: 'sigmoid' }),
+              use_bias: true,
+              return_sequences: o.sequences,
+              return_state: false,
+              go_backwards: false,
+              stateful: false,
+              dropout: 0,
+              recurrent_dropout: 0,
+            },
+          },
+        ],
+      },
+    };
+    await h5();
+    const weights = [
+      { name: 'conv_lstm1d/kernel:0', shape: [K, C, 4 * F], data: Float32Array.from(W.flat(2)) },
+      { name: 'conv_lstm1d/recurrent_kernel:0', shape: [K, F, 4 * F], data: Float32Array.from(U.flat(2)) },
+      { name: 'conv_lstm1d/bias:0', shape: [4 * F], data: Float32Array.from(b) },
+    ];
+    const bytes = writeKerasH5({
+      modelConfig: config as never,
+      kerasVersion: o.keras,
+      layers: [
+        { name: 'x', weights: [] },
+        { name: 'conv_lstm1d', weights },
+      ],
+    });
+    const km = await loadModel(bytes);
+    try {
+      const xs = Array.from({ length: B }, (_, bi) =>
+        Array.from({ length: T }, (_, t) => Array.from({ length: R }, (_, r) => seq(C, 7 * bi + 3 * t + r))),
+      );
+      const [y] = predict(km, { data: Float32Array.from(xs.flat(3)), shape: [B, T, R, C] });
+      const rec = o.keras.startsWith('2') ? hardSigmoid : sigmoid;
+      const want = xs.flatMap((x) =>
+        reference(x, W, U, b, { s: o.s, d: o.d, padding: o.padding, rec, sequences: o.sequences }).flat(2),
+      );
+      const rows = o.padding === 'same' ? Math.ceil(R / o.s) : R - K + 1;
+      expect(y.shape).toEqual(o.sequences ? [B, T, rows, F] : [B, rows, F]);
+      close(y.data, want, 1e-5);
+    } finally {
+      km.dispose();
+    }
   });
 });

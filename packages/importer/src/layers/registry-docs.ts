@@ -81,6 +81,10 @@ export const layerDocs = {
   GRU: { family: 'Keras recurrent', notSupported: rnn },
   CuDNNLSTM: { family: 'Keras 2 recurrent (cuDNN)', notSupported: 'stateful=True' },
   CuDNNGRU: { family: 'Keras 2 recurrent (cuDNN)', notSupported: 'stateful=True' },
+  ConvLSTM1D: {
+    family: 'Keras recurrent (convolutional)',
+    notSupported: "data_format='channels_first', return_state, stateful, masks",
+  },
   Bidirectional: {
     family: 'Keras wrappers',
     notSupported: 'a backward layer of another class than the forward one',

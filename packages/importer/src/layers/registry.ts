@@ -28,6 +28,7 @@ import { attentionPort } from './builtin/attention.ts';
 import { conv1dPort } from './builtin/conv1d.ts';
 import { cropping1dPort } from './builtin/cropping1d.ts';
 import { cudnnGruPort } from './builtin/cudnn-gru.ts';
+import { convLstm1dPort } from './builtin/conv-lstm1d.ts';
 import { cudnnLstmPort } from './builtin/cudnn-lstm.ts';
 import { gruPort } from './builtin/gru.ts';
 import { mergePort } from './builtin/merge.ts';
@@ -134,6 +135,7 @@ const layerTable = {
   GRU: [gruPort],
   CuDNNLSTM: [cudnnLstmPort],
   CuDNNGRU: [cudnnGruPort],
+  ConvLSTM1D: [convLstm1dPort],
   Bidirectional: [Bidirectional],
   TimeDistributed: [TimeDistributed],
   // attention
