@@ -148,7 +148,7 @@ describe('Normalization', () => {
   });
 });
 
-describe('Rescaling, UnitNormalization, Identity', () => {
+describe('Rescaling, UnitNormalization, Identity, GaussianNoise, GaussianDropout', () => {
   it('Rescaling: x · scale + offset', async () => {
     const km = await model([3], { class_name: 'Rescaling', config: { name: 'r', scale: 1 / 255, offset: -0.5 } });
     close(predict(km, { data: Float32Array.of(0, 255, 51), shape: [1, 3] })[0].data, [-0.5, 0.5, -0.3]);
@@ -168,6 +168,17 @@ describe('Rescaling, UnitNormalization, Identity', () => {
     const km = await model([3], { class_name: 'Identity', config: { name: 'i' } });
     expect(Array.from(predict(km, { data: Float32Array.of(1, -2, 3), shape: [1, 3] })[0].data)).toEqual([1, -2, 3]);
     km.dispose();
+  });
+
+  it('GaussianNoise and GaussianDropout are off at inference (Keras adds noise only when training)', async () => {
+    for (const layer of [
+      { class_name: 'GaussianNoise', config: { name: 'n', stddev: 5, seed: null } },
+      { class_name: 'GaussianDropout', config: { name: 'd', rate: 0.5, seed: null } },
+    ]) {
+      const km = await model([3], layer);
+      expect(Array.from(predict(km, { data: Float32Array.of(1, -2, 3), shape: [1, 3] })[0].data)).toEqual([1, -2, 3]);
+      km.dispose();
+    }
   });
 });
 
