@@ -119,6 +119,16 @@ describe('error honesty', () => {
     expectValidSnippets(op.message);
   });
 
+  it('an op layer without its function is a config Keraspect cannot run, not a corrupt file', async () => {
+    const e = await failure(
+      modelFromConfig(seq([input, { class_name: 'TFOpLambda', config: { name: 'tf.math.exp' } }]) as never),
+    );
+    expect(e.code).toBe('UNSUPPORTED_CONFIG');
+    expect(e.message).toMatch(
+      /^TFOpLambda layer 'tf\.math\.exp' has no 'function' \(the TensorFlow function it calls\) in its config, which tf\.keras always writes\./,
+    );
+  });
+
   it("activation names that are JavaScript prototype keys get the normal 'not supported' error", async () => {
     for (const name of ['constructor', '__proto__', 'toString', 'hasOwnProperty']) {
       const e = await failure(

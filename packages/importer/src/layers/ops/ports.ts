@@ -45,8 +45,8 @@ function functionName(config: KerasLayerConfig, cls: string): string {
   const f = config.function;
   if (typeof f !== 'string' || !f)
     fail(
-      'CORRUPT_FILE',
-      `${cls} layer '${config.name}' has no 'function' (the TensorFlow function it calls) in its config.`,
+      'UNSUPPORTED_CONFIG',
+      `${cls} layer '${config.name}' has no 'function' (the TensorFlow function it calls) in its config, which tf.keras always writes.`,
     );
   return f.replace(/^tf\./, '');
 }
