@@ -19,8 +19,8 @@ export function fastAdditiveScores(
     const [B, T, F] = x.shape as [number, number, number];
     const U = wt.shape[1] as number;
     const flat = tf.reshape(x, [B * T, F]);
-    const q = tf.reshape(tf.matMul(flat, wt), [B, T, U]);
-    let k = tf.matMul(flat, wx);
+    const q = tf.reshape(fastMatMul(flat, wt), [B, T, U]);
+    let k = fastMatMul(flat, wx);
     if (bh) k = tf.add(k, bh);
     const inputs = {
       q,
@@ -48,4 +48,17 @@ export function fastBatchMatMul(a: tf.Tensor, b: tf.Tensor): tf.Tensor | null {
   )
     return null;
   return tf.engine().runKernel(KERNEL.batchMatMul, { a, b }, { transposeA: false, transposeB: false }) as tf.Tensor;
+}
+
+/**
+ * a·b for 2-D float32 `a` (M, K) and `b` (K, N) with this package's SIMD kernel, whose gradient
+ * also runs on it (TF.js' wasm BatchMatMul is several times slower on the transposed products a
+ * gradient takes, e.g. (B·T, U)·(F, U)ᵀ); `tf.matMul` when the fused path is unavailable.
+ */
+export function fastMatMul(a: tf.Tensor, b: tf.Tensor): tf.Tensor {
+  if (a.rank !== 2 || b.rank !== 2 || a.dtype !== 'float32' || b.dtype !== 'float32') return tf.matMul(a, b);
+  const [M, K] = a.shape as [number, number];
+  const N = b.shape[1] as number;
+  const c = fastBatchMatMul(tf.reshape(a, [1, M, K]), tf.reshape(b, [1, K, N]));
+  return c ? tf.reshape(c, [M, N]) : tf.matMul(a, b);
 }

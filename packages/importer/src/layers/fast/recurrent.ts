@@ -4,6 +4,7 @@
  * and otherwise fall back to the op-by-op TF.js implementation, which stays the reference.
  */
 import * as tf from '@tensorflow/tfjs';
+import { fastMatMul } from './attention.ts';
 import { ACTIVATION_CODES, KERNEL } from './kernels.ts';
 import { fastPathAvailable } from './switch.ts';
 
@@ -52,7 +53,7 @@ export function runFastRnn(
     const [B, T, F] = x.shape as [number, number, number];
     const U = c.units;
     const G = c.kind === 'lstm' ? 4 : c.kind === 'gru' ? 3 : 1;
-    let zx: tf.Tensor = tf.matMul(tf.reshape(x, [B * T, F]), c.kernel);
+    let zx: tf.Tensor = fastMatMul(tf.reshape(x, [B * T, F]), c.kernel);
     let recurrentBias: tf.Tensor | null = null;
     if (c.bias) {
       if (c.bias.rank === 2) {
