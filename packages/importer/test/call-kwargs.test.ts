@@ -152,3 +152,161 @@ describe('call keyword arguments (tf.keras 2.13+ inbound nodes)', () => {
     }
   });
 });
+
+const lstm = (name: string, extra: Record<string, unknown>, inbound: unknown[]) => ({
+  class_name: 'LSTM',
+  name,
+  config: {
+    name,
+    trainable: true,
+    dtype: 'float32',
+    units: 3,
+    activation: 'tanh',
+    recurrent_activation: 'sigmoid',
+    use_bias: true,
+    return_sequences: false,
+    return_state: false,
+    go_backwards: false,
+    stateful: false,
+    unroll: false,
+    dropout: 0,
+    recurrent_dropout: 0,
+    ...extra,
+  },
+  inbound_nodes: [inbound],
+});
+
+describe('initial_state as a call keyword (seq2seq encoder → decoder)', () => {
+  /** The decoder's output by hand: the same LSTM layer run eagerly from the encoder's states. */
+  function expectDecoderFromStates(km: KerasModel, enc: { data: Float32Array; shape: number[] }, dec: typeof enc) {
+    const [y] = predict(km, [enc, dec]);
+    const want = tf.tidy(() => {
+      const [, h, c] = km.layer('encoder').apply(tf.tensor(enc.data, enc.shape)) as tf.Tensor[];
+      const out = km.layer('decoder').apply(tf.tensor(dec.data, dec.shape), { initialState: [h, c] }) as tf.Tensor;
+      const zero = km.layer('decoder').apply(tf.tensor(dec.data, dec.shape)) as tf.Tensor;
+      return { out: Array.from(out.dataSync()), zero: Array.from(zero.dataSync()) };
+    });
+    const got = Array.from(y.data);
+    for (let i = 0; i < want.out.length; i++) expect(got[i]).toBeCloseTo(want.out[i], 5);
+    // The states matter: from zero states the decoder says something else.
+    expect(want.out.some((v, i) => Math.abs(v - want.zero[i]) > 1e-3)).toBe(true);
+  }
+
+  const enc = { data: series(2 * 5 * 2, 4), shape: [2, 5, 2] };
+  const dec = { data: series(2 * 4 * 2, 5), shape: [2, 4, 2] };
+
+  it('tf.keras: [["dec_in", 0, 0, {"initial_state": [["encoder", 0, 1], ["encoder", 0, 2]]}]]', async () => {
+    const config = model(
+      [
+        input('enc_in', [5, 2]),
+        input('dec_in', [4, 2]),
+        lstm('encoder', { return_state: true }, [['enc_in', 0, 0, {}]]),
+        lstm('decoder', { return_sequences: true }, [
+          [
+            'dec_in',
+            0,
+            0,
+            {
+              initial_state: [
+                ['encoder', 0, 1],
+                ['encoder', 0, 2],
+              ],
+            },
+          ],
+        ]),
+      ],
+      ['enc_in', 'dec_in'],
+      [['decoder', 0]],
+    );
+    const km = await saved(config);
+    try {
+      expectDecoderFromStates(km, enc, dec);
+    } finally {
+      km.dispose();
+    }
+  });
+
+  it('Keras 3: {"args": [dec_in], "kwargs": {"initial_state": [h, c]}}', async () => {
+    const kt = (layer: string, tensor: number) => ({
+      class_name: '__keras_tensor__',
+      config: { shape: [null, 3], dtype: 'float32', keras_history: [layer, 0, tensor] },
+    });
+    const k3 = (entry: ReturnType<typeof lstm> | ReturnType<typeof input>, args: unknown[], kwargs = {}) => ({
+      module: 'keras.layers',
+      registered_name: null,
+      ...entry,
+      config:
+        entry.class_name === 'InputLayer'
+          ? { name: entry.name, batch_shape: (entry.config as { batch_input_shape: unknown }).batch_input_shape }
+          : entry.config,
+      inbound_nodes: entry.class_name === 'InputLayer' ? [] : [{ args, kwargs }],
+    });
+    const config = {
+      module: 'keras.src.models.functional',
+      class_name: 'Functional',
+      config: {
+        name: 'seq2seq',
+        trainable: true,
+        layers: [
+          k3(input('enc_in', [5, 2]), []),
+          k3(input('dec_in', [4, 2]), []),
+          k3(lstm('encoder', { return_state: true }, []), [kt('enc_in', 0)]),
+          k3(lstm('decoder', { return_sequences: true }, []), [kt('dec_in', 0)], {
+            initial_state: [kt('encoder', 1), kt('encoder', 2)],
+            training: false,
+          }),
+        ],
+        input_layers: [
+          ['enc_in', 0, 0],
+          ['dec_in', 0, 0],
+        ],
+        output_layers: [['decoder', 0, 0]],
+      },
+    };
+    const built = randomize(await modelFromConfig(config as never, { kerasVersion: '3.9.2' }));
+    const km = await loadModel(await toKerasH5(built));
+    built.dispose();
+    try {
+      expectDecoderFromStates(km, enc, dec);
+    } finally {
+      km.dispose();
+    }
+  });
+});
+
+describe('initial_state for GRU (tf.keras seq2seq with a GRU)', () => {
+  it('the decoder GRU starts from the encoder GRU state', async () => {
+    const gru = (name: string, extra: Record<string, unknown>, inbound: unknown[]) => {
+      const l = lstm(name, { reset_after: true, ...extra }, inbound);
+      return { ...l, class_name: 'GRU' };
+    };
+    const config = model(
+      [
+        input('enc_in', [5, 2]),
+        input('dec_in', [4, 2]),
+        gru('encoder', { return_state: true }, [['enc_in', 0, 0, {}]]),
+        gru('decoder', { return_sequences: true }, [['dec_in', 0, 0, { initial_state: [['encoder', 0, 1]] }]]),
+      ],
+      ['enc_in', 'dec_in'],
+      [['decoder', 0]],
+    );
+    // Built from the config (GRU weights are stored in a layout the writer does not convert back).
+    const km = randomize(await modelFromConfig(config as never, { kerasVersion: '2.15.0' }));
+    try {
+      const enc = { data: series(2 * 5 * 2, 6), shape: [2, 5, 2] };
+      const dec = { data: series(2 * 4 * 2, 7), shape: [2, 4, 2] };
+      const [y] = predict(km, [enc, dec]);
+      const want = tf.tidy(() => {
+        const [, h] = km.layer('encoder').apply(tf.tensor(enc.data, enc.shape)) as tf.Tensor[];
+        const out = km.layer('decoder').apply(tf.tensor(dec.data, dec.shape), { initialState: [h] }) as tf.Tensor;
+        const zero = km.layer('decoder').apply(tf.tensor(dec.data, dec.shape)) as tf.Tensor;
+        return { out: Array.from(out.dataSync()), zero: Array.from(zero.dataSync()) };
+      });
+      const got = Array.from(y.data);
+      for (let i = 0; i < want.out.length; i++) expect(got[i]).toBeCloseTo(want.out[i], 5);
+      expect(want.out.some((v, i) => Math.abs(v - want.zero[i]) > 1e-3)).toBe(true);
+    } finally {
+      km.dispose();
+    }
+  });
+});
