@@ -9,12 +9,16 @@ of the model in float64 from the same weights (a table of layer builders below, 
 checks it against Keraspect's own prediction, runs each job's Captum method with the job's
 arguments, and writes WORK_DIR/out/<job>.npy (and <job>.delta.npy for convergence deltas).
 
+Jobs named "TimeShap" and "TSR" are not Captum classes: TimeSHAP's pruning and players
+(feedzai/timeshap's) with exact Shapley values computed here, and the TSR authors' own function.
+
 NoiseTunnel jobs replay Keraspect's noise: torch.normal is replaced for the call by a function
 returning the job's noise array (Captum draws one (batch · samples, …) tensor, sample-major per
 input row, as `input.repeat_interleave(samples, 0) + noise`).
 """
 
 import json
+import math
 import os
 import sys
 
@@ -91,10 +95,17 @@ def module(name):
 
 
 def dense(c, w):
+    # An nn.Linear module (Captum's LRP gives it the ε-rule), then the activation's module.
     act = module(c.get("activation"))
     k = w[0]
     b = w[1] if c.get("useBias", True) and len(w) > 1 else None
-    return lambda xs: [act(xs[0] @ k + (b if b is not None else 0))]
+    lin = torch.nn.Linear(k.shape[0], k.shape[1], bias=b is not None)
+    with torch.no_grad():
+        lin.weight.copy_(k.T)
+        if b is not None:
+            lin.bias.copy_(b)
+    REGISTRY.append(lin)
+    return lambda xs: [act(lin(xs[0]))]
 
 
 def lstm_cell(c, w):
@@ -248,30 +259,38 @@ def batch_norm(c, w):
     return lambda xs: [(xs[0] - mean) / torch.sqrt(var + eps) * gamma + beta]
 
 
-def conv1d(c, w):
-    k = w[0]  # (k, F, C)
-    b = w[1] if c.get("useBias", True) and len(w) > 1 else None
-    ks, stride, dil = c["kernelSize"], c.get("strides", 1), c.get("dilationRate", 1)
-    ks, stride, dil = [v[0] if isinstance(v, list) else v for v in (ks, stride, dil)]
-    pad = c.get("padding", "valid")
-    act = module(c.get("activation"))
-    weight = k.permute(2, 1, 0)  # (C, F, k)
+class KerasConv1d(torch.nn.Module):
+    """Keras' Conv1D without its activation, on (batch, steps, features): one module, so that an LRP
+    job can give it Captum's ε-rule (Captum 0.7 has a default rule for nn.Conv2d, not Conv1d)."""
 
-    def run(xs):
-        x = xs[0].transpose(1, 2)  # (B, F, T)
-        if pad == "causal":
+    linear_map = True
+
+    def __init__(self, c, w):
+        super().__init__()
+        k = w[0]  # (k, F, C)
+        self.bias = w[1] if c.get("useBias", True) and len(w) > 1 else None
+        ks, stride, dil = c["kernelSize"], c.get("strides", 1), c.get("dilationRate", 1)
+        self.ks, self.stride, self.dil = [v[0] if isinstance(v, list) else v for v in (ks, stride, dil)]
+        self.pad = c.get("padding", "valid")
+        self.weight = k.permute(2, 1, 0)  # (C, F, k)
+
+    def forward(self, x):
+        x = x.transpose(1, 2)  # (B, F, T)
+        ks, stride, dil = self.ks, self.stride, self.dil
+        if self.pad == "causal":
             x = torch.nn.functional.pad(x, ((ks - 1) * dil, 0))
-            p = 0
-        elif pad == "same":
+        elif self.pad == "same":
             total = max((int(np.ceil(x.shape[2] / stride)) - 1) * stride + (ks - 1) * dil + 1 - x.shape[2], 0)
             x = torch.nn.functional.pad(x, (total // 2, total - total // 2))
-            p = 0
-        else:
-            p = 0
-        y = torch.nn.functional.conv1d(x, weight, b, stride=stride, padding=p, dilation=dil)
-        return [act(y.transpose(1, 2))]
+        y = torch.nn.functional.conv1d(x, self.weight, self.bias, stride=stride, dilation=dil)
+        return y.transpose(1, 2)
 
-    return run
+
+def conv1d(c, w):
+    conv = KerasConv1d(c, w)
+    REGISTRY.append(conv)
+    act = module(c.get("activation"))
+    return lambda xs: [act(conv(xs[0]))]
 
 
 def max_pool1d(c, w):
@@ -350,6 +369,121 @@ class Twin(torch.nn.Module):
 # ---------------------------------------------------------------- jobs
 
 
+def lrp(attr, model, x, target, epsilon):
+    """Captum's LRP with EpsilonRule(ε) on every linear module (nn.Linear, the Keras Conv1D module).
+
+    Captum passes relevance unchanged through the nonlinearities it lists (ReLU, Tanh, Dropout),
+    which is Keraspect's rule for every activation; Sigmoid joins that list here (the MLP fixture).
+    MaxPool1d gets Captum's ε-rule with ε = 1e-30: relevance goes to the winner unchanged, as in
+    Keraspect (only the winner's gradient is non-zero, and R·x_w/(y + ε) = R)."""
+    from captum.attr._core import lrp as lrp_module
+    from captum.attr._utils.lrp_rules import EpsilonRule
+
+    if torch.nn.Sigmoid not in lrp_module.SUPPORTED_NON_LINEAR_LAYERS:
+        lrp_module.SUPPORTED_NON_LINEAR_LAYERS.append(torch.nn.Sigmoid)
+    for m in model.modules():
+        if isinstance(m, (torch.nn.Linear, KerasConv1d)):
+            m.rule = EpsilonRule(epsilon=epsilon)
+        elif isinstance(m, torch.nn.MaxPool1d):
+            m.rule = EpsilonRule(epsilon=1e-30)
+    return attr.LRP(model).attribute(x, target=target)
+
+
+def exact_shapley(f, x, base, players):
+    """Shapley values of the game v(S) = f(base with the cells of the players in S taken from x),
+    by its definition: every coalition, weights |S|!(M − |S| − 1)!/M!. x, base: (T, F); players: lists
+    of flat cell indices; f: (n, T, F) → (n,)."""
+    m = len(players)
+    masks = np.array([[(s >> j) & 1 for j in range(m)] for s in range(1 << m)], dtype=bool)
+    rows = np.repeat(base.reshape(1, -1), len(masks), 0)
+    flat = x.reshape(-1)
+    for j, cells in enumerate(players):
+        rows[np.ix_(masks[:, j], cells)] = flat[cells]
+    v = np.concatenate([f(torch.from_numpy(rows[k : k + 512].reshape(-1, *x.shape))) for k in range(0, len(rows), 512)])
+    size = masks.sum(1)
+    w = np.array([math.factorial(k) * math.factorial(m - k - 1) / math.factorial(m) for k in range(m)])
+    phi = np.zeros(m)
+    for j in range(m):
+        without = ~masks[:, j]
+        s = np.nonzero(without)[0]
+        phi[j] = np.sum(w[size[s]] * (v[s | (1 << j)] - v[s]))
+    return phi
+
+
+def timeshap_pruning_index(f, x, base, tolerance):
+    """feedzai/timeshap's temp_coalition_pruning: for i = T … 0 the two-player game (recent events
+    [i, T), older events [0, i)); the index is the first i < T whose older player has |φ| ≤ tolerance
+    (i = 0 when none: nothing pruned). Two players: the exact Shapley value in closed form."""
+    steps, feats = x.shape
+    for i in range(steps - 1, 0, -1):
+        older = [t * feats + k for t in range(i) for k in range(feats)]
+        recent = [t * feats + k for t in range(i, steps) for k in range(feats)]
+        phi = exact_shapley(f, x, base, [recent, older])
+        if abs(phi[1]) <= tolerance:
+            return i
+    return 0
+
+
+def timeshap(model, x, target, job, folder):
+    """TimeSHAP's event or feature level (feedzai/timeshap's player layout: each kept event, or each
+    feature over the kept events, and one player for the pruned events), exact Shapley values."""
+    base = np.load(os.path.join(folder, job["baseline"])).astype(np.float64)[0]
+    xs = x.numpy()
+    out = np.zeros_like(xs)
+    pruned = []
+    for b in range(xs.shape[0]):
+        with torch.no_grad():
+            f = lambda batch, b=b: model(batch)[:, target[b]].numpy()
+            steps, feats = xs[b].shape
+            i = 0 if job["tolerance"] is None else timeshap_pruning_index(f, xs[b], base, job["tolerance"])
+            pruned.append(i)
+            if job["level"] == "event":
+                players = [[t * feats + k for k in range(feats)] for t in range(i, steps)]
+            else:
+                players = [[t * feats + k for t in range(i, steps)] for k in range(feats)]
+            if i > 0:
+                players.append([t * feats + k for t in range(i) for k in range(feats)])
+            phi = exact_shapley(f, xs[b], base, players)
+        flat = out[b].reshape(-1)
+        for j, cells in enumerate(players):
+            flat[cells] = phi[j]
+    return out, pruned
+
+
+def tsr(attr, model, x, target, job):
+    """getTwoStepRescaling from the authors' code (TS-Interpretability-Benchmark, 'MNIST
+    Experiments/Scripts/interpret.py' of the checkout given), taken out of their file with ast and
+    run as it is, on a Captum method over the twin. Their layout is (1, features, time); the masking
+    value is their input[0, 0, 0]."""
+    import ast
+
+    from sklearn import preprocessing
+
+    path = os.path.join(job["tsr"], "MNIST Experiments", "Scripts", "interpret.py")
+    if not os.path.isfile(path):
+        sys.exit(f"captum_twin: {path} is missing; --tsr takes a checkout of ayaabdelsalam91/TS-Interpretability-Benchmark")
+    tree = ast.parse(open(path).read())
+    fn = next(n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == "getTwoStepRescaling")
+    scope = {"np": np, "preprocessing": preprocessing}
+    exec(compile(ast.Module(body=[fn], type_ignores=[]), path, "exec"), scope)
+
+    class FeaturesFirst(torch.nn.Module):
+        def __init__(self, inner):
+            super().__init__()
+            self.inner = inner
+
+        def forward(self, z):
+            return self.inner(z.transpose(1, 2))
+
+    method = getattr(attr, job["inner"])(FeaturesFirst(model))
+    out = []
+    for b in range(x.shape[0]):
+        inp = x[b : b + 1].transpose(1, 2).clone()
+        r = scope["getTwoStepRescaling"](method, inp, x.shape[1], x.shape[2], target[b])
+        out.append(r.T)
+    return np.stack(out)
+
+
 def run_job(attr, model, job, folder):
     arr = lambda name: torch.from_numpy(np.load(os.path.join(folder, name)).astype(np.float64))
     x = arr(job["input"])
@@ -377,6 +511,18 @@ def run_job(attr, model, job, folder):
         if isinstance(out, tuple):
             out = out[0]
         np.save(os.path.join(folder, "out", f"{job['id']}.npy"), out.detach().numpy())
+        return
+    if method == "LRP":
+        out = lrp(attr, model, x, target, job["epsilon"])
+        np.save(os.path.join(folder, "out", f"{job['id']}.npy"), out.detach().numpy())
+        return
+    if method == "TimeShap":
+        out, pruned = timeshap(model, x, target, job, folder)
+        np.save(os.path.join(folder, "out", f"{job['id']}.npy"), out)
+        json.dump({"pruned": pruned}, open(os.path.join(folder, "out", f"{job['id']}.json"), "w"))
+        return
+    if method == "TSR":
+        np.save(os.path.join(folder, "out", f"{job['id']}.npy"), tsr(attr, model, x, target, job))
         return
     if method == "NoiseTunnel":
         algo = attr.NoiseTunnel(getattr(attr, inner)(model, **job.get("init", {})))

@@ -1,14 +1,17 @@
 /**
- * `pnpm parity [--captum PATH] [--json] [--models a,b] [--methods a,b] [--keep]`: every attribution
- * method Captum also has, run by Keraspect and by Captum on a PyTorch twin of the same model with
- * the same weights and matched settings; prints per method the largest relative difference over the
- * models, max|K − C| / max|C| (one line each; `--json` prints every model's number).
+ * `pnpm parity [--captum PATH] [--tsr PATH] [--json] [--models a,b] [--methods a,b] [--backend b] [--keep]`:
+ * every attribution method Captum also has, run by Keraspect and by Captum on a PyTorch twin of the
+ * same model with the same weights and matched settings, and the methods Captum lacks against their
+ * authors' code (TSR) or its algorithm re-run on the twin (TimeSHAP); prints per method the largest
+ * relative difference over the models, max|K − C| / max|C| (one line each; `--json` prints every
+ * model's number).
  *
  * Not part of CI: it needs Debian's Python with torch and numpy (`/usr/bin/python3`, or
  * PARITY_PYTHON) and a Captum checkout (`git clone https://github.com/pytorch/captum`, tag v0.7.0
- * checked out; `--captum PATH` or CAPTUM_PATH). The twin is built in float64 by
- * scripts/parity/captum_twin.py from the weights this script writes; its prediction is checked
- * against Keraspect's first.
+ * checked out; `--captum PATH` or CAPTUM_PATH); TSR also needs scikit-learn and a checkout of
+ * ayaabdelsalam91/TS-Interpretability-Benchmark (`--tsr PATH` or TSR_PATH). The twin is built in
+ * float64 by scripts/parity/captum_twin.py from the weights this script writes; its prediction is
+ * checked against Keraspect's first.
  *
  * Adding a method is one entry in `entries` below: Keraspect's options and the Captum call.
  */
@@ -54,6 +57,8 @@ interface ParityModel {
   km: KerasModel;
   /** Batch of 2 (feature permutation over a batch of 2 is the one swap, the same on both sides). */
   x: NdArray;
+  /** Samples are flat (features only): entries marked `sequence` are skipped. */
+  flat?: boolean;
 }
 
 /** The seed attention-LSTM (scripts/lib/attention-lstm.ts), small, with seeded uniform weights. */
@@ -123,6 +128,38 @@ async function convNet(): Promise<ParityModel> {
   };
 }
 
+/**
+ * A dense net for LRP, with both forms of a tanh layer — Dense(linear) + Activation(tanh) and
+ * Dense(tanh) — and a Dropout (relevance passes through all three unchanged on both sides).
+ */
+async function denseNet(): Promise<ParityModel> {
+  const layer = (class_name: string, config: Record<string, unknown>) => ({ class_name, config });
+  const config = {
+    class_name: 'Sequential',
+    config: {
+      name: 'densenet',
+      layers: [
+        layer('InputLayer', { name: 'x', batch_input_shape: [null, 10] }),
+        layer('Dense', { name: 'd1', units: 12, activation: 'relu' }),
+        layer('Dropout', { name: 'drop', rate: 0.5 }),
+        layer('Dense', { name: 'd2', units: 10 }),
+        layer('Activation', { name: 'act', activation: 'tanh' }),
+        layer('Dense', { name: 'd3', units: 8, activation: 'tanh' }),
+        layer('Dense', { name: 'out', units: 3 }),
+      ],
+    },
+  };
+  const km = await modelFromConfig(config as never, { kerasVersion: '2.3.1' });
+  seedWeights(km, 23);
+  const r = mulberry32(29);
+  return {
+    name: 'densenet',
+    km,
+    flat: true,
+    x: { data: Float32Array.from({ length: 2 * 10 }, () => 2 * r() - 1), shape: [2, 10] },
+  };
+}
+
 /** Seeded uniform weights ±√(3/fan-in). */
 function seedWeights(km: KerasModel, seed: number): void {
   const r = mulberry32(seed);
@@ -161,13 +198,21 @@ const modelTable: Record<string, () => Promise<ParityModel>> = {
   gru: () => fixture('surro_time_series_gru_k2.2.4'),
   convnet: convNet,
   cnnBilstmAttention: () => fixture('dsrna_3fold_cnn_bilstm_seqselfatt_softmax_k2.3.1'),
+  mlp: async () => ({ ...(await fixture('surro_mexie-mlp_k2.2.4-tf')), flat: true }),
+  densenet: denseNet,
 };
 
 // ---------------------------------------------------------------- method table
 
 /** What an entry sees of the model: shapes, the input, and files it can hand to the Captum side. */
 interface Ctx {
+  /** Key in `modelTable`. */
+  model: string;
   x: NdArray;
+  /** `--tsr`: a checkout of the TSR authors' code, if given. */
+  tsr?: string;
+  /** One sample's shape: (steps, features), or (features) for a flat model (then `steps` is 1). */
+  sample: number[];
   steps: number;
   features: number;
   /** Write an array for the Captum side; returns its file name. */
@@ -183,6 +228,14 @@ interface CaptumJob {
   args?: Record<string, unknown>;
   /** NoiseTunnel: the noise Keraspect drew, (batch · samples, …) sample-major per row. */
   noise?: string;
+  /** TimeShap (exact Shapley values by the script, feedzai/timeshap's players and pruning): level, tolerance, baseline file. */
+  level?: 'event' | 'feature';
+  tolerance?: number | null;
+  baseline?: string;
+  /** TSR: a checkout of the authors' code (TS-Interpretability-Benchmark); `inner` is the Captum method. */
+  tsr?: string;
+  /** LRP: the ε of Captum's EpsilonRule, set on every linear module of the twin. */
+  epsilon?: number;
   /** Compare the convergence delta too. */
   delta?: boolean;
   /** GradientShap: Keraspect's draws, replayed as numpy's choice/uniform and torch.normal. */
@@ -203,6 +256,10 @@ interface Entry {
    * the feed-forward fixture only.
    */
   models?: string[];
+  /** Needs `--tsr` (the authors' code): skipped, and said so, without it. */
+  needsTsr?: boolean;
+  /** Needs (steps, features) samples: skipped on flat models. */
+  sequence?: boolean;
   /** Also compare Keraspect's result × factor (a documented rule difference, shown exactly). */
   scaled?: { name: string; factor: number };
   keraspect: (c: Ctx) => ExplainerOptions;
@@ -216,7 +273,7 @@ const NOISE = { samples: 6, stdev: 0.25, seed: 3 };
 function mask(c: Ctx, id: (t: number, f: number) => number): { flat: number[]; nd: NdArray } {
   const flat: number[] = [];
   for (let t = 0; t < c.steps; t++) for (let f = 0; f < c.features; f++) flat.push(id(t, f));
-  return { flat, nd: { data: Float32Array.from(flat), shape: [1, c.steps, c.features] } };
+  return { flat, nd: { data: Float32Array.from(flat), shape: [1, ...c.sample] } };
 }
 
 /** Each feature's mean over the batch and the steps: Keraspect's 'mean' baseline, as one sample. */
@@ -226,7 +283,7 @@ function featureMean(c: Ctx): NdArray {
   const per = c.x.data.length / c.features;
   for (let i = 0; i < c.x.data.length; i++) sums[i % c.features] += c.x.data[i];
   for (let i = 0; i < out.length; i++) out[i] = sums[i % c.features] / per;
-  return { data: out, shape: [1, c.steps, c.features] };
+  return { data: out, shape: [1, ...c.sample] };
 }
 
 /** A fixed reference series ("file" baseline), one sample. */
@@ -234,7 +291,7 @@ function fileBaseline(c: Ctx): NdArray {
   const r = mulberry32(11);
   return {
     data: Float32Array.from({ length: c.steps * c.features }, () => r() - 0.5),
-    shape: [1, c.steps, c.features],
+    shape: [1, ...c.sample],
   };
 }
 
@@ -255,11 +312,82 @@ function background(c: Ctx): NdArray {
   const r = mulberry32(13);
   return {
     data: Float32Array.from({ length: 3 * c.steps * c.features }, () => 2 * r() - 1),
-    shape: [3, c.steps, c.features],
+    shape: [3, ...c.sample],
   };
 }
 
 const SHAP = { samples: 5, stdev: 0.1, seed: 5 };
+
+/**
+ * Feed-forward models only: Captum applies DeepLIFT's rules through hooks on nonlinearity modules
+ * and LRP's through rules on nn.Linear/Conv modules, none inside a recurrent cell or attention.
+ */
+const DEEPLIFT_MODELS = ['convnet', 'mlp', 'densenet'];
+const LRP_MODELS = ['convnet', 'mlp', 'densenet'];
+
+/**
+ * Models whose sequences are short enough for exact event-level Shapley values without pruning
+ * (≤ 10 events: 2^10 coalitions on each side).
+ */
+const SHORT_SEQUENCES = ['lstm', 'bilstm', 'gru'];
+/**
+ * Pruning tolerances that prune inside each model's sequences (measured two-player values of the
+ * older events sit well away from them): seed 23/23 of 24 steps, lstm 0/2 of 8, bilstm 1/0 of 3,
+ * gru 9/3 of 10, cnnBilstmAttention 99/99 of 100 — few enough players for exact Shapley values.
+ */
+const TIMESHAP_TOLERANCE: Record<string, number> = {
+  seed: 0.1,
+  lstm: 1,
+  bilstm: 0.1,
+  gru: 0.3,
+  cnnBilstmAttention: 0.05,
+};
+
+const timeShapEntry = (level: 'event' | 'feature', prune: boolean, models: string[]): Entry => ({
+  name: `timeShap ${level}, ${prune ? 'pruned' : 'no pruning'} ↔ exact Shapley`,
+  method: 'timeShap',
+  perturbation: true,
+  sequence: true,
+  models,
+  keraspect: (c) => ({ level, tolerance: prune ? TIMESHAP_TOLERANCE[c.model] : null, baseline: 'mean', samples: 4096 }),
+  captum: (c) => ({
+    captum: 'TimeShap',
+    level,
+    tolerance: prune ? TIMESHAP_TOLERANCE[c.model] : null,
+    baseline: c.file('mean', featureMean(c)),
+  }),
+});
+
+/** TSR (masking time relevance, as the authors' current code) over a method, ↔ their getTwoStepRescaling over Captum's. */
+const tsrEntry = (method: 'gradient' | 'gradientXInput', inner: string): Entry => ({
+  name: `temporalSaliencyRescaling over ${method} ↔ the authors' code over ${inner}`,
+  method: 'temporalSaliencyRescaling',
+  sequence: true,
+  needsTsr: true,
+  keraspect: (c) => {
+    // Their masking value is the sample's first value, input[0, 0, 0].
+    const [b, n] = [c.x.shape[0], c.x.data.length / c.x.shape[0]];
+    const data = new Float32Array(c.x.data.length);
+    for (let i = 0; i < b; i++) data.fill(c.x.data[i * n], i * n, (i + 1) * n);
+    return {
+      method,
+      // Their Grad is Captum's Saliency with its default abs=True.
+      methodOptions: method === 'gradient' ? { postprocess: 'abs' } : {},
+      timeRelevance: 'masking',
+      quantile: 0.55,
+      baseline: { data, shape: c.x.shape },
+    };
+  },
+  captum: (c) => ({ captum: 'TSR', inner, tsr: c.tsr }),
+});
+
+const lrpEntry = (epsilon: number): Entry => ({
+  name: `lrpEpsilon ε ${epsilon}`,
+  method: 'lrpEpsilon',
+  models: LRP_MODELS,
+  keraspect: () => ({ epsilon }),
+  captum: () => ({ captum: 'LRP', epsilon }),
+});
 
 /** GradientShap's draws as Keraspect makes them (seededRng(seed); per draw j = b·S + s: row, α, noise). */
 function gradientShapDraws(c: Ctx) {
@@ -368,11 +496,62 @@ const entries: Entry[] = [
       delta: true,
     }),
   },
+  {
+    name: 'integratedGradients multiplyByInputs false',
+    method: 'integratedGradients',
+    keraspect: () => ({ steps: IG_STEPS, rule: 'gaussLegendre', multiplyByInputs: false }),
+    captum: () => ({
+      captum: 'IntegratedGradients',
+      init: { multiply_by_inputs: false },
+      args: { n_steps: IG_STEPS, method: 'gausslegendre' },
+    }),
+  },
   smoothGradEntry('smoothgrad', 'smoothgrad'),
   smoothGradEntry('smoothgrad2', 'smoothgrad_sq'),
   smoothGradEntry('vargrad', 'vargrad'),
   {
+    name: 'smoothGrad over integratedGradients',
+    method: 'smoothGrad',
+    keraspect: () => ({
+      method: 'integratedGradients',
+      methodOptions: { steps: IG_STEPS, rule: 'gaussLegendre' },
+      samples: NOISE.samples,
+      stdev: NOISE.stdev,
+      seed: NOISE.seed,
+    }),
+    captum: (c) => ({
+      captum: 'NoiseTunnel',
+      inner: 'IntegratedGradients',
+      args: {
+        nt_type: 'smoothgrad',
+        nt_samples: NOISE.samples,
+        stdevs: NOISE.stdev,
+        n_steps: IG_STEPS,
+        method: 'gausslegendre',
+      },
+      noise: c.file('noise_smoothgrad', smoothGradNoise(c)),
+    }),
+  },
+  {
+    name: 'smoothGrad vargrad over gradientXInput',
+    method: 'smoothGrad',
+    keraspect: () => ({
+      method: 'gradientXInput',
+      samples: NOISE.samples,
+      stdev: NOISE.stdev,
+      variant: 'vargrad',
+      seed: NOISE.seed,
+    }),
+    captum: (c) => ({
+      captum: 'NoiseTunnel',
+      inner: 'InputXGradient',
+      args: { nt_type: 'vargrad', nt_samples: NOISE.samples, stdevs: NOISE.stdev },
+      noise: c.file('noise_vargrad', smoothGradNoise(c)),
+    }),
+  },
+  {
     name: 'occlusion 1 step',
+    sequence: true,
     perturbation: true,
     method: 'occlusion',
     keraspect: () => ({ window: 1 }),
@@ -383,6 +562,7 @@ const entries: Entry[] = [
   },
   {
     name: 'occlusion 2 steps × each feature, stride 1',
+    sequence: true,
     perturbation: true,
     method: 'occlusion',
     keraspect: () => ({ window: 2, stride: 1, features: 'each' }),
@@ -390,6 +570,7 @@ const entries: Entry[] = [
   },
   {
     name: 'featureAblation steps',
+    sequence: true,
     perturbation: true,
     method: 'featureAblation',
     keraspect: () => ({ groups: 'steps' }),
@@ -413,12 +594,23 @@ const entries: Entry[] = [
   },
   {
     name: 'featurePermutation features',
+    sequence: true,
     perturbation: true,
     method: 'featurePermutation',
     keraspect: () => ({ groups: 'features' }),
     captum: (c) => ({
       captum: 'FeaturePermutation',
       args: { feature_mask: c.file('features', mask(c, (_t, f) => f).nd) },
+    }),
+  },
+  {
+    name: 'featurePermutation mask',
+    perturbation: true,
+    method: 'featurePermutation',
+    keraspect: (c) => ({ groups: { mask: mask(c, (t, f) => (t + 2 * f) % 3).flat } }),
+    captum: (c) => ({
+      captum: 'FeaturePermutation',
+      args: { feature_mask: c.file('mask3', mask(c, (t, f) => (t + 2 * f) % 3).nd) },
     }),
   },
   {
@@ -432,16 +624,40 @@ const entries: Entry[] = [
     }),
   },
   {
+    name: 'gradientShap multiplyByInputs false',
+    method: 'gradientShap',
+    keraspect: (c) => ({
+      background: background(c),
+      samples: SHAP.samples,
+      stdev: SHAP.stdev,
+      seed: SHAP.seed,
+      multiplyByInputs: false,
+    }),
+    captum: (c) => ({
+      captum: 'GradientShap',
+      init: { multiply_by_inputs: false },
+      args: { baselines: c.file('background', background(c)), n_samples: SHAP.samples, stdevs: SHAP.stdev },
+      replay: gradientShapDraws(c),
+    }),
+  },
+  timeShapEntry('event', false, SHORT_SEQUENCES),
+  timeShapEntry('event', true, Object.keys(TIMESHAP_TOLERANCE)),
+  timeShapEntry('feature', true, Object.keys(TIMESHAP_TOLERANCE)),
+  tsrEntry('gradient', 'Saliency'),
+  tsrEntry('gradientXInput', 'InputXGradient'),
+  lrpEntry(0.01),
+  lrpEntry(0.25),
+  {
     name: 'deepLift rescale',
     method: 'deepLift',
-    models: ['convnet'],
+    models: DEEPLIFT_MODELS,
     keraspect: () => ({ baseline: 'zeros' }),
     captum: () => ({ captum: 'DeepLift', args: { baselines: 0 } }),
   },
   {
     name: 'deepLift multiplyByInputs false',
     method: 'deepLift',
-    models: ['convnet'],
+    models: DEEPLIFT_MODELS,
     keraspect: (c) => ({ baseline: fileBaseline(c), multiplyByInputs: false }),
     captum: (c) => ({
       captum: 'DeepLift',
@@ -452,13 +668,14 @@ const entries: Entry[] = [
   {
     name: 'deepLiftShap',
     method: 'deepLiftShap',
-    models: ['convnet'],
+    models: DEEPLIFT_MODELS,
     keraspect: (c) => ({ background: background(c) }),
     captum: (c) => ({ captum: 'DeepLiftShap', args: { baselines: c.file('background', background(c)) } }),
   },
   {
     // Exact Kernel SHAP (every coalition of ≤ 5 players) is the Shapley value: Captum's ShapleyValues.
     name: 'kernelShap exact ↔ ShapleyValues',
+    sequence: true,
     perturbation: true,
     method: 'kernelShap',
     keraspect: (c) => ({ groups: { window: Math.ceil(c.steps / 5) }, samples: 'auto' }),
@@ -481,6 +698,8 @@ interface Row {
   deltaDiff?: number;
   /** Perturbation methods: 2 · max|f_K − f_twin| / max|C|, the forward-error scale of the comparison. */
   floor?: number;
+  /** TimeSHAP: the pruning index the reference found per sample (events before it are one player). */
+  pruned?: number[];
 }
 
 function parseArgs(argv: string[]) {
@@ -490,6 +709,7 @@ function parseArgs(argv: string[]) {
   };
   return {
     captum: get('--captum') ?? process.env.CAPTUM_PATH,
+    tsr: get('--tsr') ?? process.env.TSR_PATH,
     json: argv.includes('--json'),
     keep: argv.includes('--keep'),
     models: get('--models')?.split(',') ?? Object.keys(modelTable),
@@ -538,10 +758,14 @@ function writeSpec(km: KerasModel, dir: string): Record<string, unknown> {
 
 async function runModel(m: ParityModel, list: Entry[], opts: ReturnType<typeof parseArgs>, rows: Row[]) {
   const dir = mkdtempSync(join(tmpdir(), `keraspect-parity-${m.name}-`));
-  const [, steps, features] = m.x.shape.length === 3 ? m.x.shape : [m.x.shape[0], m.x.shape[1], 1];
+  const sample = m.x.shape.slice(1);
+  const [steps, features] = sample.length === 2 ? sample : [1, sample[0]];
   const files = new Map<string, string>();
   const ctx: Ctx = {
+    model: m.key ?? m.name,
     x: m.x,
+    tsr: opts.tsr ? resolve(opts.tsr) : undefined,
+    sample,
     steps,
     features,
     file(name, a) {
@@ -582,6 +806,8 @@ async function runModel(m: ParityModel, list: Entry[], opts: ReturnType<typeof p
     const r = ours.get(e.name) as Attribution;
     const row: Row = { entry: e.name, model: m.name, diff: relDiff(r.attributions[0].data, toFloat32(theirs)) };
     if (e.perturbation) row.floor = (2 * info.twinPredictAbs) / maxAbs(toFloat32(theirs));
+    const extra = join(dir, 'out', `job${i}.json`);
+    if (existsSync(extra)) row.pruned = JSON.parse(readFileSync(extra, 'utf8')).pruned;
     if (jobs[i].delta && r.delta) {
       const d = readNpy(new Uint8Array(readFileSync(join(dir, 'out', `job${i}.delta.npy`))));
       row.deltaDiff = Math.max(
@@ -623,15 +849,48 @@ async function runModel(m: ParityModel, list: Entry[], opts: ReturnType<typeof p
 
 async function main() {
   const opts = parseArgs(process.argv.slice(2));
-  if (!opts.captum || !existsSync(join(opts.captum, 'captum', 'attr', '__init__.py'))) {
+  const getCaptum =
+    'git clone https://github.com/pytorch/captum && git -C captum checkout v0.7.0, then pnpm parity --captum ./captum (or CAPTUM_PATH=./captum)';
+  if (!opts.captum) {
+    console.error(`pnpm parity: no Captum source given. It needs a Captum 0.7 checkout: ${getCaptum}.`);
+    process.exit(2);
+  }
+  if (!existsSync(join(opts.captum, 'captum', 'attr', '__init__.py'))) {
     console.error(
-      'pnpm parity needs a Captum checkout: git clone https://github.com/pytorch/captum && git -C captum checkout v0.7.0, then pnpm parity --captum ./captum (or CAPTUM_PATH=./captum).',
+      `pnpm parity: '${opts.captum}' is not a Captum source tree (no captum/attr/__init__.py in it). Get one: ${getCaptum}.`,
+    );
+    process.exit(2);
+  }
+  const version = /__version__\s*=\s*"([^"]+)"/.exec(
+    readFileSync(join(opts.captum, 'captum', '__init__.py'), 'utf8'),
+  )?.[1];
+  if (!version?.startsWith('0.7.'))
+    console.error(
+      `pnpm parity: warning: '${opts.captum}' is Captum ${version ?? '(unknown version)'}, not 0.7; the settings mapping is Captum 0.7's.`,
+    );
+  const probe = spawnSync(opts.python, ['-c', 'import torch, numpy'], { encoding: 'utf8' });
+  if (probe.status !== 0) {
+    console.error(
+      `pnpm parity needs Python with torch and numpy: '${opts.python}' ${probe.error ? `could not start (${probe.error.message})` : `says: ${probe.stderr.trim().split('\n').pop()}`}. On Debian: apt-get install python3-torch python3-numpy, or set PARITY_PYTHON.`,
+    );
+    process.exit(2);
+  }
+  if (opts.tsr && !existsSync(join(opts.tsr, 'MNIST Experiments', 'Scripts', 'interpret.py'))) {
+    console.error(
+      `pnpm parity: '${opts.tsr}' is not a checkout of ayaabdelsalam91/TS-Interpretability-Benchmark (no 'MNIST Experiments/Scripts/interpret.py' in it).`,
     );
     process.exit(2);
   }
   const list = entries.filter(
-    (e) => methodNames.includes(e.method) && (!opts.methods || opts.methods.some((m) => e.name.startsWith(m))),
+    (e) =>
+      methodNames.includes(e.method) &&
+      (!opts.methods || opts.methods.some((m) => e.name.startsWith(m))) &&
+      (opts.tsr || !e.needsTsr),
   );
+  if (!opts.tsr)
+    console.error(
+      "pnpm parity: no --tsr (or TSR_PATH): temporalSaliencyRescaling is not compared with its authors' code. Give a checkout of ayaabdelsalam91/TS-Interpretability-Benchmark to compare it.",
+    );
   await initBackend(opts.backend);
   const rows: Row[] = [];
   let info = { captum: '?', torch: '?', trapezoidWeightSum: Number.NaN, twinPredictAbs: Number.NaN };
@@ -639,7 +898,7 @@ async function main() {
     const make = modelTable[name];
     if (!make) throw new Error(`parity: unknown model '${name}'; known: ${Object.keys(modelTable).join(', ')}.`);
     const m = { ...(await make()), key: name };
-    const own = list.filter((e) => !e.models || e.models.includes(name));
+    const own = list.filter((e) => (!e.models || e.models.includes(name)) && !(m.flat && e.sequence));
     info = await runModel(m, own, opts, rows);
     m.km.dispose();
   }
@@ -663,7 +922,10 @@ async function main() {
       ? `  delta ${Math.max(...own.map((r) => r.deltaDiff ?? 0)).toExponential(1)}`
       : '';
     const floor = worst.floor !== undefined ? `  forward-error scale ${worst.floor.toExponential(1)}` : '';
-    console.log(`${n.padEnd(width)}  ${worst.diff.toExponential(1)}  (worst: ${worst.model})${delta}${floor}`);
+    const pruned = own.some((r) => r.pruned)
+      ? `  pruning index per sample: ${own.map((r) => `${r.model.split('_')[0]} ${r.pruned?.join('/')}`).join(', ')}`
+      : '';
+    console.log(`${n.padEnd(width)}  ${worst.diff.toExponential(1)}  (worst: ${worst.model})${delta}${floor}${pruned}`);
   }
   console.log(
     `trapezoid rule with ${IG_STEPS} steps: Keraspect's weights sum to ${trapezoid.toFixed(6)}, Captum's riemann_trapezoid to ${info.trapezoidWeightSum.toFixed(6)} = (n−1)/n = ${((IG_STEPS - 1) / IG_STEPS).toFixed(6)}`,
