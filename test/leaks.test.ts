@@ -13,7 +13,7 @@ import {
   type NdArray,
   predict,
 } from '@keraspect/importer';
-import { attentionRollout, explain, layerGradients } from '@keraspect/explain';
+import { attentionRollout, explain, layerGradients, methods } from '@keraspect/explain';
 import { render } from '@keraspect/viz';
 import { fixturesDir } from './support/fixtures.ts';
 
@@ -98,7 +98,7 @@ const cycles: Record<string, Cycle> = {
     expect(r.attributions[0].shape).toEqual([4, 3, 2]);
   },
   'explain: smoothGrad over gradientXInput, occlusion, lrp refusal': async (c) => {
-    await explain('smoothGrad', c.mha, c.x, { method: 'gradientXInput', samples: 3, seed: 1 } as never);
+    await explain('smoothGrad', c.mha, c.x, { wrap: methods.gradientXInput, samples: 3, seed: 1 });
     await explain('occlusion', c.mha, c.x, { window: 1 });
   },
   'explain: attention rollout and layer gradients': (c) => {

@@ -27,6 +27,7 @@ import {
   type ExplainerOptions,
   type MethodName,
   methodNames,
+  methods,
   quadrature,
   seededRng,
 } from '@keraspect/explain';
@@ -421,7 +422,7 @@ const igRules = {
 const smoothGradEntry = (variant: 'smoothgrad' | 'smoothgrad2' | 'vargrad', ntType: string): Entry => ({
   name: `smoothGrad ${variant}`,
   method: 'smoothGrad',
-  keraspect: () => ({ method: 'gradient', samples: NOISE.samples, stdev: NOISE.stdev, variant, seed: NOISE.seed }),
+  keraspect: () => ({ wrap: methods.gradient, samples: NOISE.samples, stdev: NOISE.stdev, variant, seed: NOISE.seed }),
   captum: (c) => ({
     captum: 'NoiseTunnel',
     inner: 'Saliency',

@@ -1,26 +1,47 @@
+import { normalizeOptions, type OptionSpecs, t } from '@keraspect/array';
 import type { KerasModel, NdArray } from '@keraspect/importer';
 import { fail } from './errors.ts';
 import { checkInputs, type ModelInput } from './inputs.ts';
 import { methodFor, type MethodName, type MethodOptionsMap } from './methods/index.ts';
-import type { AnyMethod, RunContext, RunOptions } from './methods/method.ts';
+import {
+  effectiveOverride,
+  effectivePreActivation,
+  normalizeMethodOptions,
+  type RunContext,
+  type RunOptions,
+  runOptionSpecs,
+} from './methods/method.ts';
 import { makeProblem } from './problem.ts';
-import type { TargetOptions } from './target.ts';
-import type { LayerOverride } from './graph.ts';
+import { type TargetOptions, targetOptionSpecs } from './target.ts';
 
 /**
  * Options of an explainer: which scalar to explain ({@link TargetOptions}), where to attribute
  * (`layer`), how to run ({@link RunOptions}) and the method's own options.
  */
-export type ExplainerOptions<M extends MethodName = MethodName> = TargetOptions &
-  RunOptions &
-  Partial<MethodOptionsMap[M]> & {
-    /**
-     * Attribute to this layer's output(s) instead of the model inputs: the model is split at the
-     * layer and the method runs on the rest (Captum's "layer attribution"). Exact name, or a
-     * substring matching one layer.
-     */
-    layer?: string;
-  };
+export type ExplainerOptions<M extends MethodName = MethodName> = CommonOptions & Partial<MethodOptionsMap[M]>;
+
+/** The options every method accepts: target, run and `layer`. */
+export interface CommonOptions extends TargetOptions, RunOptions {
+  /**
+   * Attribute to this layer's output(s) instead of the model inputs: the model is split at the
+   * layer and the method runs on the rest (Captum's "layer attribution"). Exact name, or a
+   * substring matching one layer.
+   */
+  layer?: string;
+}
+
+/**
+ * The description of {@link CommonOptions}, the options every method accepts besides its own.
+ * Its keys are how `createExplainer` tells them from the method's options.
+ */
+export const commonOptionSpecs: OptionSpecs<CommonOptions> = {
+  ...targetOptionSpecs,
+  layer: {
+    type: t.string,
+    doc: "attribute to this layer's output(s) instead of the model inputs (exact name or a unique substring)",
+  },
+  ...runOptionSpecs,
+};
 
 /** What an explainer returns: plain arrays shaped like what was attributed to. */
 export interface Attribution {
@@ -40,11 +61,11 @@ export interface Attribution {
 /** A configured method bound to a model. */
 export interface Explainer<M extends MethodName = MethodName> {
   readonly method: M;
+  /** The method's own options after defaults and checks: what `attribute` runs with. */
+  readonly options: MethodOptionsMap[M];
   /** Attribute the target at inputs `x` (batch first). */
   attribute(x: ModelInput): Promise<Attribution>;
 }
-
-const TARGET_KEYS = ['output', 'target', 'preActivation', 'layer', 'internalBatchSize', 'seed', 'onProgress'] as const;
 
 /**
  * Make an explainer for method `name` (see `methods`) on model `km`. Options are checked here,
@@ -60,17 +81,17 @@ export function createExplainer<M extends MethodName>(
   options: ExplainerOptions<M> = {} as ExplainerOptions<M>,
 ): Explainer<M> {
   const method = methodFor(name);
+  const common: Record<string, unknown> = {};
   const own: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(options)) if (!(TARGET_KEYS as readonly string[]).includes(k)) own[k] = v;
-  const methodOptions = method.normalize(own);
-  const { internalBatchSize = 32, seed = 0, onProgress, output, target, layer } = options;
-  if (!Number.isInteger(internalBatchSize) || internalBatchSize < 1)
-    fail('BAD_OPTION', `internalBatchSize must be a positive integer; got ${internalBatchSize}.`);
-  if (!Number.isInteger(seed)) fail('BAD_OPTION', `seed must be an integer; got ${seed}.`);
-  const preActivation = options.preActivation ?? effectivePreActivation(method, methodOptions);
+  for (const [k, v] of Object.entries(options)) (Object.hasOwn(commonOptionSpecs, k) ? common : own)[k] = v;
+  const methodOptions = normalizeMethodOptions(name, method, own) as MethodOptionsMap[M];
+  const c = normalizeOptions(commonOptionSpecs, common, (m) => fail('BAD_OPTION', m), name);
+  const { internalBatchSize = 32, seed = 0, onProgress, output, target, layer } = c;
+  const preActivation = c.preActivation ?? effectivePreActivation(method, methodOptions);
   const override = effectiveOverride(method, methodOptions, km);
   return {
     method: name,
+    options: methodOptions,
     async attribute(x) {
       const inputs = checkInputs(km, x);
       const problem = makeProblem(km, inputs, { output, target, preActivation, layer, internalBatchSize, override });
@@ -78,7 +99,6 @@ export function createExplainer<M extends MethodName>(
         internalBatchSize,
         seed,
         progress: (done, total) => onProgress?.({ method: name, done, total }),
-        method: methodFor,
       };
       const r = await method.run(problem, methodOptions, ctx);
       return {
@@ -101,24 +121,4 @@ export function explain<M extends MethodName>(
   options?: ExplainerOptions<M>,
 ): Promise<Attribution> {
   return createExplainer(name, km, options).attribute(x);
-}
-
-/** The wrappers (SmoothGrad, TSR) take their wrapped method's overrides and pre-activation default. */
-function inner(method: AnyMethod, o: Record<string, unknown>): { method: AnyMethod; options: unknown } | null {
-  const wrappers = [methodFor('smoothGrad'), methodFor('temporalSaliencyRescaling')];
-  if (typeof o.method === 'string' && wrappers.includes(method)) {
-    const m = methodFor(o.method);
-    return { method: m, options: m.normalize((o.methodOptions as object) ?? {}) };
-  }
-  return null;
-}
-
-function effectivePreActivation(method: AnyMethod, o: unknown): boolean {
-  const w = inner(method, o as Record<string, unknown>);
-  return w ? effectivePreActivation(w.method, w.options) : (method.preActivationDefault ?? false);
-}
-
-function effectiveOverride(method: AnyMethod, o: unknown, km: KerasModel): LayerOverride | undefined {
-  const w = inner(method, o as Record<string, unknown>);
-  return w ? effectiveOverride(w.method, w.options, km) : method.override?.(km, o);
 }

@@ -8,7 +8,7 @@ export { layerOutputs, type LayerOutput, type LayerOutputsOptions } from './laye
 export { attentionMaps, type AttentionMap, type AttentionMapsOptions } from './attention.ts';
 export { selectLayers, type LayerSelector, type LayerRef } from './select.ts';
 export type { ModelInput } from './inputs.ts';
-export type { Target, TargetFn, TargetOptions } from './target.ts';
+export { type Target, type TargetFn, type TargetOptions, targetOptionSpecs } from './target.ts';
 export {
   inputGradients,
   layerGradients,
@@ -17,9 +17,35 @@ export {
   type GradientsOptions,
   type WeightGradient,
 } from './gradients.ts';
-export { createExplainer, explain, type Attribution, type Explainer, type ExplainerOptions } from './explainer.ts';
-export { methods, methodNames, type MethodName, type MethodOptionsMap } from './methods/index.ts';
-export type { Method, RunOptions, Progress, MethodResult } from './methods/method.ts';
+export {
+  createExplainer,
+  explain,
+  commonOptionSpecs,
+  type Attribution,
+  type CommonOptions,
+  type Explainer,
+  type ExplainerOptions,
+} from './explainer.ts';
+export {
+  methods,
+  methodNames,
+  methodNameOf,
+  portableOptions,
+  revivedOptions,
+  type MethodName,
+  type MethodOptionsMap,
+} from './methods/index.ts';
+export {
+  normalizeMethodOptions,
+  runOptionSpecs,
+  type AnyMethod,
+  type Method,
+  type MethodResult,
+  type Progress,
+  type RunContext,
+  type RunOptions,
+  type Wrapped,
+} from './methods/method.ts';
 export type { GradientOptions } from './methods/gradient.ts';
 export type { IntegratedGradientsOptions, Baseline } from './methods/integrated-gradients.ts';
 export type { SmoothGradOptions } from './methods/smooth-grad.ts';

@@ -1,3 +1,4 @@
+import { type OptionSpecs, t } from '@keraspect/array';
 import * as tf from '@tensorflow/tfjs';
 import type { NdArray } from '@keraspect/importer';
 import { fail } from './errors.ts';
@@ -33,6 +34,25 @@ export interface TargetOptions {
    */
   preActivation?: boolean;
 }
+
+/** The description of {@link TargetOptions} (its keys are the target options every method accepts). */
+export const targetOptionSpecs: OptionSpecs<TargetOptions> = {
+  output: {
+    type: t.oneOf(t.integer({ min: 0 }), t.string),
+    doc: 'which model output, by index or output layer name (multi-output models)',
+    default: 0,
+  },
+  target: {
+    type: t.oneOf(t.enum(['max']), t.integer({ min: 0 }), t.list(t.integer({ min: 0 })), t.function),
+    doc: "unit of the output to explain: 'max' (each sample's argmax), an index, one index per sample, or a function",
+    default: 'max',
+  },
+  preActivation: {
+    type: t.boolean,
+    doc: 'explain the logit: the output layer runs without its final sigmoid/softmax',
+    defaultDoc: 'false (true for methods that explain the logit, e.g. lrpEpsilon)',
+  },
+};
 
 /** A resolved target: a per-row scorer and, for unit targets, the unit of every sample. */
 export interface ResolvedTarget {

@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { createExplainer, ExplainError, explain, inputGradients, layerOutputs, methodNames } from '../src/index.ts';
+import {
+  createExplainer,
+  ExplainError,
+  explain,
+  inputGradients,
+  layerOutputs,
+  methodNames,
+  methods,
+} from '../src/index.ts';
 import { nd, randn, sequential, toy } from './helpers.ts';
 
 const model = () =>
@@ -67,10 +75,12 @@ describe('errors name the thing and say what to do', () => {
     );
     expect(() => inputGradients(km, x, { target: (y) => y })).toThrow(/must return one score per row, shape \[2\]/);
     expect(() => createExplainer('integratedGradients', km, { rule: 'simpson' as never })).toThrow(
-      /unknown rule "simpson"\. Known rules: left, right, middle, trapezoid, gaussLegendre/,
+      /integratedGradients: option `rule` must be one of 'left', 'right', 'middle', 'trapezoid', 'gaussLegendre'; got "simpson"/,
     );
-    expect(() => createExplainer('smoothGrad', km, { method: 'smoothGrad' })).toThrow(/cannot wrap itself/);
-    expect(() => createExplainer('occlusion', km, { window: 0 })).toThrow(/window must be a positive integer/);
+    expect(() => createExplainer('smoothGrad', km, { wrap: methods.smoothGrad })).toThrow(/cannot wrap itself/);
+    expect(() => createExplainer('occlusion', km, { window: 0 })).toThrow(
+      /occlusion: option `window` must be an integer ≥ 1; got 0/,
+    );
     await expect(explain('integratedGradients', km, x, { baseline: nd([1, 2, 3], [3]) })).rejects.toThrow(
       /baseline for 'x' has shape \[3\]; it must be shaped like one sample \[4,2\]/,
     );

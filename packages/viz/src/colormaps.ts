@@ -66,6 +66,9 @@ export const colormaps: Record<ColormapName, Colormap> = Object.fromEntries(
   ]),
 ) as Record<ColormapName, Colormap>;
 
+/** Names of the built-in colormaps, in table order. */
+export const colormapNames = Object.keys(colormaps) as ColormapName[];
+
 /**
  * Look up a colormap by name.
  * @throws {@link VizError} for an unknown name, listing the available ones.

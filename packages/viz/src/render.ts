@@ -1,3 +1,4 @@
+import { checkOptions, type OptionSpec } from '@keraspect/array';
 import { type ChartTypes, charts } from './charts/index.ts';
 import { VizError } from './errors.ts';
 import { base64 } from './render/base64.ts';
@@ -31,7 +32,9 @@ export function assertChartKind(kind: string): asserts kind is ChartKind {
 }
 
 /**
- * Build the {@link FigureSpec} of a chart: data → plain description (pure).
+ * Build the {@link FigureSpec} of a chart: data → plain description (pure). Options are first
+ * checked against the chart's description (`charts[kind].options`): an unknown option or a value
+ * of the wrong type fails naming it.
  * @throws {@link VizError} for an unknown kind or bad data/options.
  */
 export function chartSpec<K extends ChartKind>(
@@ -40,8 +43,20 @@ export function chartSpec<K extends ChartKind>(
   options?: ChartTypes[K]['options'],
 ): FigureSpec {
   assertChartKind(kind);
-  const chart = charts[kind] as unknown as { spec: (d: unknown, o?: unknown) => FigureSpec };
-  return chart.spec(data, options ?? {});
+  const chart = charts[kind] as unknown as {
+    options: Readonly<Record<string, OptionSpec>>;
+    spec: (d: unknown, o?: unknown) => FigureSpec;
+  };
+  const given = options ?? {};
+  checkOptions(
+    chart.options,
+    given,
+    (message) => {
+      throw new VizError(message);
+    },
+    kind,
+  );
+  return chart.spec(data, given);
 }
 
 /**

@@ -1,3 +1,4 @@
+import { type OptionSpecs, t } from '@keraspect/array';
 import type { ColormapName } from './colormaps.ts';
 import type { Tick } from './scale.ts';
 
@@ -41,6 +42,30 @@ export interface FigureOptions {
   /** Base font size in CSS pixels; titles and labels scale from it. Default 11. */
   fontSize?: number;
 }
+
+/** The description of {@link FigureOptions}, shared by every chart's option description. */
+export const figureOptionSpecs: OptionSpecs<FigureOptions> = {
+  width: { type: t.positive(20000), doc: 'figure width in CSS pixels', defaultDoc: 'chosen per chart (usually 800)' },
+  height: { type: t.positive(20000), doc: 'figure height in CSS pixels', defaultDoc: 'chosen per chart from its grid' },
+  scaleWidth: {
+    type: t.positive(100),
+    doc: 'multiply the figure width by this factor (panels widen, fonts stay)',
+    default: 1,
+  },
+  scaleHeight: { type: t.positive(100), doc: 'multiply the figure height by this factor', default: 1 },
+  scale: { type: t.positive(16), doc: 'device pixels per CSS pixel of the PNG', defaultDoc: '1, or dpi / 96' },
+  dpi: {
+    type: t.positive(2400),
+    doc: 'dots per inch written into the PNG; sets scale = dpi / 96 unless scale is given',
+  },
+  title: { type: t.string, doc: 'figure title, bold at the top' },
+  background: { type: t.string, doc: "background color (CSS color) or 'transparent'", default: '#ffffff' },
+  fontSize: {
+    type: t.positive(200),
+    doc: 'base font size in CSS pixels (titles and labels scale from it)',
+    default: 11,
+  },
+};
 
 /** An axis of a panel: its data range, ticks and label. */
 export interface AxisSpec {

@@ -66,7 +66,7 @@ describe('render', () => {
 
   it('fails on an unknown colormap, naming the available ones', () => {
     expect(() => render('features2D', [[1, 2]], { colormap: 'jet' as 'bwr' })).toThrow(
-      /Unknown colormap `jet`\. Available colormaps: bwr, seismic, viridis, magma, greys/,
+      /features2D: option `colormap` must be one of 'bwr', 'seismic', 'viridis', 'magma', 'greys'.*; got "jet"/,
     );
   });
 

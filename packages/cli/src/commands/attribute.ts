@@ -1,4 +1,4 @@
-import { createExplainer, type ExplainerOptions, methodNames, type MethodName } from '@keraspect/explain';
+import { createExplainer, type ExplainerOptions, methodNames, type MethodName, methods } from '@keraspect/explain';
 import { CliError } from '../errors.ts';
 import { readArrayFile, writeArrayFile } from '../input-data.ts';
 import { INPUT_USAGE, MODEL_OPTIONS_USAGE } from '../model-args.ts';
@@ -43,6 +43,12 @@ const num = (v: string | undefined, flag: string, int = false): number | undefin
     throw new CliError(`${flag} must be ${int ? 'an integer' : 'a number'} (got '${v}').`);
   return n;
 };
+
+function wrapped(name = 'gradient'): MethodName {
+  if (!(methodNames as string[]).includes(name))
+    throw new CliError(`Unknown method '${name}' for --wrap. Methods: ${methodNames.join(', ')}.`);
+  return name as MethodName;
+}
 
 export const attribute = modelCommand({
   name: 'attribute',
@@ -104,13 +110,12 @@ export const attribute = modelCommand({
         Object.assign(opts, {
           samples: num(values.samples, '--samples', true),
           noiseLevel: num(values.noise, '--noise'),
-          method: values.wrap ?? 'gradient',
+          wrap: methods[wrapped(values.wrap)],
         });
       if (method === 'occlusion') Object.assign(opts, { window: num(values.window, '--window', true) });
       if (method === 'gradient') Object.assign(opts, { postprocess: values.postprocess });
       for (const k of Object.keys(opts)) if (opts[k] === undefined) delete opts[k];
       if (streaming) return await streamAttribution({ io, km, values, modelPath, method, options: opts });
-      // smoothGrad's own option `method` names the wrapped method.
       const res = await createExplainer(method, km, opts as ExplainerOptions<typeof method>).attribute(x);
       bar.done();
       const out = values.out!;

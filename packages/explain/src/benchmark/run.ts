@@ -1,7 +1,7 @@
 import type { NdArray } from '@keraspect/importer';
 import { createExplainer, type ExplainerOptions } from '../explainer.ts';
 import { deletionCurve, insertionCurve } from '../faithfulness.ts';
-import type { MethodName } from '../methods/index.ts';
+import { type MethodName, methods } from '../methods/index.ts';
 import { boxBackground, boxDataset, boxMask, type BoxVariant, boxVariants } from './box.ts';
 import { accuracyDrop, randomSaliency, saliencyPrecisionRecall } from './metrics.ts';
 import { classificationAccuracy, type TrainOptions, type TrainReport, trainBoxModel } from './model.ts';
@@ -199,8 +199,8 @@ async function attribute(
     const inner = method.slice(4) as MethodName;
     const options = {
       ...run,
-      method: inner,
-      methodOptions: { ...(light[inner] ?? defaults[inner]), ...extra[inner] },
+      wrap: methods[inner],
+      wrapOptions: { ...(light[inner] ?? defaults[inner]), ...extra[inner] },
       features: groups,
       ...extra.temporalSaliencyRescaling,
     } as ExplainerOptions<'temporalSaliencyRescaling'>;

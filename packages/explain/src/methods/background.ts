@@ -1,3 +1,4 @@
+import { t } from '@keraspect/array';
 import type { NdArray } from '@keraspect/importer';
 import { fail } from '../errors.ts';
 import { type Problem, sizes } from '../problem.ts';
@@ -8,16 +9,8 @@ import { type Problem, sizes } from '../problem.ts';
  */
 export type Background = 'batch' | NdArray | NdArray[];
 
-/** Check a background spec once, at normalize time. */
-export function checkBackground(spec: Background, who: string): Background {
-  const isArr = (a: unknown) => typeof a === 'object' && a !== null && 'data' in a && 'shape' in a;
-  if (!(spec === 'batch' || isArr(spec) || (Array.isArray(spec) && spec.length > 0 && spec.every(isArr))))
-    fail(
-      'BAD_OPTION',
-      `${who}: background must be 'batch' or an array of reference samples shaped [K, …] like the input (one per attributed tensor); got ${JSON.stringify(spec)}.`,
-    );
-  return spec;
-}
+/** The option type of a {@link Background}. */
+export const backgroundType = t.oneOf(t.enum(['batch']), t.array, t.list(t.array, { minLength: 1 }));
 
 /** Background rows per attributed tensor (K × n values each) and K. */
 export function backgroundRows(p: Problem, spec: Background, who: string): { rows: Float32Array[]; count: number } {

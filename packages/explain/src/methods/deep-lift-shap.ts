@@ -1,6 +1,6 @@
 import { deepLiftOverride } from '../deeplift/rules.ts';
 import { sizes } from '../problem.ts';
-import { type Background, backgroundRows, checkBackground } from './background.ts';
+import { type Background, backgroundRows, backgroundType } from './background.ts';
 import { deepLift } from './deep-lift.ts';
 import { pairedAttributions, pairedMultipliers } from './deep-lift-core.ts';
 import type { Method } from './method.ts';
@@ -27,9 +27,15 @@ export const deepLiftShap: Method<DeepLiftShapOptions> = {
   title: 'DeepLIFT SHAP',
   paper: 'https://arxiv.org/abs/1705.07874',
   usesGradients: true,
-  normalize({ background = 'batch', ...rest }) {
-    const { rule, multiplyByInputs, eps } = deepLift.normalize(rest);
-    return { background: checkBackground(background, 'deepLiftShap'), rule, multiplyByInputs, eps };
+  options: {
+    background: {
+      type: backgroundType,
+      doc: "the references: 'batch' (the explained samples) or an array of K samples [K, …]",
+      default: 'batch',
+    },
+    rule: deepLift.options.rule,
+    multiplyByInputs: deepLift.options.multiplyByInputs,
+    eps: deepLift.options.eps,
   },
   override: (km, o) => deepLiftOverride(km, { rule: o.rule, eps: o.eps }),
   async run(p, o, ctx) {

@@ -1,10 +1,10 @@
-import { fail } from '../errors.ts';
+import { t } from '@keraspect/array';
 import { deepLiftOverride } from '../deeplift/rules.ts';
 import { DEEPLIFT_EPS } from '../deeplift/ops.ts';
 import { sizes } from '../problem.ts';
 import { pairedAttributions, pairedMultipliers } from './deep-lift-core.ts';
 import type { Method } from './method.ts';
-import { checkReference, type Reference, referenceValues, rowIndependentReference } from './reference.ts';
+import { type Reference, referenceType, referenceValues, rowIndependentReference } from './reference.ts';
 
 /** Options of `deepLift`. */
 export interface DeepLiftOptions {
@@ -33,13 +33,23 @@ export const deepLift: Method<DeepLiftOptions> = {
   title: 'DeepLIFT',
   paper: 'https://arxiv.org/abs/1704.02685',
   usesGradients: true,
-  normalize({ baseline = 'zeros', rule = 'rescale', multiplyByInputs = true, eps = DEEPLIFT_EPS }) {
-    if (rule !== 'rescale' && rule !== 'revealCancel')
-      fail('BAD_OPTION', `deepLift: rule must be 'rescale' or 'revealCancel'; got ${JSON.stringify(rule)}.`);
-    if (typeof multiplyByInputs !== 'boolean')
-      fail('BAD_OPTION', `deepLift: multiplyByInputs must be true or false; got ${JSON.stringify(multiplyByInputs)}.`);
-    if (!(eps >= 0)) fail('BAD_OPTION', `deepLift: eps must be ≥ 0; got ${eps}.`);
-    return { baseline: checkReference(baseline, 'deepLift'), rule, multiplyByInputs, eps };
+  options: {
+    baseline: { type: referenceType, doc: "the reference x̄: 'zeros', 'mean', a number or an array", default: 'zeros' },
+    rule: {
+      type: t.enum(['rescale', 'revealCancel']),
+      doc: "'rescale' (Captum's rule) or 'revealCancel', which splits Δz of Dense layers into positive and negative parts",
+      default: 'rescale',
+    },
+    multiplyByInputs: {
+      type: t.boolean,
+      doc: "multiply the multipliers by x − x̄ (Captum's multiply_by_inputs)",
+      default: true,
+    },
+    eps: {
+      type: t.number({ min: 0 }),
+      doc: "below this |Δ| a layer's ratio Δy/Δx becomes its gradient (Captum's eps)",
+      default: DEEPLIFT_EPS,
+    },
   },
   override: (km, o) => deepLiftOverride(km, { rule: o.rule, eps: o.eps }),
   async run(p, o, ctx) {

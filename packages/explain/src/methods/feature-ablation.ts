@@ -1,9 +1,8 @@
 import type { NdArray } from '@keraspect/importer';
-import { fail } from '../errors.ts';
 import { sizes } from '../problem.ts';
-import { checkGroupSpec, type GroupSpec, groupsOf } from './groups.ts';
+import { type GroupSpec, groupSpecType, groupsOf } from './groups.ts';
 import type { Method } from './method.ts';
-import { checkReference, type Reference, refAt, referenceValues, rowIndependentReference } from './reference.ts';
+import { type Reference, refAt, referenceType, referenceValues, rowIndependentReference } from './reference.ts';
 import { scoreVariants } from './variants.ts';
 
 /** Options of `featureAblation`. */
@@ -25,8 +24,17 @@ export const featureAblation: Method<FeatureAblationOptions> = {
   title: 'Feature ablation',
   paper: 'https://arxiv.org/abs/1311.2901',
   usesGradients: false,
-  normalize({ groups = 'cells', baseline = 'zeros' }) {
-    return { groups: checkGroupSpec(groups, 'featureAblation'), baseline: checkReference(baseline, 'featureAblation') };
+  options: {
+    groups: {
+      type: groupSpecType,
+      doc: "what is ablated together: 'cells', 'steps', 'features', { window, features } or { mask }",
+      default: 'cells',
+    },
+    baseline: {
+      type: referenceType,
+      doc: "what ablated values become: 'zeros', 'mean', a number or an array",
+      default: 'zeros',
+    },
   },
   async run(p, o, ctx) {
     const groups = groupsOf(p, o.groups, 'featureAblation');
@@ -67,10 +75,4 @@ export function spread(
       for (const k of grp.cells) out[grp.tensor][b * n[grp.tensor] + k] = v;
     });
   return out.map((data, t) => ({ data, shape: [...x[t].shape] }));
-}
-
-/** Fail unless `v` is a positive integer. */
-export function positiveInt(v: number, who: string, what: string): number {
-  if (!Number.isInteger(v) || v < 1) fail('BAD_OPTION', `${who}: ${what} must be a positive integer; got ${v}.`);
-  return v;
 }

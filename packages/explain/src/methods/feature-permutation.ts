@@ -1,8 +1,9 @@
+import { t } from '@keraspect/array';
 import { fail } from '../errors.ts';
 import { sizes } from '../problem.ts';
 import { seededRng } from '../rng.ts';
-import { positiveInt, spread } from './feature-ablation.ts';
-import { checkGroupSpec, type GroupSpec, groupsOf } from './groups.ts';
+import { spread } from './feature-ablation.ts';
+import { type GroupSpec, groupSpecType, groupsOf } from './groups.ts';
 import type { Method } from './method.ts';
 import { scoreVariants } from './variants.ts';
 
@@ -26,11 +27,17 @@ export const featurePermutation: Method<FeaturePermutationOptions> = {
   title: 'Feature permutation',
   paper: 'https://arxiv.org/abs/1801.01489',
   usesGradients: false,
-  normalize({ groups = 'cells', repeats = 1 }) {
-    return {
-      groups: checkGroupSpec(groups, 'featurePermutation'),
-      repeats: positiveInt(repeats, 'featurePermutation', 'repeats'),
-    };
+  options: {
+    groups: {
+      type: groupSpecType,
+      doc: "what is permuted together: 'cells', 'steps', 'features', { window, features } or { mask }",
+      default: 'cells',
+    },
+    repeats: {
+      type: t.integer({ min: 1 }),
+      doc: 'permutations drawn per group (the attributions are averaged)',
+      default: 1,
+    },
   },
   async run(p, o, ctx) {
     if (p.batch < 2)

@@ -1,10 +1,9 @@
+import { t } from '@keraspect/array';
 import * as tf from '@tensorflow/tfjs';
-import { fail } from '../errors.ts';
 import { gradRows, requireDifferentiable, scoreRows, sizes } from '../problem.ts';
 import { seededRng } from '../rng.ts';
-import { type Background, backgroundRows, checkBackground } from './background.ts';
+import { type Background, backgroundRows, backgroundType } from './background.ts';
 import { pause } from './chunks.ts';
-import { positiveInt } from './feature-ablation.ts';
 import type { Method } from './method.ts';
 
 /** Options of `gradientShap`. */
@@ -31,19 +30,23 @@ export const gradientShap: Method<GradientShapOptions> = {
   title: 'GradientSHAP',
   paper: 'https://arxiv.org/abs/1705.07874',
   usesGradients: true,
-  normalize({ background = 'batch', samples = 5, stdev = 0, multiplyByInputs = true }) {
-    if (!(stdev >= 0)) fail('BAD_OPTION', `gradientShap: stdev must be ≥ 0; got ${stdev}.`);
-    if (typeof multiplyByInputs !== 'boolean')
-      fail(
-        'BAD_OPTION',
-        `gradientShap: multiplyByInputs must be true or false; got ${JSON.stringify(multiplyByInputs)}.`,
-      );
-    return {
-      background: checkBackground(background, 'gradientShap'),
-      samples: positiveInt(samples, 'gradientShap', 'samples'),
-      stdev,
-      multiplyByInputs,
-    };
+  options: {
+    background: {
+      type: backgroundType,
+      doc: "the references: 'batch' (the explained samples) or an array of K samples [K, …]",
+      default: 'batch',
+    },
+    samples: { type: t.integer({ min: 1 }), doc: "draws per sample (Captum's n_samples)", default: 5 },
+    stdev: {
+      type: t.number({ min: 0 }),
+      doc: "σ of the Gaussian noise added to the input at each draw (Captum's stdevs)",
+      default: 0,
+    },
+    multiplyByInputs: {
+      type: t.boolean,
+      doc: "multiply the gradients by x − x̄ (Captum's multiply_by_inputs)",
+      default: true,
+    },
   },
   async run(p, o, ctx) {
     requireDifferentiable(p);

@@ -13,7 +13,7 @@ export const gradientXInput: Method<GradientXInputOptions> = {
   title: 'Gradient × Input',
   paper: 'https://arxiv.org/abs/1605.01713',
   usesGradients: true,
-  normalize: () => ({}),
+  options: {},
   async run(p, _o, ctx) {
     const { grads } = await batchGradientsAsync(p, ctx);
     grads.forEach((g, i) => {

@@ -1,4 +1,4 @@
-import { fail } from '../errors.ts';
+import { t } from '@keraspect/array';
 import { batchGradientsAsync } from './chunks.ts';
 import type { Method } from './method.ts';
 
@@ -19,13 +19,12 @@ export const gradient: Method<GradientOptions> = {
   title: 'Gradient (saliency)',
   paper: 'https://arxiv.org/abs/1312.6034',
   usesGradients: true,
-  normalize({ postprocess = 'none' }) {
-    if (!['none', 'abs', 'square'].includes(postprocess))
-      fail(
-        'BAD_OPTION',
-        `gradient: postprocess must be 'none', 'abs' or 'square'; got ${JSON.stringify(postprocess)}.`,
-      );
-    return { postprocess };
+  options: {
+    postprocess: {
+      type: t.enum(['none', 'abs', 'square']),
+      doc: "'none' keeps the signed gradient; 'abs' gives Simonyan et al.'s saliency map; 'square' its square",
+      default: 'none',
+    },
   },
   async run(p, o, ctx) {
     const { grads } = await batchGradientsAsync(p, ctx);

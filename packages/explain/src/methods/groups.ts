@@ -1,3 +1,4 @@
+import { t } from '@keraspect/array';
 import { fail } from '../errors.ts';
 import type { Problem } from '../problem.ts';
 import { range } from './chunks.ts';
@@ -22,38 +23,32 @@ export type GroupSpec =
   | { window: number; features?: 'together' | 'each' | number[][] }
   | { mask: ArrayLike<number> };
 
+/** The option type of a {@link GroupSpec}. */
+export const groupSpecType = t.oneOf(
+  t.enum(['cells', 'steps', 'features']),
+  t.object(
+    {
+      window: { type: t.integer({ min: 1 }), doc: 'time steps per window' },
+      features: {
+        type: t.oneOf(t.enum(['together', 'each']), t.list(t.list(t.integer({ min: 0 }), { minLength: 1 }))),
+        doc: "feature groups: 'together', 'each' or index lists like [[0, 1], [2]]",
+        defaultDoc: 'together',
+      },
+    },
+    ['window'],
+  ),
+  t.object(
+    { mask: { type: t.list(t.integer()), doc: 'one integer group id per value of one sample (flat C order)' } },
+    ['mask'],
+  ),
+);
+
 /** One group: the flat per-sample indices of its values in attributed tensor `tensor`. */
 export interface Group {
   tensor: number;
   cells: number[];
   /** Human name, e.g. `t3`, `f1`, `t0-4×f[0,1]`, `cell 17`, `group 2` (prefixed by the tensor name for several). */
   name: string;
-}
-
-/** Check a group spec once, at normalize time (shapes are checked when the problem is known). */
-export function checkGroupSpec(spec: GroupSpec, who: string): GroupSpec {
-  const ok =
-    spec === 'cells' ||
-    spec === 'steps' ||
-    spec === 'features' ||
-    (typeof spec === 'object' &&
-      spec !== null &&
-      (('window' in spec && Number.isInteger(spec.window) && spec.window >= 1) ||
-        ('mask' in spec && spec.mask !== null && typeof spec.mask === 'object' && 'length' in spec.mask)));
-  if (!ok)
-    fail(
-      'BAD_OPTION',
-      `${who}: groups must be 'cells', 'steps', 'features', { window: n, features?: 'together' | 'each' | [[…]] } or { mask: [group id per value] }; got ${JSON.stringify(spec)}.`,
-    );
-  if (typeof spec === 'object' && 'window' in spec && spec.features !== undefined) {
-    const f = spec.features;
-    if (!(f === 'together' || f === 'each' || (Array.isArray(f) && f.every((g) => Array.isArray(g) && g.length > 0))))
-      fail(
-        'BAD_OPTION',
-        `${who}: groups.features must be 'together', 'each' or a list of non-empty index groups like [[0, 1], [2]]; got ${JSON.stringify(f)}.`,
-      );
-  }
-  return spec;
 }
 
 /** The layout of one sample of a tensor: time steps, values per step between, features. */

@@ -57,6 +57,39 @@ export const methods: { readonly [K in MethodName]: Method<MethodOptionsMap[K]> 
 /** Names of the methods, in table order. */
 export const methodNames = Object.keys(methods) as MethodName[];
 
+/** The table name of a method value (e.g. of SmoothGrad's `wrap`), or `undefined` for one not in the table. */
+export function methodNameOf(method: AnyMethod): MethodName | undefined {
+  return methodNames.find((n) => methods[n] === method);
+}
+
+/**
+ * Options that can cross to a worker thread (structured clone): every method value in them (a
+ * wrapper's `wrap`, at any depth) replaced by `{ $method: name }`; {@link revivedOptions} undoes it.
+ */
+export function portableOptions<T>(options: T): T {
+  return mapDeep(options, (v) => {
+    const name = methodNameOf(v as AnyMethod);
+    return name === undefined ? undefined : { $method: name };
+  }) as T;
+}
+
+/** {@link portableOptions} undone: `{ $method: name }` back to the method of the table. */
+export function revivedOptions<T>(options: T): T {
+  return mapDeep(options, (v) => {
+    const name = (v as { $method?: unknown }).$method;
+    return typeof name === 'string' && Object.keys(v as object).length === 1 ? methodFor(name) : undefined;
+  }) as T;
+}
+
+/** Copy plain objects and arrays, replacing a value where `swap` returns something. */
+function mapDeep(v: unknown, swap: (v: object) => unknown): unknown {
+  if (typeof v !== 'object' || v === null || ArrayBuffer.isView(v)) return v;
+  const s = swap(v);
+  if (s !== undefined) return s;
+  if (Array.isArray(v)) return v.map((x) => mapDeep(x, swap));
+  return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, mapDeep(x, swap)]));
+}
+
 /** The method called `name`, or an `ExplainError` listing every known name. */
 export function methodFor(name: string): AnyMethod {
   if (!Object.hasOwn(methods, name)) {

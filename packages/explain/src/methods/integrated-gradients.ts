@@ -1,3 +1,4 @@
+import { t } from '@keraspect/array';
 import * as tf from '@tensorflow/tfjs';
 import type { NdArray } from '@keraspect/importer';
 import { fail } from '../errors.ts';
@@ -44,24 +45,40 @@ export const integratedGradients: Method<IntegratedGradientsOptions> = {
   title: 'Integrated Gradients',
   paper: 'https://arxiv.org/abs/1703.01365',
   usesGradients: true,
-  normalize({ baseline = 'zeros', steps = 50, rule = 'gaussLegendre', multiplyByInputs = true }) {
-    if (typeof multiplyByInputs !== 'boolean')
-      fail(
-        'BAD_OPTION',
-        `integratedGradients: multiplyByInputs must be true or false; got ${JSON.stringify(multiplyByInputs)}.`,
-      );
-    if (!integrationRules.includes(rule))
-      fail(
-        'BAD_OPTION',
-        `integratedGradients: unknown rule ${JSON.stringify(rule)}. Known rules: ${integrationRules.join(', ')}.`,
-      );
-    quadrature(rule, steps);
-    if (typeof baseline === 'string' && baseline !== 'zeros' && baseline !== 'mean')
-      fail(
-        'BAD_OPTION',
-        `integratedGradients: baseline ${JSON.stringify(baseline)} is not 'zeros', 'mean', an array or { noise: {…} }.`,
-      );
-    return { baseline, steps, rule, multiplyByInputs };
+  options: {
+    baseline: {
+      type: t.oneOf(
+        t.enum(['zeros', 'mean']),
+        t.array,
+        t.list(t.array, { minLength: 1 }),
+        t.object({
+          noise: {
+            type: t.object({
+              samples: { type: t.integer({ min: 1 }), doc: 'Gaussian baselines drawn', default: 10 },
+              stdev: { type: t.number({ min: 0 }), doc: 'their standard deviation', default: 1 },
+            }),
+            doc: 'Gaussian baselines N(0, stdev²), drawn with the run seed; results are averaged over them',
+          },
+        }),
+      ),
+      doc: "where the path starts: 'zeros', 'mean' (per feature), an array shaped like one sample or the batch (one per attributed tensor), or { noise: { samples, stdev } }",
+      default: 'zeros',
+    },
+    steps: { type: t.integer({ min: 1 }), doc: 'points on the path (per baseline)', default: 50 },
+    rule: {
+      type: t.enum(integrationRules),
+      doc: 'quadrature on [0, 1]; gaussLegendre is exact for polynomial paths of degree ≤ 2·steps − 1',
+      default: 'gaussLegendre',
+    },
+    multiplyByInputs: {
+      type: t.boolean,
+      doc: "multiply the integrated gradients by x − x′ (Captum's multiply_by_inputs); delta is always that of the multiplied ones",
+      default: true,
+    },
+  },
+  check(o) {
+    quadrature(o.rule, o.steps);
+    return o;
   },
   async run(p, o, ctx) {
     requireDifferentiable(p);

@@ -1,11 +1,11 @@
-import { fail } from '../errors.ts';
+import { t } from '@keraspect/array';
 import { sizes } from '../problem.ts';
 import { seededRng } from '../rng.ts';
 import { autoSamples, kernelCoalitions, shapleySolver } from '../shapley.ts';
 import { spread } from './feature-ablation.ts';
-import { checkGroupSpec, type GroupSpec, groupsOf } from './groups.ts';
+import { type GroupSpec, groupSpecType, groupsOf } from './groups.ts';
 import type { Method } from './method.ts';
-import { checkReference, type Reference, refAt, referenceValues } from './reference.ts';
+import { type Reference, refAt, referenceType, referenceValues } from './reference.ts';
 import { scoreVariants } from './variants.ts';
 
 /** Options of `kernelShap`. */
@@ -33,14 +33,22 @@ export const kernelShap: Method<KernelShapOptions> = {
   title: 'Kernel SHAP',
   paper: 'https://arxiv.org/abs/1705.07874',
   usesGradients: false,
-  normalize({ groups = 'steps', baseline = 'zeros', samples = 'auto' }) {
-    if (samples !== 'auto' && !(Number.isInteger(samples) && samples >= 1))
-      fail('BAD_OPTION', `kernelShap: samples must be 'auto' or a positive integer; got ${JSON.stringify(samples)}.`);
-    return {
-      groups: checkGroupSpec(groups, 'kernelShap'),
-      baseline: checkReference(baseline, 'kernelShap'),
-      samples,
-    };
+  options: {
+    groups: {
+      type: groupSpecType,
+      doc: "the players: 'cells', 'steps', 'features', { window, features } or { mask }",
+      default: 'steps',
+    },
+    baseline: {
+      type: referenceType,
+      doc: "what an absent player's values become: 'zeros', 'mean', a number or an array",
+      default: 'zeros',
+    },
+    samples: {
+      type: t.oneOf(t.enum(['auto']), t.integer({ min: 1 })),
+      doc: "coalitions per sample: 'auto' (2·M + 2048, shap's default) or a number; with ≥ 2^M − 2 the values are exact",
+      default: 'auto',
+    },
   },
   async run(p, o, ctx) {
     const groups = groupsOf(p, o.groups, 'kernelShap');

@@ -1,4 +1,4 @@
-import { fail } from '../errors.ts';
+import { t } from '@keraspect/array';
 import { lrpOverride } from '../lrp/rules.ts';
 import { gradient } from './gradient.ts';
 import type { Method } from './method.ts';
@@ -29,15 +29,17 @@ export const lrpEpsilon: Method<LrpEpsilonOptions> = {
   paper: 'https://arxiv.org/abs/1706.07206',
   usesGradients: true,
   preActivationDefault: true,
-  normalize({ epsilon = 1e-3, biasFactor = 0 }) {
-    if (!(typeof epsilon === 'number' && epsilon >= 0))
-      fail('BAD_OPTION', `lrpEpsilon: epsilon must be a number ≥ 0; got ${JSON.stringify(epsilon)}.`);
-    if (!(typeof biasFactor === 'number' && biasFactor >= 0 && biasFactor <= 1))
-      fail(
-        'BAD_OPTION',
-        `lrpEpsilon: biasFactor must be a number from 0 to 1 (0: biases absorb their share, 1: exact conservation); got ${JSON.stringify(biasFactor)}.`,
-      );
-    return { epsilon, biasFactor };
+  options: {
+    epsilon: {
+      type: t.number({ min: 0 }),
+      doc: 'stabilizer ε added to every denominator (with the sign of the denominator)',
+      default: 1e-3,
+    },
+    biasFactor: {
+      type: t.number({ min: 0, max: 1 }),
+      doc: "Arras et al.'s bias_factor: 0 lets biases absorb their share, 1 gives it back to the inputs (exact conservation)",
+      default: 0,
+    },
   },
   override: (km, o) => lrpOverride(km, o),
   // Under the LRP rules what backpropagates is relevance: the "gradient" at the input is the attribution.

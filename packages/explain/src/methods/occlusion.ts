@@ -1,3 +1,4 @@
+import { t } from '@keraspect/array';
 import * as tf from '@tensorflow/tfjs';
 import type { NdArray } from '@keraspect/importer';
 import { fail } from '../errors.ts';
@@ -31,26 +32,19 @@ export const occlusion: Method<OcclusionOptions> = {
   title: 'Occlusion',
   paper: 'https://arxiv.org/abs/1311.2901',
   usesGradients: false,
-  normalize({ window = 1, stride, features = 'together', baseline = 'zeros' }) {
-    if (!Number.isInteger(window) || window < 1)
-      fail('BAD_OPTION', `occlusion: window must be a positive integer number of steps; got ${window}.`);
-    if (stride !== undefined && (!Number.isInteger(stride) || stride < 1))
-      fail('BAD_OPTION', `occlusion: stride must be a positive integer; got ${stride}.`);
-    if (
-      !(
-        features === 'together' ||
-        features === 'each' ||
-        (Array.isArray(features) && features.every((g) => Array.isArray(g) && g.length > 0))
-      )
-    ) {
-      fail(
-        'BAD_OPTION',
-        `occlusion: features must be 'together', 'each' or a list of non-empty index groups like [[0, 1], [2]]; got ${JSON.stringify(features)}.`,
-      );
-    }
-    if (!(baseline === 'zeros' || baseline === 'mean' || typeof baseline === 'number'))
-      fail('BAD_OPTION', `occlusion: baseline must be 'zeros', 'mean' or a number; got ${JSON.stringify(baseline)}.`);
-    return { window, stride, features, baseline };
+  options: {
+    window: { type: t.integer({ min: 1 }), doc: 'time steps per occluded window', default: 1 },
+    stride: { type: t.integer({ min: 1 }), doc: 'steps between window starts', defaultDoc: '`window` (no overlap)' },
+    features: {
+      type: t.oneOf(t.enum(['together', 'each']), t.list(t.list(t.integer({ min: 0 }), { minLength: 1 }))),
+      doc: "features occluded together: 'together' all at once, 'each' one at a time, or groups of last-axis indices like [[0, 1], [2]]",
+      default: 'together',
+    },
+    baseline: {
+      type: t.oneOf(t.enum(['zeros', 'mean']), t.number()),
+      doc: "the value occluded cells get: 'zeros', 'mean' (per feature, over the batch and time) or a number",
+      default: 'zeros',
+    },
   },
   async run(p, o, ctx) {
     const all = range(0, p.batch);

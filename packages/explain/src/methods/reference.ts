@@ -1,3 +1,4 @@
+import { t } from '@keraspect/array';
 import type { NdArray } from '@keraspect/importer';
 import { fail } from '../errors.ts';
 import type { Problem } from '../problem.ts';
@@ -13,27 +14,14 @@ import { sizes } from '../problem.ts';
  */
 export type Reference = 'zeros' | 'mean' | number | NdArray | NdArray[];
 
+/** The option type of a {@link Reference}. */
+export const referenceType = t.oneOf(t.enum(['zeros', 'mean']), t.number(), t.array, t.list(t.array, { minLength: 1 }));
+
 /** Reference values of one attributed tensor. */
 export interface ReferenceValues {
   data: Float32Array;
   /** True: one reference per sample (batch × n values); false: one shared sample (n values). */
   perSample: boolean;
-}
-
-/** Check a reference spec once, at normalize time. */
-export function checkReference(spec: Reference, who: string): Reference {
-  const ok =
-    spec === 'zeros' ||
-    spec === 'mean' ||
-    (typeof spec === 'number' && Number.isFinite(spec)) ||
-    isArrayLike(spec) ||
-    (Array.isArray(spec) && spec.every(isArrayLike));
-  if (!ok)
-    fail(
-      'BAD_OPTION',
-      `${who}: baseline must be 'zeros', 'mean', a finite number or an array shaped like one sample or the batch; got ${JSON.stringify(spec)}.`,
-    );
-  return spec;
 }
 
 function isArrayLike(a: unknown): a is NdArray {

@@ -1,18 +1,20 @@
+import { t } from '@keraspect/array';
 import type { NdArray } from '@keraspect/importer';
 import { fail } from '../errors.ts';
 import { seededRng } from '../rng.ts';
 import type { Problem } from '../problem.ts';
-import type { Method, RunContext } from './method.ts';
+import { gradient } from './gradient.ts';
+import { type AnyMethod, type Method, normalizeMethodOptions, type RunContext } from './method.ts';
 
 /**
  * Options of `smoothGrad`. The wrapped method runs `samples` times on x + N(0, σ²) and the results
  * are combined per `variant`.
  */
 export interface SmoothGradOptions {
-  /** The wrapped method (any name in the table but `smoothGrad`). Default `'gradient'`. */
-  method: string;
-  /** Options of the wrapped method. Default `{}`. */
-  methodOptions: Record<string, unknown>;
+  /** The wrapped method, as a value: any method of the table but `smoothGrad`, e.g. `methods.integratedGradients`. Default `methods.gradient`. */
+  wrap: AnyMethod;
+  /** Options of the wrapped method (normalized against its description). Default `{}`. */
+  wrapOptions: Record<string, unknown>;
   /** Noise draws. Default 25. */
   samples: number;
   /**
@@ -38,30 +40,39 @@ export const smoothGrad: Method<SmoothGradOptions> = {
   title: 'SmoothGrad (noise wrapper)',
   paper: 'https://arxiv.org/abs/1706.03825',
   usesGradients: true,
-  normalize({
-    method = 'gradient',
-    methodOptions = {},
-    samples = 25,
-    noiseLevel = 0.15,
-    stdev,
-    variant = 'smoothgrad',
-  }) {
-    if (method === 'smoothGrad')
-      fail('BAD_OPTION', `smoothGrad cannot wrap itself; pick the method to smooth, e.g. method: 'gradient'.`);
-    if (!Number.isInteger(samples) || samples < 1)
-      fail('BAD_OPTION', `smoothGrad: samples must be a positive integer; got ${samples}.`);
-    if (!(noiseLevel >= 0) || (stdev !== undefined && !(stdev >= 0)))
-      fail('BAD_OPTION', `smoothGrad: noise must be ≥ 0; got noiseLevel ${noiseLevel}, stdev ${stdev}.`);
-    if (!['smoothgrad', 'smoothgrad2', 'vargrad'].includes(variant))
-      fail(
-        'BAD_OPTION',
-        `smoothGrad: variant must be 'smoothgrad', 'smoothgrad2' or 'vargrad'; got ${JSON.stringify(variant)}.`,
-      );
-    return { method, methodOptions, samples, noiseLevel, stdev, variant };
+  options: {
+    wrap: {
+      type: {
+        kind: 'entry',
+        optionsIn: 'wrapOptions',
+        noun: 'a method of the table (e.g. methods.integratedGradients)',
+      },
+      doc: 'the method run on the noisy inputs',
+      default: gradient,
+    },
+    wrapOptions: { type: { kind: 'entryOptions', of: 'wrap' }, doc: 'options of the wrapped method', default: {} },
+    samples: { type: t.integer({ min: 1 }), doc: 'noise draws', default: 25 },
+    noiseLevel: {
+      type: t.number({ min: 0 }),
+      doc: "σ as a fraction of each sample's value range (max − min), per attributed tensor; ignored when stdev is set",
+      default: 0.15,
+    },
+    stdev: { type: t.number({ min: 0 }), doc: 'absolute σ (overrides noiseLevel)' },
+    variant: {
+      type: t.enum(['smoothgrad', 'smoothgrad2', 'vargrad']),
+      doc: "'smoothgrad' mean of the attributions, 'smoothgrad2' mean of their squares, 'vargrad' their variance",
+      default: 'smoothgrad',
+    },
   },
+  check(o) {
+    if (o.wrap === smoothGrad)
+      fail('BAD_OPTION', 'smoothGrad cannot wrap itself; pick the method to smooth, e.g. wrap: methods.gradient.');
+    return { ...o, wrapOptions: normalizeMethodOptions(`smoothGrad's wrapped ${o.wrap.title}`, o.wrap, o.wrapOptions) };
+  },
+  wraps: (o) => ({ method: o.wrap, options: o.wrapOptions }),
   async run(p, o, ctx) {
-    const inner = ctx.method(o.method);
-    const innerOptions = inner.normalize(o.methodOptions);
+    const inner = o.wrap;
+    const innerOptions = o.wrapOptions;
     const rng = seededRng(ctx.seed);
     const sum = p.x.map((x) => new Float64Array(x.data.length));
     const sq = p.x.map((x) => new Float64Array(x.data.length));

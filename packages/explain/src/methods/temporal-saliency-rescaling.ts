@@ -1,16 +1,18 @@
+import { t } from '@keraspect/array';
 import type { NdArray } from '@keraspect/importer';
 import { fail } from '../errors.ts';
 import type { Problem } from '../problem.ts';
 import { range } from './chunks.ts';
-import type { Method, RunContext } from './method.ts';
-import { checkReference, type Reference, refAt, referenceValues } from './reference.ts';
+import { gradient } from './gradient.ts';
+import { type AnyMethod, type Method, normalizeMethodOptions, type RunContext } from './method.ts';
+import { type Reference, refAt, referenceType, referenceValues } from './reference.ts';
 
 /** Options of `temporalSaliencyRescaling`. */
 export interface TemporalSaliencyRescalingOptions {
-  /** The wrapped method (any name in the table but this one). Default `'gradient'`. */
-  method: string;
-  /** Options of the wrapped method. Default `{}`. */
-  methodOptions: Record<string, unknown>;
+  /** The wrapped method, as a value: any method of the table but this one, e.g. `methods.integratedGradients`. Default `methods.gradient`. */
+  wrap: AnyMethod;
+  /** Options of the wrapped method (normalized against its description). Default `{}`. */
+  wrapOptions: Record<string, unknown>;
   /**
    * Step 1, each time step's relevance: `'mean'` (default, the authors' published code) the mean
    * |attribution| of the step; `'masking'` (the paper's Algorithm 1) Σ|R(x) − R(x with the step
@@ -42,48 +44,58 @@ export const temporalSaliencyRescaling: Method<TemporalSaliencyRescalingOptions>
   title: 'Temporal Saliency Rescaling (wrapper)',
   paper: 'https://arxiv.org/abs/2010.13924',
   usesGradients: true,
-  normalize({
-    method = 'gradient',
-    methodOptions = {},
-    timeRelevance = 'mean',
-    quantile = 0.55,
-    features = 'each',
-    baseline = 'zeros',
-  }) {
-    if (method === 'temporalSaliencyRescaling')
+  options: {
+    wrap: {
+      type: {
+        kind: 'entry',
+        optionsIn: 'wrapOptions',
+        noun: 'any other method of the table (e.g. methods.integratedGradients)',
+      },
+      doc: 'the method whose attributions are rescaled',
+      default: gradient,
+    },
+    wrapOptions: { type: { kind: 'entryOptions', of: 'wrap' }, doc: 'options of the wrapped method', default: {} },
+    timeRelevance: {
+      type: t.enum(['mean', 'masking']),
+      doc: "each time step's relevance: 'mean' |attribution| (the authors' code) or 'masking' (the paper's Algorithm 1)",
+      default: 'mean',
+    },
+    quantile: {
+      type: t.number({ min: 0, max: 1 }),
+      doc: 'steps whose min–max scaled relevance is above this quantile get the feature step',
+      default: 0.55,
+    },
+    features: {
+      type: t.oneOf(t.enum(['each']), t.list(t.list(t.integer({ min: 0 }), { minLength: 1 }))),
+      doc: "the feature step masks one feature at a time ('each') or feature groups like [[0, 1, 2], [3, 4]]",
+      default: 'each',
+    },
+    baseline: {
+      type: referenceType,
+      doc: "what masked values become: 'zeros', 'mean', a number or an array",
+      default: 'zeros',
+    },
+  },
+  check(o) {
+    if (o.wrap === temporalSaliencyRescaling)
       fail(
         'BAD_OPTION',
-        `temporalSaliencyRescaling cannot wrap itself; pick the method to rescale, e.g. method: 'integratedGradients'.`,
-      );
-    if (timeRelevance !== 'mean' && timeRelevance !== 'masking')
-      fail(
-        'BAD_OPTION',
-        `temporalSaliencyRescaling: timeRelevance must be 'mean' or 'masking'; got ${JSON.stringify(timeRelevance)}.`,
-      );
-    if (!(quantile >= 0 && quantile <= 1))
-      fail('BAD_OPTION', `temporalSaliencyRescaling: quantile must be in [0, 1]; got ${quantile}.`);
-    if (!(features === 'each' || (Array.isArray(features) && features.every((g) => Array.isArray(g) && g.length > 0))))
-      fail(
-        'BAD_OPTION',
-        `temporalSaliencyRescaling: features must be 'each' or a list of non-empty index groups like [[0, 1], [2]]; got ${JSON.stringify(features)}.`,
+        'temporalSaliencyRescaling cannot wrap itself; pick the method to rescale, e.g. wrap: methods.integratedGradients.',
       );
     return {
-      method,
-      methodOptions,
-      timeRelevance,
-      quantile,
-      features,
-      baseline: checkReference(baseline, 'temporalSaliencyRescaling'),
+      ...o,
+      wrapOptions: normalizeMethodOptions(`temporalSaliencyRescaling's wrapped ${o.wrap.title}`, o.wrap, o.wrapOptions),
     };
   },
+  wraps: (o) => ({ method: o.wrap, options: o.wrapOptions }),
   async run(p, o, ctx) {
     if (p.x.length !== 1 || p.x[0].shape.length !== 3)
       fail(
         'BAD_OPTION',
         `temporalSaliencyRescaling rescales over time and features, so it needs one input shaped (batch, steps, features); got ${p.x.map((x, t) => `'${p.names[t]}' [${x.shape}]`).join(', ')}.`,
       );
-    const inner = ctx.method(o.method);
-    const innerOptions = inner.normalize(o.methodOptions);
+    const inner = o.wrap;
+    const innerOptions = o.wrapOptions;
     const [B, T, F] = p.x[0].shape;
     const n = T * F;
     const groups = o.features === 'each' ? range(0, F).map((f) => [f]) : o.features;

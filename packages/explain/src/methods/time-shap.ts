@@ -1,12 +1,12 @@
+import { t } from '@keraspect/array';
 import type { NdArray } from '@keraspect/importer';
 import { fail } from '../errors.ts';
 import { type Problem, sizes } from '../problem.ts';
 import { seededRng } from '../rng.ts';
 import { autoSamples, type Coalitions, kernelCoalitions, shapleySolver } from '../shapley.ts';
 import { range } from './chunks.ts';
-import { positiveInt } from './feature-ablation.ts';
 import type { Method, RunContext } from './method.ts';
-import { checkReference, type Reference, referenceValues } from './reference.ts';
+import { type Reference, referenceType, referenceValues } from './reference.ts';
 import { scoreVariants, type Tally } from './variants.ts';
 
 /** Options of `timeShap`. */
@@ -49,28 +49,37 @@ export const timeShap: Method<TimeShapOptions> = {
   title: 'TimeSHAP',
   paper: 'https://arxiv.org/abs/2012.00073',
   usesGradients: false,
-  normalize({
-    level = 'event',
-    baseline = 'mean',
-    tolerance = 0.025,
-    samples = 'auto',
-    topEvents = 3,
-    topFeatures = 3,
-  }) {
-    if (!['event', 'feature', 'cell'].includes(level))
-      fail('BAD_OPTION', `timeShap: level must be 'event', 'feature' or 'cell'; got ${JSON.stringify(level)}.`);
-    if (tolerance !== null && !(tolerance >= 0))
-      fail('BAD_OPTION', `timeShap: tolerance must be ≥ 0 or null (no pruning); got ${tolerance}.`);
-    if (samples !== 'auto' && !(Number.isInteger(samples) && samples >= 1))
-      fail('BAD_OPTION', `timeShap: samples must be 'auto' or a positive integer; got ${JSON.stringify(samples)}.`);
-    return {
-      level,
-      baseline: checkReference(baseline, 'timeShap'),
-      tolerance,
-      samples,
-      topEvents: positiveInt(topEvents, 'timeShap', 'topEvents'),
-      topFeatures: positiveInt(topFeatures, 'timeShap', 'topFeatures'),
-    };
+  options: {
+    level: {
+      type: t.enum(['event', 'feature', 'cell']),
+      doc: "players: 'event' one per time step, 'feature' one per feature, 'cell' the cells of the top events × top features",
+      default: 'event',
+    },
+    baseline: {
+      type: referenceType,
+      doc: "what absent events become: 'mean' (the average event), 'zeros', a number, one event [F], or a sequence / batch",
+      default: 'mean',
+    },
+    tolerance: {
+      type: t.oneOf(t.number({ min: 0 }), t.null),
+      doc: 'temporal coalition pruning: older events are one player where their Shapley value is ≤ this; null turns pruning off',
+      default: 0.025,
+    },
+    samples: {
+      type: t.oneOf(t.enum(['auto']), t.integer({ min: 1 })),
+      doc: "coalitions per game: 'auto' (2·M + 2048, shap's default) or a number",
+      default: 'auto',
+    },
+    topEvents: {
+      type: t.integer({ min: 1 }),
+      doc: 'cell level: events taken cell by cell (largest |Shapley value|)',
+      default: 3,
+    },
+    topFeatures: {
+      type: t.integer({ min: 1 }),
+      doc: 'cell level: features taken cell by cell (largest |Shapley value|)',
+      default: 3,
+    },
   },
   async run(p, o, ctx) {
     if (p.x.length !== 1 || p.x[0].shape.length !== 3)

@@ -15,7 +15,7 @@ import { createModelPool, type ModelPool, type ModelSource, type NdArray } from 
 import { fail } from '../errors.ts';
 import type { Attribution, ExplainerOptions } from '../explainer.ts';
 import type { ModelInput } from '../inputs.ts';
-import type { MethodName } from '../methods/index.ts';
+import { type MethodName, portableOptions } from '../methods/index.ts';
 import type { AttributeTask } from './handlers.ts';
 
 /** Options of {@link createExplainPool}. */
@@ -68,7 +68,11 @@ export async function attributeInPool<M extends MethodName>(
     const e = Math.min(batch, s + chunk);
     const task: AttributeTask = {
       method,
-      options: { ...rest, ...(perSampleTarget ? { target: perSampleTarget.slice(s, e) } : {}) } as ExplainerOptions,
+      // A wrapper's method value cannot be cloned to a worker: it travels by name.
+      options: portableOptions({
+        ...rest,
+        ...(perSampleTarget ? { target: perSampleTarget.slice(s, e) } : {}),
+      }) as ExplainerOptions,
       inputs: list.map((x) => rows(x, s, e)),
     };
     parts.push(

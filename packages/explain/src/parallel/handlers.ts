@@ -10,7 +10,7 @@ import { attentionRollout, type Rollout, type RolloutOptions } from '../rollout.
 import type { LayerSelector } from '../select.ts';
 import { type Attribution, createExplainer, type ExplainerOptions } from '../explainer.ts';
 import type { ModelInput } from '../inputs.ts';
-import type { MethodName } from '../methods/index.ts';
+import { type MethodName, revivedOptions } from '../methods/index.ts';
 
 /** One chunk to attribute: a method, its options (without functions) and the chunk's inputs. */
 export interface AttributeTask {
@@ -21,7 +21,7 @@ export interface AttributeTask {
 
 export const handlers: Record<string, PoolHandler> = {
   attribute: (km: KerasModel, task: AttributeTask): Promise<Attribution> =>
-    createExplainer(task.method, km, task.options).attribute(task.inputs),
+    createExplainer(task.method, km, revivedOptions(task.options)).attribute(task.inputs),
   layerOutputs: (km: KerasModel, t: { inputs: ModelInput; select: LayerSelector }): LayerOutput[] =>
     layerOutputs(km, t.inputs, t.select),
   attentionMaps: (km: KerasModel, t: { inputs: ModelInput }): AttentionMap[] => attentionMaps(km, t.inputs),

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { explain, methods } from '../../src/index.ts';
-import type { AnyMethod, RunContext } from '../../src/methods/method.ts';
+import { type AnyMethod, normalizeMethodOptions, type RunContext } from '../../src/methods/method.ts';
 import type { Problem } from '../../src/problem.ts';
 import { noLeak, randn, randomizeWeights, sequential, toy } from '../helpers.ts';
 
@@ -33,8 +33,8 @@ describe('smoothGrad', () => {
       );
       const sg = await noLeak(() =>
         explain('smoothGrad', km, x, {
-          method: inner,
-          methodOptions: inner === 'integratedGradients' ? { steps: 8 } : {},
+          wrap: methods[inner as 'gradient'],
+          wrapOptions: inner === 'integratedGradients' ? { steps: 8 } : {},
           samples: 3,
           stdev: 0,
         }),
@@ -76,7 +76,14 @@ describe('smoothGrad', () => {
       ['integratedGradients', { steps: 4 }],
       ['lrpEpsilon', {}],
     ] as const) {
-      const options = { method, methodOptions, samples: 5, noiseLevel: 0.2, target: 1, seed: 9 };
+      const options = {
+        wrap: methods[method],
+        wrapOptions: methodOptions,
+        samples: 5,
+        noiseLevel: 0.2,
+        target: 1,
+        seed: 9,
+      };
       const apart = await explain('smoothGrad', km, x, { ...options, internalBatchSize: 1 });
       const together = await noLeak(() => explain('smoothGrad', km, x, { ...options, internalBatchSize: 64 }));
       for (let i = 0; i < apart.attributions[0].data.length; i++)
@@ -114,9 +121,12 @@ describe('smoothGrad', () => {
         internalBatchSize: 8,
         seed: 0,
         progress: () => {},
-        method: () => recorder(rowwise),
       };
-      const o = methods.smoothGrad.normalize({ method: 'gradient', samples: 5, stdev: 0.1 });
+      const o = normalizeMethodOptions('smoothGrad', methods.smoothGrad, {
+        wrap: recorder(rowwise),
+        samples: 5,
+        stdev: 0.1,
+      });
       const r = await methods.smoothGrad.run(problem, o, ctx);
       expect(Array.from(r.attributions[0].data)).toEqual([1, 1, 1, 1, 1, 1]);
       if (rowwise)

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { explain } from '../../src/index.ts';
+import { explain, methods } from '../../src/index.ts';
 import { expectAllClose, noLeak, randn, randomizeWeights, sequential, toy } from '../helpers.ts';
 
 const T = 6;
@@ -46,12 +46,12 @@ describe('temporalSaliencyRescaling', () => {
     const km = await linear();
     const x = randn([2, T, F], 1);
     const r = await noLeak(() =>
-      explain('temporalSaliencyRescaling', km, x, { method: 'gradientXInput', target: 0, internalBatchSize: 5 }),
+      explain('temporalSaliencyRescaling', km, x, { wrap: methods.gradientXInput, target: 0, internalBatchSize: 5 }),
     );
     expectAllClose(r.attributions[0].data, [...expected(x.data, 0), ...expected(x.data, 1)], 1e-5);
     // The paper's masking time relevance Σ_f |w·x| is F × the mean: the same after min–max scaling.
     const m = await explain('temporalSaliencyRescaling', km, x, {
-      method: 'gradientXInput',
+      wrap: methods.gradientXInput,
       timeRelevance: 'masking',
       target: 0,
     });
@@ -62,7 +62,7 @@ describe('temporalSaliencyRescaling', () => {
   it('over the gradient of a linear model zeroes the selected steps (masking does not move a constant gradient)', async () => {
     const km = await linear();
     const x = randn([1, T, F], 2);
-    const r = await explain('temporalSaliencyRescaling', km, x, { method: 'gradient', target: 0 });
+    const r = await explain('temporalSaliencyRescaling', km, x, { wrap: methods.gradient, target: 0 });
     const time = minmax(
       Array.from({ length: T }, (_, t) => (Math.abs(W[t * F]) + Math.abs(W[t * F + 1]) + Math.abs(W[t * F + 2])) / F),
     );
@@ -86,7 +86,7 @@ describe('temporalSaliencyRescaling', () => {
     randomizeWeights(km, 3);
     const x = randn([2, T, F], 3);
     const r = await noLeak(() =>
-      explain('temporalSaliencyRescaling', km, x, { method: 'lrpEpsilon', features: [[0, 1], [2]], target: 0 }),
+      explain('temporalSaliencyRescaling', km, x, { wrap: methods.lrpEpsilon, features: [[0, 1], [2]], target: 0 }),
     );
     expect(r.attributions[0].shape).toEqual([2, T, F]);
     expect(Array.from(r.attributions[0].data).every((v) => v >= 0 && v <= 1)).toBe(true);

@@ -1,6 +1,6 @@
 import { initBackend, type KerasModel, loadModel, type ModelPool } from '@keraspect/importer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Attribution, attributeInPool, createExplainer, createExplainPool } from '../../src/index.ts';
+import { type Attribution, attributeInPool, createExplainer, createExplainPool, methods } from '../../src/index.ts';
 import { smallAttentionLstmBytes, smallBatch } from '../../../../test/support/small-attention-lstm.ts';
 
 const same = (a: Attribution, b: Attribution) => {
@@ -50,6 +50,14 @@ describe('attribution on a model pool', () => {
       ...Array.from(parts[0].attributions[0].data),
       ...Array.from(parts[1].attributions[0].data),
     ]);
+  });
+
+  it('sends a wrapper’s method to the workers by name: smoothGrad over IG with 4 steps equals one thread', async () => {
+    const x = smallBatch(2, 14);
+    const options = { wrap: methods.integratedGradients, wrapOptions: { steps: 4 }, samples: 2, seed: 3 };
+    const one = await createExplainer('smoothGrad', km, options).attribute(x);
+    const got = await attributeInPool(pool, 'smoothGrad', x, options, { chunkSize: 2 });
+    expect(Array.from(got.attributions[0].data)).toEqual(Array.from(one.attributions[0].data));
   });
 
   it('slices per-sample targets with the chunks and reports progress per chunk', async () => {

@@ -1,8 +1,9 @@
-import { type ColormapName, seriesColor } from '../colormaps.ts';
+import { type OptionSpecs, t } from '@keraspect/array';
+import { type ColormapName, colormapNames, seriesColor } from '../colormaps.ts';
 import { VizError } from '../errors.ts';
 import { type ArrayInput, finiteExtent, type Tensor, toTensor } from '../ndarray.ts';
 import { padRange } from '../scale.ts';
-import type { FigureOptions, FigureSpec, Layer } from '../spec.ts';
+import { type FigureOptions, figureOptionSpecs, type FigureSpec, type Layer } from '../spec.ts';
 import { theme, titleSpace, xAxisSpace, yAxisSpace } from '../theme.ts';
 import {
   checkColormap,
@@ -63,6 +64,27 @@ export interface AttentionOptions extends FigureOptions {
   /** Colorbar title. Default `"Attention weight"`. */
   colorbarLabel?: string;
 }
+
+/** The description of {@link AttentionOptions}. */
+export const attentionOptionSpecs: OptionSpecs<AttentionOptions> = {
+  ...figureOptionSpecs,
+  colormap: { type: t.enum(colormapNames), doc: 'colormap', default: 'viridis' },
+  norm: {
+    type: t.oneOf(
+      t.enum(['data', 'symmetric', 'auto', 'none']),
+      t.null,
+      t.list(t.oneOf(t.number(), t.null), { length: 2 }),
+    ),
+    doc: "value range: 'auto' (or null) shared by all maps, symmetric for diverging colormaps; 'data' their [min, max]; 'symmetric' ±max|x|; 'none' each map its own scale and colorbar; or [vmin, vmax] (either may be null)",
+    default: 'auto',
+  },
+  sample: { type: t.integer({ min: 0 }), doc: 'which sample of a (B, H, T, T) input', default: 0 },
+  maxColumns: { type: t.integer({ min: 1 }), doc: 'maps per row at most', default: 4 },
+  labels: { type: t.list(t.string), doc: 'map titles, one per map', defaultDoc: "the maps' labels, or head 0, …" },
+  xLabel: { type: t.string, doc: 'x-axis title', default: 'Key timestep' },
+  yLabel: { type: t.string, doc: 'y-axis title', default: 'Query timestep' },
+  colorbarLabel: { type: t.string, doc: 'colorbar title', default: 'Attention weight' },
+};
 
 function isLabelledList(d: unknown): d is readonly LabelledMap[] {
   return (

@@ -1,8 +1,9 @@
-import { type ColormapName, seriesColor } from '../colormaps.ts';
+import { type OptionSpecs, t } from '@keraspect/array';
+import { type ColormapName, colormapNames, seriesColor } from '../colormaps.ts';
 import { VizError } from '../errors.ts';
 import { type ArrayInput, finiteExtent, moveAxis, resolveAxis, type Tensor, toTensor } from '../ndarray.ts';
 import { downsampleMinMax, indexTicks, niceTicks, padRange, percentile } from '../scale.ts';
-import type { AxisSpec, FigureOptions, FigureSpec, Layer } from '../spec.ts';
+import { type AxisSpec, type FigureOptions, figureOptionSpecs, type FigureSpec, type Layer } from '../spec.ts';
 import { theme, xAxisSpace, yAxisSpace } from '../theme.ts';
 import {
   checkColormap,
@@ -61,6 +62,33 @@ export interface AttributionOptions extends FigureOptions {
   /** Draw the colorbar of normalized attribution. Default true. */
   colorbar?: boolean;
 }
+
+/** The description of {@link AttributionOptions}. */
+export const attributionOptionSpecs: OptionSpecs<AttributionOptions> = {
+  ...figureOptionSpecs,
+  method: {
+    type: t.enum(['overlayIndividual', 'overlayCombined', 'coloredGraph']),
+    doc: "'overlayIndividual' a panel per channel with its attribution as background; 'overlayCombined' one panel over the channel sum; 'coloredGraph' the line colored by attribution",
+    default: 'overlayIndividual',
+  },
+  sign: {
+    type: t.enum(['all', 'positive', 'negative', 'absolute']),
+    doc: "which attributions: 'all' (diverging), 'positive', 'negative' (as magnitude) or 'absolute'",
+    default: 'all',
+  },
+  outlierPercentile: {
+    type: t.number({ min: 0, max: 100, exclusiveMax: true }),
+    doc: 'percent of the largest |attributions| treated as outliers (scaled by the (100 − p)th percentile, clipped)',
+    default: 2,
+  },
+  colormap: { type: t.enum(colormapNames), doc: 'colormap', defaultDoc: 'by sign: bwr, greens, reds, blues' },
+  channelAxis: { type: t.integer(), doc: 'axis of 2-D data holding the channels', default: -1 },
+  channelLabels: { type: t.list(t.string), doc: 'channel names', defaultDoc: 'ch 0, …' },
+  alpha: { type: t.number({ min: 0, max: 1 }), doc: 'background opacity of the overlay methods', default: 0.7 },
+  maxPanels: { type: t.integer({ min: 1 }), doc: 'draw at most this many channel panels', default: 32 },
+  xLabel: { type: t.string, doc: 'x-axis title', default: 'Timesteps' },
+  colorbar: { type: t.boolean, doc: 'draw the colorbar of normalized attribution', default: true },
+};
 
 function toTC(t: Tensor, channelAxis: number | undefined, what: string): Tensor {
   if (t.shape.length === 1) return { data: t.data, shape: [t.shape[0]!, 1] };

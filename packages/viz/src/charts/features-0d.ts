@@ -1,9 +1,10 @@
+import { type OptionSpecs, t } from '@keraspect/array';
 import { seriesColor } from '../colormaps.ts';
 import { VizError } from '../errors.ts';
 import { type ArrayInput, finiteExtent, toTensor } from '../ndarray.ts';
 import { legendSize } from '../render/legend.ts';
 import { indexTicks, niceTicks, padRange } from '../scale.ts';
-import type { AxisSpec, FigureOptions, FigureSpec, Layer } from '../spec.ts';
+import { type AxisSpec, type FigureOptions, figureOptionSpecs, type FigureSpec, type Layer } from '../spec.ts';
 import { theme, xAxisSpace, yAxisSpace } from '../theme.ts';
 import { finishFigure, oneOf, planGrid, startFigure } from './common.ts';
 
@@ -22,6 +23,25 @@ export interface Features0DOptions extends FigureOptions {
   /** Marker radius in CSS px. Default 2.5 (1.5 for more than 10 samples). */
   markerRadius?: number;
 }
+
+/** The description of {@link Features0DOptions}. */
+export const features0DOptionSpecs: OptionSpecs<Features0DOptions> = {
+  ...figureOptionSpecs,
+  mode: {
+    type: t.enum(['line', 'scatter']),
+    doc: "'line' joins the markers across channels; 'scatter' markers only",
+    default: 'line',
+  },
+  showYZero: { type: t.boolean, doc: 'draw the y = 0 line', default: true },
+  sampleLabels: { type: t.list(t.string), doc: 'sample names for the legend', defaultDoc: 'sample 0, …' },
+  xLabel: { type: t.string, doc: 'x-axis title', default: 'Channels' },
+  yLabel: { type: t.string, doc: 'y-axis title', default: 'Value' },
+  markerRadius: {
+    type: t.number({ min: 0 }),
+    doc: 'marker radius in CSS pixels',
+    defaultDoc: '2.5 (1.5 for more than 10 samples)',
+  },
+};
 
 /** Input of `features0D`: `(C)` for one sample or `(B, C)` — e.g. a `return_sequences=False` layer output. */
 export type Features0DData = ArrayInput;

@@ -1,10 +1,18 @@
+import { type OptionSpecs, t } from '@keraspect/array';
 import { seriesColor } from '../colormaps.ts';
 import { VizError } from '../errors.ts';
 import { divisorGrid } from '../layout.ts';
 import { type ArrayInput, finiteExtent, moveAxis, resolveAxis, toTensor } from '../ndarray.ts';
 import { legendSize } from '../render/legend.ts';
 import { autoscaleRange, downsampleMinMax, indexTicks, niceTicks } from '../scale.ts';
-import type { AxisSpec, FigureOptions, FigureSpec, Layer, LineLayer } from '../spec.ts';
+import {
+  type AxisSpec,
+  type FigureOptions,
+  figureOptionSpecs,
+  type FigureSpec,
+  type Layer,
+  type LineLayer,
+} from '../spec.ts';
 import { theme, xAxisSpace, yAxisSpace } from '../theme.ts';
 import { finishFigure, intOption, oneOf, planGrid, startFigure } from './common.ts';
 
@@ -70,6 +78,38 @@ export interface Features1DOptions extends FigureOptions {
   /** Show a legend when there are 2–10 curves per panel. Default true. */
   legend?: boolean;
 }
+
+/** The description of {@link Features1DOptions}. */
+export const features1DOptionSpecs: OptionSpecs<Features1DOptions> = {
+  ...figureOptionSpecs,
+  channelAxis: { type: t.integer(), doc: 'axis holding the channels (negative counts from the end)', default: -1 },
+  subplotsBy: {
+    type: t.enum(['channel', 'sample']),
+    doc: 'one panel per channel (curves = samples) or per sample (curves = channels)',
+    default: 'channel',
+  },
+  maxTimesteps: { type: t.integer({ min: 1 }), doc: 'plot only the first N timesteps', defaultDoc: 'all' },
+  maxColSubplots: {
+    type: t.integer({ min: 1 }),
+    doc: 'grid rule of the seed answer: rows = the largest divisor of the panel count up to this (unless maxColumns or maxRows)',
+    default: 10,
+  },
+  maxColumns: { type: t.integer({ min: 1 }), doc: 'instead of the divisor rule: grid columns at most' },
+  maxRows: { type: t.integer({ min: 1 }), doc: 'instead of the divisor rule: grid rows at most' },
+  maxPanels: { type: t.integer({ min: 1 }), doc: 'draw at most this many panels', defaultDoc: 'all' },
+  equateAxes: { type: t.boolean, doc: 'one y range for all panels, symmetric around 0', default: false },
+  showYZero: { type: t.boolean, doc: 'draw the y = 0 line and include 0 in every panel', default: true },
+  zeroColor: { type: t.string, doc: 'color of the y = 0 line (CSS color)', default: '#ff0000' },
+  axes: { type: t.boolean, doc: 'draw the panel frames, ticks and tick labels', default: false },
+  labelChannels: { type: t.boolean, doc: 'label each panel above its top-left corner', default: true },
+  labelColor: { type: t.string, doc: 'color of the panel labels (CSS color)', default: '#008000' },
+  channelLabels: { type: t.list(t.string), doc: 'channel names (one per channel)', defaultDoc: '1, 2, …' },
+  sampleLabels: { type: t.list(t.string), doc: 'sample names (one per sample)', defaultDoc: 'sample 0, …' },
+  xLabel: { type: t.string, doc: 'shared x-axis title', defaultDoc: 'Timesteps with axes, none without' },
+  yLabel: { type: t.string, doc: 'shared y-axis title' },
+  lineWidth: { type: t.positive(), doc: 'width of the curves and the zero line in CSS pixels', default: 1.25 },
+  legend: { type: t.boolean, doc: 'show a legend when there are 2–10 curves per panel', default: true },
+};
 
 /** Input of `features1D`: `(T)`, `(T, C)` or `(B, T, C)` (see `channelAxis`). */
 export type Features1DData = ArrayInput;

@@ -1,7 +1,8 @@
-import type { ColormapName } from '../colormaps.ts';
+import { type OptionSpecs, t } from '@keraspect/array';
+import { type ColormapName, colormapNames } from '../colormaps.ts';
 import { VizError } from '../errors.ts';
 import { type ArrayInput, toTensor, transpose } from '../ndarray.ts';
-import type { FigureOptions, FigureSpec } from '../spec.ts';
+import { type FigureOptions, figureOptionSpecs, type FigureSpec } from '../spec.ts';
 import { theme, titleSpace, xAxisSpace, yAxisSpace } from '../theme.ts';
 import {
   checkColormap,
@@ -49,6 +50,35 @@ export interface Features2DOptions extends FigureOptions {
   /** Color of NaN cells. Default light grey. */
   nanColor?: string;
 }
+
+/** The description of {@link Features2DOptions}. */
+export const features2DOptionSpecs: OptionSpecs<Features2DOptions> = {
+  ...figureOptionSpecs,
+  colormap: { type: t.enum(colormapNames), doc: 'colormap', default: 'bwr' },
+  cmap: { type: t.enum(colormapNames), doc: "the seed answer's name for colormap (colormap wins when both are given)" },
+  norm: {
+    type: t.oneOf(
+      t.enum(['data', 'symmetric', 'auto', 'none']),
+      t.null,
+      t.list(t.oneOf(t.number(), t.null), { length: 2 }),
+    ),
+    doc: "value range shared by all panels: 'data' (or null) the data's [min, max], 'symmetric' ±max|x|, 'auto' symmetric for diverging colormaps, 'none' per panel, or [vmin, vmax] (either may be null)",
+    default: 'data',
+  },
+  transpose: { type: t.boolean, doc: 'swap rows and columns of each matrix', default: false },
+  xLabel: { type: t.string, doc: 'x-axis title', default: 'Timesteps' },
+  yLabel: { type: t.string, doc: 'y-axis title', default: 'Attention features' },
+  colorbar: { type: t.boolean, doc: 'draw a colorbar', default: true },
+  colorbarLabel: { type: t.string, doc: 'colorbar title' },
+  sampleLabels: { type: t.list(t.string), doc: 'panel titles for a batch, one per sample', defaultDoc: 'sample 0, …' },
+  maxColumns: {
+    type: t.integer({ min: 1 }),
+    doc: 'grid columns at most for a batch',
+    defaultDoc: 'chosen to fill the figure',
+  },
+  maxPanels: { type: t.integer({ min: 1 }), doc: 'draw at most this many samples', default: 16 },
+  nanColor: { type: t.string, doc: 'color of NaN cells (CSS color)', defaultDoc: 'light grey' },
+};
 
 /** Input of `features2D`: one `(rows, cols)` matrix, or a batch `(B, rows, cols)`. */
 export type Features2DData = ArrayInput;

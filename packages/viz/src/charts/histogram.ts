@@ -1,9 +1,10 @@
+import { type OptionSpecs, t } from '@keraspect/array';
 import { seriesColor } from '../colormaps.ts';
 import { VizError } from '../errors.ts';
 import { type ArrayInput, finiteExtent, toTensor } from '../ndarray.ts';
 import { legendSize } from '../render/legend.ts';
 import { autoscaleRange, countTicks, formatNumber, niceTicks, padRange } from '../scale.ts';
-import type { AxisSpec, FigureOptions, FigureSpec, Layer } from '../spec.ts';
+import { type AxisSpec, type FigureOptions, figureOptionSpecs, type FigureSpec, type Layer } from '../spec.ts';
 import { theme, titleSpace, xAxisSpace, yAxisSpace } from '../theme.ts';
 import { finishFigure, intOption, oneOf, planGrid, startFigure } from './common.ts';
 
@@ -41,6 +42,35 @@ export interface HistogramOptions extends FigureOptions {
   /** Grid columns at most (layout `'grid'`). */
   maxColumns?: number;
 }
+
+/** The description of {@link HistogramOptions}. */
+export const histogramOptionSpecs: OptionSpecs<HistogramOptions> = {
+  ...figureOptionSpecs,
+  bins: { type: t.integer({ min: 1 }), doc: 'number of equal-width bins', default: 50 },
+  range: {
+    type: t.list(t.number(), { length: 2 }),
+    doc: 'value range binned [min, max]; values outside are not counted',
+    defaultDoc: 'min and max of the finite values',
+  },
+  logY: { type: t.boolean, doc: 'logarithmic count axis', default: false },
+  layout: {
+    type: t.enum(['overlay', 'grid']),
+    doc: 'several series overlaid in one panel or one panel each',
+    default: 'overlay',
+  },
+  clipPeaks: {
+    type: t.integer({ min: 0 }),
+    doc: 'clip the N tallest bins of each series to just above the next and annotate their counts',
+    default: 0,
+  },
+  xLabel: { type: t.string, doc: 'x-axis title', default: 'Value' },
+  yLabel: { type: t.string, doc: 'y-axis title', default: 'Count' },
+  maxColumns: {
+    type: t.integer({ min: 1 }),
+    doc: "grid columns at most (layout 'grid')",
+    defaultDoc: 'chosen to fill the figure',
+  },
+};
 
 function isSeriesList(d: HistogramData): d is readonly HistogramSeries[] {
   return (

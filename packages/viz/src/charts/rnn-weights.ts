@@ -1,8 +1,9 @@
-import type { ColormapName } from '../colormaps.ts';
+import { type OptionSpecs, t } from '@keraspect/array';
+import { type ColormapName, colormapNames } from '../colormaps.ts';
 import { VizError } from '../errors.ts';
 import { type ArrayInput, finiteExtent, maxAbs, type Tensor, toTensor } from '../ndarray.ts';
 import { countTicks, indexTicks, niceTicks, padRange } from '../scale.ts';
-import type { AxisSpec, FigureOptions, FigureSpec, Layer } from '../spec.ts';
+import { type AxisSpec, type FigureOptions, figureOptionSpecs, type FigureSpec, type Layer } from '../spec.ts';
 import { theme, titleSpace, xAxisSpace, yAxisSpace } from '../theme.ts';
 import {
   checkColormap,
@@ -46,6 +47,18 @@ export interface RnnWeightsOptions extends FigureOptions {
   /** Histogram bins. Default 40. */
   bins?: number;
 }
+
+/** The description of {@link RnnWeightsOptions}. */
+export const rnnWeightsOptionSpecs: OptionSpecs<RnnWeightsOptions> = {
+  ...figureOptionSpecs,
+  mode: {
+    type: t.enum(['heatmap', 'histogram']),
+    doc: "'heatmap' kernels with gate separators; 'histogram' one histogram per gate and matrix",
+    default: 'heatmap',
+  },
+  colormap: { type: t.enum(colormapNames), doc: 'heatmap colormap (symmetric about 0)', default: 'bwr' },
+  bins: { type: t.integer({ min: 1 }), doc: 'histogram bins', default: 40 },
+};
 
 interface Direction {
   name: string;

@@ -3,7 +3,7 @@ import { fail } from '../../errors.ts';
 import type { KerasLayerConfig } from '../../keras-format/types.ts';
 import { register, singleShape } from '../builtin/common.ts';
 import type { BuildContext, WeightArray } from '../port.ts';
-import { KerasTCN, tcnPort } from './tcn.ts';
+import { type KerasTCN, tcnPort } from './tcn.ts';
 
 // `Bidirectional(TCN(...))`, which keras-tcn supports from 3.5.0 (`go_backwards`, `return_state`).
 // Keras' Bidirectional on a layer that is not an RNN (tf.keras `layers/rnn/bidirectional.py`, Keras 3
