@@ -4,6 +4,7 @@
  * the importer's reader, mutated, and re-encoded with `writeKerasH5` or re-zipped with fflate).
  * Every mutation is a pure function of the random stream, so `(seed, index)` reproduces an input.
  */
+import { mulberry32 } from '@keraspect/array';
 import { strFromU8, strToU8, unzipSync, zipSync } from './fflate.ts';
 import type { KerasArtifact, KerasModelJson } from '@keraspect/importer';
 import { writeKerasH5 } from '../../packages/importer/src/export/h5.ts';
@@ -18,14 +19,7 @@ export interface Rng {
 }
 
 export function rng(seed: number, index: number): Rng {
-  let s = (Math.imul(seed ^ 0x9e3779b9, 0x85ebca6b) ^ Math.imul(index + 1, 0xc2b2ae35)) >>> 0;
-  const next = () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const next = mulberry32(Math.imul(seed ^ 0x9e3779b9, 0x85ebca6b) ^ Math.imul(index + 1, 0xc2b2ae35));
   return { next, int: (n) => Math.floor(next() * n), pick: (xs) => xs[Math.floor(next() * xs.length)] };
 }
 

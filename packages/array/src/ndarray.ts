@@ -14,7 +14,7 @@ export type TypedArray =
  * (`[]` for a scalar). What `tensor.dataSync()` plus `tensor.shape` give, and what numpy's
  * `arr.ravel()` plus `arr.shape` mean. Batch-first arrays call axis 0 the rows.
  */
-export interface NdArray<D extends ArrayLike<number> = Float32Array | Int32Array> {
+export interface NdArray<D = Float32Array | Int32Array> {
   data: D;
   shape: number[];
 }

@@ -1,12 +1,10 @@
+import type { NdArray } from '@keraspect/array';
 import { type KerasModel, type NpyArray, readNpy, readNpz, toFloat32, writeNpy } from '@keraspect/importer';
 import { CliError } from './errors.ts';
 import type { Io } from './io.ts';
 
 /** An input array as read from a file, before it is matched to a model. */
-export interface InputArray {
-  data: Float32Array | Int32Array;
-  shape: number[];
-}
+export type InputArray = NdArray;
 
 /** How to read a CSV: one sample with rows = time steps, or one sample per row (`sampleAxis`). */
 export interface InputReadOptions {
@@ -241,11 +239,7 @@ export function toNested(data: ArrayLike<number>, shape: number[]): unknown {
  * Write an array as `.json` (nested arrays) when the path ends in `.json`, else as float32 `.npy`.
  * Non-finite values become `null` in JSON.
  */
-export async function writeArrayFile(
-  io: Io,
-  path: string,
-  a: { data: Float32Array | Int32Array; shape: number[] },
-): Promise<void> {
+export async function writeArrayFile(io: Io, path: string, a: NdArray): Promise<void> {
   if (path.toLowerCase().endsWith('.json')) {
     await io.writeFile(path, `${JSON.stringify(toNested(a.data, a.shape))}\n`);
     return;

@@ -42,9 +42,9 @@ export async function run(argv: string[], io: Io): Promise<number> {
   }
 }
 
-/** ExplainError and VizError: the libraries' typed errors (bad option, unknown layer, bad data). */
+/** ExplainError, VizError and ArrayError: the libraries' typed errors (bad option, unknown layer, bad data). */
 function isLibraryError(e: unknown): e is Error {
-  return e instanceof Error && (e.name === 'ExplainError' || e.name === 'VizError');
+  return e instanceof Error && (e.name === 'ExplainError' || e.name === 'VizError' || e.name === 'ArrayError');
 }
 
 export { backend };

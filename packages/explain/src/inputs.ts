@@ -1,3 +1,4 @@
+import { rowSize, takeRows } from '@keraspect/array';
 import * as tf from '@tensorflow/tfjs';
 import { type KerasModel, type NdArray, toInputTensors } from '@keraspect/importer';
 import { fail } from './errors.ts';
@@ -39,15 +40,13 @@ export function checkInputs(km: KerasModel, x: ModelInput): NdArray[] {
 
 /** Number of values per sample of an array with batch axis first. */
 export function perSample(shape: number[]): number {
-  return shape.slice(1).reduce((a, b) => a * b, 1);
+  return rowSize(shape);
 }
 
 /** A tensor of the given rows (sample indices, repeats allowed) of a plain batch-first array. */
 export function rowsTensor(a: NdArray, rows: ArrayLike<number>, dtype: 'float32' | 'int32' = 'float32'): tf.Tensor {
-  const n = perSample(a.shape);
-  const out = dtype === 'int32' ? new Int32Array(rows.length * n) : new Float32Array(rows.length * n);
-  for (let r = 0; r < rows.length; r++) out.set(a.data.subarray(rows[r] * n, rows[r] * n + n), r * n);
-  return tf.tensor(out, [rows.length, ...a.shape.slice(1)], dtype);
+  const r = dtype === 'int32' ? takeRows(a, rows, Int32Array) : takeRows(a, rows, Float32Array);
+  return tf.tensor(r.data, r.shape, dtype);
 }
 
 /** Read a tensor into a plain array and dispose it. */

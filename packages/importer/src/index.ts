@@ -37,7 +37,7 @@ export { readKerasFile, type KerasArtifact, type KerasFileFormat } from './read/
 export type { KerasModelJson, KerasLayerJson, KerasLayerConfig } from './keras-format/types.ts';
 export { attentionMaps, type AttentionMap } from './attention.ts';
 export { toTfjs, fromTfjs, type TfjsArtifacts } from './export/tfjs.ts';
-export { readNpy, writeNpy, readNpz, writeNpz, toFloat32, type NdArray as NpyArray } from './npy.ts';
+export { readNpy, writeNpy, readNpz, writeNpz, toFloat32, type NpyArray } from './npy.ts';
 export { toKerasH5 } from './export/keras-h5.ts';
 export {
   createModelPool,

@@ -2,6 +2,7 @@
  * NumPy `.npy` files, bytes in and out (format versions 1.0, 2.0 and 3.0, C order):
  * https://numpy.org/doc/stable/reference/generated/numpy.lib.format.html
  */
+import type { NdArray } from '@keraspect/array';
 import { unzipSync, zipSync } from 'fflate';
 import { fail, KeraspectError } from './errors.ts';
 
@@ -11,10 +12,8 @@ export type NpyDtype = 'float32' | 'float64' | 'int8' | 'uint8' | 'int16' | 'int
 /** The typed array holding each dtype (`bool` as 0/1 bytes in a `Uint8Array`). */
 export type NpyData = Float32Array | Float64Array | Int8Array | Uint8Array | Int16Array | Int32Array | BigInt64Array;
 
-/** An n-dimensional array: flat `data` in C (row-major) order and its `shape` (`[]` for a 0-d array). */
-export interface NdArray {
-  data: NpyData;
-  shape: number[];
+/** A `.npy` array: flat `data` in C (row-major) order, its `shape` (`[]` for a 0-d array) and its dtype. */
+export interface NpyArray extends NdArray<NpyData> {
   dtype: NpyDtype;
 }
 
@@ -48,7 +47,7 @@ const HOST_LITTLE_ENDIAN = new Uint8Array(Uint16Array.of(1).buffer)[0] === 1;
  * `BAD_ARGUMENT` for bytes that are not `.npy`, Fortran-ordered arrays and unsupported dtypes, and
  * with `CORRUPT_FILE` for a damaged header or data that does not fit the shape.
  */
-export function readNpy(bytes: Uint8Array): NdArray {
+export function readNpy(bytes: Uint8Array): NpyArray {
   if (bytes.length < 10 || !MAGIC.every((b, i) => bytes[i] === b)) {
     fail(
       'BAD_ARGUMENT',
@@ -122,7 +121,7 @@ export function readNpy(bytes: Uint8Array): NdArray {
  * The array's values as a `Float32Array` (the array's own data when it already is float32; int64
  * through `Number`, bool as 0/1).
  */
-export function toFloat32(nd: Pick<NdArray, 'data'>): Float32Array {
+export function toFloat32(nd: Pick<NpyArray, 'data'>): Float32Array {
   const { data } = nd;
   if (data instanceof Float32Array) return data;
   if (data instanceof BigInt64Array) return Float32Array.from(data, (v) => Number(v));
@@ -190,7 +189,7 @@ const ZIP_MAGIC = [0x50, 0x4b, 0x03, 0x04];
  * arrays are `'arr_0'`, `'arr_1'`, …). Fails with `BAD_ARGUMENT` for bytes that are not a zip and
  * with the `.npy` errors of `readNpy` (naming the entry) for a damaged array.
  */
-export function readNpz(bytes: Uint8Array): Map<string, NdArray> {
+export function readNpz(bytes: Uint8Array): Map<string, NpyArray> {
   if (bytes.length < 4 || !ZIP_MAGIC.every((b, i) => bytes[i] === b)) {
     fail(
       'BAD_ARGUMENT',
@@ -207,7 +206,7 @@ export function readNpz(bytes: Uint8Array): Map<string, NdArray> {
       e,
     );
   }
-  const out = new Map<string, NdArray>();
+  const out = new Map<string, NpyArray>();
   for (const [entry, data] of Object.entries(entries)) {
     if (entry.endsWith('/')) continue;
     const name = entry.replace(/\.npy$/, '');

@@ -1,13 +1,11 @@
+import type { NdArray } from '@keraspect/array';
 import * as tf from '@tensorflow/tfjs';
 import { fail, internalError, KeraspectError } from './errors.ts';
 import { DEFAULT_LIMITS, formatBytes, type Limits, resolveLimits } from './limits.ts';
 import type { KerasModel } from './model.ts';
 
-/** A plain n-dimensional array: row-major (C order) data with its shape. */
-export interface NdArray {
-  data: Float32Array | Int32Array;
-  shape: number[];
-}
+/** A plain n-dimensional array: row-major (C order) data with its shape (`@keraspect/array`'s type). */
+export type { NdArray };
 
 /** Options of `predict`, `allLayerOutputs` and `toInputTensors`. */
 export interface PredictOptions {

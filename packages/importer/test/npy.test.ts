@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { fixturesDir } from '../../../test/support/fixtures.ts';
 import { requiredPython } from '../../../test/support/python.ts';
-import { type NdArray, readNpy, readNpz, toFloat32, writeNpy, writeNpz } from '../src/npy.ts';
+import { type NpyArray, readNpy, readNpz, toFloat32, writeNpy, writeNpz } from '../src/npy.ts';
 import { errorOf } from './error-of.ts';
 
 /** Build a .npy file by hand (independent of writeNpy), for cases numpy is not needed to make. */
@@ -136,7 +136,7 @@ describe('readNpy', () => {
 
 describe('writeNpy', () => {
   it('round-trips every writable type and 0-d arrays', () => {
-    const cases: NdArray[] = [
+    const cases: NpyArray[] = [
       { data: Float32Array.of(1, -2.5, 3, 4, 5, 6), shape: [2, 3], dtype: 'float32' },
       { data: Float64Array.of(Math.E), shape: [], dtype: 'float64' },
       { data: Int32Array.of(1, 2, 3), shape: [3], dtype: 'int32' },
@@ -274,7 +274,7 @@ json.dump(out, open('expected.json', 'w'))
   });
 
   it('numpy reads what writeNpy writes, byte-identical to numpy.save', () => {
-    const arrays: Record<string, NdArray> = {
+    const arrays: Record<string, NpyArray> = {
       f4: { data: Float32Array.of(1.5, -2, 3.25, 4, 5, 6), shape: [3, 2], dtype: 'float32' },
       f8: { data: Float64Array.of(Math.PI), shape: [], dtype: 'float64' },
       i4: { data: Int32Array.of(-1, 2, 3, 4), shape: [2, 2, 1], dtype: 'int32' },

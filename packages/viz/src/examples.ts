@@ -1,20 +1,14 @@
+import { mulberry32 } from '@keraspect/array';
 import type { ChartTypes } from './charts/index.ts';
 import type { ChartKind } from './spec.ts';
 
-/** mulberry32: a tiny seeded PRNG, uniform in [0, 1) (also used by the tests). */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function randn(seed: number, n: number, scale = 1): Float32Array {
-  const u = prng(seed);
+/**
+ * Seeded normal draws for the examples (and the tests' data): Box–Muller keeping only the cosine
+ * of each pair, over mulberry32. This is not `seededRng().normal`, which keeps both values of a
+ * pair; the examples keep their own stream so the README images and chart snapshots stay the same.
+ */
+export function randn(seed: number, n: number, scale = 1): Float32Array {
+  const u = mulberry32(seed);
   return Float32Array.from(
     { length: n },
     () => Math.sqrt(-2 * Math.log(u() || 1e-12)) * Math.cos(2 * Math.PI * u()) * scale,
@@ -30,7 +24,7 @@ export type Example<K extends ChartKind = ChartKind> = {
 
 /** Row-stochastic attention peaked `lag` steps back, mostly causal. */
 function causalAttention(T: number, lag: number, width: number, seed: number): Float32Array {
-  const u = prng(seed);
+  const u = mulberry32(seed);
   const a = new Float32Array(T * T);
   for (let i = 0; i < T; i++) {
     let s = 0;

@@ -25,14 +25,8 @@ export { type RnnCell, type RnnWeightsData, type RnnWeightsOptions, rnnGates } f
 export { type Colormap, type ColormapName, colorAt, colormaps, getColormap, palette, type Rgb } from './colormaps.ts';
 export { VizError } from './errors.ts';
 export { FONT_FAMILY, registerFont } from './font.ts';
-export {
-  type ArrayInput,
-  type NdArray,
-  type NestedArray,
-  type NumericBuffer,
-  type Tensor,
-  toTensor,
-} from './ndarray.ts';
+export type { NdArray } from '@keraspect/array';
+export { type ArrayInput, type DenseArray, type NestedArray, type NumericBuffer, toNdArray } from './ndarray.ts';
 export { canvasBackendName, drawPng, drawToCanvas } from './render/canvas.ts';
 export type { CanvasLike } from './render/canvas-backend.ts';
 export { drawSvg } from './render/svg.ts';

@@ -1,47 +1,32 @@
+import type { NdArray } from '@keraspect/array';
 import { VizError } from './errors.ts';
 
-/** A flat numeric buffer accepted as tensor data. */
+/** A flat numeric buffer accepted as array data. */
 export type NumericBuffer = Float32Array | Float64Array | Int32Array | Uint8Array | number[];
-
-/**
- * A dense, row-major n-dimensional array: `data[i]` holds the element at the
- * row-major index `i` of `shape`. This is what `tf.Tensor.dataSync()` plus
- * `tensor.shape` give you, and what numpy's `arr.ravel()` plus `arr.shape` mean.
- */
-export interface NdArray {
-  /** Row-major values; length must equal the product of `shape`. */
-  readonly data: NumericBuffer;
-  /** Dimensions, outermost first, e.g. `[batch, timesteps, channels]`. */
-  readonly shape: readonly number[];
-}
 
 /** A nested JavaScript array of numbers of any depth, e.g. `number[][][]`. */
 export type NestedArray = number | readonly NestedArray[];
 
 /**
- * Anything the charts accept as a tensor: an {@link NdArray}, a nested array
+ * Anything the charts accept as an array: an `NdArray` (`@keraspect/array`'s `{ data, shape }`,
+ * row-major, e.g. `tensor.dataSync()` with `tensor.shape`) of any numeric buffer, a nested array
  * (`[[1, 2], [3, 4]]`), or a flat array / typed array (taken as 1-D).
  */
-export type ArrayInput = NdArray | NestedArray | Float32Array | Float64Array | Int32Array | Uint8Array;
+export type ArrayInput = NdArray<NumericBuffer> | NestedArray | Float32Array | Float64Array | Int32Array | Uint8Array;
 
-/** A normalized tensor: `Float64Array` data plus its shape. */
-export interface Tensor {
-  /** Row-major values. */
-  readonly data: Float64Array;
-  /** Dimensions, outermost first. */
-  readonly shape: number[];
-}
+/** The normalized form of an {@link ArrayInput}: `Float64Array` data plus its shape. */
+export type DenseArray = NdArray<Float64Array>;
 
 function isTypedArray(x: unknown): x is Float32Array | Float64Array | Int32Array | Uint8Array {
   return ArrayBuffer.isView(x) && !(x instanceof DataView);
 }
 
-function isNdArray(x: unknown): x is NdArray {
+function isNdArray(x: unknown): x is NdArray<NumericBuffer> {
   return typeof x === 'object' && x !== null && !Array.isArray(x) && !isTypedArray(x) && 'data' in x && 'shape' in x;
 }
 
 /**
- * Normalize any {@link ArrayInput} into a {@link Tensor}.
+ * Normalize any {@link ArrayInput} into a {@link DenseArray} (a copy).
  *
  * Non-finite values (NaN, ±Infinity) are kept; each chart documents how it
  * draws them (lines break, heatmap cells get `nanColor`, histograms drop them).
@@ -51,7 +36,7 @@ function isNdArray(x: unknown): x is NdArray {
  * @throws {@link VizError} when the input is empty, ragged, not numeric, or
  *   its `data` length does not match its `shape`.
  */
-export function toTensor(input: ArrayInput, what = 'data'): Tensor {
+export function toNdArray(input: ArrayInput, what = 'data'): DenseArray {
   if (isNdArray(input)) {
     const shape = [...input.shape];
     for (const d of shape) {
@@ -120,10 +105,10 @@ function describe(x: unknown): string {
 }
 
 /**
- * Move axis `from` of a tensor to position `to` (like `numpy.moveaxis`).
+ * Move axis `from` of an array to position `to` (like `numpy.moveaxis`).
  * Negative axes count from the end.
  */
-export function moveAxis(t: Tensor, from: number, to: number): Tensor {
+export function moveAxis(t: DenseArray, from: number, to: number): DenseArray {
   const n = t.shape.length;
   const f = from < 0 ? from + n : from;
   const d = to < 0 ? to + n : to;
@@ -134,8 +119,8 @@ export function moveAxis(t: Tensor, from: number, to: number): Tensor {
   return transpose(t, order);
 }
 
-/** Permute the axes of a tensor: output axis `i` is input axis `order[i]`. */
-export function transpose(t: Tensor, order: number[]): Tensor {
+/** Permute the axes of an array: output axis `i` is input axis `order[i]`. */
+export function transpose(t: DenseArray, order: number[]): DenseArray {
   const n = t.shape.length;
   const shape = order.map((a) => t.shape[a]!);
   const inStrides = strides(t.shape);

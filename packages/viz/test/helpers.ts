@@ -2,26 +2,18 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createCanvas, Image } from '@napi-rs/canvas';
-import { prng } from '../src/examples.ts';
+import { mulberry32 } from '@keraspect/array';
+import { randn } from '../src/examples.ts';
 
 /** Repository root (three levels above this file). */
 export const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 /** Where the viz tests write their spec snapshots and PNGs. */
 export const outputDir = join(repoRoot, 'test', 'output', 'viz');
 
-export { prng };
-
-/** Seeded standard normal samples (Box–Muller). */
-export function gaussian(seed: number): () => number {
-  const u = prng(seed);
-  return () => Math.sqrt(-2 * Math.log(u() || 1e-12)) * Math.cos(2 * Math.PI * u());
-}
-
-/** A Float32Array of `n` seeded normal samples times `scale`. */
-export function randn(seed: number, n: number, scale = 1): Float32Array {
-  const g = gaussian(seed);
-  return Float32Array.from({ length: n }, () => g() * scale);
-}
+/** The seeded uniform PRNG of the examples (mulberry32). */
+export const prng = mulberry32;
+/** `n` seeded normal samples times `scale`, as the examples draw them. */
+export { randn };
 
 /** Deep-copy a spec with typed arrays as arrays and numbers rounded to 4 significant digits, for snapshots. */
 export function rounded(x: unknown): unknown {

@@ -1,3 +1,4 @@
+import { row } from '@keraspect/array';
 import {
   attentionMaps,
   attentionRollout,

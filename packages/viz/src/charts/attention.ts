@@ -1,7 +1,7 @@
 import { type OptionSpecs, t } from '@keraspect/array';
 import { type ColormapName, colormapNames, seriesColor } from '../colormaps.ts';
 import { VizError } from '../errors.ts';
-import { type ArrayInput, finiteExtent, type Tensor, toTensor } from '../ndarray.ts';
+import { type ArrayInput, finiteExtent, type DenseArray, toNdArray } from '../ndarray.ts';
 import { padRange } from '../scale.ts';
 import { type FigureOptions, figureOptionSpecs, type FigureSpec, type Layer } from '../spec.ts';
 import { theme, titleSpace, xAxisSpace, yAxisSpace } from '../theme.ts';
@@ -110,17 +110,17 @@ export function attentionSpec(data: AttentionData, options: AttentionOptions = {
   } else {
     mapsIn = data as ArrayInput | readonly LabelledMap[];
   }
-  const maps: { label: string; t: Tensor }[] = [];
+  const maps: { label: string; t: DenseArray }[] = [];
   if (isLabelledList(mapsIn)) {
     mapsIn.forEach((m, i) => {
-      const t = toTensor(m.values, `attention map ${i} ("${m.label}")`);
+      const t = toNdArray(m.values, `attention map ${i} ("${m.label}")`);
       if (t.shape.length !== 2)
         throw new VizError(`attention map ${i} ("${m.label}") must be (Tq, Tk); got shape [${t.shape.join(', ')}].`);
       maps.push({ label: m.label, t });
     });
   } else {
-    const t = toTensor(mapsIn as ArrayInput, 'attention data');
-    let heads: Tensor;
+    const t = toNdArray(mapsIn as ArrayInput, 'attention data');
+    let heads: DenseArray;
     if (t.shape.length === 2) heads = { data: t.data, shape: [1, ...t.shape] };
     else if (t.shape.length === 3) heads = t;
     else if (t.shape.length === 4) {
@@ -151,9 +151,9 @@ export function attentionSpec(data: AttentionData, options: AttentionOptions = {
       );
     options.labels.forEach((l, i) => (maps[i]!.label = l));
   }
-  let series: Tensor | undefined;
+  let series: DenseArray | undefined;
   if (seriesIn !== undefined) {
-    series = toTensor(seriesIn, 'attention series');
+    series = toNdArray(seriesIn, 'attention series');
     if (series.shape.length === 1) series = { data: series.data, shape: [series.shape[0]!, 1] };
     if (series.shape.length !== 2)
       throw new VizError(`attention series must be (T) or (T, C); got shape [${series.shape.join(', ')}].`);

@@ -1,7 +1,7 @@
 import { type OptionSpecs, t } from '@keraspect/array';
 import { type ColormapName, colormapNames, seriesColor } from '../colormaps.ts';
 import { VizError } from '../errors.ts';
-import { type ArrayInput, finiteExtent, moveAxis, resolveAxis, type Tensor, toTensor } from '../ndarray.ts';
+import { type ArrayInput, finiteExtent, moveAxis, resolveAxis, type DenseArray, toNdArray } from '../ndarray.ts';
 import { downsampleMinMax, indexTicks, niceTicks, padRange, percentile } from '../scale.ts';
 import { type AxisSpec, type FigureOptions, figureOptionSpecs, type FigureSpec, type Layer } from '../spec.ts';
 import { theme, xAxisSpace, yAxisSpace } from '../theme.ts';
@@ -90,7 +90,7 @@ export const attributionOptionSpecs: OptionSpecs<AttributionOptions> = {
   colorbar: { type: t.boolean, doc: 'draw the colorbar of normalized attribution', default: true },
 };
 
-function toTC(t: Tensor, channelAxis: number | undefined, what: string): Tensor {
+function toTC(t: DenseArray, channelAxis: number | undefined, what: string): DenseArray {
   if (t.shape.length === 1) return { data: t.data, shape: [t.shape[0]!, 1] };
   if (t.shape.length === 2) return moveAxis(t, resolveAxis(channelAxis ?? -1, 2, `${what} channelAxis`), 1);
   throw new VizError(`${what} must be (T) or (T, C); got shape [${t.shape.join(', ')}]. Select one sample first.`);
@@ -131,8 +131,8 @@ export function attributionSpec(data: AttributionData, options: AttributionOptio
       'attribution data must be { series, attributions } with the same shape. Pass the input and its attributions.',
     );
   }
-  const xs = toTensor(data.series, 'attribution series');
-  const as = toTensor(data.attributions, 'attribution attributions');
+  const xs = toNdArray(data.series, 'attribution series');
+  const as = toNdArray(data.attributions, 'attribution attributions');
   if (xs.shape.join(',') !== as.shape.join(',')) {
     throw new VizError(
       `attribution attributions have shape [${as.shape.join(', ')}] but the series has shape [${xs.shape.join(', ')}]. They must match: attributions are per input value.`,
@@ -162,7 +162,7 @@ export function attributionSpec(data: AttributionData, options: AttributionOptio
     );
   }
   const name = (c: number) => options.channelLabels?.[c] ?? (C === 1 ? '' : `ch ${c}`);
-  const column = (t: Tensor, c: number) => {
+  const column = (t: DenseArray, c: number) => {
     const out = new Float64Array(T);
     for (let i = 0; i < T; i++) out[i] = t.data[i * C + c]!;
     return out;

@@ -1,7 +1,7 @@
 import { type OptionSpecs, t } from '@keraspect/array';
 import { seriesColor } from '../colormaps.ts';
 import { VizError } from '../errors.ts';
-import { type ArrayInput, finiteExtent, toTensor } from '../ndarray.ts';
+import { type ArrayInput, finiteExtent, toNdArray } from '../ndarray.ts';
 import { legendSize } from '../render/legend.ts';
 import { indexTicks, niceTicks, padRange } from '../scale.ts';
 import { type AxisSpec, type FigureOptions, figureOptionSpecs, type FigureSpec, type Layer } from '../spec.ts';
@@ -52,7 +52,7 @@ export type Features0DData = ArrayInput;
  * skipped (gaps).
  */
 export function features0DSpec(data: Features0DData, options: Features0DOptions = {}): FigureSpec {
-  let t = toTensor(data, 'features0D data');
+  let t = toNdArray(data, 'features0D data');
   if (t.shape.length === 1) t = { data: t.data, shape: [1, t.shape[0]!] };
   if (t.shape.length !== 2) {
     throw new VizError(

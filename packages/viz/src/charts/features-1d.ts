@@ -2,7 +2,7 @@ import { type OptionSpecs, t } from '@keraspect/array';
 import { seriesColor } from '../colormaps.ts';
 import { VizError } from '../errors.ts';
 import { divisorGrid } from '../layout.ts';
-import { type ArrayInput, finiteExtent, moveAxis, resolveAxis, toTensor } from '../ndarray.ts';
+import { type ArrayInput, finiteExtent, moveAxis, resolveAxis, toNdArray } from '../ndarray.ts';
 import { legendSize } from '../render/legend.ts';
 import { autoscaleRange, downsampleMinMax, indexTicks, niceTicks } from '../scale.ts';
 import {
@@ -124,7 +124,7 @@ const WIDTH = 900;
  * curves and are ignored when fitting ranges.
  */
 export function features1DSpec(data: Features1DData, options: Features1DOptions = {}): FigureSpec {
-  const t = toTensor(data, 'features1D data');
+  const t = toNdArray(data, 'features1D data');
   const rank = t.shape.length;
   if (rank < 1 || rank > 3) {
     throw new VizError(

@@ -1,7 +1,7 @@
 import { type OptionSpecs, t } from '@keraspect/array';
 import { type ColormapName, colormapNames } from '../colormaps.ts';
 import { VizError } from '../errors.ts';
-import { type ArrayInput, toTensor, transpose } from '../ndarray.ts';
+import { type ArrayInput, toNdArray, transpose } from '../ndarray.ts';
 import { type FigureOptions, figureOptionSpecs, type FigureSpec } from '../spec.ts';
 import { theme, titleSpace, xAxisSpace, yAxisSpace } from '../theme.ts';
 import {
@@ -90,7 +90,7 @@ export type Features2DData = ArrayInput;
  * NaN cells take `nanColor` and are ignored by the norm.
  */
 export function features2DSpec(data: Features2DData, options: Features2DOptions = {}): FigureSpec {
-  let t = toTensor(data, 'features2D data');
+  let t = toNdArray(data, 'features2D data');
   if (t.shape.length === 2) t = { data: t.data, shape: [1, ...t.shape] };
   if (t.shape.length !== 3) {
     throw new VizError(

@@ -1,7 +1,7 @@
 import { type OptionSpecs, t } from '@keraspect/array';
 import { seriesColor } from '../colormaps.ts';
 import { VizError } from '../errors.ts';
-import { type ArrayInput, finiteExtent, toTensor } from '../ndarray.ts';
+import { type ArrayInput, finiteExtent, toNdArray } from '../ndarray.ts';
 import { legendSize } from '../render/legend.ts';
 import { autoscaleRange, countTicks, formatNumber, niceTicks, padRange } from '../scale.ts';
 import { type AxisSpec, type FigureOptions, figureOptionSpecs, type FigureSpec, type Layer } from '../spec.ts';
@@ -112,8 +112,8 @@ export function binValues(
  */
 export function histogramSpec(data: HistogramData, options: HistogramOptions = {}): FigureSpec {
   const series = isSeriesList(data)
-    ? data.map((s, i) => ({ label: s.label, values: toTensor(s.values, `histogram series ${i} ("${s.label}")`).data }))
-    : [{ label: '', values: toTensor(data as ArrayInput, 'histogram data').data }];
+    ? data.map((s, i) => ({ label: s.label, values: toNdArray(s.values, `histogram series ${i} ("${s.label}")`).data }))
+    : [{ label: '', values: toNdArray(data as ArrayInput, 'histogram data').data }];
   const bins = intOption('bins', options.bins, 50);
   const layout = oneOf('layout', options.layout, ['overlay', 'grid'], 'overlay');
   const clipPeaks = intOption('clipPeaks', options.clipPeaks, 0, 0);

@@ -1,7 +1,7 @@
 import { type OptionSpecs, t } from '@keraspect/array';
 import { type ColormapName, colormapNames } from '../colormaps.ts';
 import { VizError } from '../errors.ts';
-import { type ArrayInput, finiteExtent, maxAbs, type Tensor, toTensor } from '../ndarray.ts';
+import { type ArrayInput, finiteExtent, maxAbs, type DenseArray, toNdArray } from '../ndarray.ts';
 import { countTicks, indexTicks, niceTicks, padRange } from '../scale.ts';
 import { type AxisSpec, type FigureOptions, figureOptionSpecs, type FigureSpec, type Layer } from '../spec.ts';
 import { theme, titleSpace, xAxisSpace, yAxisSpace } from '../theme.ts';
@@ -62,9 +62,9 @@ export const rnnWeightsOptionSpecs: OptionSpecs<RnnWeightsOptions> = {
 
 interface Direction {
   name: string;
-  kernel: Tensor;
-  recurrent: Tensor;
-  bias?: Tensor;
+  kernel: DenseArray;
+  recurrent: DenseArray;
+  bias?: DenseArray;
 }
 
 function parseWeights(d: RnnWeightsData): { gates: readonly string[]; units: number; dirs: Direction[] } {
@@ -74,8 +74,8 @@ function parseWeights(d: RnnWeightsData): { gates: readonly string[]; units: num
   if (!Object.hasOwn(rnnGates, d.cell))
     throw new VizError(`rnnWeights cell must be 'LSTM' or 'GRU'; got ${JSON.stringify(d.cell)}.`);
   const gates = rnnGates[d.cell];
-  const ws = d.weights.map((w, i) => toTensor(w, `rnnWeights weights[${i}]`));
-  let groups: Tensor[][];
+  const ws = d.weights.map((w, i) => toNdArray(w, `rnnWeights weights[${i}]`));
+  let groups: DenseArray[][];
   if (ws.length === 2 || ws.length === 3) groups = [ws];
   else if (ws.length === 4) groups = [ws.slice(0, 2), ws.slice(2)];
   else if (ws.length === 6) groups = [ws.slice(0, 3), ws.slice(3)];
@@ -88,8 +88,8 @@ function parseWeights(d: RnnWeightsData): { gates: readonly string[]; units: num
   let units = -1;
   const dirs = groups.map((grp, k) => {
     const name = groups.length === 1 ? '' : k === 0 ? 'Forward' : 'Backward';
-    const [kernel, recurrent, bias] = grp as [Tensor, Tensor, Tensor | undefined];
-    const expect = (cond: boolean, what: string, t: Tensor, shape: string) => {
+    const [kernel, recurrent, bias] = grp as [DenseArray, DenseArray, DenseArray | undefined];
+    const expect = (cond: boolean, what: string, t: DenseArray, shape: string) => {
       if (!cond) {
         throw new VizError(
           `rnnWeights ${name ? `${name.toLowerCase()} ` : ''}${what} has shape [${t.shape.join(', ')}]; a ${d.cell} with U units needs ${shape} (gates ${gates.join(', ')}). Check the cell type and the weights order [kernel, recurrent_kernel, bias].`,
@@ -225,7 +225,7 @@ function heatmapSpec(
   return finishFigure('rnnWeights', b);
 }
 
-function gateSlice(t: Tensor, gate: number, U: number): Float64Array {
+function gateSlice(t: DenseArray, gate: number, U: number): Float64Array {
   const cols = t.shape[t.shape.length - 1]!;
   const rows = t.data.length / cols;
   const out = new Float64Array(rows * U);
