@@ -81,21 +81,37 @@ export function modelCommand<const O extends Options>(spec: {
         if ((values as Record<string, unknown>)[flag] === undefined)
           throw new CliError(`Missing --${flag}.\n\n${usage}`);
       }
-      const km = await openModel(io, positionals[0], values as never, usage);
-      try {
-        const v = values as Record<string, unknown>;
-        const streaming = stream && wantsStream(v.input as string[] | undefined, v);
-        const xs =
-          input && !streaming
-            ? await readModelInputs(io, v.input as string[], km, {
-                sampleAxis: v['sample-axis'] as boolean | undefined,
-              })
-            : (undefined as never);
-        const x = input && !streaming ? (xs.length === 1 ? xs[0] : xs) : (undefined as never);
-        return await body({ km, values, rest: positionals.slice(1), io, x, xs, streaming, modelPath: positionals[0] });
-      } finally {
-        km.dispose();
-      }
+      return withModel(io, values as Record<string, unknown>, positionals, usage, { input, stream }, (ctx) =>
+        body({ ...ctx, values }),
+      );
     },
   };
+}
+
+/**
+ * Open MODEL (the first positional) with the shared model flags, read `--input` when `input` (unless
+ * `stream` and the input is a dataset to stream), run `fn`, and always dispose the model.
+ */
+export async function withModel(
+  io: Io,
+  values: Record<string, unknown>,
+  positionals: string[],
+  usage: string,
+  { input, stream }: { input: boolean; stream: boolean },
+  fn: (ctx: Omit<ModelCommandContext<Options>, 'values'>) => Promise<number>,
+): Promise<number> {
+  const km = await openModel(io, positionals[0], values as never, usage);
+  try {
+    const streaming = stream && wantsStream(values.input as string[] | undefined, values);
+    const xs =
+      input && !streaming
+        ? await readModelInputs(io, values.input as string[], km, {
+            sampleAxis: values['sample-axis'] as boolean | undefined,
+          })
+        : (undefined as never);
+    const x = input && !streaming ? (xs.length === 1 ? xs[0] : xs) : (undefined as never);
+    return await fn({ km, rest: positionals.slice(1), io, x, xs, streaming, modelPath: positionals[0] });
+  } finally {
+    km.dispose();
+  }
 }

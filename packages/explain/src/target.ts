@@ -44,7 +44,7 @@ export const targetOptionSpecs: OptionSpecs<TargetOptions> = {
   },
   target: {
     type: t.oneOf(t.enum(['max']), t.integer({ min: 0 }), t.list(t.integer({ min: 0 })), t.function),
-    doc: "unit of the output to explain: 'max' (each sample's argmax), an index, one index per sample, or a function",
+    doc: "unit of the output to explain: 'max' (each sample's argmax), an index, one index per sample, or (API only) a function of the output",
     default: 'max',
   },
   preActivation: {

@@ -34,7 +34,7 @@ export const occlusion: Method<OcclusionOptions> = {
   usesGradients: false,
   options: {
     window: { type: t.integer({ min: 1 }), doc: 'time steps per occluded window', default: 1 },
-    stride: { type: t.integer({ min: 1 }), doc: 'steps between window starts', defaultDoc: '`window` (no overlap)' },
+    stride: { type: t.integer({ min: 1 }), doc: 'steps between window starts', defaultDoc: 'window (no overlap)' },
     features: {
       type: t.oneOf(t.enum(['together', 'each']), t.list(t.list(t.integer({ min: 0 }), { minLength: 1 }))),
       doc: "features occluded together: 'together' all at once, 'each' one at a time, or groups of last-axis indices like [[0, 1], [2]]",
