@@ -1,10 +1,10 @@
+import { row } from '@keraspect/array';
 import { attentionMaps, layerOutputs } from '@keraspect/explain';
 import type { KerasModel, NdArray } from '@keraspect/importer';
 import { CliError } from './errors.ts';
 import { readModelInputs } from './input-data.ts';
 import type { Io } from './io.ts';
 import { openModel } from './model-args.ts';
-import { row } from './report/seed-figures.ts';
 
 /** Which output of the layer: its index (multi-output layers), or `'attention'` for its attention weights. */
 export type LayerOutputChoice = number | 'attention';

@@ -11,7 +11,7 @@ import { backend, type KerasModel, type NdArray, predict } from '@keraspect/impo
 import { type FigureSpec, render } from '@keraspect/viz';
 import { warnings } from '../warnings.ts';
 import { page, type ReportPage } from './html.ts';
-import { row, seedFigures } from './seed-figures.ts';
+import { seedFigures } from './seed-figures.ts';
 
 /** Options of `buildReport`. */
 export interface ReportOptions {

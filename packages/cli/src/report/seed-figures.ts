@@ -1,3 +1,4 @@
+import { row } from '@keraspect/array';
 import { attentionMaps, layerOutputs } from '@keraspect/explain';
 import type { KerasModel, NdArray } from '@keraspect/importer';
 import { type FigureSpec, render } from '@keraspect/viz';
@@ -31,12 +32,6 @@ export interface SeedFigureOptions {
 }
 
 const slug = (s: string) => s.replace(/[^A-Za-z0-9_.-]+/g, '_');
-
-/** Row `b` of a batch-first array. */
-export function row(a: NdArray, b: number): NdArray {
-  const per = a.data.length / a.shape[0];
-  return { data: a.data.subarray(b * per, (b + 1) * per) as Float32Array, shape: a.shape.slice(1) };
-}
 
 /** The layer the answer's `show_features_1D(model, 'lstm', …)` would name: a recurrent layer with a (T, C) output. */
 export function sequenceLayer(km: KerasModel): string | null {
