@@ -25,7 +25,9 @@ async function summationToDelta(config: unknown, shape: number[], seed: number, 
     explain('deepLift', km, x, { baseline: base, target: 0, internalBatchSize: 4, ...options }),
   );
   const fx = r.scores;
-  const fb = (await explain('gradient', km, { data: base.data, shape: base.shape }, { target: 0, ...options }))
+  // The reference's score, under the same target options (DeepLIFT's own options are not gradient's).
+  const { rule: _rule, ...targetOptions } = options;
+  const fb = (await explain('gradient', km, { data: base.data, shape: base.shape }, { target: 0, ...targetOptions }))
     .scores[0];
   const n = r.attributions[0].data.length / shape[0];
   for (let b = 0; b < shape[0]; b++) {

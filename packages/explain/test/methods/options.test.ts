@@ -98,6 +98,7 @@ describe('every method describes its options', () => {
       baseline: 'zeros',
       steps: 4,
       rule: 'gaussLegendre',
+      multiplyByInputs: true,
     });
     expect(
       createExplainer('integratedGradients', km, { baseline: { noise: { stdev: 0.5 } } }).options.baseline,
@@ -112,10 +113,17 @@ describe('smoothGrad holds the method it wraps', () => {
     const sg = createExplainer('smoothGrad', km, { wrap: methods.integratedGradients, wrapOptions: { steps: 4 } });
     expect(sg.options.wrap).toBe(methods.integratedGradients);
     expect(methodNameOf(sg.options.wrap)).toBe('integratedGradients');
-    expect(sg.options.wrapOptions).toEqual({ baseline: 'zeros', steps: 4, rule: 'gaussLegendre' });
+    expect(sg.options.wrapOptions).toEqual({
+      baseline: 'zeros',
+      steps: 4,
+      rule: 'gaussLegendre',
+      multiplyByInputs: true,
+    });
     expect(() =>
       createExplainer('smoothGrad', km, { wrap: methods.integratedGradients, wrapOptions: { stepz: 4 } }),
-    ).toThrow(/smoothGrad's wrapped Integrated Gradients: unknown option 'stepz'\. Options: baseline, steps, rule\./);
+    ).toThrow(
+      /smoothGrad's wrapped Integrated Gradients: unknown option 'stepz'\. Options: baseline, steps, rule, multiplyByInputs\./,
+    );
     expect(() => createExplainer('smoothGrad', km, { wrap: 'integratedGradients' as never })).toThrow(
       /smoothGrad: option `wrap` must be a method of the table .*; got "integratedGradients"/,
     );
