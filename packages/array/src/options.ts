@@ -170,7 +170,8 @@ export function describeType(type: OptionType, plural = false): string {
     case 'list': {
       const size = type.length === undefined ? '' : `${type.length} `;
       const lead = type.length === undefined && (type.minLength ?? 0) > 0 ? 'non-empty ' : '';
-      return `${plural ? '' : 'a '}${lead}list${plural ? 's' : ''} of ${size}${describeType(type.of, true)}`;
+      const of = describeType(type.of, true);
+      return `${plural ? '' : 'a '}${lead}list${plural ? 's' : ''} of ${size}${type.of.kind === 'oneOf' ? `(${of})` : of}`;
     }
     case 'oneOf':
       return orList(type.of.map((o) => describeType(o, plural)));

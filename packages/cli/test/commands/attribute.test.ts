@@ -69,8 +69,10 @@ describe.each(methodNames.map((n) => [n]))('keraspect attribute --method %s', (n
     const m = memoryIo(sampleFiles);
     let checked = 0;
     for (const r of reachable(name)) {
-      // a method cannot wrap itself (tested in explain); every other value is taken
-      for (const s of samples(r.spec.type, r.spec.default, entries).filter((v) => v.value !== methods[name])) {
+      // a method cannot wrap itself (tested in explain), nor can the method it wraps; every other value is taken
+      const wrapped = r.extra[1] as MethodName | undefined;
+      const all = samples(r.spec.type, r.spec.default, entries);
+      for (const s of all.filter((v) => v.value !== methods[name] && (!wrapped || v.value !== methods[wrapped]))) {
         const argv = [...base(name), ...r.extra, ...flagWords(r.flag, s)];
         const req = await attributeRequest(argv, m.io);
         const given = at(req.options as Record<string, unknown>, r.path);
@@ -146,14 +148,14 @@ describe('keraspect attribute flags', () => {
     const m = memoryIo();
     expect(await run(['attribute', ...base('gradient'), '--steps', '4'], m.io)).toBe(2);
     expect(m.err()).toMatch(
-      /--steps does not apply to method gradient: it is an option of integratedGradients; smoothGrad --wrap integratedGradients\. Options of gradient: --postprocess\. Options of every method: --output, --target, --pre-activation, --layer, --internal-batch-size, --seed\./,
+      /--steps does not apply to method gradient: it is an option of integratedGradients; smoothGrad --wrap integratedGradients; temporalSaliencyRescaling --wrap integratedGradients\. Options of gradient: --postprocess\. Options of every method: --output, --target, --pre-activation, --layer, --internal-batch-size, --seed\./,
     );
     const w = memoryIo();
     expect(
       await run(['attribute', ...base('smoothGrad'), '--wrap', 'integratedGradients', '--window', '3'], w.io),
     ).toBe(2);
     expect(w.err()).toMatch(
-      /--window does not apply to method smoothGrad: it is an option of occlusion; smoothGrad --wrap occlusion\. Options of smoothGrad --wrap integratedGradients: --wrap, --samples, --noise-level, --stdev, --variant, --baseline, --steps, --rule\./,
+      /--window does not apply to method smoothGrad: it is an option of occlusion; smoothGrad --wrap occlusion; temporalSaliencyRescaling --wrap occlusion\. Options of smoothGrad --wrap integratedGradients: --wrap, --samples, --noise-level, --stdev, --variant, --baseline, --steps, --rule, --multiply-by-inputs\./,
     );
   });
 
@@ -178,7 +180,7 @@ describe('keraspect attribute flags', () => {
     const summary = JSON.parse(sg.out());
     expect(summary.options).toEqual({
       wrap: 'integratedGradients',
-      wrapOptions: { baseline: 'zeros', steps: 4, rule: 'left' },
+      wrapOptions: { baseline: 'zeros', steps: 4, rule: 'left', multiplyByInputs: true },
       samples: 2,
       noiseLevel: 0.15,
       stdev: 0,

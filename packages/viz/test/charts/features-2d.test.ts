@@ -64,7 +64,7 @@ describe('features2D', () => {
     expect(heat({ cmap: 'seismic', colormap: 'viridis' }).colormap).toBe('viridis');
     expect(() => heat({ norm: [3, 1] })).toThrow(/`norm` needs vmin < vmax; got \[3,1\]/);
     expect(() => heat({ norm: 'wide' })).toThrow(
-      /`norm` must be 'data', 'symmetric', 'auto', 'none', null or \[vmin, vmax\]/,
+      /option `norm` must be one of 'data', 'symmetric', 'auto', 'none', null or a list of 2 \(numbers or null\); got "wide"/,
     );
   });
 
