@@ -5,7 +5,7 @@ import type { Command } from '../command.ts';
 import { CliError } from '../errors.ts';
 import { readArrayFile } from '../input-data.ts';
 import type { Io } from '../io.ts';
-import { chartDataFromModel } from '../layer-data.ts';
+import { chartDataFromModel, type ModelPlotFlags } from '../layer-data.ts';
 import { inputOptions, MODEL_OPTIONS_USAGE, modelOptions, openModel, parse } from '../model-args.ts';
 import {
   type FlagContext,
@@ -207,7 +207,10 @@ export const plot: Command = {
         io,
         kind,
         dataPath,
-        { ...values, output: values.output ?? (kind === 'attention' ? 'attention' : undefined) },
+        {
+          ...values,
+          output: (values.output as string | undefined) ?? (kind === 'attention' ? 'attention' : undefined),
+        } as ModelPlotFlags,
         usage,
       );
       for (const [k, v] of Object.entries(d.options)) if (!(k in options)) options[k] = v;
