@@ -371,9 +371,9 @@ const tsrEntry = (method: 'gradient' | 'gradientXInput', inner: string): Entry =
     const data = new Float32Array(c.x.data.length);
     for (let i = 0; i < b; i++) data.fill(c.x.data[i * n], i * n, (i + 1) * n);
     return {
-      method,
+      wrap: methods[method],
       // Their Grad is Captum's Saliency with its default abs=True.
-      methodOptions: method === 'gradient' ? { postprocess: 'abs' } : {},
+      wrapOptions: method === 'gradient' ? { postprocess: 'abs' } : {},
       timeRelevance: 'masking',
       quantile: 0.55,
       baseline: { data, shape: c.x.shape },
@@ -514,8 +514,8 @@ const entries: Entry[] = [
     name: 'smoothGrad over integratedGradients',
     method: 'smoothGrad',
     keraspect: () => ({
-      method: 'integratedGradients',
-      methodOptions: { steps: IG_STEPS, rule: 'gaussLegendre' },
+      wrap: methods.integratedGradients,
+      wrapOptions: { steps: IG_STEPS, rule: 'gaussLegendre' },
       samples: NOISE.samples,
       stdev: NOISE.stdev,
       seed: NOISE.seed,
@@ -537,7 +537,7 @@ const entries: Entry[] = [
     name: 'smoothGrad vargrad over gradientXInput',
     method: 'smoothGrad',
     keraspect: () => ({
-      method: 'gradientXInput',
+      wrap: methods.gradientXInput,
       samples: NOISE.samples,
       stdev: NOISE.stdev,
       variant: 'vargrad',
