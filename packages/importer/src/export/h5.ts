@@ -23,12 +23,11 @@
  *   float64 array, exactly as Keras writes `np.asarray([])`. Lists longer than 64 512 bytes are split
  *   into `layer_names0`, `layer_names1`, … the way Keras' `save_attributes_to_hdf5_group` does.
  */
-import h5wasm from 'h5wasm';
 import type { Group as H5Group } from 'h5wasm';
 import { fail, KeraspectError } from '../errors.ts';
 import type { KerasModelJson } from '../keras-format/types.ts';
 import type { WeightArray } from '../layers/port.ts';
-import { discardH5File, h5ErrorSummary, h5Module, type H5File, uniquePath } from '../read/h5wasm.ts';
+import { discardH5File, h5ErrorSummary, h5Module, h5Namespace, type H5File, uniquePath } from '../read/h5wasm.ts';
 
 /**
  * The Keras version written when none is given: `2.3.1`, the last standalone Keras 2. TF.js layers
@@ -140,7 +139,7 @@ function writeH5File(what: string, write: (file: H5File) => void): Uint8Array {
   const path = uniquePath('write');
   let file: H5File | undefined;
   try {
-    file = new h5wasm.File(path, 'w');
+    file = new (h5Namespace(what).File)(path, 'w');
     write(file);
     file.close();
     file = undefined;

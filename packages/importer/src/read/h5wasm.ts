@@ -6,7 +6,6 @@
  * (NODERAWFS), so its "in-memory" paths would be files in the host's `/`. The ESM build keeps an
  * in-memory file system in Node and in browsers alike, so nothing here touches the disk.
  */
-import h5wasm from 'h5wasm';
 import type { File as H5WasmFile } from 'h5wasm';
 import { fail, KeraspectError } from '../errors.ts';
 
@@ -14,12 +13,13 @@ import { fail, KeraspectError } from '../errors.ts';
 export type H5File = H5WasmFile;
 
 /** The h5wasm namespace (`File`, `Group`, `Dataset`, …) once its WebAssembly module is loaded. */
-export type H5Wasm = typeof h5wasm;
+export type H5Wasm = typeof import('h5wasm').default;
 
-type H5Module = Awaited<typeof h5wasm.ready>;
+type H5Module = Awaited<H5Wasm['ready']>;
 
 let loading: Promise<H5Wasm> | undefined;
 let loaded: H5Module | undefined;
+let namespace: H5Wasm | undefined;
 
 /**
  * Load h5wasm once and return its namespace. Await this before any synchronous reader or writer
@@ -29,9 +29,13 @@ let loaded: H5Module | undefined;
  * carries on (a failed dataset creation silently writes nothing), which would hide corrupt files.
  */
 export function h5(): Promise<H5Wasm> {
-  loading ??= h5wasm.ready.then((module) => {
+  // Imported here, not at the top: importing h5wasm compiles its WebAssembly at once, and the
+  // importer reads files in a reader thread, so the caller's thread needs h5wasm only to write.
+  loading ??= import('h5wasm').then(async ({ default: h5wasm }) => {
+    const module = await h5wasm.ready;
     module.activate_throwing_error_handler();
     loaded = module;
+    namespace = h5wasm;
     return h5wasm;
   });
   return loading;
@@ -49,6 +53,12 @@ export function h5Module(what: string): H5Module {
     );
   }
   return loaded;
+}
+
+/** The loaded h5wasm namespace (`File`, …) for synchronous code; like {@link h5Module}. */
+export function h5Namespace(what: string): H5Wasm {
+  h5Module(what);
+  return namespace!;
 }
 
 /** The 8-byte signature that starts an HDF5 superblock: `\x89HDF\r\n\x1a\n`. */
@@ -123,7 +133,7 @@ export function withH5File<T>(bytes: Uint8Array, fn: (file: H5File) => T, option
   let file: H5File | undefined;
   try {
     try {
-      file = new h5wasm.File(path, 'r');
+      file = new (h5Namespace('Reading an HDF5 file').File)(path, 'r');
     } catch (e) {
       throw asCorrupt(e, label, 'could not be opened');
     }

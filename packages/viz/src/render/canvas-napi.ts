@@ -1,10 +1,21 @@
 /** The Node canvas backend: `@napi-rs/canvas`, with the bundled DejaVu Sans registered. */
 import { createRequire } from 'node:module';
-import { type Canvas, createCanvas, GlobalFonts, ImageData, type SKRSContext2D } from '@napi-rs/canvas';
+import type { Canvas, SKRSContext2D } from '@napi-rs/canvas';
 import { VizError } from '../errors.ts';
 import type { CanvasBackend, CanvasLike, Context2D } from './canvas-backend.ts';
 
 const FAMILY = 'DejaVu Sans';
+
+type Napi = typeof import('@napi-rs/canvas');
+let napi: Napi | undefined;
+/**
+ * @napi-rs/canvas, loaded at the first chart (with require: it is CommonJS around a native library),
+ * so that commands which draw nothing (`keraspect inspect`, `predict`) never pay for loading it.
+ */
+function lib(): Napi {
+  napi ??= createRequire(import.meta.url)('@napi-rs/canvas') as Napi;
+  return napi;
+}
 let registered = false;
 let measureCtx: SKRSContext2D | undefined;
 
@@ -23,20 +34,20 @@ export const canvasBackend: CanvasBackend = {
     const key = `${width}x${height}`;
     let canvas = pool.get(key);
     if (canvas) pool.delete(key);
-    else canvas = createCanvas(width, height);
+    else canvas = lib().createCanvas(width, height);
     pool.set(key, canvas);
     if (pool.size > POOL_SIZE) pool.delete(pool.keys().next().value!);
     return canvas;
   },
   // A JS-owned buffer: ImageData made by ctx.createImageData is never freed by @napi-rs/canvas.
-  imageData: (data, width, height) => new ImageData(data, width, height),
+  imageData: (data, width, height) => new (lib().ImageData)(data, width, height),
   encodePng(canvas: CanvasLike, dpi?: number) {
     const c = canvas as Canvas;
     const buf = dpi ? c.encodeSync('png', { resolution: dpi }) : c.encodeSync('png');
     return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
   },
   measureContext() {
-    measureCtx ??= createCanvas(4, 4).getContext('2d');
+    measureCtx ??= lib().createCanvas(4, 4).getContext('2d');
     return measureCtx as unknown as Context2D;
   },
   /**
@@ -55,11 +66,11 @@ export const canvasBackend: CanvasBackend = {
           `The bundled font ${file} was not found. Reinstall @keraspect/viz's dependencies (pnpm install) so dejavu-fonts-ttf is present.`,
         );
       }
-      GlobalFonts.registerFromPath(path, FAMILY);
+      lib().GlobalFonts.registerFromPath(path, FAMILY);
     }
     registered = true;
   },
   async registerFont(data) {
-    GlobalFonts.register(Buffer.from(data.buffer, data.byteOffset, data.byteLength), FAMILY);
+    lib().GlobalFonts.register(Buffer.from(data.buffer, data.byteOffset, data.byteLength), FAMILY);
   },
 };
