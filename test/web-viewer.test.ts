@@ -6,7 +6,10 @@
  * within 1e-5, every chart drew on its canvas, the controls redraw them, hovering reads values out,
  * the TF.js-format model loads with plain `tf.loadLayersModel` (Keraspect's layer classes
  * registered) and predicts the same, and the console stays free of errors. The screenshot in the
- * README comes from this test (test/output/web/viewer.png).
+ * README comes from this test (test/output/web/viewer.png). Also: the HDF5 file is read in the
+ * importer's Web Worker, whose time bound stops a file that loops HDF5 without hanging the page;
+ * picked `.csv`/`.json` inputs; and the TF.js conversions of models with Keraspect's own layer
+ * classes — CyberZHG's SeqSelfAttention (above), Keras 3 MultiHeadAttention, keras-tcn's TCN.
  */
 import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -344,6 +347,8 @@ describe.skipIf(!dir || (!haveChromium && !inCi))('the browser viewer (examples/
   // Keras file (Keraspect) and the conversion (plain tf.loadLayersModel), and both predict like Node.
   const conversions: { label: string; fixture: string; root: string }[] = [
     { label: 'Keras 3 MultiHeadAttention', fixture: 'vk_new_transformer_mha_k3.9.2', root: '' },
+    { label: 'keras-tcn TCN, tf.keras 2.4', fixture: 'wl_tcn_tfk2.4.0', root: 'wild' },
+    { label: 'keras-tcn TCN, Keras 3.9', fixture: 'mm_tcn_custom_registered_k3.9.2', root: 'wild' },
   ];
   for (const c of conversions)
     it(
