@@ -246,6 +246,13 @@ export class NpyChunkWriter {
     writeSync(this.fd, new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
     this.rows += a.shape[0];
   }
+  /** Write the header of a file with no rows (an empty shard), rows of shape `rowShape`. */
+  empty(rowShape: number[]): void {
+    if (this.totalRows !== 0 || this.fd !== null) throw new Error(`${this.path}: empty() is for a file of 0 rows.`);
+    mkdirSync(dirname(this.tmp), { recursive: true });
+    this.fd = openSync(this.tmp, 'w');
+    writeSync(this.fd, npyHeader([0, ...rowShape]));
+  }
   /** Finish: the file appears under its name only now. */
   close(): void {
     if (this.fd === null) return;
@@ -331,6 +338,15 @@ export async function runStreamed(
       }
       done += Math.min(r.chunkSize, end - s);
       progress();
+    }
+    if (!starts.length) {
+      // An empty shard (more shards than chunks) still writes its files, with 0 rows, so that the
+      // shards' outputs concatenate; one sample tells the row shapes.
+      for (const { name, array } of await r.compute(r.dataset.read(0, 1), 0)) {
+        const w = new NpyChunkWriter(r.pathOf(name), 0);
+        writers.set(name, w);
+        w.empty(array.shape.slice(1));
+      }
     }
     for (const w of writers.values()) w.close();
   } catch (e) {

@@ -163,6 +163,35 @@ describe('keraspect predict on a streamed dataset', () => {
     expect(shards).toEqual(Array.from(read(two).data as Float32Array));
   }, 300_000);
 
+  it('writes a 0-row file for a shard without chunks (more shards than chunks), so that shards still concatenate', async () => {
+    const parts: number[] = [];
+    const rowsPer: number[] = [];
+    for (let k = 0; k < 4; k++) {
+      const out = join(dir, `empty-shard.${k}.npy`);
+      const r = await cli([
+        'predict',
+        model,
+        '--input',
+        join(dir, 'x.npy'),
+        '--out',
+        out,
+        '--shard',
+        `${k}/4`,
+        '--chunk-size',
+        '8',
+        '--threads',
+        '1',
+      ]);
+      expect(r.code, r.err).toBe(0);
+      const y = read(out);
+      expect(y.shape[1]).toBe(1);
+      rowsPer.push(y.shape[0]);
+      parts.push(...Array.from(y.data as Float32Array));
+    }
+    expect(rowsPer).toEqual([0, 8, 8, 7]);
+    expect(parts).toEqual(Array.from(expected));
+  }, 240_000);
+
   it('outputs and attention stream too: layer files and attention maps equal the in-memory commands', async () => {
     const input = join(dir, 'x.npy');
     writeFileSync(join(dir, 'x32.npy'), writeNpy(x));
