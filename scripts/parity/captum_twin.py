@@ -424,9 +424,32 @@ def timeshap_pruning_index(f, x, base, tolerance):
     return 0
 
 
+def cell_players(f, x, base, i, event_players, feature_players, pruned_player, job):
+    """feedzai/timeshap's cell level: the top events and top features by |Shapley value| of the
+    event and feature levels (cell_top_events / cell_top_feats, the pruned player left out), then the
+    kernel's players (cell_add_sample): each top event × top feature cell, the other features of each
+    top event, the other events of each top feature, all other kept cells, and the pruned events."""
+    steps, feats = x.shape
+    phi_e = exact_shapley(f, x, base, event_players + pruned_player)[: len(event_players)]
+    phi_f = exact_shapley(f, x, base, feature_players + pruned_player)[:feats]
+    events = sorted(i + e for e in np.argsort(-np.abs(phi_e), kind="stable")[: job["topEvents"]])
+    top_feats = sorted(int(k) for k in np.argsort(-np.abs(phi_f), kind="stable")[: job["topFeatures"]])
+    other_events = [t for t in range(i, steps) if t not in events]
+    other_feats = [k for k in range(feats) if k not in top_feats]
+    players = [[t * feats + k] for t in events for k in top_feats]
+    if other_feats:
+        players += [[t * feats + k for k in other_feats] for t in events]
+    if other_events:
+        players += [[t * feats + k for t in other_events] for k in top_feats]
+    if other_events and other_feats:
+        players.append([t * feats + k for t in other_events for k in other_feats])
+    return players + pruned_player
+
+
 def timeshap(model, x, target, job, folder):
-    """TimeSHAP's event or feature level (feedzai/timeshap's player layout: each kept event, or each
-    feature over the kept events, and one player for the pruned events), exact Shapley values."""
+    """TimeSHAP's event, feature or cell level (feedzai/timeshap's player layout: each kept event, or
+    each feature over the kept events, or the cells below, and one player for the pruned events),
+    exact Shapley values."""
     base = np.load(os.path.join(folder, job["baseline"])).astype(np.float64)[0]
     xs = x.numpy()
     out = np.zeros_like(xs)
@@ -437,12 +460,15 @@ def timeshap(model, x, target, job, folder):
             steps, feats = xs[b].shape
             i = 0 if job["tolerance"] is None else timeshap_pruning_index(f, xs[b], base, job["tolerance"])
             pruned.append(i)
+            pruned_player = [[t * feats + k for t in range(i) for k in range(feats)]] if i > 0 else []
+            event_players = [[t * feats + k for k in range(feats)] for t in range(i, steps)]
+            feature_players = [[t * feats + k for t in range(i, steps)] for k in range(feats)]
             if job["level"] == "event":
-                players = [[t * feats + k for k in range(feats)] for t in range(i, steps)]
+                players = event_players + pruned_player
+            elif job["level"] == "feature":
+                players = feature_players + pruned_player
             else:
-                players = [[t * feats + k for t in range(i, steps)] for k in range(feats)]
-            if i > 0:
-                players.append([t * feats + k for t in range(i) for k in range(feats)])
+                players = cell_players(f, xs[b], base, i, event_players, feature_players, pruned_player, job)
             phi = exact_shapley(f, xs[b], base, players)
         flat = out[b].reshape(-1)
         for j, cells in enumerate(players):

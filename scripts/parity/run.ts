@@ -230,8 +230,10 @@ interface CaptumJob {
   /** NoiseTunnel: the noise Keraspect drew, (batch · samples, …) sample-major per row. */
   noise?: string;
   /** TimeShap (exact Shapley values by the script, feedzai/timeshap's players and pruning): level, tolerance, baseline file. */
-  level?: 'event' | 'feature';
+  level?: 'event' | 'feature' | 'cell';
   tolerance?: number | null;
+  topEvents?: number;
+  topFeatures?: number;
   baseline?: string;
   /** TSR: a checkout of the authors' code (TS-Interpretability-Benchmark); `inner` is the Captum method. */
   tsr?: string;
@@ -344,18 +346,28 @@ const TIMESHAP_TOLERANCE: Record<string, number> = {
   cnnBilstmAttention: 0.05,
 };
 
-const timeShapEntry = (level: 'event' | 'feature', prune: boolean, models: string[]): Entry => ({
+/** Cell level: 2 top events × 2 top features (≤ 10 players on these models, so both sides are exact). */
+const TOP = { topEvents: 2, topFeatures: 2 };
+
+const timeShapEntry = (level: 'event' | 'feature' | 'cell', prune: boolean, models: string[]): Entry => ({
   name: `timeShap ${level}, ${prune ? 'pruned' : 'no pruning'} ↔ exact Shapley`,
   method: 'timeShap',
   perturbation: true,
   sequence: true,
   models,
-  keraspect: (c) => ({ level, tolerance: prune ? TIMESHAP_TOLERANCE[c.model] : null, baseline: 'mean', samples: 4096 }),
+  keraspect: (c) => ({
+    level,
+    tolerance: prune ? TIMESHAP_TOLERANCE[c.model] : null,
+    baseline: 'mean',
+    samples: 4096,
+    ...(level === 'cell' ? TOP : {}),
+  }),
   captum: (c) => ({
     captum: 'TimeShap',
     level,
     tolerance: prune ? TIMESHAP_TOLERANCE[c.model] : null,
     baseline: c.file('mean', featureMean(c)),
+    ...(level === 'cell' ? TOP : {}),
   }),
 });
 
@@ -644,6 +656,7 @@ const entries: Entry[] = [
   timeShapEntry('event', false, SHORT_SEQUENCES),
   timeShapEntry('event', true, Object.keys(TIMESHAP_TOLERANCE)),
   timeShapEntry('feature', true, Object.keys(TIMESHAP_TOLERANCE)),
+  timeShapEntry('cell', true, Object.keys(TIMESHAP_TOLERANCE)),
   tsrEntry('gradient', 'Saliency'),
   tsrEntry('gradientXInput', 'InputXGradient'),
   lrpEntry(0.01),
