@@ -7,6 +7,7 @@ export {
   ArrayError,
   batches,
   concatRows,
+  copyRows,
   type NdArray,
   row,
   rowRange,

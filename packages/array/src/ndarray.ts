@@ -71,6 +71,15 @@ export function rowRange<D extends TypedArray>(a: NdArray<D>, start: number, end
 }
 
 /**
+ * Rows `start` to `end` (exclusive) as a copy with its own buffer: what to post to a worker thread
+ * (structured clone copies a view's whole underlying buffer, not just the view).
+ */
+export function copyRows<D extends TypedArray>(a: NdArray<D>, start: number, end: number): NdArray<D> {
+  const r = rowRange(a, start, end);
+  return { data: r.data.slice() as D, shape: r.shape };
+}
+
+/**
  * The given rows (indices into axis 0, repeats allowed) gathered into a new array of the same
  * type, or of `out`'s type when given (e.g. `Int32Array` for token ids).
  */

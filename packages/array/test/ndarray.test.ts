@@ -3,6 +3,7 @@ import {
   ArrayError,
   batches,
   concatRows,
+  copyRows,
   mulberry32,
   type NdArray,
   row,
@@ -35,6 +36,15 @@ describe('rows of a batch-first array', () => {
     expect(Array.from(r.data)).toEqual([4, 5, 6, 7, 8, 9, 10, 11]);
     expect(r.shape).toEqual([2, 2, 2]);
     expect(rowRange(a, 2, 2).shape).toEqual([0, 2, 2]);
+  });
+
+  it('copyRows copies consecutive rows into a buffer of their own', () => {
+    const r = copyRows(a, 1, 3);
+    expect(Array.from(r.data)).toEqual([4, 5, 6, 7, 8, 9, 10, 11]);
+    expect(r.shape).toEqual([2, 2, 2]);
+    expect(r.data.buffer).not.toBe(a.data.buffer);
+    expect(r.data.buffer.byteLength).toBe(8 * 4);
+    expect(() => copyRows(a, 2, 4)).toThrow(ArrayError);
   });
 
   it('takeRows gathers rows (repeats allowed) into a copy, optionally of another type', () => {

@@ -11,6 +11,7 @@
  * the batch (smoothGrad's noise, noise baselines, kernelShap's coalition sampling) or use batch
  * statistics (a `'mean'` baseline, featurePermutation) draw them per chunk instead.
  */
+import { batches, concatRows, copyRows } from '@keraspect/array';
 import { createModelPool, type ModelPool, type ModelSource, type NdArray } from '@keraspect/importer';
 import { fail } from '../errors.ts';
 import type { Attribution, ExplainerOptions } from '../explainer.ts';
@@ -64,8 +65,7 @@ export async function attributeInPool<M extends MethodName>(
     fail('BAD_TARGET', `target has ${perSampleTarget.length} units for ${batch} samples; give one per sample.`);
   let done = 0;
   const parts: Promise<Attribution>[] = [];
-  for (let s = 0; s < batch; s += chunk) {
-    const e = Math.min(batch, s + chunk);
+  for (const [s, e] of batches(batch, chunk)) {
     const task: AttributeTask = {
       method,
       // A wrapper's method value cannot be cloned to a worker: it travels by name.
@@ -73,7 +73,7 @@ export async function attributeInPool<M extends MethodName>(
         ...rest,
         ...(perSampleTarget ? { target: perSampleTarget.slice(s, e) } : {}),
       }) as ExplainerOptions,
-      inputs: list.map((x) => rows(x, s, e)),
+      inputs: list.map((x) => copyRows(x, s, e)),
     };
     parts.push(
       pool.call<Attribution>('attribute', task).then((r) => {
@@ -86,34 +86,19 @@ export async function attributeInPool<M extends MethodName>(
   return join(await Promise.all(parts));
 }
 
-function rows(x: NdArray, a: number, b: number): NdArray {
-  const per = x.shape.slice(1).reduce((p, d) => p * d, 1);
-  return { data: x.data.slice(a * per, b * per), shape: [b - a, ...x.shape.slice(1)] } as NdArray;
-}
-
-function concat<T extends Float32Array | Int32Array>(parts: T[]): T {
-  const out = new (parts[0].constructor as new (n: number) => T)(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
+/** Per-sample vectors of the chunks, joined. */
+const flat = <T extends Float32Array | Int32Array>(parts: T[]): T =>
+  concatRows(parts.map((data) => ({ data, shape: [data.length] }))).data;
 
 /** Join chunk attributions along the batch axis. */
 function join(parts: Attribution[]): Attribution {
   const [first] = parts;
-  const batch = parts.reduce((n, p) => n + p.scores.length, 0);
   return {
     method: first.method,
     names: first.names,
-    attributions: first.attributions.map((a, i) => ({
-      data: concat(parts.map((p) => p.attributions[i].data)),
-      shape: [batch, ...a.shape.slice(1)],
-    })),
-    units: first.units ? concat(parts.map((p) => p.units as Int32Array)) : null,
-    scores: concat(parts.map((p) => p.scores)),
-    ...(first.delta ? { delta: concat(parts.map((p) => p.delta as Float32Array)) } : {}),
+    attributions: first.attributions.map((_, i) => concatRows(parts.map((p) => p.attributions[i]))),
+    units: first.units ? flat(parts.map((p) => p.units as Int32Array)) : null,
+    scores: flat(parts.map((p) => p.scores)),
+    ...(first.delta ? { delta: flat(parts.map((p) => p.delta as Float32Array)) } : {}),
   };
 }

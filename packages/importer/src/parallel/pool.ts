@@ -6,6 +6,7 @@
  * the package's static imports stay free of Node built-ins (for the browser build).
  */
 import type { Worker } from 'node:worker_threads';
+import { batches, concatRows, copyRows } from '@keraspect/array';
 import * as tf from '@tensorflow/tfjs';
 import { fail, KeraspectError, type KeraspectErrorCode } from '../errors.ts';
 import type { KerasModelJson } from '../keras-format/types.ts';
@@ -154,12 +155,16 @@ export async function createModelPool(source: ModelSource, options: PoolOptions 
       const batch = list[0]?.shape[0] ?? 0;
       const chunk = opts.chunkSize ?? Math.max(1, Math.min(64, Math.ceil(batch / threads)));
       const parts: Promise<NdArray[]>[] = [];
-      for (let s = 0; s < batch; s += chunk) {
-        const rows = list.map((x) => sliceRows(x, s, Math.min(batch, s + chunk)));
-        parts.push(call<NdArray[]>('predict', rows));
-      }
+      for (const [s, e] of batches(batch, chunk))
+        parts.push(
+          call<NdArray[]>(
+            'predict',
+            list.map((x) => copyRows(x, s, e)),
+          ),
+        );
       if (!parts.length) return call<NdArray[]>('predict', list);
-      return concatRows(await Promise.all(parts));
+      const chunks = await Promise.all(parts);
+      return chunks[0].map((_, o) => concatRows(chunks.map((c) => c[o])));
     },
     async close() {
       closed = true;
@@ -195,24 +200,4 @@ function revive(s: SerializedError): Error {
       : Object.assign(new Error(s.message), { name: s.name, code: s.code });
   if (s.stack) e.stack = s.stack;
   return e;
-}
-
-function sliceRows(x: NdArray, a: number, b: number): NdArray {
-  const per = x.shape.slice(1).reduce((p, d) => p * d, 1);
-  return { data: x.data.slice(a * per, b * per), shape: [b - a, ...x.shape.slice(1)] } as NdArray;
-}
-
-/** Concatenate per-chunk outputs (each a list of arrays) along the batch axis. */
-function concatRows(parts: NdArray[][]): NdArray[] {
-  return parts[0].map((first, o) => {
-    const pieces = parts.map((p) => p[o]);
-    const total = pieces.reduce((n, p) => n + p.data.length, 0);
-    const data = new (first.data.constructor as Float32ArrayConstructor)(total);
-    let at = 0;
-    for (const p of pieces) {
-      data.set(p.data as Float32Array, at);
-      at += p.data.length;
-    }
-    return { data, shape: [pieces.reduce((n, p) => n + p.shape[0], 0), ...first.shape.slice(1)] } as NdArray;
-  });
 }
