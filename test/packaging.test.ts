@@ -62,6 +62,7 @@ function close(actual: ArrayLike<number>, expected: ArrayLike<number>): number {
 
 const CONSUMER_JS = `
 import { readFileSync } from 'node:fs';
+import { row, sizeOf } from '@keraspect/array';
 import { loadModel, predict, readNpy } from '@keraspect/importer';
 import { layerOutputs, attentionMaps, createExplainer } from '@keraspect/explain';
 import { boxDataset } from '@keraspect/explain/benchmark';
@@ -82,6 +83,8 @@ const box = boxDataset({ variant: 'middle', samples: 2, seed: 1 });
 console.log(JSON.stringify({
   predict: Array.from(y.data),
   shape: y.shape,
+  row1: Array.from(row(y, 1).data),
+  size: sizeOf(y.shape),
   layers: outputs.length,
   attention: maps.map((m) => m.layer),
   gradShape: grad.attributions[0].shape,
@@ -94,6 +97,7 @@ console.log(JSON.stringify({
 
 const CONSUMER_TS = `
 import { readFileSync } from 'node:fs';
+import { type NdArray, row } from '@keraspect/array';
 import { type KerasModel, KeraspectError, loadModel, predict } from '@keraspect/importer';
 import { type Attribution, attentionMaps, createExplainer } from '@keraspect/explain';
 import { boxDataset } from '@keraspect/explain/benchmark';
@@ -104,6 +108,7 @@ import { importer, explain } from 'keraspect';
 export async function main(path: string): Promise<number> {
   const km: KerasModel = await loadModel(new Uint8Array(readFileSync(path)));
   const [y] = predict(km, { data: new Float32Array(100), shape: [1, 100, 1] });
+  const first: NdArray = row(y, 0);
   const maps = attentionMaps(km, { data: new Float32Array(100), shape: [1, 100, 1] });
   const a: Attribution = await createExplainer('integratedGradients', km, { steps: 8 }).attribute({
     data: new Float32Array(100),
@@ -113,7 +118,7 @@ export async function main(path: string): Promise<number> {
   const err: KeraspectError | null = null;
   const code: number = await run(['--help'], { stdout: () => {}, stderr: () => {} } as never);
   const again: typeof importer.loadModel = loadModel;
-  void [err, again, explain.methodNames, boxDataset];
+  void [err, again, explain.methodNames, boxDataset, first];
   return y.data.length + a.attributions[0].data.length + chart.svg().length + code;
 }
 `;
@@ -216,6 +221,8 @@ describe.skipIf(!dir)('installed from the packed tarballs with npm', () => {
         (await run(process.execPath, ['consumer.mjs', f.model, f.input], project)).trim().split('\n').pop()!,
       );
       expect(out.shape).toEqual([2, 1]);
+    expect(out.row1).toEqual([out.predict[1]]);
+    expect(out.size).toBe(2);
       expect(close(out.predict, f.expected)).toBeLessThanOrEqual(1);
       expect(out.layers).toBeGreaterThan(3);
       expect(out.attention.length).toBeGreaterThan(0);
