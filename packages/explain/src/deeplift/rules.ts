@@ -212,6 +212,33 @@ const attention: Rule = (layer, ins, kwargs, o, next) => {
   return real.length > 1 ? [v, ...real.slice(1)] : [v];
 };
 
+/** x·W (+ b) on the last axis. */
+function denseLast(x: tf.Tensor, w: tf.Tensor, b: tf.Tensor | null): tf.Tensor {
+  const f = x.shape[x.rank - 1] as number;
+  const y = tf.reshape(tf.matMul(tf.reshape(x, [-1, f]), w), [...x.shape.slice(0, -1), w.shape[1] as number]);
+  return b ? tf.add(y, b) : y;
+}
+
+/**
+ * keras-position-wise-feed-forward's FeedForward, act(x·W1 + b1)·W2 + b2: two linear maps around
+ * one activation, which gets Rescale (weights read through TF.js' `getWeights`, in Keras order).
+ */
+const feedForward: Rule = (layer, ins, _kwargs, o) => {
+  if (!paired(ins[0])) return undefined;
+  const useBias = (layer.getConfig() as { useBias?: boolean }).useBias !== false;
+  const ws = layer.getWeights();
+  const [w1, b1, w2, b2] = useBias ? ws : [ws[0], null, ws[1], null];
+  const name = activationName(layer);
+  const act = activationFn(name);
+  if (!act)
+    fail(
+      'UNSUPPORTED_LAYER',
+      `deepLift: FeedForward '${layer.name}' uses the activation '${name}', which TF.js does not know by name. Attribute to a layer after it (option layer), or use 'integratedGradients'.`,
+    );
+  const z = denseLast(ins[0], w1, b1);
+  return [denseLast(nonlinearity(z, act(z), name, o), w2, b2)];
+};
+
 /** LSTM, GRU, SimpleRNN (and CuDNN forms): the recurrence unrolled, gates as gates (see `recurrent.ts`). */
 const recurrent: Rule = (layer, ins, kwargs, o) => {
   checkRecurrentCall(layer, ins, kwargs);
@@ -244,6 +271,7 @@ export const deepLiftRules: Record<string, Rule> = {
   Minimum: extremum,
   Multiply: multiply,
   LayerNormalization: layerNorm,
+  FeedForward: feedForward,
   BatchNormalization: asIs,
   Add: asIs,
   Subtract: asIs,

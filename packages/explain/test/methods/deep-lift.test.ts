@@ -156,6 +156,22 @@ describe('deepLift', () => {
     );
   });
 
+  it("sums to f(x) − f(x̄) through keras-position-wise-feed-forward's FeedForward (relu, tanh, no bias)", async () => {
+    for (const [i, extra] of [{}, { activation: 'tanh' }, { use_bias: false }].entries())
+      await summationToDelta(
+        sequential(
+          [4, 3],
+          [
+            { class_name: 'FeedForward', config: { name: 'ff', units: 5, ...extra } },
+            { class_name: 'Flatten', config: { name: 'f' } },
+            { class_name: 'Dense', config: { name: 'out', units: 1 } },
+          ],
+        ),
+        [2, 4, 3],
+        30 + i,
+      );
+  });
+
   it('sums to f(x) − f(x̄) through GlobalMaxPooling1D, Maximum and Minimum (the Δ goes to the pick at x)', async () => {
     await summationToDelta(
       functional(
