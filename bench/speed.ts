@@ -36,7 +36,6 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import {
-  attentionMaps,
   backend,
   initBackend,
   type KerasModel,
@@ -50,7 +49,7 @@ import {
   toKerasH5,
   writeNpy,
 } from '@keraspect/importer';
-import { attributeInPool, createExplainPool, createExplainer } from '@keraspect/explain';
+import { attentionMaps, attributeInPool, createExplainPool, createExplainer } from '@keraspect/explain';
 import { attentionLstmConfig, mulberry32 } from '../scripts/lib/attention-lstm.ts';
 import { type BenchResult, machine, median } from './harness.ts';
 import { loadOrt, OrtPeer, ortVersion } from './peer/onnx-peer.ts';

@@ -3,8 +3,6 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  allLayerOutputs,
-  attentionMaps,
   type KerasModel,
   type KerasModelJson,
   KeraspectError,
@@ -13,7 +11,7 @@ import {
   type NdArray,
   predict,
 } from '@keraspect/importer';
-import { attentionRollout, explain, layerGradients, methods } from '@keraspect/explain';
+import { attentionMaps, attentionRollout, explain, layerGradients, layerOutputs, methods } from '@keraspect/explain';
 import { render } from '@keraspect/viz';
 import { fixturesDir } from './support/fixtures.ts';
 
@@ -76,8 +74,8 @@ const cycles: Record<string, Cycle> = {
     const maps = attentionMaps(c.mha, c.x);
     expect(maps[0].array.shape).toEqual([4, 2, 3, 3]);
   },
-  allLayerOutputs: (c) => {
-    allLayerOutputs(c.mha, c.x);
+  layerOutputs: (c) => {
+    layerOutputs(c.mha, c.x);
   },
   'predict rejected (NaN input)': async (c) => {
     const bad = { data: c.x.data.slice(), shape: c.x.shape };

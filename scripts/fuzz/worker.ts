@@ -6,8 +6,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { attentionMaps, ExplainError } from '@keraspect/explain';
 import {
-  attentionMaps,
   type ImportOptions,
   initBackend,
   type KerasModelJson,
@@ -152,7 +152,7 @@ export async function runOne(
     return { ...base, outcome: 'ok', ms: performance.now() - started };
   } catch (e) {
     const ms = performance.now() - started;
-    if (e instanceof KeraspectError)
+    if (e instanceof KeraspectError || e instanceof ExplainError)
       return { ...base, outcome: 'typed', code: e.code, message: e.message.slice(0, 300), ms };
     const err = e as Error;
     return {

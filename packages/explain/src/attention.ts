@@ -1,6 +1,14 @@
-import { attentionMaps as importerAttentionMaps, type KerasModel, type NdArray } from '@keraspect/importer';
+import {
+  flattenLayers,
+  isAttentionSource,
+  type KerasModel,
+  lastCallOf,
+  type NdArray,
+  runGraph,
+} from '@keraspect/importer';
 import { fail } from './errors.ts';
-import { checkInputs, type ModelInput } from './inputs.ts';
+import { checkInputs, inBatches, inputFeeds, type ModelInput, rowsTensor } from './inputs.ts';
+import type { ReadOptions } from './layer-outputs.ts';
 
 /**
  * Attention weights of one attention layer for a batch of inputs.
@@ -28,62 +36,63 @@ export interface AttentionMap {
 }
 
 /** Options of {@link attentionMaps}. */
-export interface AttentionMapsOptions {
+export interface AttentionMapsOptions extends ReadOptions {
   /** Layer names to read (default: every attention layer, `km.attentionLayers`). */
   layers?: string[];
-  /** Samples per forward pass. Default 32. */
-  internalBatchSize?: number;
 }
 
 /**
  * The attention weights of every attention layer (or `options.layers`) for inputs `x`, computed
- * with each layer's own weights — also when the model was saved without `return_attention`. See
- * {@link AttentionMap} for shapes and axes per class. Batched; disposes every tensor it makes.
+ * with each layer's own weights — also when the model was saved without `return_attention` — during
+ * a real forward pass, so masks apply (they exist only at run time). A layer called several times
+ * gives its last call's weights. See {@link AttentionMap} for shapes and axes per class. Batched;
+ * disposes every tensor it makes. A name that is not an attention layer fails with `UNKNOWN_LAYER`.
  */
 export function attentionMaps(km: KerasModel, x: ModelInput, options: AttentionMapsOptions = {}): AttentionMap[] {
   const { layers = km.attentionLayers, internalBatchSize = 32 } = options;
-  for (const n of layers) {
-    if (!km.attentionLayers.includes(n)) {
-      fail(
+  const every = flattenLayers(km.layers);
+  const chosen = layers.map((n) => {
+    const info = every.find((l) => l.name === n);
+    if (!info || !isAttentionSource(info.layer)) {
+      return fail(
         'UNKNOWN_LAYER',
         `Layer '${n}' computes no attention weights. Attention layers of model '${km.name}': ${km.attentionLayers.join(', ') || 'none'}.`,
       );
     }
-  }
-  const inputs = checkInputs(km, x);
-  const batch = inputs[0].shape[0];
-  const classOf = new Map(flat(km).map((b) => [b.name, b.className]));
-  const chunks: AttentionMap[][] = [];
-  for (let s = 0; s < batch; s += internalBatchSize) {
-    const e = Math.min(batch, s + internalBatchSize);
-    const part = inputs.map((a) => sliceRows(a, s, e));
-    chunks.push(
-      importerAttentionMaps(km, part.length === 1 ? part[0] : part, layers).map((m) => ({
-        ...m,
-        className: classOf.get(m.layer) ?? m.className,
-      })),
-    );
-  }
-  if (chunks.length <= 1) return chunks[0] ?? [];
-  return chunks[0].map((m, i) => {
-    const datas = chunks.map((c) => c[i].array.data as Float32Array);
-    const data = new Float32Array(datas.reduce((n, d) => n + d.length, 0));
-    let k = 0;
-    for (const d of datas) {
-      data.set(d, k);
-      k += d.length;
-    }
-    return { ...m, array: { data, shape: [batch, ...m.array.shape.slice(1)] } };
+    return { info, source: info.layer };
   });
-}
-
-function flat(km: KerasModel): { name: string; className: string }[] {
-  const walk = (ls: KerasModel['built']['layers']): { name: string; className: string }[] =>
-    ls.flatMap((b) => [b, ...(b.nested ? walk(b.nested.layers) : [])]);
-  return walk(km.built.layers);
-}
-
-function sliceRows(a: NdArray, s: number, e: number): NdArray {
-  const n = a.shape.slice(1).reduce((x, y) => x * y, 1);
-  return { data: a.data.subarray(s * n, e * n) as Float32Array, shape: [e - s, ...a.shape.slice(1)] };
+  const inputs = checkInputs(km, x);
+  if (!chosen.length) return [];
+  // The attention layers' own outputs when they are layers of the model itself, else (inside a
+  // nested model) the model's outputs: either way their calls run.
+  const nested = chosen.some((c) => !km.layers.includes(c.info));
+  const fetches = [
+    ...chosen.flatMap((c) => (nested ? [] : (lastCallOf(c.source)?.outputs ?? []))),
+    ...(nested ? km.model.outputs : []),
+  ];
+  const arrays = inBatches(inputs[0].shape[0], internalBatchSize, (rows) => {
+    const xs = inputs.map((a, i) => rowsTensor(a, rows, km.model.inputs[i].dtype === 'int32' ? 'int32' : 'float32'));
+    for (const c of chosen) c.source.recordAttention();
+    try {
+      runGraph(fetches, inputFeeds(km, xs), { release: true });
+      return chosen.map(({ info, source }) => {
+        const a = source.takeAttention();
+        if (!a)
+          return fail(
+            'UNKNOWN_LAYER',
+            `Attention layer '${info.name}' was not called in the forward pass; it does not lie between the model's inputs and outputs.`,
+          );
+        return a;
+      });
+    } finally {
+      // Stops recording (and frees the weights of a layer whose map was not taken after a failure).
+      for (const c of chosen) c.source.takeAttention()?.dispose();
+    }
+  });
+  return chosen.map(({ info, source }, i) => ({
+    layer: info.name,
+    className: info.className,
+    axes: source.attentionAxes,
+    array: arrays[i],
+  }));
 }

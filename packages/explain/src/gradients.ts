@@ -102,7 +102,7 @@ export function weightGradients(
   const inputs = checkInputs(km, x);
   const p = makeProblem(km, inputs, { ...options, internalBatchSize });
   const chosen = selectLayers(km, select).flatMap((ref) =>
-    km.built.layers[ref.index].layer.weights.map((w) => ({ layer: ref.name, w })),
+    km.layers[ref.index].layer.weights.map((w) => ({ layer: ref.name, w })),
   );
   if (!chosen.length)
     fail(

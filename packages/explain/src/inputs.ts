@@ -49,6 +49,44 @@ export function rowsTensor(a: NdArray, rows: ArrayLike<number>, dtype: 'float32'
   return tf.tensor(r.data, r.shape, dtype);
 }
 
+/** Feeds for `runGraph`: the model inputs' symbolic tensors → these values. */
+export function inputFeeds(km: KerasModel, xs: tf.Tensor[]): Map<tf.SymbolicTensor, tf.Tensor> {
+  return new Map(km.model.inputs.map((s, i) => [s, xs[i]]));
+}
+
+/**
+ * Evaluate a batch of `batch` rows in chunks of at most `size` rows and join the chunks along the
+ * batch axis: `fn` gets the rows of one chunk and returns tensors whose first axis is those rows;
+ * the result has one float32 array per tensor, of shape `[batch, …]`. `fn` runs inside `tf.tidy`;
+ * the tensors it returns are read and disposed. The one place explain concatenates batch chunks.
+ */
+export function inBatches(batch: number, size: number, fn: (rows: number[]) => tf.Tensor[]): NdArray[] {
+  if (!(size >= 1)) fail('BAD_OPTION', `internalBatchSize must be ≥ 1; got ${size}.`);
+  const parts: Float32Array[][] = [];
+  const shapes: number[][] = [];
+  for (let start = 0; start < batch; start += size) {
+    const rows = Array.from({ length: Math.min(batch, start + size) - start }, (_, i) => start + i);
+    const got = tf.tidy(() => fn(rows));
+    got.forEach((t, i) => {
+      (parts[i] ??= []).push(t.dtype === 'float32' ? (t.dataSync() as Float32Array) : Float32Array.from(t.dataSync()));
+      shapes[i] = t.shape;
+    });
+    tf.dispose(got);
+  }
+  return parts.map((p, i) => ({ data: concat(p), shape: [batch, ...shapes[i].slice(1)] }));
+}
+
+function concat(parts: Float32Array[]): Float32Array {
+  if (parts.length === 1) return parts[0];
+  const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
+  let k = 0;
+  for (const p of parts) {
+    out.set(p, k);
+    k += p.length;
+  }
+  return out;
+}
+
 /** Read a tensor into a plain array and dispose it. */
 export function take(t: tf.Tensor): NdArray {
   const data = t.dtype === 'int32' ? (t.dataSync() as Int32Array) : (t.dataSync() as Float32Array);

@@ -1,9 +1,16 @@
 import * as tf from '@tensorflow/tfjs';
-import type { KerasModel, NdArray } from '@keraspect/importer';
+import {
+  composeOverrides,
+  isActivated,
+  type KerasModel,
+  lastCallOf,
+  type LayerOverride,
+  type NdArray,
+  runGraph,
+} from '@keraspect/importer';
 import { fail } from './errors.ts';
-import { composeOverrides, inputFeeds, type LayerOverride, layerSymbolicOutputs, runGraph } from './graph.ts';
 import { ensureGradientKernels } from './kernels.ts';
-import { perSample, rowsTensor } from './inputs.ts';
+import { inBatches, inputFeeds, perSample, rowsTensor } from './inputs.ts';
 import { oneLayer } from './select.ts';
 import { type ResolvedTarget, resolveTarget, type TargetOptions } from './target.ts';
 
@@ -60,38 +67,22 @@ export function makeProblem(km: KerasModel, inputs: NdArray[], options: ProblemO
   const inputRows = (rows: ArrayLike<number>) => inputs.map((a, i) => rowsTensor(a, rows, dtypeOf(i)));
 
   // Split point: the layer's output tensors become the attributed values.
-  const split =
-    options.layer !== undefined ? layerSymbolicOutputs(km.built.layers[oneLayer(km, options.layer).index].layer) : null;
-  const splitName = options.layer !== undefined ? oneLayer(km, options.layer).name : '';
+  const splitRef = options.layer !== undefined ? oneLayer(km, options.layer) : null;
+  const split = splitRef ? splitOutputs(km, splitRef.index, splitRef.name) : null;
+  const splitName = splitRef?.name ?? '';
   const forward = (xs: tf.Tensor[], rows: ArrayLike<number>, fetch: tf.SymbolicTensor[]): tf.Tensor[] => {
-    if (!split) return runGraph(fetch, inputFeeds(km, xs), override);
+    if (!split) return runGraph(fetch, inputFeeds(km, xs), { override });
     const feeds = inputFeeds(km, inputRows(rows));
-    split.forEach((s, i) => feeds.set(s.id, xs[i]));
-    return runGraph(fetch, feeds, override);
+    split.forEach((s, i) => feeds.set(s, xs[i]));
+    return runGraph(fetch, feeds, { override });
   };
 
   // Evaluate once at x: the output (for the target) and, for a split, the layer's activations.
-  const all = Array.from({ length: batch }, (_, i) => i);
-  const outParts: Float32Array[] = [];
-  const actParts: Float32Array[][] = (split ?? []).map(() => []);
-  let outShape: number[] = [];
-  let actShapes: number[][] = [];
-  for (let s = 0; s < batch; s += internalBatchSize) {
-    const rows = all.slice(s, s + internalBatchSize);
-    const got = tf.tidy(() =>
-      runGraph([outSym, ...(split ?? [])], inputFeeds(km, inputRows(rows)), override).map((t) => tf.cast(t, 'float32')),
-    );
-    outParts.push(got[0].dataSync() as Float32Array);
-    outShape = got[0].shape;
-    got.slice(1).forEach((t, i) => actParts[i].push(t.dataSync() as Float32Array));
-    actShapes = got.slice(1).map((t) => t.shape);
-    tf.dispose(got);
-  }
-  const outAtX: NdArray = { data: join(outParts), shape: [batch, ...outShape.slice(1)] };
+  const [outAtX, ...acts] = inBatches(batch, internalBatchSize, (rows) =>
+    runGraph([outSym, ...(split ?? [])], inputFeeds(km, inputRows(rows)), { override }).map((t) => t.clone()),
+  );
   const resolved = resolveTarget(target, outAtX, km.outputNames[outIndex]);
-  const x: NdArray[] = split
-    ? actParts.map((p, i) => ({ data: join(p), shape: [batch, ...actShapes[i].slice(1)] }))
-    : inputs;
+  const x: NdArray[] = split ? acts : inputs;
   const names = split ? split.map((_, i) => (split.length === 1 ? splitName : `${splitName}.${i}`)) : km.inputNames;
   const problem: Problem = {
     names,
@@ -125,20 +116,26 @@ function outputScores(resolved: ResolvedTarget, out: NdArray, batchSize: number)
   return scores;
 }
 
+/** The symbolic outputs of the split layer's last call, or a clear error for a layer the graph never calls. */
+function splitOutputs(km: KerasModel, index: number, name: string): tf.SymbolicTensor[] {
+  const outs = lastCallOf(km.layers[index].layer)?.outputs;
+  if (!outs?.length)
+    fail('UNKNOWN_LAYER', `Layer '${name}' of model '${km.name}' is never called in its graph, so it has no output.`);
+  return [...outs];
+}
+
 /**
  * Which model inputs are token ids: int32 inputs, and float inputs read only by Embedding layers
  * (Keras casts them to int). Their gradient is zero almost everywhere.
  */
 export function tokenInputs(km: KerasModel): boolean[] {
-  type WithNodes = { inboundNodes: { inputTensors: tf.SymbolicTensor[] }[] };
-  return km.model.inputs.map((inp) => {
+  return km.model.inputs.map((inp, i) => {
     if (inp.dtype === 'int32') return true;
-    const readers = km.built.layers.filter(
-      (b) =>
-        b.className !== 'InputLayer' &&
-        (b.layer as unknown as WithNodes).inboundNodes.some((n) => n.inputTensors.some((t) => t.id === inp.id)),
+    const name = km.inputNames[i];
+    const readers = km.layers.filter(
+      (l) => l.className !== 'InputLayer' && l.inbound.some((call) => call.some((r) => r.layer === name)),
     );
-    return readers.length > 0 && readers.every((b) => b.className === 'Embedding');
+    return readers.length > 0 && readers.every((l) => l.className === 'Embedding');
   });
 }
 
@@ -202,31 +199,17 @@ export function sizes(p: Problem): number[] {
   return p.x.map((a) => perSample(a.shape));
 }
 
-function join(parts: Float32Array[]): Float32Array {
-  if (parts.length === 1) return parts[0];
-  const out = new Float32Array(parts.reduce((n, q) => n + q.length, 0));
-  let k = 0;
-  for (const q of parts) {
-    out.set(q, k);
-    k += q.length;
-  }
-  return out;
-}
-
-const linearActivation = (): unknown =>
-  (tf.layers.activation({ activation: 'linear' }) as unknown as { activation: unknown }).activation;
-
 /** Evaluate the layer that makes `outSym` without its final nonlinearity. */
 function preActivationOverride(km: KerasModel, outSym: tf.SymbolicTensor): LayerOverride {
   const target = outSym.sourceLayer;
-  const keras = km.built.layers.find((b) => b.layer === target);
+  const keras = km.layers.find((l) => l.layer === target);
   return (layer, ins, kwargs) => {
     if (layer !== target) return undefined;
     const out = linearCall(layer, ins, kwargs);
     if (!out) {
       fail(
         'BAD_OPTION',
-        `preActivation: the output layer '${layer.name}' (${keras?.className ?? layer.getClassName()}) has no activation to remove. It works when the output comes from Dense, Conv1D, TimeDistributed(Dense) or an Activation/Softmax layer.`,
+        `preActivation: the output layer '${layer.name}' (${keras?.className ?? layer.getClassName()}) has no activation to remove. It works when the output comes from Dense, Conv1D, SeparableConv1D, TimeDistributed of one of these, or an activation layer (Activation, Softmax, ReLU, LeakyReLU, ELU, ThresholdedReLU).`,
       );
     }
     return out;
@@ -234,47 +217,16 @@ function preActivationOverride(km: KerasModel, outSym: tf.SymbolicTensor): Layer
 }
 
 /**
- * Call `layer` with its activation replaced by the identity, or `undefined` when it has none.
- * Exported for LRP, which needs a layer's pre-activation `z` beside its output.
+ * The layer's call without its final activation (the importer's `Activated` capability), or
+ * `undefined` when it has none. Exported for LRP, which needs a layer's pre-activation `z` beside
+ * its output.
  */
 export function linearCall(
   layer: tf.layers.Layer,
   ins: tf.Tensor[],
   kwargs: Record<string, unknown>,
 ): tf.Tensor[] | undefined {
-  const cls = layer.getClassName();
-  if (
-    cls === 'Activation' ||
-    cls === 'Softmax' ||
-    cls === 'ReLU' ||
-    cls === 'LeakyReLU' ||
-    cls === 'ELU' ||
-    cls === 'ThresholdedReLU'
-  )
-    return [ins[0]];
-  const holder = cls === 'TimeDistributed' ? (layer as unknown as { layer: tf.layers.Layer }).layer : layer;
-  const h = holder as unknown as { activation?: { apply?: unknown }; act?: unknown };
-  if (h.activation && typeof h.activation === 'object' && typeof h.activation.apply === 'function') {
-    const saved = h.activation;
-    h.activation = linearActivation() as typeof saved;
-    try {
-      return toList(layer.apply(ins, kwargs) as tf.Tensor | tf.Tensor[]);
-    } finally {
-      h.activation = saved;
-    }
-  }
-  if (typeof h.act === 'function') {
-    const saved = h.act;
-    h.act = (x: tf.Tensor) => x;
-    try {
-      return toList(layer.apply(ins, kwargs) as tf.Tensor | tf.Tensor[]);
-    } finally {
-      h.act = saved;
-    }
-  }
-  return undefined;
-}
-
-function toList(t: tf.Tensor | tf.Tensor[]): tf.Tensor[] {
-  return Array.isArray(t) ? t : [t];
+  if (!isActivated(layer)) return undefined;
+  const z = layer.callWithoutActivation(ins.length === 1 ? ins[0] : ins, kwargs);
+  return z ? [z] : undefined;
 }

@@ -9,7 +9,7 @@ import { fail } from './errors.ts';
  */
 export type LayerSelector = string | RegExp | number | LayerSelector[];
 
-/** A layer as explain names it: its Keras name and class, and its position in `km.summary()`. */
+/** A layer as explain names it: its Keras name and class, and its position in `km.layers` (and `km.summary()`). */
 export interface LayerRef {
   name: string;
   className: string;
@@ -18,7 +18,7 @@ export interface LayerRef {
 
 /** The layers `select` picks, in model order. Fails when a selector matches nothing. */
 export function selectLayers(km: KerasModel, select: LayerSelector): LayerRef[] {
-  const all = km.built.layers.map((b, index) => ({ name: b.name, className: b.className, index }));
+  const all = km.layers.map((b, index) => ({ name: b.name, className: b.className, index }));
   const hits = new Set<number>();
   const add = (s: LayerSelector): void => {
     if (Array.isArray(s)) return s.forEach(add);

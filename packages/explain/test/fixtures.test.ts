@@ -1,9 +1,10 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import type { KerasModel } from '@keraspect/importer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { explain, inputGradients, type MethodName, methodNames } from '../src/index.ts';
+import { attentionMaps, explain, inputGradients, layerOutputs, type MethodName, methodNames } from '../src/index.ts';
+import { expectCloseToKeras, FLOAT32_AMPLIFIED } from '../../../test/support/keras-compare.ts';
 import { type FixtureEntry, fixtureDir, loadFixture, manifest, npy } from './helpers.ts';
 
 /**
@@ -56,6 +57,42 @@ const FD_NOISE = 1e-7;
  * ~12 s per gradient); KERASPECT_FAST_TESTS=1 leaves the 6000-step models out for quick local runs.
  */
 const slow = (f: FixtureEntry) => (f.inputs[0].shape[1] ?? 0) >= 1000 && process.env.KERASPECT_FAST_TESTS === '1';
+
+const slowModel = (f: FixtureEntry) => (f.inputs[0].shape[1] ?? 0) >= 1000;
+
+describe.skipIf(!fixtureDir)('layer outputs and attention maps match real Keras', () => {
+  it.each(manifest.map((f) => [f.expected, f] as [string, FixtureEntry]))('%s', (name, f) => {
+    const km = loaded.get(name);
+    if (!km) return void console.warn(`[skip] ${name} does not load yet`);
+    const big = name.startsWith('eqt_');
+    const dir = join(fixtureDir as string, f.expected);
+    const x = npy(join(dir, 'input.npy'));
+    const before = tf.memory().numTensors;
+    const layerFiles = existsSync(join(dir, 'layers')) ? readdirSync(join(dir, 'layers')) : [];
+    const inGolden = new Set(layerFiles.map((fn) => fn.replace(/(\.\d+)?\.npy$/, '')));
+    const names = km.layers.map((l) => l.name).filter((n) => inGolden.has(n) && !f.inputs.some((i) => i.name === n));
+    // One sample per forward pass joins chunks too; the 6000-step models run the batch at once (time).
+    const internalBatchSize = slowModel(f) ? 32 : 1;
+    let compared = 0;
+    for (const o of layerOutputs(km, x, names, { internalBatchSize })) {
+      const file = o.count === 1 ? `${o.layer}.npy` : `${o.layer}.${o.index}.npy`;
+      if (!layerFiles.includes(file)) continue;
+      expectCloseToKeras(
+        o.array,
+        npy(join(dir, 'layers', file)),
+        `${name} layer ${file}`,
+        big,
+        name in FLOAT32_AMPLIFIED,
+      );
+      compared++;
+    }
+    expect(compared, `${name}: layer outputs compared`).toBeGreaterThan(0);
+    for (const a of attentionMaps(km, x, { layers: f.attention_layers, internalBatchSize })) {
+      expectCloseToKeras(a.array, npy(join(dir, 'attention', `${a.layer}.npy`)), `${name} attention ${a.layer}`, big);
+    }
+    expect(tf.memory().numTensors).toBe(before);
+  });
+});
 
 describe.skipIf(!fixtureDir)('input gradients match real Keras (central differences, float64)', () => {
   const check = (name: string, f: FixtureEntry) => {

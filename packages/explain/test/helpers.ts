@@ -62,7 +62,7 @@ export function randomizeWeights(km: KerasModel, seed = 1, scale = 0.5): void {
     s = (s * 16807) % 2147483647;
     return (s / 2147483647) * 2 - 1;
   };
-  for (const b of km.built.layers) {
+  for (const b of km.layers) {
     const ws = b.layer.getWeights();
     if (!ws.length) continue;
     b.layer.setWeights(

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { attentionMaps, layerOutputs, selectLayers } from '../src/index.ts';
 import { noLeak, randn, randomizeWeights, sequential, toy } from './helpers.ts';
-import { allLayerOutputs } from '@keraspect/importer';
 
 const model = async () => {
   const km = await toy(
@@ -33,17 +32,50 @@ describe('layerOutputs', () => {
     km.dispose();
   });
 
-  it('returns every output of multi-output layers, as plain arrays equal to the importer’s', async () => {
+  it('returns every output of multi-output layers, as plain arrays that satisfy the layers’ definitions', async () => {
     const km = await model();
     const x = randn([3, 5, 3]);
-    const outs = await noLeak(() => layerOutputs(km, x, 'seq_att'));
+    const outs = await noLeak(() => layerOutputs(km, x, ['lstm_2', 'seq_att', 'flat', 'out']));
     expect(outs.map((o) => [o.layer, o.className, o.index, o.count, o.array.shape])).toEqual([
+      ['lstm_2', 'LSTM', 0, 1, [3, 5, 4]],
       ['seq_att', 'SeqSelfAttention', 0, 2, [3, 5, 4]],
       ['seq_att', 'SeqSelfAttention', 1, 2, [3, 5, 5]],
+      ['flat', 'Flatten', 0, 1, [3, 20]],
+      ['out', 'Dense', 0, 1, [3, 1]],
     ]);
-    const ref = allLayerOutputs(km, x, ['seq_att']);
-    expect(Array.from(outs[1].array.data)).toEqual(Array.from(ref[1].array.data));
-    expect(outs[0].array.data).toBeInstanceOf(Float32Array);
+    const [h, v, a, flat, y] = outs.map((o) => o.array.data);
+    expect(v).toBeInstanceOf(Float32Array);
+    // SeqSelfAttention: v[b,t] = Σ_s A[b,t,s]·h[b,s], rows of A sum to 1.
+    for (let b = 0; b < 3; b++)
+      for (let t = 0; t < 5; t++) {
+        let rowSum = 0;
+        for (let s = 0; s < 5; s++) rowSum += a[(b * 5 + t) * 5 + s];
+        expect(rowSum).toBeCloseTo(1, 5);
+        for (let f = 0; f < 4; f++) {
+          let want = 0;
+          for (let s = 0; s < 5; s++) want += a[(b * 5 + t) * 5 + s] * h[(b * 5 + s) * 4 + f];
+          expect(v[(b * 5 + t) * 4 + f]).toBeCloseTo(want, 5);
+        }
+      }
+    expect(Array.from(flat)).toEqual(Array.from(v));
+    // Dense: y = flat·W + b.
+    const [w, bias] = km
+      .layer('out')
+      .getWeights()
+      .map((t) => t.dataSync());
+    for (let b = 0; b < 3; b++) {
+      let want = bias[0];
+      for (let k = 0; k < 20; k++) want += flat[b * 20 + k] * w[k];
+      expect(y[b]).toBeCloseTo(want, 5);
+    }
+    km.dispose();
+  });
+
+  it('fails on a selector that matches no layer, naming the layers', async () => {
+    const km = await model();
+    expect(() => layerOutputs(km, randn([1, 5, 3]), 'nope')).toThrow(
+      /No layer of model 'toy' matches 'nope'\. Layers: .*lstm_1/,
+    );
     km.dispose();
   });
 
@@ -61,6 +93,27 @@ describe('layerOutputs', () => {
 });
 
 describe('attentionMaps', () => {
+  it('fails on a layer that computes no attention, with the same error class and code as layerOutputs', async () => {
+    const km = await model();
+    const x = randn([1, 5, 3]);
+    const err = (fn: () => unknown) => {
+      try {
+        fn();
+      } catch (e) {
+        return e as Error & { code?: string };
+      }
+      throw new Error('expected an error');
+    };
+    const a = err(() => attentionMaps(km, x, { layers: ['lstm_1'] }));
+    const b = err(() => layerOutputs(km, x, 'nope'));
+    expect([a.name, a.code]).toEqual(['ExplainError', 'UNKNOWN_LAYER']);
+    expect([b.name, b.code]).toEqual([a.name, a.code]);
+    expect(a.message).toMatch(
+      /Layer 'lstm_1' computes no attention weights\. Attention layers of model 'toy': seq_att/,
+    );
+    km.dispose();
+  });
+
   it('reads SeqSelfAttention weights (B, T, T) with axes and the Keras class name, batched', async () => {
     const km = await model();
     const x = randn([3, 5, 3]);

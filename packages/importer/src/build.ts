@@ -176,7 +176,7 @@ function buildGraph(
       built.push({
         name: gl.name,
         className: gl.className,
-        layer: (input as unknown as { sourceLayer: tf.layers.Layer }).sourceLayer,
+        layer: input.sourceLayer,
         port: null,
         graphLayer: gl,
       });
@@ -199,7 +199,7 @@ function buildGraph(
       b = {
         name: gl.name,
         className: gl.className,
-        layer: nested.model as unknown as tf.layers.Layer,
+        layer: nested.model,
         port: null,
         graphLayer: gl,
         nested,

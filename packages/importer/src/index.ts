@@ -9,33 +9,57 @@ export {
   modelFromConfig,
   producerOf,
   type ImportOptions,
+  flattenLayers,
   type KerasModel,
+  type LayerInfo,
   type SummaryRow,
 } from './model.ts';
+export type { TensorRef } from './keras-format/graph.ts';
 export {
   predict,
-  allLayerOutputs,
   toInputTensors,
   checkAttentionMemory,
   type NdArray,
   type PredictOptions,
 } from './predict.ts';
+export {
+  runGraph,
+  callsOf,
+  lastCallOf,
+  composeOverrides,
+  type GraphCall,
+  type GraphFeeds,
+  type LayerCall,
+  type LayerOverride,
+  type RunGraphOptions,
+} from './graph.ts';
 export { DEFAULT_LIMITS, type Limits } from './limits.ts';
 export { modelWarnings, type ModelWarning } from './warnings.ts';
 export { registerLayer, unregisterLayer, supportedLayers } from './layers/registry.ts';
 export { defineLayer, type LayerDefinition, type WeightSpec } from './layers/define-layer.ts';
 export {
+  isActivated,
   isAttentionSource,
+  isBidirectionalWrapper,
+  isRecurrentSource,
+  isWrapper,
+  type Activated,
   type AttentionSource,
-  type LayerPort,
-  type BuildContext,
-  type LambdaFn,
-  type SelfAttentionVariant,
-  type WeightArray,
+  type BidirectionalMergeMode,
+  type BidirectionalWrapper,
+  type RecurrentCell,
+  type RecurrentSource,
+  type Wrapper,
+} from './layers/capabilities.ts';
+export type {
+  LayerPort,
+  BuildContext,
+  LambdaFn,
+  SelfAttentionVariant,
+  WeightArray,
 } from './layers/port.ts';
 export { readKerasFile, type KerasArtifact, type KerasFileFormat } from './read/keras-file.ts';
 export type { KerasModelJson, KerasLayerJson, KerasLayerConfig } from './keras-format/types.ts';
-export { attentionMaps, type AttentionMap } from './attention.ts';
 export { toTfjs, fromTfjs, type TfjsArtifacts } from './export/tfjs.ts';
 export { readNpy, writeNpy, readNpz, writeNpz, toFloat32, type NpyArray } from './npy.ts';
 export { toKerasH5 } from './export/keras-h5.ts';

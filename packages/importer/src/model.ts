@@ -4,9 +4,10 @@ import { type BuiltModel, buildModel } from './build.ts';
 import { fail, internalError, KeraspectError } from './errors.ts';
 import { type Limits, resolveLimits } from './limits.ts';
 import { normalizeModel } from './keras-format/normalize.ts';
-import type { KerasModelJson, KerasShape } from './keras-format/types.ts';
+import type { TensorRef } from './keras-format/graph.ts';
+import type { KerasLayerJson, KerasModelJson, KerasShape } from './keras-format/types.ts';
 import type { ImportSemantics, KerasVersion, LambdaFn, SelfAttentionVariant } from './layers/port.ts';
-import { isAttentionSource } from './layers/port.ts';
+import { isAttentionSource } from './layers/capabilities.ts';
 import { type KerasArtifact, type KerasFileFormat, parseVersion, readKerasFile } from './read/keras-file.ts';
 import { type ModelWarning, modelWarnings } from './warnings.ts';
 import { loadWeights } from './weights.ts';
@@ -47,6 +48,30 @@ export interface SummaryRow {
   inbound: string[];
 }
 
+/**
+ * One layer of a loaded model, as the importer publishes it: what `explain` and the CLI may rely on.
+ * Read the TF.js layer through TF.js' own `Layer` API and the capability interfaces
+ * (`isAttentionSource`, `isRecurrentSource`, `isActivated`, `isWrapper`, `isBidirectionalWrapper`),
+ * never through its fields: those are the layer's own business and change without notice.
+ */
+export interface LayerInfo {
+  /** Keras layer name. */
+  readonly name: string;
+  /** Keras class name as written in the file, e.g. `'LSTM'`, `'SeqSelfAttention'`, `'InputLayer'`. */
+  readonly className: string;
+  /** For `Bidirectional` and `TimeDistributed`: the Keras class of the wrapped layer, e.g. `'GRU'`. */
+  readonly innerClassName?: string;
+  /**
+   * The TF.js layer (for a nested model: its `tf.LayersModel`). Its calls in the graph, as symbolic
+   * tensors for `runGraph`, come from `callsOf`/`lastCallOf`.
+   */
+  readonly layer: tf.layers.Layer;
+  /** What each call of the layer is applied to, as Keras writes it: `inbound[call][i]` = {layer, node, tensor}. */
+  readonly inbound: readonly (readonly TensorRef[])[];
+  /** For a nested model: its own layers. */
+  readonly nested?: readonly LayerInfo[];
+}
+
 /** A Keras model loaded into TF.js, with what the file said about it. */
 export interface KerasModel {
   /** The TF.js model; run it with `predict` below or `model.predict`/`model.apply`. */
@@ -68,10 +93,10 @@ export interface KerasModel {
   summary(): SummaryRow[];
   /** Total parameter count as Keras reports it (trainable and non-trainable). */
   paramsTotal(): number;
-  /** The TF.js layer made for a Keras layer name. */
+  /** The model's layers in Keras' order (as in `summary()`); nested models carry their own in `nested`. */
+  readonly layers: readonly LayerInfo[];
+  /** The TF.js layer made for a Keras layer name (nested models' layers included). */
   layer(name: string): tf.layers.Layer;
-  /** Internal build record (ports, graph) for explain and exports. */
-  readonly built: BuiltModel;
   /** Keras weights per layer name, as in the file (for exports). */
   readonly kerasWeights: KerasArtifact['weights'];
   /** The limits the model was loaded with; predict-time checks (attention memory) use them too. */
@@ -194,7 +219,8 @@ function wrap(
 ): KerasModel {
   const model = built.model;
   const byName = new Map(built.layers.map((b) => [b.name, b]));
-  const flat = flatten(built);
+  const layers = layerInfos(built);
+  const flat = flattenLayers(layers);
   const paramsOf = (name: string): number => {
     const b = byName.get(name);
     if (b?.nested) return b.nested.layers.reduce((n, l) => n + paramsOfBuilt(l.name, l.layer), 0);
@@ -213,7 +239,7 @@ function wrap(
       params: b.className === 'InputLayer' ? 0 : paramsOf(b.name),
       inbound: b.graphLayer.calls.flatMap((c) => c.inputs.map((r) => `${r.layer}[${r.node}][${r.tensor}]`)),
     }));
-  return {
+  const km: KerasModel = {
     model,
     name: built.graph.name,
     format: main.format,
@@ -231,16 +257,43 @@ function wrap(
       if (!b) fail('BAD_ARGUMENT', `No layer named '${name}'. Layers: ${flat.map((l) => l.name).join(', ')}.`);
       return b.layer;
     },
-    built,
+    layers,
     kerasWeights: weights.weights,
     limits,
     warnings,
     dispose: () => model.dispose(),
   };
+  builds.set(km, built);
+  return km;
 }
 
-function flatten(built: BuiltModel): BuiltModel['layers'] {
-  return built.layers.flatMap((b) => (b.nested ? [b, ...flatten(b.nested)] : [b]));
+/** Every layer, nested models' layers right after their model (depth first): the one walk over nested models. */
+export function flattenLayers(layers: readonly LayerInfo[]): LayerInfo[] {
+  return layers.flatMap((l) => (l.nested ? [l, ...flattenLayers(l.nested)] : [l]));
+}
+
+function layerInfos(built: BuiltModel): LayerInfo[] {
+  return built.layers.map((b) => {
+    const inner = (b.graphLayer.config as { layer?: KerasLayerJson }).layer;
+    const wraps = (b.className === 'Bidirectional' || b.className === 'TimeDistributed') && inner?.class_name;
+    return {
+      name: b.name,
+      className: b.className,
+      ...(wraps ? { innerClassName: inner.class_name } : {}),
+      layer: b.layer,
+      inbound: b.graphLayer.calls.map((c) => c.inputs),
+      ...(b.nested ? { nested: layerInfos(b.nested) } : {}),
+    };
+  });
+}
+
+const builds = new WeakMap<KerasModel, BuiltModel>();
+
+/** The build record (ports, graph) of a model; internal to the importer (exports, weight loading, limits). */
+export function builtOf(km: KerasModel): BuiltModel {
+  const b = builds.get(km);
+  if (!b) return fail('BAD_ARGUMENT', `Model '${km.name}' was not loaded by this copy of @keraspect/importer.`);
+  return b;
 }
 
 function outputShapes(layer: tf.layers.Layer): (number | null)[][] {
@@ -250,7 +303,7 @@ function outputShapes(layer: tf.layers.Layer): (number | null)[][] {
     return [s as (number | null)[]];
   } catch {
     // Layers called more than once have no single output shape; report the first call's.
-    const node = (layer as unknown as { inboundNodes: { outputShapes: unknown }[] }).inboundNodes[0];
+    const node = layer.inboundNodes[0];
     const s = node?.outputShapes as unknown;
     if (Array.isArray(s) && Array.isArray(s[0])) return s as (number | null)[][];
     return [s as (number | null)[]];

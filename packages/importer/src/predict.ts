@@ -1,13 +1,15 @@
 import type { NdArray } from '@keraspect/array';
 import * as tf from '@tensorflow/tfjs';
 import { fail, internalError, KeraspectError } from './errors.ts';
+import { lastCallOf, runGraph } from './graph.ts';
+import { isAttentionSource } from './layers/capabilities.ts';
 import { DEFAULT_LIMITS, formatBytes, type Limits, resolveLimits } from './limits.ts';
-import type { KerasModel } from './model.ts';
+import { builtOf, flattenLayers, type KerasModel } from './model.ts';
 
 /** A plain n-dimensional array: row-major (C order) data with its shape (`@keraspect/array`'s type). */
 export type { NdArray };
 
-/** Options of `predict`, `allLayerOutputs` and `toInputTensors`. */
+/** Options of `predict` and `toInputTensors`. */
 export interface PredictOptions {
   /**
    * What to do with NaN or ±Infinity in float inputs: `'error'` fails naming the input and the
@@ -126,21 +128,16 @@ export function checkAttentionMemory(km: KerasModel, inputShapes: number[][], li
   }
   const batch = Math.max(1, ...inputShapes.map((s) => s[0] ?? 1));
   const longest = Math.max(1, ...inputShapes.map((s) => s[1] ?? 1));
-  for (const name of km.attentionLayers) {
-    const b = km.built.layers.find((l) => l.name === name) ?? null;
-    let layer: tf.layers.Layer;
-    try {
-      layer = km.layer(name);
-    } catch {
-      continue;
-    }
-    const nodes = (layer as unknown as { inboundNodes?: { inputTensors: tf.SymbolicTensor[] }[] }).inboundNodes ?? [];
-    const ins = nodes[nodes.length - 1]?.inputTensors ?? [];
+  const configs = new Map(builtOf(km).layers.map((b) => [b.name, b.graphLayer.config as Record<string, unknown>]));
+  for (const info of flattenLayers(km.layers)) {
+    if (!isAttentionSource(info.layer)) continue;
+    const name = info.name;
+    const ins = lastCallOf(info.layer)?.inputs ?? [];
     if (!ins.length) continue;
     const len = (t: tf.SymbolicTensor) => (t.shape.length >= 3 ? (t.shape[1] ?? longest) : 1);
     const tq = len(ins[0]);
     const tk = len(ins[ins.length > 1 ? 1 : 0]);
-    const config = (b?.graphLayer.config ?? {}) as Record<string, unknown>;
+    const config = configs.get(name) ?? {};
     const heads = HEAD_KEYS.map((k) => config[k]).find((v): v is number => typeof v === 'number' && v > 0) ?? 1;
     const elements = batch * heads * tq * tk;
     if (elements > lim.maxAttentionElements) {
@@ -181,15 +178,16 @@ function guardRun<T>(km: KerasModel, fn: () => T): T {
   }
 }
 
-/** Run the model on plain arrays and return every output as a plain array. */
+/** Run the model on plain arrays and return every output as a plain array (the graph evaluator `runGraph` runs it). */
 export function predict(km: KerasModel, inputs: NdArray | NdArray[], options: PredictOptions = {}): NdArray[] {
   const xs = toInputTensors(km, inputs, options);
   try {
     const out = guardRun(km, () =>
-      tf.tidy(() => {
-        const y = km.model.predict(xs.length === 1 ? xs[0] : xs);
-        return Array.isArray(y) ? y : [y];
-      }),
+      tf.tidy(() =>
+        runGraph(km.model.outputs, new Map(km.model.inputs.map((s, i) => [s, xs[i]])), { release: true }).map((t) =>
+          t.clone(),
+        ),
+      ),
     );
     const res = out.map((t) => ({ data: t.dataSync() as Float32Array, shape: t.shape }));
     tf.dispose(out);
@@ -197,58 +195,4 @@ export function predict(km: KerasModel, inputs: NdArray | NdArray[], options: Pr
   } finally {
     tf.dispose(xs);
   }
-}
-
-/**
- * Outputs of every layer (or the named ones) for these inputs: `{ layer, index, data, shape }`, one
- * entry per output tensor of a layer.
- */
-export function allLayerOutputs(
-  km: KerasModel,
-  inputs: NdArray | NdArray[],
-  names?: string[],
-  options: PredictOptions = {},
-): { layer: string; index: number; count: number; array: NdArray }[] {
-  const wanted = km.built.layers.filter((b) => b.className !== 'InputLayer' && (!names || names.includes(b.name)));
-  const symbolic = wanted.flatMap((b) => {
-    const outs = (b.layer as unknown as { inboundNodes: { outputTensors: tf.SymbolicTensor[] }[] }).inboundNodes;
-    const node = outs[outs.length - 1] ?? outs[0];
-    return node.outputTensors.map((t, index) => ({ layer: b.name, index, count: node.outputTensors.length, t }));
-  });
-  const xs = toInputTensors(km, inputs, options);
-  try {
-    const outs = fetchSymbolic(
-      km,
-      xs,
-      symbolic.map((s) => s.t),
-    );
-    const res = symbolic.map((s, i) => ({
-      layer: s.layer,
-      index: s.index,
-      count: s.count,
-      array: { data: outs[i].dataSync() as Float32Array, shape: outs[i].shape },
-    }));
-    tf.dispose(outs);
-    return res;
-  } finally {
-    tf.dispose(xs);
-  }
-}
-
-/**
- * Evaluate symbolic tensors of the model's graph (layer outputs or layer inputs) for these input
- * tensors in one forward pass. Repeated tensors are computed once. The caller disposes the result.
- */
-export function fetchSymbolic(km: KerasModel, xs: tf.Tensor[], symbolic: tf.SymbolicTensor[]): tf.Tensor[] {
-  const unique = [...new Set(symbolic)];
-  const got = guardRun(km, () => {
-    const probe = tf.model({ inputs: km.model.inputs, outputs: unique });
-    return tf.tidy(() => {
-      const y = probe.predict(xs.length === 1 ? xs[0] : xs);
-      return Array.isArray(y) ? y : [y];
-    });
-  });
-  const byTensor = new Map(unique.map((t, i) => [t, got[i]]));
-  const out = symbolic.map((t, i) => (symbolic.indexOf(t) === i ? byTensor.get(t)! : tf.clone(byTensor.get(t)!)));
-  return out;
 }

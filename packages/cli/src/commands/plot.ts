@@ -252,12 +252,9 @@ export const plot: Command = {
 
 /** The kernels of a recurrent layer, in Keras layout, for the rnnWeights chart. */
 function rnnWeightsOf(km: Awaited<ReturnType<typeof openModel>>, layer: string | undefined) {
-  const rows = km.summary();
-  const recurrent = rows.filter(
-    (r) =>
-      /LSTM|GRU/.test(r.className) ||
-      (r.className === 'Bidirectional' &&
-        /LSTM|GRU/.test(JSON.stringify(km.built.layers.find((b) => b.name === r.name)?.graphLayer.config.layer ?? ''))),
+  const isRnn = (cls: string | undefined) => /LSTM|GRU/.test(cls ?? '');
+  const recurrent = km.layers.filter(
+    (l) => isRnn(l.className) || (l.className === 'Bidirectional' && isRnn(l.innerClassName)),
   );
   if (!layer)
     throw new CliError(
@@ -274,9 +271,9 @@ function rnnWeightsOf(km: Awaited<ReturnType<typeof openModel>>, layer: string |
       .layer(layer)
       .getWeights()
       .map((t) => ({ data: t.dataSync() as Float32Array, shape: t.shape }));
-  const inner =
-    row.className === 'Bidirectional'
-      ? JSON.stringify(km.built.layers.find((b) => b.name === layer)?.graphLayer.config.layer)
-      : row.className;
-  return { cell: /GRU/.test(inner) ? 'GRU' : 'LSTM', weights: weights.map((w) => ({ data: w.data, shape: w.shape })) };
+  const inner = row.className === 'Bidirectional' ? row.innerClassName : row.className;
+  return {
+    cell: /GRU/.test(inner ?? '') ? 'GRU' : 'LSTM',
+    weights: weights.map((w) => ({ data: w.data, shape: w.shape })),
+  };
 }

@@ -1,7 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
-import { isAttentionSource, type KerasModel } from '@keraspect/importer';
+import { isAttentionSource, type KerasModel, type LayerCall, type LayerOverride } from '@keraspect/importer';
 import { fail } from '../errors.ts';
-import type { LayerCall, LayerOverride } from '../graph.ts';
 import { linearCall } from '../problem.ts';
 import {
   attendValues,
@@ -310,11 +309,11 @@ export const deepLiftRules: Record<string, Rule> = {
 export function deepLiftOverride(km: KerasModel, o: DeepLiftRuleOptions): LayerOverride {
   const rules = new Map<tf.layers.Layer, Rule>();
   const missing: string[] = [];
-  for (const b of km.built.layers) {
+  for (const b of km.layers) {
     if (b.className === 'InputLayer') continue;
     let rule: Rule | undefined = deepLiftRules[b.className];
     if (b.className === 'TimeDistributed') {
-      const inner = innerClass(b.layer);
+      const inner = b.innerClassName;
       rule =
         inner === 'Dense' || inner === 'Conv1D' ? activated : inner && deepLiftRules[inner] === asIs ? asIs : undefined;
     }

@@ -1,7 +1,18 @@
 import * as tf from '@tensorflow/tfjs';
-import { isAttentionSource, type KerasModel } from '@keraspect/importer';
+import {
+  callsOf,
+  flattenLayers,
+  isAttentionSource,
+  isBidirectionalWrapper,
+  isRecurrentSource,
+  type KerasModel,
+  lastCallOf,
+  type LayerCall,
+  type LayerInfo,
+  type LayerOverride,
+  type RecurrentCell,
+} from '@keraspect/importer';
 import { fail } from '../errors.ts';
-import { type LayerCall, type LayerOverride, layerSymbolicOutputs } from '../graph.ts';
 import { linearCall } from '../problem.ts';
 import { detach, epsilonOut, gated, gradTimesValue, passThrough } from './ops.ts';
 
@@ -150,31 +161,18 @@ function noMask(layer: tf.layers.Layer, kwargs: Record<string, unknown>): void {
     );
 }
 
-function tfjsRnnParts(layer: tf.layers.Layer): RnnParts {
-  const l = layer as unknown as {
-    cell: Record<string, unknown>;
-    returnSequences: boolean;
-    returnState: boolean;
-    goBackwards: boolean;
-  };
-  const c = l.cell as {
-    kernel: tf.LayerVariable;
-    recurrentKernel: tf.LayerVariable;
-    bias: tf.LayerVariable | null;
-    units: number;
-    activation: { apply: Act };
-    recurrentActivation?: { apply: Act };
-  };
+/** The parts of a recurrent cell (the importer's `RecurrentSource`) the rules use. */
+function partsOf(cell: RecurrentCell): RnnParts {
   return {
-    kernel: c.kernel.read(),
-    recurrent: c.recurrentKernel.read(),
-    bias: c.bias ? c.bias.read() : null,
-    units: c.units,
-    act: (x) => c.activation.apply(x),
-    recAct: (x) => (c.recurrentActivation as { apply: Act }).apply(x),
-    returnSequences: l.returnSequences,
-    returnState: l.returnState,
-    goBackwards: l.goBackwards,
+    kernel: cell.kernel,
+    recurrent: cell.recurrentKernel,
+    bias: cell.bias,
+    units: cell.units,
+    act: (x) => cell.applyActivation(x),
+    recAct: (x) => cell.applyRecurrentActivation(x),
+    returnSequences: cell.returnSequences,
+    returnState: cell.returnState,
+    goBackwards: cell.goBackwards,
   };
 }
 
@@ -271,26 +269,14 @@ function lrpSimpleRnn(parts: RnnParts, x: tf.Tensor, lrp: LrpSettings): tf.Tenso
  * Keras GRU (both reset_after modes): gates z, r carry no relevance (r acts as a weight of h̃'s
  * linear map); ε-rule on h̃'s pre-activation and on the gated sum z⊙h + (1−z)⊙h̃.
  */
-function lrpGru(layer: tf.layers.Layer, x: tf.Tensor, lrp: LrpSettings): tf.Tensor[] {
-  const g = layer as unknown as {
-    kernel: tf.LayerVariable;
-    recurrentKernel: tf.LayerVariable;
-    bias: tf.LayerVariable | null;
-    units: number;
-    act: Act;
-    recAct: Act;
-    resetAfter: boolean;
-    returnSequences: boolean;
-    returnState: boolean;
-    goBackwards: boolean;
-  };
+function lrpGru(g: RecurrentCell, x: tf.Tensor, lrp: LrpSettings): tf.Tensor[] {
   const u = g.units;
-  const bias = g.bias ? g.bias.read() : null;
+  const bias = g.bias;
   const [inB, recB] = bias && g.resetAfter ? tf.unstack(bias, 0) : [bias, null];
-  const { xw, raw } = projectInputs(x, g.kernel.read(), g.goBackwards);
+  const { xw, raw } = projectInputs(x, g.kernel, g.goBackwards);
   const [bz, br, bh] = inB ? tf.split(inB, 3, 0) : [null, null, null];
   const plus = (v: tf.Tensor, b: tf.Tensor | null) => (b ? tf.add(v, b) : v);
-  const rk = g.recurrentKernel.read();
+  const rk = g.recurrentKernel;
   let h: tf.Tensor = tf.zeros([x.shape[0], u]);
   const outs: tf.Tensor[] = [];
   xw.forEach((xt, t) => {
@@ -302,34 +288,35 @@ function lrpGru(layer: tf.layers.Layer, x: tf.Tensor, lrp: LrpSettings): tf.Tens
     if (g.resetAfter) {
       const [iz, ir, ih] = tf.split(tf.matMul(hv, rk), 3, 1);
       const [rz, rr, rh] = recB ? tf.split(recB, 3, 0) : [null, null, null];
-      z = g.recAct(plus(plus(tf.add(xz, iz), bz), rz));
-      const r = detach(g.recAct(plus(plus(tf.add(xr, ir), br), rr)));
+      z = g.applyRecurrentActivation(plus(plus(tf.add(xz, iz), bz), rz));
+      const r = detach(g.applyRecurrentActivation(plus(plus(tf.add(xr, ir), br), rr)));
       pre = plus(tf.add(xh, tf.mul(r, plus(ih, rh))), bh);
       preBias = bh && rh ? tf.add(bh, tf.mul(r, rh)) : (bh ?? (rh ? tf.mul(r, rh) : null));
     } else {
       const [iz, ir] = tf.split(tf.matMul(hv, tf.slice(rk, [0, 0], [u, 2 * u])), 2, 1);
-      z = g.recAct(plus(tf.add(xz, iz), bz));
-      const r = detach(g.recAct(plus(tf.add(xr, ir), br)));
+      z = g.applyRecurrentActivation(plus(tf.add(xz, iz), bz));
+      const r = detach(g.applyRecurrentActivation(plus(tf.add(xr, ir), br)));
       pre = plus(tf.add(xh, tf.matMul(tf.mul(r, hv), tf.slice(rk, [0, 2 * u], [u, u]))), bh);
       preBias = bh;
     }
-    const hh = preActivation(pre, g.act(pre), preBias, [raw[t], h], lrp);
+    const hh = preActivation(pre, g.applyActivation(pre), preBias, [raw[t], h], lrp);
     h = cellSum(gated(z, h), gated(tf.sub(1, z), hh), lrp);
     outs.push(h);
   });
   return finish(outs, [h], g);
 }
 
-/** A recurrent layer (TF.js LSTM/SimpleRNN or the importer's GRU) under LRP. */
+/** A recurrent layer (the importer's `RecurrentSource`: LSTM, GRU, SimpleRNN and their CuDNN forms) under LRP. */
 function recurrent(layer: tf.layers.Layer, x: tf.Tensor, lrp: LrpSettings): tf.Tensor[] {
-  const cls = layer.getClassName();
-  if (cls === 'LSTM') return lrpLstm(tfjsRnnParts(layer), x, lrp);
-  if (cls === 'SimpleRNN') return lrpSimpleRnn(tfjsRnnParts(layer), x, lrp);
-  if (cls === 'KerasGRU') return lrpGru(layer, x, lrp);
-  return fail(
-    'UNSUPPORTED_LAYER',
-    `lrpEpsilon: no rule for the recurrent layer '${layer.name}' (${cls}). Rules exist for LSTM, GRU and SimpleRNN.`,
-  );
+  if (!isRecurrentSource(layer))
+    return fail(
+      'UNSUPPORTED_LAYER',
+      `lrpEpsilon: no rule for the recurrent layer '${layer.name}' (${layer.getClassName()}). Rules exist for LSTM, GRU and SimpleRNN.`,
+    );
+  const cell = layer.recurrentCell();
+  if (cell.kind === 'lstm') return lrpLstm(partsOf(cell), x, lrp);
+  if (cell.kind === 'simple') return lrpSimpleRnn(partsOf(cell), x, lrp);
+  return lrpGru(cell, x, lrp);
 }
 
 const rnn: Rule = (layer, ins, kwargs, lrp) => {
@@ -344,12 +331,9 @@ const rnn: Rule = (layer, ins, kwargs, lrp) => {
 
 const bidirectional: Rule = (layer, ins, kwargs, lrp) => {
   noMask(layer, kwargs);
-  const l = layer as unknown as {
-    forwardLayer: tf.layers.Layer;
-    backwardLayer: tf.layers.Layer;
-    mergeMode: string | null;
-    returnSequences: boolean;
-  };
+  if (!isBidirectionalWrapper(layer))
+    return fail('UNSUPPORTED_LAYER', `lrpEpsilon: layer '${layer.name}' is not the importer's Bidirectional.`);
+  const l = layer;
   const fwd = recurrent(l.forwardLayer, ins[0], lrp);
   const bwd = recurrent(l.backwardLayer, ins[0], lrp);
   if (fwd.length > 1)
@@ -358,7 +342,8 @@ const bidirectional: Rule = (layer, ins, kwargs, lrp) => {
       `lrpEpsilon: Bidirectional layer '${layer.name}' returns its states; LRP supports return_state=False.`,
     );
   const y = fwd[0];
-  const yr = l.returnSequences ? tf.reverse(bwd[0], 1) : bwd[0];
+  // With return_sequences (a (B, T, U) output) the backward copy's steps are reversed back.
+  const yr = bwd[0].rank === 3 ? tf.reverse(bwd[0], 1) : bwd[0];
   switch (l.mergeMode) {
     case 'concat':
       return [tf.concat([y, yr], -1)];
@@ -382,10 +367,8 @@ const bidirectional: Rule = (layer, ins, kwargs, lrp) => {
  * of the values (its bias share, ε only, spreads over them).
  */
 const attentionWeighted: Rule = (layer, ins, kwargs, lrp, next) => {
-  const src = layer as unknown as {
-    computeAttention(i: tf.Tensor | tf.Tensor[], k?: Record<string, unknown>): tf.Tensor;
-  };
-  const a = detach(src.computeAttention(ins.length === 1 ? ins[0] : ins, kwargs));
+  if (!isAttentionSource(layer)) return undefined; // not reached: lrpOverride gives this rule to attention sources only
+  const a = detach(layer.computeAttention(ins.length === 1 ? ins[0] : ins, kwargs));
   const value = ins.length > 1 ? ins[1] : ins[0];
   const mix = ([v]: tf.Tensor[]) => (a.rank === 2 ? tf.sum(tf.mul(v, tf.expandDims(a, -1)), 1) : tf.matMul(a, v));
   const overSteps: Connect = ([v], zShape) =>
@@ -441,14 +424,11 @@ const noBiasFactor: Connect = () =>
     'lrpEpsilon: biasFactor is not supported through TimeDistributed(Conv1D); use biasFactor 0 for this model.',
   );
 
-/** TimeDistributed is covered when it wraps a Dense or Conv1D. */
-function timeDistributed(layer: tf.layers.Layer): Rule | undefined {
-  const inner = (layer as unknown as { layer?: tf.layers.Layer }).layer;
-  const cls = inner?.getClassName();
+/** TimeDistributed is covered when it wraps a Dense or Conv1D (its call without activation is the wrapped layer's). */
+function timeDistributed(info: LayerInfo): Rule | undefined {
+  const cls = info.innerClassName;
   return cls === 'Dense' ? denseLike(denseConnect) : cls === 'Conv1D' ? denseLike(() => noBiasFactor) : undefined;
 }
-
-type WithNodes = { inboundNodes: { inputTensors: tf.SymbolicTensor[] }[] };
 
 /**
  * The layer override that evaluates `km` under LRP-ε. An unsupported layer fails when it is first
@@ -457,18 +437,20 @@ type WithNodes = { inboundNodes: { inputTensors: tf.SymbolicTensor[] }[] };
  */
 export function lrpOverride(km: KerasModel, lrp: LrpSettings): LayerOverride {
   const rules = new Map<tf.layers.Layer, Rule>();
-  for (const b of km.built.layers) {
+  // Nested models are evaluated layer by layer (runGraph), so their layers get rules too.
+  const every = flattenLayers(km.layers);
+  for (const b of every) {
     if (b.className === 'InputLayer') continue;
-    const rule = b.className === 'TimeDistributed' ? timeDistributed(b.layer) : lrpRules[b.className];
+    const rule = b.className === 'TimeDistributed' ? timeDistributed(b) : lrpRules[b.className];
     // A user class may shadow a Keras name (e.g. its own `Attention`): the attention rule needs the importer's AttentionSource.
     if (rule === attentionWeighted && !isAttentionSource(b.layer)) continue;
     if (rule) rules.set(b.layer, rule);
   }
   const outputIds = new Set(km.model.outputs.map((o) => o.id));
   const outputLayers = new Map<tf.layers.Layer, tf.SymbolicTensor[]>();
-  for (const o of km.model.outputs) outputLayers.set(o.sourceLayer, layerSymbolicOutputs(o.sourceLayer));
-  for (const b of km.built.layers) {
-    const reads = (b.layer as unknown as WithNodes).inboundNodes.flatMap((n) => n.inputTensors);
+  for (const o of km.model.outputs) outputLayers.set(o.sourceLayer, [...(lastCallOf(o.sourceLayer)?.outputs ?? [])]);
+  for (const b of km.layers) {
+    const reads = callsOf(b.layer).flatMap((c) => c.inputs);
     const out = reads.find((t) => outputIds.has(t.id));
     if (out)
       fail(
@@ -479,7 +461,7 @@ export function lrpOverride(km: KerasModel, lrp: LrpSettings): LayerOverride {
   return (layer, ins, kwargs, next) => {
     const rule = rules.get(layer);
     if (!rule) {
-      const b = km.built.layers.find((l) => l.layer === layer);
+      const b = every.find((l) => l.layer === layer);
       return fail(
         'UNSUPPORTED_LAYER',
         `lrpEpsilon has no rule for layer '${layer.name}' (${b?.className ?? layer.getClassName()}). Rules exist for: ${Object.keys(lrpRules).join(', ')}, TimeDistributed(Dense|Conv1D). Use 'integratedGradients' or 'occlusion' for this model, or attribute to a layer after '${layer.name}' (option layer).`,

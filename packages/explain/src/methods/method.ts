@@ -1,7 +1,7 @@
 import { normalizeOptions, type OptionSpecs, t } from '@keraspect/array';
 import type { KerasModel, NdArray } from '@keraspect/importer';
 import { fail } from '../errors.ts';
-import type { LayerOverride } from '../graph.ts';
+import type { LayerOverride } from '@keraspect/importer';
 import type { Problem } from '../problem.ts';
 
 /** Progress of a running method: `done` of `total` model evaluations (rows). */

@@ -11,7 +11,7 @@ const sum = (a: ArrayLike<number>, from = 0, to = a.length) => {
 
 /** Zero every bias so that relevance is conserved exactly (up to ε). */
 function zeroBiases(km: Awaited<ReturnType<typeof toy>>): void {
-  for (const b of km.built.layers) {
+  for (const b of km.layers) {
     const ws = b.layer.weights;
     if (!ws.length) continue;
     const vals = b.layer.getWeights();

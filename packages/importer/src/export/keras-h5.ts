@@ -1,7 +1,7 @@
 import type { BuiltLayer } from '../build.ts';
 import { fail } from '../errors.ts';
 import type { WeightArray } from '../layers/port.ts';
-import type { KerasModel } from '../model.ts';
+import { builtOf, type KerasModel } from '../model.ts';
 import { h5 } from '../read/h5wasm.ts';
 import { type KerasH5Layer, writeKerasH5, writeKerasWeightsH5 } from './h5.ts';
 
@@ -12,7 +12,7 @@ import { type KerasH5Layer, writeKerasH5, writeKerasWeightsH5 } from './h5.ts';
  */
 export async function toKerasH5(km: KerasModel, options: { weightsOnly?: boolean } = {}): Promise<Uint8Array> {
   await h5();
-  const layers = km.built.layers.flatMap((b) => kerasLayers(km, b));
+  const layers = builtOf(km).layers.flatMap((b) => kerasLayers(km, b));
   // Keep the writer's version so version-dependent semantics (hard_sigmoid) read back the same.
   const kerasVersion =
     km.kerasVersion.raw ?? `${km.kerasVersion.major}.${km.kerasVersion.minor}.${km.kerasVersion.patch}`;

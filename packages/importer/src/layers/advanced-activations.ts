@@ -1,8 +1,17 @@
 import * as tf from '@tensorflow/tfjs';
 import { read } from './config.ts';
+import type { Activated } from './capabilities.ts';
 import type { LayerPort } from './port.ts';
+import { activationLayerClass } from './tfjs-class.ts';
 
-// Keras activation layers. Grouped in one file because each is a few lines.
+// Keras activation layers. Grouped in one file because each is a few lines. Each is TF.js' class
+// (or KerasReLU below) made `Activated`: the activation-free call of an activation layer is the identity.
+
+const KerasLeakyReLU = activationLayerClass<Parameters<typeof tf.layers.leakyReLU>[0]>('LeakyReLU');
+const KerasELU = activationLayerClass<Parameters<typeof tf.layers.elu>[0]>('ELU');
+const KerasThresholdedReLU = activationLayerClass<Parameters<typeof tf.layers.thresholdedReLU>[0]>('ThresholdedReLU');
+const KerasSoftmax = activationLayerClass<Parameters<typeof tf.layers.softmax>[0]>('Softmax');
+const TfjsReLU = activationLayerClass<Parameters<typeof tf.layers.reLU>[0]>('ReLU');
 
 const base = (c: { name: string }) => ({ name: c.name, trainable: false });
 
@@ -11,16 +20,16 @@ export const LeakyReLU: LayerPort = {
     const r = read(c, 'LeakyReLU');
     // Keras 3 renamed `alpha` to `negative_slope`; both default to 0.3.
     const alpha = r.has('negative_slope') ? r.num('negative_slope') : r.num('alpha', 0.3);
-    return tf.layers.leakyReLU({ ...base(c), alpha });
+    return new KerasLeakyReLU({ ...base(c), alpha });
   },
 };
 
 export const ELU: LayerPort = {
-  build: (c) => tf.layers.elu({ ...base(c), alpha: read(c, 'ELU').num('alpha', 1) }),
+  build: (c) => new KerasELU({ ...base(c), alpha: read(c, 'ELU').num('alpha', 1) }),
 };
 
 export const ThresholdedReLU: LayerPort = {
-  build: (c) => tf.layers.thresholdedReLU({ ...base(c), theta: read(c, 'ThresholdedReLU').num('theta', 1) }),
+  build: (c) => new KerasThresholdedReLU({ ...base(c), theta: read(c, 'ThresholdedReLU').num('theta', 1) }),
 };
 
 export const Softmax: LayerPort = {
@@ -28,7 +37,7 @@ export const Softmax: LayerPort = {
     const r = read(c, 'Softmax');
     const axis = r.ints('axis', [-1]);
     if (axis.length !== 1) r.unsupported('axis', 'only a single softmax axis is supported.');
-    return tf.layers.softmax({ ...base(c), axis: axis[0] });
+    return new KerasSoftmax({ ...base(c), axis: axis[0] });
   },
 };
 
@@ -46,7 +55,7 @@ export const ReLU: LayerPort = {
     const maxValue = r.has('max_value') ? r.num('max_value') : null;
     const slope = r.num('negative_slope', 0);
     const threshold = r.num('threshold', 0);
-    if (slope === 0 && threshold === 0) return tf.layers.reLU({ ...base(c), maxValue: maxValue ?? undefined });
+    if (slope === 0 && threshold === 0) return new TfjsReLU({ ...base(c), maxValue: maxValue ?? undefined });
     return new KerasReLU({ ...base(c), maxValue, negativeSlope: slope, threshold });
   },
 };
@@ -60,7 +69,7 @@ interface KerasReLUArgs {
 }
 
 /** ReLU with Keras' full options: x ≥ threshold ? min(x, max) : slope·(x − threshold). */
-class KerasReLU extends tf.layers.Layer {
+class KerasReLU extends tf.layers.Layer implements Activated {
   static className = 'KerasReLU';
   private readonly opts: KerasReLUArgs;
   constructor(args: KerasReLUArgs) {
@@ -76,6 +85,9 @@ class KerasReLU extends tf.layers.Layer {
       const neg = tf.mul(tf.sub(x, threshold), negativeSlope);
       return tf.where(tf.greaterEqual(x, threshold), pos, neg);
     });
+  }
+  callWithoutActivation(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
+    return Array.isArray(inputs) ? inputs[0] : inputs;
   }
   override getConfig(): tf.serialization.ConfigDict {
     return {

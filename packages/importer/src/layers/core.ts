@@ -1,6 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { read } from './config.ts';
+import type { Activated } from './capabilities.ts';
 import type { LayerPort } from './port.ts';
+import { activationLayerClass, tfjsLayerClass } from './tfjs-class.ts';
 
 // Keras core layers whose TF.js counterparts already have Keras semantics; each port only maps the
 // snake_case config onto TF.js arguments. Grouped in one file because each is a few lines.
@@ -9,10 +11,31 @@ const base = (c: { name: string }) => ({ name: c.name, trainable: false });
 // Weights come from the file; zeros avoid the cost of random initialization.
 const zeros = { kernelInitializer: 'zeros', biasInitializer: 'zeros' } as const;
 
+type DenseArgs = Parameters<typeof tf.layers.dense>[0];
+const linear = { getClassName: () => 'linear', apply: (x: tf.Tensor) => x };
+
+/** TF.js' Dense, `Activated`. */
+export class KerasDense extends tfjsLayerClass<DenseArgs>('Dense') implements Activated {
+  callWithoutActivation(inputs: tf.Tensor | tf.Tensor[], kwargs: Record<string, unknown> = {}): tf.Tensor {
+    // TF.js' own call with the identity for the activation, so that z is computed exactly as y is.
+    const own = this as unknown as { activation: unknown };
+    const activation = own.activation;
+    own.activation = linear;
+    try {
+      const y = this.call(inputs, kwargs);
+      return Array.isArray(y) ? y[0] : y;
+    } finally {
+      own.activation = activation;
+    }
+  }
+}
+
+const KerasActivation = activationLayerClass<Parameters<typeof tf.layers.activation>[0]>('Activation');
+
 export const Dense: LayerPort = {
   build(c, ctx) {
     const r = read(c, 'Dense');
-    return tf.layers.dense({
+    return new KerasDense({
       ...base(c),
       ...zeros,
       units: r.int('units'),
@@ -23,7 +46,7 @@ export const Dense: LayerPort = {
 };
 
 export const Activation: LayerPort = {
-  build: (c, ctx) => tf.layers.activation({ ...base(c), activation: ctx.activation(c.activation) as never }),
+  build: (c, ctx) => new KerasActivation({ ...base(c), activation: ctx.activation(c.activation) as never }),
 };
 
 /** Inference-time identity layers (dropout and noise are off when predicting). */

@@ -93,22 +93,3 @@ export interface LayerPort {
    */
   describe?: string;
 }
-
-/**
- * Implemented by TF.js layers that compute attention weights, so that `explain` can read the
- * attention of a layer even when the model was saved without `return_attention`.
- */
-export interface AttentionSource {
-  /**
-   * The attention weights the layer computes for these call inputs (same inputs as `call`), e.g.
-   * (B, T, T) for SeqSelfAttention, (B, T) for SeqWeightedAttention, (B, H, Tq, Tk) for multi-head.
-   */
-  computeAttention(inputs: tf.Tensor | tf.Tensor[], kwargs?: Record<string, unknown>): tf.Tensor;
-  /** What the axes of `computeAttention`'s result mean, e.g. `['batch', 'query', 'key']`. */
-  readonly attentionAxes: readonly string[];
-}
-
-/** Type guard for `AttentionSource`. */
-export function isAttentionSource(layer: unknown): layer is AttentionSource {
-  return typeof (layer as Partial<AttentionSource>)?.computeAttention === 'function';
-}

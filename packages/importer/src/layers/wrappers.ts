@@ -2,11 +2,93 @@ import * as tf from '@tensorflow/tfjs';
 import { read } from './config.ts';
 import { fail } from '../errors.ts';
 import type { KerasLayerJson } from '../keras-format/types.ts';
+import {
+  type Activated,
+  type BidirectionalMergeMode,
+  type BidirectionalWrapper,
+  isActivated,
+  type Wrapper,
+} from './capabilities.ts';
 import type { LayerPort } from './port.ts';
 import { withFastInnerLayers } from './fast/recurrent.ts';
 import { buildBidirectionalTcn, convertBidirectionalTcnWeights } from './keras-tcn/bidirectional.ts';
 import { tcnPort } from './keras-tcn/tcn.ts';
 import { portFor } from './registry.ts';
+import { tfjsLayerClass } from './tfjs-class.ts';
+
+type BidirectionalArgs = Parameters<typeof tf.layers.bidirectional>[0];
+type TimeDistributedArgs = Parameters<typeof tf.layers.timeDistributed>[0];
+
+/** TF.js' Bidirectional as a {@link BidirectionalWrapper}. */
+export class KerasBidirectional
+  extends tfjsLayerClass<BidirectionalArgs>('Bidirectional')
+  implements BidirectionalWrapper
+{
+  // Set by TF.js' constructor; declared here (no emitted field) to type them.
+  declare readonly returnSequences: boolean;
+  declare readonly forwardLayer: tf.layers.Layer;
+  declare readonly backwardLayer: tf.layers.Layer;
+  declare readonly mergeMode: BidirectionalMergeMode;
+
+  get wrappedLayer(): tf.layers.Layer {
+    return this.forwardLayer;
+  }
+
+  /**
+   * Keras' `zero_output_for_mask`: Keras makes both inner RNNs of a Bidirectional with
+   * `return_sequences` output zeros at masked steps (TF.js repeats the last valid output there, in
+   * one direction or the other, which attention over the sequence then spreads to valid steps).
+   */
+  override call(inputs: tf.Tensor | tf.Tensor[], kwargs: Record<string, unknown>): tf.Tensor | tf.Tensor[] {
+    const given = kwargs?.mask as tf.Tensor | (tf.Tensor | null)[] | null | undefined;
+    const mask = Array.isArray(given) ? given[0] : given;
+    if (!this.returnSequences || !mask) return super.call(inputs, kwargs);
+    return tf.tidy(() => {
+      const out = super.call(inputs, kwargs);
+      const keep = tf.expandDims(tf.cast(mask, 'float32'), -1);
+      const zero = (y: tf.Tensor) => tf.mul(y, keep);
+      // With return_state the sequence is the first output; the states are untouched.
+      return Array.isArray(out) ? [zero(out[0]), ...out.slice(1)] : zero(out);
+    });
+  }
+}
+
+/**
+ * TF.js' TimeDistributed as a {@link Wrapper}, and `Activated` when the wrapped layer is: the call
+ * without the activation applies the wrapped layer's, step by step as TF.js' call does.
+ */
+export class KerasTimeDistributed
+  extends tfjsLayerClass<TimeDistributedArgs>('TimeDistributed')
+  implements Wrapper, Activated
+{
+  declare readonly layer: tf.layers.Layer;
+
+  get wrappedLayer(): tf.layers.Layer {
+    return this.layer;
+  }
+
+  callWithoutActivation(inputs: tf.Tensor | tf.Tensor[], kwargs: Record<string, unknown> = {}): tf.Tensor | null {
+    const inner = this.layer;
+    if (!isActivated(inner)) return null;
+    const x = Array.isArray(inputs) ? inputs[0] : inputs;
+    let none = false;
+    const y = tf.tidy(() => {
+      const steps: tf.Tensor[] = [];
+      for (const xt of tf.unstack(x, 1)) {
+        const z = inner.callWithoutActivation(xt, kwargs);
+        if (!z) {
+          none = true;
+          return tf.zeros([]);
+        }
+        steps.push(z);
+      }
+      return tf.stack(steps, 1);
+    });
+    if (!none) return y;
+    y.dispose();
+    return null;
+  }
+}
 
 export const Bidirectional: LayerPort = {
   build(c, ctx) {
@@ -30,9 +112,8 @@ export const Bidirectional: LayerPort = {
     // keras-tcn's TCN is no RNN: Keras runs it and its go_backwards copy side by side.
     if (portFor(inner.class_name, inner.config, inner) === tcnPort) return buildBidirectionalTcn(c, mode, ctx);
     // TF.js re-creates the inner layers from their class name; give them back the fused path.
-    const Bidirectional = zeroMaskedBidirectional();
     return withFastInnerLayers(
-      new Bidirectional({
+      new KerasBidirectional({
         name: c.name,
         trainable: false,
         layer: ctx.buildLayer(inner) as never,
@@ -63,48 +144,6 @@ export const TimeDistributed: LayerPort = {
         'UNSUPPORTED_CONFIG',
         `TimeDistributed layer '${c.name}' has no inner 'layer' in its config, which Keras always writes.`,
       );
-    return tf.layers.timeDistributed({ name: c.name, trainable: false, layer: ctx.buildLayer(inner) });
+    return new KerasTimeDistributed({ name: c.name, trainable: false, layer: ctx.buildLayer(inner) });
   },
 };
-
-type BidirectionalClass = new (args: {
-  name: string;
-  trainable: boolean;
-  layer: tf.layers.Layer;
-  mergeMode?: string | null;
-}) => tf.layers.Layer & { returnSequences: boolean };
-
-let zeroMasked: BidirectionalClass | null = null;
-
-/**
- * TF.js' Bidirectional with Keras' `zero_output_for_mask`: Keras makes both inner RNNs of a
- * Bidirectional with `return_sequences` output zeros at masked steps (TF.js repeats the last valid
- * output there, in one direction or the other, which attention over the sequence then spreads to
- * valid steps). TF.js does not export its Bidirectional class; it is taken from an instance, once.
- */
-function zeroMaskedBidirectional(): BidirectionalClass {
-  if (zeroMasked) return zeroMasked;
-  const probe = tf.layers.bidirectional({
-    layer: tf.layers.simpleRNN({ units: 1, name: '__probe_rnn' }),
-    name: '__probe',
-  });
-  const Base = Object.getPrototypeOf(probe).constructor as BidirectionalClass;
-  class KerasBidirectional extends Base {
-    static className = 'KerasBidirectional';
-    override call(inputs: tf.Tensor | tf.Tensor[], kwargs: Record<string, unknown>): tf.Tensor | tf.Tensor[] {
-      const given = kwargs?.mask as tf.Tensor | (tf.Tensor | null)[] | null | undefined;
-      const mask = Array.isArray(given) ? given[0] : given;
-      if (!this.returnSequences || !mask) return super.call(inputs, kwargs);
-      return tf.tidy(() => {
-        const out = super.call(inputs, kwargs);
-        const keep = tf.expandDims(tf.cast(mask, 'float32'), -1);
-        const zero = (y: tf.Tensor) => tf.mul(y, keep);
-        // With return_state the sequence is the first output; the states are untouched.
-        return Array.isArray(out) ? [zero(out[0]), ...out.slice(1)] : zero(out);
-      });
-    }
-  }
-  tf.serialization.registerClass(KerasBidirectional as never);
-  zeroMasked = KerasBidirectional;
-  return zeroMasked;
-}

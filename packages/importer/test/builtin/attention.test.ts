@@ -4,7 +4,8 @@ import { additiveAttentionPort, type KerasAdditiveAttention } from '../../src/la
 import { attentionPort, type KerasAttention } from '../../src/layers/builtin/attention.ts';
 import { type KerasMultiHeadAttention, multiHeadAttentionPort } from '../../src/layers/builtin/multi-head-attention.ts';
 import { portFor } from '../../src/layers/registry.ts';
-import { isAttentionSource, type KerasVersion } from '../../src/layers/port.ts';
+import { isAttentionSource } from '../../src/layers/capabilities.ts';
+import type { KerasVersion } from '../../src/layers/port.ts';
 import { ctx, expectClose, K2, K3, rand, roundTrip } from './helpers.ts';
 
 const K3_11: KerasVersion = { raw: '3.11.3', major: 3, minor: 11, patch: 3 };

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import type { AttentionSource } from '../port.ts';
+import { AttentionRecorder, type AttentionSource } from '../capabilities.ts';
 import { boolKwarg } from './common.ts';
 
 /**
@@ -12,6 +12,7 @@ export abstract class ScoredAttentionLayer extends tf.layers.Layer implements At
   abstract readonly attentionAxes: readonly string[];
   /** Call default for `return_attention_scores`. */
   abstract returnAttentionScores: boolean;
+  private readonly recorder = new AttentionRecorder();
 
   /** `[output, attention weights]` for these call inputs. */
   protected abstract attend(inputs: tf.Tensor | tf.Tensor[], kwargs?: Record<string, unknown>): [tf.Tensor, tf.Tensor];
@@ -19,6 +20,7 @@ export abstract class ScoredAttentionLayer extends tf.layers.Layer implements At
   override call(inputs: tf.Tensor | tf.Tensor[], kwargs: Record<string, unknown>): tf.Tensor | tf.Tensor[] {
     return tf.tidy(() => {
       const [out, weights] = this.attend(inputs, kwargs);
+      this.recorder.record(weights);
       return boolKwarg(kwargs, 'return_attention_scores', this.returnAttentionScores) ? [out, weights] : out;
     });
   }
@@ -26,5 +28,15 @@ export abstract class ScoredAttentionLayer extends tf.layers.Layer implements At
   /** The attention weights for these call inputs, with the axes {@link attentionAxes} names. */
   computeAttention(inputs: tf.Tensor | tf.Tensor[], kwargs?: Record<string, unknown>): tf.Tensor {
     return tf.tidy(() => this.attend(inputs, kwargs)[1]);
+  }
+
+  /** See {@link AttentionSource.recordAttention}. */
+  recordAttention(): void {
+    this.recorder.start();
+  }
+
+  /** See {@link AttentionSource.takeAttention}. */
+  takeAttention(): tf.Tensor | null {
+    return this.recorder.take();
   }
 }

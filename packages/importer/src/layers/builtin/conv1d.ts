@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { fail } from '../../errors.ts';
 import type { KerasLayerConfig } from '../../keras-format/types.ts';
 import { read } from '../config.ts';
+import type { Activated } from '../capabilities.ts';
 import type { BuildContext, LayerPort } from '../port.ts';
 import { activationFunction, convOutputLength, register, singleShape } from './common.ts';
 
@@ -51,10 +52,11 @@ export function dilateKernel(kernel: tf.Tensor, dilation: number): tf.Tensor {
 
 /**
  * What Keras `Conv1D` and `SeparableConv1D` share: the options (defaults applied), the output shape,
- * the config, and the steps-axis convolution with every padding and dilation. Subclasses make the
- * weights and the kernel.
+ * the config, the steps-axis convolution with every padding and dilation, and `call` as the
+ * activation of {@link linear} (so the call without the activation is {@link linear}). Subclasses
+ * make the weights and the linear part.
  */
-export abstract class Conv1DBase extends tf.layers.Layer {
+export abstract class Conv1DBase extends tf.layers.Layer implements Activated {
   readonly filters: number;
   readonly kernelSize: number;
   readonly strides: number;
@@ -100,9 +102,20 @@ export abstract class Conv1DBase extends tf.layers.Layer {
     return tf.conv1d(x, dilated, this.strides, this.padding === 'same' ? 'same' : 'valid', 'NWC', 1);
   }
 
-  /** Add the bias when there is one, then apply the activation. */
-  protected finish(y: tf.Tensor): tf.Tensor {
-    return this.act(this.bias ? tf.add(y, this.bias.read()) : y);
+  /** The convolution plus bias, before the activation. */
+  protected abstract linear(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor;
+
+  /** Add the bias when there is one. */
+  protected addBias(y: tf.Tensor): tf.Tensor {
+    return this.bias ? tf.add(y, this.bias.read()) : y;
+  }
+
+  override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
+    return tf.tidy(() => this.act(this.linear(inputs)));
+  }
+
+  callWithoutActivation(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
+    return tf.tidy(() => this.linear(inputs));
   }
 
   override computeOutputShape(inputShape: tf.Shape | tf.Shape[]): tf.Shape {
@@ -149,8 +162,8 @@ export class KerasConv1D extends Conv1DBase {
     this.built = true;
   }
 
-  override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
-    return tf.tidy(() => this.finish(this.convolve(inputs, this.kernel.read())));
+  protected linear(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
+    return this.addBias(this.convolve(inputs, this.kernel.read()));
   }
 }
 register(KerasConv1D);

@@ -1,5 +1,5 @@
-import * as tf from '@tensorflow/tfjs';
 import { fail } from '../../errors.ts';
+import { FastLSTM } from '../fast/recurrent.ts';
 import type { LayerPort, WeightArray } from '../port.ts';
 import { fromCudnnInputKernel, fromCudnnRecurrentKernel } from './cudnn-layout.ts';
 import { cudnnRnnArgs } from './gru.ts';
@@ -12,7 +12,7 @@ import { cudnnRnnArgs } from './gru.ts';
  * adds separately and a standard LSTM takes as their sum (4U).
  */
 export const cudnnLstmPort: LayerPort = {
-  build: (config) => tf.layers.lstm({ ...cudnnRnnArgs(config, 'CuDNNLSTM'), unitForgetBias: false }),
+  build: (config) => new FastLSTM({ ...cudnnRnnArgs(config, 'CuDNNLSTM'), unitForgetBias: false }),
   convertWeights(weights: WeightArray[], config): WeightArray[] {
     if (weights.length !== 3) {
       fail(

@@ -4,6 +4,7 @@ import type { KerasLayerConfig } from '../../keras-format/types.ts';
 import { read } from '../config.ts';
 import type { BuildContext, LayerPort, WeightArray } from '../port.ts';
 import { activationFunction, register, type Shape, singleShape } from './common.ts';
+import type { RecurrentCell, RecurrentSource } from '../capabilities.ts';
 import { fastRnnEligible, runFastRnn } from '../fast/recurrent.ts';
 
 /** Options of {@link KerasGRU}; the TF.js spelling of the Keras GRU config. */
@@ -52,7 +53,7 @@ export interface KerasGRUArgs {
  * `h' = z ⊙ h + (1 − z) ⊙ ĥ`. At masked steps the state is carried and the output is the previous
  * output (zeros before the first unmasked step) or zero with `zeroOutputForMask`.
  */
-export class KerasGRU extends tf.layers.Layer {
+export class KerasGRU extends tf.layers.Layer implements RecurrentSource {
   static className = 'KerasGRU';
   readonly units: number;
   readonly activation: string;
@@ -115,6 +116,25 @@ export class KerasGRU extends tf.layers.Layer {
       this.bias = this.addWeight('bias', this.resetAfter ? [2, 3 * u] : [3 * u], 'float32', tf.initializers.zeros());
     }
     this.built = true;
+  }
+
+  /** Weights and settings (z, r, h gate order), for explain's LRP. */
+  recurrentCell(): RecurrentCell {
+    return {
+      kind: 'gru',
+      units: this.units,
+      kernel: this.kernel.read(),
+      recurrentKernel: this.recurrentKernel.read(),
+      bias: this.bias ? this.bias.read() : null,
+      resetAfter: this.resetAfter,
+      activation: this.activation,
+      recurrentActivation: this.recurrentActivation,
+      applyActivation: this.act,
+      applyRecurrentActivation: this.recAct,
+      goBackwards: this.goBackwards,
+      returnSequences: this.returnSequences,
+      returnState: this.returnState,
+    };
   }
 
   override computeOutputShape(inputShape: tf.Shape | tf.Shape[]): tf.Shape | tf.Shape[] {

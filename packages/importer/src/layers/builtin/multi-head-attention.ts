@@ -1,6 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
 import { fail } from '../../errors.ts';
-import type { KerasLayerConfig } from '../../keras-format/types.ts';
 import { read } from '../config.ts';
 import type { LayerPort } from '../port.ts';
 import { ScoredAttentionLayer } from './attention-layer.ts';

@@ -46,7 +46,7 @@ export class KerasSeparableConv1D extends Conv1DBase {
     this.built = true;
   }
 
-  override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
+  protected linear(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
     return tf.tidy(() => {
       // The depthwise step as a plain conv with a block-diagonal kernel (k, F, F·dm): TF.js' wasm
       // backend has no DepthwiseConv2dNativeBackpropInput, and input gradients must work there.
@@ -57,7 +57,7 @@ export class KerasSeparableConv1D extends Conv1DBase {
       );
       const depth = this.convolve(inputs, blockDiagonal);
       const [b, t] = depth.shape;
-      return this.finish(
+      return this.addBias(
         tf.reshape(
           tf.matMul(tf.reshape(depth, [b * t, f * dm]), tf.reshape(this.pointwise.read(), [f * dm, this.filters])),
           [b, t, this.filters],

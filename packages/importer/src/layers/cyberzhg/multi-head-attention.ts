@@ -2,7 +2,8 @@ import * as tf from '@tensorflow/tfjs';
 import { fail } from '../../errors.ts';
 import type { KerasLayerConfig } from '../../keras-format/types.ts';
 import { read } from '../config.ts';
-import type { AttentionSource, BuildContext, LayerPort } from '../port.ts';
+import { AttentionRecorder, type AttentionSource } from '../capabilities.ts';
+import type { BuildContext, LayerPort } from '../port.ts';
 import {
   activationFunction,
   type BaseLayerArgs,
@@ -39,6 +40,7 @@ export class CyberZhgMultiHeadAttention extends tf.layers.Layer implements Atten
   /** The class name Keras files use for this layer. */
   static readonly kerasClassName = 'MultiHeadAttention';
   readonly attentionAxes = ['batch', 'head', 'query', 'key'] as const;
+  private readonly recorder = new AttentionRecorder();
 
   readonly headNum: number;
   readonly activation: string;
@@ -113,12 +115,26 @@ export class CyberZhgMultiHeadAttention extends tf.layers.Layer implements Atten
   }
 
   override call(inputs: tf.Tensor | tf.Tensor[], kwargs: Record<string, unknown>): tf.Tensor | tf.Tensor[] {
-    return tf.tidy(() => this.run(inputs, kwargs).output);
+    return tf.tidy(() => {
+      const { output, attention } = this.run(inputs, kwargs);
+      this.recorder.record(attention);
+      return output;
+    });
   }
 
   /** Attention weights (B, heads, Tq, Tk). */
   computeAttention(inputs: tf.Tensor | tf.Tensor[], kwargs?: Record<string, unknown>): tf.Tensor {
     return tf.tidy(() => this.run(inputs, kwargs).attention);
+  }
+
+  /** See {@link AttentionSource.recordAttention}. */
+  recordAttention(): void {
+    this.recorder.start();
+  }
+
+  /** See {@link AttentionSource.takeAttention}. */
+  takeAttention(): tf.Tensor | null {
+    return this.recorder.take();
   }
 
   override computeOutputShape(inputShape: tf.Shape | tf.Shape[]): tf.Shape | tf.Shape[] {

@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import type { KerasLayerConfig } from '../../keras-format/types.ts';
 import { read } from '../config.ts';
-import type { AttentionSource, LayerPort } from '../port.ts';
+import { AttentionRecorder, type AttentionSource } from '../capabilities.ts';
+import type { LayerPort } from '../port.ts';
 import {
   baseArgs,
   floatMask,
@@ -65,6 +66,7 @@ export interface ScaledDotProductAttentionArgs extends HistoryAttentionArgs {
 export class ScaledDotProductAttention extends tf.layers.Layer implements AttentionSource {
   static className = 'ScaledDotProductAttention';
   readonly attentionAxes = ['batch', 'query', 'key'] as const;
+  private readonly recorder = new AttentionRecorder();
 
   readonly returnAttention: boolean;
   readonly historyOnly: boolean;
@@ -92,12 +94,23 @@ export class ScaledDotProductAttention extends tf.layers.Layer implements Attent
   override call(inputs: tf.Tensor | tf.Tensor[], kwargs: Record<string, unknown>): tf.Tensor | tf.Tensor[] {
     return tf.tidy(() => {
       const { output, attention } = this.run(inputs, kwargs);
+      this.recorder.record(attention);
       return this.returnAttention ? [output, attention] : output;
     });
   }
 
   computeAttention(inputs: tf.Tensor | tf.Tensor[], kwargs?: Record<string, unknown>): tf.Tensor {
     return tf.tidy(() => this.run(inputs, kwargs).attention);
+  }
+
+  /** See {@link AttentionSource.recordAttention}. */
+  recordAttention(): void {
+    this.recorder.start();
+  }
+
+  /** See {@link AttentionSource.takeAttention}. */
+  takeAttention(): tf.Tensor | null {
+    return this.recorder.take();
   }
 
   override computeOutputShape(inputShape: tf.Shape | tf.Shape[]): tf.Shape | tf.Shape[] {

@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import type { KerasLayerConfig } from '../../keras-format/types.ts';
 import { read } from '../config.ts';
-import type { AttentionSource, BuildContext, LayerPort, SelfAttentionVariant } from '../port.ts';
+import { AttentionRecorder, type AttentionSource } from '../capabilities.ts';
+import type { BuildContext, LayerPort, SelfAttentionVariant } from '../port.ts';
 import {
   activationFunction,
   attentionWindow,
@@ -48,6 +49,7 @@ export interface SeqSelfAttentionArgs extends HistoryAttentionArgs {
 export class SeqSelfAttention extends tf.layers.Layer implements AttentionSource {
   static className = 'SeqSelfAttention';
   readonly attentionAxes = ['batch', 'query', 'key'] as const;
+  private readonly recorder = new AttentionRecorder();
 
   readonly units: number;
   readonly attentionWidth: number | null;
@@ -163,6 +165,7 @@ export class SeqSelfAttention extends tf.layers.Layer implements AttentionSource
     return tf.tidy(() => {
       const [x, mask] = inputAndMask(inputs, kwargs);
       const a = this.attention(x, mask);
+      this.recorder.record(a);
       const v = fastBatchMatMul(a, x) ?? tf.matMul(a, x);
       return this.returnAttention ? [v, a] : v;
     });
@@ -170,6 +173,16 @@ export class SeqSelfAttention extends tf.layers.Layer implements AttentionSource
 
   computeAttention(inputs: tf.Tensor | tf.Tensor[], kwargs?: Record<string, unknown>): tf.Tensor {
     return tf.tidy(() => this.attention(...inputAndMask(inputs, kwargs)));
+  }
+
+  /** See {@link AttentionSource.recordAttention}. */
+  recordAttention(): void {
+    this.recorder.start();
+  }
+
+  /** See {@link AttentionSource.takeAttention}. */
+  takeAttention(): tf.Tensor | null {
+    return this.recorder.take();
   }
 
   override computeOutputShape(inputShape: tf.Shape | tf.Shape[]): tf.Shape | tf.Shape[] {

@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import type { KerasLayerConfig } from '../../keras-format/types.ts';
 import { read } from '../config.ts';
-import type { AttentionSource, BuildContext, LayerPort, SelfAttentionVariant } from '../port.ts';
+import { AttentionRecorder, type AttentionSource } from '../capabilities.ts';
+import type { BuildContext, LayerPort, SelfAttentionVariant } from '../port.ts';
 import {
   type BaseLayerArgs,
   baseArgs,
@@ -37,6 +38,7 @@ export interface SeqWeightedAttentionArgs extends BaseLayerArgs {
 export class SeqWeightedAttention extends tf.layers.Layer implements AttentionSource {
   static className = 'SeqWeightedAttention';
   readonly attentionAxes = ['batch', 'key'] as const;
+  private readonly recorder = new AttentionRecorder();
 
   readonly useBias: boolean;
   readonly returnAttention: boolean;
@@ -84,6 +86,7 @@ export class SeqWeightedAttention extends tf.layers.Layer implements AttentionSo
     return tf.tidy(() => {
       const [x, mask] = inputAndMask(inputs, kwargs);
       const a = this.attention(x, mask);
+      this.recorder.record(a);
       const v = tf.sum(tf.mul(x, tf.expandDims(a, -1)), 1);
       return this.returnAttention ? [v, a] : v;
     });
@@ -91,6 +94,16 @@ export class SeqWeightedAttention extends tf.layers.Layer implements AttentionSo
 
   computeAttention(inputs: tf.Tensor | tf.Tensor[], kwargs?: Record<string, unknown>): tf.Tensor {
     return tf.tidy(() => this.attention(...inputAndMask(inputs, kwargs)));
+  }
+
+  /** See {@link AttentionSource.recordAttention}. */
+  recordAttention(): void {
+    this.recorder.start();
+  }
+
+  /** See {@link AttentionSource.takeAttention}. */
+  takeAttention(): tf.Tensor | null {
+    return this.recorder.take();
   }
 
   override computeOutputShape(inputShape: tf.Shape | tf.Shape[]): tf.Shape | tf.Shape[] {

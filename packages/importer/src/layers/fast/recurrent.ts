@@ -4,6 +4,7 @@
  * and otherwise fall back to the op-by-op TF.js implementation, which stays the reference.
  */
 import * as tf from '@tensorflow/tfjs';
+import type { RecurrentCell, RecurrentSource } from '../capabilities.ts';
 import { fastMatMul } from './attention.ts';
 import { ACTIVATION_CODES, KERNEL } from './kernels.ts';
 import { fastPathAvailable } from './switch.ts';
@@ -102,8 +103,8 @@ export function runFastRnn(
 type RnnLayer = tf.layers.Layer & {
   cell: {
     units: number;
-    activation: { getClassName(): string };
-    recurrentActivation?: { getClassName(): string };
+    activation: { getClassName(): string; apply(x: tf.Tensor): tf.Tensor };
+    recurrentActivation?: { getClassName(): string; apply(x: tf.Tensor): tf.Tensor };
     dropout?: number;
     recurrentDropout?: number;
     kernel: tf.LayerVariable;
@@ -158,9 +159,31 @@ const registeredClass = (name: string) =>
 function withFastPath(className: 'LSTM' | 'SimpleRNN', kind: 'lstm' | 'simple'): LayerClass {
   const Base = registeredClass(className);
   // Not registered for deserialization: serialized, it is the TF.js class it extends.
-  return class extends Base {
+  return class extends Base implements RecurrentSource {
     override call(inputs: tf.Tensor | tf.Tensor[], kwargs: Record<string, unknown>): tf.Tensor | tf.Tensor[] {
       return tfjsRnnFast(this as unknown as RnnLayer, kind, inputs, kwargs) ?? super.call(inputs, kwargs);
+    }
+
+    /** The TF.js cell's weights and activations (the capability explain's LRP reads). */
+    recurrentCell(): RecurrentCell {
+      const l = this as unknown as RnnLayer;
+      const { cell } = l;
+      const gates = kind === 'lstm' ? cell.recurrentActivation : undefined;
+      return {
+        kind,
+        units: cell.units,
+        kernel: cell.kernel.read(),
+        recurrentKernel: cell.recurrentKernel.read(),
+        bias: cell.useBias && cell.bias ? cell.bias.read() : null,
+        resetAfter: false,
+        activation: cell.activation.getClassName(),
+        recurrentActivation: gates ? gates.getClassName() : 'linear',
+        applyActivation: (x) => cell.activation.apply(x),
+        applyRecurrentActivation: (x) => (gates ? gates.apply(x) : x),
+        goBackwards: l.goBackwards,
+        returnSequences: l.returnSequences,
+        returnState: l.returnState,
+      };
     }
   };
 }

@@ -1,4 +1,4 @@
-// @ts-nocheck — AssemblyScript source (compiled by ../build-wasm.ts into ../kernels-wasm.ts), not TS.
+// @ts-nocheck — AssemblyScript source (compiled by scripts/build-wasm.ts into ../kernels-wasm.ts), not TS.
 //
 // Whole-sequence recurrent kernels and the additive attention score kernel, in WebAssembly SIMD
 // (f32x4). Every buffer is a byte offset into this module's memory, laid out by the TS caller

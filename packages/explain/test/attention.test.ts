@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
-import { allLayerOutputs, attentionMaps, modelFromConfig } from '../src/index.ts';
+import { modelFromConfig } from '@keraspect/importer';
+import { attentionMaps, layerOutputs } from '../src/index.ts';
 
 /** Input → Masking(0) → SeqSelfAttention(return_attention) — the layer's own second output is A. */
 const config = (returnAttention: boolean) => ({
@@ -36,7 +37,7 @@ describe('attention maps see the masks of a real forward pass', () => {
       data: Float32Array.of(1, 2, -1, 0.5, 0.3, -2, 0, 0, 0, 0, 2, 1, 1, 1, -1, 2, 0.5, 0.5, 3, -1),
       shape: [2, 5, 2],
     };
-    const own = allLayerOutputs(km, x, ['att']).find((o) => o.index === 1)!.array;
+    const own = layerOutputs(km, x, 'att').find((o) => o.index === 1)!.array;
     const [map] = attentionMaps(withOut, x);
     expect(map.array.shape).toEqual([2, 5, 5]);
     Array.from(map.array.data).forEach((v, i) => expect(v).toBeCloseTo(own.data[i], 6));

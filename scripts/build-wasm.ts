@@ -1,6 +1,7 @@
 /**
- * Regenerates `kernels-wasm.ts` (the compiled WebAssembly, base64) from `assembly/kernels.ts` with
- * the AssemblyScript compiler from npm: `pnpm tsx packages/importer/src/layers/fast/build-wasm.ts`.
+ * Regenerates `kernels-wasm.ts` (the compiled WebAssembly, base64) from `assembly/kernels.ts` in
+ * `packages/importer/src/layers/fast/` with the AssemblyScript compiler from npm:
+ * `pnpm tsx scripts/build-wasm.ts`.
  * The output is committed so that Keraspect runs without a build step; re-run this after editing
  * the kernels.
  */
@@ -10,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const here = dirname(fileURLToPath(import.meta.url));
+const here = join(dirname(fileURLToPath(import.meta.url)), '..', 'packages', 'importer', 'src', 'layers', 'fast');
 const out = join(mkdtempSync(join(tmpdir(), 'keraspect-asc-')), 'kernels.wasm');
 const flags = ['-O3', '--runtime', 'stub', '--noAssert', '--enable', 'simd', '--initialMemory', '1'];
 execFileSync(
