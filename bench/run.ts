@@ -14,6 +14,7 @@ import { benchImporter } from './importer.ts';
 import { benchSpeed, peakNote, type SpeedResult, speedJson, speedTable } from './speed.ts';
 import { benchViz } from './viz.ts';
 import { type BenchResult, commit, machine, previousAndRecord } from './harness.ts';
+import { configureFromEnv } from '@keraspect/cli';
 
 const quiet = console.warn;
 console.warn = (...a: unknown[]) =>
@@ -45,6 +46,8 @@ const chosen = positionals.length ? positionals : Object.keys(suites);
 for (const s of chosen)
   if (!suites[s]) throw new Error(`Unknown bench suite '${s}'. Suites: ${Object.keys(suites).join(', ')}.`);
 
+// A program: it reads KERASPECT_BACKEND / KERASPECT_FAST and passes them to the libraries.
+await configureFromEnv(process.env);
 await initBackend();
 const results: BenchResult[] = [];
 for (const s of chosen) results.push(...(await suites[s](runs)));

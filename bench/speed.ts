@@ -53,6 +53,7 @@ import { attentionMaps, attributeInPool, createExplainPool, createExplainer } fr
 import { attentionLstmConfig, mulberry32 } from '../scripts/lib/attention-lstm.ts';
 import { type BenchResult, machine, median } from './harness.ts';
 import { loadOrt, OrtPeer, ortVersion } from './peer/onnx-peer.ts';
+import { configureFromEnv } from '@keraspect/cli';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const T = 240;
@@ -821,6 +822,7 @@ async function streamChild(modelPath: string, dir: string, threads: string): Pro
 
 /** Child mode: build what one workload needs, run it once, print peak RSS as JSON. */
 async function rssChild(name: string, dir: string): Promise<void> {
+  await configureFromEnv(process.env); // the parent passes its backend as KERASPECT_BACKEND
   await initBackend();
   if (name.startsWith('load ')) {
     const bytes = new Uint8Array(readFileSync(join(fixturesModelsDir()!, EQT)));

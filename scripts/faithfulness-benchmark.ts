@@ -16,6 +16,7 @@ import {
   runBoxBenchmark,
   tsrMethods,
 } from '@keraspect/explain';
+import { configureFromEnv } from '@keraspect/cli';
 
 const arg = (name: string, fallback: string) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -31,6 +32,7 @@ const trainSamples = 1000;
 const testSamples = Number(arg('test-samples', '100'));
 const epochs = 5;
 
+await configureFromEnv(process.env);
 await initBackend();
 const started = Date.now();
 const { rows, models } = await runBoxBenchmark({

@@ -4,7 +4,7 @@
  *
  * Every input is a mutated fixture (scripts/fuzz/mutate.ts), loaded in a child process
  * (scripts/fuzz/worker.ts) so a hang can be killed and a dead process counted. Outcomes: loaded-ok,
- * typed error (`KeraspectError`), crash (anything else thrown, or the worker died), hang (no answer
+ * typed error (`ImporterError`), crash (anything else thrown, or the worker died), hang (no answer
  * within the time bound). Exits 1 when there was any crash or hang.
  */
 import { type ChildProcess, fork } from 'node:child_process';

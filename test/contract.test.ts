@@ -21,6 +21,7 @@ const SCANNED = [
   'bench',
   'scripts',
   'test',
+  'examples/web',
 ];
 /** The layers' own files, and the evaluator / model record that own TF.js' graph nodes. */
 const LAYER_FILES = `packages${sep}importer${sep}src${sep}layers${sep}`;
@@ -134,5 +135,30 @@ describe('nothing outside a layer’s own file reaches into the layer', () => {
     ])
       expect(scanned.map((s) => s.split(sep).join('/'))).toContain(f);
     expect(scanned.some((f) => f.startsWith(IMPORTER_SRC) && !f.startsWith(LAYER_FILES))).toBe(true);
+  });
+});
+
+// Libraries take options; only programs (the CLI, bench, scripts) read the environment and pass it down.
+const LIBRARIES = ['packages/importer/src', 'packages/explain/src', 'packages/viz/src'];
+const ENV_READ = /\bprocess\s*\.\s*env\b|\bprocess\s*\[\s*['"]env['"]\s*\]|\bDeno\.env\b|\bimport\.meta\.env\b/;
+
+describe('libraries read no environment variables', () => {
+  it('no process.env (or another environment) in importer, explain or viz sources', () => {
+    for (const bad of [
+      'const v = process.env.KERASPECT_FAST;',
+      "process['env'].X",
+      'typeof process !== "undefined" ? process.env : {}',
+    ])
+      expect(ENV_READ.test(bad), `the rule must flag: ${bad}`).toBe(true);
+    const found: string[] = [];
+    for (const file of LIBRARIES.flatMap(files)) {
+      readFileSync(join(root, file), 'utf8')
+        .split('\n')
+        .forEach((line, i) => {
+          const code = line.replace(/\/\/.*$/, '').replace(/^\s*\*.*$/, '');
+          if (ENV_READ.test(code)) found.push(`${file.split(sep).join('/')}:${i + 1}: ${line.trim()}`);
+        });
+    }
+    expect(found).toEqual([]);
   });
 });

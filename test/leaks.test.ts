@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type KerasModel,
   type KerasModelJson,
-  KeraspectError,
+  ImporterError,
   loadModel,
   modelFromConfig,
   type NdArray,
@@ -37,15 +37,15 @@ interface LeakContext {
 
 type Cycle = (ctx: LeakContext) => Promise<void> | void;
 
-/** Expect a KeraspectError from `fn` (failed loads must not leak either). */
+/** Expect a ImporterError from `fn` (failed loads must not leak either). */
 async function typedFailure(fn: () => Promise<unknown>): Promise<void> {
   try {
     await fn();
   } catch (e) {
-    if (e instanceof KeraspectError) return;
+    if (e instanceof ImporterError) return;
     throw e;
   }
-  throw new Error('expected a KeraspectError');
+  throw new Error('expected a ImporterError');
 }
 
 function denseChain(units: number[]): KerasModelJson {

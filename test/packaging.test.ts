@@ -98,7 +98,7 @@ console.log(JSON.stringify({
 const CONSUMER_TS = `
 import { readFileSync } from 'node:fs';
 import { type NdArray, row } from '@keraspect/array';
-import { type KerasModel, KeraspectError, loadModel, predict } from '@keraspect/importer';
+import { type KerasModel, ImporterError, loadModel, predict } from '@keraspect/importer';
 import { type Attribution, attentionMaps, createExplainer } from '@keraspect/explain';
 import { boxDataset } from '@keraspect/explain/benchmark';
 import { type Rendered, render } from '@keraspect/viz';
@@ -115,7 +115,7 @@ export async function main(path: string): Promise<number> {
     shape: [1, 100, 1],
   });
   const chart: Rendered = render('attention', { data: maps[0].array.data, shape: maps[0].array.shape });
-  const err: KeraspectError | null = null;
+  const err: ImporterError | null = null;
   const code: number = await run(['--help'], { stdout: () => {}, stderr: () => {} } as never);
   const again: typeof importer.loadModel = loadModel;
   void [err, again, explain.methodNames, boxDataset, first];

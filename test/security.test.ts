@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { type KerasModelJson, KeraspectError, modelFromConfig, predict } from '@keraspect/importer';
+import { type KerasModelJson, ImporterError, modelFromConfig, predict } from '@keraspect/importer';
 import { repoRoot } from './support/fixtures.ts';
 
 // SECURITY.md: nothing from a model file is ever executed or deserialized as code.
@@ -154,9 +154,9 @@ describe('Lambda bytecode and function configs are never decoded or run', () => 
         err = e;
       }
       expect(stop()).toEqual([]);
-      expect(err).toBeInstanceOf(KeraspectError);
-      expect((err as KeraspectError).code).toBe('LAMBDA');
-      expect((err as KeraspectError).message).toMatch(
+      expect(err).toBeInstanceOf(ImporterError);
+      expect((err as ImporterError).code).toBe('LAMBDA');
+      expect((err as ImporterError).message).toMatch(
         /Lambda layer 'evil'.* holds Python code, which Keraspect never runs\. Supply a TF\.js function/,
       );
     });
@@ -194,7 +194,7 @@ describe('Lambda bytecode and function configs are never decoded or run', () => 
     const stop = watchEvaluation();
     const e = await modelFromConfig(config).catch((x: unknown) => x);
     expect(stop()).toEqual([]);
-    expect(e).toBeInstanceOf(KeraspectError);
+    expect(e).toBeInstanceOf(ImporterError);
   });
 
   it('custom objects (unknown classes with a module) are an UNKNOWN_LAYER error, never imported', async () => {
@@ -206,6 +206,6 @@ describe('Lambda bytecode and function configs are never decoded or run', () => 
       config: { name: 'x' },
     };
     const e = await modelFromConfig(config).catch((x: unknown) => x);
-    expect((e as KeraspectError).code).toBe('UNKNOWN_LAYER');
+    expect((e as ImporterError).code).toBe('UNKNOWN_LAYER');
   });
 });

@@ -11,7 +11,7 @@ import {
   type ImportOptions,
   initBackend,
   type KerasModelJson,
-  KeraspectError,
+  ImporterError,
   loadModel,
   type NdArray,
   predict,
@@ -21,6 +21,7 @@ import { h5 } from '../../packages/importer/src/read/h5wasm.ts';
 import { type FixtureEntry, fixturesDir, loadManifest } from '../../test/support/fixtures.ts';
 import { fixtureLambdas, registerFixtureClasses } from '../../test/support/user-layers.ts';
 import { mutate, rng, type Seed } from './mutate.ts';
+import { configureFromEnv } from '@keraspect/cli';
 
 /** What happened to one input. */
 export type Outcome = 'ok' | 'typed' | 'crash' | 'hang';
@@ -30,7 +31,7 @@ export interface InputResult {
   fixture: string;
   mutation: string;
   outcome: Outcome;
-  /** KeraspectError code for `typed`. */
+  /** ImporterError code for `typed`. */
   code?: string;
   message?: string;
   ms: number;
@@ -51,6 +52,7 @@ let prepared: Prepared[] = [];
 
 /** Decode every fixture once. */
 export async function prepare(): Promise<Prepared[]> {
+  await configureFromEnv(process.env);
   await initBackend();
   await h5();
   const dir = fixturesDir();
@@ -152,7 +154,7 @@ export async function runOne(
     return { ...base, outcome: 'ok', ms: performance.now() - started };
   } catch (e) {
     const ms = performance.now() - started;
-    if (e instanceof KeraspectError || e instanceof ExplainError)
+    if (e instanceof ImporterError || e instanceof ExplainError)
       return { ...base, outcome: 'typed', code: e.code, message: e.message.slice(0, 300), ms };
     const err = e as Error;
     return {

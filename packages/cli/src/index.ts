@@ -3,3 +3,5 @@ export { run } from './run.ts';
 export { nodeIo, type Io } from './io.ts';
 export { commands } from './commands/index.ts';
 export type { Command } from './command.ts';
+export { CliError, type CliErrorCode } from './errors.ts';
+export { backendFromEnv, configureFromEnv, fastPathsFromEnv, type KeraspectEnv } from './env.ts';

@@ -30,6 +30,7 @@ export async function readArrayFile(
     if (arrays.size !== 1)
       throw new CliError(
         `The ${what} file '${path}' holds ${arrays.size} arrays (${[...arrays.keys()].join(', ')}); give a .npz with one array, or a .npy.`,
+        { code: 'INPUT_FILE' },
       );
     return [...arrays.values()][0];
   }
@@ -38,6 +39,7 @@ export async function readArrayFile(
   if (lower.endsWith('.csv')) return fromCsv(text, path, options);
   throw new CliError(
     `The ${what} file '${path}' has an unknown type: use .npy (numpy.save), .csv (rows = time steps) or .json (nested arrays).`,
+    { code: 'INPUT_FILE' },
   );
 }
 
@@ -55,7 +57,7 @@ function readNpzFile(bytes: Uint8Array, path: string): Map<string, InputArray> {
   try {
     return new Map([...readNpz(bytes)].map(([k, v]) => [k, fromNpy(v)]));
   } catch (e) {
-    throw new CliError(`'${path}': ${(e as Error).message}`);
+    throw new CliError(`'${path}': ${(e as Error).message}`, { code: 'INPUT_FILE' });
   }
 }
 
@@ -97,6 +99,7 @@ export async function readModelInputs(
         if (!a)
           throw new CliError(
             `'${path}' has no array named '${name}' (arrays: ${[...arrays.keys()].join(', ')}); name it like the input, or give a .npz with one array.`,
+            { code: 'INPUT_FILE' },
           );
         put(i, a, `${path}:${name}`);
       } else put(i, await readArrayFile(io, path, `input '${name}'`, options), path);
@@ -149,7 +152,7 @@ function fromJson(text: string, path: string): InputArray {
   try {
     v = JSON.parse(text);
   } catch (e) {
-    throw new CliError(`'${path}' is not valid JSON (${(e as Error).message}).`);
+    throw new CliError(`'${path}' is not valid JSON (${(e as Error).message}).`, { code: 'INPUT_FILE' });
   }
   const shape: number[] = [];
   for (let cur = v; Array.isArray(cur); cur = cur[0]) shape.push(cur.length);
@@ -158,6 +161,7 @@ function fromJson(text: string, path: string): InputArray {
   if (flat.length !== size || flat.some((x) => typeof x !== 'number' && x !== null)) {
     throw new CliError(
       `'${path}' must hold a rectangular nested array of numbers (shape ${JSON.stringify(shape)} needs ${size} numbers, found ${flat.length} values).`,
+      { code: 'INPUT_FILE' },
     );
   }
   return { data: Float32Array.from(flat as (number | null)[], (x) => (x === null ? Number.NaN : x)), shape };
@@ -170,19 +174,20 @@ function fromCsv(text: string, path: string, options: InputReadOptions): InputAr
     .filter((l) => l.length && !l.startsWith('#'))
     .map((l) => l.split(/[,;\t]/).map((c) => c.trim()));
   if (rows.length && rows[0].some((c) => c !== '' && Number.isNaN(Number(c)))) rows.shift();
-  if (!rows.length) throw new CliError(`'${path}' has no data rows.`);
+  if (!rows.length) throw new CliError(`'${path}' has no data rows.`, { code: 'INPUT_FILE' });
   const width = rows[0].length;
   const bad = rows.findIndex((r) => r.length !== width);
   if (bad >= 0)
     throw new CliError(
       `'${path}' row ${bad + 1} has ${rows[bad].length} columns, the first row ${width}; every row needs the same number.`,
+      { code: 'INPUT_FILE' },
     );
   const data = new Float32Array(rows.length * width);
   rows.forEach((r, i) =>
     r.forEach((c, j) => {
       const n = c === '' ? Number.NaN : Number(c);
       if (Number.isNaN(n) && c !== '' && c.toLowerCase() !== 'nan')
-        throw new CliError(`'${path}' row ${i + 1}, column ${j + 1}: '${c}' is not a number.`);
+        throw new CliError(`'${path}' row ${i + 1}, column ${j + 1}: '${c}' is not a number.`, { code: 'INPUT_FILE' });
       data[i * width + j] = n;
     }),
   );
@@ -223,6 +228,7 @@ export async function readInputFile(io: Io, path: string, what: string): Promise
       code === 'ENOENT'
         ? `The ${what} file '${path}' does not exist.`
         : `The ${what} file '${path}' cannot be read: ${(e as Error).message}`,
+      { code: 'INPUT_FILE' },
     );
   }
 }

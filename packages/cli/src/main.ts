@@ -3,6 +3,8 @@ import { preloadCommonJs } from './preload.ts';
 
 // Before anything imports TF.js (see preload.ts); the CLI's own modules load after it.
 preloadCommonJs(['@tensorflow/tfjs', '@tensorflow/tfjs-backend-wasm']);
+const { configureFromEnv } = await import('./env.ts');
+const { CliError } = await import('./errors.ts');
 const { nodeIo } = await import('./io.ts');
 const { run } = await import('./run.ts');
 
@@ -25,12 +27,19 @@ process.stdout.on('error', (e: NodeJS.ErrnoException) => {
 });
 
 try {
+  // The environment is read here, at the edge, and passed to the libraries as options.
+  await configureFromEnv(process.env);
   process.exitCode = await run(process.argv.slice(2), nodeIo);
 } catch (e) {
-  // Not a KeraspectError: a bug. Say so plainly (the wasm backend would otherwise print its whole
-  // minified source with the stack).
-  process.stderr.write(
-    `keraspect: internal error: ${(e as Error)?.message ?? String(e)}\n${process.env.KERASPECT_DEBUG ? `${(e as Error)?.stack}\n` : 'Set KERASPECT_DEBUG=1 for the stack trace, and please report it.\n'}`,
-  );
-  process.exitCode = 70;
+  if (e instanceof CliError) {
+    process.stderr.write(`keraspect: ${e.message}\n`);
+    process.exitCode = e.exitCode;
+  } else {
+    // Not a typed error of the CLI or a library (run() reports those): a bug. Say so plainly (the
+    // wasm backend would otherwise print its whole minified source with the stack).
+    process.stderr.write(
+      `keraspect: internal error: ${(e as Error)?.message ?? String(e)}\n${process.env.KERASPECT_DEBUG ? `${(e as Error)?.stack}\n` : 'Set KERASPECT_DEBUG=1 for the stack trace, and please report it.\n'}`,
+    );
+    process.exitCode = 70;
+  }
 }

@@ -1,4 +1,7 @@
-import { backend, KeraspectError } from '@keraspect/importer';
+import { ArrayError } from '@keraspect/array';
+import { ExplainError } from '@keraspect/explain';
+import { ImporterError } from '@keraspect/importer';
+import { VizError } from '@keraspect/viz';
 import { commands } from './commands/index.ts';
 import { CliError } from './errors.ts';
 import type { Io } from './io.ts';
@@ -34,17 +37,11 @@ export async function run(argv: string[], io: Io): Promise<number> {
       io.stderr(`keraspect ${name}: ${e.message}\n`);
       return e.exitCode;
     }
-    if (e instanceof KeraspectError || isLibraryError(e)) {
+    // The libraries' typed errors (bad file, unknown layer, bad option, bad data): the message says it all.
+    if (e instanceof ImporterError || e instanceof ExplainError || e instanceof VizError || e instanceof ArrayError) {
       io.stderr(`keraspect ${name}: ${e.message}\n`);
       return 1;
     }
     throw e;
   }
 }
-
-/** ExplainError, VizError and ArrayError: the libraries' typed errors (bad option, unknown layer, bad data). */
-function isLibraryError(e: unknown): e is Error {
-  return e instanceof Error && (e.name === 'ExplainError' || e.name === 'VizError' || e.name === 'ArrayError');
-}
-
-export { backend };

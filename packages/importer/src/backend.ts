@@ -1,26 +1,38 @@
 import * as tf from '@tensorflow/tfjs';
+import { fail } from './errors.ts';
 
 /** Names of the compute backends Keraspect can run on, fastest first. */
 export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
 
+const BACKENDS: readonly BackendName[] = ['tensorflow', 'wasm', 'cpu'];
+
+/** Options of {@link initBackend}. */
+export interface BackendOptions {
+  /** Force this backend (falling back to `cpu` when it cannot start). Default: the fastest available. */
+  backend?: BackendName;
+}
+
 let chosen: Promise<BackendName> | undefined;
 
 /**
- * Pick and initialise the compute backend once per process: `@tensorflow/tfjs-node` when it is
- * installed (it is an optional dependency), otherwise `@tensorflow/tfjs-backend-wasm`, otherwise the
- * pure-JS `cpu` backend. Set `KERASPECT_BACKEND=cpu|wasm|tensorflow` to force one.
- * Returns the name of the backend in use.
+ * Pick and initialise the compute backend once per process (the first call decides; `loadModel`
+ * calls it with no options): `@tensorflow/tfjs-node` when it is installed (it is an optional
+ * dependency), otherwise `@tensorflow/tfjs-backend-wasm`, otherwise the pure-JS `cpu` backend, or
+ * `options.backend` (a name is accepted too). The CLI passes its `KERASPECT_BACKEND` here; the
+ * library reads no environment. Returns the name of the backend in use.
  */
-export function initBackend(prefer?: BackendName): Promise<BackendName> {
-  const env = typeof process !== 'undefined' ? process.env?.KERASPECT_BACKEND : undefined;
-  chosen ??= choose(prefer ?? (env as BackendName | undefined));
+export function initBackend(options: BackendOptions | BackendName = {}): Promise<BackendName> {
+  const prefer = typeof options === 'string' ? options : options.backend;
+  if (prefer !== undefined && !BACKENDS.includes(prefer))
+    fail('BAD_ARGUMENT', `Unknown backend ${JSON.stringify(prefer)}: use one of ${BACKENDS.join(', ')}.`);
+  chosen ??= choose(prefer);
   return chosen;
 }
 
 async function choose(prefer: BackendName | undefined): Promise<BackendName> {
   // tfjs-node exists only for Node; browsers start at wasm.
   const inNode = typeof process !== 'undefined' && !!process.versions?.node;
-  const order: BackendName[] = prefer ? [prefer] : inNode ? ['tensorflow', 'wasm', 'cpu'] : ['wasm', 'cpu'];
+  const order: readonly BackendName[] = prefer ? [prefer] : inNode ? BACKENDS : ['wasm', 'cpu'];
   for (const name of order) {
     try {
       if (name === 'tensorflow') {

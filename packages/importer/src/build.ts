@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { fail, internalError, KeraspectError } from './errors.ts';
+import { fail, internalError, ImporterError } from './errors.ts';
 import { DEFAULT_LIMITS, exceedLimit, type Limits } from './limits.ts';
 import type { GraphLayer, ModelGraph, TensorRef } from './keras-format/graph.ts';
 import { isModelJson, normalizeModel } from './keras-format/normalize.ts';
@@ -49,7 +49,7 @@ export interface BuildOptions {
  * Stage three: build a TF.js model from the normalized graph. Every weight's shape is checked
  * against `maxTensorElements` and the running total against `maxParams` before TF.js allocates it;
  * every layer output with known dimensions against `maxTensorElements`. Any failure is a
- * `KeraspectError` naming the layer.
+ * `ImporterError` naming the layer.
  */
 export function buildModel(graph: ModelGraph, opts: BuildOptions): BuiltModel {
   const limits = opts.limits ?? DEFAULT_LIMITS;
@@ -65,7 +65,7 @@ export function buildModel(graph: ModelGraph, opts: BuildOptions): BuiltModel {
         // already disposed
       }
     }
-    if (e instanceof KeraspectError) throw e;
+    if (e instanceof ImporterError) throw e;
     const where = guard.layer ? `layer '${guard.layer}'` : `model '${graph.name}'`;
     throw internalError(`building the model at ${where}`, e);
   } finally {
@@ -210,7 +210,7 @@ function buildGraph(
       try {
         layer = port.build(gl.config, ctx);
       } catch (e) {
-        if ((e as Error).name === 'KeraspectError') throw e;
+        if (e instanceof ImporterError) throw e;
         return fail(
           'UNSUPPORTED_CONFIG',
           `Layer '${gl.name}' (${gl.className}) could not be created from its config: ${(e as Error).message}`,
@@ -265,7 +265,7 @@ function buildGraph(
       try {
         out = b.layer.apply(arg as tf.SymbolicTensor[], kwargs) as tf.SymbolicTensor | tf.SymbolicTensor[];
       } catch (e) {
-        if ((e as Error).name === 'KeraspectError') throw e;
+        if (e instanceof ImporterError) throw e;
         const shapes = (ins as tf.SymbolicTensor[]).map((t) => JSON.stringify(t!.shape)).join(', ');
         return fail(
           'UNSUPPORTED_CONFIG',

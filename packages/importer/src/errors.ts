@@ -1,21 +1,21 @@
 /**
  * The one error class of `@keraspect/importer`. Every failure the importer can foresee — a file that
- * is not HDF5, a config it cannot read, an unknown layer, weights that do not fit — is thrown as a
- * `KeraspectError` whose message names the thing and says what to do.
+ * is not HDF5, a config it cannot read, an unknown layer, weights that do not fit — is thrown as an
+ * `ImporterError` whose message names the thing and says what to do.
  */
-export class KeraspectError extends Error {
-  override readonly name = 'KeraspectError';
+export class ImporterError extends Error {
+  override readonly name = 'ImporterError';
   /** A stable machine-readable reason, for programs that branch on the kind of failure. */
-  readonly code: KeraspectErrorCode;
+  readonly code: ImporterErrorCode;
 
-  constructor(code: KeraspectErrorCode, message: string, options?: { cause?: unknown }) {
+  constructor(code: ImporterErrorCode, message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.code = code;
   }
 }
 
-/** Reasons a `KeraspectError` is thrown. */
-export type KeraspectErrorCode =
+/** Reasons an `ImporterError` is thrown. */
+export type ImporterErrorCode =
   | 'NOT_HDF5'
   | 'NOT_KERAS'
   | 'CORRUPT_FILE'
@@ -32,19 +32,30 @@ export type KeraspectErrorCode =
   | 'INTERNAL';
 
 /**
- * An unexpected error (not a `KeraspectError`) caught while doing `what`, as an `INTERNAL` error that
+ * An unexpected error (not an `ImporterError`) caught while doing `what`, as an `INTERNAL` error that
  * says so: the file is not blamed, the cause is kept.
  */
-export function internalError(what: string, e: unknown): KeraspectError {
+export function internalError(what: string, e: unknown): ImporterError {
   const msg = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
-  return new KeraspectError(
+  return new ImporterError(
     'INTERNAL',
     `Keraspect failed while ${what} (${msg.slice(0, 200)}). This is a bug — in Keraspect, or in a layer or function you registered — not a problem with your file: please report it, with the file if you can share it.`,
     { cause: e },
   );
 }
 
+/**
+ * @deprecated The importer's error class is `ImporterError` (the project's name was the package's);
+ * `KeraspectError` is the same class under its old name, kept so that `instanceof KeraspectError`
+ * and `catch` code written for it keep working. Its `name` is now `'ImporterError'`.
+ */
+export const KeraspectError = ImporterError;
+/** @deprecated See {@link ImporterError}. */
+export type KeraspectError = ImporterError;
+/** @deprecated Use {@link ImporterErrorCode}. */
+export type KeraspectErrorCode = ImporterErrorCode;
+
 /** Shorthand used across the package: `fail('CODE', 'message')`. */
-export function fail(code: KeraspectErrorCode, message: string, cause?: unknown): never {
-  throw new KeraspectError(code, message, cause === undefined ? undefined : { cause });
+export function fail(code: ImporterErrorCode, message: string, cause?: unknown): never {
+  throw new ImporterError(code, message, cause === undefined ? undefined : { cause });
 }

@@ -2,8 +2,9 @@
  * `@keraspect/importer`: open Keras files (`.h5`, `.keras`, weights-only) as TensorFlow.js models
  * whose outputs match Keras.
  */
-export { backend, initBackend, type BackendName } from './backend.ts';
-export { KeraspectError, type KeraspectErrorCode } from './errors.ts';
+export { backend, initBackend, type BackendName, type BackendOptions } from './backend.ts';
+export { setFastPaths, type FastPaths } from './layers/fast/switch.ts';
+export { ImporterError, type ImporterErrorCode, KeraspectError, type KeraspectErrorCode } from './errors.ts';
 export {
   loadModel,
   modelFromConfig,
@@ -69,5 +70,6 @@ export {
   type ModelSource,
   type PoolOptions,
   type PoolPredictOptions,
+  type SerializedError,
 } from './parallel/pool.ts';
 export type { PoolHandler } from './parallel/worker.ts';

@@ -1,7 +1,7 @@
 import type * as tf from '@tensorflow/tfjs';
 import { initBackend } from './backend.ts';
 import { type BuiltModel, buildModel } from './build.ts';
-import { fail, internalError, KeraspectError } from './errors.ts';
+import { fail, internalError, ImporterError } from './errors.ts';
 import { type Limits, resolveLimits } from './limits.ts';
 import { normalizeModel } from './keras-format/normalize.ts';
 import type { TensorRef } from './keras-format/graph.ts';
@@ -151,14 +151,14 @@ export async function loadModel(bytes: Uint8Array, options: ImportOptions = {}):
 }
 
 /**
- * Run one stage of the pipeline; anything but a `KeraspectError` escaping it is a Keraspect bug and
+ * Run one stage of the pipeline; anything but an `ImporterError` escaping it is a Keraspect bug and
  * becomes an `INTERNAL` error that says so (only the reader may call a file corrupt), keeping the cause.
  */
 function stage<T>(what: string, fn: () => T): T {
   try {
     return fn();
   } catch (e) {
-    if (e instanceof KeraspectError) throw e;
+    if (e instanceof ImporterError) throw e;
     throw internalError(what, e);
   }
 }
@@ -309,5 +309,3 @@ function outputShapes(layer: tf.layers.Layer): (number | null)[][] {
     return [s as (number | null)[]];
   }
 }
-
-export { KeraspectError };

@@ -4,7 +4,7 @@
  */
 import type { NdArray } from '@keraspect/array';
 import { unzipSync, zipSync } from 'fflate';
-import { fail, KeraspectError } from './errors.ts';
+import { fail, ImporterError } from './errors.ts';
 
 /** Element types `readNpy` understands, by their NumPy names. */
 export type NpyDtype = 'float32' | 'float64' | 'int8' | 'uint8' | 'int16' | 'int32' | 'int64' | 'bool';
@@ -213,8 +213,8 @@ export function readNpz(bytes: Uint8Array): Map<string, NpyArray> {
     try {
       out.set(name, readNpy(data));
     } catch (e) {
-      if (e instanceof KeraspectError)
-        throw new KeraspectError(e.code, `Array '${name}' of the .npz file: ${e.message}`, { cause: e });
+      if (e instanceof ImporterError)
+        throw new ImporterError(e.code, `Array '${name}' of the .npz file: ${e.message}`, { cause: e });
       throw e;
     }
   }

@@ -1,6 +1,6 @@
 import type { NdArray } from '@keraspect/array';
 import * as tf from '@tensorflow/tfjs';
-import { fail, internalError, KeraspectError } from './errors.ts';
+import { fail, internalError, ImporterError } from './errors.ts';
 import { lastCallOf, runGraph } from './graph.ts';
 import { isAttentionSource } from './layers/capabilities.ts';
 import { DEFAULT_LIMITS, formatBytes, type Limits, resolveLimits } from './limits.ts';
@@ -159,14 +159,14 @@ function fmt(shape: (number | null)[]): string {
 }
 
 /**
- * Run a forward pass; an error from inside TF.js becomes a `KeraspectError`: `LIMIT` when TF.js ran
+ * Run a forward pass; an error from inside TF.js becomes an `ImporterError`: `LIMIT` when TF.js ran
  * out of memory, else `INTERNAL` (the model was built, so a failure to run it is Keraspect's).
  */
 function guardRun<T>(km: KerasModel, fn: () => T): T {
   try {
     return fn();
   } catch (e) {
-    if (e instanceof KeraspectError) throw e;
+    if (e instanceof ImporterError) throw e;
     const msg = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
     if (/out of memory|memory access out of bounds|Cannot allocate|Array buffer allocation failed/i.test(msg))
       return fail(

@@ -1,21 +1,21 @@
 import * as tf from '@tensorflow/tfjs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { writeKerasH5 } from '../src/export/h5.ts';
-import { KeraspectError, loadModel, modelFromConfig, predict, registerLayer, unregisterLayer } from '../src/index.ts';
+import { ImporterError, loadModel, modelFromConfig, predict, registerLayer, unregisterLayer } from '../src/index.ts';
 import { h5 } from '../src/read/h5wasm.ts';
 
 // Errors that are true: a missing Keras built-in is called that, snippets in messages are valid
 // JavaScript, JS prototype keys are plain unknown names, an empty Sequential is refused, and a
 // failure inside Keraspect is never blamed on the file.
 
-async function failure(p: Promise<unknown>): Promise<KeraspectError> {
+async function failure(p: Promise<unknown>): Promise<ImporterError> {
   try {
     await p;
   } catch (e) {
-    expect(e).toBeInstanceOf(KeraspectError);
-    return e as KeraspectError;
+    expect(e).toBeInstanceOf(ImporterError);
+    return e as ImporterError;
   }
-  throw new Error('expected a KeraspectError');
+  throw new Error('expected an ImporterError');
 }
 
 const seq = (layers: unknown[]) => ({ class_name: 'Sequential', config: { name: 's', layers } });
@@ -197,7 +197,7 @@ describe('error honesty', () => {
       try {
         predict(runs, { data: new Float32Array(12), shape: [1, 4, 3] });
       } catch (err) {
-        return err as KeraspectError;
+        return err as ImporterError;
       }
       return null;
     })();

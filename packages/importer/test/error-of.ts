@@ -1,13 +1,13 @@
 import { expect } from 'vitest';
-import { KeraspectError } from '../src/errors.ts';
+import { ImporterError } from '../src/errors.ts';
 
-/** The `KeraspectError` that `fn` throws; fails the test when it throws anything else or nothing. */
-export function errorOf(fn: () => unknown): KeraspectError {
+/** The `ImporterError` that `fn` throws; fails the test when it throws anything else or nothing. */
+export function errorOf(fn: () => unknown): ImporterError {
   try {
     fn();
   } catch (e) {
-    expect(e).toBeInstanceOf(KeraspectError);
-    return e as KeraspectError;
+    expect(e).toBeInstanceOf(ImporterError);
+    return e as ImporterError;
   }
-  throw new Error('expected a KeraspectError');
+  throw new Error('expected a ImporterError');
 }

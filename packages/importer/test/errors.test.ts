@@ -1,21 +1,21 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { KeraspectError, loadModel, predict, registerLayer, unregisterLayer } from '../src/index.ts';
+import { ImporterError, loadModel, predict, registerLayer, unregisterLayer } from '../src/index.ts';
 import { fixturesDir } from '../../../test/support/fixtures.ts';
 import { h5, h5Module, uniquePath } from '../src/read/h5wasm.ts';
 
 const dir = fixturesDir();
 const model = (f: string) => new Uint8Array(readFileSync(join(dir!, 'models', f)));
 
-async function failure(p: Promise<unknown>): Promise<KeraspectError> {
+async function failure(p: Promise<unknown>): Promise<ImporterError> {
   try {
     await p;
   } catch (e) {
-    expect(e).toBeInstanceOf(KeraspectError);
-    return e as KeraspectError;
+    expect(e).toBeInstanceOf(ImporterError);
+    return e as ImporterError;
   }
-  throw new Error('expected a KeraspectError');
+  throw new Error('expected a ImporterError');
 }
 
 describe('typed errors that name the thing and say what to do', () => {
@@ -132,7 +132,7 @@ describe('typed errors that name the thing and say what to do', () => {
       const km = await loadModel(model('surro_model-cnn_conv1d_maxpool_k2.2.4.h5'));
       try {
         const bad = () => predict(km, { data: new Float32Array(2 * 9 * 4), shape: [2, 9, 4] });
-        expect(bad).toThrow(KeraspectError);
+        expect(bad).toThrow(ImporterError);
         expect(bad).toThrow(
           /Input 'conv1d_1_input' of model '.*' must have shape \[None, 10, 4\] \(batch first\), but the data has shape \[2, 9, 4\]/,
         );

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import h5wasm, { type Dataset as H5Dataset, type Group as H5Group } from 'h5wasm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { fixturesDir } from '../../../test/support/fixtures.ts';
-import { KeraspectError } from '../src/errors.ts';
+import { ImporterError } from '../src/errors.ts';
 import { writeNpy } from '../src/npy.ts';
 import {
   decodeAttr,
@@ -69,7 +69,7 @@ describe('h5wasm helpers', () => {
     ).toThrow(TypeError);
     const own = errorOf(() =>
       withH5File(sample, () => {
-        throw new KeraspectError('NOT_KERAS', 'not a model');
+        throw new ImporterError('NOT_KERAS', 'not a model');
       }),
     );
     expect(own.code).toBe('NOT_KERAS');
@@ -114,7 +114,7 @@ describe('h5wasm helpers', () => {
       expect(e.code, `cut at ${cut}`).toBe('CORRUPT_FILE');
       expect(e.message).toMatch(/is an HDF5 file but could not be (opened|read).*truncated or corrupt/);
     }
-    // Flip bytes all over the file: every outcome is a value or a KeraspectError, never a crash.
+    // Flip bytes all over the file: every outcome is a value or a ImporterError, never a crash.
     let corrupt = 0;
     for (let at = 8; at < sample.length; at += 37) {
       const damaged = sample.slice();
@@ -128,8 +128,8 @@ describe('h5wasm helpers', () => {
           for (const a of Object.values(f.attrs)) void a.value;
         });
       } catch (e) {
-        expect(e, `byte ${at}`).toBeInstanceOf(KeraspectError);
-        expect((e as KeraspectError).code).toBe('CORRUPT_FILE');
+        expect(e, `byte ${at}`).toBeInstanceOf(ImporterError);
+        expect((e as ImporterError).code).toBe('CORRUPT_FILE');
         corrupt++;
       }
     }

@@ -7,7 +7,7 @@ import {
   checkAttentionMemory,
   DEFAULT_LIMITS,
   type KerasModelJson,
-  KeraspectError,
+  ImporterError,
   loadModel,
   modelFromConfig,
   predict,
@@ -21,14 +21,14 @@ import { stopHdf5Reader } from '../src/read/h5-tree.ts';
 const dir = fixturesDir();
 const model = (f: string) => new Uint8Array(readFileSync(join(dir!, 'models', f)));
 
-async function failure(p: Promise<unknown> | (() => unknown)): Promise<KeraspectError> {
+async function failure(p: Promise<unknown> | (() => unknown)): Promise<ImporterError> {
   try {
     await (typeof p === 'function' ? p() : p);
   } catch (e) {
-    expect(e).toBeInstanceOf(KeraspectError);
-    return e as KeraspectError;
+    expect(e).toBeInstanceOf(ImporterError);
+    return e as ImporterError;
   }
-  throw new Error('expected a KeraspectError');
+  throw new Error('expected a ImporterError');
 }
 
 /** A Sequential config: Input(batch_shape) → Dense(units), as Keras 2 writes it. */
@@ -237,7 +237,7 @@ describe.skipIf(!dir)('config mutations never escape as raw errors', () => {
               const km = await modelFromConfig(mutated, { kerasVersion: '3.9.2' });
               km.dispose();
             } catch (e) {
-              if (!(e instanceof KeraspectError))
+              if (!(e instanceof ImporterError))
                 throw new Error(
                   `layer ${li} key '${key}' = ${JSON.stringify(v)}: raw ${(e as Error).name}: ${(e as Error).message}`,
                 );

@@ -1,6 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import { afterEach, describe, expect, it } from 'vitest';
-import { KeraspectError, readKerasFile } from '../src/index.ts';
+import { ImporterError, readKerasFile } from '../src/index.ts';
 import { HDF5_SIGNATURE } from '../src/read/h5wasm.ts';
 import { setReaderThreadStarter } from '../src/read/h5-tree.ts';
 import type { ReaderThread } from '../src/read/reader-thread.ts';
@@ -36,14 +36,14 @@ const hdf5ish = () => {
   return b;
 };
 
-async function failure(p: Promise<unknown>): Promise<KeraspectError> {
+async function failure(p: Promise<unknown>): Promise<ImporterError> {
   try {
     await p;
   } catch (e) {
-    expect(e).toBeInstanceOf(KeraspectError);
-    return e as KeraspectError;
+    expect(e).toBeInstanceOf(ImporterError);
+    return e as ImporterError;
   }
-  throw new Error('expected a KeraspectError');
+  throw new Error('expected a ImporterError');
 }
 
 describe('a reader thread that cannot start is a loud, typed failure (never an unbounded in-thread read)', () => {

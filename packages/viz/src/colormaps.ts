@@ -75,7 +75,10 @@ export const colormapNames = Object.keys(colormaps) as ColormapName[];
  */
 export function getColormap(name: string): Colormap {
   if (!Object.hasOwn(colormaps, name)) {
-    throw new VizError(`Unknown colormap \`${name}\`. Available colormaps: ${Object.keys(colormaps).join(', ')}.`);
+    throw new VizError(
+      `Unknown colormap \`${name}\`. Available colormaps: ${Object.keys(colormaps).join(', ')}.`,
+      'UNKNOWN_COLORMAP',
+    );
   }
   return colormaps[name as ColormapName];
 }

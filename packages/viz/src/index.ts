@@ -23,7 +23,7 @@ export type { Features2DData, Features2DOptions } from './charts/features-2d.ts'
 export { binValues, type HistogramData, type HistogramOptions, type HistogramSeries } from './charts/histogram.ts';
 export { type RnnCell, type RnnWeightsData, type RnnWeightsOptions, rnnGates } from './charts/rnn-weights.ts';
 export { type Colormap, type ColormapName, colorAt, colormaps, getColormap, palette, type Rgb } from './colormaps.ts';
-export { VizError } from './errors.ts';
+export { VizError, type VizErrorCode } from './errors.ts';
 export { FONT_FAMILY, registerFont } from './font.ts';
 export type { NdArray } from '@keraspect/array';
 export { type ArrayInput, type DenseArray, type NestedArray, type NumericBuffer, toNdArray } from './ndarray.ts';

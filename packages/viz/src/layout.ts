@@ -12,7 +12,7 @@ export interface Rect {
 function positive(name: string, v: number | undefined, fallback: number, max = 20000): number {
   if (v === undefined) return fallback;
   if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0 || v > max) {
-    throw new VizError(`Option \`${name}\` must be a positive number up to ${max}; got ${String(v)}.`);
+    throw new VizError(`Option \`${name}\` must be a positive number up to ${max}; got ${String(v)}.`, 'BAD_OPTION');
   }
   return v;
 }
@@ -36,6 +36,7 @@ export function resolveFigure(o: FigureOptions, defaults: { width: number; heigh
   if (width * scale * height * scale > 400e6) {
     throw new VizError(
       `Figure of ${width}×${height} px at scale ${scale} is too large (over 400 megapixels). Lower width, height or scale.`,
+      'FIGURE_SIZE',
     );
   }
   const r: ResolvedFigure = {
@@ -94,6 +95,7 @@ export function gridRects(area: Rect, cols: number, rows: number, hgap: number, 
   if (w < 8 || h < 8) {
     throw new VizError(
       `Panels would be ${Math.floor(w)}×${Math.floor(h)} px: too small to draw. Increase width/height or show fewer panels (maxPanels, maxColumns).`,
+      'FIGURE_SIZE',
     );
   }
   const out: Rect[] = [];

@@ -27,7 +27,7 @@ export interface Rendered {
  */
 export function assertChartKind(kind: string): asserts kind is ChartKind {
   if (!Object.hasOwn(charts, kind)) {
-    throw new VizError(`Unknown chart kind \`${kind}\`. Available kinds: ${chartKinds.join(', ')}.`);
+    throw new VizError(`Unknown chart kind \`${kind}\`. Available kinds: ${chartKinds.join(', ')}.`, 'UNKNOWN_CHART');
   }
 }
 

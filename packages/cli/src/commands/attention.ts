@@ -53,7 +53,7 @@ export const attention = modelCommand({
           .summary()
           .map((r) => `${r.name} (${r.className})`)
           .join(', ')}).`,
-        1,
+        { code: 'NOT_APPLICABLE', exitCode: 1 },
       );
     const dir = values.out!.replace(/\/$/, '');
     const rolloutOptions = { alpha, headFusion: fusion as 'mean' | undefined };

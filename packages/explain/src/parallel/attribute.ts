@@ -13,7 +13,7 @@
  */
 import { batches, concatRows, copyRows } from '@keraspect/array';
 import { createModelPool, type ModelPool, type ModelSource, type NdArray } from '@keraspect/importer';
-import { fail } from '../errors.ts';
+import { ExplainError, type ExplainErrorCode, fail } from '../errors.ts';
 import type { Attribution, ExplainerOptions } from '../explainer.ts';
 import type { ModelInput } from '../inputs.ts';
 import { type MethodName, portableOptions } from '../methods/index.ts';
@@ -29,7 +29,13 @@ export interface ExplainPoolOptions {
 export function createExplainPool(source: ModelSource, options: ExplainPoolOptions = {}): Promise<ModelPool> {
   const fromSource = import.meta.url.endsWith('.ts');
   const handlers = new URL(fromSource ? './handlers.ts' : './handlers.js', import.meta.url).href;
-  return createModelPool(source, { threads: options.threads, handlers: [handlers] });
+  return createModelPool(source, {
+    threads: options.threads,
+    handlers: [handlers],
+    // An ExplainError thrown in a worker stays one here, so callers (the CLI) can tell it by instanceof.
+    revive: (e) =>
+      e.name === 'ExplainError' && e.code ? new ExplainError(e.code as ExplainErrorCode, e.message) : undefined,
+  });
 }
 
 /** Options of {@link attributeInPool}. */

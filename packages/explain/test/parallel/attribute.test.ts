@@ -1,6 +1,13 @@
 import { initBackend, type KerasModel, loadModel, type ModelPool } from '@keraspect/importer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Attribution, attributeInPool, createExplainer, createExplainPool, methods } from '../../src/index.ts';
+import {
+  type Attribution,
+  attributeInPool,
+  createExplainer,
+  createExplainPool,
+  ExplainError,
+  methods,
+} from '../../src/index.ts';
 import { smallAttentionLstmBytes, smallBatch } from '../../../../test/support/small-attention-lstm.ts';
 
 const same = (a: Attribution, b: Attribution) => {
@@ -78,5 +85,11 @@ describe('attribution on a model pool', () => {
     await expect(attributeInPool(pool, 'gradient', smallBatch(1, 1), { target: (y) => y })).rejects.toMatchObject({
       code: 'BAD_OPTION',
     });
+  });
+
+  it("keeps a worker's ExplainError an ExplainError (callers tell errors apart with instanceof)", async () => {
+    const e = await attributeInPool(pool, 'gradient', smallBatch(1, 1), { target: 99 }).catch((err) => err);
+    expect(e).toBeInstanceOf(ExplainError);
+    expect(e.code).toBe('BAD_TARGET');
   });
 });

@@ -24,7 +24,7 @@
  *   into `layer_names0`, `layer_names1`, … the way Keras' `save_attributes_to_hdf5_group` does.
  */
 import type { Group as H5Group } from 'h5wasm';
-import { fail, KeraspectError } from '../errors.ts';
+import { fail, ImporterError } from '../errors.ts';
 import type { KerasModelJson } from '../keras-format/types.ts';
 import type { WeightArray } from '../layers/port.ts';
 import { discardH5File, h5ErrorSummary, h5Module, h5Namespace, type H5File, uniquePath } from '../read/h5wasm.ts';
@@ -145,7 +145,7 @@ function writeH5File(what: string, write: (file: H5File) => void): Uint8Array {
     file = undefined;
     return module.FS.readFile(path);
   } catch (e) {
-    if (e instanceof KeraspectError) throw e;
+    if (e instanceof ImporterError) throw e;
     return fail('BAD_ARGUMENT', `${what} could not write the HDF5 file: ${h5ErrorSummary(e)}.`, e);
   } finally {
     discardH5File(module, path, file);

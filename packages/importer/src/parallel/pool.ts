@@ -8,8 +8,9 @@
 import type { Worker } from 'node:worker_threads';
 import { batches, concatRows, copyRows } from '@keraspect/array';
 import * as tf from '@tensorflow/tfjs';
-import { fail, KeraspectError, type KeraspectErrorCode } from '../errors.ts';
+import { fail, ImporterError, type ImporterErrorCode } from '../errors.ts';
 import type { KerasModelJson } from '../keras-format/types.ts';
+import { fastPaths } from '../layers/fast/switch.ts';
 import type { ImportOptions } from '../model.ts';
 import type { NdArray } from '../predict.ts';
 
@@ -38,6 +39,11 @@ export interface PoolOptions {
   handlers?: string[];
   /** TF.js backend of the workers. Default: the backend in use in this thread. */
   backend?: string;
+  /**
+   * Rebuild the caller's own error classes from a worker's serialized error (the handlers' package
+   * knows its classes; the importer revives only `ImporterError`). Return undefined to fall back.
+   */
+  revive?: (error: SerializedError) => Error | undefined;
 }
 
 /** Options of {@link ModelPool.predict}. */
@@ -101,7 +107,14 @@ export async function createModelPool(source: ModelSource, options: PoolOptions 
   const start = (): Promise<WorkerSlot> =>
     new Promise((resolve, reject) => {
       const worker = new Worker(url, {
-        workerData: { entry, source: { ...source, options: source.options ?? {} }, handlers, backend },
+        // The workers run with this thread's fused-kernel switches (setFastPaths), as they run its backend.
+        workerData: {
+          entry,
+          source: { ...source, options: source.options ?? {} },
+          handlers,
+          backend,
+          fast: fastPaths(),
+        },
       });
       const slot: WorkerSlot = { worker, busy: 0, tasks: new Map() };
       const failAll = (e: Error) => {
@@ -110,13 +123,13 @@ export async function createModelPool(source: ModelSource, options: PoolOptions 
       };
       worker.on('message', (m: WorkerMessage) => {
         if (m.type === 'ready') return resolve(slot);
-        if (m.type === 'init-error') return reject(revive(m.error));
+        if (m.type === 'init-error') return reject(revive(m.error, options.revive));
         const task = slot.tasks.get(m.id);
         if (!task) return;
         slot.tasks.delete(m.id);
         slot.busy--;
         if (m.type === 'result') task.resolve(m.result);
-        else task.reject(revive(m.error));
+        else task.reject(revive(m.error, options.revive));
       });
       worker.on('error', (e) => {
         reject(e);
@@ -138,7 +151,7 @@ export async function createModelPool(source: ModelSource, options: PoolOptions 
   }
   let closed = false;
   const call = <R>(name: string, payload: unknown, transfer: ArrayBuffer[] = []): Promise<R> => {
-    if (closed) return Promise.reject(new KeraspectError('BAD_ARGUMENT', 'This model pool is closed.'));
+    if (closed) return Promise.reject(new ImporterError('BAD_ARGUMENT', 'This model pool is closed.'));
     const slot = slots.reduce((a, b) => (b.busy < a.busy ? b : a));
     const id = nextId++;
     slot.busy++;
@@ -193,11 +206,12 @@ export function serializeError(e: unknown): SerializedError {
   return { name: err.name, message: err.message, code: (err as { code?: string }).code, stack: err.stack };
 }
 
-function revive(s: SerializedError): Error {
+function revive(s: SerializedError, custom?: (error: SerializedError) => Error | undefined): Error {
   const e =
-    s.name === 'KeraspectError' && s.code
-      ? new KeraspectError(s.code as KeraspectErrorCode, s.message)
-      : Object.assign(new Error(s.message), { name: s.name, code: s.code });
+    custom?.(s) ??
+    (s.name === 'ImporterError' && s.code
+      ? new ImporterError(s.code as ImporterErrorCode, s.message)
+      : Object.assign(new Error(s.message), { name: s.name, code: s.code }));
   if (s.stack) e.stack = s.stack;
   return e;
 }

@@ -5,6 +5,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { initBackend, type BackendName } from '../backend.ts';
 import * as tf from '@tensorflow/tfjs';
+import { type FastPaths, setFastPaths } from '../layers/fast/switch.ts';
 import { type KerasModel, loadModel, modelFromConfig } from '../model.ts';
 import { type NdArray, predict } from '../predict.ts';
 import { type ModelSource, serializeError, type WorkerMessage } from './pool.ts';
@@ -16,6 +17,7 @@ interface Init {
   source: ModelSource;
   handlers: string[];
   backend: string;
+  fast: FastPaths;
 }
 
 async function load(source: ModelSource): Promise<KerasModel> {
@@ -49,6 +51,7 @@ async function main(): Promise<void> {
     predict: (model, inputs: NdArray[]) => predict(model, inputs),
   };
   try {
+    setFastPaths(init.fast);
     await initBackend(init.backend as BackendName);
     km = await load(init.source);
     for (const h of init.handlers) {

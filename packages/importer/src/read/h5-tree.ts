@@ -2,13 +2,13 @@
  * Reads a whole HDF5 file into a plain tree (`DumpNode`) in a reader thread — a `worker_threads`
  * Worker in Node, a module Web Worker in browsers (read/reader-thread.ts) — so that a corrupt file
  * which sends HDF5 into an endless loop, aborts the wasm instance or exhausts its memory costs a
- * terminated thread and a `KeraspectError`, never the caller's process or page. The thread is
+ * terminated thread and a `ImporterError`, never the caller's process or page. The thread is
  * started once, kept (unref'd) for later reads, and replaced after a timeout or abort. There is no
  * in-thread fallback: a thread that cannot start is a `READER_UNAVAILABLE` error, because reading
  * without the time bound would let a hostile file hang the caller.
  */
 import { startReaderThread } from '#reader-thread';
-import { KeraspectError } from '../errors.ts';
+import { ImporterError } from '../errors.ts';
 import { formatLimitValue, type Limits } from '../limits.ts';
 // biome-ignore lint/correctness/useImportExtensions: the module is plain JS (shared with the worker); types come from h5-dump.d.mts
 import type { DumpLimits, DumpNode, DumpResult } from './h5-dump.mjs';
@@ -44,7 +44,7 @@ const ready = new WeakSet<ReaderThread>();
  */
 export async function readH5Tree(bytes: Uint8Array, label: string, limits: Limits): Promise<DumpNode> {
   if (findHdf5Signature(bytes) < 0) {
-    throw new KeraspectError(
+    throw new ImporterError(
       'NOT_HDF5',
       `${label} is not an HDF5 file: it is ${describeBytes(bytes)}. Keras .h5 files start with the HDF5 signature "\\x89HDF\\r\\n\\x1a\\n".`,
     );
@@ -60,7 +60,7 @@ export async function readH5Tree(bytes: Uint8Array, label: string, limits: Limit
   const res = await run;
   if (res.ok) return res.root;
   if (res.stage === 'unavailable') {
-    throw new KeraspectError(
+    throw new ImporterError(
       'READER_UNAVAILABLE',
       `The HDF5 reader thread could not start (${res.error.message || 'no reason given'}), so ${label.replace(/^The /, 'the ')} was not read. ` +
         'This is a problem of the installation or the bundle, not of the file: reinstall @keraspect/importer; when bundling for a browser, ' +
@@ -68,20 +68,20 @@ export async function readH5Tree(bytes: Uint8Array, label: string, limits: Limit
     );
   }
   if (res.stage === 'timeout') {
-    throw new KeraspectError(
+    throw new ImporterError(
       'LIMIT',
       `Reading ${label.replace(/^The /, 'the ')} as HDF5 did not finish within limits.maxReadMs = ${formatLimitValue('maxReadMs', limits.maxReadMs)} and was stopped: a corrupt file can send HDF5 into an endless loop. ` +
         `If the file is large and you trust it, raise the limit: loadModel(bytes, { limits: { maxReadMs: ${limits.maxReadMs * 4} } }).`,
     );
   }
   if (res.stage === 'limit' && res.limit === 'maxDepth') {
-    throw new KeraspectError(
+    throw new ImporterError(
       'CORRUPT_FILE',
       `${label} is an HDF5 file but its groups nest deeper than ${MAX_DEPTH} levels (a link cycle): it is corrupt or hostile.`,
     );
   }
   if (res.stage === 'limit') {
-    throw new KeraspectError(
+    throw new ImporterError(
       'CORRUPT_FILE',
       `${label} is an HDF5 file with more than ${MAX_NODES.toLocaleString('en-US')} objects; Keras files have a few per layer. It is corrupt or hostile.`,
     );
@@ -98,7 +98,7 @@ export async function readH5Tree(bytes: Uint8Array, label: string, limits: Limit
       : res.error.aborted
         ? `HDF5 aborted: ${res.error.message.split('\n')[0].slice(0, 200)}`
         : h5ErrorSummary(new Error(res.error.message));
-  throw new KeraspectError(
+  throw new ImporterError(
     'CORRUPT_FILE',
     `${label} is an HDF5 file but ${what}${detail ? ` (${detail})` : ''}: it is truncated or corrupt. Download or save it again.`,
   );
@@ -117,7 +117,7 @@ async function dump(bytes: Uint8Array, limits: DumpLimits, timeoutMs: number): P
   try {
     w = getWorker();
   } catch (e) {
-    if (e instanceof KeraspectError) throw e;
+    if (e instanceof ImporterError) throw e;
     return {
       ok: false,
       stage: 'unavailable',

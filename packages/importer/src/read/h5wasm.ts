@@ -7,7 +7,7 @@
  * in-memory file system in Node and in browsers alike, so nothing here touches the disk.
  */
 import type { File as H5WasmFile } from 'h5wasm';
-import { fail, KeraspectError } from '../errors.ts';
+import { fail, ImporterError } from '../errors.ts';
 
 /** An open h5wasm file (h5wasm's `File`: a `Group` with `attrs`, `keys()`, `get(path)`). */
 export type H5File = H5WasmFile;
@@ -116,7 +116,7 @@ let fileCounter = 0;
  * closed as soon as it returns). Requires `await h5()` once before.
  *
  * Fails with `NOT_HDF5` (saying what the bytes look like instead) when there is no HDF5 signature,
- * and with `CORRUPT_FILE` when HDF5 cannot open or read the file. A `KeraspectError` thrown by
+ * and with `CORRUPT_FILE` when HDF5 cannot open or read the file. A `ImporterError` thrown by
  * `fn` passes through unchanged.
  */
 export function withH5File<T>(bytes: Uint8Array, fn: (file: H5File) => T, options: WithH5FileOptions = {}): T {
@@ -173,14 +173,14 @@ export function uniquePath(kind: string): string {
 }
 
 /**
- * Turn an error from inside h5wasm into `CORRUPT_FILE`. `KeraspectError`s and ordinary programming
+ * Turn an error from inside h5wasm into `CORRUPT_FILE`. `ImporterError`s and ordinary programming
  * errors (a `TypeError` in the caller's own code) pass through untouched.
  */
 function asCorrupt(e: unknown, label: string, what: string): unknown {
-  if (e instanceof KeraspectError) return e;
+  if (e instanceof ImporterError) return e;
   if (!isH5wasmError(e)) return e;
   const detail = h5ErrorSummary(e);
-  return new KeraspectError(
+  return new ImporterError(
     'CORRUPT_FILE',
     `${label} is an HDF5 file but ${what}${detail ? ` (${detail})` : ''}: it is truncated or corrupt. Download or save it again.`,
     { cause: e },

@@ -1,5 +1,5 @@
 import { strFromU8, type UnzipFileInfo, unzipSync } from 'fflate';
-import { fail, KeraspectError } from '../errors.ts';
+import { fail, ImporterError } from '../errors.ts';
 import type { KerasModelJson } from '../keras-format/types.ts';
 import type { KerasVersion, WeightArray } from '../layers/port.ts';
 import { exceedLimit, type Limits, resolveLimits, ZIP_RATIO_MIN_BYTES } from '../limits.ts';
@@ -34,7 +34,7 @@ const ZIP_MAGIC = [0x50, 0x4b, 0x03, 0x04];
 /**
  * Read a Keras model or weights file (`.h5` full model, `.keras` zip, weights-only `.h5`). `limits`
  * (defaults: `DEFAULT_LIMITS`) bound the file size, zip entries and weight sizes, checked before
- * the memory is spent. Every failure is a `KeraspectError`.
+ * the memory is spent. Every failure is a `ImporterError`.
  */
 export async function readKerasFile(
   bytes: Uint8Array,
@@ -52,11 +52,11 @@ export async function readKerasFile(
   }
 }
 
-/** Anything but a `KeraspectError` escaping the reader is a file it could not make sense of. */
-function asReadError(e: unknown, label: string): KeraspectError {
-  if (e instanceof KeraspectError) return e;
+/** Anything but a `ImporterError` escaping the reader is a file it could not make sense of. */
+function asReadError(e: unknown, label: string): ImporterError {
+  if (e instanceof ImporterError) return e;
   const msg = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
-  return new KeraspectError(
+  return new ImporterError(
     'CORRUPT_FILE',
     `${label} could not be read (${msg.slice(0, 200)}): it is truncated, corrupt or not laid out as Keras writes it.`,
     { cause: e },
@@ -155,7 +155,7 @@ async function readKerasZip(bytes: Uint8Array, limits: Limits): Promise<KerasArt
   try {
     entries = unzipSync(bytes, { filter });
   } catch (e) {
-    if (e instanceof KeraspectError) throw e;
+    if (e instanceof ImporterError) throw e;
     return fail(
       'CORRUPT_FILE',
       `The .keras zip could not be unpacked (${(e as Error).message}). The file is truncated or corrupt: save it again with model.save('model.keras').`,

@@ -3,12 +3,12 @@
  * `new Worker(new URL('./h5-worker-web.mjs', import.meta.url), { type: 'module' })` so that bundlers
  * (Vite, webpack 5, esbuild with a worker plugin) emit the worker and its h5wasm as their own chunk.
  */
-import { KeraspectError } from '../errors.ts';
+import { ImporterError } from '../errors.ts';
 import type { ReaderThread, ReaderThreadHandlers } from './reader-thread.ts';
 
 export function startReaderThread(): ReaderThread {
   if (typeof Worker === 'undefined') {
-    throw new KeraspectError(
+    throw new ImporterError(
       'READER_UNAVAILABLE',
       'Reading HDF5 needs a Web Worker (the read runs there with a time bound, so a hostile file cannot hang the page), and this environment has none. Load .h5 files in a browser page or a Node process.',
     );

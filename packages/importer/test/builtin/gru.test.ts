@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
-import { KeraspectError } from '../../src/errors.ts';
+import { ImporterError } from '../../src/errors.ts';
 import { cudnnGruPort } from '../../src/layers/builtin/cudnn-gru.ts';
 import { fromCudnnInputKernel, fromCudnnRecurrentKernel } from '../../src/layers/builtin/cudnn-layout.ts';
 import { cudnnLstmPort } from '../../src/layers/builtin/cudnn-lstm.ts';
@@ -162,7 +162,7 @@ describe('GRU (KerasGRU)', () => {
   });
 
   it('rejects stateful and time_major with the key named', () => {
-    expect(() => gruPort.build(gruConfig({ stateful: true }), ctx())).toThrow(KeraspectError);
+    expect(() => gruPort.build(gruConfig({ stateful: true }), ctx())).toThrow(ImporterError);
     expect(() => gruPort.build(gruConfig({ stateful: true }), ctx())).toThrow(
       /'stateful' = true is not supported.*stateful=False/,
     );

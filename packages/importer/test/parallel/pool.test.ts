@@ -41,7 +41,7 @@ describe('model pool', () => {
 
   it("fails with the importer's own typed error for a wrong input shape", async () => {
     const bad = { data: new Float32Array(2 * 5 * 3), shape: [2, 5, 3] };
-    await expect(pool.predict(bad)).rejects.toMatchObject({ name: 'KeraspectError', code: 'INPUT_SHAPE' });
+    await expect(pool.predict(bad)).rejects.toMatchObject({ name: 'ImporterError', code: 'INPUT_SHAPE' });
   });
 
   it('loads a model built in code from its config and layer weights', async () => {
@@ -65,7 +65,7 @@ describe('model pool', () => {
 
   it('fails to start with the loader error when the bytes are not a model', async () => {
     await expect(createModelPool({ bytes: new Uint8Array([1, 2, 3]) }, { threads: 1 })).rejects.toMatchObject({
-      name: 'KeraspectError',
+      name: 'ImporterError',
       code: 'NOT_HDF5',
     });
   });

@@ -150,7 +150,7 @@ export function attributionSpec(data: AttributionData, options: AttributionOptio
   const sign = oneOf('sign', options.sign, ['all', 'positive', 'negative', 'absolute'], 'all');
   const outlier = options.outlierPercentile ?? 2;
   if (!(outlier >= 0 && outlier < 100))
-    throw new VizError(`Option \`outlierPercentile\` must be in [0, 100); got ${outlier}.`);
+    throw new VizError(`Option \`outlierPercentile\` must be in [0, 100); got ${outlier}.`, 'BAD_OPTION');
   const colormap = checkColormap(
     options.colormap ?? ({ all: 'bwr', positive: 'greens', negative: 'reds', absolute: 'blues' } as const)[sign],
   );

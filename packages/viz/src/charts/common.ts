@@ -97,19 +97,20 @@ export function resolveNorm(norm: Norm, colormap: ColormapName, values: ArrayLik
     const [lo, hi] = norm as [number | null, number | null];
     const ok = (v: unknown) => v === null || (typeof v === 'number' && Number.isFinite(v));
     if (norm.length !== 2 || !ok(lo) || !ok(hi)) {
-      throw new VizError(`Option \`norm\` must be ${NORMS}; got ${JSON.stringify(norm)}.`);
+      throw new VizError(`Option \`norm\` must be ${NORMS}; got ${JSON.stringify(norm)}.`, 'BAD_OPTION');
     }
     const [dlo, dhi] = lo === null || hi === null ? extent() : [lo, hi];
     const r: [number, number] = [lo ?? dlo, hi ?? dhi];
     if (!(r[1] > r[0])) {
       throw new VizError(
         `Option \`norm\` needs vmin < vmax; got ${JSON.stringify(norm)}${lo === null || hi === null ? ` (the data gives [${r.join(', ')}])` : ''}.`,
+        'BAD_OPTION',
       );
     }
     return r;
   }
   if (norm !== null && norm !== 'data' && norm !== 'symmetric' && norm !== 'auto' && norm !== 'none') {
-    throw new VizError(`Option \`norm\` must be ${NORMS}; got ${JSON.stringify(norm)}.`);
+    throw new VizError(`Option \`norm\` must be ${NORMS}; got ${JSON.stringify(norm)}.`, 'BAD_OPTION');
   }
   if (norm === 'symmetric' || (norm === 'auto' && getColormap(colormap).diverging)) {
     const m = maxAbs(values) || 1;
@@ -132,7 +133,7 @@ export function colorbarTicks(vmin: number, vmax: number, height: number): Retur
 export function intOption(name: string, v: number | undefined, fallback: number, min = 1): number {
   if (v === undefined) return fallback;
   if (!Number.isInteger(v) || v < min)
-    throw new VizError(`Option \`${name}\` must be an integer ≥ ${min}; got ${String(v)}.`);
+    throw new VizError(`Option \`${name}\` must be an integer ≥ ${min}; got ${String(v)}.`, 'BAD_OPTION');
   return v;
 }
 
@@ -142,6 +143,7 @@ export function oneOf<T extends string>(name: string, v: T | undefined, allowed:
   if (!allowed.includes(v))
     throw new VizError(
       `Option \`${name}\` must be one of ${allowed.map((a) => `'${a}'`).join(', ')}; got ${JSON.stringify(v)}.`,
+      'BAD_OPTION',
     );
   return v;
 }
@@ -220,6 +222,7 @@ export function planGrid(b: FigureBuilder, n: number, g: GridSpacing): { rects: 
   if (area.width < 8 || area.height < 8) {
     throw new VizError(
       `The figure (${b.fig.width}×${b.fig.height} px) leaves no room for panels. Increase width/height or lower fontSize.`,
+      'FIGURE_SIZE',
     );
   }
   const f = g.gapFraction ?? 0;

@@ -123,7 +123,10 @@ export function histogramSpec(data: HistogramData, options: HistogramOptions = {
   if (options.range) {
     [lo, hi] = options.range;
     if (!(Number.isFinite(lo) && Number.isFinite(hi) && hi > lo)) {
-      throw new VizError(`histogram range must be [min, max] with min < max; got ${JSON.stringify(options.range)}.`);
+      throw new VizError(
+        `histogram range must be [min, max] with min < max; got ${JSON.stringify(options.range)}.`,
+        'BAD_OPTION',
+      );
     }
   } else {
     let a = Infinity;

@@ -17,7 +17,10 @@ function newCanvas(width: number, height: number): CanvasLike {
     c.height = height;
     return c;
   }
-  throw new VizError('Drawing a chart needs a canvas: this environment has neither OffscreenCanvas nor a document.');
+  throw new VizError(
+    'Drawing a chart needs a canvas: this environment has neither OffscreenCanvas nor a document.',
+    'NO_CANVAS',
+  );
 }
 
 export const canvasBackend: CanvasBackend = {
@@ -44,6 +47,7 @@ export const canvasBackend: CanvasBackend = {
     if (!fonts)
       throw new VizError(
         'Registering a font needs document.fonts (or self.fonts in a worker); this environment has neither.',
+        'NO_CANVAS',
       );
     fonts.add(face);
   },

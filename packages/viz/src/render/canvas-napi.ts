@@ -64,6 +64,7 @@ export const canvasBackend: CanvasBackend = {
       } catch {
         throw new VizError(
           `The bundled font ${file} was not found. Reinstall @keraspect/viz's dependencies (pnpm install) so dejavu-fonts-ttf is present.`,
+          'NO_CANVAS',
         );
       }
       lib().GlobalFonts.registerFromPath(path, FAMILY);
