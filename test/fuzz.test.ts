@@ -3,7 +3,7 @@ import { runFuzz } from '../scripts/fuzz.ts';
 import { fixturesDir } from './support/fixtures.ts';
 
 // A few hundred inputs of the seeded mutation fuzzer (`pnpm fuzz` runs 10 000): every mutated
-// fixture must load, or fail with a ImporterError; none may crash the process or hang.
+// fixture must load, or fail with an ImporterError; none may crash the process or hang.
 describe.skipIf(!fixturesDir())('fuzzing the importer', () => {
   it('300 mutated fixtures: zero crashes, zero hangs', async () => {
     const s = await runFuzz({ count: 300, seed: 20261127, workers: 2, timeoutMs: 15_000 });

@@ -37,7 +37,7 @@ interface LeakContext {
 
 type Cycle = (ctx: LeakContext) => Promise<void> | void;
 
-/** Expect a ImporterError from `fn` (failed loads must not leak either). */
+/** Expect an ImporterError from `fn` (failed loads must not leak either). */
 async function typedFailure(fn: () => Promise<unknown>): Promise<void> {
   try {
     await fn();
@@ -45,7 +45,7 @@ async function typedFailure(fn: () => Promise<unknown>): Promise<void> {
     if (e instanceof ImporterError) return;
     throw e;
   }
-  throw new Error('expected a ImporterError');
+  throw new Error('expected an ImporterError');
 }
 
 function denseChain(units: number[]): KerasModelJson {

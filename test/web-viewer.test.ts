@@ -315,7 +315,7 @@ describe.skipIf(!dir || (!haveChromium && !inCi))('the browser viewer (examples/
         );
         await page.waitForSelector('#error:not([hidden])', { timeout: 2 * MINUTE });
         expect(await page.locator('#error').textContent()).toMatch(
-          /KeraspectError: Reading the file as HDF5 did not finish within limits\.maxReadMs = 1 s and was stopped/,
+          /ImporterError: Reading the file as HDF5 did not finish within limits\.maxReadMs = 1 s and was stopped/,
         );
         // Only the error the page reported itself: nothing uncaught, and the page still works.
         expect(errors.filter((e) => !/maxReadMs/.test(e))).toEqual([]);

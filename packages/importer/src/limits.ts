@@ -2,7 +2,7 @@ import { fail } from './errors.ts';
 
 /**
  * Resource limits for untrusted model files (see SECURITY.md). Every check runs before the memory
- * or time it guards is spent; a file over a limit fails with a `ImporterError` of code `'LIMIT'`
+ * or time it guards is spent; a file over a limit fails with an `ImporterError` of code `'LIMIT'`
  * naming the limit, the value found and how to raise it. Pass any subset as
  * `loadModel(bytes, { limits: { maxFileBytes: 4 * 2 ** 30 } })`.
  */

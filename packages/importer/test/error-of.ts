@@ -9,5 +9,5 @@ export function errorOf(fn: () => unknown): ImporterError {
     expect(e).toBeInstanceOf(ImporterError);
     return e as ImporterError;
   }
-  throw new Error('expected a ImporterError');
+  throw new Error('expected an ImporterError');
 }

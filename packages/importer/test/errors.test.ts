@@ -15,7 +15,7 @@ async function failure(p: Promise<unknown>): Promise<ImporterError> {
     expect(e).toBeInstanceOf(ImporterError);
     return e as ImporterError;
   }
-  throw new Error('expected a ImporterError');
+  throw new Error('expected an ImporterError');
 }
 
 describe('typed errors that name the thing and say what to do', () => {

@@ -114,7 +114,7 @@ describe('h5wasm helpers', () => {
       expect(e.code, `cut at ${cut}`).toBe('CORRUPT_FILE');
       expect(e.message).toMatch(/is an HDF5 file but could not be (opened|read).*truncated or corrupt/);
     }
-    // Flip bytes all over the file: every outcome is a value or a ImporterError, never a crash.
+    // Flip bytes all over the file: every outcome is a value or an ImporterError, never a crash.
     let corrupt = 0;
     for (let at = 8; at < sample.length; at += 37) {
       const damaged = sample.slice();

@@ -28,7 +28,7 @@ async function failure(p: Promise<unknown> | (() => unknown)): Promise<ImporterE
     expect(e).toBeInstanceOf(ImporterError);
     return e as ImporterError;
   }
-  throw new Error('expected a ImporterError');
+  throw new Error('expected an ImporterError');
 }
 
 /** A Sequential config: Input(batch_shape) → Dense(units), as Keras 2 writes it. */

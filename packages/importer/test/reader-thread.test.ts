@@ -43,7 +43,7 @@ async function failure(p: Promise<unknown>): Promise<ImporterError> {
     expect(e).toBeInstanceOf(ImporterError);
     return e as ImporterError;
   }
-  throw new Error('expected a ImporterError');
+  throw new Error('expected an ImporterError');
 }
 
 describe('a reader thread that cannot start is a loud, typed failure (never an unbounded in-thread read)', () => {

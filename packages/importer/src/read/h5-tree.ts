@@ -2,7 +2,7 @@
  * Reads a whole HDF5 file into a plain tree (`DumpNode`) in a reader thread — a `worker_threads`
  * Worker in Node, a module Web Worker in browsers (read/reader-thread.ts) — so that a corrupt file
  * which sends HDF5 into an endless loop, aborts the wasm instance or exhausts its memory costs a
- * terminated thread and a `ImporterError`, never the caller's process or page. The thread is
+ * terminated thread and an `ImporterError`, never the caller's process or page. The thread is
  * started once, kept (unref'd) for later reads, and replaced after a timeout or abort. There is no
  * in-thread fallback: a thread that cannot start is a `READER_UNAVAILABLE` error, because reading
  * without the time bound would let a hostile file hang the caller.

@@ -34,7 +34,7 @@ const ZIP_MAGIC = [0x50, 0x4b, 0x03, 0x04];
 /**
  * Read a Keras model or weights file (`.h5` full model, `.keras` zip, weights-only `.h5`). `limits`
  * (defaults: `DEFAULT_LIMITS`) bound the file size, zip entries and weight sizes, checked before
- * the memory is spent. Every failure is a `ImporterError`.
+ * the memory is spent. Every failure is an `ImporterError`.
  */
 export async function readKerasFile(
   bytes: Uint8Array,
@@ -52,7 +52,7 @@ export async function readKerasFile(
   }
 }
 
-/** Anything but a `ImporterError` escaping the reader is a file it could not make sense of. */
+/** Anything but an `ImporterError` escaping the reader is a file it could not make sense of. */
 function asReadError(e: unknown, label: string): ImporterError {
   if (e instanceof ImporterError) return e;
   const msg = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
