@@ -127,6 +127,7 @@ function evaluateAll(
   // when the last of them is done.
   const holders = new Map<tf.Tensor, number>();
   const hold = (t: tf.Tensor) => holders.set(t, (holders.get(t) ?? 0) + 1);
+  const maskTensors = new Set<tf.Tensor>([...masks.values()].filter((m): m is tf.Tensor => m !== null));
   const done = (id: number): void => {
     if (!pending || keep.has(id)) return;
     const left = (pending.get(id) ?? 0) - 1;
@@ -136,7 +137,9 @@ function evaluateAll(
     if (!t) return;
     const n = (holders.get(t) ?? 1) - 1;
     holders.set(t, n);
-    if (n === 0 && ![...keep].some((k) => values.get(k) === t)) t.dispose();
+    // A tensor that is also a mask (a layer may pass an input on as its output's mask) lives on: masks
+    // reach layers past the immediate readers; the caller's tidy frees them, as TF.js' executor does.
+    if (n === 0 && !maskTensors.has(t) && ![...keep].some((k) => values.get(k) === t)) t.dispose();
   };
   const evaluate = (st: tf.SymbolicTensor): tf.Tensor => {
     const known = values.get(st.id);
@@ -162,6 +165,7 @@ function evaluateAll(
     node.outputTensors.forEach((o, i) => {
       values.set(o.id, outs[i]);
       masks.set(o.id, outMasks[i] ?? null);
+      if (outMasks[i]) maskTensors.add(outMasks[i] as tf.Tensor);
       hold(outs[i]);
     });
     for (const t of node.inputTensors) done(t.id);
