@@ -7,6 +7,7 @@ import {
   runGraph,
 } from '@keraspect/importer';
 import { fail } from './errors.ts';
+import { noSuchLayer } from './select.ts';
 import { checkInputs, inBatches, inputFeeds, type ModelInput, rowsTensor } from './inputs.ts';
 import type { ReadOptions } from './layer-outputs.ts';
 
@@ -46,14 +47,16 @@ export interface AttentionMapsOptions extends ReadOptions {
  * with each layer's own weights — also when the model was saved without `return_attention` — during
  * a real forward pass, so masks apply (they exist only at run time). A layer called several times
  * gives its last call's weights. See {@link AttentionMap} for shapes and axes per class. Batched;
- * disposes every tensor it makes. A name that is not an attention layer fails with `UNKNOWN_LAYER`.
+ * disposes every tensor it makes. A name of no layer fails as in `layerOutputs` (`UNKNOWN_LAYER`, listing
+ * the layers); a layer that is not an attention layer fails with `UNKNOWN_LAYER` listing the attention layers.
  */
 export function attentionMaps(km: KerasModel, x: ModelInput, options: AttentionMapsOptions = {}): AttentionMap[] {
   const { layers = km.attentionLayers, internalBatchSize = 32 } = options;
   const every = flattenLayers(km.layers);
   const chosen = layers.map((n) => {
     const info = every.find((l) => l.name === n);
-    if (!info || !isAttentionSource(info.layer)) {
+    if (!info) return noSuchLayer(km, n);
+    if (!isAttentionSource(info.layer)) {
       return fail(
         'UNKNOWN_LAYER',
         `Layer '${n}' computes no attention weights. Attention layers of model '${km.name}': ${km.attentionLayers.join(', ') || 'none'}.`,

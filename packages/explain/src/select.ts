@@ -37,12 +37,7 @@ export function selectLayers(km: KerasModel, select: LayerSelector): LayerRef[] 
       const exact = all.filter((l) => l.name === s);
       found = exact.length ? exact : all.filter((l) => l.name.includes(s));
     }
-    if (!found.length) {
-      fail(
-        'UNKNOWN_LAYER',
-        `No layer of model '${km.name}' matches ${typeof s === 'string' ? `'${s}'` : String(s)}. Layers: ${all.map((l) => l.name).join(', ')}.`,
-      );
-    }
+    if (!found.length) noSuchLayer(km, s);
     for (const l of found) hits.add(l.index);
   };
   add(select);
@@ -58,4 +53,15 @@ export function oneLayer(km: KerasModel, name: string | number): LayerRef {
       `'${name}' matches ${found.length} layers (${found.map((l) => l.name).join(', ')}); give the exact name of one.`,
     );
   return found[0];
+}
+
+/**
+ * The one error for a layer selector that names no layer of `km` (`layerOutputs`, `attentionMaps`,
+ * `layerGradients` and the `layer` option of attribution all fail with it): `UNKNOWN_LAYER`, listing the layers.
+ */
+export function noSuchLayer(km: KerasModel, s: LayerSelector): never {
+  return fail(
+    'UNKNOWN_LAYER',
+    `No layer of model '${km.name}' matches ${typeof s === 'string' ? `'${s}'` : String(s)}. Layers: ${km.layers.map((l) => l.name).join(', ')}.`,
+  );
 }

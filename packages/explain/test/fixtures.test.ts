@@ -65,7 +65,7 @@ describe.skipIf(!fixtureDir)('layer outputs and attention maps match real Keras'
     const km = loaded.get(name);
     if (!km) return void console.warn(`[skip] ${name} does not load yet`);
     const big = name.startsWith('eqt_');
-    const dir = join(fixtureDir as string, f.expected);
+    const dir = join(f.root, f.expected);
     const x = npy(join(dir, 'input.npy'));
     const before = tf.memory().numTensors;
     const layerFiles = existsSync(join(dir, 'layers')) ? readdirSync(join(dir, 'layers')) : [];

@@ -114,6 +114,23 @@ describe('attentionMaps', () => {
     km.dispose();
   });
 
+  it('fails on a name of no layer with exactly the error layerOutputs gives', async () => {
+    const km = await model();
+    const x = randn([1, 5, 3]);
+    const message = (fn: () => unknown) => {
+      try {
+        fn();
+      } catch (e) {
+        return (e as Error).message;
+      }
+      throw new Error('expected an error');
+    };
+    const a = message(() => attentionMaps(km, x, { layers: ['nope'] }));
+    expect(a).toBe(message(() => layerOutputs(km, x, 'nope')));
+    expect(a).toMatch(/No layer of model 'toy' matches 'nope'\. Layers: .*seq_att/);
+    km.dispose();
+  });
+
   it('reads SeqSelfAttention weights (B, T, T) with axes and the Keras class name, batched', async () => {
     const km = await model();
     const x = randn([3, 5, 3]);
