@@ -13,7 +13,6 @@ import {
 } from './methods/method.ts';
 import { makeProblem } from './problem.ts';
 import { type TargetOptions, targetOptionSpecs } from './target.ts';
-import type { LayerOverride } from '@keraspect/importer';
 
 /**
  * Options of an explainer: which scalar to explain ({@link TargetOptions}), where to attribute

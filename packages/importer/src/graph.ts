@@ -114,6 +114,18 @@ function readers(fetches: readonly tf.SymbolicTensor[], values: Map<number, tf.T
   return counts;
 }
 
+/** Whether the nodes `fetches` need beyond `values` include a KerasMaskAttach (an explicit `mask=`). */
+function explicitMasks(fetches: readonly tf.SymbolicTensor[], values: Map<number, tf.Tensor>): boolean {
+  const seen = new Set<number>();
+  const visit = (st: tf.SymbolicTensor): boolean => {
+    if (values.has(st.id) || seen.has(st.id)) return false;
+    seen.add(st.id);
+    if (st.sourceLayer.getClassName() === 'KerasMaskAttach') return true;
+    return nodeOf(st).inputTensors.some(visit);
+  };
+  return fetches.some(visit);
+}
+
 function evaluateAll(
   fetches: readonly tf.SymbolicTensor[],
   values: Map<number, tf.Tensor>,
@@ -122,7 +134,9 @@ function evaluateAll(
 ): tf.Tensor[] {
   const { override, release = false } = options;
   const keep = new Set([...values.keys(), ...fetches.map((f) => f.id)]);
-  const pending = release ? readers(fetches, values) : null;
+  // Explicit masks (Keras 3's mask= arguments, carried by the builder's KerasMaskAttach layers) reach
+  // layers past their immediate readers; with them, intermediates are left to the caller's tidy.
+  const pending = release && !explicitMasks(fetches, values) ? readers(fetches, values) : null;
   // Several graph tensors may hold one tensor object (a layer that returns its input): dispose it
   // when the last of them is done.
   const holders = new Map<tf.Tensor, number>();

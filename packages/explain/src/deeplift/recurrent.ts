@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { isBidirectionalWrapper, isRecurrentSource } from '@keraspect/importer';
 import { fail } from '../errors.ts';
 import { gateProduct, halfProduct, rescale } from './ops.ts';
 
@@ -30,72 +31,30 @@ interface Cell {
   returnState: boolean;
 }
 
-/** The activation TF.js knows by this name. */
-function namedActivation(name: string): Act {
-  const a = tf.layers.activation({ activation: name as never });
-  return (t) => a.apply(t) as tf.Tensor;
-}
-
 /**
- * The cell of a TF.js LSTM/SimpleRNN (the importer's fused subclasses keep TF.js' fields) or of the
- * importer's KerasGRU. Read here, in one place, until the importer publishes its recurrent-cell
- * capability (then this becomes `layer.recurrentCell()`).
+ * The cell of a recurrent layer, through the importer's `RecurrentSource` capability (LSTM, GRU,
+ * SimpleRNN, CuDNNLSTM/GRU, both copies inside a Bidirectional).
  */
 function cellOf(layer: tf.layers.Layer): Cell {
-  const cls = layer.getClassName();
-  const flags = layer as unknown as { goBackwards: boolean; returnSequences: boolean; returnState: boolean };
-  const common = {
-    goBackwards: flags.goBackwards,
-    returnSequences: flags.returnSequences,
-    returnState: flags.returnState,
+  if (!isRecurrentSource(layer))
+    return fail(
+      'UNSUPPORTED_LAYER',
+      `deepLift: no rule for the recurrent layer '${layer.name}' (${layer.getClassName()}). Rules exist for LSTM, GRU, SimpleRNN and their CuDNN forms. Attribute to a layer after it (option layer), or use 'integratedGradients' or 'gradientShap'.`,
+    );
+  const c = layer.recurrentCell();
+  return {
+    kind: c.kind,
+    units: c.units,
+    kernel: c.kernel,
+    recurrentKernel: c.recurrentKernel,
+    bias: c.bias,
+    resetAfter: c.resetAfter,
+    act: (t) => c.applyActivation(t),
+    recAct: (t) => c.applyRecurrentActivation(t),
+    goBackwards: c.goBackwards,
+    returnSequences: c.returnSequences,
+    returnState: c.returnState,
   };
-  if (cls === 'LSTM' || cls === 'SimpleRNN') {
-    const c = (layer as unknown as { cell: Record<string, unknown> }).cell as {
-      kernel: tf.LayerVariable;
-      recurrentKernel: tf.LayerVariable;
-      bias: tf.LayerVariable | null;
-      units: number;
-      activation: { apply: Act };
-      recurrentActivation?: { apply: Act };
-    };
-    return {
-      kind: cls === 'LSTM' ? 'lstm' : 'simple',
-      units: c.units,
-      kernel: c.kernel.read(),
-      recurrentKernel: c.recurrentKernel.read(),
-      bias: c.bias ? c.bias.read() : null,
-      resetAfter: false,
-      act: (t) => c.activation.apply(t),
-      recAct: (t) => (c.recurrentActivation ? c.recurrentActivation.apply(t) : t),
-      ...common,
-    };
-  }
-  if (cls === 'KerasGRU') {
-    const g = layer as unknown as {
-      kernel: tf.LayerVariable;
-      recurrentKernel: tf.LayerVariable;
-      bias: tf.LayerVariable | null;
-      units: number;
-      activation: string;
-      recurrentActivation: string;
-      resetAfter: boolean;
-    };
-    return {
-      kind: 'gru',
-      units: g.units,
-      kernel: g.kernel.read(),
-      recurrentKernel: g.recurrentKernel.read(),
-      bias: g.bias ? g.bias.read() : null,
-      resetAfter: g.resetAfter,
-      act: namedActivation(g.activation),
-      recAct: namedActivation(g.recurrentActivation),
-      ...common,
-    };
-  }
-  return fail(
-    'UNSUPPORTED_LAYER',
-    `deepLift: no rule for the recurrent layer '${layer.name}' (${cls}). Rules exist for LSTM, GRU, SimpleRNN and their CuDNN forms. Attribute to a layer after it (option layer), or use 'integratedGradients' or 'gradientShap'.`,
-  );
 }
 
 /** Refuse what the unrolled rules do not model: masks and given initial states. */
@@ -209,12 +168,12 @@ export function deepLiftRecurrent(layer: tf.layers.Layer, x: tf.Tensor, eps: num
  * splits the interaction in half (as Keras' Multiply).
  */
 export function deepLiftBidirectional(layer: tf.layers.Layer, x: tf.Tensor, eps: number): tf.Tensor[] {
-  const l = layer as unknown as {
-    forwardLayer: tf.layers.Layer;
-    backwardLayer: tf.layers.Layer;
-    mergeMode: string | null;
-    returnSequences: boolean;
-  };
+  if (!isBidirectionalWrapper(layer))
+    return fail(
+      'UNSUPPORTED_LAYER',
+      `deepLift: layer '${layer.name}' is not a Bidirectional wrapper the importer made.`,
+    );
+  const l = layer;
   const fwd = deepLiftRecurrent(l.forwardLayer, x, eps);
   const bwd = deepLiftRecurrent(l.backwardLayer, x, eps);
   if (fwd.length > 1)
@@ -223,7 +182,8 @@ export function deepLiftBidirectional(layer: tf.layers.Layer, x: tf.Tensor, eps:
       `deepLift: Bidirectional layer '${layer.name}' returns its states; the DeepLIFT rule covers return_state=False.`,
     );
   const y = fwd[0];
-  const yr = l.returnSequences ? tf.reverse(bwd[0], 1) : bwd[0];
+  const returnSequences = isRecurrentSource(l.forwardLayer) && l.forwardLayer.recurrentCell().returnSequences;
+  const yr = returnSequences ? tf.reverse(bwd[0], 1) : bwd[0];
   switch (l.mergeMode) {
     case 'concat':
       return [tf.concat([y, yr], -1)];
