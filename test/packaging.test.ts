@@ -221,8 +221,8 @@ describe.skipIf(!dir)('installed from the packed tarballs with npm', () => {
         (await run(process.execPath, ['consumer.mjs', f.model, f.input], project)).trim().split('\n').pop()!,
       );
       expect(out.shape).toEqual([2, 1]);
-    expect(out.row1).toEqual([out.predict[1]]);
-    expect(out.size).toBe(2);
+      expect(out.row1).toEqual([out.predict[1]]);
+      expect(out.size).toBe(2);
       expect(close(out.predict, f.expected)).toBeLessThanOrEqual(1);
       expect(out.layers).toBeGreaterThan(3);
       expect(out.attention.length).toBeGreaterThan(0);
