@@ -302,10 +302,10 @@ describe('lrpEpsilon', () => {
   it('rejects a biasFactor outside [0, 1] and a negative epsilon, naming the option', async () => {
     const km = await toy(sequential([3], [{ class_name: 'Dense', config: { name: 'out', units: 1 } }]));
     await expect(async () => explain('lrpEpsilon', km, randn([1, 3]), { biasFactor: 2 })).rejects.toThrow(
-      /lrpEpsilon: biasFactor must be a number from 0 to 1 .*got 2/,
+      /lrpEpsilon: option `biasFactor` must be a number in \[0, 1\]; got 2/,
     );
     await expect(async () => explain('lrpEpsilon', km, randn([1, 3]), { epsilon: -1 })).rejects.toThrow(
-      /lrpEpsilon: epsilon must be a number ≥ 0; got -1/,
+      /lrpEpsilon: option `epsilon` must be a number ≥ 0; got -1/,
     );
     km.dispose();
   });
