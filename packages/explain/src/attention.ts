@@ -2,12 +2,13 @@ import {
   flattenLayers,
   isAttentionSource,
   type KerasModel,
+  type LayerInfo,
   lastCallOf,
   type NdArray,
   runGraph,
 } from '@keraspect/importer';
 import { fail } from './errors.ts';
-import { noSuchLayer } from './select.ts';
+import { type LayerSelector, noSuchLayer, selectLayers } from './select.ts';
 import { checkInputs, inBatches, inputFeeds, type ModelInput, rowsTensor } from './inputs.ts';
 import type { ReadOptions } from './layer-outputs.ts';
 
@@ -38,8 +39,12 @@ export interface AttentionMap {
 
 /** Options of {@link attentionMaps}. */
 export interface AttentionMapsOptions extends ReadOptions {
-  /** Layer names to read (default: every attention layer, `km.attentionLayers`). */
-  layers?: string[];
+  /**
+   * Which attention layers to read, as in `layerOutputs` (an exact name, else every attention layer whose
+   * name contains the string; a RegExp; an index into `km.layers`; a list of these). Names reach attention
+   * layers inside nested models too. Default: every attention layer, `km.attentionLayers`.
+   */
+  layers?: LayerSelector;
 }
 
 /**
@@ -47,23 +52,13 @@ export interface AttentionMapsOptions extends ReadOptions {
  * with each layer's own weights — also when the model was saved without `return_attention` — during
  * a real forward pass, so masks apply (they exist only at run time). A layer called several times
  * gives its last call's weights. See {@link AttentionMap} for shapes and axes per class. Batched;
- * disposes every tensor it makes. A name of no layer fails as in `layerOutputs` (`UNKNOWN_LAYER`, listing
- * the layers); a layer that is not an attention layer fails with `UNKNOWN_LAYER` listing the attention layers.
+ * disposes every tensor it makes. A selector that matches no layer fails as in `layerOutputs` (`UNKNOWN_LAYER`,
+ * listing the layers); one that matches only layers without attention fails with `UNKNOWN_LAYER` listing the
+ * attention layers.
  */
 export function attentionMaps(km: KerasModel, x: ModelInput, options: AttentionMapsOptions = {}): AttentionMap[] {
   const { layers = km.attentionLayers, internalBatchSize = 32 } = options;
-  const every = flattenLayers(km.layers);
-  const chosen = layers.map((n) => {
-    const info = every.find((l) => l.name === n);
-    if (!info) return noSuchLayer(km, n);
-    if (!isAttentionSource(info.layer)) {
-      return fail(
-        'UNKNOWN_LAYER',
-        `Layer '${n}' computes no attention weights. Attention layers of model '${km.name}': ${km.attentionLayers.join(', ') || 'none'}.`,
-      );
-    }
-    return { info, source: info.layer };
-  });
+  const chosen = pickAttention(km, layers);
   const inputs = checkInputs(km, x);
   if (!chosen.length) return [];
   // The attention layers' own outputs when they are layers of the model itself, else (inside a
@@ -98,4 +93,35 @@ export function attentionMaps(km: KerasModel, x: ModelInput, options: AttentionM
     axes: source.attentionAxes,
     array: arrays[i],
   }));
+}
+
+/** The attention layers `select` picks, in model order, each once; the errors are `layerOutputs`' where they can be. */
+function pickAttention(km: KerasModel, select: LayerSelector) {
+  const every = flattenLayers(km.layers);
+  const hits = new Set<LayerInfo>();
+  const notAttention = (names: string[]): never =>
+    fail(
+      'UNKNOWN_LAYER',
+      `Layer${names.length > 1 ? 's' : ''} ${names.map((n) => `'${n}'`).join(', ')} compute${names.length > 1 ? '' : 's'} no attention weights. Attention layers of model '${km.name}': ${km.attentionLayers.join(', ') || 'none'}.`,
+    );
+  const add = (s: LayerSelector): void => {
+    if (Array.isArray(s)) return s.forEach(add);
+    let found: LayerInfo[];
+    if (s === 'all') found = every.filter((l) => isAttentionSource(l.layer));
+    else if (typeof s === 'number') found = selectLayers(km, s).map((r) => km.layers[r.index]);
+    else if (s instanceof RegExp) found = every.filter((l) => s.test(l.name));
+    else {
+      const exact = every.filter((l) => l.name === s);
+      found = exact.length ? exact : every.filter((l) => l.name.includes(s));
+    }
+    if (!found.length) noSuchLayer(km, s);
+    const attention = found.filter((l) => isAttentionSource(l.layer));
+    if (!attention.length && s !== 'all') notAttention(found.map((l) => l.name));
+    for (const l of attention) hits.add(l);
+  };
+  add(select);
+  return every.flatMap((info) => {
+    const source = info.layer;
+    return hits.has(info) && isAttentionSource(source) ? [{ info, source }] : [];
+  });
 }

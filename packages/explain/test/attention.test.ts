@@ -50,3 +50,35 @@ describe('attention maps see the masks of a real forward pass', () => {
     withOut.dispose();
   });
 });
+
+describe('attentionMaps picks layers with layerOutputs’ selectors', () => {
+  const x = { data: Float32Array.from({ length: 10 }, (_, i) => (i % 3) - 1), shape: [1, 5, 2] };
+
+  it('takes an exact name, a substring, a RegExp, an index and a list, each layer once', async () => {
+    const km = await modelFromConfig(config(false) as never);
+    const names = (layers: Parameters<typeof attentionMaps>[2]) => attentionMaps(km, x, layers).map((m) => m.layer);
+    expect(names({})).toEqual(['att']);
+    expect(names({ layers: 'att' })).toEqual(['att']);
+    expect(names({ layers: 'a' })).toEqual(['att']); // 'a' also matches 'mask', which has no attention
+    expect(names({ layers: /^at/ })).toEqual(['att']);
+    expect(names({ layers: -1 })).toEqual(['att']);
+    expect(names({ layers: ['att', /t+/] })).toEqual(['att']);
+    km.dispose();
+  });
+
+  it('fails on a selector of no layer with layerOutputs’ error, and on a layer without attention naming it', async () => {
+    const km = await modelFromConfig(config(false) as never);
+    let outputsError = '';
+    try {
+      layerOutputs(km, x, 'nope');
+    } catch (e) {
+      outputsError = (e as Error).message;
+    }
+    expect(outputsError).toMatch(/No layer of model 'masked' matches 'nope'/);
+    expect(() => attentionMaps(km, x, { layers: 'nope' })).toThrow(outputsError);
+    expect(() => attentionMaps(km, x, { layers: 'mask' })).toThrow(
+      /Layer 'mask' computes no attention weights\. Attention layers of model 'masked': att\./,
+    );
+    km.dispose();
+  });
+});
