@@ -194,6 +194,11 @@ describe.skipIf(!fixtureDir)('integrated gradients completeness on fixture model
    */
   const FLOAT32_FLOOR: Record<string, { rule: 'gaussLegendre'; steps: number; relative: number }> = {
     'dnforimaco_attention_lstm_sequential_k3.11.3': { rule: 'gaussLegendre', steps: 256, relative: 2e-2 },
+    // keras-tcn 3.1 (relu inside the blocks and after each residual sum): the path integrand has
+    // kinks at every ReLU switch, so the trapezoid rule converges only ~2× per 4× points (relative
+    // |delta| of sample 0: 2.2e-2, 1.3e-2, 6.2e-3 at 64, 256, 1024 points; would need ~65k);
+    // Gauss–Legendre at 256 points gives 1.3e-2 and 5.9e-4. Its input gradients match Keras.
+    'hbeacon_tcn_weightsonly_tfk2.3.0-tf': { rule: 'gaussLegendre', steps: 256, relative: 2e-2 },
   };
   it.each(cases)(
     '%s',
@@ -237,7 +242,8 @@ describe.skipIf(!fixtureDir)('integrated gradients completeness on fixture model
         `${name}: |delta| / (1e-3·|f(x) − f(0)|) = ${worst.toFixed(2)} at ${Math.min(steps, budget)} steps`,
       ).toBeLessThanOrEqual(1);
     },
-    600_000,
+    // mm_tcn (72 steps, 138k parameters) needs 1024 points: ~9 min here on a loaded 2-core machine.
+    1_200_000,
   );
 });
 
