@@ -1,4 +1,4 @@
-import { rowSize, takeRows } from '@keraspect/array';
+import { concatRows, rowSize, takeRows } from '@keraspect/array';
 import * as tf from '@tensorflow/tfjs';
 import { type KerasModel, type NdArray, toInputTensors } from '@keraspect/importer';
 import { fail } from './errors.ts';
@@ -62,29 +62,17 @@ export function inputFeeds(km: KerasModel, xs: tf.Tensor[]): Map<tf.SymbolicTens
  */
 export function inBatches(batch: number, size: number, fn: (rows: number[]) => tf.Tensor[]): NdArray[] {
   if (!(size >= 1)) fail('BAD_OPTION', `internalBatchSize must be ≥ 1; got ${size}.`);
-  const parts: Float32Array[][] = [];
-  const shapes: number[][] = [];
+  const parts: NdArray<Float32Array>[][] = [];
   for (let start = 0; start < batch; start += size) {
     const rows = Array.from({ length: Math.min(batch, start + size) - start }, (_, i) => start + i);
     const got = tf.tidy(() => fn(rows));
     got.forEach((t, i) => {
-      (parts[i] ??= []).push(t.dtype === 'float32' ? (t.dataSync() as Float32Array) : Float32Array.from(t.dataSync()));
-      shapes[i] = t.shape;
+      const data = t.dtype === 'float32' ? (t.dataSync() as Float32Array) : Float32Array.from(t.dataSync());
+      (parts[i] ??= []).push({ data, shape: [...t.shape] });
     });
     tf.dispose(got);
   }
-  return parts.map((p, i) => ({ data: concat(p), shape: [batch, ...shapes[i].slice(1)] }));
-}
-
-function concat(parts: Float32Array[]): Float32Array {
-  if (parts.length === 1) return parts[0];
-  const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
-  let k = 0;
-  for (const p of parts) {
-    out.set(p, k);
-    k += p.length;
-  }
-  return out;
+  return parts.map((p) => concatRows(p));
 }
 
 /** Read a tensor into a plain array and dispose it. */

@@ -1,3 +1,4 @@
+import type { NdArray } from '@keraspect/array';
 import type * as tf from '@tensorflow/tfjs';
 import type { KerasLayerConfig, KerasLayerJson } from '../keras-format/types.ts';
 
@@ -56,12 +57,10 @@ export type LambdaFn = (
   tfjs: typeof tf,
 ) => tf.Tensor | tf.Tensor[];
 
-/** A weight as stored in the Keras file, in `weight_names` order. */
-export interface WeightArray {
+/** A weight as stored in the Keras file, in `weight_names` order: a float32 `NdArray` with its name. */
+export interface WeightArray extends NdArray<Float32Array> {
   /** The name as written (`lstm_1/kernel:0`, `layers/lstm/cell/vars/0`, …). */
   name: string;
-  shape: number[];
-  data: Float32Array;
 }
 
 /**
