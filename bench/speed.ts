@@ -420,7 +420,18 @@ function cpuMs(): number {
   return (u.user + u.system) / 1000;
 }
 
+/**
+ * Peak RSS of this process (MiB): `VmHWM` of /proc/self/status, the high-water mark of this process image
+ * alone. `resourceUsage().maxRSS` is not: Linux keeps the largest RSS across execve, so a child spawned by a
+ * big parent would report the parent's memory.
+ */
 function rss(): number {
+  try {
+    const m = /^VmHWM:\s+(\d+)\s+kB/m.exec(readFileSync('/proc/self/status', 'utf8'));
+    if (m) return Number(m[1]) / 1024;
+  } catch {
+    // not Linux: fall back below
+  }
   return process.resourceUsage().maxRSS / 1024;
 }
 

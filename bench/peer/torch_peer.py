@@ -186,14 +186,26 @@ def serve():
         sys.stdout.flush()
 
 
+def peak_mb():
+    """VmHWM of this process image; ru_maxrss keeps the spawning parent's peak across execve on Linux."""
+    try:
+        with open('/proc/self/status') as f:
+            for line in f:
+                if line.startswith('VmHWM:'):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 if __name__ == '__main__':
     if len(sys.argv) > 1 and sys.argv[1] == '--rss':
         _, _, name, kind, d, workload, inp, threads = sys.argv
         torch.set_num_threads(int(threads))
         m = Seed(kind, load(d))
         x = torch.from_numpy(np.load(inp).astype(np.float32))
-        base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        base = peak_mb()
         run(m, workload, x)
-        print(json.dumps({'base_mb': base, 'peak_mb': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+        print(json.dumps({'base_mb': base, 'peak_mb': peak_mb()}))
     else:
         serve()
