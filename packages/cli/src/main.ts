@@ -1,6 +1,11 @@
 #!/usr/bin/env node
 import { preloadCommonJs } from './preload.ts';
 
+// A model file to read: the HDF5 reader thread compiles h5wasm while TF.js loads below.
+if (process.argv.slice(2).some((a) => /\.(h5|hdf5|keras)$/i.test(a))) {
+  const { startHdf5Reader } = await import('@keraspect/importer/hdf5-reader');
+  startHdf5Reader();
+}
 // Before anything imports TF.js (see preload.ts); the CLI's own modules load after it.
 preloadCommonJs(['@tensorflow/tfjs', '@tensorflow/tfjs-backend-wasm']);
 const { configureFromEnv } = await import('./env.ts');

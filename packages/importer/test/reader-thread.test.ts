@@ -2,7 +2,7 @@ import { Worker } from 'node:worker_threads';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ImporterError, readKerasFile } from '../src/index.ts';
 import { HDF5_SIGNATURE } from '../src/read/h5wasm.ts';
-import { setReaderThreadStarter } from '../src/read/h5-tree.ts';
+import { setReaderThreadStarter, startHdf5Reader } from '../src/read/h5-tree.ts';
 import type { ReaderThread } from '../src/read/reader-thread.ts';
 import { startReaderThread } from '../src/read/thread-node.ts';
 
@@ -118,5 +118,23 @@ describe('a reader thread that cannot start is a loud, typed failure (never an u
     setReaderThreadStarter(startReaderThread);
     const e = await failure(readKerasFile(hdf5ish()));
     expect(e.code).toBe('CORRUPT_FILE');
+  });
+
+  it('startHdf5Reader starts the thread ahead of the read, and never throws for one that cannot start', async () => {
+    let started = 0;
+    setReaderThreadStarter(() => {
+      started++;
+      return startReaderThread();
+    });
+    startHdf5Reader();
+    expect(started).toBe(1);
+    const e = await failure(readKerasFile(hdf5ish()));
+    expect(e.code).toBe('CORRUPT_FILE'); // the real thread read the bytes
+    expect(started).toBe(1); // the read used the thread started ahead
+    setReaderThreadStarter(() => {
+      throw new Error('no threads here');
+    });
+    expect(() => startHdf5Reader()).not.toThrow();
+    expect((await failure(readKerasFile(hdf5ish()))).code).toBe('READER_UNAVAILABLE');
   });
 });

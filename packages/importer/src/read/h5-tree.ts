@@ -188,6 +188,20 @@ async function dump(bytes: Uint8Array, limits: DumpLimits, timeoutMs: number): P
 }
 
 /**
+ * Start the HDF5 reader thread now, so that it loads h5wasm while the caller loads the rest (TF.js):
+ * the first read then finds it ready. Optional — every read starts the thread when there is none — and
+ * never throws: a thread that cannot start is reported by the read that needs it. Imports no TF.js, so
+ * a program can call it first (`@keraspect/importer/hdf5-reader`).
+ */
+export function startHdf5Reader(): void {
+  try {
+    getWorker();
+  } catch {
+    // The read that needs the thread says why it could not start.
+  }
+}
+
+/**
  * Stop the HDF5 reader thread. A read in progress fails with `CORRUPT_FILE`; the next read starts a
  * new thread. The thread is unref'd and never keeps a process alive, so calling this is only needed
  * to free its memory early.
