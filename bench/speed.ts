@@ -14,7 +14,7 @@
  * maxRSS).
  *
  * `pnpm bench speed` (through bench/run.ts) or standalone: `pnpm tsx bench/speed.ts [--runs N]
- * [--json] [--no-rss]`. `KERASPECT_BENCH_PYTHON=/path/python3` picks the peer's interpreter
+ * [--json] [--no-rss] [--settle-ms N]`. `KERASPECT_BENCH_PYTHON=/path/python3` picks the peer's interpreter
  * (`none` skips the peer); `KERASPECT_BENCH_INSTALL=1` lets the bench `apt-get install
  * python3-torch` when no interpreter has torch.
  */
@@ -49,7 +49,13 @@ import {
   toKerasH5,
   writeNpy,
 } from '@keraspect/importer';
-import { attentionMaps, attributeInPool, createExplainPool, createExplainer } from '@keraspect/explain';
+import {
+  attentionMaps,
+  attentionMapsInPool,
+  attributeInPool,
+  createExplainPool,
+  createExplainer,
+} from '@keraspect/explain';
 import { attentionLstmConfig, mulberry32 } from '../scripts/lib/attention-lstm.ts';
 import { type BenchResult, machine, median } from './harness.ts';
 import { loadOrt, OrtPeer, ortVersion } from './peer/onnx-peer.ts';
@@ -258,6 +264,7 @@ const pooled = {
     (await attributeInPool(pool, 'gradientXInput', ndOf(x), GXI_OPTIONS)).attributions[0].data as Float32Array,
   ig: async (pool: ModelPool, x: tf.Tensor) =>
     (await attributeInPool(pool, 'integratedGradients', ndOf(x), IG_OPTIONS)).attributions[0].data as Float32Array,
+  attention: async (pool: ModelPool, x: tf.Tensor) => toFloat32((await attentionMapsInPool(pool, ndOf(x)))[0].array),
 };
 
 function workloads(): Workload[] {
@@ -327,17 +334,14 @@ function workloads(): Workload[] {
   // Both cores: the batch workloads split over a 2-worker pool. At batch 1 there is no parallel work,
   // so Keraspect runs its one-thread path while the peers get 2 threads.
   const two: Workload[] = [];
+  const onPool = { forward: pooled.forward, gradxinput: pooled.gxi, ig: pooled.ig, attention: pooled.attention };
   for (const w of one) {
-    if (!w.kind || w.memoryOnly) continue;
+    if (!w.kind || w.memoryOnly || !w.peer) continue;
+    const split = onPool[w.peer];
     const run =
-      w.input === 'b1' || w.peer === 'attention'
+      w.input === 'b1'
         ? w.ours
-        : w.peer === 'forward'
-          ? (_km: KerasModel | null, x: tf.Tensor | null, pool: ModelPool | null) => pooled.forward(pool!, x!)
-          : w.peer === 'gradxinput'
-            ? (_km: KerasModel | null, x: tf.Tensor | null, pool: ModelPool | null) => pooled.gxi(pool!, x!)
-            : (_km: KerasModel | null, x: tf.Tensor | null, pool: ModelPool | null) => pooled.ig(pool!, x!);
-    if (w.peer === 'attention') continue;
+        : (_km: KerasModel | null, x: tf.Tensor | null, pool: ModelPool | null) => split(pool!, x!);
     two.push({ ...w, name: `${w.name} [2 threads]`, threads: 2, ours: run });
   }
   return [...one, ...two];
@@ -500,7 +504,17 @@ export interface SpeedOptions {
   verbose?: boolean;
   /** Sequences of the dataset workload (`keraspect predict` streaming a .npy); 0 skips it. Default 100 000. */
   streamSequences?: number;
+  /**
+   * Pause (ms) before each side's timed run in multi-thread rows, so no side's pool threads still
+   * busy-wait from the previous side's run: after a 2-thread run PyTorch's OpenBLAS threads burned
+   * 70–100 ms of a core in the next 150 ms and ONNX Runtime's intra-op pool 7–25 ms (measured on
+   * this machine), which would run during the next side's timed run (ONNX Runtime's, in this
+   * process, also counted in our CPU time). 0 times the sides back to back. Default 200.
+   */
+  settleMs?: number;
 }
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** What the run measured about the machine and the peers (null fields: that peer is absent). */
 export interface SpeedMachine {
@@ -567,7 +581,7 @@ const emptyRow = (name: string, threads: number): SpeedResult => ({
 
 /** Run the speed suite; see the module comment. */
 export async function benchSpeed(runs: number, options: SpeedOptions = {}): Promise<SpeedResult[]> {
-  const { rss: measureRss = true, filter, verbose = false, streamSequences = 100_000 } = options;
+  const { rss: measureRss = true, filter, verbose = false, streamSequences = 100_000, settleMs = 200 } = options;
   const log = (s: string) => verbose && process.stderr.write(`${s}\n`);
   await initBackend();
   const dir = join(tmpdir(), `keraspect-speed-${process.pid}`);
@@ -652,8 +666,11 @@ export async function benchSpeed(runs: number, options: SpeedOptions = {}): Prom
       const xData = x ? (x.dataSync() as Float32Array) : null;
       if (ours && op && x && xData) relOrt = agree(w, 'ONNX Runtime', relDiff(ours, await op.run(xData, x.shape)));
       if (op && x && xData) await op.run(xData, x.shape); // ORT warm-up (first run allocates)
-      for (let r = 0; w.input === 'b1' && r < 5; r++) {
-        await w.ours(km, x, pool); // short calls: let V8 tier the wasm kernels up first
+      // V8 tiers the wasm kernels and TF.js up over the first calls of each thread: a fresh pool
+      // worker's 1st call took ≈ 2.8× and its 2nd ≈ 1.5× the CPU time of its 3rd and later ones
+      // (seed LSTM, 16 rows). Short batch-1 calls get more.
+      for (let r = 0; r < (w.input === 'b1' ? 5 : 2); r++) {
+        await w.ours(km, x, pool);
         if (op && x && xData) await op.run(xData, x.shape);
       }
       const oursMs: number[] = [];
@@ -664,18 +681,22 @@ export async function benchSpeed(runs: number, options: SpeedOptions = {}): Prom
       const ortCpu: number[] = [];
       // Batch-1 runs take milliseconds, and load on a shared machine moves them most: 8× the runs.
       const n = w.input === 'b1' ? 8 * runs : runs;
+      const settle = () => (w.threads > 1 && settleMs > 0 ? sleep(settleMs) : undefined);
       for (let r = 0; r < n; r++) {
+        await settle();
         const c0 = cpuMs();
         const t0 = performance.now();
         await w.ours(km, x, pool);
         oursMs.push(performance.now() - t0);
         oursCpu.push(cpuMs() - c0);
         if (tp && peerReq) {
+          await settle();
           const ans = await tp.ask({ cmd: 'run', ...peerReq });
           torchMs.push(ans.ms as number);
           if (typeof ans.cpu_ms === 'number') torchCpu.push(ans.cpu_ms);
         }
         if (op && x && xData) {
+          await settle();
           const c1 = cpuMs();
           const t1 = performance.now();
           await op.run(xData, x.shape);
@@ -885,6 +906,7 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
       'stream-child': { type: 'string' },
       threads: { type: 'string' },
       'stream-sequences': { type: 'string' },
+      'settle-ms': { type: 'string' },
       dir: { type: 'string' },
       filter: { type: 'string' },
     },
@@ -902,6 +924,7 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
       filter: values.filter,
       verbose: !values.json,
       streamSequences: values['stream-sequences'] === undefined ? undefined : Number(values['stream-sequences']),
+      settleMs: values['settle-ms'] === undefined ? undefined : Number(values['settle-ms']),
     });
     const note = peakNote();
     const m = `${machine()}; backend ${backend()}${note ? `; ${note}` : ''}`;

@@ -127,3 +127,4 @@ export {
   type ExplainPoolOptions,
   type PoolAttributeOptions,
 } from './parallel/attribute.ts';
+export { attentionMapsInPool, type PoolAttentionMapsOptions } from './parallel/attention.ts';

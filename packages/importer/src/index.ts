@@ -66,6 +66,8 @@ export { readNpy, writeNpy, readNpz, writeNpz, toFloat32, type NpyArray } from '
 export { toKerasH5 } from './export/keras-h5.ts';
 export {
   createModelPool,
+  ownBuffers,
+  poolChunks,
   type ModelPool,
   type ModelSource,
   type PoolOptions,

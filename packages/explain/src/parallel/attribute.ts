@@ -12,7 +12,13 @@
  * statistics (a `'mean'` baseline, featurePermutation) draw them per chunk instead.
  */
 import { batches, concatRows, copyRows } from '@keraspect/array';
-import { createModelPool, type ModelPool, type ModelSource, type NdArray } from '@keraspect/importer';
+import {
+  createModelPool,
+  type ModelPool,
+  type ModelSource,
+  ownBuffers,
+  poolChunks,
+} from '@keraspect/importer';
 import { ExplainError, type ExplainErrorCode, fail } from '../errors.ts';
 import type { Attribution, ExplainerOptions } from '../explainer.ts';
 import type { ModelInput } from '../inputs.ts';
@@ -40,7 +46,10 @@ export function createExplainPool(source: ModelSource, options: ExplainPoolOptio
 
 /** Options of {@link attributeInPool}. */
 export interface PoolAttributeOptions {
-  /** Samples per chunk. Default: the batch split evenly over the workers, at most 32. */
+  /**
+   * Samples per chunk. Default: the batch split into equal chunks of at most 32 samples, a multiple
+   * of the workers in number (importer's `poolChunks`).
+   */
   chunkSize?: number;
   /** Called after each chunk with the samples done so far. */
   onProgress?: (done: number, total: number) => void;
@@ -63,15 +72,18 @@ export async function attributeInPool<M extends MethodName>(
     fail('BAD_OPTION', 'A function target cannot be sent to worker threads; attribute in this thread instead.');
   const { onProgress: _dropped, ...rest } = options as ExplainerOptions & { onProgress?: unknown };
   const batch = list[0]?.shape[0] ?? 0;
-  const chunk = poolOptions.chunkSize ?? Math.max(1, Math.min(32, Math.ceil(batch / pool.threads)));
-  if (!Number.isInteger(chunk) || chunk < 1)
+  const chunk = poolOptions.chunkSize;
+  if (chunk !== undefined && (!Number.isInteger(chunk) || chunk < 1))
     fail('BAD_OPTION', `chunkSize must be a positive integer, got ${JSON.stringify(poolOptions.chunkSize)}.`);
   const perSampleTarget = Array.isArray(rest.target) ? rest.target : null;
   if (perSampleTarget && perSampleTarget.length !== batch)
     fail('BAD_TARGET', `target has ${perSampleTarget.length} units for ${batch} samples; give one per sample.`);
   let done = 0;
   const parts: Promise<Attribution>[] = [];
-  for (const [s, e] of batches(batch, chunk)) {
+  const ranges = chunk === undefined ? poolChunks(batch, pool.threads, 32) : batches(batch, chunk);
+  // An empty batch is one (empty) chunk, so its answer or error is the one-thread one.
+  for (const [s, e] of ranges.length ? ranges : [[0, 0]]) {
+    const chunkInputs = list.map((x) => copyRows(x, s, e));
     const task: AttributeTask = {
       method,
       // A wrapper's method value cannot be cloned to a worker: it travels by name.
@@ -79,10 +91,11 @@ export async function attributeInPool<M extends MethodName>(
         ...rest,
         ...(perSampleTarget ? { target: perSampleTarget.slice(s, e) } : {}),
       }) as ExplainerOptions,
-      inputs: list.map((x) => copyRows(x, s, e)),
+      inputs: chunkInputs,
     };
     parts.push(
-      pool.call<Attribution>('attribute', task).then((r) => {
+      // The chunk's inputs are fresh copies: their buffers move to the worker instead of being cloned.
+      pool.call<Attribution>('attribute', task, ownBuffers(chunkInputs)).then((r) => {
         done += e - s;
         poolOptions.onProgress?.(done, batch);
         return r;

@@ -4,7 +4,7 @@
  * and attention rollout.
  */
 import type { KerasModel, PoolHandler } from '@keraspect/importer';
-import { type AttentionMap, attentionMaps } from '../attention.ts';
+import { type AttentionMap, type AttentionMapsOptions, attentionMaps } from '../attention.ts';
 import { type LayerOutput, layerOutputs } from '../layer-outputs.ts';
 import { attentionRollout, type Rollout, type RolloutOptions } from '../rollout.ts';
 import type { LayerSelector } from '../select.ts';
@@ -24,7 +24,8 @@ export const handlers: Record<string, PoolHandler> = {
     createExplainer(task.method, km, revivedOptions(task.options)).attribute(task.inputs),
   layerOutputs: (km: KerasModel, t: { inputs: ModelInput; select: LayerSelector }): LayerOutput[] =>
     layerOutputs(km, t.inputs, t.select),
-  attentionMaps: (km: KerasModel, t: { inputs: ModelInput }): AttentionMap[] => attentionMaps(km, t.inputs),
+  attentionMaps: (km: KerasModel, t: { inputs: ModelInput; options?: AttentionMapsOptions }): AttentionMap[] =>
+    attentionMaps(km, t.inputs, t.options),
   attentionRollout: (km: KerasModel, t: { inputs: ModelInput; options: RolloutOptions }): Rollout =>
     attentionRollout(km, t.inputs, t.options),
 };

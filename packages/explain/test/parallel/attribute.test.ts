@@ -1,6 +1,8 @@
 import { initBackend, type KerasModel, loadModel, type ModelPool } from '@keraspect/importer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  attentionMaps,
+  attentionMapsInPool,
   type Attribution,
   attributeInPool,
   createExplainer,
@@ -42,6 +44,33 @@ describe('attribution on a model pool', () => {
       const one = await createExplainer(method, km, options).attribute(x);
       same(await attributeInPool(pool, method, x, options, { chunkSize: 2 }), one);
     }
+  });
+
+  it('splits a batch of more than 32 samples per worker into equal chunks, with one-thread results', async () => {
+    // 70 samples: chunks of 32 would put 64 on one worker and 6 on the other; the default gives 4 × 17/18.
+    const x = smallBatch(70, 15);
+    const options = { steps: 4, internalBatchSize: 64 };
+    same(
+      await attributeInPool(pool, 'integratedGradients', x, options),
+      await createExplainer('integratedGradients', km, options).attribute(x),
+    );
+  });
+
+  it('computes attention maps on the workers exactly as one thread, for any chunking', async () => {
+    const x = smallBatch(7, 16);
+    const [one] = attentionMaps(km, x);
+    for (const chunkSize of [undefined, 2, 7]) {
+      const [got] = await attentionMapsInPool(pool, x, { chunkSize });
+      expect({ layer: got.layer, className: got.className, axes: got.axes }).toEqual({
+        layer: one.layer,
+        className: one.className,
+        axes: one.axes,
+      });
+      expect(got.array.shape).toEqual(one.array.shape);
+      expect(Array.from(got.array.data)).toEqual(Array.from(one.array.data));
+    }
+    await expect(attentionMapsInPool(pool, x, { chunkSize: 0 })).rejects.toMatchObject({ code: 'BAD_OPTION' });
+    await expect(attentionMapsInPool(pool, x, { layers: 'nope' })).rejects.toMatchObject({ code: 'UNKNOWN_LAYER' });
   });
 
   it('equals one-thread runs over the same chunks for methods that draw noise across the batch', async () => {

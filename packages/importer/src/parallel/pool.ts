@@ -48,8 +48,28 @@ export interface PoolOptions {
 
 /** Options of {@link ModelPool.predict}. */
 export interface PoolPredictOptions {
-  /** Rows per task. Default: the batch split evenly over the workers, at most 64 rows. */
+  /** Rows per task. Default: the batch split into equal tasks of at most 64 rows, a multiple of the workers in number ({@link poolChunks}). */
   chunkSize?: number;
+}
+
+/**
+ * How a pool splits `batch` rows by default: `[start, end)` ranges of at most `maxChunk` rows, as
+ * many as the smallest multiple of `threads` allows (never more than `batch`), whose sizes differ by
+ * at most one row (the larger first), so every worker gets the same work. (Fixed-size chunks leave
+ * a worker idle: 200 rows in chunks of 64 put 128 rows on one of two workers and 72 on the other.)
+ */
+export function poolChunks(batch: number, threads: number, maxChunk: number): [number, number][] {
+  if (!(batch > 0)) return [];
+  const n = Math.min(batch, Math.ceil(Math.ceil(batch / maxChunk) / threads) * threads);
+  const small = Math.floor(batch / n);
+  const big = batch % n;
+  const out: [number, number][] = [];
+  for (let i = 0, s = 0; i < n; i++) {
+    const e = s + small + (i < big ? 1 : 0);
+    out.push([s, e]);
+    s = e;
+  }
+  return out;
 }
 
 /** Worker threads that each hold the model; close it when done. */
@@ -166,15 +186,13 @@ export async function createModelPool(source: ModelSource, options: PoolOptions 
     async predict(inputs, opts = {}) {
       const list = Array.isArray(inputs) ? inputs : [inputs];
       const batch = list[0]?.shape[0] ?? 0;
-      const chunk = opts.chunkSize ?? Math.max(1, Math.min(64, Math.ceil(batch / threads)));
+      const ranges = opts.chunkSize === undefined ? poolChunks(batch, threads, 64) : batches(batch, opts.chunkSize);
       const parts: Promise<NdArray[]>[] = [];
-      for (const [s, e] of batches(batch, chunk))
-        parts.push(
-          call<NdArray[]>(
-            'predict',
-            list.map((x) => copyRows(x, s, e)),
-          ),
-        );
+      for (const [s, e] of ranges) {
+        // Each chunk is a fresh copy, so its buffers move to the worker instead of being cloned.
+        const chunk = list.map((x) => copyRows(x, s, e));
+        parts.push(call<NdArray[]>('predict', chunk, ownBuffers(chunk)));
+      }
       if (!parts.length) return call<NdArray[]>('predict', list);
       const chunks = await Promise.all(parts);
       return chunks[0].map((_, o) => concatRows(chunks.map((c) => c[o])));
@@ -184,6 +202,17 @@ export async function createModelPool(source: ModelSource, options: PoolOptions 
       await Promise.all(slots.map((s) => s.worker.terminate()));
     },
   };
+}
+
+/** The buffers of freshly copied arrays (each its buffer's only view), to transfer with a task. */
+export function ownBuffers(arrays: readonly NdArray[]): ArrayBuffer[] {
+  const out: ArrayBuffer[] = [];
+  for (const a of arrays) {
+    const b = a.data.buffer;
+    if (b instanceof ArrayBuffer && a.data.byteOffset === 0 && a.data.byteLength === b.byteLength && !out.includes(b))
+      out.push(b);
+  }
+  return out;
 }
 
 /** Messages from a worker. */
