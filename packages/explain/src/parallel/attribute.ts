@@ -12,13 +12,7 @@
  * statistics (a `'mean'` baseline, featurePermutation) draw them per chunk instead.
  */
 import { batches, concatRows, copyRows } from '@keraspect/array';
-import {
-  createModelPool,
-  type ModelPool,
-  type ModelSource,
-  ownBuffers,
-  poolChunks,
-} from '@keraspect/importer';
+import { createModelPool, type ModelPool, type ModelSource, ownBuffers, poolChunks } from '@keraspect/importer';
 import { ExplainError, type ExplainErrorCode, fail } from '../errors.ts';
 import type { Attribution, ExplainerOptions } from '../explainer.ts';
 import type { ModelInput } from '../inputs.ts';
