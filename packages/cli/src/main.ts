@@ -1,13 +1,9 @@
 #!/usr/bin/env node
-import { preloadCommonJs } from './preload.ts';
+import { startHdf5Reader } from '@keraspect/importer/hdf5-reader';
 
-// A model file to read: the HDF5 reader thread compiles h5wasm while TF.js loads below.
-if (process.argv.slice(2).some((a) => /\.(h5|hdf5|keras)$/i.test(a))) {
-  const { startHdf5Reader } = await import('@keraspect/importer/hdf5-reader');
-  startHdf5Reader();
-}
-// Before anything imports TF.js (see preload.ts); the CLI's own modules load after it.
-preloadCommonJs(['@tensorflow/tfjs', '@tensorflow/tfjs-backend-wasm']);
+// A model file to read: the HDF5 reader thread compiles h5wasm while TF.js loads below (the rest
+// of the CLI is imported dynamically so that this runs first).
+if (process.argv.slice(2).some((a) => /\.(h5|hdf5|keras)$/i.test(a))) startHdf5Reader();
 const { configureFromEnv } = await import('./env.ts');
 const { CliError } = await import('./errors.ts');
 const { nodeIo } = await import('./io.ts');

@@ -49,7 +49,6 @@ export interface ModelCommandContext<O extends Options> {
  */
 export function modelCommand<const O extends Options>(spec: {
   name: string;
-  summary: string;
   usage: string;
   options?: O;
   /** Flags that must be given (named in the error). */
@@ -60,10 +59,9 @@ export function modelCommand<const O extends Options>(spec: {
   stream?: boolean;
   body(ctx: ModelCommandContext<O>): Promise<number>;
 }): Command {
-  const { name, summary, usage, options = {} as O, required = [], input = false, stream = false, body } = spec;
+  const { name, usage, options = {} as O, required = [], input = false, stream = false, body } = spec;
   return {
     name,
-    summary,
     usage,
     async run(argv, io) {
       const parsed = parse(

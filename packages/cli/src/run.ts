@@ -1,7 +1,4 @@
 import { ArrayError } from '@keraspect/array';
-import { ExplainError } from '@keraspect/explain';
-import { ImporterError } from '@keraspect/importer';
-import { VizError } from '@keraspect/viz';
 import { commands } from './commands/index.ts';
 import { CliError } from './errors.ts';
 import type { Io } from './io.ts';
@@ -10,8 +7,8 @@ const help = () =>
   `Usage: keraspect <command> [options]   (keraspect <command> --help for details)
 
 Commands:
-${Object.values(commands)
-  .map((c) => `  ${c.name.padEnd(10)} ${c.summary}`)
+${Object.entries(commands)
+  .map(([name, c]) => `  ${name.padEnd(10)} ${c.summary}`)
   .join('\n')}
 `;
 
@@ -25,23 +22,37 @@ export async function run(argv: string[], io: Io): Promise<number> {
     io.stdout(help());
     return name ? 0 : 2;
   }
-  const cmd = commands[name];
-  if (!cmd) {
+  const entry = Object.hasOwn(commands, name) ? commands[name] : undefined;
+  if (!entry) {
     io.stderr(`Unknown command '${name}'. Commands: ${Object.keys(commands).join(', ')}.\n`);
     return 2;
   }
   try {
-    return await cmd.run(rest, io);
+    return await (await entry.load()).run(rest, io);
   } catch (e) {
     if (e instanceof CliError) {
       io.stderr(`keraspect ${name}: ${e.message}\n`);
       return e.exitCode;
     }
     // The libraries' typed errors (bad file, unknown layer, bad option, bad data): the message says it all.
-    if (e instanceof ImporterError || e instanceof ExplainError || e instanceof VizError || e instanceof ArrayError) {
-      io.stderr(`keraspect ${name}: ${e.message}\n`);
+    if (await isLibraryError(e)) {
+      io.stderr(`keraspect ${name}: ${(e as Error).message}\n`);
       return 1;
     }
     throw e;
   }
+}
+
+/**
+ * A typed error of one of the libraries. explain and viz are imported here, on the error path, so
+ * that a command which never loads them (inspect, predict) does not load them to tell errors apart.
+ */
+async function isLibraryError(e: unknown): Promise<boolean> {
+  if (e instanceof ArrayError) return true;
+  const [{ ImporterError }, { ExplainError }, { VizError }] = await Promise.all([
+    import('@keraspect/importer'),
+    import('@keraspect/explain'),
+    import('@keraspect/viz'),
+  ]);
+  return e instanceof ImporterError || e instanceof ExplainError || e instanceof VizError;
 }

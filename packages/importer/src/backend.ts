@@ -39,11 +39,15 @@ async function choose(prefer: BackendName | undefined): Promise<BackendName> {
         // Optional dependency: absent on machines where libtensorflow could not be downloaded. Loaded
         // with require: it is CommonJS, and an ES import would first run Node's export lexer over it
         // and all of TF.js it re-exports (~0.5 s of every start, also when its binary is missing).
-        const { createRequire } = (process as NodeJS.Process & { getBuiltinModule?: (id: string) => unknown })
-          .getBuiltinModule
-          ? (process.getBuiltinModule('node:module') as typeof import('node:module'))
-          : await import(/* @vite-ignore */ ['node', 'module'].join(':'));
-        createRequire(import.meta.url)('@tensorflow/tfjs-node');
+        const { createRequire } = await nodeBuiltin<typeof import('node:module')>('module');
+        const { existsSync } = await nodeBuiltin<typeof import('node:fs')>('fs');
+        const require = createRequire(import.meta.url);
+        // Its install downloads libtensorflow into lib/; where that failed (no network, no binary
+        // for the platform) the package is there without it, and requiring it would load ~150 ms
+        // of JavaScript before failing on the missing binding.
+        if (!existsSync(require.resolve('@tensorflow/tfjs-node/package.json').replace(/package\.json$/, 'lib')))
+          continue;
+        require('@tensorflow/tfjs-node');
       } else if (name === 'wasm') {
         await import('@tensorflow/tfjs-backend-wasm');
       }
@@ -58,6 +62,14 @@ async function choose(prefer: BackendName | undefined): Promise<BackendName> {
   await tf.setBackend('cpu');
   await tf.ready();
   return 'cpu';
+}
+
+/** A Node built-in module, without a static import (the browser bundle never reaches this). */
+async function nodeBuiltin<T>(name: string): Promise<T> {
+  const p = process as NodeJS.Process & { getBuiltinModule?: (id: string) => unknown };
+  return p.getBuiltinModule
+    ? (p.getBuiltinModule(`node:${name}`) as T)
+    : await import(/* @vite-ignore */ `node:${name}`);
 }
 
 /** The backend currently in use (after `initBackend`), e.g. `'wasm'`. */

@@ -26,7 +26,6 @@ ${MODEL_OPTIONS_USAGE}`;
 
 export const attention = modelCommand({
   name: 'attention',
-  summary: 'write attention maps (and rollout) of every attention layer (.npy)',
   usage,
   input: true,
   stream: true,

@@ -258,7 +258,6 @@ function jsonOptions(o: unknown): unknown {
 
 export const attribute: Command = {
   name: 'attribute',
-  summary: 'attributions (gradient, IG, SmoothGrad, occlusion, LRP, …) written as .npy',
   get usage() {
     return attributeUsage();
   },

@@ -12,7 +12,6 @@ ${MODEL_OPTIONS_USAGE}`;
 
 export const convert = modelCommand({
   name: 'convert',
-  summary: 'export a model to TF.js layers format or to a Keras .h5',
   usage,
   input: false,
   options: { to: { type: 'string' }, out: { type: 'string' } },

@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { backend, predict } from '@keraspect/importer';
 import type { Command } from '../command.ts';
 import { openModel, parse, readInputArray } from '../model-args.ts';
-import { formatSummary } from '../summary-table.ts';
+import { formatCount, formatSummary } from '../summary-table.ts';
 import { report } from './report.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -25,7 +25,6 @@ write the full HTML report on that series (keraspect report) to DIR (default ker
 
 export const demo: Command = {
   name: 'demo',
-  summary: 'the bundled example: summary, forecast and the full HTML report',
   usage,
   async run(argv, io) {
     const { values } = parse(
@@ -42,7 +41,7 @@ export const demo: Command = {
     try {
       io.stdout(`Model: "${km.name}" from ${modelPath} (${km.producer})\nBackend: ${backend()}\n`);
       io.stdout(formatSummary(km.summary()));
-      io.stdout(`Total params: ${km.paramsTotal().toLocaleString('en-US')}\n`);
+      io.stdout(`Total params: ${formatCount(km.paramsTotal())}\n`);
       const x = await readInputArray(io, join(EXAMPLES_DIR, 'series.npy'));
       const y = await readInputArray(io, join(EXAMPLES_DIR, 'series-target.npy'));
       const [pred] = predict(km, x);

@@ -1,7 +1,7 @@
 import { backend, type KerasModel } from '@keraspect/importer';
 import { MODEL_OPTIONS_USAGE } from '../model-args.ts';
 import { modelCommand } from '../model-command.ts';
-import { formatSummary } from '../summary-table.ts';
+import { formatCount, formatSummary } from '../summary-table.ts';
 import { warnings } from '../warnings.ts';
 
 const usage = `Usage: keraspect inspect MODEL [--json] [options]
@@ -32,7 +32,6 @@ export function describeModel(km: KerasModel) {
 
 export const inspect = modelCommand({
   name: 'inspect',
-  summary: 'summary table, producer, Keras version and backend of a model file',
   usage,
   input: false,
   options: { json: { type: 'boolean' } },
@@ -45,7 +44,7 @@ export const inspect = modelCommand({
     }
     io.stdout(`Model: "${d.name}"  (${d.producer}, ${d.format})\nBackend: ${d.backend}\n`);
     io.stdout(formatSummary(d.layers));
-    io.stdout(`Total params: ${d.paramsTotal.toLocaleString('en-US')}\n`);
+    io.stdout(`Total params: ${formatCount(d.paramsTotal)}\n`);
     if (d.attentionLayers.length) io.stdout(`Attention layers: ${d.attentionLayers.join(', ')}\n`);
     for (const w of d.warnings) io.stdout(`Warning: ${w}\n`);
     return 0;

@@ -23,7 +23,6 @@ ${MODEL_OPTIONS_USAGE}`;
 
 export const outputs = modelCommand({
   name: 'outputs',
-  summary: "write every layer's output (.npy per layer) for an input",
   usage,
   input: true,
   stream: true,

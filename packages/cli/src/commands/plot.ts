@@ -180,7 +180,6 @@ function sampleOf(a: NdArray, b: number, what: string): NdArray {
 
 export const plot: Command = {
   name: 'plot',
-  summary: 'render an array as a PNG/SVG chart (every viz chart kind)',
   get usage() {
     return plotUsage();
   },

@@ -23,7 +23,6 @@ const outputPath = (out: string, i: number, n: number) =>
 
 export const predict = modelCommand({
   name: 'predict',
-  summary: 'run a model on an input array and write the prediction (.npy)',
   usage,
   input: true,
   stream: true,

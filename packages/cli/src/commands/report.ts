@@ -23,7 +23,6 @@ ${MODEL_OPTIONS_USAGE}`;
 
 export const report = modelCommand({
   name: 'report',
-  summary: 'write an HTML report: summary, prediction, attributions, attention, layer outputs',
   usage,
   input: true,
   options: {

@@ -26,7 +26,6 @@ ${MODEL_OPTIONS_USAGE}`;
 
 export const show = modelCommand({
   name: 'show',
-  summary: "the seed answer's three figures and SeqWeightedAttention histograms, one command",
   usage,
   input: true,
   options: {
