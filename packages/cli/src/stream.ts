@@ -20,13 +20,8 @@ import {
 } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
-import {
-  attributeInPool,
-  createExplainer,
-  createExplainPool,
-  type ExplainerOptions,
-  type MethodName,
-} from '@keraspect/explain';
+// explain is imported where a stream starts: `keraspect predict`/`inspect` without a dataset never load it.
+import type { ExplainerOptions, MethodName } from '@keraspect/explain';
 import type { KerasModel, ModelPool, ModelSource, NdArray } from '@keraspect/importer';
 import { CliError } from './errors.ts';
 import type { Io } from './io.ts';
@@ -452,7 +447,7 @@ export async function streamWith(a: {
   const { chunkSize, threads, shard } = streamSettings(values);
   const dataset = openDataset((values.input as string[])[0], sampleShapeOf(km));
   const inThread = threads === 1 || values.plugin?.length;
-  const createPool = a.createPool ?? createExplainPool;
+  const createPool = a.createPool ?? (await import('@keraspect/explain')).createExplainPool;
   const pool = inThread ? null : await createPool(await poolSource(io, a.modelPath, values), { threads });
   try {
     const res = await runStreamed({
@@ -503,6 +498,7 @@ export async function streamAttribution(a: {
     throw new CliError('Streamed attributions are written as .npy; give --out A.npy.');
   const { onProgress: _bar, ...options } = a.options;
   const opts = options as ExplainerOptions<typeof method>;
+  const { attributeInPool, createExplainer } = await import('@keraspect/explain');
   let count = 0;
   return streamWith({
     io: a.io,
