@@ -36,6 +36,7 @@ export interface Context2D {
   setTransform(a: number, b: number, c: number, d: number, e: number, f: number): void;
   fillText(text: string, x: number, y: number): void;
   measureText(text: string): { width: number };
+  getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray };
   // biome-ignore lint/suspicious/noExplicitAny: each backend has its own ImageData class
   putImageData(image: any, x: number, y: number): void;
 }
@@ -57,8 +58,12 @@ export interface CanvasBackend {
   /** An ImageData of this backend over `data` (RGBA, `width × height`). */
   // biome-ignore lint/suspicious/noExplicitAny: each backend has its own ImageData class
   imageData(data: Uint8ClampedArray, width: number, height: number): any;
-  /** PNG bytes of a canvas made by {@link CanvasBackend.canvas}, with a pHYs chunk when `dpi` is given. */
-  encodePng(canvas: CanvasLike, dpi?: number): Uint8Array;
+  /**
+   * PNG bytes of a canvas made by {@link CanvasBackend.canvas}, with a pHYs chunk when `dpi` is
+   * given. `opaque: true` promises that every pixel is opaque (an opaque background covers the
+   * canvas), which spares checking.
+   */
+  encodePng(canvas: CanvasLike, dpi?: number, opaque?: boolean): Uint8Array;
   /** A context to measure text with (same fonts as drawing). */
   measureContext(): Context2D;
   /** Make the bundled font available to the canvas, once (Node); nothing in browsers. */

@@ -3,10 +3,12 @@ import { createRequire } from 'node:module';
 import type { Canvas, SKRSContext2D } from '@napi-rs/canvas';
 import { VizError } from '../errors.ts';
 import type { CanvasBackend, CanvasLike, Context2D } from './canvas-backend.ts';
+import { allOpaque, pngFile, pngScanlines, unpremultiply } from './png-encode.ts';
 
 const FAMILY = 'DejaVu Sans';
 
 type Napi = typeof import('@napi-rs/canvas');
+type Zlib = typeof import('node:zlib');
 let napi: Napi | undefined;
 /**
  * @napi-rs/canvas, loaded at the first chart (with require: it is CommonJS around a native library),
@@ -16,6 +18,7 @@ function lib(): Napi {
   napi ??= createRequire(import.meta.url)('@napi-rs/canvas') as Napi;
   return napi;
 }
+let zlib: Zlib | undefined;
 let registered = false;
 let measureCtx: SKRSContext2D | undefined;
 
@@ -25,6 +28,8 @@ let measureCtx: SKRSContext2D | undefined;
  * grow a long-running process without bound. A few sizes are kept, least recently used first out.
  */
 const pool = new Map<string, Canvas>();
+/** zlib level of PNG output: levels 1–3 take about the same time here, 4+ twice as long for ~10 % smaller files. */
+const PNG_DEFLATE_LEVEL = 3;
 const POOL_SIZE = 8;
 
 export const canvasBackend: CanvasBackend = {
@@ -41,10 +46,27 @@ export const canvasBackend: CanvasBackend = {
   },
   // A JS-owned buffer: ImageData made by ctx.createImageData is never freed by @napi-rs/canvas.
   imageData: (data, width, height) => new (lib().ImageData)(data, width, height),
-  encodePng(canvas: CanvasLike, dpi?: number) {
+  /**
+   * The canvas' pixels (premultiplied RGBA) filtered and deflated here (png-encode.ts), not by
+   * `canvas.encodeSync('png')` (libpng, zlib level 6, every filter tried on every row): the same
+   * pixels in a third of the time, files ~10 % larger.
+   */
+  encodePng(canvas: CanvasLike, dpi?: number, opaque = false) {
     const c = canvas as Canvas;
-    const buf = dpi ? c.encodeSync('png', { resolution: dpi }) : c.encodeSync('png');
-    return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
+    const { width, height } = c;
+    const buf = c.data();
+    const rgba = new Uint8Array(buf.buffer, buf.byteOffset, width * height * 4);
+    if (!opaque && !allOpaque(rgba)) unpremultiply(rgba);
+    zlib ??= createRequire(import.meta.url)('node:zlib') as Zlib;
+    const z = zlib.deflateSync(pngScanlines(rgba, width, height), { level: PNG_DEFLATE_LEVEL });
+    const crc = zlib.crc32; // Node ≥ 20.15; pngFile has its own otherwise
+    return pngFile(
+      width,
+      height,
+      new Uint8Array(z.buffer, z.byteOffset, z.byteLength),
+      dpi,
+      crc ? (bytes) => crc(bytes) : undefined,
+    );
   },
   measureContext() {
     measureCtx ??= lib().createCanvas(4, 4).getContext('2d');

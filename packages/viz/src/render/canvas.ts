@@ -92,16 +92,23 @@ class CanvasPainter implements Painter {
     const dh = dy1 - dy0;
     if (dw <= 0 || dh <= 0) return;
     const img = canvasBackend.imageData(new Uint8ClampedArray(dw * dh * 4), dw, dh);
-    const out = img.data;
+    const out = img.data as Uint8ClampedArray;
+    // Int32 views: pixel copies as small integers for the JIT (Uint32 values above 2³¹ are not).
+    const src32 = new Int32Array(rgba.buffer, rgba.byteOffset, rgba.length / 4);
+    const out32 = new Int32Array(out.buffer, out.byteOffset, out.length / 4);
     const colIdx = new Int32Array(dw);
-    for (let i = 0; i < dw; i++) colIdx[i] = Math.min(cols - 1, Math.floor(((dx0 - ox + i + 0.5) / fullW) * cols)) * 4;
-    const src32 = new Uint32Array(rgba.buffer, rgba.byteOffset, rgba.length / 4);
-    const out32 = new Uint32Array(out.buffer, out.byteOffset, out.length / 4);
+    for (let i = 0; i < dw; i++) colIdx[i] = Math.min(cols - 1, Math.floor(((dx0 - ox + i + 0.5) / fullW) * cols));
+    let prevRow = -1;
     for (let j = 0; j < dh; j++) {
       const r = Math.min(rows - 1, Math.floor(((dy0 - oy + j + 0.5) / fullH) * rows));
-      const rowBase = r * cols;
       const o = j * dw;
-      for (let i = 0; i < dw; i++) out32[o + i] = src32[rowBase + colIdx[i]! / 4]!;
+      // Device rows of one cell row are equal: copy the one above.
+      if (r === prevRow) out32.copyWithin(o, o - dw, o);
+      else {
+        const rowBase = r * cols;
+        for (let i = 0; i < dw; i++) out32[o + i] = src32[rowBase + colIdx[i]!]!;
+      }
+      prevRow = r;
     }
     this.ctx.putImageData(img, dx0, dy0);
   }
@@ -149,9 +156,34 @@ export function drawToCanvas(spec: FigureSpec, canvas: CanvasLike): void {
  * bytes on the same machine. Writes a pHYs chunk when the spec has a `dpi`.
  */
 export function drawPng(spec: FigureSpec): Uint8Array {
-  const canvas = canvasBackend.canvas(Math.round(spec.width * spec.scale), Math.round(spec.height * spec.scale));
+  const w = Math.round(spec.width * spec.scale);
+  const h = Math.round(spec.height * spec.scale);
+  const canvas = canvasBackend.canvas(w, h);
   drawToCanvas(spec, canvas);
-  return canvasBackend.encodePng(canvas, spec.dpi);
+  // An opaque background that covers every device pixel leaves every pixel opaque.
+  const covered = spec.width * spec.scale >= w && spec.height * spec.scale >= h;
+  return canvasBackend.encodePng(canvas, spec.dpi, covered && opaqueColor(spec.background));
+}
+
+const opaqueColors = new Map<string, boolean>();
+
+/** Whether a CSS color is fully opaque (an invalid one is not), asked of the canvas once per color. */
+function opaqueColor(css: string): boolean {
+  let known = opaqueColors.get(css);
+  if (known === undefined) {
+    const ctx = canvasBackend.measureContext();
+    ctx.save();
+    ctx.setTransform(1, 0, 0, 1, 0, 0);
+    ctx.clearRect(0, 0, 1, 1);
+    ctx.fillStyle = 'rgba(0, 0, 0, 0)'; // kept if `css` does not parse
+    ctx.fillStyle = css;
+    ctx.fillRect(0, 0, 1, 1);
+    known = ctx.getImageData(0, 0, 1, 1).data[3] === 255;
+    ctx.restore();
+    if (opaqueColors.size > 64) opaqueColors.clear();
+    opaqueColors.set(css, known);
+  }
+  return known;
 }
 
 /** Encode raw RGBA cells as a PNG of exactly `cols × rows` pixels (for SVG heatmaps). */
