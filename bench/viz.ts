@@ -3,6 +3,13 @@
  * same figure. The peer runs only when a python3 with matplotlib is already
  * there (Debian's python3-matplotlib); this bench installs nothing.
  *
+ * Both sides time one figure at a time in a warm process, after one untimed draw: here
+ * `render(kind, data, options).png()` (spec, painting, PNG encoding) on typed arrays made
+ * beforehand; in bench/viz.py the figure, `savefig` to PNG in memory and `close`, on numpy arrays
+ * made beforehand (the JSON lists, and the large cases' random data, are converted outside the
+ * timing). Same pixel size (`figsize · dpi = width·scale × height·scale`) and font size (8 pt at
+ * 100·scale dpi = 11 px).
+ *
  * Usage: npx tsx bench/viz.ts [--repeat N]
  * Env: KERASPECT_BENCH_PYTHON=/path/to/python3 to choose the interpreter, `none` to skip the peer.
  */
