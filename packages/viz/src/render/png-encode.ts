@@ -209,3 +209,91 @@ export function pngScanlines(
   }
   return out;
 }
+
+/**
+ * RGBA pixels of an 8-bit RGBA, non-interlaced PNG (what @napi-rs/canvas' encoder writes), undoing
+ * all five row filters. Used where the pixels cannot be read from the canvas directly.
+ */
+export function decodePngRgba(png: Uint8Array, inflate: (zlib: Uint8Array) => Uint8Array): Uint8Array {
+  const view = new DataView(png.buffer, png.byteOffset, png.byteLength);
+  let width = 0;
+  let height = 0;
+  const idat: Uint8Array[] = [];
+  for (let p = 8; p + 8 <= png.length; ) {
+    const len = view.getUint32(p);
+    const type = String.fromCharCode(png[p + 4]!, png[p + 5]!, png[p + 6]!, png[p + 7]!);
+    if (type === 'IHDR') {
+      width = view.getUint32(p + 8);
+      height = view.getUint32(p + 12);
+      if (png[p + 16] !== 8 || png[p + 17] !== 6 || png[p + 20] !== 0)
+        throw new Error(
+          'decodePngRgba reads 8-bit RGBA non-interlaced PNGs only (an internal error of the viz backend).',
+        );
+    } else if (type === 'IDAT') idat.push(png.subarray(p + 8, p + 8 + len));
+    p += 12 + len;
+  }
+  const all = new Uint8Array(idat.reduce((n, d) => n + d.length, 0));
+  let o = 0;
+  for (const d of idat) {
+    all.set(d, o);
+    o += d.length;
+  }
+  const raw = inflate(all);
+  const stride = width * 4;
+  const out = new Uint8Array(stride * height);
+  // 32-bit views: whole pixels at once where the filter allows (four bytewise sums in one word).
+  const out32 = new Int32Array(out.buffer);
+  const row32 = new Int32Array(width);
+  const row = new Uint8Array(row32.buffer);
+  const add = (x: number, y: number) => (((x & 0x7f7f7f7f) + (y & 0x7f7f7f7f)) | 0) ^ ((x ^ y) & 0x80808080);
+  for (let y = 0; y < height; y++) {
+    const f = raw[y * (stride + 1)]!;
+    const src = y * (stride + 1) + 1;
+    row.set(raw.subarray(src, src + stride));
+    const d = y * width; // this row, in pixels
+    const u = d - width; // the row above
+    if (f === 0 || (f === 2 && y === 0)) out32.set(row32, d);
+    else if (f === 1 || (f === 4 && y === 0)) {
+      // Sub; Paeth on the first row predicts from the left alone
+      let left = 0;
+      for (let i = 0; i < width; i++) out32[d + i] = left = add(row32[i]!, left);
+    } else if (f === 2) {
+      for (let i = 0; i < width; i++) out32[d + i] = add(row32[i]!, out32[u + i]!);
+    } else if (f === 3) {
+      const dst = d * 4;
+      for (let i = 0; i < stride; i++) {
+        const a = i >= 4 ? out[dst + i - 4]! : 0;
+        const b = y > 0 ? out[dst - stride + i]! : 0;
+        out[dst + i] = (row[i]! + ((a + b) >> 1)) & 0xff;
+      }
+    } else if (f === 4) {
+      let left = 0;
+      let upLeft = 0;
+      for (let i = 0; i < width; i++) {
+        const up = out32[u + i]!;
+        let v: number;
+        // Paeth predicts the left pixel where up = up-left, and the up pixel where left = up-left.
+        if (up === upLeft) v = add(row32[i]!, left);
+        else if (left === upLeft) v = add(row32[i]!, up);
+        else {
+          v = 0;
+          for (let k = 0; k < 32; k += 8) {
+            const a = (left >>> k) & 0xff;
+            const b = (up >>> k) & 0xff;
+            const c = (upLeft >>> k) & 0xff;
+            const pa = b > c ? b - c : c - b;
+            const pb = a > c ? a - c : c - a;
+            const t = a + b - 2 * c;
+            const pc = t < 0 ? -t : t;
+            const pred = pa <= pb && pa <= pc ? a : pb <= pc ? b : c;
+            v |= (((row32[i]! >>> k) + pred) & 0xff) << k;
+          }
+        }
+        out32[d + i] = v;
+        left = v;
+        upLeft = up;
+      }
+    } else throw new Error(`decodePngRgba: row ${y} has filter type ${f} (an internal error of the viz backend).`);
+  }
+  return out;
+}

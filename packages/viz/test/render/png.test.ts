@@ -4,7 +4,14 @@ import { describe, expect, it } from 'vitest';
 import { chartKinds, chartSpec, examples, renderPng } from '../../src/index.ts';
 import { drawToCanvas } from '../../src/render/canvas.ts';
 import { canvasBackend } from '../../src/render/canvas-napi.ts';
-import { allOpaque, encodePngRgba, pngFile, pngScanlines, unpremultiply } from '../../src/render/png-encode.ts';
+import {
+  allOpaque,
+  decodePngRgba,
+  encodePngRgba,
+  pngFile,
+  pngScanlines,
+  unpremultiply,
+} from '../../src/render/png-encode.ts';
 
 /**
  * A PNG decoder independent of the canvas (8-bit RGBA, all five filter types), so pixels are
@@ -58,6 +65,17 @@ function decode(png: Uint8Array): { width: number; height: number; rgba: Uint8Ar
   return { width, height, rgba, chunks };
 }
 
+function rowFilters(png: Uint8Array): number[] {
+  const { width, height } = decode(png);
+  const view = new DataView(png.buffer, png.byteOffset, png.byteLength);
+  const idat: Uint8Array[] = [];
+  for (let p = 8; p < png.length; p += 12 + view.getUint32(p))
+    if (String.fromCharCode(...png.subarray(p + 4, p + 8)) === 'IDAT')
+      idat.push(png.subarray(p + 8, p + 8 + view.getUint32(p)));
+  const raw = inflateSync(Buffer.concat(idat));
+  return Array.from({ length: height }, (_, y) => raw[y * (width * 4 + 1)]!);
+}
+
 function drawn(kind: (typeof chartKinds)[number], options: Record<string, unknown> = {}) {
   const ex = examples()[kind];
   const spec = chartSpec(kind, ex.data as never, { ...(ex.options as object), ...options } as never);
@@ -103,6 +121,26 @@ describe('png encoding', () => {
     drawToCanvas(chartSpec('features0D', [1, 2, 3], { width: 301, height: 201, scale: 1.5 }), canvas);
     expect(Buffer.from(d.rgba).equals(Buffer.from(canvasPixels(canvas)))).toBe(true);
     expect(d.rgba[(451 + 100 * 452) * 4 + 3]).toBeLessThan(255);
+  });
+
+  it('gives the same bytes when a synchronous burst of charts has to read pixels from the canvas PNG', () => {
+    // 12 × 1000×1000 px = 48 MB of pixels in one turn of the event loop: past the 16 MB read budget.
+    const options = { width: 1000, height: 1000, title: 'burst', scale: 1 };
+    const ex = examples().features2D;
+    const pngs = Array.from({ length: 12 }, () => renderPng('features2D', ex.data, { ...ex.options, ...options }));
+    for (const png of pngs.slice(1)) expect(Buffer.from(png).equals(Buffer.from(pngs[0]!))).toBe(true);
+    const { spec, canvas } = drawn('features2D', options);
+    expect(spec.width).toBe(1000);
+    expect(Buffer.from(decode(pngs[11]!).rgba).equals(Buffer.from(canvasPixels(canvas)))).toBe(true);
+  });
+
+  it('reads back every filter type of the canvas encoder', () => {
+    const { canvas } = drawn('attention', { scale: 1 });
+    const png = new Uint8Array(canvas.encodeSync('png'));
+    const filters = new Set(rowFilters(png));
+    expect(filters.size).toBeGreaterThanOrEqual(3);
+    const px = decodePngRgba(png, (z) => new Uint8Array(inflateSync(z)));
+    expect(Buffer.from(px).equals(Buffer.from(canvasPixels(canvas)))).toBe(true);
   });
 
   it('writes the dpi as pHYs before the image data', () => {
