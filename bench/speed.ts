@@ -102,6 +102,12 @@ export interface SpeedResult extends BenchResult {
    * wall time; for 2-thread rows it measures work, not latency.
    */
   keraspect_cpu_ms: number | null;
+  /**
+   * Median CPU time of Keraspect's busiest thread in a run (Linux: /proc/self/task): the main
+   * thread at 1 thread, the busier pool worker at 2. On an idle machine a 2-thread run's wall time
+   * approaches it; on a shared one it shows how evenly the work split whatever the load.
+   */
+  keraspect_busiest_thread_cpu_ms: number | null;
   pytorch_cpu_ms: number | null;
   onnxruntime_cpu_ms: number | null;
   /** Keraspect CPU time / the peer's CPU time, run for run in the same interleaved loop. */
@@ -418,6 +424,29 @@ class Peer {
   }
 }
 
+/** CPU time (ms) of each thread of this process so far, by thread id; empty where /proc/self/task is missing. */
+function threadCpuMs(): Map<string, number> {
+  const out = new Map<string, number>();
+  try {
+    for (const t of readdirSync('/proc/self/task'))
+      try {
+        out.set(t, Number(readFileSync(`/proc/self/task/${t}/schedstat`, 'utf8').split(' ')[0]) / 1e6);
+      } catch {
+        // the thread ended meanwhile
+      }
+  } catch {
+    // not Linux
+  }
+  return out;
+}
+
+/** The largest per-thread CPU time (ms) between two {@link threadCpuMs} readings, or null without them. */
+function busiestThread(before: Map<string, number>, after: Map<string, number>): number | null {
+  let top: number | null = null;
+  for (const [t, v] of after) top = Math.max(top ?? 0, v - (before.get(t) ?? 0));
+  return top;
+}
+
 /** CPU time of this process so far (every thread: main, pool workers, ONNX Runtime's), in ms. */
 function cpuMs(): number {
   const u = process.cpuUsage();
@@ -573,6 +602,7 @@ const emptyRow = (name: string, threads: number): SpeedResult => ({
   onnxruntime_rel_diff: null,
   sequences_per_s: null,
   keraspect_cpu_ms: null,
+  keraspect_busiest_thread_cpu_ms: null,
   pytorch_cpu_ms: null,
   onnxruntime_cpu_ms: null,
   cpu_ratio_pytorch: null,
@@ -684,6 +714,7 @@ export async function benchSpeed(runs: number, options: SpeedOptions = {}): Prom
       const torchMs: number[] = [];
       const ortMs: number[] = [];
       const oursCpu: number[] = [];
+      const oursTop: number[] = [];
       const torchCpu: number[] = [];
       const ortCpu: number[] = [];
       // Batch-1 runs take milliseconds, and load on a shared machine moves them most: 8× the runs.
@@ -691,11 +722,14 @@ export async function benchSpeed(runs: number, options: SpeedOptions = {}): Prom
       const settle = () => (w.threads > 1 && settleMs > 0 ? sleep(settleMs) : undefined);
       for (let r = 0; r < n; r++) {
         await settle();
+        const threads0 = threadCpuMs();
         const c0 = cpuMs();
         const t0 = performance.now();
         await w.ours(km, x, pool);
         oursMs.push(performance.now() - t0);
         oursCpu.push(cpuMs() - c0);
+        const top = busiestThread(threads0, threadCpuMs());
+        if (top !== null) oursTop.push(top);
         if (tp && peerReq) {
           await settle();
           const ans = await tp.ask({ cmd: 'run', ...peerReq });
@@ -735,6 +769,7 @@ export async function benchSpeed(runs: number, options: SpeedOptions = {}): Prom
         onnxruntime_rel_diff: relOrt,
         sequences_per_s: w.sequences ? w.sequences / (ms / 1000) : null,
         keraspect_cpu_ms: cpu,
+        keraspect_busiest_thread_cpu_ms: oursTop.length ? median(oursTop) : null,
         pytorch_cpu_ms: pyCpu,
         onnxruntime_cpu_ms: onnxCpu,
         cpu_ratio_pytorch: pyCpu ? cpu / pyCpu : null,
@@ -889,11 +924,11 @@ export function speedTable(results: SpeedResult[]): string {
     r.gflops !== null && peak ? `${((100 * r.gflops) / peak).toFixed(1)} %` : '—';
   const rows = results.map(
     (r) =>
-      `| ${r.name} | ${r.threads} | ${ms(r.ms)} | ${f(r.sequences_per_s, 1)} | ${f(r.pytorch_ms)} | ${f(r.ratio_pytorch, 2)} | ${f(r.onnxruntime_ms)} | ${f(r.ratio_onnxruntime, 2)} | ${f(r.cpu_ratio_pytorch ?? null, 2)} | ${f(r.cpu_ratio_onnxruntime ?? null, 2)} | ${f(r.gflops, 2)} | ${pct(r, r.machine_peak_gflops)} | ${pct(r, r.threads_peak_gflops)} | ${f(r.peak_rss_mb, 0)} | ${f(r.pytorch_peak_rss_mb, 0)} |`,
+      `| ${r.name} | ${r.threads} | ${ms(r.ms)} | ${f(r.keraspect_busiest_thread_cpu_ms ?? null)} | ${f(r.sequences_per_s, 1)} | ${f(r.pytorch_ms)} | ${f(r.ratio_pytorch, 2)} | ${f(r.onnxruntime_ms)} | ${f(r.ratio_onnxruntime, 2)} | ${f(r.cpu_ratio_pytorch ?? null, 2)} | ${f(r.cpu_ratio_onnxruntime ?? null, 2)} | ${f(r.gflops, 2)} | ${pct(r, r.machine_peak_gflops)} | ${pct(r, r.threads_peak_gflops)} | ${f(r.peak_rss_mb, 0)} | ${f(r.pytorch_peak_rss_mb, 0)} |`,
   );
   return [
-    '| workload | threads | Keraspect (ms) | sequences/s | PyTorch (ms) | ratio PyTorch | ONNX Runtime (ms) | ratio ONNX Runtime | CPU-time ratio PyTorch | CPU-time ratio ONNX Runtime | GFLOP/s | of machine peak | of peak at its threads | peak RSS (MiB) | PyTorch peak RSS (MiB) |',
-    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    '| workload | threads | Keraspect (ms) | busiest thread CPU (ms) | sequences/s | PyTorch (ms) | ratio PyTorch | ONNX Runtime (ms) | ratio ONNX Runtime | CPU-time ratio PyTorch | CPU-time ratio ONNX Runtime | GFLOP/s | of machine peak | of peak at its threads | peak RSS (MiB) | PyTorch peak RSS (MiB) |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
     ...rows,
   ].join('\n');
 }
