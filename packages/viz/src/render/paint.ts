@@ -220,37 +220,39 @@ function paintColorLine(panel: PanelSpec, l: ColorLineLayer, p: Painter): void {
 export function heatmapRgba(l: HeatmapLayer): Uint8ClampedArray {
   const cmap = getColormap(l.colormap);
   const n = l.rows * l.cols;
-  const out = new Uint8ClampedArray(n * 4);
   const a = l.alpha ?? 1;
-  const nan = parseHex(l.nanColor);
-  const span = l.vmax - l.vmin || 1;
+  // The 256 colormap entries and the NaN color, blended once, as whole RGBA pixels (in the
+  // platform's byte order, through a byte view) so each cell is one 32-bit store.
+  const colors = new Uint8ClampedArray(257 * 4);
+  const blend = (k: number, r: number, g: number, b: number) => {
+    colors[k * 4] = a < 1 ? r * a + 255 * (1 - a) : r;
+    colors[k * 4 + 1] = a < 1 ? g * a + 255 * (1 - a) : g;
+    colors[k * 4 + 2] = a < 1 ? b * a + 255 * (1 - a) : b;
+    colors[k * 4 + 3] = 255;
+  };
   const lut = cmap.lut;
-  for (let i = 0; i < n; i++) {
-    const v = l.values[i]!;
-    let r: number;
-    let g: number;
-    let b: number;
-    if (Number.isNaN(v)) {
-      [r, g, b] = nan;
-    } else {
-      let t = (v - l.vmin) / span;
-      t = t < 0 ? 0 : t > 1 ? 1 : t;
-      const k = Math.round(t * 255) * 3;
-      r = lut[k]!;
-      g = lut[k + 1]!;
-      b = lut[k + 2]!;
-    }
-    if (a < 1) {
-      r = r * a + 255 * (1 - a);
-      g = g * a + 255 * (1 - a);
-      b = b * a + 255 * (1 - a);
-    }
-    out[i * 4] = r;
-    out[i * 4 + 1] = g;
-    out[i * 4 + 2] = b;
-    out[i * 4 + 3] = 255;
+  for (let k = 0; k < 256; k++) blend(k, lut[k * 3]!, lut[k * 3 + 1]!, lut[k * 3 + 2]!);
+  const [nr, ng, nb] = parseHex(l.nanColor);
+  blend(256, nr, ng, nb);
+  const pixel = new Int32Array(colors.buffer);
+  const out = new Uint8ClampedArray(n * 4);
+  const out32 = new Int32Array(out.buffer);
+  const vmin = l.vmin;
+  const span = l.vmax - l.vmin || 1;
+  const values = l.values;
+  if (values instanceof Float64Array) {
+    for (let i = 0; i < n; i++) out32[i] = pixel[colorIndex(values[i]!, vmin, span)]!;
+  } else {
+    for (let i = 0; i < n; i++) out32[i] = pixel[colorIndex(values[i]!, vmin, span)]!;
   }
   return out;
+}
+
+/** Colormap entry (0–255) of a value, or 256 for NaN. */
+function colorIndex(v: number, vmin: number, span: number): number {
+  if (Number.isNaN(v)) return 256;
+  const t = (v - vmin) / span;
+  return Math.round((t < 0 ? 0 : t > 1 ? 1 : t) * 255);
 }
 
 /** Nearest-neighbour pick of `out` indices from `n`, the same rule the painters use per pixel. */
