@@ -53,15 +53,20 @@ function lstmForward({ inputs, backend, attrs }: KernelArgs): Info[] {
   const U = G4 / 4;
   const up = pad4(U);
   const k = kernels()!;
-  const { ptr, view } = layout(k, {
-    zx: T * B * 4 * up,
-    r: U * 4 * up,
-    h0: B * up,
-    c0: B * up,
-    hs: T * B * up,
-    cs: T * B * up,
-    gates: T * B * 4 * up,
-  });
+  const copied = U === up ? (['zx', 'r', 'h0', 'c0'] as const) : [];
+  const { ptr, view } = layout(
+    k,
+    {
+      zx: T * B * 4 * up,
+      r: U * 4 * up,
+      h0: B * up,
+      c0: B * up,
+      hs: T * B * up,
+      cs: T * B * up,
+      gates: T * B * 4 * up,
+    },
+    [...copied, 'hs', 'cs', 'gates'],
+  );
   toPaddedTimeMajor(readInput(backend, zx), view.zx, B, T, 4, U, up);
   padColumns(readInput(backend, recurrentKernel), view.r, U, 4, U, up);
   padColumns(readInput(backend, h0), view.h0, B, 1, U, up);
@@ -94,18 +99,23 @@ function lstmBackward({ inputs, backend, attrs }: KernelArgs): Info[] {
   const [B, T, U] = dhs.shape;
   const up = pad4(U);
   const k = kernels()!;
-  const { ptr, view } = layout(k, {
-    dhs: T * B * up,
-    dcT: B * up,
-    gates: T * B * 4 * up,
-    cs: T * B * up,
-    c0: B * up,
-    rt: 4 * up * up,
-    dz: T * B * 4 * up,
-    dh0: B * up,
-    dc0: B * up,
-    dhn: B * up,
-  });
+  const copied = U === up ? (['dhs', 'dcT', 'c0', 'rt'] as const) : [];
+  const { ptr, view } = layout(
+    k,
+    {
+      dhs: T * B * up,
+      dcT: B * up,
+      gates: T * B * 4 * up,
+      cs: T * B * up,
+      c0: B * up,
+      rt: 4 * up * up,
+      dz: T * B * 4 * up,
+      dh0: B * up,
+      dc0: B * up,
+      dhn: B * up,
+    },
+    [...copied, 'gates', 'cs', 'dz', 'dh0', 'dc0', 'dhn'],
+  );
   toPaddedTimeMajor(readInput(backend, dhs), view.dhs, B, T, 1, U, up);
   padColumns(readInput(backend, dcT), view.dcT, B, 1, U, up);
   view.gates.set(readInput(backend, gates));
@@ -143,16 +153,23 @@ function gruForward({ inputs, backend, attrs }: KernelArgs): Info[] {
   const U = G3 / 3;
   const up = pad4(U);
   const k = kernels()!;
-  const { ptr, view } = layout(k, {
-    zx: T * B * 3 * up,
-    r: U * 3 * up,
-    rb: 3 * up,
-    h0: B * up,
-    hs: T * B * up,
-    saved: T * B * 4 * up,
-    inner: B * 3 * up,
-    rh: B * up,
-  });
+  const copied = U === up ? (['zx', 'r', 'rb', 'h0'] as const) : [];
+  // without reset_after the kernel leaves the saved ih block unwritten: keep it zeroed
+  const saved = num(attrs, 'resetAfter') ? (['saved'] as const) : [];
+  const { ptr, view } = layout(
+    k,
+    {
+      zx: T * B * 3 * up,
+      r: U * 3 * up,
+      rb: 3 * up,
+      h0: B * up,
+      hs: T * B * up,
+      saved: T * B * 4 * up,
+      inner: B * 3 * up,
+      rh: B * up,
+    },
+    [...copied, ...saved, 'hs', 'inner', 'rh'],
+  );
   toPaddedTimeMajor(readInput(backend, zx), view.zx, B, T, 3, U, up);
   padColumns(readInput(backend, recurrentKernel), view.r, U, 3, U, up);
   padColumns(readInput(backend, recurrentBias), view.rb, 1, 3, U, up);
@@ -185,18 +202,23 @@ function gruBackward({ inputs, backend, attrs }: KernelArgs): Info[] {
   const [B, T, U] = dhs.shape;
   const up = pad4(U);
   const k = kernels()!;
-  const { ptr, view } = layout(k, {
-    dhs: T * B * up,
-    saved: T * B * 4 * up,
-    hs: T * B * up,
-    h0: B * up,
-    rt: 3 * up * up,
-    dx: T * B * 3 * up,
-    dinner: T * B * 3 * up,
-    dh0: B * up,
-    dhn: B * up,
-    drh: B * up,
-  });
+  const copied = U === up ? (['dhs', 'hs', 'h0', 'rt'] as const) : [];
+  const { ptr, view } = layout(
+    k,
+    {
+      dhs: T * B * up,
+      saved: T * B * 4 * up,
+      hs: T * B * up,
+      h0: B * up,
+      rt: 3 * up * up,
+      dx: T * B * 3 * up,
+      dinner: T * B * 3 * up,
+      dh0: B * up,
+      dhn: B * up,
+      drh: B * up,
+    },
+    [...copied, 'saved', 'dx', 'dinner', 'dh0', 'dhn', 'drh'],
+  );
   toPaddedTimeMajor(readInput(backend, dhs), view.dhs, B, T, 1, U, up);
   view.saved.set(readInput(backend, saved));
   toPaddedTimeMajor(readInput(backend, hs), view.hs, B, T, 1, U, up);
@@ -233,7 +255,8 @@ function rnnForward({ inputs, backend, attrs }: KernelArgs): Info {
   const [B, T, U] = zx.shape;
   const up = pad4(U);
   const k = kernels()!;
-  const { ptr, view } = layout(k, { zx: T * B * up, r: U * up, h0: B * up, hs: T * B * up });
+  const copied = U === up ? (['zx', 'r', 'h0'] as const) : [];
+  const { ptr, view } = layout(k, { zx: T * B * up, r: U * up, h0: B * up, hs: T * B * up }, [...copied, 'hs']);
   toPaddedTimeMajor(readInput(backend, zx), view.zx, B, T, 1, U, up);
   padColumns(readInput(backend, recurrentKernel), view.r, U, 1, U, up);
   padColumns(readInput(backend, h0), view.h0, B, 1, U, up);
@@ -246,14 +269,12 @@ function rnnBackward({ inputs, backend, attrs }: KernelArgs): Info[] {
   const [B, T, U] = dhs.shape;
   const up = pad4(U);
   const k = kernels()!;
-  const { ptr, view } = layout(k, {
-    dhs: T * B * up,
-    hs: T * B * up,
-    rt: up * up,
-    dz: T * B * up,
-    dh0: B * up,
-    dhn: B * up,
-  });
+  const copied = U === up ? (['dhs', 'hs', 'rt'] as const) : [];
+  const { ptr, view } = layout(
+    k,
+    { dhs: T * B * up, hs: T * B * up, rt: up * up, dz: T * B * up, dh0: B * up, dhn: B * up },
+    [...copied, 'dz', 'dh0', 'dhn'],
+  );
   toPaddedTimeMajor(readInput(backend, dhs), view.dhs, B, T, 1, U, up);
   toPaddedTimeMajor(readInput(backend, hs), view.hs, B, T, 1, U, up);
   transposePadded(readInput(backend, recurrentKernel), view.rt, 1, U, up);
@@ -269,7 +290,12 @@ function additiveForward({ inputs, backend }: KernelArgs): Info {
   const [B, T, U] = q.shape;
   const up = pad4(U);
   const k = kernels()!;
-  const { ptr, view } = layout(k, { q: B * T * up, k: B * T * up, wa: up, e: B * T * T, scratch: 3 * T * up + up });
+  const copied = U === up ? (['q', 'k', 'wa'] as const) : [];
+  const { ptr, view } = layout(k, { q: B * T * up, k: B * T * up, wa: up, e: B * T * T, scratch: 3 * T * up + up }, [
+    ...copied,
+    'e',
+    'scratch',
+  ]);
   padColumns(readInput(backend, q), view.q, B * T, 1, U, up);
   padColumns(readInput(backend, kk), view.k, B * T, 1, U, up);
   view.wa.set(readInput(backend, wa));
@@ -282,16 +308,21 @@ function additiveBackward({ inputs, backend }: KernelArgs): Info[] {
   const [B, T, U] = q.shape;
   const up = pad4(U);
   const k = kernels()!;
-  const { ptr, view } = layout(k, {
-    q: B * T * up,
-    k: B * T * up,
-    wa: up,
-    de: B * T * T,
-    dq: B * T * up,
-    dk: B * T * up,
-    dwa: up,
-    scratch: 2 * T * up + 4 * up,
-  });
+  const copied = U === up ? (['q', 'k', 'wa'] as const) : [];
+  const { ptr, view } = layout(
+    k,
+    {
+      q: B * T * up,
+      k: B * T * up,
+      wa: up,
+      de: B * T * T,
+      dq: B * T * up,
+      dk: B * T * up,
+      dwa: up,
+      scratch: 2 * T * up + 4 * up,
+    },
+    [...copied, 'de', 'dq', 'dk', 'dwa', 'scratch'],
+  );
   padColumns(readInput(backend, q), view.q, B * T, 1, U, up);
   padColumns(readInput(backend, kk), view.k, B * T, 1, U, up);
   view.wa.set(readInput(backend, wa));
@@ -315,20 +346,26 @@ function batchMatMul({ inputs, backend, attrs }: KernelArgs): Info {
   const N = tb ? b1 : b2;
   const np = pad4(N);
   const k = kernels()!;
-  const { ptr, view } = layout(k, { a: batch * M * K, b: batch * K * np, c: batch * M * np });
-  const av = readInput(backend, a);
-  if (!ta) view.a.set(av);
-  else
-    for (let n = 0; n < batch; n++)
-      for (let i = 0; i < K; i++) for (let j = 0; j < M; j++) view.a[n * M * K + j * K + i] = av[n * K * M + i * M + j];
+  // transposed operands are transposed by the module (a strided read of A in the product would
+  // touch a new cache line per term)
+  const { ptr, view } = layout(
+    k,
+    { a: batch * M * K, at: ta ? batch * M * K : 0, b: batch * K * np, bt: tb ? batch * N * K : 0, c: batch * M * np },
+    np === N ? ['a', 'at', 'b', 'bt', 'c'] : ['a', 'at', 'bt', 'c'],
+  );
+  if (!ta) view.a.set(readInput(backend, a));
+  else {
+    view.at.set(readInput(backend, a));
+    for (let n = 0; n < batch; n++) k.transpose(ptr.at + n * M * K * 4, K, M, ptr.a + n * M * K * 4, K);
+  }
   const bv = readInput(backend, b);
   if (!tb) padColumns(bv, view.b, batch * K, 1, N, np);
-  else
-    for (let n = 0; n < batch; n++)
-      for (let i = 0; i < N; i++)
-        for (let j = 0; j < K; j++) view.b[n * K * np + j * np + i] = bv[n * N * K + i * K + j];
+  else {
+    view.bt.set(bv);
+    for (let n = 0; n < batch; n++) k.transpose(ptr.bt + n * N * K * 4, N, K, ptr.b + n * K * np * 4, np);
+  }
   for (let n = 0; n < batch; n++)
-    k.matmul(ptr.a + n * M * K * 4, K, ptr.b + n * K * np * 4, ptr.c + n * M * np * 4, 0, 0, M, K, np);
+    k.matmul(ptr.a + n * M * K * 4, K, 1, ptr.b + n * K * np * 4, ptr.c + n * M * np * 4, 0, 0, M, K, np);
   return writeOutput(backend, [batch, M, N], (d) => fromPaddedTimeMajor(view.c, d, 1, batch * M, 1, N, np));
 }
 

@@ -8,6 +8,7 @@ export interface KernelExports {
   matmul(
     a: number,
     lda: number,
+    ska: number,
     b: number,
     c: number,
     base: number,
@@ -109,6 +110,7 @@ export interface KernelExports {
     up: number,
     act: number,
   ): void;
+  transpose(src: number, rows: number, cols: number, dst: number, ldd: number): void;
   additiveScores(
     q: number,
     k: number,
@@ -168,12 +170,15 @@ const ARENA_BASE = 65536;
 
 /**
  * Lays out buffers (sizes in floats) in the kernel module's memory for one call, growing it as
- * needed, and returns their byte offsets and zero-filled Float32Array views. Every call reuses the
- * same area, so views are valid until the next `layout`.
+ * needed, and returns their byte offsets and Float32Array views. Every call reuses the same area,
+ * so views are valid until the next `layout`. Buffers are zero-filled except those named in
+ * `written`, which the caller or the kernel overwrites entirely (zeroing tens of MB per call is
+ * not free).
  */
 export function layout<K extends string>(
   k: KernelExports,
   sizes: Record<K, number>,
+  written: readonly K[] = [],
 ): { ptr: Record<K, number>; view: Record<K, Float32Array> } {
   const ptr = {} as Record<K, number>;
   let top = ARENA_BASE;
@@ -185,9 +190,14 @@ export function layout<K extends string>(
   const have = k.memory.buffer.byteLength;
   if (top > have) k.memory.grow(Math.ceil((top - have) / 65536));
   const buf = k.memory.buffer;
-  new Uint8Array(buf, ARENA_BASE, top - ARENA_BASE).fill(0);
+  const bytes = new Uint8Array(buf);
   const view = {} as Record<K, Float32Array>;
-  for (const name of Object.keys(sizes) as K[]) view[name] = new Float32Array(buf, ptr[name], sizes[name]);
+  for (const name of Object.keys(sizes) as K[]) {
+    view[name] = new Float32Array(buf, ptr[name], sizes[name]);
+    const end = ptr[name] + ((sizes[name] * 4 + 16 + 15) & ~15);
+    // the spare vector after a written buffer is still zeroed (kernels may read it as padding)
+    bytes.fill(0, written.includes(name) ? ptr[name] + sizes[name] * 4 : ptr[name], end);
+  }
   return { ptr, view };
 }
 
@@ -204,6 +214,10 @@ export function toPaddedTimeMajor(
   U: number,
   up: number,
 ): void {
+  if (U === up && (B === 1 || T === 1)) {
+    dst.set(src.length === B * T * G * U ? src : src.subarray(0, B * T * G * U));
+    return;
+  }
   for (let b = 0; b < B; b++) {
     for (let t = 0; t < T; t++) {
       const s = (b * T + t) * G * U;
@@ -224,6 +238,10 @@ export function fromPaddedTimeMajor(
   U: number,
   up: number,
 ): void {
+  if (U === up && (B === 1 || T === 1)) {
+    dst.set(src.subarray(0, B * T * G * U));
+    return;
+  }
   for (let b = 0; b < B; b++) {
     for (let t = 0; t < T; t++) {
       const d = (b * T + t) * G * U;
@@ -265,7 +283,7 @@ export function readInput(backend: tf.KernelBackend, t: tf.TensorInfo): Float32A
   return b.readSync(t.dataId) as Float32Array;
 }
 
-/** A new float32 kernel output of `shape`, filled by `fill` (which gets a zeroed array to write). */
+/** A new float32 kernel output of `shape`, filled by `fill`, which must write every element. */
 export function writeOutput(
   backend: tf.KernelBackend,
   shape: number[],
@@ -274,9 +292,7 @@ export function writeOutput(
   const b = backend as Backend;
   if (b.makeOutput && b.typedArrayFromHeap) {
     const info = b.makeOutput(shape, 'float32');
-    const dst = b.typedArrayFromHeap(info);
-    dst.fill(0);
-    fill(dst);
+    fill(b.typedArrayFromHeap(info));
     return info;
   }
   const dst = new Float32Array(shape.reduce((a, c) => a * c, 1));

@@ -11,8 +11,12 @@
 // ---------- vector math ----------
 
 function exp4(x0: v128): v128 {
-  const x = f32x4.max(f32x4.min(x0, f32x4.splat(88.3762626647949)), f32x4.splat(-87.3365478515625));
-  const n = f32x4.nearest(f32x4.mul(x, f32x4.splat(1.44269504088896341)));
+  // pmin/pmax (one minps/maxps each) rather than min/max, whose NaN and ±0 rules cost several x86
+  // instructions; with a constant second operand both propagate NaN and keep the sign of zero.
+  const x = f32x4.pmax(f32x4.pmin(x0, f32x4.splat(88.3762626647949)), f32x4.splat(-87.3365478515625));
+  // n = round-to-nearest-even(x·log2 e) by adding 1.5·2^23, whose low mantissa bits are then n itself
+  const t = f32x4.add(f32x4.mul(x, f32x4.splat(1.44269504088896341)), f32x4.splat(12582912.0));
+  const n = f32x4.sub(t, f32x4.splat(12582912.0));
   // Cephes expf: r = x − n·ln2 in two parts, then a degree-6 polynomial.
   let r = f32x4.sub(x, f32x4.mul(n, f32x4.splat(0.693359375)));
   r = f32x4.sub(r, f32x4.mul(n, f32x4.splat(-2.12194440e-4)));
@@ -23,7 +27,7 @@ function exp4(x0: v128): v128 {
   p = f32x4.add(f32x4.mul(p, r), f32x4.splat(1.6666665459e-1));
   p = f32x4.add(f32x4.mul(p, r), f32x4.splat(5.0000001201e-1));
   const y = f32x4.add(f32x4.add(f32x4.mul(f32x4.mul(p, r), r), r), f32x4.splat(1.0));
-  const e = i32x4.shl(i32x4.add(i32x4.trunc_sat_f32x4_s(n), i32x4.splat(127)), 23);
+  const e = i32x4.shl(i32x4.add(i32x4.sub(t, i32x4.splat(0x4b400000)), i32x4.splat(127)), 23);
   return f32x4.mul(y, e);
 }
 
@@ -33,7 +37,7 @@ function sigmoid4(x: v128): v128 {
 
 // tanh as an odd/even rational function (Eigen's float tanh), clamped where float32 tanh is ±1.
 function tanh4(x0: v128): v128 {
-  const x = f32x4.max(f32x4.min(x0, f32x4.splat(7.90531110763549805)), f32x4.splat(-7.90531110763549805));
+  const x = f32x4.pmax(f32x4.pmin(x0, f32x4.splat(7.90531110763549805)), f32x4.splat(-7.90531110763549805));
   const x2 = f32x4.mul(x, x);
   let p = f32x4.splat(-2.76076847742355e-16);
   p = f32x4.add(f32x4.mul(p, x2), f32x4.splat(2.00018790482477e-13));
@@ -85,19 +89,27 @@ export function activate(code: i32, p: usize, n: i32): void {
 }
 
 // ---------- C[m, :] = (base ? Base[m, :] : 0) + Σ_k A[m, k]·Bm[k, :] ----------
-// A (M, K) with row stride lda floats; Bm (K, N) stride N; C and Base (M, N) stride N; N % 4 == 0.
+// A (M, K) with row stride lda floats and column stride ska (1, or M for a transposed A stored
+// (K, M)); Bm (K, N) row stride ldb; C row stride ldc; Base row stride ldbase; N % 4 == 0.
 
 function gemm(a: usize, lda: i32, bm: usize, c: usize, base: usize, hasBase: bool, M: i32, K: i32, N: i32): void {
+  gemmS(a, lda, 1, bm, N, c, N, base, N, hasBase, M, K, N);
+}
+
+function gemmS(a: usize, lda: i32, ska: i32, bm: usize, ldb: i32, c: usize, ldc: i32, base: usize, ldbase: i32, hasBase: bool, M: i32, K: i32, N: i32): void {
   const ldaB = <usize>lda << 2;
-  const nB = <usize>N << 2;
+  const skaB = <usize>ska << 2;
+  const nB = <usize>ldb << 2;
+  const cB = <usize>ldc << 2;
+  const baseB = <usize>ldbase << 2;
   let m = 0;
   for (; m + 1 < M; m += 2) {
     const a0 = a + <usize>m * ldaB;
     const a1 = a0 + ldaB;
-    const c0 = c + <usize>m * nB;
-    const c1 = c0 + nB;
-    const b0 = base + <usize>m * nB;
-    const b1 = b0 + nB;
+    const c0 = c + <usize>m * cB;
+    const c1 = c0 + cB;
+    const b0 = base + <usize>m * baseB;
+    const b1 = b0 + baseB;
     let n = 0;
     for (; n + 16 <= N; n += 16) {
       const o = <usize>n << 2;
@@ -108,9 +120,11 @@ function gemm(a: usize, lda: i32, bm: usize, c: usize, base: usize, hasBase: boo
         s10 = v128.load(b1 + o); s11 = v128.load(b1 + o, 16); s12 = v128.load(b1 + o, 32); s13 = v128.load(b1 + o, 48);
       }
       let bp = bm + o;
+      let ap = a0;
       for (let k = 0; k < K; k++) {
-        const x0 = v128.load32_splat(a0 + (<usize>k << 2));
-        const x1 = v128.load32_splat(a1 + (<usize>k << 2));
+        const x0 = v128.load32_splat(ap);
+        const x1 = v128.load32_splat(ap + ldaB);
+        ap += skaB;
         const w0 = v128.load(bp), w1 = v128.load(bp, 16), w2 = v128.load(bp, 32), w3 = v128.load(bp, 48);
         s00 = f32x4.add(s00, f32x4.mul(x0, w0)); s01 = f32x4.add(s01, f32x4.mul(x0, w1));
         s02 = f32x4.add(s02, f32x4.mul(x0, w2)); s03 = f32x4.add(s03, f32x4.mul(x0, w3));
@@ -121,25 +135,85 @@ function gemm(a: usize, lda: i32, bm: usize, c: usize, base: usize, hasBase: boo
       v128.store(c0 + o, s00); v128.store(c0 + o, s01, 16); v128.store(c0 + o, s02, 32); v128.store(c0 + o, s03, 48);
       v128.store(c1 + o, s10); v128.store(c1 + o, s11, 16); v128.store(c1 + o, s12, 32); v128.store(c1 + o, s13, 48);
     }
+    // the last 4–12 columns in one pass, so that enough independent sums are in flight
+    const rest = N - n;
+    if (rest >= 12) {
+      const o = <usize>n << 2;
+      let s00 = f32x4.splat(0), s01 = f32x4.splat(0), s02 = f32x4.splat(0);
+      let s10 = f32x4.splat(0), s11 = f32x4.splat(0), s12 = f32x4.splat(0);
+      if (hasBase) {
+        s00 = v128.load(b0 + o); s01 = v128.load(b0 + o, 16); s02 = v128.load(b0 + o, 32);
+        s10 = v128.load(b1 + o); s11 = v128.load(b1 + o, 16); s12 = v128.load(b1 + o, 32);
+      }
+      let bp = bm + o;
+      let ap = a0;
+      for (let k = 0; k < K; k++) {
+        const x0 = v128.load32_splat(ap);
+        const x1 = v128.load32_splat(ap + ldaB);
+        const w0 = v128.load(bp), w1 = v128.load(bp, 16), w2 = v128.load(bp, 32);
+        s00 = f32x4.add(s00, f32x4.mul(x0, w0)); s01 = f32x4.add(s01, f32x4.mul(x0, w1)); s02 = f32x4.add(s02, f32x4.mul(x0, w2));
+        s10 = f32x4.add(s10, f32x4.mul(x1, w0)); s11 = f32x4.add(s11, f32x4.mul(x1, w1)); s12 = f32x4.add(s12, f32x4.mul(x1, w2));
+        ap += skaB;
+        bp += nB;
+      }
+      v128.store(c0 + o, s00); v128.store(c0 + o, s01, 16); v128.store(c0 + o, s02, 32);
+      v128.store(c1 + o, s10); v128.store(c1 + o, s11, 16); v128.store(c1 + o, s12, 32);
+    } else if (rest >= 8) {
+      const o = <usize>n << 2;
+      let s00 = f32x4.splat(0), s01 = f32x4.splat(0);
+      let s10 = f32x4.splat(0), s11 = f32x4.splat(0);
+      if (hasBase) {
+        s00 = v128.load(b0 + o); s01 = v128.load(b0 + o, 16);
+        s10 = v128.load(b1 + o); s11 = v128.load(b1 + o, 16);
+      }
+      let bp = bm + o;
+      let ap = a0;
+      for (let k = 0; k < K; k++) {
+        const x0 = v128.load32_splat(ap);
+        const x1 = v128.load32_splat(ap + ldaB);
+        const w0 = v128.load(bp), w1 = v128.load(bp, 16);
+        s00 = f32x4.add(s00, f32x4.mul(x0, w0)); s01 = f32x4.add(s01, f32x4.mul(x0, w1));
+        s10 = f32x4.add(s10, f32x4.mul(x1, w0)); s11 = f32x4.add(s11, f32x4.mul(x1, w1));
+        ap += skaB;
+        bp += nB;
+      }
+      v128.store(c0 + o, s00); v128.store(c0 + o, s01, 16);
+      v128.store(c1 + o, s10); v128.store(c1 + o, s11, 16);
+    }
+    n += rest >= 12 ? 12 : rest >= 8 ? 8 : 0;
     for (; n < N; n += 4) {
+      // two partial sums per row (even and odd k) to halve the add chain
       const o = <usize>n << 2;
       let s0 = hasBase ? v128.load(b0 + o) : f32x4.splat(0);
       let s1 = hasBase ? v128.load(b1 + o) : f32x4.splat(0);
+      let t0 = f32x4.splat(0);
+      let t1 = f32x4.splat(0);
       let bp = bm + o;
-      for (let k = 0; k < K; k++) {
+      let ap = a0;
+      let k = 0;
+      for (; k + 1 < K; k += 2) {
         const w = v128.load(bp);
-        s0 = f32x4.add(s0, f32x4.mul(v128.load32_splat(a0 + (<usize>k << 2)), w));
-        s1 = f32x4.add(s1, f32x4.mul(v128.load32_splat(a1 + (<usize>k << 2)), w));
-        bp += nB;
+        const v = v128.load(bp + nB);
+        s0 = f32x4.add(s0, f32x4.mul(v128.load32_splat(ap), w));
+        s1 = f32x4.add(s1, f32x4.mul(v128.load32_splat(ap + ldaB), w));
+        t0 = f32x4.add(t0, f32x4.mul(v128.load32_splat(ap + skaB), v));
+        t1 = f32x4.add(t1, f32x4.mul(v128.load32_splat(ap + ldaB + skaB), v));
+        ap += 2 * skaB;
+        bp += 2 * nB;
       }
-      v128.store(c0 + o, s0);
-      v128.store(c1 + o, s1);
+      if (k < K) {
+        const w = v128.load(bp);
+        s0 = f32x4.add(s0, f32x4.mul(v128.load32_splat(ap), w));
+        s1 = f32x4.add(s1, f32x4.mul(v128.load32_splat(ap + ldaB), w));
+      }
+      v128.store(c0 + o, f32x4.add(s0, t0));
+      v128.store(c1 + o, f32x4.add(s1, t1));
     }
   }
   for (; m < M; m++) {
     const a0 = a + <usize>m * ldaB;
-    const c0 = c + <usize>m * nB;
-    const b0 = base + <usize>m * nB;
+    const c0 = c + <usize>m * cB;
+    const b0 = base + <usize>m * baseB;
     let n = 0;
     for (; n + 32 <= N; n += 32) {
       const o = <usize>n << 2;
@@ -150,8 +224,10 @@ function gemm(a: usize, lda: i32, bm: usize, c: usize, base: usize, hasBase: boo
         s4 = v128.load(b0 + o, 64); s5 = v128.load(b0 + o, 80); s6 = v128.load(b0 + o, 96); s7 = v128.load(b0 + o, 112);
       }
       let bp = bm + o;
+      let ap = a0;
       for (let k = 0; k < K; k++) {
-        const x = v128.load32_splat(a0 + (<usize>k << 2));
+        const x = v128.load32_splat(ap);
+        ap += skaB;
         s0 = f32x4.add(s0, f32x4.mul(x, v128.load(bp))); s1 = f32x4.add(s1, f32x4.mul(x, v128.load(bp, 16)));
         s2 = f32x4.add(s2, f32x4.mul(x, v128.load(bp, 32))); s3 = f32x4.add(s3, f32x4.mul(x, v128.load(bp, 48)));
         s4 = f32x4.add(s4, f32x4.mul(x, v128.load(bp, 64))); s5 = f32x4.add(s5, f32x4.mul(x, v128.load(bp, 80)));
@@ -165,8 +241,10 @@ function gemm(a: usize, lda: i32, bm: usize, c: usize, base: usize, hasBase: boo
       const o = <usize>n << 2;
       let s = hasBase ? v128.load(b0 + o) : f32x4.splat(0);
       let bp = bm + o;
+      let ap = a0;
       for (let k = 0; k < K; k++) {
-        s = f32x4.add(s, f32x4.mul(v128.load32_splat(a0 + (<usize>k << 2)), v128.load(bp)));
+        s = f32x4.add(s, f32x4.mul(v128.load32_splat(ap), v128.load(bp)));
+        ap += skaB;
         bp += nB;
       }
       v128.store(c0 + o, s);
@@ -174,9 +252,40 @@ function gemm(a: usize, lda: i32, bm: usize, c: usize, base: usize, hasBase: boo
   }
 }
 
-/** Exported for tests: C = (Base) + A·Bm. */
-export function matmul(a: usize, lda: i32, bm: usize, c: usize, base: usize, hasBase: i32, M: i32, K: i32, N: i32): void {
-  gemm(a, lda, bm, c, base, hasBase != 0, M, K, N);
+/** C = (Base) + A·Bm; A's element (m, k) at a + 4·(m·lda + k·ska). */
+export function matmul(a: usize, lda: i32, ska: i32, bm: usize, c: usize, base: usize, hasBase: i32, M: i32, K: i32, N: i32): void {
+  gemmS(a, lda, ska, bm, N, c, N, base, N, hasBase != 0, M, K, N);
+}
+
+/** dst (cols, ldd) = srcᵀ for src (rows, cols), in 4×4 blocks; columns rows … ldd−1 of dst are left alone. */
+export function transpose(src: usize, rows: i32, cols: i32, dst: usize, ldd: i32): void {
+  const sB = <usize>cols << 2;
+  const dB = <usize>ldd << 2;
+  let r = 0;
+  for (; r + 4 <= rows; r += 4) {
+    const s0 = src + <usize>r * sB;
+    let c = 0;
+    for (; c + 4 <= cols; c += 4) {
+      const p = s0 + (<usize>c << 2);
+      const a = v128.load(p);
+      const b = v128.load(p + sB);
+      const e = v128.load(p + 2 * sB);
+      const f = v128.load(p + 3 * sB);
+      const ab0 = v128.shuffle<i32>(a, b, 0, 4, 1, 5);
+      const ab1 = v128.shuffle<i32>(a, b, 2, 6, 3, 7);
+      const ef0 = v128.shuffle<i32>(e, f, 0, 4, 1, 5);
+      const ef1 = v128.shuffle<i32>(e, f, 2, 6, 3, 7);
+      const q = dst + <usize>c * dB + (<usize>r << 2);
+      v128.store(q, v128.shuffle<i64>(ab0, ef0, 0, 2));
+      v128.store(q + dB, v128.shuffle<i64>(ab0, ef0, 1, 3));
+      v128.store(q + 2 * dB, v128.shuffle<i64>(ab1, ef1, 0, 2));
+      v128.store(q + 3 * dB, v128.shuffle<i64>(ab1, ef1, 1, 3));
+    }
+    for (; c < cols; c++)
+      for (let i = 0; i < 4; i++) store<f32>(dst + <usize>c * dB + (<usize>(r + i) << 2), load<f32>(s0 + <usize>i * sB + (<usize>c << 2)));
+  }
+  for (; r < rows; r++)
+    for (let c = 0; c < cols; c++) store<f32>(dst + <usize>c * dB + (<usize>r << 2), load<f32>(src + <usize>r * sB + (<usize>c << 2)));
 }
 
 // ---------- LSTM (gate order i, f, g, o as in Keras) ----------
@@ -469,10 +578,14 @@ export function rnnBackward(dhs: usize, hs: usize, rt: usize, dz: usize, dh0: us
 //
 // wa·tanh(q + k) = wa − 2·wa·Iq / (Iq + Ek) with Iq = exp(−2q), Ek = exp(2k) (tanh x = 1 − 2/(1 + e^{2x})):
 // with the exponentials computed once per (t, u) and (s, u), each of the B·T²·U score terms costs one
-// add and one divide instead of a tanh. Where some |q|, |k| exceeds EXP_LIMIT (or |wa| is huge) the
-// exponentials could overflow, and that batch element takes the direct tanh loop instead.
+// add and one divide instead of a tanh. The divide is the bottleneck (one f32x4 divide per ~3.5
+// cycles), so where the magnitudes allow, two terms share one: a/x + a'/x' = (a·x' + a'·x)/(x·x').
+// Per batch element: all |q|, |k| ≤ PAIR_LIMIT (products of two x stay within float32) takes the
+// paired form, ≤ EXP_LIMIT one divide per term, beyond (where e^{2x} could overflow, or |wa| is huge)
+// the direct tanh loop.
 
 const EXP_LIMIT: f32 = 30.0;
+const PAIR_LIMIT: f32 = 15.0;
 const WA_LIMIT: f32 = 1.0e6;
 
 function maxAbs(p: usize, n: i32): f32 {
@@ -481,9 +594,11 @@ function maxAbs(p: usize, n: i32): f32 {
   return max(max(f32x4.extract_lane(m, 0), f32x4.extract_lane(m, 1)), max(f32x4.extract_lane(m, 2), f32x4.extract_lane(m, 3)));
 }
 
-/** Whether batch element b of q, k (T, up) and wa (up) may take the exponential form. */
-function expSafe(qb: usize, kb: usize, wa: usize, T: i32, up: i32): bool {
-  return maxAbs(qb, T * up) <= EXP_LIMIT && maxAbs(kb, T * up) <= EXP_LIMIT && maxAbs(wa, up) <= WA_LIMIT;
+/** How batch element b of q, k (T, up) and wa (up) may be computed: 2 paired, 1 exponential form, 0 direct. */
+function expForm(qb: usize, kb: usize, wa: usize, T: i32, up: i32): i32 {
+  if (maxAbs(wa, up) > WA_LIMIT) return 0;
+  const m = max(maxAbs(qb, T * up), maxAbs(kb, T * up));
+  return m <= PAIR_LIMIT ? 2 : m <= EXP_LIMIT ? 1 : 0;
 }
 
 /** dst[i] = exp(scale·src[i]) · (mul ? mul[i % up] : 1) for (rows, up). */
@@ -518,17 +633,21 @@ export function additiveScores(q: usize, k: usize, wa: usize, ba: f32, e: usize,
     waSum += hsum(w);
   }
   const c = waSum + ba;
+  // vectors of u taken in pairs by the paired form; an odd last one alone
+  const pairs = (up >> 3) << 3;
   for (let b = 0; b < B; b++) {
     const qb = q + <usize>(b * T) * rowB;
     const kb = k + <usize>(b * T) * rowB;
     const eb = e + (<usize>(b * T * T) << 2);
-    if (!expSafe(qb, kb, wa, T, up)) {
+    const form = expForm(qb, kb, wa, T, up);
+    if (form == 0) {
       additiveScoresDirect(qb, kb, wa, ba, eb, T, up);
       continue;
     }
     expRows(qb, iq, -2.0, 0, T, up);
     expRows(qb, aq, -2.0, wa2, T, up);
     expRows(kb, ek, 2.0, 0, T, up);
+    const paired = form == 2 ? pairs : 0;
     for (let t = 0; t < T; t++) {
       const it = iq + <usize>t * rowB;
       const at = aq + <usize>t * rowB;
@@ -543,7 +662,27 @@ export function additiveScores(q: usize, k: usize, wa: usize, ba: f32, e: usize,
         let a1 = f32x4.splat(0);
         let a2 = f32x4.splat(0);
         let a3 = f32x4.splat(0);
-        for (let u = 0; u < up; u += 4) {
+        let u = 0;
+        for (; u < paired; u += 8) {
+          const o = <usize>u << 2;
+          const iv = v128.load(it + o);
+          const iw = v128.load(it + o, 16);
+          const av = v128.load(at + o);
+          const aw = v128.load(at + o, 16);
+          let x = f32x4.add(iv, v128.load(k0 + o));
+          let y = f32x4.add(iw, v128.load(k0 + o, 16));
+          a0 = f32x4.add(a0, f32x4.div(f32x4.add(f32x4.mul(av, y), f32x4.mul(aw, x)), f32x4.mul(x, y)));
+          x = f32x4.add(iv, v128.load(k1 + o));
+          y = f32x4.add(iw, v128.load(k1 + o, 16));
+          a1 = f32x4.add(a1, f32x4.div(f32x4.add(f32x4.mul(av, y), f32x4.mul(aw, x)), f32x4.mul(x, y)));
+          x = f32x4.add(iv, v128.load(k2 + o));
+          y = f32x4.add(iw, v128.load(k2 + o, 16));
+          a2 = f32x4.add(a2, f32x4.div(f32x4.add(f32x4.mul(av, y), f32x4.mul(aw, x)), f32x4.mul(x, y)));
+          x = f32x4.add(iv, v128.load(k3 + o));
+          y = f32x4.add(iw, v128.load(k3 + o, 16));
+          a3 = f32x4.add(a3, f32x4.div(f32x4.add(f32x4.mul(av, y), f32x4.mul(aw, x)), f32x4.mul(x, y)));
+        }
+        for (; u < up; u += 4) {
           const o = <usize>u << 2;
           const iv = v128.load(it + o);
           const av = v128.load(at + o);
@@ -593,8 +732,9 @@ function hsum(v: v128): f32 {
 }
 
 /**
-* Backward of additiveScores. de (B, T, T). Out: dq, dk (B, T, up) and dwa (up) (all overwritten).
- * With r = Iq / (Iq + Ek): tanh = 1 − 2r and 1 − tanh² = 4r(1 − r).
+ * Backward of additiveScores. de (B, T, T). Out: dq, dk (B, T, up) and dwa (up) (all overwritten).
+ * With r = Iq / (Iq + Ek): tanh = 1 − 2r and 1 − tanh² = 4r(1 − r). In the paired form two terms
+ * share a divide: with p = 1/(x·x'), 1/x = x'·p and 1/x' = x·p.
  * Scratch: 2·T·up + 4·up floats.
  */
 export function additiveScoresBackward(q: usize, k: usize, wa: usize, de: usize, dq: usize, dk: usize, dwa: usize, B: i32, T: i32, up: i32, scratch: usize): void {
@@ -611,6 +751,7 @@ export function additiveScoresBackward(q: usize, k: usize, wa: usize, de: usize,
     v128.store(wa4 + o, f32x4.mul(f32x4.splat(4), v128.load(wa + o)));
   }
   memory.fill(dr, 0, <usize>up << 3);
+  const pairs = (up >> 3) << 3;
   let deSum: f64 = 0; // Σ de over the same elements
   for (let b = 0; b < B; b++) {
     const qb = q + <usize>(b * T) * rowB;
@@ -618,12 +759,14 @@ export function additiveScoresBackward(q: usize, k: usize, wa: usize, de: usize,
     const dqb = dq + <usize>(b * T) * rowB;
     const dkb = dk + <usize>(b * T) * rowB;
     const deb = de + (<usize>(b * T * T) << 2);
-    if (!expSafe(qb, kb, wa, T, up)) {
+    const form = expForm(qb, kb, wa, T, up);
+    if (form == 0) {
       additiveBackwardDirect(qb, kb, wa, deb, dqb, dkb, dwa, T, up);
       continue;
     }
     expRows(qb, iq, -2.0, 0, T, up);
     expRows(kb, ek, 2.0, 0, T, up);
+    const paired = form == 2 ? pairs : 0;
     for (let t = 0; t < T; t++) {
       const it = iq + <usize>t * rowB;
       const dqt = dqb + <usize>t * rowB;
@@ -631,7 +774,46 @@ export function additiveScoresBackward(q: usize, k: usize, wa: usize, de: usize,
       let rowSum: f32 = 0;
       for (let s = 0; s < T; s++) rowSum += load<f32>(det + (<usize>s << 2));
       deSum += <f64>rowSum;
-      for (let u = 0; u < up; u += 4) {
+      let u = 0;
+      for (; u < paired; u += 8) {
+        const o = <usize>u << 2;
+        const iv = v128.load(it + o);
+        const iw = v128.load(it + o, 16);
+        const w4 = v128.load(wa4 + o);
+        const w5 = v128.load(wa4 + o, 16);
+        let gq = f32x4.splat(0);
+        let gq1 = f32x4.splat(0);
+        let gs = f32x4.splat(0);
+        let gs1 = f32x4.splat(0);
+        let kp = ek + o;
+        let ka = dkb + o;
+        for (let s = 0; s < T; s++) {
+          const d = v128.load32_splat(det + (<usize>s << 2));
+          const x = f32x4.add(iv, v128.load(kp));
+          const y = f32x4.add(iw, v128.load(kp, 16));
+          const inv = f32x4.div(f32x4.splat(1), f32x4.mul(x, y));
+          const r0 = f32x4.mul(f32x4.mul(iv, y), inv);
+          const r1 = f32x4.mul(f32x4.mul(iw, x), inv);
+          const dR0 = f32x4.mul(d, r0);
+          const dR1 = f32x4.mul(d, r1);
+          // de·4wa·r(1 − r) = 4wa·(de·r − de·r·r)
+          const g0 = f32x4.mul(w4, f32x4.sub(dR0, f32x4.mul(dR0, r0)));
+          const g1 = f32x4.mul(w5, f32x4.sub(dR1, f32x4.mul(dR1, r1)));
+          gq = f32x4.add(gq, g0);
+          gq1 = f32x4.add(gq1, g1);
+          gs = f32x4.add(gs, dR0);
+          gs1 = f32x4.add(gs1, dR1);
+          v128.store(ka, f32x4.add(v128.load(ka), g0));
+          v128.store(ka, f32x4.add(v128.load(ka, 16), g1), 16);
+          kp += rowB;
+          ka += rowB;
+        }
+        v128.store(dqt + o, gq);
+        v128.store(gr + o, gs);
+        v128.store(dqt + o, gq1, 16);
+        v128.store(gr + o, gs1, 16);
+      }
+      for (; u < up; u += 4) {
         const o = <usize>u << 2;
         const iv = v128.load(it + o);
         const w4 = v128.load(wa4 + o);
