@@ -5,17 +5,7 @@
  * layer instead of ~15 TF.js ops per time step.
  */
 import * as tf from '@tensorflow/tfjs';
-import {
-  fromPaddedTimeMajor,
-  kernels,
-  layout,
-  pad4,
-  padColumns,
-  readInput,
-  toPaddedTimeMajor,
-  transposePadded,
-  writeOutput,
-} from './wasm.ts';
+import { kernels, layout, pad4, padColumns, readInput, transposePadded, unpadColumns, writeOutput } from './wasm.ts';
 
 /** Kernel names, as registered with TF.js. */
 export const KERNEL = {
@@ -67,7 +57,7 @@ function lstmForward({ inputs, backend, attrs }: KernelArgs): Info[] {
     },
     [...copied, 'hs', 'cs', 'gates'],
   );
-  toPaddedTimeMajor(readInput(backend, zx), view.zx, B, T, 4, U, up);
+  padColumns(readInput(backend, zx), view.zx, B * T, 4, U, up);
   padColumns(readInput(backend, recurrentKernel), view.r, U, 4, U, up);
   padColumns(readInput(backend, h0), view.h0, B, 1, U, up);
   padColumns(readInput(backend, c0), view.c0, B, 1, U, up);
@@ -87,8 +77,8 @@ function lstmForward({ inputs, backend, attrs }: KernelArgs): Info[] {
     num(attrs, 'activation'),
   );
   return [
-    writeOutput(backend, [B, T, U], (d) => fromPaddedTimeMajor(view.hs, d, B, T, 1, U, up)),
-    writeOutput(backend, [B, U], (d) => fromPaddedTimeMajor(view.cs.subarray((T - 1) * B * up), d, 1, B, 1, U, up)),
+    writeOutput(backend, [B, T, U], (d) => unpadColumns(view.hs, d, B * T, 1, U, up)),
+    writeOutput(backend, [B, U], (d) => unpadColumns(view.cs.subarray((T - 1) * B * up), d, B, 1, U, up)),
     writeOutput(backend, [T, B, 4 * up], (d) => d.set(view.gates)),
     writeOutput(backend, [T, B, up], (d) => d.set(view.cs)),
   ];
@@ -116,7 +106,7 @@ function lstmBackward({ inputs, backend, attrs }: KernelArgs): Info[] {
     },
     [...copied, 'gates', 'cs', 'dz', 'dh0', 'dc0', 'dhn'],
   );
-  toPaddedTimeMajor(readInput(backend, dhs), view.dhs, B, T, 1, U, up);
+  padColumns(readInput(backend, dhs), view.dhs, B * T, 1, U, up);
   padColumns(readInput(backend, dcT), view.dcT, B, 1, U, up);
   view.gates.set(readInput(backend, gates));
   view.cs.set(readInput(backend, cs));
@@ -141,9 +131,9 @@ function lstmBackward({ inputs, backend, attrs }: KernelArgs): Info[] {
     num(attrs, 'activation'),
   );
   return [
-    writeOutput(backend, [B, T, 4 * U], (d) => fromPaddedTimeMajor(view.dz, d, B, T, 4, U, up)),
-    writeOutput(backend, [B, U], (d) => fromPaddedTimeMajor(view.dh0, d, 1, B, 1, U, up)),
-    writeOutput(backend, [B, U], (d) => fromPaddedTimeMajor(view.dc0, d, 1, B, 1, U, up)),
+    writeOutput(backend, [B, T, 4 * U], (d) => unpadColumns(view.dz, d, B * T, 4, U, up)),
+    writeOutput(backend, [B, U], (d) => unpadColumns(view.dh0, d, B, 1, U, up)),
+    writeOutput(backend, [B, U], (d) => unpadColumns(view.dc0, d, B, 1, U, up)),
   ];
 }
 
@@ -170,7 +160,7 @@ function gruForward({ inputs, backend, attrs }: KernelArgs): Info[] {
     },
     [...copied, ...saved, 'hs', 'inner', 'rh'],
   );
-  toPaddedTimeMajor(readInput(backend, zx), view.zx, B, T, 3, U, up);
+  padColumns(readInput(backend, zx), view.zx, B * T, 3, U, up);
   padColumns(readInput(backend, recurrentKernel), view.r, U, 3, U, up);
   padColumns(readInput(backend, recurrentBias), view.rb, 1, 3, U, up);
   padColumns(readInput(backend, h0), view.h0, B, 1, U, up);
@@ -192,7 +182,7 @@ function gruForward({ inputs, backend, attrs }: KernelArgs): Info[] {
     num(attrs, 'resetAfter'),
   );
   return [
-    writeOutput(backend, [B, T, U], (d) => fromPaddedTimeMajor(view.hs, d, B, T, 1, U, up)),
+    writeOutput(backend, [B, T, U], (d) => unpadColumns(view.hs, d, B * T, 1, U, up)),
     writeOutput(backend, [T, B, 4 * up], (d) => d.set(view.saved)),
   ];
 }
@@ -219,9 +209,9 @@ function gruBackward({ inputs, backend, attrs }: KernelArgs): Info[] {
     },
     [...copied, 'saved', 'dx', 'dinner', 'dh0', 'dhn', 'drh'],
   );
-  toPaddedTimeMajor(readInput(backend, dhs), view.dhs, B, T, 1, U, up);
+  padColumns(readInput(backend, dhs), view.dhs, B * T, 1, U, up);
   view.saved.set(readInput(backend, saved));
-  toPaddedTimeMajor(readInput(backend, hs), view.hs, B, T, 1, U, up);
+  padColumns(readInput(backend, hs), view.hs, B * T, 1, U, up);
   padColumns(readInput(backend, h0), view.h0, B, 1, U, up);
   transposePadded(readInput(backend, recurrentKernel), view.rt, 3, U, up);
   k.gruBackward(
@@ -244,9 +234,9 @@ function gruBackward({ inputs, backend, attrs }: KernelArgs): Info[] {
     num(attrs, 'resetAfter'),
   );
   return [
-    writeOutput(backend, [B, T, 3 * U], (d) => fromPaddedTimeMajor(view.dx, d, B, T, 3, U, up)),
-    writeOutput(backend, [B, T, 3 * U], (d) => fromPaddedTimeMajor(view.dinner, d, B, T, 3, U, up)),
-    writeOutput(backend, [B, U], (d) => fromPaddedTimeMajor(view.dh0, d, 1, B, 1, U, up)),
+    writeOutput(backend, [B, T, 3 * U], (d) => unpadColumns(view.dx, d, B * T, 3, U, up)),
+    writeOutput(backend, [B, T, 3 * U], (d) => unpadColumns(view.dinner, d, B * T, 3, U, up)),
+    writeOutput(backend, [B, U], (d) => unpadColumns(view.dh0, d, B, 1, U, up)),
   ];
 }
 
@@ -257,11 +247,11 @@ function rnnForward({ inputs, backend, attrs }: KernelArgs): Info {
   const k = kernels()!;
   const copied = U === up ? (['zx', 'r', 'h0'] as const) : [];
   const { ptr, view } = layout(k, { zx: T * B * up, r: U * up, h0: B * up, hs: T * B * up }, [...copied, 'hs']);
-  toPaddedTimeMajor(readInput(backend, zx), view.zx, B, T, 1, U, up);
+  padColumns(readInput(backend, zx), view.zx, B * T, 1, U, up);
   padColumns(readInput(backend, recurrentKernel), view.r, U, 1, U, up);
   padColumns(readInput(backend, h0), view.h0, B, 1, U, up);
   k.rnnForward(ptr.zx, ptr.r, ptr.h0, ptr.hs, T, B, U, up, num(attrs, 'activation'));
-  return writeOutput(backend, [B, T, U], (d) => fromPaddedTimeMajor(view.hs, d, B, T, 1, U, up));
+  return writeOutput(backend, [B, T, U], (d) => unpadColumns(view.hs, d, B * T, 1, U, up));
 }
 
 function rnnBackward({ inputs, backend, attrs }: KernelArgs): Info[] {
@@ -275,13 +265,13 @@ function rnnBackward({ inputs, backend, attrs }: KernelArgs): Info[] {
     { dhs: T * B * up, hs: T * B * up, rt: up * up, dz: T * B * up, dh0: B * up, dhn: B * up },
     [...copied, 'dz', 'dh0', 'dhn'],
   );
-  toPaddedTimeMajor(readInput(backend, dhs), view.dhs, B, T, 1, U, up);
-  toPaddedTimeMajor(readInput(backend, hs), view.hs, B, T, 1, U, up);
+  padColumns(readInput(backend, dhs), view.dhs, B * T, 1, U, up);
+  padColumns(readInput(backend, hs), view.hs, B * T, 1, U, up);
   transposePadded(readInput(backend, recurrentKernel), view.rt, 1, U, up);
   k.rnnBackward(ptr.dhs, ptr.hs, ptr.rt, ptr.dz, ptr.dh0, ptr.dhn, T, B, U, up, num(attrs, 'activation'));
   return [
-    writeOutput(backend, [B, T, U], (d) => fromPaddedTimeMajor(view.dz, d, B, T, 1, U, up)),
-    writeOutput(backend, [B, U], (d) => fromPaddedTimeMajor(view.dh0, d, 1, B, 1, U, up)),
+    writeOutput(backend, [B, T, U], (d) => unpadColumns(view.dz, d, B * T, 1, U, up)),
+    writeOutput(backend, [B, U], (d) => unpadColumns(view.dh0, d, B, 1, U, up)),
   ];
 }
 
@@ -329,8 +319,8 @@ function additiveBackward({ inputs, backend }: KernelArgs): Info[] {
   view.de.set(readInput(backend, de));
   k.additiveScoresBackward(ptr.q, ptr.k, ptr.wa, ptr.de, ptr.dq, ptr.dk, ptr.dwa, B, T, up, ptr.scratch);
   return [
-    writeOutput(backend, [B, T, U], (d) => fromPaddedTimeMajor(view.dq, d, 1, B * T, 1, U, up)),
-    writeOutput(backend, [B, T, U], (d) => fromPaddedTimeMajor(view.dk, d, 1, B * T, 1, U, up)),
+    writeOutput(backend, [B, T, U], (d) => unpadColumns(view.dq, d, B * T, 1, U, up)),
+    writeOutput(backend, [B, T, U], (d) => unpadColumns(view.dk, d, B * T, 1, U, up)),
     writeOutput(backend, [U], (d) => d.set(view.dwa.subarray(0, U))),
   ];
 }
@@ -366,7 +356,7 @@ function batchMatMul({ inputs, backend, attrs }: KernelArgs): Info {
   }
   for (let n = 0; n < batch; n++)
     k.matmul(ptr.a + n * M * K * 4, K, 1, ptr.b + n * K * np * 4, ptr.c + n * M * np * 4, 0, 0, M, K, np);
-  return writeOutput(backend, [batch, M, N], (d) => fromPaddedTimeMajor(view.c, d, 1, batch * M, 1, N, np));
+  return writeOutput(backend, [batch, M, N], (d) => unpadColumns(view.c, d, batch * M, 1, N, np));
 }
 
 const run = (name: string, inputs: tf.NamedTensorMap, attrs?: tf.NamedAttrMap) =>
@@ -501,5 +491,28 @@ export function registerFastKernels(): boolean {
     }
   }
   for (const g of gradients) if (!tf.getGradient(g.kernelName)) tf.registerGradient(g);
+  shareIdentityOnWasm();
   return true;
+}
+
+/**
+ * TF.js clones every tensor a gradient saves (`saved = tensors.map((t) => keep(clone(t)))`), and the
+ * wasm backend's Identity copies the buffer: a batch-32 gradient of the seed model copied ~60
+ * tensors, tens of MB. Tensors are immutable, so the clone may share the buffer, reference-counted,
+ * as that backend's own Reshape and the cpu backend's Identity do.
+ */
+function shareIdentityOnWasm(): void {
+  const original = tf.getKernel('Identity', 'wasm');
+  if (!original || (original.kernelFunc as { keraspectShared?: boolean }).keraspectShared) return;
+  const copy = original.kernelFunc;
+  const kernelFunc = ((args: KernelArgs) => {
+    const { x } = args.inputs;
+    const b = args.backend as tf.KernelBackend & { incRef?(dataId: object): void };
+    if (x.dtype === 'string' || !b.incRef) return copy(args as never);
+    b.incRef(x.dataId);
+    return { dataId: x.dataId, shape: [...x.shape], dtype: x.dtype };
+  }) as tf.KernelFunc & { keraspectShared?: boolean };
+  kernelFunc.keraspectShared = true;
+  tf.unregisterKernel('Identity', 'wasm');
+  tf.registerKernel({ ...original, kernelFunc });
 }

@@ -257,6 +257,18 @@ export function padColumns(src: Float32Array, dst: Float32Array, rows: number, G
   toPaddedTimeMajor(src, dst, 1, rows, G, U, up);
 }
 
+/** The inverse of {@link padColumns}: (rows, G·up) → (rows, G·U). */
+export function unpadColumns(
+  src: Float32Array,
+  dst: Float32Array,
+  rows: number,
+  G: number,
+  U: number,
+  up: number,
+): void {
+  fromPaddedTimeMajor(src, dst, 1, rows, G, U, up);
+}
+
 /** Recurrent kernel R (U, G·U) → its transpose, padded: (G·up, up). */
 export function transposePadded(src: Float32Array, dst: Float32Array, G: number, U: number, up: number): void {
   for (let k = 0; k < U; k++) {

@@ -9,53 +9,118 @@
 // 5 hard_sigmoid (Keras 3: x/6 + 0.5). Derivatives are taken from the activation's output.
 
 // ---------- vector math ----------
+//
+// The constants of the vector math are read from this table: V8 builds every v128.const from
+// immediates (several instructions) at each use inside a loop, a load from memory is one.
+const VCONST = memory.data<f32>([
+  88.3762626647949, 88.3762626647949, 88.3762626647949, 88.3762626647949,
+  -87.3365478515625, -87.3365478515625, -87.3365478515625, -87.3365478515625,
+  1.44269504088896341, 1.44269504088896341, 1.44269504088896341, 1.44269504088896341,
+  12582912.0, 12582912.0, 12582912.0, 12582912.0,
+  0.693359375, 0.693359375, 0.693359375, 0.693359375,
+  -2.12194440e-4, -2.12194440e-4, -2.12194440e-4, -2.12194440e-4,
+  1.9875691500e-4, 1.9875691500e-4, 1.9875691500e-4, 1.9875691500e-4,
+  1.3981999507e-3, 1.3981999507e-3, 1.3981999507e-3, 1.3981999507e-3,
+  8.3334519073e-3, 8.3334519073e-3, 8.3334519073e-3, 8.3334519073e-3,
+  4.1665795894e-2, 4.1665795894e-2, 4.1665795894e-2, 4.1665795894e-2,
+  1.6666665459e-1, 1.6666665459e-1, 1.6666665459e-1, 1.6666665459e-1,
+  5.0000001201e-1, 5.0000001201e-1, 5.0000001201e-1, 5.0000001201e-1,
+  1.0, 1.0, 1.0, 1.0,
+  7.90531110763549805, 7.90531110763549805, 7.90531110763549805, 7.90531110763549805,
+  -7.90531110763549805, -7.90531110763549805, -7.90531110763549805, -7.90531110763549805,
+  -2.76076847742355e-16, -2.76076847742355e-16, -2.76076847742355e-16, -2.76076847742355e-16,
+  2.00018790482477e-13, 2.00018790482477e-13, 2.00018790482477e-13, 2.00018790482477e-13,
+  -8.60467152213735e-11, -8.60467152213735e-11, -8.60467152213735e-11, -8.60467152213735e-11,
+  5.12229709037114e-8, 5.12229709037114e-8, 5.12229709037114e-8, 5.12229709037114e-8,
+  1.48572235717979e-5, 1.48572235717979e-5, 1.48572235717979e-5, 1.48572235717979e-5,
+  6.37261928875436e-4, 6.37261928875436e-4, 6.37261928875436e-4, 6.37261928875436e-4,
+  4.89352455891786e-3, 4.89352455891786e-3, 4.89352455891786e-3, 4.89352455891786e-3,
+  1.19825839466702e-6, 1.19825839466702e-6, 1.19825839466702e-6, 1.19825839466702e-6,
+  1.18534705686654e-4, 1.18534705686654e-4, 1.18534705686654e-4, 1.18534705686654e-4,
+  2.26843463243900e-3, 2.26843463243900e-3, 2.26843463243900e-3, 2.26843463243900e-3,
+  4.89352518554385e-3, 4.89352518554385e-3, 4.89352518554385e-3, 4.89352518554385e-3,
+  0.0004, 0.0004, 0.0004, 0.0004,
+], 16);
+const EXP_HI = 0;
+const EXP_LO = 1;
+const LOG2E = 2;
+const ROUND = 3;
+const LN2_HI = 4;
+const LN2_LO = 5;
+const E0 = 6;
+const E1 = 7;
+const E2 = 8;
+const E3 = 9;
+const E4 = 10;
+const E5 = 11;
+const ONE = 12;
+const TANH_HI = 13;
+const TANH_LO = 14;
+const P0 = 15;
+const P1 = 16;
+const P2 = 17;
+const P3 = 18;
+const P4 = 19;
+const P5 = 20;
+const P6 = 21;
+const Q0 = 22;
+const Q1 = 23;
+const Q2 = 24;
+const Q3 = 25;
+const TINY = 26;
+const I127 = memory.data<i32>([127, 127, 127, 127], 16);
 
-function exp4(x0: v128): v128 {
+@inline function vk(i: i32): v128 {
+  return v128.load(VCONST + (<usize>i << 4));
+}
+
+@inline function exp4(x0: v128): v128 {
   // pmin/pmax (one minps/maxps each) rather than min/max, whose NaN and ±0 rules cost several x86
   // instructions; with a constant second operand both propagate NaN and keep the sign of zero.
-  const x = f32x4.pmax(f32x4.pmin(x0, f32x4.splat(88.3762626647949)), f32x4.splat(-87.3365478515625));
+  const x = f32x4.pmax(f32x4.pmin(x0, vk(EXP_HI)), vk(EXP_LO));
   // n = round-to-nearest-even(x·log2 e) by adding 1.5·2^23, whose low mantissa bits are then n itself
-  const t = f32x4.add(f32x4.mul(x, f32x4.splat(1.44269504088896341)), f32x4.splat(12582912.0));
-  const n = f32x4.sub(t, f32x4.splat(12582912.0));
+  const t = f32x4.add(f32x4.mul(x, vk(LOG2E)), vk(ROUND));
+  const n = f32x4.sub(t, vk(ROUND));
   // Cephes expf: r = x − n·ln2 in two parts, then a degree-6 polynomial.
-  let r = f32x4.sub(x, f32x4.mul(n, f32x4.splat(0.693359375)));
-  r = f32x4.sub(r, f32x4.mul(n, f32x4.splat(-2.12194440e-4)));
-  let p = f32x4.splat(1.9875691500e-4);
-  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(1.3981999507e-3));
-  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(8.3334519073e-3));
-  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(4.1665795894e-2));
-  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(1.6666665459e-1));
-  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(5.0000001201e-1));
-  const y = f32x4.add(f32x4.add(f32x4.mul(f32x4.mul(p, r), r), r), f32x4.splat(1.0));
-  const e = i32x4.shl(i32x4.add(i32x4.sub(t, i32x4.splat(0x4b400000)), i32x4.splat(127)), 23);
+  let r = f32x4.sub(x, f32x4.mul(n, vk(LN2_HI)));
+  r = f32x4.sub(r, f32x4.mul(n, vk(LN2_LO)));
+  let p = vk(E0);
+  p = f32x4.add(f32x4.mul(p, r), vk(E1));
+  p = f32x4.add(f32x4.mul(p, r), vk(E2));
+  p = f32x4.add(f32x4.mul(p, r), vk(E3));
+  p = f32x4.add(f32x4.mul(p, r), vk(E4));
+  p = f32x4.add(f32x4.mul(p, r), vk(E5));
+  const y = f32x4.add(f32x4.add(f32x4.mul(f32x4.mul(p, r), r), r), vk(ONE));
+  // ROUND's bit pattern is 0x4b400000, so t − ROUND as integers is n
+  const e = i32x4.shl(i32x4.add(i32x4.sub(t, vk(ROUND)), v128.load(I127)), 23);
   return f32x4.mul(y, e);
 }
 
-function sigmoid4(x: v128): v128 {
-  return f32x4.div(f32x4.splat(1.0), f32x4.add(f32x4.splat(1.0), exp4(f32x4.neg(x))));
+@inline function sigmoid4(x: v128): v128 {
+  return f32x4.div(vk(ONE), f32x4.add(vk(ONE), exp4(f32x4.neg(x))));
 }
 
 // tanh as an odd/even rational function (Eigen's float tanh), clamped where float32 tanh is ±1.
-function tanh4(x0: v128): v128 {
-  const x = f32x4.pmax(f32x4.pmin(x0, f32x4.splat(7.90531110763549805)), f32x4.splat(-7.90531110763549805));
+@inline function tanh4(x0: v128): v128 {
+  const x = f32x4.pmax(f32x4.pmin(x0, vk(TANH_HI)), vk(TANH_LO));
   const x2 = f32x4.mul(x, x);
-  let p = f32x4.splat(-2.76076847742355e-16);
-  p = f32x4.add(f32x4.mul(p, x2), f32x4.splat(2.00018790482477e-13));
-  p = f32x4.add(f32x4.mul(p, x2), f32x4.splat(-8.60467152213735e-11));
-  p = f32x4.add(f32x4.mul(p, x2), f32x4.splat(5.12229709037114e-8));
-  p = f32x4.add(f32x4.mul(p, x2), f32x4.splat(1.48572235717979e-5));
-  p = f32x4.add(f32x4.mul(p, x2), f32x4.splat(6.37261928875436e-4));
-  p = f32x4.add(f32x4.mul(p, x2), f32x4.splat(4.89352455891786e-3));
+  let p = vk(P0);
+  p = f32x4.add(f32x4.mul(p, x2), vk(P1));
+  p = f32x4.add(f32x4.mul(p, x2), vk(P2));
+  p = f32x4.add(f32x4.mul(p, x2), vk(P3));
+  p = f32x4.add(f32x4.mul(p, x2), vk(P4));
+  p = f32x4.add(f32x4.mul(p, x2), vk(P5));
+  p = f32x4.add(f32x4.mul(p, x2), vk(P6));
   p = f32x4.mul(p, x);
-  let q = f32x4.splat(1.19825839466702e-6);
-  q = f32x4.add(f32x4.mul(q, x2), f32x4.splat(1.18534705686654e-4));
-  q = f32x4.add(f32x4.mul(q, x2), f32x4.splat(2.26843463243900e-3));
-  q = f32x4.add(f32x4.mul(q, x2), f32x4.splat(4.89352518554385e-3));
-  const tiny = f32x4.lt(f32x4.abs(x0), f32x4.splat(0.0004));
+  let q = vk(Q0);
+  q = f32x4.add(f32x4.mul(q, x2), vk(Q1));
+  q = f32x4.add(f32x4.mul(q, x2), vk(Q2));
+  q = f32x4.add(f32x4.mul(q, x2), vk(Q3));
+  const tiny = f32x4.lt(f32x4.abs(x0), vk(TINY));
   return v128.bitselect(x0, f32x4.div(p, q), tiny);
 }
 
-function act4(code: i32, x: v128): v128 {
+@inline function act4(code: i32, x: v128): v128 {
   if (code == 2) return tanh4(x);
   if (code == 3) return sigmoid4(x);
   if (code == 0) return x;
@@ -65,7 +130,7 @@ function act4(code: i32, x: v128): v128 {
 }
 
 /** d act / d x as a function of y = act(x). */
-function dact4(code: i32, y: v128): v128 {
+@inline function dact4(code: i32, y: v128): v128 {
   const one = f32x4.splat(1.0);
   if (code == 2) return f32x4.sub(one, f32x4.mul(y, y));
   if (code == 3) return f32x4.mul(y, f32x4.sub(one, y));
@@ -91,10 +156,6 @@ export function activate(code: i32, p: usize, n: i32): void {
 // ---------- C[m, :] = (base ? Base[m, :] : 0) + Σ_k A[m, k]·Bm[k, :] ----------
 // A (M, K) with row stride lda floats and column stride ska (1, or M for a transposed A stored
 // (K, M)); Bm (K, N) row stride ldb; C row stride ldc; Base row stride ldbase; N % 4 == 0.
-
-function gemm(a: usize, lda: i32, bm: usize, c: usize, base: usize, hasBase: bool, M: i32, K: i32, N: i32): void {
-  gemmS(a, lda, 1, bm, N, c, N, base, N, hasBase, M, K, N);
-}
 
 function gemmS(a: usize, lda: i32, ska: i32, bm: usize, ldb: i32, c: usize, ldc: i32, base: usize, ldbase: i32, hasBase: bool, M: i32, K: i32, N: i32): void {
   const ldaB = <usize>lda << 2;
@@ -291,22 +352,27 @@ export function transpose(src: usize, rows: i32, cols: i32, dst: usize, ldd: i32
 // ---------- LSTM (gate order i, f, g, o as in Keras) ----------
 
 /**
- * zx (T, B, 4·up): x·W + b for every step. r (U, 4·up). h0, c0 (B, up).
- * Out: hs, cs (T, B, up); gates (T, B, 4·up) after activation.
+ * zx (B, T, 4·up): x·W + b for every step. r (U, 4·up). h0, c0 (B, up).
+ * Out: hs (B, T, up); cs (T, B, up) and gates (T, B, 4·up) after activation, which only the
+ * backward reads. zx and hs are batch-major as TF.js holds them (no reordering copies); the
+ * step's rows are read and written with a stride.
  */
 export function lstmForward(zx: usize, r: usize, h0: usize, c0: usize, hs: usize, cs: usize, gates: usize, T: i32, B: i32, U: i32, up: i32, recAct: i32, act: i32): void {
   const G = 4 * up;
   const stepG = <usize>(B * G) << 2;
   const stepH = <usize>(B * up) << 2;
+  const rowH = <usize>(T * up) << 2;
   for (let t = 0; t < T; t++) {
-    const hPrev = t == 0 ? h0 : hs + <usize>(t - 1) * stepH;
+    const hPrev = t == 0 ? h0 : hs + (<usize>((t - 1) * up) << 2);
+    const ldh = t == 0 ? up : T * up;
     const cPrev = t == 0 ? c0 : cs + <usize>(t - 1) * stepH;
     const g = gates + <usize>t * stepG;
-    gemm(hPrev, up, r, g, zx + <usize>t * stepG, true, B, U, G);
-    const hOut = hs + <usize>t * stepH;
+    gemmS(hPrev, ldh, 1, r, G, g, G, zx + (<usize>(t * G) << 2), T * G, true, B, U, G);
+    const hOut = hs + (<usize>(t * up) << 2);
     const cOut = cs + <usize>t * stepH;
     for (let b = 0; b < B; b++) {
       const gb = g + (<usize>(b * G) << 2);
+      const hOutB = hOut + <usize>b * rowH;
       actRange(recAct, gb, 2 * up);
       actRange(act, gb + (<usize>(2 * up) << 2), up);
       actRange(recAct, gb + (<usize>(3 * up) << 2), up);
@@ -319,16 +385,16 @@ export function lstmForward(zx: usize, r: usize, h0: usize, c0: usize, hs: usize
         const og = v128.load(gb + o + (<usize>(3 * up) << 2));
         const c = f32x4.add(f32x4.mul(f, v128.load(cPrev + hb + o)), f32x4.mul(i, gg));
         v128.store(cOut + hb + o, c);
-        v128.store(hOut + hb + o, f32x4.mul(og, act4(act, c)));
+        v128.store(hOutB + o, f32x4.mul(og, act4(act, c)));
       }
     }
   }
 }
 
 /**
- * BPTT. dhs (T, B, up): gradient of the loss w.r.t. each output h (final-state gradient already
- * added at T−1). dcT (B, up). rt (4·up, up): the recurrent kernel transposed.
- * Out: dz (T, B, 4·up) gradient w.r.t. the pre-activations (= w.r.t. zx); dh0, dc0 (B, up).
+ * BPTT. dhs (B, T, up): gradient of the loss w.r.t. each output h (final-state gradient already
+ * added at T−1). dcT (B, up). rt (4·up, up): the recurrent kernel transposed. gates, cs as saved.
+ * Out: dz (B, T, 4·up) gradient w.r.t. the pre-activations (= w.r.t. zx); dh0, dc0 (B, up).
  * Scratch: dhn (B, up).
  */
 export function lstmBackward(dhs: usize, dcT: usize, gates: usize, cs: usize, c0: usize, rt: usize, dz: usize, dh0: usize, dc0: usize, dhn: usize, T: i32, B: i32, U: i32, up: i32, recAct: i32, act: i32): void {
@@ -336,17 +402,20 @@ export function lstmBackward(dhs: usize, dcT: usize, gates: usize, cs: usize, c0
   const stepG = <usize>(B * G) << 2;
   const stepH = <usize>(B * up) << 2;
   const upB = <usize>up << 2;
+  const rowH = <usize>(T * up) << 2;
+  const rowG = <usize>(T * G) << 2;
   memory.fill(dhn, 0, stepH);
   memory.copy(dc0, dcT, stepH); // dc0 doubles as the running dc
   for (let t = T - 1; t >= 0; t--) {
     const g = gates + <usize>t * stepG;
-    const d = dz + <usize>t * stepG;
+    const d = dz + (<usize>(t * G) << 2);
     const cT = cs + <usize>t * stepH;
     const cPrev = t == 0 ? c0 : cs + <usize>(t - 1) * stepH;
-    const dht = dhs + <usize>t * stepH;
+    const dht = dhs + (<usize>(t * up) << 2);
     for (let b = 0; b < B; b++) {
       const gb = g + (<usize>(b * G) << 2);
-      const db = d + (<usize>(b * G) << 2);
+      const db = d + <usize>b * rowG;
+      const dhb = dht + <usize>b * rowH;
       const hb = <usize>(b * up) << 2;
       for (let j = 0; j < up; j += 4) {
         const o = <usize>j << 2;
@@ -354,7 +423,7 @@ export function lstmBackward(dhs: usize, dcT: usize, gates: usize, cs: usize, c0
         const f = v128.load(gb + o + upB);
         const gg = v128.load(gb + o + 2 * upB);
         const og = v128.load(gb + o + 3 * upB);
-        const dh = f32x4.add(v128.load(dht + hb + o), v128.load(dhn + hb + o));
+        const dh = f32x4.add(v128.load(dhb + o), v128.load(dhn + hb + o));
         const tc = act4(act, v128.load(cT + hb + o));
         const dc = f32x4.add(v128.load(dc0 + hb + o), f32x4.mul(f32x4.mul(dh, og), dact4(act, tc)));
         v128.store(db + o, f32x4.mul(f32x4.mul(dc, gg), dact4(recAct, i)));
@@ -364,7 +433,7 @@ export function lstmBackward(dhs: usize, dcT: usize, gates: usize, cs: usize, c0
         v128.store(dc0 + hb + o, f32x4.mul(dc, f));
       }
     }
-    gemm(d, G, rt, dhn, 0, false, B, G, up);
+    gemmS(d, T * G, 1, rt, up, dhn, up, 0, up, false, B, G, up);
   }
   memory.copy(dh0, dhn, stepH);
 }
@@ -372,8 +441,8 @@ export function lstmBackward(dhs: usize, dcT: usize, gates: usize, cs: usize, c0
 // ---------- GRU (gate order z, r, h as in Keras) ----------
 
 /**
- * zx (T, B, 3·up): x·W + input bias. r (U, 3·up). rb (3·up): recurrent bias (reset_after; zeros
- * otherwise). h0 (B, up). Out: hs (T, B, up); saved (T, B, 4·up) = [z, r, ĥ, ih] where ih is the
+ * zx (B, T, 3·up): x·W + input bias (batch-major, like hs; saved is time-major). r (U, 3·up). rb (3·up): recurrent bias (reset_after; zeros
+ * otherwise). h0 (B, up). Out: hs (B, T, up); saved (T, B, 4·up) = [z, r, ĥ, ih] where ih is the
  * recurrent part of the candidate (h·Uh + b'h) with reset_after, unused otherwise.
  * Scratch: inner (B, 3·up), rh (B, up).
  */
@@ -381,22 +450,24 @@ export function gruForward(zx: usize, r: usize, rb: usize, h0: usize, hs: usize,
   const G3 = 3 * up;
   const G4 = 4 * up;
   const upB = <usize>up << 2;
-  const stepH = <usize>(B * up) << 2;
+  const rowH = <usize>(T * up) << 2;
+  const rowX = <usize>(T * G3) << 2;
   for (let t = 0; t < T; t++) {
-    const hPrev = t == 0 ? h0 : hs + <usize>(t - 1) * stepH;
-    const x = zx + (<usize>(t * B * G3) << 2);
+    const hPrev = t == 0 ? h0 : hs + (<usize>((t - 1) * up) << 2);
+    const ldh = t == 0 ? up : T * up;
+    const hPrevRow = <usize>ldh << 2;
+    const x = zx + (<usize>(t * G3) << 2);
     const s = saved + (<usize>(t * B * G4) << 2);
-    const hOut = hs + <usize>t * stepH;
-    if (resetAfter) {
-      gemm(hPrev, up, r, inner, 0, false, B, U, G3);
-    } else {
-      gemm(hPrev, up, r, inner, 0, false, B, U, G3); // the h block is recomputed below from r ⊙ h
-    }
+    const hOut = hs + (<usize>(t * up) << 2);
+    // without reset_after the h block is recomputed below from r ⊙ h
+    gemmS(hPrev, ldh, 1, r, G3, inner, G3, 0, G3, false, B, U, G3);
     for (let b = 0; b < B; b++) {
-      const xb = x + (<usize>(b * G3) << 2);
+      const xb = x + <usize>b * rowX;
       const ib = inner + (<usize>(b * G3) << 2);
       const sb = s + (<usize>(b * G4) << 2);
       const hb = <usize>(b * up) << 2;
+      const hpb = hPrev + <usize>b * hPrevRow;
+      const hob = hOut + <usize>b * rowH;
       for (let j = 0; j < up; j += 4) {
         const o = <usize>j << 2;
         const z = act4(recAct, f32x4.add(f32x4.add(v128.load(xb + o), v128.load(ib + o)), v128.load(rb + o)));
@@ -408,10 +479,10 @@ export function gruForward(zx: usize, r: usize, rb: usize, h0: usize, hs: usize,
           v128.store(sb + o + 3 * upB, ih);
           const hh = act4(act, f32x4.add(v128.load(xb + o + 2 * upB), f32x4.mul(rr, ih)));
           v128.store(sb + o + 2 * upB, hh);
-          const hp = v128.load(hPrev + hb + o);
-          v128.store(hOut + hb + o, f32x4.add(f32x4.mul(z, hp), f32x4.mul(f32x4.sub(f32x4.splat(1), z), hh)));
+          const hp = v128.load(hpb + o);
+          v128.store(hob + o, f32x4.add(f32x4.mul(z, hp), f32x4.mul(f32x4.sub(f32x4.splat(1), z), hh)));
         } else {
-          v128.store(rh + hb + o, f32x4.mul(rr, v128.load(hPrev + hb + o)));
+          v128.store(rh + hb + o, f32x4.mul(rr, v128.load(hpb + o)));
         }
       }
     }
@@ -419,17 +490,18 @@ export function gruForward(zx: usize, r: usize, rb: usize, h0: usize, hs: usize,
       // candidate: act(xh + (r ⊙ h)·Uh), Uh = columns [2up, 3up) of r (row stride 3·up)
       gemmStrided(rh, up, r + (<usize>(2 * up) << 2), G3, inner, G3, B, U, up);
       for (let b = 0; b < B; b++) {
-        const xb = x + (<usize>(b * G3) << 2);
+        const xb = x + <usize>b * rowX;
         const ib = inner + (<usize>(b * G3) << 2);
         const sb = s + (<usize>(b * G4) << 2);
-        const hb = <usize>(b * up) << 2;
+        const hpb = hPrev + <usize>b * hPrevRow;
+        const hob = hOut + <usize>b * rowH;
         for (let j = 0; j < up; j += 4) {
           const o = <usize>j << 2;
           const z = v128.load(sb + o);
           const hh = act4(act, f32x4.add(v128.load(xb + o + 2 * upB), v128.load(ib + o)));
           v128.store(sb + o + 2 * upB, hh);
-          const hp = v128.load(hPrev + hb + o);
-          v128.store(hOut + hb + o, f32x4.add(f32x4.mul(z, hp), f32x4.mul(f32x4.sub(f32x4.splat(1), z), hh)));
+          const hp = v128.load(hpb + o);
+          v128.store(hob + o, f32x4.add(f32x4.mul(z, hp), f32x4.mul(f32x4.sub(f32x4.splat(1), z), hh)));
         }
       }
     }
@@ -469,8 +541,8 @@ function gemmStrided(a: usize, lda: i32, bm: usize, ldb: i32, c: usize, ldc: i32
 }
 
 /**
- * GRU BPTT. dhs (T, B, up). saved, hs, h0 from the forward. rt (3·up, up): recurrent kernel
- * transposed. Out: dx (T, B, 3·up) gradient w.r.t. zx; dinner (T, B, 3·up) gradient w.r.t. the
+ * GRU BPTT. dhs (B, T, up). saved, hs (B, T, up), h0 from the forward. rt (3·up, up): recurrent
+ * kernel transposed. Out: dx (B, T, 3·up) gradient w.r.t. zx; dinner (B, T, 3·up) gradient w.r.t. the
  * recurrent pre-activations [h·Uz + b'z, h·Ur + b'r, ih] (reset_after) or [h·Uz, h·Ur, (r⊙h)·Uh];
  * dh0 (B, up). Scratch: dhn (B, up), drh (B, up).
  */
@@ -479,26 +551,31 @@ export function gruBackward(dhs: usize, saved: usize, hs: usize, h0: usize, rt: 
   const G4 = 4 * up;
   const upB = <usize>up << 2;
   const stepH = <usize>(B * up) << 2;
+  const rowH = <usize>(T * up) << 2;
+  const rowX = <usize>(T * G3) << 2;
   memory.fill(dhn, 0, stepH);
   const one = f32x4.splat(1);
   for (let t = T - 1; t >= 0; t--) {
-    const hPrev = t == 0 ? h0 : hs + <usize>(t - 1) * stepH;
+    const hPrev = t == 0 ? h0 : hs + (<usize>((t - 1) * up) << 2);
+    const hPrevRow = t == 0 ? upB : rowH;
     const s = saved + (<usize>(t * B * G4) << 2);
-    const dxt = dx + (<usize>(t * B * G3) << 2);
-    const dit = dinner + (<usize>(t * B * G3) << 2);
-    const dht = dhs + <usize>t * stepH;
+    const dxt = dx + (<usize>(t * G3) << 2);
+    const dit = dinner + (<usize>(t * G3) << 2);
+    const dht = dhs + (<usize>(t * up) << 2);
     for (let b = 0; b < B; b++) {
       const sb = s + (<usize>(b * G4) << 2);
-      const xb = dxt + (<usize>(b * G3) << 2);
-      const ib = dit + (<usize>(b * G3) << 2);
+      const xb = dxt + <usize>b * rowX;
+      const ib = dit + <usize>b * rowX;
       const hb = <usize>(b * up) << 2;
+      const hpb = hPrev + <usize>b * hPrevRow;
+      const dhb = dht + <usize>b * rowH;
       for (let j = 0; j < up; j += 4) {
         const o = <usize>j << 2;
         const z = v128.load(sb + o);
         const rr = v128.load(sb + o + upB);
         const hh = v128.load(sb + o + 2 * upB);
-        const hp = v128.load(hPrev + hb + o);
-        const dh = f32x4.add(v128.load(dht + hb + o), v128.load(dhn + hb + o));
+        const hp = v128.load(hpb + o);
+        const dh = f32x4.add(v128.load(dhb + o), v128.load(dhn + hb + o));
         const dah = f32x4.mul(f32x4.mul(dh, f32x4.sub(one, z)), dact4(act, hh));
         const daz = f32x4.mul(f32x4.mul(dh, f32x4.sub(hp, hh)), dact4(recAct, z));
         v128.store(xb + o, daz);
@@ -518,27 +595,28 @@ export function gruBackward(dhs: usize, saved: usize, hs: usize, h0: usize, rt: 
       }
     }
     if (resetAfter) {
-      gemm(dit, G3, rt, dhn, dhn, true, B, G3, up);
+      gemmS(dit, T * G3, 1, rt, up, dhn, up, dhn, up, true, B, G3, up);
     } else {
       // d(r ⊙ h) = dah · Uhᵀ; rows [2up, 3up) of rt
-      gemm(dit + (<usize>(2 * up) << 2), G3, rt + (<usize>(2 * up * up) << 2), drh, 0, false, B, up, up);
+      gemmS(dit + (<usize>(2 * up) << 2), T * G3, 1, rt + (<usize>(2 * up * up) << 2), up, drh, up, 0, up, false, B, up, up);
       for (let b = 0; b < B; b++) {
         const sb = s + (<usize>(b * G4) << 2);
-        const xb = dxt + (<usize>(b * G3) << 2);
-        const ib = dit + (<usize>(b * G3) << 2);
+        const xb = dxt + <usize>b * rowX;
+        const ib = dit + <usize>b * rowX;
         const hb = <usize>(b * up) << 2;
+        const hpb = hPrev + <usize>b * hPrevRow;
         for (let j = 0; j < up; j += 4) {
           const o = <usize>j << 2;
           const rr = v128.load(sb + o + upB);
           const d = v128.load(drh + hb + o);
-          const dar = f32x4.mul(f32x4.mul(d, v128.load(hPrev + hb + o)), dact4(recAct, rr));
+          const dar = f32x4.mul(f32x4.mul(d, v128.load(hpb + o)), dact4(recAct, rr));
           v128.store(xb + o + upB, dar);
           v128.store(ib + o + upB, dar);
           v128.store(dhn + hb + o, f32x4.add(v128.load(dhn + hb + o), f32x4.mul(d, rr)));
         }
       }
       // + [daz, dar]·[Uz, Ur]ᵀ: rows [0, 2up) of rt
-      gemm(dit, G3, rt, dhn, dhn, true, B, 2 * up, up);
+      gemmS(dit, T * G3, 1, rt, up, dhn, up, dhn, up, true, B, 2 * up, up);
     }
   }
   memory.copy(dh0, dhn, stepH);
@@ -546,30 +624,35 @@ export function gruBackward(dhs: usize, saved: usize, hs: usize, h0: usize, rt: 
 
 // ---------- SimpleRNN ----------
 
-/** zx (T, B, up), r (U, up), h0 (B, up). Out: hs (T, B, up). */
+/** zx (B, T, up), r (U, up), h0 (B, up). Out: hs (B, T, up). */
 export function rnnForward(zx: usize, r: usize, h0: usize, hs: usize, T: i32, B: i32, U: i32, up: i32, act: i32): void {
-  const stepH = <usize>(B * up) << 2;
+  const rowH = <usize>(T * up) << 2;
   for (let t = 0; t < T; t++) {
-    const hPrev = t == 0 ? h0 : hs + <usize>(t - 1) * stepH;
-    const h = hs + <usize>t * stepH;
-    gemm(hPrev, up, r, h, zx + <usize>t * stepH, true, B, U, up);
-    actRange(act, h, B * up);
+    const hPrev = t == 0 ? h0 : hs + (<usize>((t - 1) * up) << 2);
+    const ldh = t == 0 ? up : T * up;
+    const h = hs + (<usize>(t * up) << 2);
+    gemmS(hPrev, ldh, 1, r, up, h, T * up, zx + (<usize>(t * up) << 2), T * up, true, B, U, up);
+    for (let b = 0; b < B; b++) actRange(act, h + <usize>b * rowH, up);
   }
 }
 
-/** Out: dz (T, B, up) gradient w.r.t. zx; dh0 (B, up). rt (up, up) transposed kernel. Scratch dhn. */
+/** dhs, hs (B, T, up). Out: dz (B, T, up) gradient w.r.t. zx; dh0 (B, up). rt (up, up) transposed kernel. Scratch dhn. */
 export function rnnBackward(dhs: usize, hs: usize, rt: usize, dz: usize, dh0: usize, dhn: usize, T: i32, B: i32, U: i32, up: i32, act: i32): void {
   const stepH = <usize>(B * up) << 2;
+  const rowH = <usize>(T * up) << 2;
   memory.fill(dhn, 0, stepH);
   for (let t = T - 1; t >= 0; t--) {
-    const h = hs + <usize>t * stepH;
-    const d = dz + <usize>t * stepH;
-    const dht = dhs + <usize>t * stepH;
-    for (let j = 0; j < B * up; j += 4) {
-      const o = <usize>j << 2;
-      v128.store(d + o, f32x4.mul(f32x4.add(v128.load(dht + o), v128.load(dhn + o)), dact4(act, v128.load(h + o))));
+    const at = <usize>(t * up) << 2;
+    for (let b = 0; b < B; b++) {
+      const row = at + <usize>b * rowH;
+      const hb = <usize>(b * up) << 2;
+      for (let j = 0; j < up; j += 4) {
+        const o = <usize>j << 2;
+        const dh = f32x4.add(v128.load(dhs + row + o), v128.load(dhn + hb + o));
+        v128.store(dz + row + o, f32x4.mul(dh, dact4(act, v128.load(hs + row + o))));
+      }
     }
-    gemm(d, up, rt, dhn, 0, false, B, up, up);
+    gemmS(dz + at, T * up, 1, rt, up, dhn, up, 0, up, false, B, up, up);
   }
   memory.copy(dh0, dhn, stepH);
 }
