@@ -1,4 +1,5 @@
-"""Matplotlib peer of bench/viz.ts: draws the same figures and prints median ms per kind as JSON.
+"""Matplotlib peer of bench/viz.ts: draws the same figures and prints, per figure, the median wall and CPU ms
+(time.process_time: user + system of the process) as JSON {name: {"wall": ms, "cpu": ms}}.
 
 Reads {"repeat": n, "cases": [{"name", "kind", "data", "options", "width", "height", "scale"}]} on stdin.
 Installs nothing; bench/viz.ts runs it only when `import matplotlib` works.
@@ -205,7 +206,9 @@ def main():
         draw = globals()[case["kind"]]
         case = {**case, "data": prepare(case["data"])}
         times = []
+        cpu = []
         for i in range(job["repeat"] + 1):  # the first draw warms up, as bench/viz.ts does
+            c0 = time.process_time()
             t0 = time.perf_counter()
             fig = draw(case)
             buf = io.BytesIO()
@@ -213,7 +216,8 @@ def main():
             plt.close(fig)
             if i > 0:
                 times.append((time.perf_counter() - t0) * 1000)
-        out[case["name"]] = sorted(times)[len(times) // 2]
+                cpu.append((time.process_time() - c0) * 1000)
+        out[case["name"]] = {"wall": sorted(times)[len(times) // 2], "cpu": sorted(cpu)[len(cpu) // 2]}
     json.dump(out, sys.stdout)
 
 

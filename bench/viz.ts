@@ -24,6 +24,9 @@ export interface VizBenchRow {
   kind: ChartKind;
   keraspectMs: number;
   matplotlibMs?: number;
+  /** Median CPU time (user + system, whole process) of the same renders: steadier than wall time on a busy machine. */
+  keraspectCpuMs: number;
+  matplotlibCpuMs?: number;
 }
 
 interface Case {
@@ -121,15 +124,19 @@ export async function runVizBench(repeat = 5): Promise<{ rows: VizBenchRow[]; py
     await turn();
     render(c.kind, c.data as never, c.options as never).png(); // warm up
     const times: number[] = [];
+    const cpu: number[] = [];
     for (let i = 0; i < repeat; i++) {
       await turn();
+      const c0 = process.cpuUsage();
       const t0 = performance.now();
       const r = render(c.kind, c.data as never, c.options as never);
       r.png();
       times.push(performance.now() - t0);
+      const cu = process.cpuUsage(c0);
+      cpu.push((cu.user + cu.system) / 1000);
       sizes.set(c.name, { width: r.spec.width, height: r.spec.height, scale: r.spec.scale });
     }
-    rows.push({ name: c.name, kind: c.kind, keraspectMs: median(times) });
+    rows.push({ name: c.name, kind: c.kind, keraspectMs: median(times), keraspectCpuMs: median(cpu) });
   }
   const python = findMatplotlib();
   if (!python) return { rows };
@@ -140,8 +147,14 @@ export async function runVizBench(repeat = 5): Promise<{ rows: VizBenchRow[]; py
     console.error(`matplotlib peer failed (${python} ${script}):\n${r.stderr}`);
     return { rows, python };
   }
-  const peer = JSON.parse(r.stdout) as Record<string, number>;
-  for (const row of rows) if (peer[row.name] !== undefined) row.matplotlibMs = peer[row.name]!;
+  const peer = JSON.parse(r.stdout) as Record<string, { wall: number; cpu: number }>;
+  for (const row of rows) {
+    const p = peer[row.name];
+    if (p) {
+      row.matplotlibMs = p.wall;
+      row.matplotlibCpuMs = p.cpu;
+    }
+  }
   return { rows, python };
 }
 
@@ -157,14 +170,18 @@ export async function benchViz(runs: number): Promise<{ name: string; ms: number
   ]);
 }
 
-/** Format rows as an aligned text table with the matplotlib/keraspect time ratio. */
+/** Format rows as an aligned text table: wall and CPU medians of both sides and their ratios (Keraspect / matplotlib). */
 export function formatTable(rows: VizBenchRow[]): string {
-  const head = ['figure', 'keraspect ms', 'matplotlib ms', 'ratio (mpl / ks)'];
+  const head = ['figure', 'keraspect ms', 'matplotlib ms', 'ratio', 'keraspect cpu', 'matplotlib cpu', 'cpu ratio'];
+  const ratio = (a: number, b: number | undefined) => (b === undefined ? '–' : (a / b).toFixed(2));
   const body = rows.map((r) => [
     r.name,
     r.keraspectMs.toFixed(1),
     r.matplotlibMs === undefined ? 'skipped' : r.matplotlibMs.toFixed(1),
-    r.matplotlibMs === undefined ? '–' : `${(r.matplotlibMs / r.keraspectMs).toFixed(2)}×`,
+    ratio(r.keraspectMs, r.matplotlibMs),
+    r.keraspectCpuMs.toFixed(1),
+    r.matplotlibCpuMs === undefined ? 'skipped' : r.matplotlibCpuMs.toFixed(1),
+    ratio(r.keraspectCpuMs, r.matplotlibCpuMs),
   ]);
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
   const line = (cells: string[]) =>
