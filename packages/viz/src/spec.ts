@@ -123,7 +123,7 @@ export interface HeatmapLayer {
   readonly rows: number;
   readonly cols: number;
   /** Row-major cell values (`rows × cols`); row 0 is drawn at y0. */
-  readonly values: Float64Array | readonly number[];
+  readonly values: Float64Array | Float32Array | readonly number[];
   readonly colormap: ColormapName;
   readonly vmin: number;
   readonly vmax: number;

@@ -10,7 +10,13 @@ describe('toNdArray', () => {
         [4, 5, 6],
       ]),
     ).toEqual({ data: Float64Array.of(1, 2, 3, 4, 5, 6), shape: [2, 3] });
-    expect(toNdArray(Float32Array.of(1, 2))).toEqual({ data: Float64Array.of(1, 2), shape: [2] });
+    expect(toNdArray(Int32Array.of(1, 2))).toEqual({ data: Float64Array.of(1, 2), shape: [2] });
+    // float32 stays float32 (every float32 is exactly a double), in a copy of its own
+    const f32 = Float32Array.of(1.1, 2);
+    const t = toNdArray({ data: f32, shape: [2, 1] });
+    expect(t).toEqual({ data: Float32Array.of(1.1, 2), shape: [2, 1] });
+    f32[0] = 9;
+    expect(t.data[0]).toBe(Math.fround(1.1));
     expect(toNdArray({ data: [1, 2, 3, 4], shape: [2, 1, 2] }).shape).toEqual([2, 1, 2]);
   });
 

@@ -242,6 +242,8 @@ export function heatmapRgba(l: HeatmapLayer): Uint8ClampedArray {
   const values = l.values;
   if (values instanceof Float64Array) {
     for (let i = 0; i < n; i++) out32[i] = pixel[colorIndex(values[i]!, vmin, span)]!;
+  } else if (values instanceof Float32Array) {
+    for (let i = 0; i < n; i++) out32[i] = pixel[colorIndex(values[i]!, vmin, span)]!;
   } else {
     for (let i = 0; i < n; i++) out32[i] = pixel[colorIndex(values[i]!, vmin, span)]!;
   }
