@@ -146,6 +146,10 @@ export function allOpaque(rgba: Uint8Array): boolean {
   return new Uint8Array(Int32Array.of(and).buffer)[3] === 0xff;
 }
 
+/** The top bit and the low seven bits of each byte of a 32-bit word, as int32 constants (0x80808080 is not one). */
+const HIGH = 0x80808080 | 0;
+const LOW = 0x7f7f7f7f;
+
 /** Pixels sampled per row (one in SAMPLE) to choose the row's filter. */
 const SAMPLE = 4;
 
@@ -203,7 +207,7 @@ export function pngScanlines(
       const a = px[s + i]!;
       const b = px[s - width + i]!;
       // Bytewise (a − b) mod 256 in one 32-bit word.
-      up[i] = (((a | 0x80808080) - (b & 0x7f7f7f7f)) | 0) ^ ((a ^ ~b) & 0x80808080);
+      up[i] = (((a | HIGH) - (b & LOW)) | 0) ^ ((a ^ ~b) & HIGH);
     }
     out.set(upBytes, o + 1);
   }
@@ -245,7 +249,7 @@ export function decodePngRgba(png: Uint8Array, inflate: (zlib: Uint8Array) => Ui
   const out32 = new Int32Array(out.buffer);
   const row32 = new Int32Array(width);
   const row = new Uint8Array(row32.buffer);
-  const add = (x: number, y: number) => (((x & 0x7f7f7f7f) + (y & 0x7f7f7f7f)) | 0) ^ ((x ^ y) & 0x80808080);
+  const add = (x: number, y: number) => (((x & LOW) + (y & LOW)) | 0) ^ ((x ^ y) & HIGH);
   for (let y = 0; y < height; y++) {
     const f = raw[y * (stride + 1)]!;
     const src = y * (stride + 1) + 1;
