@@ -89,8 +89,8 @@ export const canvasBackend: CanvasBackend = {
   /**
    * The canvas' pixels filtered and deflated here (png-encode.ts), not by `canvas.encodeSync('png')`
    * (libpng, zlib level 6, every filter tried on every row): the same pixels in a third to a half of
-   * the time per chart, files ~10 % larger in total (−12 % to +47 % per bench figure). The same pixels
-   * give the same bytes whichever way they were read.
+   * the time per chart, files ~6 % larger in total over the seed-sized bench figures (−36 % to +42 %
+   * per figure). The same pixels give the same bytes whichever way they were read.
    */
   encodePng(canvas: CanvasLike, dpi?: number, opaque = false) {
     const c = canvas as Canvas;

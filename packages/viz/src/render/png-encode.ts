@@ -3,8 +3,8 @@
  * canvas-to-PNG call in workers (`OffscreenCanvas.convertToBlob` is asynchronous), so the DOM
  * backend stores the pixels uncompressed (deflate "stored" blocks: valid PNG, larger, exact). Node
  * filters the rows here and deflates them with `node:zlib` at level 1: @napi-rs/canvas' own encoder
- * (libpng at zlib level 6, trying every filter on every row) took 3–5× longer, for files ~10 % smaller
- * in total over the bench figures (from 13 % larger to 32 % smaller, figure by figure).
+ * (libpng at zlib level 6, trying every filter on every row) took 3–5× longer, for files ~6 % smaller
+ * in total over the seed-sized bench figures (from 57 % larger to 29 % smaller, figure by figure).
  */
 
 const CRC_TABLE = (() => {
