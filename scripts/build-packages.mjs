@@ -57,8 +57,8 @@ for (const dir of packages) {
 // bundlers). The .d.ts files keep importing the packages themselves.
 // `parts`: the umbrella `@tensorflow/tfjs` is served in Node from the three packages Keraspect uses
 // (core, layers, the cpu backend), resolved from the umbrella so they are the very instances it would
-// give; its converter, data and WebGL packages (2.4 MB, never used in Node) stay unloaded. Every name
-// the compiled code reads from `tf.` must come from a part, or the build fails here.
+// give; its converter, data and WebGL packages (2.4 MB, never used in Node) stay unloaded. A name of
+// the umbrella that the compiled code reads from `tf.` but no part serves fails the build here.
 const COMMONJS = {
   '@tensorflow/tfjs': {
     alias: '#tfjs',
@@ -82,7 +82,7 @@ function nodeShim(from, id, parts) {
   if (!parts) {
     lines.push(`const m = createRequire(import.meta.url)(${JSON.stringify(id)});`, 'export default m;');
     lines.push(`export const { ${exportNames(whole).join(', ')} } = m;`);
-    return { code: lines.join('\n'), names: new Set(exportNames(whole)) };
+    return { code: lines.join('\n'), names: new Set(exportNames(whole)), whole };
   }
   const fromWhole = createRequire(from.resolve(id));
   lines.push(`const require = createRequire(createRequire(import.meta.url).resolve(${JSON.stringify(id)}));`);
@@ -97,7 +97,7 @@ function nodeShim(from, id, parts) {
     }
     lines.push(`const p${i} = require(${JSON.stringify(part)});`, `export const { ${own.join(', ')} } = p${i};`);
   });
-  return { code: lines.join('\n'), names };
+  return { code: lines.join('\n'), names, whole };
 }
 
 for (const dir of packages) {
@@ -108,7 +108,6 @@ for (const dir of packages) {
   mkdirSync(out, { recursive: true });
   const from = createRequire(join(dir, 'package.json'));
   const served = {};
-  const umbrella = from('@tensorflow/tfjs');
   for (const [id, { alias, parts }] of used) {
     const file = alias.slice(1);
     const wanted = { node: `./dist/commonjs/${file}.node.js`, default: `./dist/commonjs/${file}.js` };
@@ -118,7 +117,7 @@ for (const dir of packages) {
           `${relative(root, dir)}/package.json: "imports" and publishConfig.imports need "${alias}": ${JSON.stringify(wanted)}`,
         );
     const shim = nodeShim(from, id, parts);
-    served[id] = shim.names;
+    served[id] = shim;
     writeFileSync(join(out, `${file}.node.js`), `${shim.code}\n`);
     writeFileSync(join(out, `${file}.js`), `export * from ${JSON.stringify(id)};\n`);
   }
@@ -130,9 +129,10 @@ for (const dir of packages) {
     const rewritten = code.replace(specifier, (_, lead, q, id) => `${lead}${q}${COMMONJS[id].alias}${q}`);
     if (rewritten === code) continue;
     // `import * as tf from '@tensorflow/tfjs'` is how the sources use it: check what they read.
-    if (/import \* as tf from ['"]#tfjs['"]/.test(rewritten))
+    const tfjs = served['@tensorflow/tfjs'];
+    if (tfjs && /import \* as tf from ['"]#tfjs['"]/.test(rewritten))
       for (const [, name] of rewritten.matchAll(/\btf\.([A-Za-z_$][\w$]*)/g))
-        if (name in umbrella && !served['@tensorflow/tfjs'].has(name))
+        if (name in tfjs.whole && !tfjs.names.has(name))
           throw new Error(
             `${relative(root, file)} uses tf.${name}, which the Node shim of @tensorflow/tfjs does not serve`,
           );
