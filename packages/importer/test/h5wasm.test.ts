@@ -20,7 +20,7 @@ import { errorOf } from './error-of.ts';
 /** A small HDF5 file made with h5wasm directly (not with our writer). */
 function makeFile(fill: (f: H5File) => void): Uint8Array {
   // A path in h5wasm's in-memory file system (Emscripten's MEMFS), not on the machine's disk.
-  const path = `/tmp/test-${Math.random().toString(36).slice(2)}.h5`;
+  const path = `/h5wasm-test-${Math.random().toString(36).slice(2)}.h5`;
   const f = new h5wasm.File(path, 'w');
   fill(f);
   f.close();
