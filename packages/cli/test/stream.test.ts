@@ -31,6 +31,9 @@ describe('keraspect predict on a streamed dataset', () => {
     const code = await run(args, m.io);
     return { code, out: m.out(), err: m.err() };
   };
+  /** `keraspect predict MODEL --input x.npy --out OUT` with `flags`. */
+  const predictX = (out: string, ...flags: string[]) =>
+    cli(['predict', model, '--input', join(dir, 'x.npy'), '--out', out, ...flags]);
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'keraspect-stream-'));
@@ -46,19 +49,7 @@ describe('keraspect predict on a streamed dataset', () => {
 
   it('writes in chunks on two worker threads exactly what one in-memory predict gives', async () => {
     const out = join(dir, 'y.npy');
-    const r = await cli([
-      'predict',
-      model,
-      '--input',
-      join(dir, 'x.npy'),
-      '--out',
-      out,
-      '--stream',
-      '--chunk-size',
-      '5',
-      '--threads',
-      '2',
-    ]);
+    const r = await predictX(out, '--stream', '--chunk-size', '5', '--threads', '2');
     expect(r.code, r.err).toBe(0);
     expect(r.out).toMatch(/23 sequences in .* sequences\/s, 2 threads/);
     const y = read(out);
@@ -70,20 +61,7 @@ describe('keraspect predict on a streamed dataset', () => {
     const parts: number[] = [];
     for (let k = 0; k < 3; k++) {
       const out = join(dir, `y.${k}.npy`);
-      const r = await cli([
-        'predict',
-        model,
-        '--input',
-        join(dir, 'x.npy'),
-        '--out',
-        out,
-        '--shard',
-        `${k}/3`,
-        '--chunk-size',
-        '4',
-        '--threads',
-        '1',
-      ]);
+      const r = await predictX(out, '--shard', `${k}/3`, '--chunk-size', '4', '--threads', '1');
       expect(r.code, r.err).toBe(0);
       const { start, end } = shardRange(N, 4, k, 3);
       const y = read(out);
@@ -109,16 +87,7 @@ describe('keraspect predict on a streamed dataset', () => {
   }, 240_000);
 
   it('fails naming the flag or the file: a shard out of range, a sample of the wrong shape', async () => {
-    const bad = await cli([
-      'predict',
-      model,
-      '--input',
-      join(dir, 'x.npy'),
-      '--out',
-      join(dir, 'z.npy'),
-      '--shard',
-      '3/3',
-    ]);
+    const bad = await predictX(join(dir, 'z.npy'), '--shard', '3/3');
     expect(bad.code).not.toBe(0);
     expect(bad.err).toMatch(/--shard 3\/3: give K\/N with 0 ≤ K < N/);
     writeFileSync(join(dir, 'wrong.npy'), writeNpy({ data: new Float32Array(2 * 5 * 3), shape: [2, 5, 3] }));
@@ -168,20 +137,7 @@ describe('keraspect predict on a streamed dataset', () => {
     const rowsPer: number[] = [];
     for (let k = 0; k < 4; k++) {
       const out = join(dir, `empty-shard.${k}.npy`);
-      const r = await cli([
-        'predict',
-        model,
-        '--input',
-        join(dir, 'x.npy'),
-        '--out',
-        out,
-        '--shard',
-        `${k}/4`,
-        '--chunk-size',
-        '8',
-        '--threads',
-        '1',
-      ]);
+      const r = await predictX(out, '--shard', `${k}/4`, '--chunk-size', '8', '--threads', '1');
       expect(r.code, r.err).toBe(0);
       const y = read(out);
       expect(y.shape[1]).toBe(1);
