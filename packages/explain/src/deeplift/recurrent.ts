@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { isBidirectionalWrapper, isRecurrentSource } from '@keraspect/importer';
+import { isBidirectionalWrapper, isRecurrentSource, type RecurrentCell } from '@keraspect/importer';
 import { fail } from '../errors.ts';
 import { gateProduct, halfProduct, rescale } from './ops.ts';
 
@@ -11,50 +11,17 @@ import { gateProduct, halfProduct, rescale } from './ops.ts';
  * step is exact, so summation-to-delta holds through the whole sequence.
  */
 
-type Act = (t: tf.Tensor) => tf.Tensor;
-
-/** One recurrent layer's weights and settings (the shape of the importer's `RecurrentCell`). */
-interface Cell {
-  kind: 'lstm' | 'gru' | 'simple';
-  units: number;
-  /** (F, G·U). */
-  kernel: tf.Tensor;
-  /** (U, G·U). */
-  recurrentKernel: tf.Tensor;
-  /** (G·U); a reset-after GRU's is (2, 3U): input bias, then recurrent bias. */
-  bias: tf.Tensor | null;
-  resetAfter: boolean;
-  act: Act;
-  recAct: Act;
-  goBackwards: boolean;
-  returnSequences: boolean;
-  returnState: boolean;
-}
-
 /**
  * The cell of a recurrent layer, through the importer's `RecurrentSource` capability (LSTM, GRU,
  * SimpleRNN, CuDNNLSTM/GRU, both copies inside a Bidirectional).
  */
-function cellOf(layer: tf.layers.Layer): Cell {
+function cellOf(layer: tf.layers.Layer): RecurrentCell {
   if (!isRecurrentSource(layer))
     return fail(
       'UNSUPPORTED_LAYER',
       `deepLift: no rule for the recurrent layer '${layer.name}' (${layer.getClassName()}). Rules exist for LSTM, GRU, SimpleRNN and their CuDNN forms. Attribute to a layer after it (option layer), or use 'integratedGradients' or 'gradientShap'.`,
     );
-  const c = layer.recurrentCell();
-  return {
-    kind: c.kind,
-    units: c.units,
-    kernel: c.kernel,
-    recurrentKernel: c.recurrentKernel,
-    bias: c.bias,
-    resetAfter: c.resetAfter,
-    act: (t) => c.applyActivation(t),
-    recAct: (t) => c.applyRecurrentActivation(t),
-    goBackwards: c.goBackwards,
-    returnSequences: c.returnSequences,
-    returnState: c.returnState,
-  };
+  return layer.recurrentCell();
 }
 
 /** Refuse what the unrolled rules do not model: masks and given initial states. */
@@ -83,10 +50,14 @@ function projectInputs(x: tf.Tensor, kernel: tf.Tensor, goBackwards: boolean): t
 const plus = (v: tf.Tensor, b: tf.Tensor | null) => (b ? tf.add(v, b) : v);
 
 /** A gate σ(z) with the Rescale rule: it carries a multiplier where it takes a product's Δ (see `gateProduct`). */
-const gate = (c: Cell, z: tf.Tensor, eps: number) => rescale(z, c.recAct(z), eps, c.recAct);
+const gate = (c: RecurrentCell, z: tf.Tensor, eps: number) =>
+  rescale(z, c.applyRecurrentActivation(z), eps, (t) => c.applyRecurrentActivation(t));
+/** The cell's activation act(z) with the Rescale rule. */
+const act = (c: RecurrentCell, z: tf.Tensor, eps: number) =>
+  rescale(z, c.applyActivation(z), eps, (t) => c.applyActivation(t));
 
 /** LSTM: c = f⊙c′ + i⊙g, h = o⊙act(c); Rescale on g = act(z_g), on act(c) and on the gates i, f, o. */
-function lstm(c: Cell, x: tf.Tensor, eps: number): tf.Tensor[] {
+function lstm(c: RecurrentCell, x: tf.Tensor, eps: number): tf.Tensor[] {
   const [bi, bf, bg, bo] = c.bias ? tf.split(c.bias, 4, 0) : [null, null, null, null];
   let h: tf.Tensor = tf.zeros([x.shape[0] as number, c.units]);
   let cs: tf.Tensor = tf.zeros([x.shape[0] as number, c.units]);
@@ -95,21 +66,21 @@ function lstm(c: Cell, x: tf.Tensor, eps: number): tf.Tensor[] {
     const z = tf.add(xt, tf.matMul(h, c.recurrentKernel));
     const [zi, zf, zg, zo] = tf.split(z, 4, 1);
     const pre = plus(zg, bg);
-    const g = rescale(pre, c.act(pre), eps, c.act);
+    const g = act(c, pre, eps);
     cs = tf.add(gateProduct(gate(c, plus(zf, bf), eps), cs, eps), gateProduct(gate(c, plus(zi, bi), eps), g, eps));
-    h = gateProduct(gate(c, plus(zo, bo), eps), rescale(cs, c.act(cs), eps, c.act), eps);
+    h = gateProduct(gate(c, plus(zo, bo), eps), act(c, cs, eps), eps);
     outs.push(h);
   }
   return finish(outs, [h, cs], c);
 }
 
 /** SimpleRNN: h = act(x·W + h·U + b), Rescale from the pre-activation. */
-function simple(c: Cell, x: tf.Tensor, eps: number): tf.Tensor[] {
+function simple(c: RecurrentCell, x: tf.Tensor, eps: number): tf.Tensor[] {
   let h: tf.Tensor = tf.zeros([x.shape[0] as number, c.units]);
   const outs: tf.Tensor[] = [];
   for (const xt of projectInputs(x, c.kernel, c.goBackwards)) {
     const z = plus(tf.add(xt, tf.matMul(h, c.recurrentKernel)), c.bias);
-    h = rescale(z, c.act(z), eps, c.act);
+    h = act(c, z, eps);
     outs.push(h);
   }
   return finish(outs, [h], c);
@@ -120,7 +91,7 @@ function simple(c: Cell, x: tf.Tensor, eps: number): tf.Tensor[] {
  * act(x·W_h + (r⊙h′)·U_h); z, 1 − z and r are gates of the products, Rescale from h̃'s
  * pre-activation (and from r's for the term r⊙b_rh, which multiplies no signal).
  */
-function gru(c: Cell, x: tf.Tensor, eps: number): tf.Tensor[] {
+function gru(c: RecurrentCell, x: tf.Tensor, eps: number): tf.Tensor[] {
   const u = c.units;
   const [inB, recB] = c.bias && c.resetAfter ? tf.unstack(c.bias, 0) : [c.bias, null];
   const [bz, br, bh] = inB ? tf.split(inB, 3, 0) : [null, null, null];
@@ -145,14 +116,14 @@ function gru(c: Cell, x: tf.Tensor, eps: number): tf.Tensor[] {
       const r = gate(c, plus(tf.add(xr, ir), br), eps);
       pre = plus(tf.add(xh, tf.matMul(gateProduct(r, h, eps), tf.slice(rk, [0, 2 * u], [u, u]))), bh);
     }
-    const hh = rescale(pre, c.act(pre), eps, c.act);
+    const hh = act(c, pre, eps);
     h = tf.add(gateProduct(z, h, eps), gateProduct(tf.sub(1, z), hh, eps));
     outs.push(h);
   }
   return finish(outs, [h], c);
 }
 
-function finish(outs: tf.Tensor[], states: tf.Tensor[], c: Cell): tf.Tensor[] {
+function finish(outs: tf.Tensor[], states: tf.Tensor[], c: RecurrentCell): tf.Tensor[] {
   const result = c.returnSequences ? tf.stack(outs, 1) : outs[outs.length - 1];
   return c.returnState ? [result, ...states] : [result];
 }

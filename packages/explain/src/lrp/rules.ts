@@ -140,40 +140,12 @@ const averaging: Rule = (_layer, ins, kwargs, lrp, next) => [
   ),
 ];
 
-type Act = (x: tf.Tensor) => tf.Tensor;
-interface RnnParts {
-  kernel: tf.Tensor;
-  recurrent: tf.Tensor;
-  bias: tf.Tensor | null;
-  units: number;
-  act: Act;
-  recAct: Act;
-  returnSequences: boolean;
-  returnState: boolean;
-  goBackwards: boolean;
-}
-
 function noMask(layer: tf.layers.Layer, kwargs: Record<string, unknown>): void {
   if (kwargs.mask)
     fail(
       'UNSUPPORTED_LAYER',
       `lrpEpsilon: layer '${layer.name}' receives a mask (from Masking or Embedding(mask_zero)); LRP through masked recurrent layers is not implemented. Attribute to a layer after it (option layer), or use 'integratedGradients' or 'occlusion'.`,
     );
-}
-
-/** The parts of a recurrent cell (the importer's `RecurrentSource`) the rules use. */
-function partsOf(cell: RecurrentCell): RnnParts {
-  return {
-    kernel: cell.kernel,
-    recurrent: cell.recurrentKernel,
-    bias: cell.bias,
-    units: cell.units,
-    act: (x) => cell.applyActivation(x),
-    recAct: (x) => cell.applyRecurrentActivation(x),
-    returnSequences: cell.returnSequences,
-    returnState: cell.returnState,
-    goBackwards: cell.goBackwards,
-  };
 }
 
 /** x·W for every step (no bias), as a list of (B, ·) slices, and the raw steps for the bias spread. */
@@ -192,7 +164,7 @@ function projectInputs(x: tf.Tensor, kernel: tf.Tensor, goBackwards: boolean): {
 function finish(
   outs: tf.Tensor[],
   states: tf.Tensor[],
-  parts: Pick<RnnParts, 'returnSequences' | 'returnState'>,
+  parts: Pick<RecurrentCell, 'returnSequences' | 'returnState'>,
 ): tf.Tensor[] {
   const result = parts.returnSequences ? tf.stack(outs, 1) : outs[outs.length - 1];
   return parts.returnState ? [result, ...states] : [result];
@@ -231,38 +203,42 @@ function cellSum(a: tf.Tensor, b: tf.Tensor, lrp: LrpSettings): tf.Tensor {
  * LSTM (Arras et al. 2017): gates i, f, o carry no relevance; ε-rule on the cell-input
  * pre-activation and on the cell sum; relevance passes from h to c unchanged.
  */
-function lrpLstm(parts: RnnParts, x: tf.Tensor, lrp: LrpSettings): tf.Tensor[] {
-  const u = parts.units;
-  const { xw, raw } = projectInputs(x, parts.kernel, parts.goBackwards);
-  const [bi, bf, bg, bo] = parts.bias ? tf.split(parts.bias, 4, 0) : [null, null, null, null];
+function lrpLstm(cell: RecurrentCell, x: tf.Tensor, lrp: LrpSettings): tf.Tensor[] {
+  const u = cell.units;
+  const { xw, raw } = projectInputs(x, cell.kernel, cell.goBackwards);
+  const [bi, bf, bg, bo] = cell.bias ? tf.split(cell.bias, 4, 0) : [null, null, null, null];
   const plus = (v: tf.Tensor, b: tf.Tensor | null) => (b ? tf.add(v, b) : v);
   let h: tf.Tensor = tf.zeros([x.shape[0], u]);
   let c: tf.Tensor = tf.zeros([x.shape[0], u]);
   const outs: tf.Tensor[] = [];
   xw.forEach((xt, t) => {
-    const z = tf.add(xt, tf.matMul(gradTimesValue(h), parts.recurrent));
+    const z = tf.add(xt, tf.matMul(gradTimesValue(h), cell.recurrentKernel));
     const [zi, zf, zg, zo] = tf.split(z, 4, 1);
     const pre = plus(zg, bg);
-    const g = preActivation(pre, parts.act(pre), bg, [raw[t], h], lrp);
-    c = cellSum(gated(parts.recAct(plus(zf, bf)), c), gated(parts.recAct(plus(zi, bi)), g), lrp);
-    h = gated(parts.recAct(plus(zo, bo)), passThrough(c, parts.act(c)));
+    const g = preActivation(pre, cell.applyActivation(pre), bg, [raw[t], h], lrp);
+    c = cellSum(
+      gated(cell.applyRecurrentActivation(plus(zf, bf)), c),
+      gated(cell.applyRecurrentActivation(plus(zi, bi)), g),
+      lrp,
+    );
+    h = gated(cell.applyRecurrentActivation(plus(zo, bo)), passThrough(c, cell.applyActivation(c)));
     outs.push(h);
   });
-  return finish(outs, [h, c], parts);
+  return finish(outs, [h, c], cell);
 }
 
 /** SimpleRNN: h = act(x·W + h·U + b), the ε-rule on the pre-activation. */
-function lrpSimpleRnn(parts: RnnParts, x: tf.Tensor, lrp: LrpSettings): tf.Tensor[] {
-  const { xw, raw } = projectInputs(x, parts.kernel, parts.goBackwards);
-  let h: tf.Tensor = tf.zeros([x.shape[0], parts.units]);
+function lrpSimpleRnn(cell: RecurrentCell, x: tf.Tensor, lrp: LrpSettings): tf.Tensor[] {
+  const { xw, raw } = projectInputs(x, cell.kernel, cell.goBackwards);
+  let h: tf.Tensor = tf.zeros([x.shape[0], cell.units]);
   const outs: tf.Tensor[] = [];
   xw.forEach((xt, t) => {
-    let z = tf.add(xt, tf.matMul(gradTimesValue(h), parts.recurrent));
-    if (parts.bias) z = tf.add(z, parts.bias);
-    h = preActivation(z, parts.act(z), parts.bias, [raw[t], h], lrp);
+    let z = tf.add(xt, tf.matMul(gradTimesValue(h), cell.recurrentKernel));
+    if (cell.bias) z = tf.add(z, cell.bias);
+    h = preActivation(z, cell.applyActivation(z), cell.bias, [raw[t], h], lrp);
     outs.push(h);
   });
-  return finish(outs, [h], parts);
+  return finish(outs, [h], cell);
 }
 
 /**
@@ -314,8 +290,8 @@ function recurrent(layer: tf.layers.Layer, x: tf.Tensor, lrp: LrpSettings): tf.T
       `lrpEpsilon: no rule for the recurrent layer '${layer.name}' (${layer.getClassName()}). Rules exist for LSTM, GRU and SimpleRNN.`,
     );
   const cell = layer.recurrentCell();
-  if (cell.kind === 'lstm') return lrpLstm(partsOf(cell), x, lrp);
-  if (cell.kind === 'simple') return lrpSimpleRnn(partsOf(cell), x, lrp);
+  if (cell.kind === 'lstm') return lrpLstm(cell, x, lrp);
+  if (cell.kind === 'simple') return lrpSimpleRnn(cell, x, lrp);
   return lrpGru(cell, x, lrp);
 }
 
