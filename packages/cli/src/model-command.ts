@@ -48,7 +48,6 @@ export interface ModelCommandContext<O extends Options> {
  * input, runs `body`, and always disposes the model.
  */
 export function modelCommand<const O extends Options>(spec: {
-  name: string;
   usage: string;
   options?: O;
   /** Flags that must be given (named in the error). */
@@ -59,9 +58,8 @@ export function modelCommand<const O extends Options>(spec: {
   stream?: boolean;
   body(ctx: ModelCommandContext<O>): Promise<number>;
 }): Command {
-  const { name, usage, options = {} as O, required = [], input = false, stream = false, body } = spec;
+  const { usage, options = {} as O, required = [], input = false, stream = false, body } = spec;
   return {
-    name,
     usage,
     async run(argv, io) {
       const parsed = parse(

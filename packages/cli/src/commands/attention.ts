@@ -25,7 +25,6 @@ ${STREAM_USAGE}
 ${MODEL_OPTIONS_USAGE}`;
 
 export const attention = modelCommand({
-  name: 'attention',
   usage,
   input: true,
   stream: true,

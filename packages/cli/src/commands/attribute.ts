@@ -257,7 +257,6 @@ function jsonOptions(o: unknown): unknown {
 }
 
 export const attribute: Command = {
-  name: 'attribute',
   get usage() {
     return attributeUsage();
   },

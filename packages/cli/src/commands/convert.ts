@@ -11,7 +11,6 @@ const usage = `Usage: keraspect convert MODEL --to tfjs|h5 --out PATH [options]
 ${MODEL_OPTIONS_USAGE}`;
 
 export const convert = modelCommand({
-  name: 'convert',
   usage,
   input: false,
   options: { to: { type: 'string' }, out: { type: 'string' } },

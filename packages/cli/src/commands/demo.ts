@@ -24,7 +24,6 @@ scripts/make-example.ts), print its summary and its forecast for the bundled exa
 write the full HTML report on that series (keraspect report) to DIR (default keraspect-report/).`;
 
 export const demo: Command = {
-  name: 'demo',
   usage,
   async run(argv, io) {
     const { values } = parse(

@@ -31,7 +31,6 @@ export function describeModel(km: KerasModel) {
 }
 
 export const inspect = modelCommand({
-  name: 'inspect',
   usage,
   input: false,
   options: { json: { type: 'boolean' } },

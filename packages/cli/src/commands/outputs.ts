@@ -22,7 +22,6 @@ ${STREAM_USAGE}
 ${MODEL_OPTIONS_USAGE}`;
 
 export const outputs = modelCommand({
-  name: 'outputs',
   usage,
   input: true,
   stream: true,

@@ -179,7 +179,6 @@ function sampleOf(a: NdArray, b: number, what: string): NdArray {
 }
 
 export const plot: Command = {
-  name: 'plot',
   get usage() {
     return plotUsage();
   },

@@ -22,7 +22,6 @@ const outputPath = (out: string, i: number, n: number) =>
   n === 1 ? out : out.replace(/(\.npy|\.json)?$/, (ext) => `.${i}${ext || '.npy'}`);
 
 export const predict = modelCommand({
-  name: 'predict',
   usage,
   input: true,
   stream: true,

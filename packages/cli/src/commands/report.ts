@@ -22,7 +22,6 @@ ${INPUT_USAGE}
 ${MODEL_OPTIONS_USAGE}`;
 
 export const report = modelCommand({
-  name: 'report',
   usage,
   input: true,
   options: {

@@ -25,7 +25,6 @@ ${INPUT_USAGE}
 ${MODEL_OPTIONS_USAGE}`;
 
 export const show = modelCommand({
-  name: 'show',
   usage,
   input: true,
   options: {
