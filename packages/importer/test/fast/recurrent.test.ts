@@ -157,7 +157,13 @@ describe('fused recurrent path', () => {
     const kernels: string[] = [];
     const profile = await tf.profile(() => layer.apply(x) as tf.Tensor);
     kernels.push(...profile.kernelNames);
-    expect(kernels).toContain(KERNEL.lstm);
+    // no tape records: the kernel that keeps nothing for a backward pass
+    expect(kernels).toContain(KERNEL.lstmInference);
+    expect(kernels).not.toContain(KERNEL.lstm);
+    const taped = await tf.profile(() => tf.grad((v: tf.Tensor) => tf.sum(layer.apply(v) as tf.Tensor))(x));
+    expect(taped.kernelNames).toContain(KERNEL.lstm);
+    expect(taped.kernelNames).toContain(KERNEL.lstmGrad);
+    expect(taped.kernelNames).not.toContain(KERNEL.lstmInference);
     const mask = tf
       .tensor2d([
         [1, 1, 1, 0, 0],
@@ -166,7 +172,28 @@ describe('fused recurrent path', () => {
       .cast('bool');
     const masked = await tf.profile(() => layer.apply(x, { mask }) as tf.Tensor);
     expect(masked.kernelNames).not.toContain(KERNEL.lstm);
+    expect(masked.kernelNames).not.toContain(KERNEL.lstmInference);
     tf.dispose([x, mask]);
+  });
+
+  it('gives the same outputs with and without a gradient tape (every case)', async () => {
+    await useBackend('wasm');
+    for (const [i, c] of cases.entries()) {
+      const { layer, x, states, call } = setup(c, 500 + i);
+      const plain = call(x);
+      let taped: tf.Tensor[] = [];
+      tf.grad((v: tf.Tensor) => {
+        const y = call(v);
+        taped = y.map((t) => tf.keep(t.clone()));
+        return tf.addN(y.map((t) => tf.sum(t))) as tf.Scalar;
+      })(x).dispose();
+      expect(taped.length, c.name).toBe(plain.length);
+      plain.forEach((t, k) =>
+        expect(Array.from(t.dataSync()), `${c.name}, output ${k}`).toEqual(Array.from(taped[k].dataSync())),
+      );
+      tf.dispose([...plain, ...taped, x, ...states]);
+      layer.dispose();
+    }
   });
 
   it('serializes as the TF.js class it extends', () => {

@@ -10,8 +10,12 @@ import { kernels, layout, pad4, padColumns, readInput, transposePadded, unpadCol
 /** Kernel names, as registered with TF.js. */
 export const KERNEL = {
   lstm: 'KeraspectLSTMSequence',
+  /** The LSTM without the gates and cells only a gradient needs (run when no tape records). */
+  lstmInference: 'KeraspectLSTMSequenceInference',
   lstmGrad: 'KeraspectLSTMSequenceGrad',
   gru: 'KeraspectGRUSequence',
+  /** The GRU without the saved gates (run when no tape records). */
+  gruInference: 'KeraspectGRUSequenceInference',
   gruGrad: 'KeraspectGRUSequenceGrad',
   rnn: 'KeraspectSimpleRNNSequence',
   rnnGrad: 'KeraspectSimpleRNNSequenceGrad',
@@ -37,13 +41,16 @@ type KernelArgs = { inputs: Record<string, tf.TensorInfo>; backend: tf.KernelBac
 type Info = tf.TensorInfo;
 const num = (a: tf.NamedAttrMap | undefined, k: string) => Number(a?.[k]);
 
-function lstmForward({ inputs, backend, attrs }: KernelArgs): Info[] {
+function lstmForward(args: KernelArgs, save = true): Info[] {
+  const { inputs, backend, attrs } = args;
   const { zx, recurrentKernel, h0, c0 } = inputs;
   const [B, T, G4] = zx.shape;
   const U = G4 / 4;
   const up = pad4(U);
   const k = kernels()!;
   const copied = U === up ? (['zx', 'r', 'h0', 'c0'] as const) : [];
+  // without saving, gates and cs are one step's scratch (the kernel updates the cell state in place)
+  const steps = save ? T : 1;
   const { ptr, view } = layout(
     k,
     {
@@ -52,8 +59,8 @@ function lstmForward({ inputs, backend, attrs }: KernelArgs): Info[] {
       h0: B * up,
       c0: B * up,
       hs: T * B * up,
-      cs: T * B * up,
-      gates: T * B * 4 * up,
+      cs: steps * B * up,
+      gates: steps * B * 4 * up,
     },
     [...copied, 'hs', 'cs', 'gates'],
   );
@@ -75,10 +82,15 @@ function lstmForward({ inputs, backend, attrs }: KernelArgs): Info[] {
     up,
     num(attrs, 'recurrentActivation'),
     num(attrs, 'activation'),
+    save ? 1 : 0,
   );
-  return [
+  const outputs = [
     writeOutput(backend, [B, T, U], (d) => unpadColumns(view.hs, d, B * T, 1, U, up)),
-    writeOutput(backend, [B, U], (d) => unpadColumns(view.cs.subarray((T - 1) * B * up), d, B, 1, U, up)),
+    writeOutput(backend, [B, U], (d) => unpadColumns(view.cs.subarray((steps - 1) * B * up), d, B, 1, U, up)),
+  ];
+  if (!save) return outputs;
+  return [
+    ...outputs,
     writeOutput(backend, [T, B, 4 * up], (d) => d.set(view.gates)),
     writeOutput(backend, [T, B, up], (d) => d.set(view.cs)),
   ];
@@ -137,15 +149,17 @@ function lstmBackward({ inputs, backend, attrs }: KernelArgs): Info[] {
   ];
 }
 
-function gruForward({ inputs, backend, attrs }: KernelArgs): Info[] {
+function gruForward(args: KernelArgs, save = true): Info[] {
+  const { inputs, backend, attrs } = args;
   const { zx, recurrentKernel, recurrentBias, h0 } = inputs;
   const [B, T, G3] = zx.shape;
   const U = G3 / 3;
   const up = pad4(U);
   const k = kernels()!;
   const copied = U === up ? (['zx', 'r', 'rb', 'h0'] as const) : [];
-  // without reset_after the kernel leaves the saved ih block unwritten: keep it zeroed
-  const saved = num(attrs, 'resetAfter') ? (['saved'] as const) : [];
+  // without reset_after the kernel leaves the saved ih block unwritten: keep it zeroed (the
+  // inference scratch is never read back)
+  const saved = num(attrs, 'resetAfter') || !save ? (['saved'] as const) : [];
   const { ptr, view } = layout(
     k,
     {
@@ -154,7 +168,7 @@ function gruForward({ inputs, backend, attrs }: KernelArgs): Info[] {
       rb: 3 * up,
       h0: B * up,
       hs: T * B * up,
-      saved: T * B * 4 * up,
+      saved: (save ? T : 1) * B * 4 * up,
       inner: B * 3 * up,
       rh: B * up,
     },
@@ -180,11 +194,10 @@ function gruForward({ inputs, backend, attrs }: KernelArgs): Info[] {
     num(attrs, 'recurrentActivation'),
     num(attrs, 'activation'),
     num(attrs, 'resetAfter'),
+    save ? 1 : 0,
   );
-  return [
-    writeOutput(backend, [B, T, U], (d) => unpadColumns(view.hs, d, B * T, 1, U, up)),
-    writeOutput(backend, [T, B, 4 * up], (d) => d.set(view.saved)),
-  ];
+  const hs = writeOutput(backend, [B, T, U], (d) => unpadColumns(view.hs, d, B * T, 1, U, up));
+  return save ? [hs, writeOutput(backend, [T, B, 4 * up], (d) => d.set(view.saved))] : [hs];
 }
 
 function gruBackward({ inputs, backend, attrs }: KernelArgs): Info[] {
@@ -474,9 +487,11 @@ export function registerFastKernels(): boolean {
   registered = kernels() !== null;
   if (!registered) return false;
   const funcs: [string, (a: KernelArgs) => Info | Info[]][] = [
-    [KERNEL.lstm, lstmForward],
+    [KERNEL.lstm, (a) => lstmForward(a)],
+    [KERNEL.lstmInference, (a) => lstmForward(a, false)],
     [KERNEL.lstmGrad, lstmBackward],
-    [KERNEL.gru, gruForward],
+    [KERNEL.gru, (a) => gruForward(a)],
+    [KERNEL.gruInference, (a) => gruForward(a, false)],
     [KERNEL.gruGrad, gruBackward],
     [KERNEL.rnn, rnnForward],
     [KERNEL.rnnGrad, rnnBackward],

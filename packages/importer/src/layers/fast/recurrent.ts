@@ -72,11 +72,13 @@ export function runFastRnn(
       recurrentActivation: ACTIVATION_CODES[c.recurrentActivation ?? 'linear'],
     };
     const engine = tf.engine();
+    // what only the backward pass reads is kept only when a gradient tape records this call
+    const taping = engine.isTapeOn();
     let hs: tf.Tensor;
     const states: tf.Tensor[] = [];
     if (c.kind === 'lstm') {
       const out = engine.runKernel(
-        KERNEL.lstm,
+        taping ? KERNEL.lstm : KERNEL.lstmInference,
         { zx, recurrentKernel: c.recurrentKernel, h0: state(0), c0: state(1) },
         attrs,
       ) as tf.Tensor[];
@@ -86,7 +88,7 @@ export function runFastRnn(
       const rb = recurrentBias ?? tf.zeros([3 * U]);
       hs = (
         engine.runKernel(
-          KERNEL.gru,
+          taping ? KERNEL.gru : KERNEL.gruInference,
           { zx, recurrentKernel: c.recurrentKernel, recurrentBias: rb, h0: state(0) },
           { ...attrs, resetAfter: c.resetAfter ? 1 : 0 },
         ) as tf.Tensor[]

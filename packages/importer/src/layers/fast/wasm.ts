@@ -31,6 +31,7 @@ export interface KernelExports {
     up: number,
     recAct: number,
     act: number,
+    save: number,
   ): void;
   lstmBackward(
     dhs: number,
@@ -66,6 +67,7 @@ export interface KernelExports {
     recAct: number,
     act: number,
     resetAfter: number,
+    save: number,
   ): void;
   gruBackward(
     dhs: number,
