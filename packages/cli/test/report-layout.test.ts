@@ -71,6 +71,26 @@ describe('the report lays out every channel and gives each attention map its own
     expect(html).toMatch(/page 2 of 2: channels 61–70 of 70/);
   });
 
+  it('draws attention that runs on a pooled sequence without the input series beside it, and says why', async () => {
+    const km = await modelFromConfig({
+      class_name: 'Sequential',
+      config: {
+        name: 'pooled',
+        layers: [
+          { class_name: 'InputLayer', config: { name: 'x', batch_input_shape: [null, 20, 3] } },
+          { class_name: 'MaxPooling1D', config: { name: 'pool', pool_size: 4, strides: 4 } },
+          { class_name: 'SeqSelfAttention', config: { name: 'att', units: 4 } },
+          { class_name: 'Flatten', config: { name: 'flat' } },
+          { class_name: 'Dense', config: { name: 'out', units: 1 } },
+        ],
+      },
+    } as never);
+    const files = await buildReport(km, seededInput(1), { methods: ['gradient'] });
+    km.dispose();
+    expect([...files.keys()]).toContain('img/attention.png');
+    expect(files.get('index.html') as string).toMatch(/not drawn beside the maps: they span 5 steps, the input 20/);
+  });
+
   it('warns at the top when the keras-self-attention variants differ for this file', async () => {
     const km = await modelFromConfig({
       class_name: 'Sequential',

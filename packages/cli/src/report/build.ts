@@ -185,8 +185,15 @@ export async function buildReport(
     } catch (e) {
       attentionNotes.push(`rollout not computed: ${(e as Error).message}`);
     }
+    // The input series runs along the maps' sides only where they span its time steps: attention
+    // after pooling or strided convolutions (EQTransformer's 47 of 6000 steps) has no such axis.
+    const spansInput = sequence && labelled.every((m) => m.values.shape[0] === xs.shape[0]);
+    if (sequence && !spansInput)
+      attentionNotes.push(
+        `the input series is not drawn beside the maps: they span ${[...new Set(labelled.map((m) => m.values.shape[0]))].join(', ')} steps, the input ${xs.shape[0]}`,
+      );
     if (labelled.length)
-      attentionImg = add('attention', attentionFigure(labelled, sequence ? xs : undefined, sample).png());
+      attentionImg = add('attention', attentionFigure(labelled, spansInput ? xs : undefined, sample).png());
     attentionHist = add(
       'hist-attention',
       render('histogram', weights, {
