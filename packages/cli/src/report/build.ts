@@ -106,8 +106,11 @@ export async function buildReport(
   } = options;
   const files: ReportFiles = new Map();
   const images: ReportPage['sections'] = [];
-  const add = (name: string, png: Uint8Array) => {
+  // Each chart gives the event loop a turn: @napi-rs/canvas frees the pixel copies viz reads only
+  // then, and past 16 MB of them in one synchronous burst viz falls back to a slower way to read pixels.
+  const add = async (name: string, png: Uint8Array) => {
     files.set(`img/${name}.png`, png);
+    await new Promise<void>((resolve) => setImmediate(resolve));
     return `img/${name}.png`;
   };
   // Multi-input models: the per-sample figures show the first input.
@@ -124,7 +127,10 @@ export async function buildReport(
 
   // Input and layer outputs of the chosen sample.
   const inputImg = sequence
-    ? add('input', render('features1D', xs, { title: `Input (${inputLabel}, sample ${sample})`, axes: true }).png())
+    ? await add(
+        'input',
+        render('features1D', xs, { title: `Input (${inputLabel}, sample ${sample})`, axes: true }).png(),
+      )
     : null;
   const one = inputs.map((a) => {
     const r = row(a, sample);
@@ -140,18 +146,17 @@ export async function buildReport(
     if (o.className && /Attention/.test(o.className) && o.index === 1) continue; // attention weights get their own section
     if (a.shape.length === 2) {
       const pages = channelPages(a, channelsPerPage, `${name} — ${o.className}`);
-      pages.forEach((p, k) =>
+      for (const [k, p] of pages.entries())
         layerFigs.push({
           title: `${name} (${o.className})`,
           note: `(T=${a.shape[0]}, C=${a.shape[1]})${p.note ? `, ${p.note}` : ''}`,
-          src: add(`layer-${slug(name)}${pages.length > 1 ? `-${k + 1}` : ''}`, p.png),
-        }),
-      );
+          src: await add(`layer-${slug(name)}${pages.length > 1 ? `-${k + 1}` : ''}`, p.png),
+        });
     } else if (a.shape.length === 1 && a.shape[0] > 1) {
       layerFigs.push({
         title: `${name} (${o.className})`,
         note: `(C=${a.shape[0]})`,
-        src: add(
+        src: await add(
           `layer-${slug(name)}`,
           render('features0D', o.array, { title: `${name} — ${o.className}`, width: 900, height: 300 }).png(),
         ),
@@ -193,8 +198,8 @@ export async function buildReport(
         `the input series is not drawn beside the maps: they span ${[...new Set(labelled.map((m) => m.values.shape[0]))].join(', ')} steps, the input ${xs.shape[0]}`,
       );
     if (labelled.length)
-      attentionImg = add('attention', attentionFigure(labelled, spansInput ? xs : undefined, sample).png());
-    attentionHist = add(
+      attentionImg = await add('attention', attentionFigure(labelled, spansInput ? xs : undefined, sample).png());
+    attentionHist = await add(
       'hist-attention',
       render('histogram', weights, {
         title: 'Attention weights',
@@ -214,7 +219,7 @@ export async function buildReport(
     const res = await createExplainer(method, km, { ...opts, target: 'max' } as never).attribute(x);
     const a = res.attributions[0];
     const src = sequence
-      ? add(
+      ? await add(
           `attr-${method}`,
           render(
             'attribution',
@@ -242,7 +247,7 @@ export async function buildReport(
   }
 
   const activationHist = histSeries.length
-    ? add(
+    ? await add(
         'hist-activations',
         render('histogram', histSeries.slice(0, 12), {
           title: 'Activations by layer',
@@ -255,12 +260,14 @@ export async function buildReport(
 
   // The seed answer's figures, drawn with its arguments (also `keraspect show`).
   const seed = seedFigures(km, x, { sample });
-  const seedFigs = seed.figures.map((f) => ({
-    src: add(`seed-${f.file.replace(/\.png$/, '')}`, f.png),
-    caption: f.caption,
-    answer: f.answer,
-    keraspect: f.keraspect,
-  }));
+  const seedFigs = [];
+  for (const f of seed.figures)
+    seedFigs.push({
+      src: await add(`seed-${f.file.replace(/\.png$/, '')}`, f.png),
+      caption: f.caption,
+      answer: f.answer,
+      keraspect: f.keraspect,
+    });
 
   images.push(...layerFigs.map((f) => ({ title: f.title, src: f.src, note: f.note })));
   files.set(
