@@ -58,6 +58,7 @@ import {
 } from '@keraspect/explain';
 import { attentionLstmConfig, mulberry32 } from '../scripts/lib/attention-lstm.ts';
 import { type BenchResult, machine, median } from './harness.ts';
+import { wasmSimdPeak } from './wasm-peak/measure.ts';
 import { loadOrt, OrtPeer, ortVersion } from './peer/onnx-peer.ts';
 import { configureFromEnv } from '@keraspect/cli';
 
@@ -87,6 +88,8 @@ export interface SpeedResult extends BenchResult {
   machine_peak_gflops: number | null;
   /** The same sgemm's GFLOP/s at this row's thread count (a 1-thread row against one core's peak). */
   threads_peak_gflops: number | null;
+  /** WebAssembly SIMD128's arithmetic peak at this row's thread count (bench/wasm-peak), measured in this run. */
+  wasm_peak_gflops?: number | null;
   /** Peak RSS (MiB) of a fresh Keraspect child process that builds the model and runs the workload once. */
   peak_rss_mb: number | null;
   /** The same for the PyTorch peer. */
@@ -549,20 +552,28 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 export interface SpeedMachine {
   /** PyTorch sgemm 2048² GFLOP/s per thread count. */
   peakGflops: Record<number, number>;
+  /** WebAssembly SIMD128 multiply-add loop GFLOP/s per thread count (bench/wasm-peak). */
+  wasmPeakGflops: Record<number, number>;
   torch: string | null;
   onnxruntime: string | null;
 }
 
 /** The machine and peers of the last {@link benchSpeed} run. */
-export const speedMachine: SpeedMachine = { peakGflops: {}, torch: null, onnxruntime: null };
+export const speedMachine: SpeedMachine = { peakGflops: {}, wasmPeakGflops: {}, torch: null, onnxruntime: null };
 
 /** One line describing the peers and the measured peak. */
 export function peakNote(): string | null {
-  const p = speedMachine.peakGflops;
-  const threads = Object.keys(p).map(Number);
-  if (!threads.length) return null;
-  const peaks = threads.map((t) => `${p[t].toFixed(0)} GFLOP/s on ${t} thread${t === 1 ? '' : 's'}`).join(', ');
-  return `machine peak (PyTorch ${speedMachine.torch} sgemm 2048², measured in this run): ${peaks}${speedMachine.onnxruntime ? `; ONNX Runtime ${speedMachine.onnxruntime}` : '; ONNX Runtime absent'}`;
+  const list = (p: Record<number, number>) =>
+    Object.keys(p)
+      .map(Number)
+      .map((t) => `${p[t].toFixed(0)} GFLOP/s on ${t} thread${t === 1 ? '' : 's'}`)
+      .join(', ');
+  const wasm = list(speedMachine.wasmPeakGflops);
+  const wasmNote = wasm
+    ? `WebAssembly SIMD128 peak (multiply-add loop in registers, measured in this run): ${wasm}`
+    : '';
+  if (!Object.keys(speedMachine.peakGflops).length) return wasmNote || null;
+  return `machine peak (PyTorch ${speedMachine.torch} sgemm 2048², measured in this run): ${list(speedMachine.peakGflops)}${wasm ? `; ${wasmNote}` : ''}${speedMachine.onnxruntime ? `; ONNX Runtime ${speedMachine.onnxruntime}` : '; ONNX Runtime absent'}`;
 }
 
 /** max |ours − theirs| / max |theirs|, or +∞ on a length mismatch. */
@@ -596,6 +607,7 @@ const emptyRow = (name: string, threads: number): SpeedResult => ({
   gflops: null,
   machine_peak_gflops: null,
   threads_peak_gflops: null,
+  wasm_peak_gflops: null,
   peak_rss_mb: null,
   pytorch_peak_rss_mb: null,
   pytorch_rel_diff: null,
@@ -673,6 +685,8 @@ export async function benchSpeed(runs: number, options: SpeedOptions = {}): Prom
         speedMachine.torch = ans.torch as string;
       }
     }
+    // What any WebAssembly code could reach at most, measured next to the native sgemm peak.
+    for (const threads of [1, 2]) speedMachine.wasmPeakGflops[threads] = await wasmSimdPeak(threads);
     const machinePeak = speedMachine.peakGflops[2] ?? null;
     for (const w of chosen) {
       const km = w.kind ? models.get(w.kind)! : null;
@@ -763,6 +777,7 @@ export async function benchSpeed(runs: number, options: SpeedOptions = {}): Prom
         gflops: w.flops ? w.flops / (ms * 1e6) : null,
         machine_peak_gflops: machinePeak,
         threads_peak_gflops: speedMachine.peakGflops[w.threads] ?? null,
+        wasm_peak_gflops: speedMachine.wasmPeakGflops[w.threads] ?? null,
         peak_rss_mb: mem.ours,
         pytorch_peak_rss_mb: mem.peer,
         pytorch_rel_diff: relTorch,
@@ -789,6 +804,7 @@ export async function benchSpeed(runs: number, options: SpeedOptions = {}): Prom
         gflops: (streamSequences * seedFlops('lstm').forward) / (r.ms * 1e6),
         machine_peak_gflops: machinePeak,
         threads_peak_gflops: speedMachine.peakGflops[2] ?? null,
+        wasm_peak_gflops: speedMachine.wasmPeakGflops[2] ?? null,
         peak_rss_mb: r.peakMb,
         keraspect_cpu_ms: r.cpuMs,
       });
@@ -924,11 +940,11 @@ export function speedTable(results: SpeedResult[]): string {
     r.gflops !== null && peak ? `${((100 * r.gflops) / peak).toFixed(1)} %` : '—';
   const rows = results.map(
     (r) =>
-      `| ${r.name} | ${r.threads} | ${ms(r.ms)} | ${f(r.keraspect_busiest_thread_cpu_ms ?? null)} | ${f(r.sequences_per_s, 1)} | ${f(r.pytorch_ms)} | ${f(r.ratio_pytorch, 2)} | ${f(r.onnxruntime_ms)} | ${f(r.ratio_onnxruntime, 2)} | ${f(r.cpu_ratio_pytorch ?? null, 2)} | ${f(r.cpu_ratio_onnxruntime ?? null, 2)} | ${f(r.gflops, 2)} | ${pct(r, r.machine_peak_gflops)} | ${pct(r, r.threads_peak_gflops)} | ${f(r.peak_rss_mb, 0)} | ${f(r.pytorch_peak_rss_mb, 0)} |`,
+      `| ${r.name} | ${r.threads} | ${ms(r.ms)} | ${f(r.keraspect_busiest_thread_cpu_ms ?? null)} | ${f(r.sequences_per_s, 1)} | ${f(r.pytorch_ms)} | ${f(r.ratio_pytorch, 2)} | ${f(r.onnxruntime_ms)} | ${f(r.ratio_onnxruntime, 2)} | ${f(r.cpu_ratio_pytorch ?? null, 2)} | ${f(r.cpu_ratio_onnxruntime ?? null, 2)} | ${f(r.gflops, 2)} | ${pct(r, r.machine_peak_gflops)} | ${pct(r, r.threads_peak_gflops)} | ${pct(r, r.wasm_peak_gflops)} | ${f(r.peak_rss_mb, 0)} | ${f(r.pytorch_peak_rss_mb, 0)} |`,
   );
   return [
-    '| workload | threads | Keraspect (ms) | busiest thread CPU (ms) | sequences/s | PyTorch (ms) | ratio PyTorch | ONNX Runtime (ms) | ratio ONNX Runtime | CPU-time ratio PyTorch | CPU-time ratio ONNX Runtime | GFLOP/s | of machine peak | of peak at its threads | peak RSS (MiB) | PyTorch peak RSS (MiB) |',
-    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    '| workload | threads | Keraspect (ms) | busiest thread CPU (ms) | sequences/s | PyTorch (ms) | ratio PyTorch | ONNX Runtime (ms) | ratio ONNX Runtime | CPU-time ratio PyTorch | CPU-time ratio ONNX Runtime | GFLOP/s | of machine peak | of peak at its threads | of wasm SIMD peak at its threads | peak RSS (MiB) | PyTorch peak RSS (MiB) |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
     ...rows,
   ].join('\n');
 }

@@ -14,7 +14,10 @@ const run = JSON.parse(text.slice(text.indexOf('{'))) as {
 };
 // Runs saved before rows carried threads_peak_gflops: the per-thread peaks are in the machine line.
 const peaks = new Map(
-  [...run.machine.matchAll(/([\d.]+) GFLOP\/s on (\d+) thread/g)].map((m) => [Number(m[2]), Number(m[1])]),
+  [...run.machine.split('WebAssembly')[0].matchAll(/([\d.]+) GFLOP\/s on (\d+) thread/g)].map((m) => [
+    Number(m[2]),
+    Number(m[1]),
+  ]),
 );
 const rows = run.workloads
   .filter((w) => 'threads' in w)

@@ -1,0 +1,44 @@
+// @ts-nocheck — AssemblyScript source (compiled by build.ts into peak-wasm.ts), not TS.
+//
+// The most f32 arithmetic WebAssembly SIMD does on this CPU: 12 independent f32x4 accumulators,
+// each a ← a·m + c per iteration (one multiply and one add per lane), all in registers. Twelve
+// chains hide the multiply and add latencies; more would spill (x64 has 16 vector registers).
+
+export function run(n: i32): f32 {
+  const m = f32x4.splat(0.9999999);
+  const c = f32x4.splat(0.0000001);
+  let a0 = f32x4.splat(1.0);
+  let a1 = f32x4.splat(1.1);
+  let a2 = f32x4.splat(1.2);
+  let a3 = f32x4.splat(1.3);
+  let a4 = f32x4.splat(1.4);
+  let a5 = f32x4.splat(1.5);
+  let a6 = f32x4.splat(1.6);
+  let a7 = f32x4.splat(1.7);
+  let a8 = f32x4.splat(1.8);
+  let a9 = f32x4.splat(1.9);
+  let a10 = f32x4.splat(2.0);
+  let a11 = f32x4.splat(2.1);
+  for (let i = 0; i < n; i++) {
+    a0 = f32x4.add(f32x4.mul(a0, m), c);
+    a1 = f32x4.add(f32x4.mul(a1, m), c);
+    a2 = f32x4.add(f32x4.mul(a2, m), c);
+    a3 = f32x4.add(f32x4.mul(a3, m), c);
+    a4 = f32x4.add(f32x4.mul(a4, m), c);
+    a5 = f32x4.add(f32x4.mul(a5, m), c);
+    a6 = f32x4.add(f32x4.mul(a6, m), c);
+    a7 = f32x4.add(f32x4.mul(a7, m), c);
+    a8 = f32x4.add(f32x4.mul(a8, m), c);
+    a9 = f32x4.add(f32x4.mul(a9, m), c);
+    a10 = f32x4.add(f32x4.mul(a10, m), c);
+    a11 = f32x4.add(f32x4.mul(a11, m), c);
+  }
+  const s = f32x4.add(
+    f32x4.add(f32x4.add(f32x4.add(a0, a1), f32x4.add(a2, a3)), f32x4.add(f32x4.add(a4, a5), f32x4.add(a6, a7))),
+    f32x4.add(f32x4.add(a8, a9), f32x4.add(a10, a11)),
+  );
+  return f32x4.extract_lane(s, 0) + f32x4.extract_lane(s, 1) + f32x4.extract_lane(s, 2) + f32x4.extract_lane(s, 3);
+}
+
+/** Floating-point operations per iteration of `run`: 12 accumulators × 4 lanes × (multiply + add). */
+export const FLOPS_PER_ITERATION: i32 = 96;
