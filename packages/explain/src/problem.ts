@@ -64,6 +64,7 @@ export function makeProblem(km: KerasModel, inputs: NdArray[], options: ProblemO
   const tokens = tokenInputs(km);
   const dtypeOf = (i: number) => (km.model.inputs[i].dtype === 'int32' || tokens[i] ? 'int32' : 'float32');
   const batch = inputs[0].shape[0];
+  if (!(internalBatchSize >= 1)) fail('BAD_OPTION', `internalBatchSize must be ≥ 1; got ${internalBatchSize}.`);
   const inputRows = (rows: ArrayLike<number>) => inputs.map((a, i) => rowsTensor(a, rows, dtypeOf(i)));
 
   // Split point: the layer's output tensors become the attributed values.
@@ -77,27 +78,96 @@ export function makeProblem(km: KerasModel, inputs: NdArray[], options: ProblemO
     return runGraph(fetch, feeds, { override });
   };
 
-  // Evaluate once at x: the output (for the target) and, for a split, the layer's activations.
-  const [outAtX, ...acts] = inBatches(batch, internalBatchSize, (rows) =>
-    runGraph([outSym, ...(split ?? [])], inputFeeds(km, inputRows(rows)), { override }).map((t) => t.clone()),
-  );
-  const resolved = resolveTarget(target, outAtX, km.outputNames[outIndex]);
-  const x: NdArray[] = split ? acts : inputs;
+  const outName = km.outputNames[outIndex];
   const names = split ? split.map((_, i) => (split.length === 1 ? splitName : `${splitName}.${i}`)) : km.inputNames;
+  // The selected output at x, in batches (with the split layer's activations).
+  const evaluateAtX = () =>
+    inBatches(batch, internalBatchSize, (rows) =>
+      runGraph([outSym, ...(split ?? [])], inputFeeds(km, inputRows(rows)), { override }).map((t) => t.clone()),
+    );
+  const sampleShape = outSym.shape.slice(1);
+  if (split || batch === 0 || !sampleShape.every((d) => typeof d === 'number')) {
+    // Evaluate once at x: the output (for the target) and, for a split, the layer's activations.
+    const [outAtX, ...acts] = evaluateAtX();
+    const resolved = resolveTarget(target, batch, outAtX.shape.slice(1), outName);
+    resolved.pick?.(outAtX.data, allRows(batch));
+    return {
+      names,
+      x: split ? acts : inputs,
+      dtypes: split ? split.map(() => 'float32' as const) : inputs.map((_, i) => dtypeOf(i)),
+      batch,
+      units: resolved.units,
+      // The same graph and override as `score` at x: the scores are read off the output already
+      // computed instead of a second forward pass.
+      scoresAtX: outputScores(resolved, outAtX, internalBatchSize),
+      score: (xs, rows) => tf.tidy(() => resolved.score(forward(xs, rows, [outSym])[0], rows)),
+    };
+  }
+
+  // The target needs no values at x to be checked (its units are checked against the output's
+  // shape), so nothing is evaluated yet: what it needs at x (the units of 'max', the scores at x)
+  // is read off the first pass at x, usually the gradient pass of a gradient method
+  // (`gradRows` with the problem's own x), instead of a forward pass of its own. Reading `units`
+  // or `scoresAtX` before every sample has been through such a pass evaluates the model at x then.
+  const resolved = resolveTarget(target, batch, sampleShape as number[], outName);
+  const scoresAtX = new Float32Array(batch);
+  const seen = new Uint8Array(batch);
+  let unseen = batch;
+  const see = (rows: ArrayLike<number>) => {
+    for (let r = 0; r < rows.length; r++) {
+      if (!seen[rows[r]]) unseen--;
+      seen[rows[r]] = 1;
+    }
+  };
+  const atX = () => {
+    if (!unseen) return;
+    const [outAtX] = evaluateAtX();
+    resolved.pick?.(outAtX.data, allRows(batch));
+    scoresAtX.set(outputScores(resolved, outAtX, internalBatchSize));
+    seen.fill(1);
+    unseen = 0;
+  };
   const problem: Problem = {
     names,
-    x,
-    dtypes: split ? split.map(() => 'float32' as const) : inputs.map((_, i) => dtypeOf(i)),
+    x: inputs,
+    dtypes: inputs.map((_, i) => dtypeOf(i)),
     batch,
-    units: resolved.units,
-    scoresAtX: new Float32Array(batch),
-    score: (xs, rows) => tf.tidy(() => resolved.score(forward(xs, rows, [outSym])[0], rows)),
+    get units() {
+      if (resolved.pick) atX();
+      return resolved.units;
+    },
+    get scoresAtX() {
+      atX();
+      return scoresAtX;
+    },
+    score: (xs, rows) => {
+      if (resolved.pick && unseen && Array.prototype.some.call(rows, (r: number) => !seen[r])) atX();
+      return tf.tidy(() => resolved.score(forward(xs, rows, [outSym])[0], rows));
+    },
   };
-  // The same graph and override as `score` at x: read the scores off the output already computed
-  // instead of a second forward pass.
-  problem.scoresAtX = outputScores(resolved, outAtX, internalBatchSize);
+  ownPasses.set(problem, (xs, rows) =>
+    tf.tidy(() => {
+      const out = forward(xs, rows, [outSym])[0];
+      resolved.pick?.(out.dataSync(), rows);
+      const s = resolved.score(out, rows);
+      const vals = s.dataSync();
+      for (let r = 0; r < rows.length; r++) scoresAtX[rows[r]] = vals[r];
+      see(rows);
+      return s;
+    }),
+  );
   return problem;
 }
+
+/**
+ * For the problems `makeProblem` evaluates lazily: the score of rows of the problem's own `x`
+ * that also records, from that very pass, what the target needs at x (the units of `'max'`, the
+ * scores at x). Problems derived from one (other `x`, stacked copies) are other objects, so they
+ * never record into it.
+ */
+const ownPasses = new WeakMap<Problem, (xs: tf.Tensor[], rows: ArrayLike<number>) => tf.Tensor>();
+
+const allRows = (n: number) => Array.from({ length: n }, (_, i) => i);
 
 /** The target's score of every row of `out` (the selected output at x), in batches. */
 function outputScores(resolved: ResolvedTarget, out: NdArray, batchSize: number): Float32Array {
@@ -159,28 +229,54 @@ export function scoreRows(p: Problem, vals: NdArray[], rows: number[], batchSize
 
 /**
  * Gradients of Σ score w.r.t. `xs` (each (R, …)) and the per-row scores. Disposes everything it
- * makes; `xs` stay owned by the caller.
+ * makes; `xs` stay owned by the caller. `source`: the arrays `xs` hold rows `rows` of; when they
+ * are the problem's own `x`, the pass also gives the problem what its target needs at x (see
+ * `makeProblem`), so no forward pass at x of its own is needed.
  */
 export function gradRows(
   p: Problem,
   xs: tf.Tensor[],
   rows: ArrayLike<number>,
+  source?: readonly NdArray[],
 ): { scores: Float32Array; grads: Float32Array[] } {
   requireDifferentiable(p);
+  const own =
+    source && source.length === p.x.length && source.every((v, i) => v === p.x[i]) ? ownPasses.get(p) : undefined;
+  const score = own ?? p.score;
   let kept: tf.Tensor | null = null;
   const grads = tf.tidy(() => {
     const f = (...ts: tf.Tensor[]) => {
-      const s = p.score(ts, rows);
+      const s = score(ts, rows);
       kept = tf.keep(s.clone());
       return tf.sum(s) as tf.Scalar;
     };
-    return tf.grads(f)(xs);
+    return gradsOf(f, xs);
   });
   const scores = (kept as unknown as tf.Tensor).dataSync() as Float32Array;
   (kept as unknown as tf.Tensor).dispose();
   const out = grads.map((g) => g.dataSync() as Float32Array);
   tf.dispose(grads);
   return { scores, grads: out };
+}
+
+/**
+ * `tf.grads(f)(xs)`, leaving no tensors behind when it throws: TF.js keeps the tensors its tape
+ * saved for the backward pass until that pass ends, so an error thrown while recording (a layer a
+ * method has no rule for, a target function of the wrong shape) would leave them all allocated.
+ */
+function gradsOf(f: (...ts: tf.Tensor[]) => tf.Scalar, xs: tf.Tensor[]): tf.Tensor[] {
+  try {
+    return tf.grads(f)(xs);
+  } catch (e) {
+    const { state } = tf.engine() as unknown as {
+      state: { gradientDepth: number; activeTape: { saved?: tf.Tensor[] }[] | null };
+    };
+    if (state.gradientDepth === 0 && state.activeTape) {
+      for (const node of state.activeTape) for (const t of node.saved ?? []) t.dispose();
+      state.activeTape = null;
+    }
+    throw e;
+  }
 }
 
 /** Fail clearly when a gradient method meets token-id (int) inputs. */

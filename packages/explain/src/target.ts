@@ -1,6 +1,5 @@
 import { type OptionSpecs, t } from '@keraspect/array';
 import * as tf from '@tensorflow/tfjs';
-import type { NdArray } from '@keraspect/importer';
 import { fail } from './errors.ts';
 
 /**
@@ -54,17 +53,34 @@ export const targetOptionSpecs: OptionSpecs<TargetOptions> = {
   },
 };
 
-/** A resolved target: a per-row scorer and, for unit targets, the unit of every sample. */
+/**
+ * A resolved target: a per-row scorer and, for unit targets, the unit of every sample. A `'max'`
+ * target's units are picked from output values by `pick` (row by row, so a pass at x that computes
+ * the output anyway can pick them); the other targets need no output values.
+ */
 export interface ResolvedTarget {
   score(output: tf.Tensor, rows: ArrayLike<number>): tf.Tensor;
   /** The explained unit per sample (`null` for a function target). */
   units: Int32Array | null;
+  /**
+   * `'max'` only: set the units of samples `rows` to the argmax of their output values `out`
+   * (row r's values at `out[r·k …]`, the selected output at x).
+   */
+  pick?(out: ArrayLike<number>, rows: ArrayLike<number>): void;
 }
 
-/** Resolve `target` against the selected output computed at the inputs (`outAtX`, batch first). */
-export function resolveTarget(target: Target, outAtX: NdArray, outputName: string): ResolvedTarget {
-  const batch = outAtX.shape[0];
-  const k = outAtX.shape.slice(1).reduce((a, b) => a * b, 1);
+/**
+ * Resolve `target` for `batch` samples of the selected output, whose per-sample shape is
+ * `sampleShape`. Unit targets are checked against that shape here; `'max'` leaves its units to
+ * `pick`.
+ */
+export function resolveTarget(
+  target: Target,
+  batch: number,
+  sampleShape: readonly number[],
+  outputName: string,
+): ResolvedTarget {
+  const k = sampleShape.reduce((a, b) => a * b, 1);
   if (typeof target === 'function') {
     return {
       units: null,
@@ -85,16 +101,19 @@ export function resolveTarget(target: Target, outAtX: NdArray, outputName: strin
     if (!Number.isInteger(u) || u < 0 || u >= k)
       fail(
         'BAD_TARGET',
-        `Target unit ${u}${where} is out of range: output '${outputName}' has ${k} value(s) per sample (shape [${outAtX.shape.slice(1)}]); use 0…${k - 1} or 'max'.`,
+        `Target unit ${u}${where} is out of range: output '${outputName}' has ${k} value(s) per sample (shape [${sampleShape}]); use 0…${k - 1} or 'max'.`,
       );
     return u;
   };
+  let pick: ResolvedTarget['pick'];
   if (target === 'max') {
-    for (let b = 0; b < batch; b++) {
-      let best = 0;
-      for (let j = 1; j < k; j++) if (outAtX.data[b * k + j] > outAtX.data[b * k + best]) best = j;
-      units[b] = best;
-    }
+    pick = (out, rows) => {
+      for (let r = 0; r < rows.length; r++) {
+        let best = 0;
+        for (let j = 1; j < k; j++) if (out[r * k + j] > out[r * k + best]) best = j;
+        units[rows[r]] = best;
+      }
+    };
   } else if (typeof target === 'number') units.fill(check(target, ''));
   else if (Array.isArray(target)) {
     if (target.length !== batch)
@@ -110,6 +129,7 @@ export function resolveTarget(target: Target, outAtX: NdArray, outputName: strin
     );
   return {
     units,
+    ...(pick ? { pick } : {}),
     score(output, rows) {
       return tf.tidy(() => {
         const mask = new Float32Array(rows.length * k);

@@ -21,7 +21,7 @@ function* gradientChunks(
     const rows = range(s, Math.min(p.batch, s + ctx.internalBatchSize));
     const xs = values.map((v) => rowsTensor(v, rows));
     try {
-      const g = gradRows(p, xs, rows);
+      const g = gradRows(p, xs, rows, values);
       g.grads.forEach((a, i) => grads[i].set(a, s * n[i]));
       scores.set(g.scores, s);
     } finally {
