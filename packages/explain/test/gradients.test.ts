@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
-import { inputGradients, layerGradients, weightGradients } from '../src/index.ts';
+import { explain, inputGradients, layerGradients, type Target, weightGradients } from '../src/index.ts';
 import { expectAllClose, functional, nd, node, noLeak, randn, randomizeWeights, sequential, toy } from './helpers.ts';
 import { predict, type KerasModel, type NdArray } from '@keraspect/importer';
 
@@ -131,6 +131,72 @@ describe('inputGradients and targets', () => {
     const x = nd([1, 1], [1, 2]);
     expectAllClose(inputGradients(km, x, { output: 1 }).gradients[0].data, [3, 4], 1e-6);
     expectAllClose(inputGradients(km, x, { output: 'y1' }).gradients[0].data, [1, 2], 1e-6);
+    km.dispose();
+  });
+});
+
+describe('one forward pass per chunk', () => {
+  /**
+   * Forward kernels of this one-Dense relu model run by `fn`, one per model evaluation: the fused
+   * product, or (TF.js while recording a gradient) the Relu after it.
+   */
+  const forwardProducts = async (fn: () => unknown) => {
+    const p = await tf.profile(async () => {
+      await fn();
+    });
+    return p.kernels.filter((k) => ['KeraspectDenseProduct', '_FusedMatMul', 'Relu'].includes(k.name)).length;
+  };
+
+  it("gradients at x read the target's units and the scores at x off their own pass (no forward pass of their own)", async () => {
+    const km = await toy(
+      sequential([3], [{ class_name: 'Dense', config: { name: 'd', units: 4, activation: 'relu' } }]),
+    );
+    randomizeWeights(km, 5, 1);
+    const x = randn([5, 3], 11);
+    const out = predict(km, x)[0].data;
+    const argmax = [0, 1, 2, 3, 4].map((b) =>
+      Array.from(out.slice(b * 4, b * 4 + 4)).reduce((best, v, j, a) => (v > a[best] ? j : best), 0),
+    );
+    const targets: Target[] = ['max', 2, [3, 2, 1, 0, 3], (y: tf.Tensor) => tf.sum(y, 1)];
+    for (const target of targets) {
+      let g: ReturnType<typeof inputGradients> | undefined;
+      // 5 samples in chunks of 2: 3 passes, each a forward and a backward pass.
+      expect(await forwardProducts(() => (g = inputGradients(km, x, { target, internalBatchSize: 2 })))).toBe(3);
+      const units =
+        target === 'max'
+          ? argmax
+          : typeof target === 'number'
+            ? [2, 2, 2, 2, 2]
+            : Array.isArray(target)
+              ? target
+              : null;
+      expect(g?.units ? Array.from(g.units) : null).toEqual(units);
+      const expected = [0, 1, 2, 3, 4].map((b) =>
+        units ? out[b * 4 + units[b]] : out[b * 4] + out[b * 4 + 1] + out[b * 4 + 2] + out[b * 4 + 3],
+      );
+      expectAllClose(g?.scores ?? [], expected, 1e-6, `target ${String(target)}`);
+    }
+    km.dispose();
+  });
+
+  it('methods that score elsewhere than x still evaluate x once for what the target needs', async () => {
+    const km = await toy(sequential([3], [{ class_name: 'Dense', config: { name: 'd', units: 4 } }]));
+    randomizeWeights(km, 6, 1);
+    const x = randn([2, 3], 12);
+    const out = predict(km, x)[0].data;
+    const a = await noLeak(() => explain('integratedGradients', km, x, { steps: 4, internalBatchSize: 8 }));
+    expect(Array.from(a.units ?? [])).toEqual(
+      [0, 1].map((b) =>
+        Array.from(out.slice(b * 4, b * 4 + 4)).reduce((best, v, j, arr) => (v > arr[best] ? j : best), 0),
+      ),
+    );
+    expectAllClose(
+      a.scores,
+      [0, 1].map((b) => out[b * 4 + (a.units as Int32Array)[b]]),
+      1e-6,
+    );
+    // A linear model: IG is exact, so the delta is 0 whatever the rule.
+    expectAllClose(a.delta ?? [], [0, 0], 1e-5);
     km.dispose();
   });
 });
