@@ -20,8 +20,7 @@ export function fastAdditiveScores(
     const U = wt.shape[1] as number;
     const flat = tf.reshape(x, [B * T, F]);
     const q = tf.reshape(fastMatMul(flat, wt), [B, T, U]);
-    let k = fastMatMul(flat, wx);
-    if (bh) k = tf.add(k, bh);
+    const k = fastMatMul(flat, wx, bh);
     const inputs = {
       q,
       k: tf.reshape(k, [B, T, U]),
@@ -51,14 +50,20 @@ export function fastBatchMatMul(a: tf.Tensor, b: tf.Tensor): tf.Tensor | null {
 }
 
 /**
- * a·b for 2-D float32 `a` (M, K) and `b` (K, N) with this package's SIMD kernel, whose gradient
- * also runs on it (TF.js' wasm BatchMatMul is several times slower on the transposed products a
- * gradient takes, e.g. (B·T, U)·(F, U)ᵀ); `tf.matMul` when the fused path is unavailable.
+ * a·b (+ bias) for 2-D float32 `a` (M, K), `b` (K, N) and an optional `bias` (N) added to every row
+ * inside the product, with this package's SIMD kernel, whose gradient also runs on it (TF.js' wasm
+ * BatchMatMul is several times slower on the transposed products a gradient takes, e.g.
+ * (B·T, U)·(F, U)ᵀ); `tf.matMul` (and `tf.add`) when the fused path is unavailable.
  */
-export function fastMatMul(a: tf.Tensor, b: tf.Tensor): tf.Tensor {
-  if (a.rank !== 2 || b.rank !== 2 || a.dtype !== 'float32' || b.dtype !== 'float32') return tf.matMul(a, b);
+export function fastMatMul(a: tf.Tensor, b: tf.Tensor, bias: tf.Tensor | null = null): tf.Tensor {
+  const plain = () => (bias ? tf.add(tf.matMul(a, b), bias) : tf.matMul(a, b));
+  if (a.rank !== 2 || b.rank !== 2 || a.dtype !== 'float32' || b.dtype !== 'float32') return plain();
   const [M, K] = a.shape as [number, number];
   const N = b.shape[1] as number;
-  const c = fastBatchMatMul(tf.reshape(a, [1, M, K]), tf.reshape(b, [1, K, N]));
-  return c ? tf.reshape(c, [M, N]) : tf.matMul(a, b);
+  if (bias && (bias.rank !== 1 || bias.shape[0] !== N || bias.dtype !== 'float32')) return plain();
+  if (b.shape[0] !== K || !fastPathAvailable('attention')) return plain();
+  const inputs: tf.NamedTensorMap = { a: tf.reshape(a, [1, M, K]), b: tf.reshape(b, [1, K, N]) };
+  if (bias) inputs.bias = bias;
+  const c = tf.engine().runKernel(KERNEL.batchMatMul, inputs, { transposeA: false, transposeB: false }) as tf.Tensor;
+  return tf.reshape(c, [M, N]);
 }

@@ -338,9 +338,12 @@ function additiveBackward({ inputs, backend }: KernelArgs): Info[] {
   ];
 }
 
-/** C = op(A)·op(B) per batch, op a transpose when `transposeA`/`transposeB` is set. */
+/**
+ * C = op(A)·op(B) (+ bias) per batch, op a transpose when `transposeA`/`transposeB` is set; the
+ * optional `bias` (N) is added to every row inside the product.
+ */
 function batchMatMul({ inputs, backend, attrs }: KernelArgs): Info {
-  const { a, b } = inputs;
+  const { a, b, bias } = inputs;
   const ta = Boolean(attrs?.transposeA);
   const tb = Boolean(attrs?.transposeB);
   const [batch, a1, a2] = a.shape;
@@ -349,27 +352,39 @@ function batchMatMul({ inputs, backend, attrs }: KernelArgs): Info {
   const N = tb ? b1 : b2;
   const np = pad4(N);
   const k = kernels()!;
-  // transposed operands are transposed by the module (a strided read of A in the product would
-  // touch a new cache line per term)
-  const { ptr, view } = layout(
+  // One product at a time through buffers of one batch element: its operands are copied in right
+  // before the product reads them and its result copied out right after, all within L2 (copying
+  // every element's operands first left them in memory by the time the product reached them).
+  // Transposed operands are transposed by the module (a strided read of A in the product would
+  // touch a new cache line per term).
+  const { ptr, view } = layout<'a' | 'at' | 'b' | 'bt' | 'c' | 'bias'>(
     k,
-    { a: batch * M * K, at: ta ? batch * M * K : 0, b: batch * K * np, bt: tb ? batch * N * K : 0, c: batch * M * np },
+    { a: M * K, at: ta ? M * K : 0, b: K * np, bt: tb ? N * K : 0, c: M * np, bias: bias ? np : 0 },
     np === N ? ['a', 'at', 'b', 'bt', 'c'] : ['a', 'at', 'bt', 'c'],
   );
-  if (!ta) view.a.set(readInput(backend, a));
-  else {
-    view.at.set(readInput(backend, a));
-    for (let n = 0; n < batch; n++) k.transpose(ptr.at + n * M * K * 4, K, M, ptr.a + n * M * K * 4, K);
-  }
-  const bv = readInput(backend, b);
-  if (!tb) padColumns(bv, view.b, batch * K, 1, N, np);
-  else {
-    view.bt.set(bv);
-    for (let n = 0; n < batch; n++) k.transpose(ptr.bt + n * N * K * 4, N, K, ptr.b + n * K * np * 4, np);
-  }
-  for (let n = 0; n < batch; n++)
-    k.matmul(ptr.a + n * M * K * 4, K, 1, ptr.b + n * K * np * 4, ptr.c + n * M * np * 4, 0, 0, M, K, np);
-  return writeOutput(backend, [batch, M, N], (d) => unpadColumns(view.c, d, batch * M, 1, N, np));
+  if (bias) view.bias.set(readInput(backend, bias));
+  return writeOutput(backend, [batch, M, N], (d) => {
+    // read after the output is allocated: that allocation may grow (and so detach) the backend's heap
+    const av = readInput(backend, a);
+    const bv = readInput(backend, b);
+    for (let n = 0; n < batch; n++) {
+      const aSlice = av.subarray(n * M * K, (n + 1) * M * K);
+      if (!ta) view.a.set(aSlice);
+      else {
+        view.at.set(aSlice);
+        k.transpose(ptr.at, K, M, ptr.a, K);
+      }
+      const bSlice = bv.subarray(n * K * N, (n + 1) * K * N);
+      // padding columns of b stay zero from the layout: padColumns and transpose leave them alone
+      if (!tb) padColumns(bSlice, view.b, K, 1, N, np);
+      else {
+        view.bt.set(bSlice);
+        k.transpose(ptr.bt, N, K, ptr.b, np);
+      }
+      k.matmul(ptr.a, K, 1, ptr.b, ptr.c, ptr.bias, bias ? 1 : 0, M, K, np, 0);
+      unpadColumns(view.c, d.subarray(n * M * N, (n + 1) * M * N), M, 1, N, np);
+    }
+  });
 }
 
 const run = (name: string, inputs: tf.NamedTensorMap, attrs?: tf.NamedAttrMap) =>
@@ -461,6 +476,7 @@ const gradients: tf.GradConfig[] = [
       return {
         a: () => run(KERNEL.batchMatMul, { a: dc, b }, { transposeB: true }) as tf.Tensor,
         b: () => run(KERNEL.batchMatMul, { a, b: dc }, { transposeA: true }) as tf.Tensor,
+        bias: () => tf.sum(dc, [0, 1]),
       };
     },
   },

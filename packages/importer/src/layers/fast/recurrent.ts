@@ -54,18 +54,10 @@ export function runFastRnn(
     const [B, T, F] = x.shape as [number, number, number];
     const U = c.units;
     const G = c.kind === 'lstm' ? 4 : c.kind === 'gru' ? 3 : 1;
-    let zx: tf.Tensor = fastMatMul(tf.reshape(x, [B * T, F]), c.kernel);
+    let inputBias = c.bias;
     let recurrentBias: tf.Tensor | null = null;
-    if (c.bias) {
-      if (c.bias.rank === 2) {
-        const [inB, recB] = tf.unstack(c.bias, 0);
-        zx = tf.add(zx, inB);
-        recurrentBias = recB;
-      } else {
-        zx = tf.add(zx, c.bias);
-      }
-    }
-    zx = tf.reshape(zx, [B, T, G * U]);
+    if (c.bias?.rank === 2) [inputBias, recurrentBias] = tf.unstack(c.bias, 0);
+    const zx = tf.reshape(fastMatMul(tf.reshape(x, [B * T, F]), c.kernel, inputBias), [B, T, G * U]);
     const state = (i: number) => (initialState?.[i] ? tf.cast(initialState[i], 'float32') : tf.zeros([B, U]));
     const attrs = {
       activation: ACTIVATION_CODES[c.activation],

@@ -16,6 +16,7 @@ export interface KernelExports {
     m: number,
     k: number,
     n: number,
+    ldbase: number,
   ): void;
   lstmForward(
     zx: number,

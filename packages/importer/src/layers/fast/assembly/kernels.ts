@@ -156,166 +156,384 @@ export function activate(code: i32, p: usize, n: i32): void {
 // ---------- C[m, :] = (base ? Base[m, :] : 0) + Σ_k A[m, k]·Bm[k, :] ----------
 // A (M, K) with row stride lda floats and column stride ska (1, or M for a transposed A stored
 // (K, M)); Bm (K, N) row stride ldb; C row stride ldc; Base row stride ldbase; N % 4 == 0.
+//
+// Blocked for the caches: A in blocks of ≈ 128 KB (L2), B in panels of 16 columns × ≤ 256 rows
+// (≤ 16 KB, L1) that a whole block of rows sweeps before the next panel; each tile keeps its R × W
+// vectors of C in registers (2 rows × 16 columns; the last 4 columns 6 rows at a time, so that
+// enough independent sums are in flight). Every C element is still the sum over k in order.
 
-function gemmS(a: usize, lda: i32, ska: i32, bm: usize, ldb: i32, c: usize, ldc: i32, base: usize, ldbase: i32, hasBase: bool, M: i32, K: i32, N: i32): void {
+// tileRxW: rows a, a + ldaB, … of A (element stride skaB) times W vectors of B (row stride nB)
+
+@inline function tile2x4(a: usize, ldaB: usize, skaB: usize, bp: usize, nB: usize, c: usize, cB: usize, base: usize, baseB: usize, hasBase: bool, K: i32): void {
+  let s00 = f32x4.splat(0);
+  let s01 = f32x4.splat(0);
+  let s02 = f32x4.splat(0);
+  let s03 = f32x4.splat(0);
+  let s10 = f32x4.splat(0);
+  let s11 = f32x4.splat(0);
+  let s12 = f32x4.splat(0);
+  let s13 = f32x4.splat(0);
+  if (hasBase) {
+    s00 = v128.load(base, 0);
+    s01 = v128.load(base, 16);
+    s02 = v128.load(base, 32);
+    s03 = v128.load(base, 48);
+    s10 = v128.load(base + 1 * baseB, 0);
+    s11 = v128.load(base + 1 * baseB, 16);
+    s12 = v128.load(base + 1 * baseB, 32);
+    s13 = v128.load(base + 1 * baseB, 48);
+  }
+  let ap = a;
+  let k = 0;
+  for (; k < K; k++) {
+    const w0 = v128.load(bp, 0);
+    const w1 = v128.load(bp, 16);
+    const w2 = v128.load(bp, 32);
+    const w3 = v128.load(bp, 48);
+    const x0 = v128.load32_splat(ap);
+    s00 = f32x4.add(s00, f32x4.mul(x0, w0));
+    s01 = f32x4.add(s01, f32x4.mul(x0, w1));
+    s02 = f32x4.add(s02, f32x4.mul(x0, w2));
+    s03 = f32x4.add(s03, f32x4.mul(x0, w3));
+    const x1 = v128.load32_splat(ap + 1 * ldaB);
+    s10 = f32x4.add(s10, f32x4.mul(x1, w0));
+    s11 = f32x4.add(s11, f32x4.mul(x1, w1));
+    s12 = f32x4.add(s12, f32x4.mul(x1, w2));
+    s13 = f32x4.add(s13, f32x4.mul(x1, w3));
+    ap += skaB;
+    bp += nB;
+  }
+  v128.store(c, s00, 0);
+  v128.store(c, s01, 16);
+  v128.store(c, s02, 32);
+  v128.store(c, s03, 48);
+  v128.store(c + 1 * cB, s10, 0);
+  v128.store(c + 1 * cB, s11, 16);
+  v128.store(c + 1 * cB, s12, 32);
+  v128.store(c + 1 * cB, s13, 48);
+}
+
+@inline function tile2x3(a: usize, ldaB: usize, skaB: usize, bp: usize, nB: usize, c: usize, cB: usize, base: usize, baseB: usize, hasBase: bool, K: i32): void {
+  let s00 = f32x4.splat(0);
+  let s01 = f32x4.splat(0);
+  let s02 = f32x4.splat(0);
+  let s10 = f32x4.splat(0);
+  let s11 = f32x4.splat(0);
+  let s12 = f32x4.splat(0);
+  if (hasBase) {
+    s00 = v128.load(base, 0);
+    s01 = v128.load(base, 16);
+    s02 = v128.load(base, 32);
+    s10 = v128.load(base + 1 * baseB, 0);
+    s11 = v128.load(base + 1 * baseB, 16);
+    s12 = v128.load(base + 1 * baseB, 32);
+  }
+  let ap = a;
+  let k = 0;
+  for (; k < K; k++) {
+    const w0 = v128.load(bp, 0);
+    const w1 = v128.load(bp, 16);
+    const w2 = v128.load(bp, 32);
+    const x0 = v128.load32_splat(ap);
+    s00 = f32x4.add(s00, f32x4.mul(x0, w0));
+    s01 = f32x4.add(s01, f32x4.mul(x0, w1));
+    s02 = f32x4.add(s02, f32x4.mul(x0, w2));
+    const x1 = v128.load32_splat(ap + 1 * ldaB);
+    s10 = f32x4.add(s10, f32x4.mul(x1, w0));
+    s11 = f32x4.add(s11, f32x4.mul(x1, w1));
+    s12 = f32x4.add(s12, f32x4.mul(x1, w2));
+    ap += skaB;
+    bp += nB;
+  }
+  v128.store(c, s00, 0);
+  v128.store(c, s01, 16);
+  v128.store(c, s02, 32);
+  v128.store(c + 1 * cB, s10, 0);
+  v128.store(c + 1 * cB, s11, 16);
+  v128.store(c + 1 * cB, s12, 32);
+}
+
+@inline function tile2x2(a: usize, ldaB: usize, skaB: usize, bp: usize, nB: usize, c: usize, cB: usize, base: usize, baseB: usize, hasBase: bool, K: i32): void {
+  let s00 = f32x4.splat(0);
+  let s01 = f32x4.splat(0);
+  let s10 = f32x4.splat(0);
+  let s11 = f32x4.splat(0);
+  if (hasBase) {
+    s00 = v128.load(base, 0);
+    s01 = v128.load(base, 16);
+    s10 = v128.load(base + 1 * baseB, 0);
+    s11 = v128.load(base + 1 * baseB, 16);
+  }
+  let ap = a;
+  let k = 0;
+  for (; k < K; k++) {
+    const w0 = v128.load(bp, 0);
+    const w1 = v128.load(bp, 16);
+    const x0 = v128.load32_splat(ap);
+    s00 = f32x4.add(s00, f32x4.mul(x0, w0));
+    s01 = f32x4.add(s01, f32x4.mul(x0, w1));
+    const x1 = v128.load32_splat(ap + 1 * ldaB);
+    s10 = f32x4.add(s10, f32x4.mul(x1, w0));
+    s11 = f32x4.add(s11, f32x4.mul(x1, w1));
+    ap += skaB;
+    bp += nB;
+  }
+  v128.store(c, s00, 0);
+  v128.store(c, s01, 16);
+  v128.store(c + 1 * cB, s10, 0);
+  v128.store(c + 1 * cB, s11, 16);
+}
+
+@inline function tile6x1(a: usize, ldaB: usize, skaB: usize, bp: usize, nB: usize, c: usize, cB: usize, base: usize, baseB: usize, hasBase: bool, K: i32): void {
+  let s00 = f32x4.splat(0);
+  let s10 = f32x4.splat(0);
+  let s20 = f32x4.splat(0);
+  let s30 = f32x4.splat(0);
+  let s40 = f32x4.splat(0);
+  let s50 = f32x4.splat(0);
+  if (hasBase) {
+    s00 = v128.load(base, 0);
+    s10 = v128.load(base + 1 * baseB, 0);
+    s20 = v128.load(base + 2 * baseB, 0);
+    s30 = v128.load(base + 3 * baseB, 0);
+    s40 = v128.load(base + 4 * baseB, 0);
+    s50 = v128.load(base + 5 * baseB, 0);
+  }
+  let ap = a;
+  let k = 0;
+  for (; k < K; k++) {
+    const w0 = v128.load(bp, 0);
+    const x0 = v128.load32_splat(ap);
+    s00 = f32x4.add(s00, f32x4.mul(x0, w0));
+    const x1 = v128.load32_splat(ap + 1 * ldaB);
+    s10 = f32x4.add(s10, f32x4.mul(x1, w0));
+    const x2 = v128.load32_splat(ap + 2 * ldaB);
+    s20 = f32x4.add(s20, f32x4.mul(x2, w0));
+    const x3 = v128.load32_splat(ap + 3 * ldaB);
+    s30 = f32x4.add(s30, f32x4.mul(x3, w0));
+    const x4 = v128.load32_splat(ap + 4 * ldaB);
+    s40 = f32x4.add(s40, f32x4.mul(x4, w0));
+    const x5 = v128.load32_splat(ap + 5 * ldaB);
+    s50 = f32x4.add(s50, f32x4.mul(x5, w0));
+    ap += skaB;
+    bp += nB;
+  }
+  v128.store(c, s00, 0);
+  v128.store(c + 1 * cB, s10, 0);
+  v128.store(c + 2 * cB, s20, 0);
+  v128.store(c + 3 * cB, s30, 0);
+  v128.store(c + 4 * cB, s40, 0);
+  v128.store(c + 5 * cB, s50, 0);
+}
+
+@inline function tile1x4(a: usize, ldaB: usize, skaB: usize, bp: usize, nB: usize, c: usize, cB: usize, base: usize, baseB: usize, hasBase: bool, K: i32): void {
+  let s00 = f32x4.splat(0);
+  let s01 = f32x4.splat(0);
+  let s02 = f32x4.splat(0);
+  let s03 = f32x4.splat(0);
+  if (hasBase) {
+    s00 = v128.load(base, 0);
+    s01 = v128.load(base, 16);
+    s02 = v128.load(base, 32);
+    s03 = v128.load(base, 48);
+  }
+  let ap = a;
+  let k = 0;
+  for (; k < K; k++) {
+    const w0 = v128.load(bp, 0);
+    const w1 = v128.load(bp, 16);
+    const w2 = v128.load(bp, 32);
+    const w3 = v128.load(bp, 48);
+    const x0 = v128.load32_splat(ap);
+    s00 = f32x4.add(s00, f32x4.mul(x0, w0));
+    s01 = f32x4.add(s01, f32x4.mul(x0, w1));
+    s02 = f32x4.add(s02, f32x4.mul(x0, w2));
+    s03 = f32x4.add(s03, f32x4.mul(x0, w3));
+    ap += skaB;
+    bp += nB;
+  }
+  v128.store(c, s00, 0);
+  v128.store(c, s01, 16);
+  v128.store(c, s02, 32);
+  v128.store(c, s03, 48);
+}
+
+@inline function tile1x3(a: usize, ldaB: usize, skaB: usize, bp: usize, nB: usize, c: usize, cB: usize, base: usize, baseB: usize, hasBase: bool, K: i32): void {
+  let s00 = f32x4.splat(0);
+  let t00 = f32x4.splat(0);
+  let s01 = f32x4.splat(0);
+  let t01 = f32x4.splat(0);
+  let s02 = f32x4.splat(0);
+  let t02 = f32x4.splat(0);
+  if (hasBase) {
+    s00 = v128.load(base, 0);
+    s01 = v128.load(base, 16);
+    s02 = v128.load(base, 32);
+  }
+  let ap = a;
+  let k = 0;
+  for (; k + 1 < K; k += 2) {
+    const w0 = v128.load(bp, 0);
+    const v0 = v128.load(bp + nB, 0);
+    const w1 = v128.load(bp, 16);
+    const v1 = v128.load(bp + nB, 16);
+    const w2 = v128.load(bp, 32);
+    const v2 = v128.load(bp + nB, 32);
+    const x0 = v128.load32_splat(ap);
+    const y0 = v128.load32_splat(ap + skaB);
+    s00 = f32x4.add(s00, f32x4.mul(x0, w0));
+    t00 = f32x4.add(t00, f32x4.mul(y0, v0));
+    s01 = f32x4.add(s01, f32x4.mul(x0, w1));
+    t01 = f32x4.add(t01, f32x4.mul(y0, v1));
+    s02 = f32x4.add(s02, f32x4.mul(x0, w2));
+    t02 = f32x4.add(t02, f32x4.mul(y0, v2));
+    ap += 2 * skaB;
+    bp += 2 * nB;
+  }
+  s00 = f32x4.add(s00, t00);
+  s01 = f32x4.add(s01, t01);
+  s02 = f32x4.add(s02, t02);
+  for (; k < K; k++) {
+    const w0 = v128.load(bp, 0);
+    const w1 = v128.load(bp, 16);
+    const w2 = v128.load(bp, 32);
+    const x0 = v128.load32_splat(ap);
+    s00 = f32x4.add(s00, f32x4.mul(x0, w0));
+    s01 = f32x4.add(s01, f32x4.mul(x0, w1));
+    s02 = f32x4.add(s02, f32x4.mul(x0, w2));
+    ap += skaB;
+    bp += nB;
+  }
+  v128.store(c, s00, 0);
+  v128.store(c, s01, 16);
+  v128.store(c, s02, 32);
+}
+
+@inline function tile1x2(a: usize, ldaB: usize, skaB: usize, bp: usize, nB: usize, c: usize, cB: usize, base: usize, baseB: usize, hasBase: bool, K: i32): void {
+  let s00 = f32x4.splat(0);
+  let t00 = f32x4.splat(0);
+  let s01 = f32x4.splat(0);
+  let t01 = f32x4.splat(0);
+  if (hasBase) {
+    s00 = v128.load(base, 0);
+    s01 = v128.load(base, 16);
+  }
+  let ap = a;
+  let k = 0;
+  for (; k + 1 < K; k += 2) {
+    const w0 = v128.load(bp, 0);
+    const v0 = v128.load(bp + nB, 0);
+    const w1 = v128.load(bp, 16);
+    const v1 = v128.load(bp + nB, 16);
+    const x0 = v128.load32_splat(ap);
+    const y0 = v128.load32_splat(ap + skaB);
+    s00 = f32x4.add(s00, f32x4.mul(x0, w0));
+    t00 = f32x4.add(t00, f32x4.mul(y0, v0));
+    s01 = f32x4.add(s01, f32x4.mul(x0, w1));
+    t01 = f32x4.add(t01, f32x4.mul(y0, v1));
+    ap += 2 * skaB;
+    bp += 2 * nB;
+  }
+  s00 = f32x4.add(s00, t00);
+  s01 = f32x4.add(s01, t01);
+  for (; k < K; k++) {
+    const w0 = v128.load(bp, 0);
+    const w1 = v128.load(bp, 16);
+    const x0 = v128.load32_splat(ap);
+    s00 = f32x4.add(s00, f32x4.mul(x0, w0));
+    s01 = f32x4.add(s01, f32x4.mul(x0, w1));
+    ap += skaB;
+    bp += nB;
+  }
+  v128.store(c, s00, 0);
+  v128.store(c, s01, 16);
+}
+
+@inline function tile1x1(a: usize, ldaB: usize, skaB: usize, bp: usize, nB: usize, c: usize, cB: usize, base: usize, baseB: usize, hasBase: bool, K: i32): void {
+  let s00 = f32x4.splat(0);
+  let t00 = f32x4.splat(0);
+  if (hasBase) {
+    s00 = v128.load(base, 0);
+  }
+  let ap = a;
+  let k = 0;
+  for (; k + 1 < K; k += 2) {
+    const w0 = v128.load(bp, 0);
+    const v0 = v128.load(bp + nB, 0);
+    const x0 = v128.load32_splat(ap);
+    const y0 = v128.load32_splat(ap + skaB);
+    s00 = f32x4.add(s00, f32x4.mul(x0, w0));
+    t00 = f32x4.add(t00, f32x4.mul(y0, v0));
+    ap += 2 * skaB;
+    bp += 2 * nB;
+  }
+  s00 = f32x4.add(s00, t00);
+  for (; k < K; k++) {
+    const w0 = v128.load(bp, 0);
+    const x0 = v128.load32_splat(ap);
+    s00 = f32x4.add(s00, f32x4.mul(x0, w0));
+    ap += skaB;
+    bp += nB;
+  }
+  v128.store(c, s00, 0);
+}
+
+/** One block: every panel of B swept by all M rows. */
+function gemmPanels(a: usize, lda: i32, ska: i32, bm: usize, ldb: i32, c: usize, ldc: i32, base: usize, ldbase: i32, hasBase: bool, M: i32, K: i32, N: i32): void {
   const ldaB = <usize>lda << 2;
   const skaB = <usize>ska << 2;
   const nB = <usize>ldb << 2;
   const cB = <usize>ldc << 2;
   const baseB = <usize>ldbase << 2;
-  let m = 0;
-  for (; m + 1 < M; m += 2) {
-    const a0 = a + <usize>m * ldaB;
-    const a1 = a0 + ldaB;
-    const c0 = c + <usize>m * cB;
-    const c1 = c0 + cB;
-    const b0 = base + <usize>m * baseB;
-    const b1 = b0 + baseB;
-    let n = 0;
-    for (; n + 16 <= N; n += 16) {
-      const o = <usize>n << 2;
-      let s00 = f32x4.splat(0), s01 = f32x4.splat(0), s02 = f32x4.splat(0), s03 = f32x4.splat(0);
-      let s10 = f32x4.splat(0), s11 = f32x4.splat(0), s12 = f32x4.splat(0), s13 = f32x4.splat(0);
-      if (hasBase) {
-        s00 = v128.load(b0 + o); s01 = v128.load(b0 + o, 16); s02 = v128.load(b0 + o, 32); s03 = v128.load(b0 + o, 48);
-        s10 = v128.load(b1 + o); s11 = v128.load(b1 + o, 16); s12 = v128.load(b1 + o, 32); s13 = v128.load(b1 + o, 48);
-      }
-      let bp = bm + o;
-      let ap = a0;
-      for (let k = 0; k < K; k++) {
-        const x0 = v128.load32_splat(ap);
-        const x1 = v128.load32_splat(ap + ldaB);
-        ap += skaB;
-        const w0 = v128.load(bp), w1 = v128.load(bp, 16), w2 = v128.load(bp, 32), w3 = v128.load(bp, 48);
-        s00 = f32x4.add(s00, f32x4.mul(x0, w0)); s01 = f32x4.add(s01, f32x4.mul(x0, w1));
-        s02 = f32x4.add(s02, f32x4.mul(x0, w2)); s03 = f32x4.add(s03, f32x4.mul(x0, w3));
-        s10 = f32x4.add(s10, f32x4.mul(x1, w0)); s11 = f32x4.add(s11, f32x4.mul(x1, w1));
-        s12 = f32x4.add(s12, f32x4.mul(x1, w2)); s13 = f32x4.add(s13, f32x4.mul(x1, w3));
-        bp += nB;
-      }
-      v128.store(c0 + o, s00); v128.store(c0 + o, s01, 16); v128.store(c0 + o, s02, 32); v128.store(c0 + o, s03, 48);
-      v128.store(c1 + o, s10); v128.store(c1 + o, s11, 16); v128.store(c1 + o, s12, 32); v128.store(c1 + o, s13, 48);
-    }
-    // the last 4–12 columns in one pass, so that enough independent sums are in flight
+  let n = 0;
+  while (n < N) {
     const rest = N - n;
-    if (rest >= 12) {
-      const o = <usize>n << 2;
-      let s00 = f32x4.splat(0), s01 = f32x4.splat(0), s02 = f32x4.splat(0);
-      let s10 = f32x4.splat(0), s11 = f32x4.splat(0), s12 = f32x4.splat(0);
-      if (hasBase) {
-        s00 = v128.load(b0 + o); s01 = v128.load(b0 + o, 16); s02 = v128.load(b0 + o, 32);
-        s10 = v128.load(b1 + o); s11 = v128.load(b1 + o, 16); s12 = v128.load(b1 + o, 32);
-      }
-      let bp = bm + o;
-      let ap = a0;
-      for (let k = 0; k < K; k++) {
-        const x0 = v128.load32_splat(ap);
-        const x1 = v128.load32_splat(ap + ldaB);
-        const w0 = v128.load(bp), w1 = v128.load(bp, 16), w2 = v128.load(bp, 32);
-        s00 = f32x4.add(s00, f32x4.mul(x0, w0)); s01 = f32x4.add(s01, f32x4.mul(x0, w1)); s02 = f32x4.add(s02, f32x4.mul(x0, w2));
-        s10 = f32x4.add(s10, f32x4.mul(x1, w0)); s11 = f32x4.add(s11, f32x4.mul(x1, w1)); s12 = f32x4.add(s12, f32x4.mul(x1, w2));
-        ap += skaB;
-        bp += nB;
-      }
-      v128.store(c0 + o, s00); v128.store(c0 + o, s01, 16); v128.store(c0 + o, s02, 32);
-      v128.store(c1 + o, s10); v128.store(c1 + o, s11, 16); v128.store(c1 + o, s12, 32);
+    const o = <usize>n << 2;
+    if (rest >= 16) {
+      let m = 0;
+      for (; m + 1 < M; m += 2) tile2x4(a + <usize>m * ldaB, ldaB, skaB, bm + o, nB, c + <usize>m * cB + o, cB, base + <usize>m * baseB + o, baseB, hasBase, K);
+      for (; m < M; m++) tile1x4(a + <usize>m * ldaB, ldaB, skaB, bm + o, nB, c + <usize>m * cB + o, cB, base + <usize>m * baseB + o, baseB, hasBase, K);
+      n += 16;
+    } else if (rest >= 12) {
+      let m = 0;
+      for (; m + 1 < M; m += 2) tile2x3(a + <usize>m * ldaB, ldaB, skaB, bm + o, nB, c + <usize>m * cB + o, cB, base + <usize>m * baseB + o, baseB, hasBase, K);
+      for (; m < M; m++) tile1x3(a + <usize>m * ldaB, ldaB, skaB, bm + o, nB, c + <usize>m * cB + o, cB, base + <usize>m * baseB + o, baseB, hasBase, K);
+      n += 12;
     } else if (rest >= 8) {
-      const o = <usize>n << 2;
-      let s00 = f32x4.splat(0), s01 = f32x4.splat(0);
-      let s10 = f32x4.splat(0), s11 = f32x4.splat(0);
-      if (hasBase) {
-        s00 = v128.load(b0 + o); s01 = v128.load(b0 + o, 16);
-        s10 = v128.load(b1 + o); s11 = v128.load(b1 + o, 16);
-      }
-      let bp = bm + o;
-      let ap = a0;
-      for (let k = 0; k < K; k++) {
-        const x0 = v128.load32_splat(ap);
-        const x1 = v128.load32_splat(ap + ldaB);
-        const w0 = v128.load(bp), w1 = v128.load(bp, 16);
-        s00 = f32x4.add(s00, f32x4.mul(x0, w0)); s01 = f32x4.add(s01, f32x4.mul(x0, w1));
-        s10 = f32x4.add(s10, f32x4.mul(x1, w0)); s11 = f32x4.add(s11, f32x4.mul(x1, w1));
-        ap += skaB;
-        bp += nB;
-      }
-      v128.store(c0 + o, s00); v128.store(c0 + o, s01, 16);
-      v128.store(c1 + o, s10); v128.store(c1 + o, s11, 16);
-    }
-    n += rest >= 12 ? 12 : rest >= 8 ? 8 : 0;
-    for (; n < N; n += 4) {
-      // two partial sums per row (even and odd k) to halve the add chain
-      const o = <usize>n << 2;
-      let s0 = hasBase ? v128.load(b0 + o) : f32x4.splat(0);
-      let s1 = hasBase ? v128.load(b1 + o) : f32x4.splat(0);
-      let t0 = f32x4.splat(0);
-      let t1 = f32x4.splat(0);
-      let bp = bm + o;
-      let ap = a0;
-      let k = 0;
-      for (; k + 1 < K; k += 2) {
-        const w = v128.load(bp);
-        const v = v128.load(bp + nB);
-        s0 = f32x4.add(s0, f32x4.mul(v128.load32_splat(ap), w));
-        s1 = f32x4.add(s1, f32x4.mul(v128.load32_splat(ap + ldaB), w));
-        t0 = f32x4.add(t0, f32x4.mul(v128.load32_splat(ap + skaB), v));
-        t1 = f32x4.add(t1, f32x4.mul(v128.load32_splat(ap + ldaB + skaB), v));
-        ap += 2 * skaB;
-        bp += 2 * nB;
-      }
-      if (k < K) {
-        const w = v128.load(bp);
-        s0 = f32x4.add(s0, f32x4.mul(v128.load32_splat(ap), w));
-        s1 = f32x4.add(s1, f32x4.mul(v128.load32_splat(ap + ldaB), w));
-      }
-      v128.store(c0 + o, f32x4.add(s0, t0));
-      v128.store(c1 + o, f32x4.add(s1, t1));
-    }
-  }
-  for (; m < M; m++) {
-    const a0 = a + <usize>m * ldaB;
-    const c0 = c + <usize>m * cB;
-    const b0 = base + <usize>m * baseB;
-    let n = 0;
-    for (; n + 32 <= N; n += 32) {
-      const o = <usize>n << 2;
-      let s0 = f32x4.splat(0), s1 = f32x4.splat(0), s2 = f32x4.splat(0), s3 = f32x4.splat(0);
-      let s4 = f32x4.splat(0), s5 = f32x4.splat(0), s6 = f32x4.splat(0), s7 = f32x4.splat(0);
-      if (hasBase) {
-        s0 = v128.load(b0 + o); s1 = v128.load(b0 + o, 16); s2 = v128.load(b0 + o, 32); s3 = v128.load(b0 + o, 48);
-        s4 = v128.load(b0 + o, 64); s5 = v128.load(b0 + o, 80); s6 = v128.load(b0 + o, 96); s7 = v128.load(b0 + o, 112);
-      }
-      let bp = bm + o;
-      let ap = a0;
-      for (let k = 0; k < K; k++) {
-        const x = v128.load32_splat(ap);
-        ap += skaB;
-        s0 = f32x4.add(s0, f32x4.mul(x, v128.load(bp))); s1 = f32x4.add(s1, f32x4.mul(x, v128.load(bp, 16)));
-        s2 = f32x4.add(s2, f32x4.mul(x, v128.load(bp, 32))); s3 = f32x4.add(s3, f32x4.mul(x, v128.load(bp, 48)));
-        s4 = f32x4.add(s4, f32x4.mul(x, v128.load(bp, 64))); s5 = f32x4.add(s5, f32x4.mul(x, v128.load(bp, 80)));
-        s6 = f32x4.add(s6, f32x4.mul(x, v128.load(bp, 96))); s7 = f32x4.add(s7, f32x4.mul(x, v128.load(bp, 112)));
-        bp += nB;
-      }
-      v128.store(c0 + o, s0); v128.store(c0 + o, s1, 16); v128.store(c0 + o, s2, 32); v128.store(c0 + o, s3, 48);
-      v128.store(c0 + o, s4, 64); v128.store(c0 + o, s5, 80); v128.store(c0 + o, s6, 96); v128.store(c0 + o, s7, 112);
-    }
-    for (; n < N; n += 4) {
-      const o = <usize>n << 2;
-      let s = hasBase ? v128.load(b0 + o) : f32x4.splat(0);
-      let bp = bm + o;
-      let ap = a0;
-      for (let k = 0; k < K; k++) {
-        s = f32x4.add(s, f32x4.mul(v128.load32_splat(ap), v128.load(bp)));
-        ap += skaB;
-        bp += nB;
-      }
-      v128.store(c0 + o, s);
+      let m = 0;
+      for (; m + 1 < M; m += 2) tile2x2(a + <usize>m * ldaB, ldaB, skaB, bm + o, nB, c + <usize>m * cB + o, cB, base + <usize>m * baseB + o, baseB, hasBase, K);
+      for (; m < M; m++) tile1x2(a + <usize>m * ldaB, ldaB, skaB, bm + o, nB, c + <usize>m * cB + o, cB, base + <usize>m * baseB + o, baseB, hasBase, K);
+      n += 8;
+    } else {
+      let m = 0;
+      for (; m + 5 < M; m += 6) tile6x1(a + <usize>m * ldaB, ldaB, skaB, bm + o, nB, c + <usize>m * cB + o, cB, base + <usize>m * baseB + o, baseB, hasBase, K);
+      for (; m < M; m++) tile1x1(a + <usize>m * ldaB, ldaB, skaB, bm + o, nB, c + <usize>m * cB + o, cB, base + <usize>m * baseB + o, baseB, hasBase, K);
+      n += 4;
     }
   }
 }
 
-/** C = (Base) + A·Bm; A's element (m, k) at a + 4·(m·lda + k·ska). */
-export function matmul(a: usize, lda: i32, ska: i32, bm: usize, c: usize, base: usize, hasBase: i32, M: i32, K: i32, N: i32): void {
-  gemmS(a, lda, ska, bm, N, c, N, base, N, hasBase != 0, M, K, N);
+function gemmS(a: usize, lda: i32, ska: i32, bm: usize, ldb: i32, c: usize, ldc: i32, base: usize, ldbase: i32, hasBase: bool, M: i32, K: i32, N: i32): void {
+  // blocks of A of ≈ 128 KB (L2) and panels of B of at most 256 rows × 16 columns (L1)
+  const kc = K < 256 ? (K > 0 ? K : 1) : 256;
+  let mc = (32768 / kc) & ~1;
+  if (mc < 2) mc = 2;
+  for (let m0 = 0; m0 < M; m0 += mc) {
+    const mb = M - m0 < mc ? M - m0 : mc;
+    const am = a + (<usize>(m0 * lda) << 2);
+    const cm = c + (<usize>(m0 * ldc) << 2);
+    // K = 0 still writes C (Base or zeros)
+    for (let k0 = 0; k0 < K || k0 == 0; k0 += kc) {
+      const kb = K - k0 < kc ? K - k0 : kc;
+      const first = k0 == 0;
+      gemmPanels(am + (<usize>(k0 * ska) << 2), lda, ska, bm + (<usize>(k0 * ldb) << 2), ldb, cm, ldc, first ? base + (<usize>(m0 * ldbase) << 2) : cm, first ? ldbase : ldc, first ? hasBase : true, mb, kb, N);
+    }
+  }
+}
+
+/** C = (Base) + A·Bm; A's element (m, k) at a + 4·(m·lda + k·ska); Base's row stride ldbase (0: one bias row for all). */
+export function matmul(a: usize, lda: i32, ska: i32, bm: usize, c: usize, base: usize, hasBase: i32, M: i32, K: i32, N: i32, ldbase: i32): void {
+  gemmS(a, lda, ska, bm, N, c, N, base, ldbase, hasBase != 0, M, K, N);
 }
 
 /** dst (cols, ldd) = srcᵀ for src (rows, cols), in 4×4 blocks; columns rows … ldd−1 of dst are left alone. */
