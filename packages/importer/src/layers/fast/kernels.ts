@@ -5,7 +5,17 @@
  * layer instead of ~15 TF.js ops per time step.
  */
 import * as tf from '@tensorflow/tfjs';
-import { kernels, layout, pad4, padColumns, readInput, transposePadded, unpadColumns, writeOutput } from './wasm.ts';
+import {
+  type KernelExports,
+  kernels,
+  layout,
+  pad4,
+  padColumns,
+  readInput,
+  transposePadded,
+  unpadColumns,
+  writeOutput,
+} from './wasm.ts';
 
 /** Kernel names, as registered with TF.js. */
 export const KERNEL = {
@@ -41,19 +51,59 @@ type KernelArgs = { inputs: Record<string, tf.TensorInfo>; backend: tf.KernelBac
 type Info = tf.TensorInfo;
 const num = (a: tf.NamedAttrMap | undefined, k: string) => Number(a?.[k]);
 
+/**
+ * A recurrent kernel's input: `zx` (B, T, G·U) = x·W + b computed by the caller, or (the inference
+ * kernels) `x` (B, T, F) with `kernel` (F, G·U) and an optional `bias` (G·U), projected inside the
+ * module straight into the layout the recurrence reads (no zx tensor, no copies of it).
+ */
+function inputShape(inputs: Record<string, Info>): { B: number; T: number; F: number; projected: boolean } {
+  const projected = inputs.zx === undefined;
+  const [B, T, F] = (projected ? inputs.x : inputs.zx).shape;
+  return { B, T, F, projected };
+}
+
+const projectionSizes = (projected: boolean, rows: number, F: number, width: number) => ({
+  x: projected ? rows * F : 0,
+  w: projected ? F * width : 0,
+  bias: projected ? width : 0,
+});
+
+function inputProjection(
+  k: KernelExports,
+  backend: tf.KernelBackend,
+  inputs: Record<string, Info>,
+  ptr: Record<'x' | 'w' | 'bias' | 'zx', number>,
+  view: Record<'x' | 'w' | 'bias' | 'zx', Float32Array>,
+  rows: number,
+  F: number,
+  G: number,
+  U: number,
+  up: number,
+): void {
+  if (inputs.zx) {
+    padColumns(readInput(backend, inputs.zx), view.zx, rows, G, U, up);
+    return;
+  }
+  view.x.set(readInput(backend, inputs.x));
+  padColumns(readInput(backend, inputs.kernel), view.w, F, G, U, up);
+  if (inputs.bias) padColumns(readInput(backend, inputs.bias), view.bias, 1, G, U, up);
+  k.matmul(ptr.x, F, 1, ptr.w, ptr.zx, ptr.bias, inputs.bias ? 1 : 0, rows, F, G * up, 0);
+}
+
 function lstmForward(args: KernelArgs, save = true): Info[] {
   const { inputs, backend, attrs } = args;
-  const { zx, recurrentKernel, h0, c0 } = inputs;
-  const [B, T, G4] = zx.shape;
-  const U = G4 / 4;
+  const { recurrentKernel, h0, c0 } = inputs;
+  const U = recurrentKernel.shape[0];
   const up = pad4(U);
+  const { B, T, F, projected } = inputShape(inputs);
   const k = kernels()!;
-  const copied = U === up ? (['zx', 'r', 'h0', 'c0'] as const) : [];
+  const copied = U === up ? (['zx', 'r', 'h0', 'c0', 'w', 'bias'] as const) : projected ? (['zx'] as const) : [];
   // without saving, gates and cs are one step's scratch (the kernel updates the cell state in place)
   const steps = save ? T : 1;
   const { ptr, view } = layout(
     k,
     {
+      ...projectionSizes(projected, B * T, F, 4 * up),
       zx: T * B * 4 * up,
       r: U * 4 * up,
       h0: B * up,
@@ -62,9 +112,9 @@ function lstmForward(args: KernelArgs, save = true): Info[] {
       cs: steps * B * up,
       gates: steps * B * 4 * up,
     },
-    [...copied, 'hs', 'cs', 'gates'],
+    [...copied, 'x', 'hs', 'cs', 'gates'],
   );
-  padColumns(readInput(backend, zx), view.zx, B * T, 4, U, up);
+  inputProjection(k, backend, inputs, ptr, view, B * T, F, 4, U, up);
   padColumns(readInput(backend, recurrentKernel), view.r, U, 4, U, up);
   padColumns(readInput(backend, h0), view.h0, B, 1, U, up);
   padColumns(readInput(backend, c0), view.c0, B, 1, U, up);
@@ -151,18 +201,19 @@ function lstmBackward({ inputs, backend, attrs }: KernelArgs): Info[] {
 
 function gruForward(args: KernelArgs, save = true): Info[] {
   const { inputs, backend, attrs } = args;
-  const { zx, recurrentKernel, recurrentBias, h0 } = inputs;
-  const [B, T, G3] = zx.shape;
-  const U = G3 / 3;
+  const { recurrentKernel, recurrentBias, h0 } = inputs;
+  const U = recurrentKernel.shape[0];
   const up = pad4(U);
+  const { B, T, F, projected } = inputShape(inputs);
   const k = kernels()!;
-  const copied = U === up ? (['zx', 'r', 'rb', 'h0'] as const) : [];
+  const copied = U === up ? (['zx', 'r', 'rb', 'h0', 'w', 'bias'] as const) : projected ? (['zx'] as const) : [];
   // without reset_after the kernel leaves the saved ih block unwritten: keep it zeroed (the
   // inference scratch is never read back)
   const saved = num(attrs, 'resetAfter') || !save ? (['saved'] as const) : [];
   const { ptr, view } = layout(
     k,
     {
+      ...projectionSizes(projected, B * T, F, 3 * up),
       zx: T * B * 3 * up,
       r: U * 3 * up,
       rb: 3 * up,
@@ -172,9 +223,9 @@ function gruForward(args: KernelArgs, save = true): Info[] {
       inner: B * 3 * up,
       rh: B * up,
     },
-    [...copied, ...saved, 'hs', 'inner', 'rh'],
+    [...copied, ...saved, 'x', 'hs', 'inner', 'rh'],
   );
-  padColumns(readInput(backend, zx), view.zx, B * T, 3, U, up);
+  inputProjection(k, backend, inputs, ptr, view, B * T, F, 3, U, up);
   padColumns(readInput(backend, recurrentKernel), view.r, U, 3, U, up);
   padColumns(readInput(backend, recurrentBias), view.rb, 1, 3, U, up);
   padColumns(readInput(backend, h0), view.h0, B, 1, U, up);

@@ -57,21 +57,29 @@ export function runFastRnn(
     let inputBias = c.bias;
     let recurrentBias: tf.Tensor | null = null;
     if (c.bias?.rank === 2) [inputBias, recurrentBias] = tf.unstack(c.bias, 0);
-    const zx = tf.reshape(fastMatMul(tf.reshape(x, [B * T, F]), c.kernel, inputBias), [B, T, G * U]);
+    const engine = tf.engine();
+    // What only the backward pass reads is kept only when a gradient tape records this call; the
+    // inference kernels of LSTM and GRU also project the input themselves (x·W + b never becomes
+    // a tensor), which needs no gradient.
+    const taping = engine.isTapeOn();
+    const projectInside = !taping && c.kind !== 'simple';
+    const zx = projectInside
+      ? null
+      : tf.reshape(fastMatMul(tf.reshape(x, [B * T, F]), c.kernel, inputBias), [B, T, G * U]);
+    const source: tf.NamedTensorMap = zx
+      ? { zx }
+      : { x: tf.cast(x, 'float32'), kernel: c.kernel, ...(inputBias ? { bias: inputBias } : {}) };
     const state = (i: number) => (initialState?.[i] ? tf.cast(initialState[i], 'float32') : tf.zeros([B, U]));
     const attrs = {
       activation: ACTIVATION_CODES[c.activation],
       recurrentActivation: ACTIVATION_CODES[c.recurrentActivation ?? 'linear'],
     };
-    const engine = tf.engine();
-    // what only the backward pass reads is kept only when a gradient tape records this call
-    const taping = engine.isTapeOn();
     let hs: tf.Tensor;
     const states: tf.Tensor[] = [];
     if (c.kind === 'lstm') {
       const out = engine.runKernel(
         taping ? KERNEL.lstm : KERNEL.lstmInference,
-        { zx, recurrentKernel: c.recurrentKernel, h0: state(0), c0: state(1) },
+        { ...source, recurrentKernel: c.recurrentKernel, h0: state(0), c0: state(1) },
         attrs,
       ) as tf.Tensor[];
       hs = out[0];
@@ -81,16 +89,21 @@ export function runFastRnn(
       hs = (
         engine.runKernel(
           taping ? KERNEL.gru : KERNEL.gruInference,
-          { zx, recurrentKernel: c.recurrentKernel, recurrentBias: rb, h0: state(0) },
+          { ...source, recurrentKernel: c.recurrentKernel, recurrentBias: rb, h0: state(0) },
           { ...attrs, resetAfter: c.resetAfter ? 1 : 0 },
         ) as tf.Tensor[]
       )[0];
     } else {
-      hs = engine.runKernel(KERNEL.rnn, { zx, recurrentKernel: c.recurrentKernel, h0: state(0) }, attrs) as tf.Tensor;
+      hs = engine.runKernel(
+        KERNEL.rnn,
+        { ...source, recurrentKernel: c.recurrentKernel, h0: state(0) },
+        attrs,
+      ) as tf.Tensor;
     }
-    const last = tf.reshape(tf.slice(hs, [0, T - 1, 0], [B, 1, U]), [B, U]);
-    const output = c.returnSequences ? hs : last;
-    return c.returnState ? [output, last, ...states] : output;
+    // the last output only where it is returned (a strided slice of hs is not free)
+    const last = () => tf.reshape(tf.slice(hs, [0, T - 1, 0], [B, 1, U]), [B, U]);
+    const output = c.returnSequences ? hs : last();
+    return c.returnState ? [output, c.returnSequences ? last() : output, ...states] : output;
   });
 }
 

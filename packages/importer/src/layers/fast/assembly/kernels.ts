@@ -160,7 +160,8 @@ export function activate(code: i32, p: usize, n: i32): void {
 // Blocked for the caches: A in blocks of ≈ 128 KB (L2), B in panels of 16 columns × ≤ 256 rows
 // (≤ 16 KB, L1) that a whole block of rows sweeps before the next panel; each tile keeps its R × W
 // vectors of C in registers (2 rows × 16 columns; the last 4 columns 6 rows at a time, so that
-// enough independent sums are in flight). Every C element is still the sum over k in order.
+// enough independent sums are in flight). Every C element is the sum over k in order, starting
+// from Base, whatever the tile: results do not depend on N, its padding or the tiling.
 
 // tileRxW: rows a, a + ldaB, … of A (element stride skaB) times W vectors of B (row stride nB)
 
@@ -360,11 +361,8 @@ export function activate(code: i32, p: usize, n: i32): void {
 
 @inline function tile1x3(a: usize, ldaB: usize, skaB: usize, bp: usize, nB: usize, c: usize, cB: usize, base: usize, baseB: usize, hasBase: bool, K: i32): void {
   let s00 = f32x4.splat(0);
-  let t00 = f32x4.splat(0);
   let s01 = f32x4.splat(0);
-  let t01 = f32x4.splat(0);
   let s02 = f32x4.splat(0);
-  let t02 = f32x4.splat(0);
   if (hasBase) {
     s00 = v128.load(base, 0);
     s01 = v128.load(base, 16);
@@ -372,27 +370,6 @@ export function activate(code: i32, p: usize, n: i32): void {
   }
   let ap = a;
   let k = 0;
-  for (; k + 1 < K; k += 2) {
-    const w0 = v128.load(bp, 0);
-    const v0 = v128.load(bp + nB, 0);
-    const w1 = v128.load(bp, 16);
-    const v1 = v128.load(bp + nB, 16);
-    const w2 = v128.load(bp, 32);
-    const v2 = v128.load(bp + nB, 32);
-    const x0 = v128.load32_splat(ap);
-    const y0 = v128.load32_splat(ap + skaB);
-    s00 = f32x4.add(s00, f32x4.mul(x0, w0));
-    t00 = f32x4.add(t00, f32x4.mul(y0, v0));
-    s01 = f32x4.add(s01, f32x4.mul(x0, w1));
-    t01 = f32x4.add(t01, f32x4.mul(y0, v1));
-    s02 = f32x4.add(s02, f32x4.mul(x0, w2));
-    t02 = f32x4.add(t02, f32x4.mul(y0, v2));
-    ap += 2 * skaB;
-    bp += 2 * nB;
-  }
-  s00 = f32x4.add(s00, t00);
-  s01 = f32x4.add(s01, t01);
-  s02 = f32x4.add(s02, t02);
   for (; k < K; k++) {
     const w0 = v128.load(bp, 0);
     const w1 = v128.load(bp, 16);
@@ -411,31 +388,13 @@ export function activate(code: i32, p: usize, n: i32): void {
 
 @inline function tile1x2(a: usize, ldaB: usize, skaB: usize, bp: usize, nB: usize, c: usize, cB: usize, base: usize, baseB: usize, hasBase: bool, K: i32): void {
   let s00 = f32x4.splat(0);
-  let t00 = f32x4.splat(0);
   let s01 = f32x4.splat(0);
-  let t01 = f32x4.splat(0);
   if (hasBase) {
     s00 = v128.load(base, 0);
     s01 = v128.load(base, 16);
   }
   let ap = a;
   let k = 0;
-  for (; k + 1 < K; k += 2) {
-    const w0 = v128.load(bp, 0);
-    const v0 = v128.load(bp + nB, 0);
-    const w1 = v128.load(bp, 16);
-    const v1 = v128.load(bp + nB, 16);
-    const x0 = v128.load32_splat(ap);
-    const y0 = v128.load32_splat(ap + skaB);
-    s00 = f32x4.add(s00, f32x4.mul(x0, w0));
-    t00 = f32x4.add(t00, f32x4.mul(y0, v0));
-    s01 = f32x4.add(s01, f32x4.mul(x0, w1));
-    t01 = f32x4.add(t01, f32x4.mul(y0, v1));
-    ap += 2 * skaB;
-    bp += 2 * nB;
-  }
-  s00 = f32x4.add(s00, t00);
-  s01 = f32x4.add(s01, t01);
   for (; k < K; k++) {
     const w0 = v128.load(bp, 0);
     const w1 = v128.load(bp, 16);
@@ -451,23 +410,11 @@ export function activate(code: i32, p: usize, n: i32): void {
 
 @inline function tile1x1(a: usize, ldaB: usize, skaB: usize, bp: usize, nB: usize, c: usize, cB: usize, base: usize, baseB: usize, hasBase: bool, K: i32): void {
   let s00 = f32x4.splat(0);
-  let t00 = f32x4.splat(0);
   if (hasBase) {
     s00 = v128.load(base, 0);
   }
   let ap = a;
   let k = 0;
-  for (; k + 1 < K; k += 2) {
-    const w0 = v128.load(bp, 0);
-    const v0 = v128.load(bp + nB, 0);
-    const x0 = v128.load32_splat(ap);
-    const y0 = v128.load32_splat(ap + skaB);
-    s00 = f32x4.add(s00, f32x4.mul(x0, w0));
-    t00 = f32x4.add(t00, f32x4.mul(y0, v0));
-    ap += 2 * skaB;
-    bp += 2 * nB;
-  }
-  s00 = f32x4.add(s00, t00);
   for (; k < K; k++) {
     const w0 = v128.load(bp, 0);
     const x0 = v128.load32_splat(ap);
