@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { read } from './config.ts';
 import type { Activated } from './capabilities.ts';
+import { type DenseActivation, denseProduct } from './dense-product.ts';
 import type { LayerPort } from './port.ts';
 import { activationLayerClass, tfjsLayerClass } from './tfjs-class.ts';
 
@@ -14,8 +15,42 @@ const zeros = { kernelInitializer: 'zeros', biasInitializer: 'zeros' } as const;
 type DenseArgs = Parameters<typeof tf.layers.dense>[0];
 const linear = { getClassName: () => 'linear', apply: (x: tf.Tensor) => x };
 
-/** TF.js' Dense, `Activated`. */
+/** The fields of TF.js' Dense its call reads. */
+interface DenseFields {
+  kernel: { read(): tf.Tensor };
+  bias: { read(): tf.Tensor } | null;
+  activation: { getClassName(): string; apply(x: tf.Tensor): tf.Tensor };
+}
+
+/**
+ * TF.js' Dense, `Activated`. Its product with a linear or relu activation (the activations TF.js
+ * fuses and can differentiate) runs on `denseProduct`: the same kernel and values as TF.js' own
+ * call, with a cheaper gradient; other activations take TF.js' call.
+ */
 export class KerasDense extends tfjsLayerClass<DenseArgs>('Dense') implements Activated {
+  override call(inputs: tf.Tensor | tf.Tensor[], kwargs: Record<string, unknown>): tf.Tensor | tf.Tensor[] {
+    const own = this as unknown as DenseFields;
+    const activation = own.activation.getClassName();
+    const x = Array.isArray(inputs) ? inputs[0] : inputs;
+    const kernel = own.kernel.read();
+    const bias = own.bias?.read() ?? null;
+    if (
+      (activation !== 'linear' && activation !== 'relu') ||
+      (Array.isArray(inputs) && inputs.length !== 1) ||
+      x.rank < 2 ||
+      kernel.rank !== 2 ||
+      (bias && bias.rank !== 1)
+    )
+      return super.call(inputs, kwargs);
+    return tf.tidy(() => {
+      this.invokeCallHook(inputs, kwargs);
+      const lead = x.shape.slice(0, -1);
+      const flat = tf.reshape(x, [-1, x.shape[x.rank - 1]]) as tf.Tensor2D;
+      const y = denseProduct(flat, kernel as tf.Tensor2D, bias, activation as DenseActivation);
+      return x.rank === 2 ? y : tf.reshape(y, [...lead, kernel.shape[1] as number]);
+    });
+  }
+
   callWithoutActivation(inputs: tf.Tensor | tf.Tensor[], kwargs: Record<string, unknown> = {}): tf.Tensor {
     // TF.js' own call with the identity for the activation, so that z is computed exactly as y is.
     const own = this as unknown as { activation: unknown };
