@@ -49,6 +49,9 @@ function copyBox(
   }
 }
 
+/** The dtypes the wasm backend keeps on its heap (strings live in JavaScript). */
+const HEAP_DTYPES: readonly tf.DataType[] = ['float32', 'int32', 'bool'];
+
 let installed = false;
 
 /**
@@ -62,7 +65,7 @@ export function fastWasmSlices(): void {
   installed = true;
   replace('Slice', (original) => (args) => {
     const x = args.inputs.x as tf.TensorInfo;
-    if (x.dtype === 'string') return original(args);
+    if (!HEAP_DTYPES.includes(x.dtype)) return original(args);
     const [begin, size] = tf.slice_util.parseSliceParams(
       x as tf.Tensor,
       args.attrs?.begin as number[],
@@ -76,7 +79,7 @@ export function fastWasmSlices(): void {
   });
   replace('SplitV', (original) => (args) => {
     const x = args.inputs.x as tf.TensorInfo;
-    if (x.dtype === 'string') return original(args);
+    if (!HEAP_DTYPES.includes(x.dtype)) return original(args);
     const axis = tf.util.parseAxisParam(args.attrs?.axis as number, x.shape)[0];
     const sizes = tf.backend_util.prepareSplitSize(
       x as tf.Tensor,
