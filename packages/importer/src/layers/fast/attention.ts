@@ -32,10 +32,11 @@ export function fastAdditiveScores(
 }
 
 /**
- * The batched product (B, M, K)·(B, K, N) of attention weights and values with this package's SIMD
- * kernel (TF.js' wasm BatchMatMul is several times slower at these shapes); null when unavailable.
+ * The batched product (B, M, K)·(B, K, N) (+ an optional `bias` (N) added to every row inside the
+ * product) with this package's SIMD kernel (TF.js' wasm BatchMatMul is several times slower at the
+ * attention's shapes); null when unavailable.
  */
-export function fastBatchMatMul(a: tf.Tensor, b: tf.Tensor): tf.Tensor | null {
+export function fastBatchMatMul(a: tf.Tensor, b: tf.Tensor, bias: tf.Tensor | null = null): tf.Tensor | null {
   if (
     a.rank !== 3 ||
     b.rank !== 3 ||
@@ -43,10 +44,13 @@ export function fastBatchMatMul(a: tf.Tensor, b: tf.Tensor): tf.Tensor | null {
     b.dtype !== 'float32' ||
     a.shape[0] !== b.shape[0] ||
     a.shape[2] !== b.shape[1] ||
+    (bias && (bias.rank !== 1 || bias.shape[0] !== b.shape[2] || bias.dtype !== 'float32')) ||
     !fastPathAvailable('attention')
   )
     return null;
-  return tf.engine().runKernel(KERNEL.batchMatMul, { a, b }, { transposeA: false, transposeB: false }) as tf.Tensor;
+  const inputs: tf.NamedTensorMap = { a, b };
+  if (bias) inputs.bias = bias;
+  return tf.engine().runKernel(KERNEL.batchMatMul, inputs, { transposeA: false, transposeB: false }) as tf.Tensor;
 }
 
 /**
@@ -57,13 +61,9 @@ export function fastBatchMatMul(a: tf.Tensor, b: tf.Tensor): tf.Tensor | null {
  */
 export function fastMatMul(a: tf.Tensor, b: tf.Tensor, bias: tf.Tensor | null = null): tf.Tensor {
   const plain = () => (bias ? tf.add(tf.matMul(a, b), bias) : tf.matMul(a, b));
-  if (a.rank !== 2 || b.rank !== 2 || a.dtype !== 'float32' || b.dtype !== 'float32') return plain();
+  if (a.rank !== 2 || b.rank !== 2) return plain();
   const [M, K] = a.shape as [number, number];
   const N = b.shape[1] as number;
-  if (bias && (bias.rank !== 1 || bias.shape[0] !== N || bias.dtype !== 'float32')) return plain();
-  if (b.shape[0] !== K || !fastPathAvailable('attention')) return plain();
-  const inputs: tf.NamedTensorMap = { a: tf.reshape(a, [1, M, K]), b: tf.reshape(b, [1, K, N]) };
-  if (bias) inputs.bias = bias;
-  const c = tf.engine().runKernel(KERNEL.batchMatMul, inputs, { transposeA: false, transposeB: false }) as tf.Tensor;
-  return tf.reshape(c, [M, N]);
+  const c = fastBatchMatMul(tf.reshape(a, [1, M, K]), tf.reshape(b, [1, b.shape[0] as number, N]), bias);
+  return c ? tf.reshape(c, [M, N]) : plain();
 }
