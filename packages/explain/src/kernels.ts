@@ -1,5 +1,5 @@
+import { installWasmOps } from '@keraspect/importer';
 import * as tf from '@tensorflow/tfjs';
-import { fastWasmSlices } from './wasm-slice.ts';
 
 /**
  * Kernels the TF.js 4.22 wasm backend lacks but gradients need, with what needs them:
@@ -31,13 +31,14 @@ let registered = false;
  * Give the wasm backend the kernels of {@link wasmBorrowedKernels} it lacks by running the cpu
  * backend's kernel on copies of the data (copied in, computed, copied out). Idempotent; does
  * nothing on other backends or when a kernel is already registered (e.g. by a newer wasm build).
- * Every explain entry point calls it, so users never need to. It also gives the wasm backend
- * faster Slice and SplitV (same results), which gradients of `concat` and `slice` run on.
+ * Every explain entry point calls it, so users never need to. It also makes sure the importer's
+ * faster Slice, SplitV and Concat are installed (`installWasmOps`; same results), for a wasm
+ * backend set up without `initBackend`.
  */
 export function ensureGradientKernels(): void {
   if (registered || tf.getBackend() !== 'wasm') return;
   registered = true;
-  fastWasmSlices();
+  installWasmOps();
   for (const name of wasmBorrowedKernels) {
     const cpu = tf.getKernel(name, 'cpu');
     if (!cpu || tf.getKernel(name, 'wasm')) continue;

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { fail } from './errors.ts';
+import { installWasmOps } from './wasm-ops.ts';
 
 /** Names of the compute backends Keraspect can run on, fastest first. */
 export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
@@ -19,7 +20,8 @@ let chosen: Promise<BackendName> | undefined;
  * calls it with no options): `@tensorflow/tfjs-node` when it is installed (it is an optional
  * dependency), otherwise `@tensorflow/tfjs-backend-wasm`, otherwise the pure-JS `cpu` backend, or
  * `options.backend` (a name is accepted too). The CLI passes its `KERASPECT_BACKEND` here; the
- * library reads no environment. Returns the name of the backend in use.
+ * library reads no environment. On wasm it installs {@link installWasmOps}' kernels. Returns the
+ * name of the backend in use.
  */
 export function initBackend(options: BackendOptions | BackendName = {}): Promise<BackendName> {
   const prefer = typeof options === 'string' ? options : options.backend;
@@ -53,6 +55,7 @@ async function choose(prefer: BackendName | undefined): Promise<BackendName> {
       }
       if (await tf.setBackend(name)) {
         await tf.ready();
+        installWasmOps();
         return name;
       }
     } catch {

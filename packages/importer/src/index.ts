@@ -3,6 +3,7 @@
  * whose outputs match Keras.
  */
 export { backend, initBackend, type BackendName, type BackendOptions } from './backend.ts';
+export { installWasmOps } from './wasm-ops.ts';
 export { setFastPaths, type FastPaths } from './layers/fast/switch.ts';
 export { ImporterError, type ImporterErrorCode, KeraspectError, type KeraspectErrorCode } from './errors.ts';
 export {

@@ -10,8 +10,23 @@ interface WasmBackend {
 type KernelArgs = { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap };
 
 /**
+ * The whole wasm heap as integers of `a`'s element width, and `a`'s offset in it. Integer views
+ * copy the bits as they are: a float32 read into JavaScript and written back may change a NaN.
+ */
+function heapOf(a: HeapArray): [Int32Array | Uint8Array, number] {
+  const heap = a.BYTES_PER_ELEMENT === 4 ? new Int32Array(a.buffer) : new Uint8Array(a.buffer);
+  return [heap, a.byteOffset / a.BYTES_PER_ELEMENT];
+}
+
+/** `n` elements of `heap` from `src` to `dst` (short runs by hand: `copyWithin` costs a call). */
+function move(heap: Int32Array | Uint8Array, dst: number, src: number, n: number) {
+  if (n >= 16) heap.copyWithin(dst, src, src + n);
+  else for (let k = 0; k < n; k++) heap[dst + k] = heap[src + k];
+}
+
+/**
  * The box `begin … begin + size` of `x` (row-major, `shape`) copied into `out`, densely. Both are
- * views on the wasm heap: runs of consecutive elements move with `copyWithin` on the heap itself.
+ * views on the wasm heap: runs of consecutive elements move within the heap itself.
  */
 function copyBox(
   x: HeapArray,
@@ -22,8 +37,10 @@ function copyBox(
 ) {
   const rank = shape.length;
   if (size.some((d) => d === 0)) return;
+  const [heap, xBase] = heapOf(x);
+  let dst = heapOf(out)[1];
   if (rank === 0) {
-    out[0] = x[0];
+    heap[dst] = heap[xBase];
     return;
   }
   const strides = new Array<number>(rank);
@@ -33,15 +50,11 @@ function copyBox(
   let last = rank - 1;
   while (last > 0 && size[last] === shape[last]) last--;
   const run = size[last] * strides[last];
-  const heap = new (x.constructor as new (b: ArrayBufferLike) => HeapArray)(x.buffer);
-  const xBase = x.byteOffset / x.BYTES_PER_ELEMENT;
-  let dst = out.byteOffset / out.BYTES_PER_ELEMENT;
   const index = new Array<number>(last).fill(0);
   for (;;) {
     let src = xBase + begin[last] * strides[last];
     for (let a = 0; a < last; a++) src += (begin[a] + index[a]) * strides[a];
-    if (run >= 16) heap.copyWithin(dst, src, src + run);
-    else for (let k = 0; k < run; k++) heap[dst + k] = heap[src + k];
+    move(heap, dst, src, run);
     dst += run;
     let a = last - 1;
     while (a >= 0 && ++index[a] === size[a]) index[a--] = 0;
@@ -55,12 +68,16 @@ const HEAP_DTYPES: readonly tf.DataType[] = ['float32', 'int32', 'bool'];
 let installed = false;
 
 /**
- * The wasm backend's Slice and SplitV copy the whole input out of the wasm heap (`readSync`) for
- * every slice, then copy row by row through new subarrays; gradients of `concat` (SplitV of the
- * output gradient) and of slices pay that on every pass. These run the same copies inside the heap
- * instead (bit-identical results). Idempotent; does nothing on other backends.
+ * Give the TF.js wasm backend Slice, SplitV and Concat kernels that copy inside the wasm heap.
+ * The backend's own Slice and SplitV copy the whole input out of the heap (`readSync`) for every
+ * call, and its Concat makes a new subarray for every row of every input; gradients of `concat`
+ * and `slice` run them on every pass. Results are bit-identical to the backend's own kernels,
+ * which still serve dtypes off the heap (string, complex64) and mixed-dtype concats.
+ *
+ * {@link initBackend} calls this when it chooses wasm; call it yourself only after setting the
+ * wasm backend up without `initBackend`. Idempotent; does nothing when wasm is not the backend.
  */
-export function fastWasmSlices(): void {
+export function installWasmOps(): void {
   if (installed || tf.getBackend() !== 'wasm') return;
   installed = true;
   replace('Slice', (original) => (args) => {
@@ -100,6 +117,32 @@ export function fastWasmSlices(): void {
       begin[axis] += o.shape[axis];
     });
     return outs;
+  });
+  replace('Concat', (original) => (args) => {
+    const inputs = Object.values(args.inputs) as tf.TensorInfo[];
+    const dtype = inputs[0].dtype;
+    if (!HEAP_DTYPES.includes(dtype) || inputs.some((t) => t.dtype !== dtype)) return original(args);
+    const axis = tf.util.parseAxisParam(args.attrs?.axis as number, inputs[0].shape)[0];
+    const shapes = inputs.map((t) => t.shape);
+    tf.backend_util.assertParamsConsistent(shapes, axis);
+    const outShape = tf.backend_util.computeOutShape(shapes, axis);
+    const b = args.backend as WasmBackend;
+    const out = b.makeOutput(outShape, dtype);
+    const parts = inputs.filter((t) => tf.util.sizeFromShape(t.shape) > 0);
+    if (parts.length === 0) return out;
+    // Per input, the elements of one step of the axes before `axis`.
+    const inner = parts.map((t) => tf.util.sizeFromShape(t.shape.slice(axis)));
+    const rows = tf.util.sizeFromShape(outShape.slice(0, axis));
+    // Views taken after the allocation (which may grow the heap and detach older views).
+    const [heap, outBase] = heapOf(b.typedArrayFromHeap(out));
+    const bases = parts.map((t) => heapOf(b.typedArrayFromHeap(t))[1]);
+    let dst = outBase;
+    for (let r = 0; r < rows; r++)
+      for (let i = 0; i < parts.length; i++) {
+        move(heap, dst, bases[i] + r * inner[i], inner[i]);
+        dst += inner[i];
+      }
+    return out;
   });
 }
 
