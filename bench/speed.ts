@@ -38,6 +38,8 @@ import * as tf from '@tensorflow/tfjs';
 import {
   backend,
   initBackend,
+  type KernelInstructionSet,
+  kernelInstructionSet,
   type KerasModel,
   loadModel,
   type ModelPool,
@@ -552,14 +554,22 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 export interface SpeedMachine {
   /** PyTorch sgemm 2048² GFLOP/s per thread count. */
   peakGflops: Record<number, number>;
-  /** WebAssembly SIMD128 multiply-add loop GFLOP/s per thread count (bench/wasm-peak). */
+  /** WebAssembly multiply-add loop GFLOP/s per thread count (bench/wasm-peak), of `kernels`' instruction set. */
   wasmPeakGflops: Record<number, number>;
+  /** The instruction set the fused kernels ran on. */
+  kernels: KernelInstructionSet | null;
   torch: string | null;
   onnxruntime: string | null;
 }
 
 /** The machine and peers of the last {@link benchSpeed} run. */
-export const speedMachine: SpeedMachine = { peakGflops: {}, wasmPeakGflops: {}, torch: null, onnxruntime: null };
+export const speedMachine: SpeedMachine = {
+  peakGflops: {},
+  wasmPeakGflops: {},
+  kernels: null,
+  torch: null,
+  onnxruntime: null,
+};
 
 /** One line describing the peers and the measured peak. */
 export function peakNote(): string | null {
@@ -570,7 +580,7 @@ export function peakNote(): string | null {
       .join(', ');
   const wasm = list(speedMachine.wasmPeakGflops);
   const wasmNote = wasm
-    ? `WebAssembly SIMD128 peak (multiply-add loop in registers, measured in this run): ${wasm}`
+    ? `WebAssembly ${speedMachine.kernels === 'relaxed-simd' ? 'relaxed SIMD (fused multiply-add)' : 'SIMD128'} peak (multiply-add loop in registers, measured in this run): ${wasm}`
     : '';
   if (!Object.keys(speedMachine.peakGflops).length) return wasmNote || null;
   return `machine peak (PyTorch ${speedMachine.torch} sgemm 2048², measured in this run): ${list(speedMachine.peakGflops)}${wasm ? `; ${wasmNote}` : ''}${speedMachine.onnxruntime ? `; ONNX Runtime ${speedMachine.onnxruntime}` : '; ONNX Runtime absent'}`;
@@ -686,7 +696,10 @@ export async function benchSpeed(runs: number, options: SpeedOptions = {}): Prom
       }
     }
     // What any WebAssembly code could reach at most, measured next to the native sgemm peak.
-    for (const threads of [1, 2]) speedMachine.wasmPeakGflops[threads] = await wasmSimdPeak(threads);
+    // Of the instruction set the fused kernels run (relaxed SIMD's fused multiply-add where enabled).
+    speedMachine.kernels = kernelInstructionSet();
+    for (const threads of [1, 2])
+      speedMachine.wasmPeakGflops[threads] = await wasmSimdPeak(threads, speedMachine.kernels ?? 'simd128');
     const machinePeak = speedMachine.peakGflops[2] ?? null;
     for (const w of chosen) {
       const km = w.kind ? models.get(w.kind)! : null;
@@ -889,6 +902,7 @@ async function streamRun(km: KerasModel, dir: string, n: number, threads: number
 
 /** Child mode of {@link streamRun}: `keraspect predict` in this process, then its peak RSS. */
 async function streamChild(modelPath: string, dir: string, threads: string): Promise<void> {
+  await configureFromEnv(process.env);
   const { run } = await import('../packages/cli/src/run.ts');
   const { nodeIo } = await import('../packages/cli/src/io.ts');
   const data = readdirSync(dir).find((f) => f.startsWith('stream-') && f.endsWith('.npy'))!;
@@ -977,6 +991,7 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   } else if (values['rss-child']) {
     await rssChild(values['rss-child'], values.dir!);
   } else {
+    await configureFromEnv(process.env);
     const results = await benchSpeed(Math.max(1, Number(values.runs)), {
       rss: !values['no-rss'],
       filter: values.filter,
@@ -985,7 +1000,7 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
       settleMs: values['settle-ms'] === undefined ? undefined : Number(values['settle-ms']),
     });
     const note = peakNote();
-    const m = `${machine()}; backend ${backend()}${note ? `; ${note}` : ''}`;
+    const m = `${machine()}; backend ${backend()}, fused kernels on ${kernelInstructionSet() ?? 'none'}${note ? `; ${note}` : ''}`;
     if (values.json) console.log(JSON.stringify({ machine: m, workloads: results.map(speedJson) }));
     else console.log(`${m}\n\n${speedTable(results)}`);
   }

@@ -1,5 +1,6 @@
 import { Worker } from 'node:worker_threads';
-import { PEAK_WASM_BASE64 } from './peak-wasm.ts';
+import type { KernelInstructionSet } from '@keraspect/importer';
+import { PEAK_RELAXED_WASM_BASE64, PEAK_WASM_BASE64 } from './peak-wasm.ts';
 
 // Each worker instantiates the module and, per message, runs `run(n)` and answers with its time.
 const WORKER = `
@@ -15,16 +16,20 @@ parentPort.on('message', () => {
 `;
 
 /**
- * The machine's WebAssembly SIMD128 arithmetic peak in GFLOP/s on `threads` threads at once: the
+ * The machine's WebAssembly SIMD arithmetic peak in GFLOP/s on `threads` threads at once, for the
+ * instruction set `set` (SIMD128 multiply then add, or relaxed SIMD's fused multiply-add): the
  * best of `rounds` simultaneous runs of `peak.ts`' register-only multiply-add loop, one worker per
- * thread. It is what any wasm code (ours or TF.js') could reach at most, beside the native sgemm
- * peak that uses 256-bit FMA.
+ * thread. It is what any wasm code of that instruction set (ours or TF.js') could reach at most,
+ * beside the native sgemm peak that uses 256-bit FMA.
  */
-export async function wasmSimdPeak(threads: number, rounds = 7, n = 5_000_000): Promise<number> {
-  const workers = Array.from(
-    { length: threads },
-    () => new Worker(WORKER, { eval: true, workerData: { b64: PEAK_WASM_BASE64, n } }),
-  );
+export async function wasmSimdPeak(
+  threads: number,
+  set: KernelInstructionSet = 'simd128',
+  rounds = 7,
+  n = 5_000_000,
+): Promise<number> {
+  const b64 = set === 'relaxed-simd' ? PEAK_RELAXED_WASM_BASE64 : PEAK_WASM_BASE64;
+  const workers = Array.from({ length: threads }, () => new Worker(WORKER, { eval: true, workerData: { b64, n } }));
   try {
     let best = 0;
     for (let r = 0; r < rounds; r++) {

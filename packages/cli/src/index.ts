@@ -4,4 +4,11 @@ export { nodeIo, type Io } from './io.ts';
 export { type CommandEntry, commands } from './commands/index.ts';
 export type { Command } from './command.ts';
 export { CliError, type CliErrorCode } from './errors.ts';
-export { backendFromEnv, configureFromEnv, fastPathsFromEnv, type KeraspectEnv } from './env.ts';
+export {
+  backendFromEnv,
+  configureFromEnv,
+  fastPathsFromEnv,
+  type KeraspectEnv,
+  relaxedSimdFromEnv,
+} from './env.ts';
+export { enableRelaxedSimd } from './relaxed-simd.ts';

@@ -5,6 +5,7 @@
 export { backend, initBackend, type BackendName, type BackendOptions } from './backend.ts';
 export { installWasmOps } from './wasm-ops.ts';
 export { setFastPaths, type FastPaths } from './layers/fast/switch.ts';
+export { kernelInstructionSet, type KernelInstructionSet } from './layers/fast/wasm.ts';
 export { ImporterError, type ImporterErrorCode, KeraspectError, type KeraspectErrorCode } from './errors.ts';
 export {
   loadModel,

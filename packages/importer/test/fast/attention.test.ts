@@ -42,7 +42,9 @@ describe.each(BACKENDS)('fused additive attention scores agree with the TF.js op
       value.dispose();
       return [tf.grad(loss)(x), ...Object.values(g)];
     });
-    expectAgree(grads.fast, grads.reference, 2e-5, 5e-4, 'gradient');
+    // Inputs ×40 make the weight gradients sums of terms far larger than the result, so either
+    // path's float32 rounding (and fused multiply-add's different rounding) moves them by ~1e-3.
+    expectAgree(grads.fast, grads.reference, 2e-5, 1e-3, 'gradient');
     x.dispose();
     layer.dispose();
   });
@@ -70,7 +72,9 @@ describe.each(BACKENDS)('fused additive attention on %s', (backendName) => {
       value.dispose();
       return [tf.grad(loss)(x), ...Object.values(g)];
     });
-    expectAgree(grads.fast, grads.reference, 2e-5, 5e-4, 'gradient');
+    // Inputs ×40 make the weight gradients sums of terms far larger than the result, so either
+    // path's float32 rounding (and fused multiply-add's different rounding) moves them by ~1e-3.
+    expectAgree(grads.fast, grads.reference, 2e-5, 1e-3, 'gradient');
     x.dispose();
     layer.dispose();
   });

@@ -2,12 +2,20 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { expect } from 'vitest';
 import { setFastPaths } from '../../src/layers/fast/switch.ts';
+import { kernelInstructionSet } from '../../src/layers/fast/wasm.ts';
 
-/** The backends the fused kernels are registered for; each test runs on both. */
-export const BACKENDS = ['cpu', 'wasm'] as const;
+/**
+ * The backends the fused kernels are registered for, each with the kernels' relaxed-SIMD build (the
+ * vitest setup enables relaxed SIMD, as the CLI does), and wasm again with the SIMD128 build (what
+ * engines without relaxed SIMD run); each test runs on all three.
+ */
+export const BACKENDS = ['cpu', 'wasm', 'wasm/simd128'] as const;
 
 export async function useBackend(name: (typeof BACKENDS)[number]): Promise<void> {
-  await tf.setBackend(name);
+  const [backendName, set = 'relaxed-simd'] = name.split('/');
+  setFastPaths({ relaxedSimd: set === 'relaxed-simd' });
+  expect(kernelInstructionSet(), 'kernel build in use').toBe(set);
+  await tf.setBackend(backendName);
   await tf.ready();
 }
 

@@ -70,6 +70,12 @@ const Q3 = 25;
 const TINY = 26;
 const I127 = memory.data<i32>([127, 127, 127, 127], 16);
 
+// a·b + c: one fused multiply-add where the module is built with relaxed SIMD, else multiply then add
+@inline function madd(a: v128, b: v128, c: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, c);
+  return f32x4.add(f32x4.mul(a, b), c);
+}
+
 @inline function vk(i: i32): v128 {
   return v128.load(VCONST + (<usize>i << 4));
 }
@@ -85,11 +91,11 @@ const I127 = memory.data<i32>([127, 127, 127, 127], 16);
   let r = f32x4.sub(x, f32x4.mul(n, vk(LN2_HI)));
   r = f32x4.sub(r, f32x4.mul(n, vk(LN2_LO)));
   let p = vk(E0);
-  p = f32x4.add(f32x4.mul(p, r), vk(E1));
-  p = f32x4.add(f32x4.mul(p, r), vk(E2));
-  p = f32x4.add(f32x4.mul(p, r), vk(E3));
-  p = f32x4.add(f32x4.mul(p, r), vk(E4));
-  p = f32x4.add(f32x4.mul(p, r), vk(E5));
+  p = madd(p, r, vk(E1));
+  p = madd(p, r, vk(E2));
+  p = madd(p, r, vk(E3));
+  p = madd(p, r, vk(E4));
+  p = madd(p, r, vk(E5));
   const y = f32x4.add(f32x4.add(f32x4.mul(f32x4.mul(p, r), r), r), vk(ONE));
   // ROUND's bit pattern is 0x4b400000, so t − ROUND as integers is n
   const e = i32x4.shl(i32x4.add(i32x4.sub(t, vk(ROUND)), v128.load(I127)), 23);
@@ -105,17 +111,17 @@ const I127 = memory.data<i32>([127, 127, 127, 127], 16);
   const x = f32x4.pmax(f32x4.pmin(x0, vk(TANH_HI)), vk(TANH_LO));
   const x2 = f32x4.mul(x, x);
   let p = vk(P0);
-  p = f32x4.add(f32x4.mul(p, x2), vk(P1));
-  p = f32x4.add(f32x4.mul(p, x2), vk(P2));
-  p = f32x4.add(f32x4.mul(p, x2), vk(P3));
-  p = f32x4.add(f32x4.mul(p, x2), vk(P4));
-  p = f32x4.add(f32x4.mul(p, x2), vk(P5));
-  p = f32x4.add(f32x4.mul(p, x2), vk(P6));
+  p = madd(p, x2, vk(P1));
+  p = madd(p, x2, vk(P2));
+  p = madd(p, x2, vk(P3));
+  p = madd(p, x2, vk(P4));
+  p = madd(p, x2, vk(P5));
+  p = madd(p, x2, vk(P6));
   p = f32x4.mul(p, x);
   let q = vk(Q0);
-  q = f32x4.add(f32x4.mul(q, x2), vk(Q1));
-  q = f32x4.add(f32x4.mul(q, x2), vk(Q2));
-  q = f32x4.add(f32x4.mul(q, x2), vk(Q3));
+  q = madd(q, x2, vk(Q1));
+  q = madd(q, x2, vk(Q2));
+  q = madd(q, x2, vk(Q3));
   const tiny = f32x4.lt(f32x4.abs(x0), vk(TINY));
   return v128.bitselect(x0, f32x4.div(p, q), tiny);
 }
@@ -126,7 +132,7 @@ const I127 = memory.data<i32>([127, 127, 127, 127], 16);
   if (code == 0) return x;
   if (code == 1) return f32x4.max(x, f32x4.splat(0.0));
   const slope = code == 4 ? f32x4.splat(0.2) : f32x4.splat(1.0 / 6.0);
-  return f32x4.max(f32x4.min(f32x4.add(f32x4.mul(x, slope), f32x4.splat(0.5)), f32x4.splat(1.0)), f32x4.splat(0.0));
+  return f32x4.max(f32x4.min(madd(x, slope, f32x4.splat(0.5)), f32x4.splat(1.0)), f32x4.splat(0.0));
 }
 
 /** d act / d x as a function of y = act(x). */
@@ -192,15 +198,15 @@ export function activate(code: i32, p: usize, n: i32): void {
     const w2 = v128.load(bp, 32);
     const w3 = v128.load(bp, 48);
     const x0 = v128.load32_splat(ap);
-    s00 = f32x4.add(s00, f32x4.mul(x0, w0));
-    s01 = f32x4.add(s01, f32x4.mul(x0, w1));
-    s02 = f32x4.add(s02, f32x4.mul(x0, w2));
-    s03 = f32x4.add(s03, f32x4.mul(x0, w3));
+    s00 = madd(x0, w0, s00);
+    s01 = madd(x0, w1, s01);
+    s02 = madd(x0, w2, s02);
+    s03 = madd(x0, w3, s03);
     const x1 = v128.load32_splat(ap + 1 * ldaB);
-    s10 = f32x4.add(s10, f32x4.mul(x1, w0));
-    s11 = f32x4.add(s11, f32x4.mul(x1, w1));
-    s12 = f32x4.add(s12, f32x4.mul(x1, w2));
-    s13 = f32x4.add(s13, f32x4.mul(x1, w3));
+    s10 = madd(x1, w0, s10);
+    s11 = madd(x1, w1, s11);
+    s12 = madd(x1, w2, s12);
+    s13 = madd(x1, w3, s13);
     ap += skaB;
     bp += nB;
   }
@@ -236,13 +242,13 @@ export function activate(code: i32, p: usize, n: i32): void {
     const w1 = v128.load(bp, 16);
     const w2 = v128.load(bp, 32);
     const x0 = v128.load32_splat(ap);
-    s00 = f32x4.add(s00, f32x4.mul(x0, w0));
-    s01 = f32x4.add(s01, f32x4.mul(x0, w1));
-    s02 = f32x4.add(s02, f32x4.mul(x0, w2));
+    s00 = madd(x0, w0, s00);
+    s01 = madd(x0, w1, s01);
+    s02 = madd(x0, w2, s02);
     const x1 = v128.load32_splat(ap + 1 * ldaB);
-    s10 = f32x4.add(s10, f32x4.mul(x1, w0));
-    s11 = f32x4.add(s11, f32x4.mul(x1, w1));
-    s12 = f32x4.add(s12, f32x4.mul(x1, w2));
+    s10 = madd(x1, w0, s10);
+    s11 = madd(x1, w1, s11);
+    s12 = madd(x1, w2, s12);
     ap += skaB;
     bp += nB;
   }
@@ -271,11 +277,11 @@ export function activate(code: i32, p: usize, n: i32): void {
     const w0 = v128.load(bp, 0);
     const w1 = v128.load(bp, 16);
     const x0 = v128.load32_splat(ap);
-    s00 = f32x4.add(s00, f32x4.mul(x0, w0));
-    s01 = f32x4.add(s01, f32x4.mul(x0, w1));
+    s00 = madd(x0, w0, s00);
+    s01 = madd(x0, w1, s01);
     const x1 = v128.load32_splat(ap + 1 * ldaB);
-    s10 = f32x4.add(s10, f32x4.mul(x1, w0));
-    s11 = f32x4.add(s11, f32x4.mul(x1, w1));
+    s10 = madd(x1, w0, s10);
+    s11 = madd(x1, w1, s11);
     ap += skaB;
     bp += nB;
   }
@@ -305,17 +311,17 @@ export function activate(code: i32, p: usize, n: i32): void {
   for (; k < K; k++) {
     const w0 = v128.load(bp, 0);
     const x0 = v128.load32_splat(ap);
-    s00 = f32x4.add(s00, f32x4.mul(x0, w0));
+    s00 = madd(x0, w0, s00);
     const x1 = v128.load32_splat(ap + 1 * ldaB);
-    s10 = f32x4.add(s10, f32x4.mul(x1, w0));
+    s10 = madd(x1, w0, s10);
     const x2 = v128.load32_splat(ap + 2 * ldaB);
-    s20 = f32x4.add(s20, f32x4.mul(x2, w0));
+    s20 = madd(x2, w0, s20);
     const x3 = v128.load32_splat(ap + 3 * ldaB);
-    s30 = f32x4.add(s30, f32x4.mul(x3, w0));
+    s30 = madd(x3, w0, s30);
     const x4 = v128.load32_splat(ap + 4 * ldaB);
-    s40 = f32x4.add(s40, f32x4.mul(x4, w0));
+    s40 = madd(x4, w0, s40);
     const x5 = v128.load32_splat(ap + 5 * ldaB);
-    s50 = f32x4.add(s50, f32x4.mul(x5, w0));
+    s50 = madd(x5, w0, s50);
     ap += skaB;
     bp += nB;
   }
@@ -346,10 +352,10 @@ export function activate(code: i32, p: usize, n: i32): void {
     const w2 = v128.load(bp, 32);
     const w3 = v128.load(bp, 48);
     const x0 = v128.load32_splat(ap);
-    s00 = f32x4.add(s00, f32x4.mul(x0, w0));
-    s01 = f32x4.add(s01, f32x4.mul(x0, w1));
-    s02 = f32x4.add(s02, f32x4.mul(x0, w2));
-    s03 = f32x4.add(s03, f32x4.mul(x0, w3));
+    s00 = madd(x0, w0, s00);
+    s01 = madd(x0, w1, s01);
+    s02 = madd(x0, w2, s02);
+    s03 = madd(x0, w3, s03);
     ap += skaB;
     bp += nB;
   }
@@ -375,9 +381,9 @@ export function activate(code: i32, p: usize, n: i32): void {
     const w1 = v128.load(bp, 16);
     const w2 = v128.load(bp, 32);
     const x0 = v128.load32_splat(ap);
-    s00 = f32x4.add(s00, f32x4.mul(x0, w0));
-    s01 = f32x4.add(s01, f32x4.mul(x0, w1));
-    s02 = f32x4.add(s02, f32x4.mul(x0, w2));
+    s00 = madd(x0, w0, s00);
+    s01 = madd(x0, w1, s01);
+    s02 = madd(x0, w2, s02);
     ap += skaB;
     bp += nB;
   }
@@ -399,8 +405,8 @@ export function activate(code: i32, p: usize, n: i32): void {
     const w0 = v128.load(bp, 0);
     const w1 = v128.load(bp, 16);
     const x0 = v128.load32_splat(ap);
-    s00 = f32x4.add(s00, f32x4.mul(x0, w0));
-    s01 = f32x4.add(s01, f32x4.mul(x0, w1));
+    s00 = madd(x0, w0, s00);
+    s01 = madd(x0, w1, s01);
     ap += skaB;
     bp += nB;
   }
@@ -418,7 +424,7 @@ export function activate(code: i32, p: usize, n: i32): void {
   for (; k < K; k++) {
     const w0 = v128.load(bp, 0);
     const x0 = v128.load32_splat(ap);
-    s00 = f32x4.add(s00, f32x4.mul(x0, w0));
+    s00 = madd(x0, w0, s00);
     ap += skaB;
     bp += nB;
   }
@@ -690,8 +696,8 @@ function gemmStrided(a: usize, lda: i32, bm: usize, ldb: i32, c: usize, ldc: i32
       let bp = bm + o;
       for (let k = 0; k < K; k++) {
         const x = v128.load32_splat(a0 + (<usize>k << 2));
-        s0 = f32x4.add(s0, f32x4.mul(x, v128.load(bp))); s1 = f32x4.add(s1, f32x4.mul(x, v128.load(bp, 16)));
-        s2 = f32x4.add(s2, f32x4.mul(x, v128.load(bp, 32))); s3 = f32x4.add(s3, f32x4.mul(x, v128.load(bp, 48)));
+        s0 = madd(x, v128.load(bp), s0); s1 = madd(x, v128.load(bp, 16), s1);
+        s2 = madd(x, v128.load(bp, 32), s2); s3 = madd(x, v128.load(bp, 48), s3);
         bp += ldbB;
       }
       v128.store(c0 + o, s0); v128.store(c0 + o, s1, 16); v128.store(c0 + o, s2, 32); v128.store(c0 + o, s3, 48);
@@ -701,7 +707,7 @@ function gemmStrided(a: usize, lda: i32, bm: usize, ldb: i32, c: usize, ldc: i32
       let s = f32x4.splat(0);
       let bp = bm + o;
       for (let k = 0; k < K; k++) {
-        s = f32x4.add(s, f32x4.mul(v128.load32_splat(a0 + (<usize>k << 2)), v128.load(bp)));
+        s = madd(v128.load32_splat(a0 + (<usize>k << 2)), v128.load(bp), s);
         bp += ldbB;
       }
       v128.store(c0 + o, s);
@@ -923,16 +929,16 @@ export function additiveScores(q: usize, k: usize, wa: usize, ba: f32, e: usize,
           const aw = v128.load(at + o, 16);
           let x = f32x4.add(iv, v128.load(k0 + o));
           let y = f32x4.add(iw, v128.load(k0 + o, 16));
-          a0 = f32x4.add(a0, f32x4.div(f32x4.add(f32x4.mul(av, y), f32x4.mul(aw, x)), f32x4.mul(x, y)));
+          a0 = f32x4.add(a0, f32x4.div(madd(av, y, f32x4.mul(aw, x)), f32x4.mul(x, y)));
           x = f32x4.add(iv, v128.load(k1 + o));
           y = f32x4.add(iw, v128.load(k1 + o, 16));
-          a1 = f32x4.add(a1, f32x4.div(f32x4.add(f32x4.mul(av, y), f32x4.mul(aw, x)), f32x4.mul(x, y)));
+          a1 = f32x4.add(a1, f32x4.div(madd(av, y, f32x4.mul(aw, x)), f32x4.mul(x, y)));
           x = f32x4.add(iv, v128.load(k2 + o));
           y = f32x4.add(iw, v128.load(k2 + o, 16));
-          a2 = f32x4.add(a2, f32x4.div(f32x4.add(f32x4.mul(av, y), f32x4.mul(aw, x)), f32x4.mul(x, y)));
+          a2 = f32x4.add(a2, f32x4.div(madd(av, y, f32x4.mul(aw, x)), f32x4.mul(x, y)));
           x = f32x4.add(iv, v128.load(k3 + o));
           y = f32x4.add(iw, v128.load(k3 + o, 16));
-          a3 = f32x4.add(a3, f32x4.div(f32x4.add(f32x4.mul(av, y), f32x4.mul(aw, x)), f32x4.mul(x, y)));
+          a3 = f32x4.add(a3, f32x4.div(madd(av, y, f32x4.mul(aw, x)), f32x4.mul(x, y)));
         }
         for (; u < up; u += 4) {
           const o = <usize>u << 2;
