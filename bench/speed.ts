@@ -1000,7 +1000,7 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
       settleMs: values['settle-ms'] === undefined ? undefined : Number(values['settle-ms']),
     });
     const note = peakNote();
-    const m = `${machine()}; backend ${backend()}, fused kernels on ${kernelInstructionSet() ?? 'none'}${note ? `; ${note}` : ''}`;
+    const m = `${machine()}; backend ${backend()}, fused kernels on ${speedMachine.kernels ?? 'none'}${note ? `; ${note}` : ''}`;
     if (values.json) console.log(JSON.stringify({ machine: m, workloads: results.map(speedJson) }));
     else console.log(`${m}\n\n${speedTable(results)}`);
   }

@@ -162,7 +162,7 @@ function decodeBase64(s: string): Uint8Array {
 }
 
 /** The module built for `set`, instantiated once; `null` where this engine cannot compile it. */
-export function kernelsFor(set: KernelInstructionSet): KernelExports | null {
+function kernelsFor(set: KernelInstructionSet): KernelExports | null {
   let k = instances.get(set);
   if (k !== undefined) return k;
   try {
@@ -180,11 +180,9 @@ export function kernelsFor(set: KernelInstructionSet): KernelExports | null {
 
 let preferRelaxed = true;
 
-/** Whether {@link kernels} may pick the relaxed-SIMD module (default true); returns the previous value. */
-export function setPreferRelaxedSimd(on: boolean): boolean {
-  const prev = preferRelaxed;
+/** Whether {@link kernels} may pick the relaxed-SIMD module (default true; `setFastPaths` sets it). */
+export function setPreferRelaxedSimd(on: boolean): void {
   preferRelaxed = on;
-  return prev;
 }
 
 /** The instruction set {@link kernels} runs: relaxed SIMD where allowed and compiled, else SIMD128, else none. */
