@@ -53,8 +53,8 @@ const num = (a: tf.NamedAttrMap | undefined, k: string) => Number(a?.[k]);
 
 /**
  * A recurrent kernel's input: `zx` (B, T, G·U) = x·W + b computed by the caller, or (the inference
- * kernels) `x` (B, T, F) with `kernel` (F, G·U) and an optional `bias` (G·U), projected inside the
- * module straight into the layout the recurrence reads (no zx tensor, no copies of it).
+ * kernels) `x` (B, T, F) with `kernel` (F, G·U) and an optional `bias` (G·U), which the module
+ * projects step by step inside the recurrence (no zx tensor, no copies of it).
  */
 function inputShape(inputs: Record<string, Info>): { B: number; T: number; F: number; projected: boolean } {
   const projected = inputs.zx === undefined;
@@ -68,26 +68,30 @@ const projectionSizes = (projected: boolean, rows: number, F: number, width: num
   bias: projected ? width : 0,
 });
 
+/**
+ * Copies the recurrent kernel's input into the module: zx, or x, W and b for the projection inside
+ * the kernel. Returns the kernel's (x, w, bias, F) arguments: F = 0 where zx was copied.
+ */
 function inputProjection(
-  k: KernelExports,
   backend: tf.KernelBackend,
   inputs: Record<string, Info>,
   ptr: Record<'x' | 'w' | 'bias' | 'zx', number>,
   view: Record<'x' | 'w' | 'bias' | 'zx', Float32Array>,
-  rows: number,
+  B: number,
+  T: number,
   F: number,
   G: number,
   U: number,
   up: number,
-): void {
+): [number, number, number, number] {
   if (inputs.zx) {
-    padColumns(readInput(backend, inputs.zx), view.zx, rows, G, U, up);
-    return;
+    padColumns(readInput(backend, inputs.zx), view.zx, B * T, G, U, up);
+    return [0, 0, 0, 0];
   }
   view.x.set(readInput(backend, inputs.x));
   padColumns(readInput(backend, inputs.kernel), view.w, F, G, U, up);
   if (inputs.bias) padColumns(readInput(backend, inputs.bias), view.bias, 1, G, U, up);
-  k.matmul(ptr.x, F, 1, ptr.w, ptr.zx, ptr.bias, inputs.bias ? 1 : 0, rows, F, G * up, 0);
+  return [ptr.x, ptr.w, inputs.bias ? ptr.bias : 0, F];
 }
 
 function lstmForward(args: KernelArgs, save = true): Info[] {
@@ -104,7 +108,8 @@ function lstmForward(args: KernelArgs, save = true): Info[] {
     k,
     {
       ...projectionSizes(projected, B * T, F, 4 * up),
-      zx: T * B * 4 * up,
+      // projected inside the kernel straight into the gates: no zx
+      zx: projected ? 0 : T * B * 4 * up,
       r: U * 4 * up,
       h0: B * up,
       c0: B * up,
@@ -114,12 +119,13 @@ function lstmForward(args: KernelArgs, save = true): Info[] {
     },
     [...copied, 'x', 'hs', 'cs', 'gates'],
   );
-  inputProjection(k, backend, inputs, ptr, view, B * T, F, 4, U, up);
+  const projection = inputProjection(backend, inputs, ptr, view, B, T, F, 4, U, up);
   padColumns(readInput(backend, recurrentKernel), view.r, U, 4, U, up);
   padColumns(readInput(backend, h0), view.h0, B, 1, U, up);
   padColumns(readInput(backend, c0), view.c0, B, 1, U, up);
   k.lstmForward(
     ptr.zx,
+    ...projection,
     ptr.r,
     ptr.h0,
     ptr.c0,
@@ -214,7 +220,8 @@ function gruForward(args: KernelArgs, save = true): Info[] {
     k,
     {
       ...projectionSizes(projected, B * T, F, 3 * up),
-      zx: T * B * 3 * up,
+      // projected inside the kernel: one step's scratch
+      zx: (projected ? 1 : T) * B * 3 * up,
       r: U * 3 * up,
       rb: 3 * up,
       h0: B * up,
@@ -225,12 +232,13 @@ function gruForward(args: KernelArgs, save = true): Info[] {
     },
     [...copied, ...saved, 'x', 'hs', 'inner', 'rh'],
   );
-  inputProjection(k, backend, inputs, ptr, view, B * T, F, 3, U, up);
+  const projection = inputProjection(backend, inputs, ptr, view, B, T, F, 3, U, up);
   padColumns(readInput(backend, recurrentKernel), view.r, U, 3, U, up);
   padColumns(readInput(backend, recurrentBias), view.rb, 1, 3, U, up);
   padColumns(readInput(backend, h0), view.h0, B, 1, U, up);
   k.gruForward(
     ptr.zx,
+    ...projection,
     ptr.r,
     ptr.rb,
     ptr.h0,

@@ -20,6 +20,10 @@ export interface KernelExports {
   ): void;
   lstmForward(
     zx: number,
+    x: number,
+    w: number,
+    bias: number,
+    F: number,
     r: number,
     h0: number,
     c0: number,
@@ -54,6 +58,10 @@ export interface KernelExports {
   ): void;
   gruForward(
     zx: number,
+    x: number,
+    w: number,
+    bias: number,
+    F: number,
     r: number,
     rb: number,
     h0: number,

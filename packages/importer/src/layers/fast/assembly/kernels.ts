@@ -520,10 +520,23 @@ export function transpose(src: usize, rows: i32, cols: i32, dst: usize, ldd: i32
     for (let c = 0; c < cols; c++) store<f32>(dst + <usize>c * dB + (<usize>r << 2), load<f32>(src + <usize>r * sB + (<usize>c << 2)));
 }
 
+/** rows (n floats each, n % 4 == 0) from src with row stride lds floats to dst with row stride ldd. */
+function copyRows(src: usize, lds: i32, dst: usize, ldd: i32, rows: i32, n: i32): void {
+  for (let i = 0; i < rows; i++) {
+    const s = src + (<usize>(i * lds) << 2);
+    const d = dst + (<usize>(i * ldd) << 2);
+    for (let j = 0; j < n; j += 4) v128.store(d + (<usize>j << 2), v128.load(s + (<usize>j << 2)));
+  }
+}
+
 // ---------- LSTM (gate order i, f, g, o as in Keras) ----------
 
 /**
- * zx (B, T, 4·up): x·W + b for every step. r (U, 4·up). h0, c0 (B, up).
+ * zx (B, T, 4·up): x·W + b for every step, or, with F > 0, zx = 0 and the projection done step by
+ * step from x (B, T, F), w (F, 4·up) and bias (4·up; 0: none) straight into the step's gates, where
+ * the recurrent product then adds to it (the same sums in the same order as a projection of all
+ * steps first, without its B·T·4·up floats going out to memory and back).
+ * r (U, 4·up). h0, c0 (B, up).
  * Out: hs (B, T, up); cs (T, B, up) and gates (T, B, 4·up) after activation, which only the
  * backward reads. zx and hs are batch-major as TF.js holds them (no reordering copies); the
  * step's rows are read and written with a stride. With save = 0 (inference: nothing will take the
@@ -531,7 +544,7 @@ export function transpose(src: usize, rows: i32, cols: i32, dst: usize, ldd: i32
  * the final cell state, updated in place: 9 MB less written at batch 32 × 240 steps × 60 units, and
  * what is written stays in cache.
  */
-export function lstmForward(zx: usize, r: usize, h0: usize, c0: usize, hs: usize, cs: usize, gates: usize, T: i32, B: i32, U: i32, up: i32, recAct: i32, act: i32, save: i32): void {
+export function lstmForward(zx: usize, x: usize, w: usize, bias: usize, F: i32, r: usize, h0: usize, c0: usize, hs: usize, cs: usize, gates: usize, T: i32, B: i32, U: i32, up: i32, recAct: i32, act: i32, save: i32): void {
   const G = 4 * up;
   const stepG = save ? <usize>(B * G) << 2 : 0;
   const stepH = save ? <usize>(B * up) << 2 : 0;
@@ -541,7 +554,15 @@ export function lstmForward(zx: usize, r: usize, h0: usize, c0: usize, hs: usize
     const ldh = t == 0 ? up : T * up;
     const cPrev = t == 0 ? c0 : cs + <usize>(t - 1) * stepH;
     const g = gates + <usize>t * stepG;
-    gemmS(hPrev, ldh, 1, r, G, g, G, zx + (<usize>(t * G) << 2), T * G, true, B, U, G);
+    if (F > 0) {
+      gemmS(x + (<usize>(t * F) << 2), T * F, 1, w, G, g, G, bias, 0, bias != 0, B, F, G);
+      gemmS(hPrev, ldh, 1, r, G, g, G, g, G, true, B, U, G);
+    } else {
+      // the step's rows of zx, one per batch element far apart, gathered first: a plain copy keeps
+      // many loads in flight, where the product's tiles would wait for each row in turn
+      copyRows(zx + (<usize>(t * G) << 2), T * G, g, G, B, G);
+      gemmS(hPrev, ldh, 1, r, G, g, G, g, G, true, B, U, G);
+    }
     const hOut = hs + (<usize>(t * up) << 2);
     const cOut = cs + <usize>t * stepH;
     for (let b = 0; b < B; b++) {
@@ -615,29 +636,33 @@ export function lstmBackward(dhs: usize, dcT: usize, gates: usize, cs: usize, c0
 // ---------- GRU (gate order z, r, h as in Keras) ----------
 
 /**
- * zx (B, T, 3·up): x·W + input bias (batch-major, like hs; saved is time-major). r (U, 3·up). rb (3·up): recurrent bias (reset_after; zeros
+ * zx (B, T, 3·up): x·W + input bias (batch-major, like hs; saved is time-major), or, with F > 0,
+ * one step's (B, 3·up) scratch that the step's projection from x (B, T, F), w (F, 3·up) and bias
+ * (3·up; 0: none) is written to (as in lstmForward). r (U, 3·up). rb (3·up): recurrent bias (reset_after; zeros
  * otherwise). h0 (B, up). Out: hs (B, T, up); saved (T, B, 4·up) = [z, r, ĥ, ih] where ih is the
  * recurrent part of the candidate (h·Uh + b'h) with reset_after, unused otherwise. With save = 0
  * (inference) saved is one step's scratch (B, 4·up).
  * Scratch: inner (B, 3·up), rh (B, up).
  */
-export function gruForward(zx: usize, r: usize, rb: usize, h0: usize, hs: usize, saved: usize, inner: usize, rh: usize, T: i32, B: i32, U: i32, up: i32, recAct: i32, act: i32, resetAfter: i32, save: i32): void {
+export function gruForward(zx: usize, x: usize, w: usize, bias: usize, F: i32, r: usize, rb: usize, h0: usize, hs: usize, saved: usize, inner: usize, rh: usize, T: i32, B: i32, U: i32, up: i32, recAct: i32, act: i32, resetAfter: i32, save: i32): void {
   const G3 = 3 * up;
   const G4 = 4 * up;
   const upB = <usize>up << 2;
   const rowH = <usize>(T * up) << 2;
-  const rowX = <usize>(T * G3) << 2;
+  // with F > 0, zx is one step's (B, 3·up) projection, computed here from x, w, bias
+  const rowX = F > 0 ? <usize>G3 << 2 : <usize>(T * G3) << 2;
   for (let t = 0; t < T; t++) {
     const hPrev = t == 0 ? h0 : hs + (<usize>((t - 1) * up) << 2);
     const ldh = t == 0 ? up : T * up;
     const hPrevRow = <usize>ldh << 2;
-    const x = zx + (<usize>(t * G3) << 2);
+    if (F > 0) gemmS(x + (<usize>(t * F) << 2), T * F, 1, w, G3, zx, G3, bias, 0, bias != 0, B, F, G3);
+    const xt = F > 0 ? zx : zx + (<usize>(t * G3) << 2);
     const s = save ? saved + (<usize>(t * B * G4) << 2) : saved;
     const hOut = hs + (<usize>(t * up) << 2);
     // without reset_after the h block is recomputed below from r ⊙ h
     gemmS(hPrev, ldh, 1, r, G3, inner, G3, 0, G3, false, B, U, G3);
     for (let b = 0; b < B; b++) {
-      const xb = x + <usize>b * rowX;
+      const xb = xt + <usize>b * rowX;
       const ib = inner + (<usize>(b * G3) << 2);
       const sb = s + (<usize>(b * G4) << 2);
       const hb = <usize>(b * up) << 2;
@@ -665,7 +690,7 @@ export function gruForward(zx: usize, r: usize, rb: usize, h0: usize, hs: usize,
       // candidate: act(xh + (r ⊙ h)·Uh), Uh = columns [2up, 3up) of r (row stride 3·up)
       gemmStrided(rh, up, r + (<usize>(2 * up) << 2), G3, inner, G3, B, U, up);
       for (let b = 0; b < B; b++) {
-        const xb = x + <usize>b * rowX;
+        const xb = xt + <usize>b * rowX;
         const ib = inner + (<usize>(b * G3) << 2);
         const sb = s + (<usize>(b * G4) << 2);
         const hpb = hPrev + <usize>b * hPrevRow;
