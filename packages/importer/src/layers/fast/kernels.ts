@@ -381,7 +381,7 @@ function additiveBackward({ inputs, backend }: KernelArgs): Info[] {
       dq: B * T * up,
       dk: B * T * up,
       dwa: up,
-      scratch: 2 * T * up + 4 * up,
+      scratch: 2 * T * up + 2 * up,
     },
     [...copied, 'de', 'dq', 'dk', 'dwa', 'scratch'],
   );

@@ -76,6 +76,12 @@ const I127 = memory.data<i32>([127, 127, 127, 127], 16);
   return f32x4.add(f32x4.mul(a, b), c);
 }
 
+// c − a·b: one fused multiply-add where the module is built with relaxed SIMD
+@inline function nmadd(a: v128, b: v128, c: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_nmadd(a, b, c);
+  return f32x4.sub(c, f32x4.mul(a, b));
+}
+
 @inline function vk(i: i32): v128 {
   return v128.load(VCONST + (<usize>i << 4));
 }
@@ -898,6 +904,13 @@ function expRows(src: usize, dst: usize, scale: f32, mul: usize, rows: i32, up: 
   }
 }
 
+/** [Σ a, Σ b, Σ c, Σ d]: the lane sums of four vectors in one vector. */
+@inline function hsum4(a: v128, b: v128, c: v128, d: v128): v128 {
+  const ab = f32x4.add(v128.shuffle<i32>(a, b, 0, 2, 4, 6), v128.shuffle<i32>(a, b, 1, 3, 5, 7));
+  const cd = f32x4.add(v128.shuffle<i32>(c, d, 0, 2, 4, 6), v128.shuffle<i32>(c, d, 1, 3, 5, 7));
+  return f32x4.add(v128.shuffle<i32>(ab, cd, 0, 2, 4, 6), v128.shuffle<i32>(ab, cd, 1, 3, 5, 7));
+}
+
 /**
  * e[b, t, s] = Σ_u wa[u]·tanh(q[b, t, u] + k[b, s, u]) + ba, with bh folded into k.
  * q, k (B, T, up) (padding lanes: q = k = 0 and wa = 0). Out: e (B, T, T).
@@ -916,8 +929,7 @@ export function additiveScores(q: usize, k: usize, wa: usize, ba: f32, e: usize,
     waSum += hsum(w);
   }
   const c = waSum + ba;
-  // vectors of u taken in pairs by the paired form; an odd last one alone
-  const pairs = (up >> 3) << 3;
+  const cv = f32x4.splat(c);
   for (let b = 0; b < B; b++) {
     const qb = q + <usize>(b * T) * rowB;
     const kb = k + <usize>(b * T) * rowB;
@@ -930,7 +942,8 @@ export function additiveScores(q: usize, k: usize, wa: usize, ba: f32, e: usize,
     expRows(qb, iq, -2.0, 0, T, up);
     expRows(qb, aq, -2.0, wa2, T, up);
     expRows(kb, ek, 2.0, 0, T, up);
-    const paired = form == 2 ? pairs : 0;
+    // vectors of u taken in pairs by the paired form; an odd last one alone
+    const pairs = form == 2 ? (up >> 3) << 3 : 0;
     for (let t = 0; t < T; t++) {
       const it = iq + <usize>t * rowB;
       const at = aq + <usize>t * rowB;
@@ -946,7 +959,7 @@ export function additiveScores(q: usize, k: usize, wa: usize, ba: f32, e: usize,
         let a2 = f32x4.splat(0);
         let a3 = f32x4.splat(0);
         let u = 0;
-        for (; u < paired; u += 8) {
+        for (; u < pairs; u += 8) {
           const o = <usize>u << 2;
           const iv = v128.load(it + o);
           const iw = v128.load(it + o, 16);
@@ -974,10 +987,7 @@ export function additiveScores(q: usize, k: usize, wa: usize, ba: f32, e: usize,
           a2 = f32x4.add(a2, f32x4.div(av, f32x4.add(iv, v128.load(k2 + o))));
           a3 = f32x4.add(a3, f32x4.div(av, f32x4.add(iv, v128.load(k3 + o))));
         }
-        store<f32>(et + (<usize>s << 2), c - hsum(a0));
-        store<f32>(et + (<usize>(s + 1) << 2), c - hsum(a1));
-        store<f32>(et + (<usize>(s + 2) << 2), c - hsum(a2));
-        store<f32>(et + (<usize>(s + 3) << 2), c - hsum(a3));
+        v128.store(et + (<usize>s << 2), f32x4.sub(cv, hsum4(a0, a1, a2, a3)));
       }
       for (; s < T; s++) {
         const k0 = ek + <usize>s * rowB;
@@ -1016,9 +1026,12 @@ function hsum(v: v128): f32 {
 
 /**
  * Backward of additiveScores. de (B, T, T). Out: dq, dk (B, T, up) and dwa (up) (all overwritten).
- * With r = Iq / (Iq + Ek): tanh = 1 − 2r and 1 − tanh² = 4r(1 − r). In the paired form two terms
- * share a divide: with p = 1/(x·x'), 1/x = x'·p and 1/x' = x·p.
- * Scratch: 2·T·up + 4·up floats.
+ * With r = Iq / (Iq + Ek): tanh = 1 − 2r and 1 − tanh² = 4r(1 − r). Rows t are taken four at a time
+ * in the paired form (two otherwise, the last of an odd T alone), so that each sweep over s loads
+ * Ek[s] and updates dk[s] once for all of them; in the paired form rows t, t + 1 share a divide: with
+ * p = 1/(x·x'), 1/x = x'·p and 1/x' = x·p. The factor 4·wa of dq and dk is applied once per row (dq)
+ * and once per batch element (dk) instead of per term.
+ * Scratch: 2·T·up + 2·up floats.
  */
 export function additiveScoresBackward(q: usize, k: usize, wa: usize, de: usize, dq: usize, dk: usize, dwa: usize, B: i32, T: i32, up: i32, scratch: usize): void {
   const rowB = <usize>up << 2;
@@ -1026,15 +1039,9 @@ export function additiveScoresBackward(q: usize, k: usize, wa: usize, de: usize,
   memory.fill(dwa, 0, rowB);
   const iq = scratch;
   const ek = iq + <usize>T * rowB;
-  const wa4 = ek + <usize>T * rowB;
-  const gr = wa4 + rowB; // Σ_s de·r of one row t, per u
-  const dr = gr + rowB; // Σ de·r per u over the elements in exponential form (f64)
-  for (let u = 0; u < up; u += 4) {
-    const o = <usize>u << 2;
-    v128.store(wa4 + o, f32x4.mul(f32x4.splat(4), v128.load(wa + o)));
-  }
+  const dr = ek + <usize>T * rowB; // Σ de·r per u over the elements in exponential form (f64)
   memory.fill(dr, 0, <usize>up << 3);
-  const pairs = (up >> 3) << 3;
+  const four = f32x4.splat(4);
   let deSum: f64 = 0; // Σ de over the same elements
   for (let b = 0; b < B; b++) {
     const qb = q + <usize>(b * T) * rowB;
@@ -1049,76 +1056,162 @@ export function additiveScoresBackward(q: usize, k: usize, wa: usize, de: usize,
     }
     expRows(qb, iq, -2.0, 0, T, up);
     expRows(kb, ek, 2.0, 0, T, up);
-    const paired = form == 2 ? pairs : 0;
-    for (let t = 0; t < T; t++) {
-      const it = iq + <usize>t * rowB;
-      const dqt = dqb + <usize>t * rowB;
-      const det = deb + (<usize>(t * T) << 2);
-      let rowSum: f32 = 0;
-      for (let s = 0; s < T; s++) rowSum += load<f32>(det + (<usize>s << 2));
-      deSum += <f64>rowSum;
-      let u = 0;
-      for (; u < paired; u += 8) {
+    const paired = form == 2;
+    let t = 0;
+    if (paired) {
+      for (; t + 3 < T; t += 4) {
+        const i0p = iq + <usize>t * rowB;
+        const dq0 = dqb + <usize>t * rowB;
+        const d0p = deb + (<usize>(t * T) << 2);
+        const dT = <usize>T << 2;
+        deSum += rowSum(d0p, T) + rowSum(d0p + dT, T) + rowSum(d0p + 2 * dT, T) + rowSum(d0p + 3 * dT, T);
+        for (let u = 0; u < up; u += 4) {
+          const o = <usize>u << 2;
+          const i0 = v128.load(i0p + o);
+          const i1 = v128.load(i0p + rowB + o);
+          const i2 = v128.load(i0p + 2 * rowB + o);
+          const i3 = v128.load(i0p + 3 * rowB + o);
+          let gq0 = f32x4.splat(0);
+          let gq1 = f32x4.splat(0);
+          let gq2 = f32x4.splat(0);
+          let gq3 = f32x4.splat(0);
+          let gs = f32x4.splat(0);
+          let kp = ek + o;
+          let ka = dkb + o;
+          let dp = d0p;
+          for (let s = 0; s < T; s++) {
+            const e = v128.load(kp);
+            let x = f32x4.add(i0, e);
+            let y = f32x4.add(i1, e);
+            let inv = f32x4.div(f32x4.splat(1), f32x4.mul(x, y));
+            let r0 = f32x4.mul(f32x4.mul(i0, y), inv);
+            let r1 = f32x4.mul(f32x4.mul(i1, x), inv);
+            let dR0 = f32x4.mul(v128.load32_splat(dp), r0);
+            let dR1 = f32x4.mul(v128.load32_splat(dp + dT), r1);
+            let h0 = nmadd(dR0, r0, dR0);
+            let h1 = nmadd(dR1, r1, dR1);
+            gq0 = f32x4.add(gq0, h0);
+            gq1 = f32x4.add(gq1, h1);
+            gs = f32x4.add(gs, f32x4.add(dR0, dR1));
+            let h = f32x4.add(h0, h1);
+            x = f32x4.add(i2, e);
+            y = f32x4.add(i3, e);
+            inv = f32x4.div(f32x4.splat(1), f32x4.mul(x, y));
+            r0 = f32x4.mul(f32x4.mul(i2, y), inv);
+            r1 = f32x4.mul(f32x4.mul(i3, x), inv);
+            dR0 = f32x4.mul(v128.load32_splat(dp + 2 * dT), r0);
+            dR1 = f32x4.mul(v128.load32_splat(dp + 3 * dT), r1);
+            h0 = nmadd(dR0, r0, dR0);
+            h1 = nmadd(dR1, r1, dR1);
+            gq2 = f32x4.add(gq2, h0);
+            gq3 = f32x4.add(gq3, h1);
+            gs = f32x4.add(gs, f32x4.add(dR0, dR1));
+            v128.store(ka, f32x4.add(v128.load(ka), f32x4.add(h, f32x4.add(h0, h1))));
+            kp += rowB;
+            ka += rowB;
+            dp += 4;
+          }
+          const w4 = f32x4.mul(four, v128.load(wa + o));
+          v128.store(dq0 + o, f32x4.mul(w4, gq0));
+          v128.store(dq0 + rowB + o, f32x4.mul(w4, gq1));
+          v128.store(dq0 + 2 * rowB + o, f32x4.mul(w4, gq2));
+          v128.store(dq0 + 3 * rowB + o, f32x4.mul(w4, gq3));
+          addF64x4(dr + (<usize>u << 3), gs);
+        }
+      }
+    }
+    for (; t + 1 < T; t += 2) {
+      const i0p = iq + <usize>t * rowB;
+      const i1p = i0p + rowB;
+      const dq0 = dqb + <usize>t * rowB;
+      const d0p = deb + (<usize>(t * T) << 2);
+      const d1p = d0p + (<usize>T << 2);
+      deSum += rowSum(d0p, T) + rowSum(d1p, T);
+      for (let u = 0; u < up; u += 4) {
         const o = <usize>u << 2;
-        const iv = v128.load(it + o);
-        const iw = v128.load(it + o, 16);
-        const w4 = v128.load(wa4 + o);
-        const w5 = v128.load(wa4 + o, 16);
-        let gq = f32x4.splat(0);
+        const i0 = v128.load(i0p + o);
+        const i1 = v128.load(i1p + o);
+        let gq0 = f32x4.splat(0);
         let gq1 = f32x4.splat(0);
         let gs = f32x4.splat(0);
-        let gs1 = f32x4.splat(0);
+        let kp = ek + o;
+        let ka = dkb + o;
+        if (paired) {
+          for (let s = 0; s < T; s++) {
+            const e = v128.load(kp);
+            const x = f32x4.add(i0, e);
+            const y = f32x4.add(i1, e);
+            const inv = f32x4.div(f32x4.splat(1), f32x4.mul(x, y));
+            const r0 = f32x4.mul(f32x4.mul(i0, y), inv);
+            const r1 = f32x4.mul(f32x4.mul(i1, x), inv);
+            const dR0 = f32x4.mul(v128.load32_splat(d0p + (<usize>s << 2)), r0);
+            const dR1 = f32x4.mul(v128.load32_splat(d1p + (<usize>s << 2)), r1);
+            // de·r(1 − r) = de·r − de·r·r
+            const h0 = nmadd(dR0, r0, dR0);
+            const h1 = nmadd(dR1, r1, dR1);
+            gq0 = f32x4.add(gq0, h0);
+            gq1 = f32x4.add(gq1, h1);
+            gs = f32x4.add(gs, f32x4.add(dR0, dR1));
+            v128.store(ka, f32x4.add(v128.load(ka), f32x4.add(h0, h1)));
+            kp += rowB;
+            ka += rowB;
+          }
+        } else {
+          for (let s = 0; s < T; s++) {
+            const e = v128.load(kp);
+            const r0 = f32x4.div(i0, f32x4.add(i0, e));
+            const r1 = f32x4.div(i1, f32x4.add(i1, e));
+            const dR0 = f32x4.mul(v128.load32_splat(d0p + (<usize>s << 2)), r0);
+            const dR1 = f32x4.mul(v128.load32_splat(d1p + (<usize>s << 2)), r1);
+            const h0 = nmadd(dR0, r0, dR0);
+            const h1 = nmadd(dR1, r1, dR1);
+            gq0 = f32x4.add(gq0, h0);
+            gq1 = f32x4.add(gq1, h1);
+            gs = f32x4.add(gs, f32x4.add(dR0, dR1));
+            v128.store(ka, f32x4.add(v128.load(ka), f32x4.add(h0, h1)));
+            kp += rowB;
+            ka += rowB;
+          }
+        }
+        const w4 = f32x4.mul(four, v128.load(wa + o));
+        v128.store(dq0 + o, f32x4.mul(w4, gq0));
+        v128.store(dq0 + rowB + o, f32x4.mul(w4, gq1));
+        addF64x4(dr + (<usize>u << 3), gs);
+      }
+    }
+    if (t < T) {
+      // the last row of an odd T, alone
+      const i0p = iq + <usize>t * rowB;
+      const dq0 = dqb + <usize>t * rowB;
+      const d0p = deb + (<usize>(t * T) << 2);
+      deSum += rowSum(d0p, T);
+      for (let u = 0; u < up; u += 4) {
+        const o = <usize>u << 2;
+        const i0 = v128.load(i0p + o);
+        let gq0 = f32x4.splat(0);
+        let gs0 = f32x4.splat(0);
         let kp = ek + o;
         let ka = dkb + o;
         for (let s = 0; s < T; s++) {
-          const d = v128.load32_splat(det + (<usize>s << 2));
-          const x = f32x4.add(iv, v128.load(kp));
-          const y = f32x4.add(iw, v128.load(kp, 16));
-          const inv = f32x4.div(f32x4.splat(1), f32x4.mul(x, y));
-          const r0 = f32x4.mul(f32x4.mul(iv, y), inv);
-          const r1 = f32x4.mul(f32x4.mul(iw, x), inv);
-          const dR0 = f32x4.mul(d, r0);
-          const dR1 = f32x4.mul(d, r1);
-          // de·4wa·r(1 − r) = 4wa·(de·r − de·r·r)
-          const g0 = f32x4.mul(w4, f32x4.sub(dR0, f32x4.mul(dR0, r0)));
-          const g1 = f32x4.mul(w5, f32x4.sub(dR1, f32x4.mul(dR1, r1)));
-          gq = f32x4.add(gq, g0);
-          gq1 = f32x4.add(gq1, g1);
-          gs = f32x4.add(gs, dR0);
-          gs1 = f32x4.add(gs1, dR1);
-          v128.store(ka, f32x4.add(v128.load(ka), g0));
-          v128.store(ka, f32x4.add(v128.load(ka, 16), g1), 16);
+          const r0 = f32x4.div(i0, f32x4.add(i0, v128.load(kp)));
+          const dR0 = f32x4.mul(v128.load32_splat(d0p + (<usize>s << 2)), r0);
+          const h0 = nmadd(dR0, r0, dR0);
+          gq0 = f32x4.add(gq0, h0);
+          gs0 = f32x4.add(gs0, dR0);
+          v128.store(ka, f32x4.add(v128.load(ka), h0));
           kp += rowB;
           ka += rowB;
         }
-        v128.store(dqt + o, gq);
-        v128.store(gr + o, gs);
-        v128.store(dqt + o, gq1, 16);
-        v128.store(gr + o, gs1, 16);
+        v128.store(dq0 + o, f32x4.mul(f32x4.mul(four, v128.load(wa + o)), gq0));
+        addF64x4(dr + (<usize>u << 3), gs0);
       }
-      for (; u < up; u += 4) {
-        const o = <usize>u << 2;
-        const iv = v128.load(it + o);
-        const w4 = v128.load(wa4 + o);
-        let gq = f32x4.splat(0);
-        let gs = f32x4.splat(0);
-        for (let s = 0; s < T; s++) {
-          const d = v128.load32_splat(det + (<usize>s << 2));
-          const r = f32x4.div(iv, f32x4.add(iv, v128.load(ek + <usize>s * rowB + o)));
-          const dR = f32x4.mul(d, r);
-          // de·4wa·r(1 − r) = 4wa·(de·r − de·r·r)
-          const g = f32x4.mul(w4, f32x4.sub(dR, f32x4.mul(dR, r)));
-          gq = f32x4.add(gq, g);
-          gs = f32x4.add(gs, dR);
-          const ka = dkb + <usize>s * rowB + o;
-          v128.store(ka, f32x4.add(v128.load(ka), g));
-        }
-        v128.store(dqt + o, gq);
-        v128.store(gr + o, gs);
-      }
-      for (let u = 0; u < up; u++) {
-        const a = dr + (<usize>u << 3);
-        store<f64>(a, load<f64>(a) + <f64>load<f32>(gr + (<usize>u << 2)));
+    }
+    for (let u = 0; u < up; u += 4) {
+      const o = <usize>u << 2;
+      const w4 = f32x4.mul(four, v128.load(wa + o));
+      for (let s = 0; s < T; s++) {
+        const ka = dkb + <usize>s * rowB + o;
+        v128.store(ka, f32x4.mul(w4, v128.load(ka)));
       }
     }
   }
@@ -1127,6 +1220,22 @@ export function additiveScoresBackward(q: usize, k: usize, wa: usize, de: usize,
     const a = dwa + (<usize>u << 2);
     store<f32>(a, load<f32>(a) + <f32>(deSum - 2.0 * load<f64>(dr + (<usize>u << 3))));
   }
+}
+
+/** Σ of n floats at p (accumulated in f32, as one row of de). */
+function rowSum(p: usize, n: i32): f64 {
+  let v = f32x4.splat(0);
+  let s = 0;
+  for (; s + 3 < n; s += 4) v = f32x4.add(v, v128.load(p + (<usize>s << 2)));
+  let r = hsum(v);
+  for (; s < n; s++) r += load<f32>(p + (<usize>s << 2));
+  return <f64>r;
+}
+
+/** Adds the four floats of v to the four f64 at p. */
+@inline function addF64x4(p: usize, v: v128): void {
+  v128.store(p, f64x2.add(v128.load(p), f64x2.promote_low_f32x4(v)));
+  v128.store(p, f64x2.add(v128.load(p, 16), f64x2.promote_low_f32x4(v128.shuffle<i32>(v, v, 2, 3, 2, 3))), 16);
 }
 
 /** Backward of one batch element with a polynomial tanh per term; adds into dk and dwa, writes dq. */
