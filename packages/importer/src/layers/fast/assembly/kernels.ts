@@ -1002,18 +1002,38 @@ export function additiveScores(q: usize, k: usize, wa: usize, ba: f32, e: usize,
   }
 }
 
-/** The scores of one batch element with a polynomial tanh per term (any magnitude). */
+/** The scores of one batch element with a polynomial tanh per term (any magnitude), columns s four at a time. */
 function additiveScoresDirect(qb: usize, kb: usize, wa: usize, ba: f32, eb: usize, T: i32, up: i32): void {
   const rowB = <usize>up << 2;
+  const bv = f32x4.splat(ba);
   for (let t = 0; t < T; t++) {
     const qt = qb + <usize>t * rowB;
     const et = eb + (<usize>(t * T) << 2);
-    for (let s = 0; s < T; s++) {
+    let s = 0;
+    for (; s + 3 < T; s += 4) {
+      const k0 = kb + <usize>s * rowB;
+      let a0 = f32x4.splat(0);
+      let a1 = f32x4.splat(0);
+      let a2 = f32x4.splat(0);
+      let a3 = f32x4.splat(0);
+      for (let u = 0; u < up; u += 4) {
+        const o = <usize>u << 2;
+        const qv = v128.load(qt + o);
+        const w = v128.load(wa + o);
+        const kp = k0 + o;
+        a0 = madd(w, tanh4(f32x4.add(qv, v128.load(kp))), a0);
+        a1 = madd(w, tanh4(f32x4.add(qv, v128.load(kp + rowB))), a1);
+        a2 = madd(w, tanh4(f32x4.add(qv, v128.load(kp + 2 * rowB))), a2);
+        a3 = madd(w, tanh4(f32x4.add(qv, v128.load(kp + 3 * rowB))), a3);
+      }
+      v128.store(et + (<usize>s << 2), f32x4.add(hsum4(a0, a1, a2, a3), bv));
+    }
+    for (; s < T; s++) {
       const k0 = kb + <usize>s * rowB;
       let a0 = f32x4.splat(0);
       for (let u = 0; u < up; u += 4) {
         const o = <usize>u << 2;
-        a0 = f32x4.add(a0, f32x4.mul(v128.load(wa + o), tanh4(f32x4.add(v128.load(qt + o), v128.load(k0 + o)))));
+        a0 = madd(v128.load(wa + o), tanh4(f32x4.add(v128.load(qt + o), v128.load(k0 + o))), a0);
       }
       store<f32>(et + (<usize>s << 2), hsum(a0) + ba);
     }
@@ -1238,7 +1258,11 @@ function rowSum(p: usize, n: i32): f64 {
   v128.store(p, f64x2.add(v128.load(p, 16), f64x2.promote_low_f32x4(v128.shuffle<i32>(v, v, 2, 3, 2, 3))), 16);
 }
 
-/** Backward of one batch element with a polynomial tanh per term; adds into dk and dwa, writes dq. */
+/**
+ * Backward of one batch element with a polynomial tanh per term; adds into dk (zero on entry) and
+ * dwa, writes dq. Sweeps s per (t, vector of u) so that dq's and dwa's sums stay in registers; wa
+ * is applied to dq per row and to dk once at the end.
+ */
 function additiveBackwardDirect(qb: usize, kb: usize, wa: usize, deb: usize, dqb: usize, dkb: usize, dwa: usize, T: i32, up: i32): void {
   const rowB = <usize>up << 2;
   const one = f32x4.splat(1);
@@ -1246,20 +1270,33 @@ function additiveBackwardDirect(qb: usize, kb: usize, wa: usize, deb: usize, dqb
     const qt = qb + <usize>t * rowB;
     const dqt = dqb + <usize>t * rowB;
     const det = deb + (<usize>(t * T) << 2);
-    for (let u = 0; u < up; u += 4) v128.store(dqt + (<usize>u << 2), f32x4.splat(0));
-    for (let s = 0; s < T; s++) {
-      const d = v128.load32_splat(det + (<usize>s << 2));
-      const ks = kb + <usize>s * rowB;
-      const dks = dkb + <usize>s * rowB;
-      for (let u = 0; u < up; u += 4) {
-        const o = <usize>u << 2;
-        const th = tanh4(f32x4.add(v128.load(qt + o), v128.load(ks + o)));
-        const w = v128.load(wa + o);
-        const g = f32x4.mul(f32x4.mul(d, w), f32x4.sub(one, f32x4.mul(th, th)));
-        v128.store(dqt + o, f32x4.add(v128.load(dqt + o), g));
-        v128.store(dks + o, f32x4.add(v128.load(dks + o), g));
-        v128.store(dwa + o, f32x4.add(v128.load(dwa + o), f32x4.mul(d, th)));
+    for (let u = 0; u < up; u += 4) {
+      const o = <usize>u << 2;
+      const qv = v128.load(qt + o);
+      let gq = f32x4.splat(0);
+      let gw = f32x4.splat(0);
+      let kp = kb + o;
+      let ka = dkb + o;
+      for (let s = 0; s < T; s++) {
+        const d = v128.load32_splat(det + (<usize>s << 2));
+        const th = tanh4(f32x4.add(qv, v128.load(kp)));
+        const g = f32x4.mul(d, nmadd(th, th, one));
+        gq = f32x4.add(gq, g);
+        gw = madd(d, th, gw);
+        v128.store(ka, f32x4.add(v128.load(ka), g));
+        kp += rowB;
+        ka += rowB;
       }
+      v128.store(dqt + o, f32x4.mul(v128.load(wa + o), gq));
+      v128.store(dwa + o, f32x4.add(v128.load(dwa + o), gw));
+    }
+  }
+  for (let u = 0; u < up; u += 4) {
+    const o = <usize>u << 2;
+    const w = v128.load(wa + o);
+    for (let s = 0; s < T; s++) {
+      const ka = dkb + <usize>s * rowB + o;
+      v128.store(ka, f32x4.mul(w, v128.load(ka)));
     }
   }
 }
