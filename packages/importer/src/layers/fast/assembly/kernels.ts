@@ -1048,8 +1048,9 @@ function hsum(v: v128): f32 {
  * Backward of additiveScores. de (B, T, T). Out: dq, dk (B, T, up) and dwa (up) (all overwritten).
  * With r = Iq / (Iq + Ek): tanh = 1 − 2r and 1 − tanh² = 4r(1 − r). Rows t are taken four at a time
  * in the paired form (two otherwise, the last of an odd T alone), so that each sweep over s loads
- * Ek[s] and updates dk[s] once for all of them; in the paired form rows t, t + 1 share a divide: with
- * p = 1/(x·x'), 1/x = x'·p and 1/x' = x·p. The factor 4·wa of dq and dk is applied once per row (dq)
+ * Ek[s] and updates dk[s] once for all of them; in the paired form rows t, t + 1 share a divide (with
+ * p = 1/(x·x'), 1/x = x'·p and 1/x' = x·p) and rows t + 2, t + 3 divide alone (faster than sharing
+ * both, measured). The factor 4·wa of dq and dk is applied once per row (dq)
  * and once per batch element (dk) instead of per term.
  * Scratch: 2·T·up + 2·up floats.
  */
@@ -1101,9 +1102,9 @@ export function additiveScoresBackward(q: usize, k: usize, wa: usize, de: usize,
           let dp = d0p;
           for (let s = 0; s < T; s++) {
             const e = v128.load(kp);
-            let x = f32x4.add(i0, e);
-            let y = f32x4.add(i1, e);
-            let inv = f32x4.div(f32x4.splat(1), f32x4.mul(x, y));
+            const x = f32x4.add(i0, e);
+            const y = f32x4.add(i1, e);
+            const inv = f32x4.div(f32x4.splat(1), f32x4.mul(x, y));
             let r0 = f32x4.mul(f32x4.mul(i0, y), inv);
             let r1 = f32x4.mul(f32x4.mul(i1, x), inv);
             let dR0 = f32x4.mul(v128.load32_splat(dp), r0);
@@ -1114,11 +1115,10 @@ export function additiveScoresBackward(q: usize, k: usize, wa: usize, de: usize,
             gq1 = f32x4.add(gq1, h1);
             gs = f32x4.add(gs, f32x4.add(dR0, dR1));
             let h = f32x4.add(h0, h1);
-            x = f32x4.add(i2, e);
-            y = f32x4.add(i3, e);
-            inv = f32x4.div(f32x4.splat(1), f32x4.mul(x, y));
-            r0 = f32x4.mul(f32x4.mul(i2, y), inv);
-            r1 = f32x4.mul(f32x4.mul(i3, x), inv);
+            // rows t + 2, t + 3 divide on their own: a shared divide costs five multiplies, and the
+            // mix keeps both the divider and the multipliers busy
+            r0 = f32x4.div(i2, f32x4.add(i2, e));
+            r1 = f32x4.div(i3, f32x4.add(i3, e));
             dR0 = f32x4.mul(v128.load32_splat(dp + 2 * dT), r0);
             dR1 = f32x4.mul(v128.load32_splat(dp + 3 * dT), r1);
             h0 = nmadd(dR0, r0, dR0);
