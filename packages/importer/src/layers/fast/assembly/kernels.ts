@@ -1047,11 +1047,11 @@ function hsum(v: v128): f32 {
 /**
  * Backward of additiveScores. de (B, T, T). Out: dq, dk (B, T, up) and dwa (up) (all overwritten).
  * With r = Iq / (Iq + Ek): tanh = 1 − 2r and 1 − tanh² = 4r(1 − r). Rows t are taken four at a time
- * in the paired form (two otherwise, the last of an odd T alone), so that each sweep over s loads
- * Ek[s] and updates dk[s] once for all of them; in the paired form rows t, t + 1 share a divide (with
- * p = 1/(x·x'), 1/x = x'·p and 1/x' = x·p) and rows t + 2, t + 3 divide alone (faster than sharing
- * both, measured). The factor 4·wa of dq and dk is applied once per row (dq)
- * and once per batch element (dk) instead of per term.
+ * (then two, then the last of an odd T alone), so that each sweep over s loads Ek[s] and updates
+ * dk[s] once for all of them. Every term divides on its own: sharing a divide between two terms, as
+ * the forward does, costs five multiplies per pair, and with the backward's other multiplies that
+ * measured slower. The factor 4·wa of dq and dk is applied once per row (dq) and once per batch
+ * element (dk) instead of per term.
  * Scratch: 2·T·up + 2·up floats.
  */
 export function additiveScoresBackward(q: usize, k: usize, wa: usize, de: usize, dq: usize, dk: usize, dwa: usize, B: i32, T: i32, up: i32, scratch: usize): void {
@@ -1077,67 +1077,60 @@ export function additiveScoresBackward(q: usize, k: usize, wa: usize, de: usize,
     }
     expRows(qb, iq, -2.0, 0, T, up);
     expRows(kb, ek, 2.0, 0, T, up);
-    const paired = form == 2;
     let t = 0;
-    if (paired) {
-      for (; t + 3 < T; t += 4) {
-        const i0p = iq + <usize>t * rowB;
-        const dq0 = dqb + <usize>t * rowB;
-        const d0p = deb + (<usize>(t * T) << 2);
-        const dT = <usize>T << 2;
-        deSum += rowSum(d0p, T) + rowSum(d0p + dT, T) + rowSum(d0p + 2 * dT, T) + rowSum(d0p + 3 * dT, T);
-        for (let u = 0; u < up; u += 4) {
-          const o = <usize>u << 2;
-          const i0 = v128.load(i0p + o);
-          const i1 = v128.load(i0p + rowB + o);
-          const i2 = v128.load(i0p + 2 * rowB + o);
-          const i3 = v128.load(i0p + 3 * rowB + o);
-          let gq0 = f32x4.splat(0);
-          let gq1 = f32x4.splat(0);
-          let gq2 = f32x4.splat(0);
-          let gq3 = f32x4.splat(0);
-          let gs = f32x4.splat(0);
-          let kp = ek + o;
-          let ka = dkb + o;
-          let dp = d0p;
-          for (let s = 0; s < T; s++) {
-            const e = v128.load(kp);
-            const x = f32x4.add(i0, e);
-            const y = f32x4.add(i1, e);
-            const inv = f32x4.div(f32x4.splat(1), f32x4.mul(x, y));
-            let r0 = f32x4.mul(f32x4.mul(i0, y), inv);
-            let r1 = f32x4.mul(f32x4.mul(i1, x), inv);
-            let dR0 = f32x4.mul(v128.load32_splat(dp), r0);
-            let dR1 = f32x4.mul(v128.load32_splat(dp + dT), r1);
-            let h0 = nmadd(dR0, r0, dR0);
-            let h1 = nmadd(dR1, r1, dR1);
-            gq0 = f32x4.add(gq0, h0);
-            gq1 = f32x4.add(gq1, h1);
-            gs = f32x4.add(gs, f32x4.add(dR0, dR1));
-            let h = f32x4.add(h0, h1);
-            // rows t + 2, t + 3 divide on their own: a shared divide costs five multiplies, and the
-            // mix keeps both the divider and the multipliers busy
-            r0 = f32x4.div(i2, f32x4.add(i2, e));
-            r1 = f32x4.div(i3, f32x4.add(i3, e));
-            dR0 = f32x4.mul(v128.load32_splat(dp + 2 * dT), r0);
-            dR1 = f32x4.mul(v128.load32_splat(dp + 3 * dT), r1);
-            h0 = nmadd(dR0, r0, dR0);
-            h1 = nmadd(dR1, r1, dR1);
-            gq2 = f32x4.add(gq2, h0);
-            gq3 = f32x4.add(gq3, h1);
-            gs = f32x4.add(gs, f32x4.add(dR0, dR1));
-            v128.store(ka, f32x4.add(v128.load(ka), f32x4.add(h, f32x4.add(h0, h1))));
-            kp += rowB;
-            ka += rowB;
-            dp += 4;
-          }
-          const w4 = f32x4.mul(four, v128.load(wa + o));
-          v128.store(dq0 + o, f32x4.mul(w4, gq0));
-          v128.store(dq0 + rowB + o, f32x4.mul(w4, gq1));
-          v128.store(dq0 + 2 * rowB + o, f32x4.mul(w4, gq2));
-          v128.store(dq0 + 3 * rowB + o, f32x4.mul(w4, gq3));
-          addF64x4(dr + (<usize>u << 3), gs);
+    for (; t + 3 < T; t += 4) {
+      const i0p = iq + <usize>t * rowB;
+      const dq0 = dqb + <usize>t * rowB;
+      const d0p = deb + (<usize>(t * T) << 2);
+      const dT = <usize>T << 2;
+      deSum += rowSum(d0p, T) + rowSum(d0p + dT, T) + rowSum(d0p + 2 * dT, T) + rowSum(d0p + 3 * dT, T);
+      for (let u = 0; u < up; u += 4) {
+        const o = <usize>u << 2;
+        const i0 = v128.load(i0p + o);
+        const i1 = v128.load(i0p + rowB + o);
+        const i2 = v128.load(i0p + 2 * rowB + o);
+        const i3 = v128.load(i0p + 3 * rowB + o);
+        let gq0 = f32x4.splat(0);
+        let gq1 = f32x4.splat(0);
+        let gq2 = f32x4.splat(0);
+        let gq3 = f32x4.splat(0);
+        let gs = f32x4.splat(0);
+        let kp = ek + o;
+        let ka = dkb + o;
+        let dp = d0p;
+        for (let s = 0; s < T; s++) {
+          const e = v128.load(kp);
+          let r0 = f32x4.div(i0, f32x4.add(i0, e));
+          let r1 = f32x4.div(i1, f32x4.add(i1, e));
+          let dR0 = f32x4.mul(v128.load32_splat(dp), r0);
+          let dR1 = f32x4.mul(v128.load32_splat(dp + dT), r1);
+          // de·r(1 − r) = de·r − de·r·r
+          let h0 = nmadd(dR0, r0, dR0);
+          let h1 = nmadd(dR1, r1, dR1);
+          gq0 = f32x4.add(gq0, h0);
+          gq1 = f32x4.add(gq1, h1);
+          gs = f32x4.add(gs, f32x4.add(dR0, dR1));
+          let h = f32x4.add(h0, h1);
+          r0 = f32x4.div(i2, f32x4.add(i2, e));
+          r1 = f32x4.div(i3, f32x4.add(i3, e));
+          dR0 = f32x4.mul(v128.load32_splat(dp + 2 * dT), r0);
+          dR1 = f32x4.mul(v128.load32_splat(dp + 3 * dT), r1);
+          h0 = nmadd(dR0, r0, dR0);
+          h1 = nmadd(dR1, r1, dR1);
+          gq2 = f32x4.add(gq2, h0);
+          gq3 = f32x4.add(gq3, h1);
+          gs = f32x4.add(gs, f32x4.add(dR0, dR1));
+          v128.store(ka, f32x4.add(v128.load(ka), f32x4.add(h, f32x4.add(h0, h1))));
+          kp += rowB;
+          ka += rowB;
+          dp += 4;
         }
+        const w4 = f32x4.mul(four, v128.load(wa + o));
+        v128.store(dq0 + o, f32x4.mul(w4, gq0));
+        v128.store(dq0 + rowB + o, f32x4.mul(w4, gq1));
+        v128.store(dq0 + 2 * rowB + o, f32x4.mul(w4, gq2));
+        v128.store(dq0 + 3 * rowB + o, f32x4.mul(w4, gq3));
+        addF64x4(dr + (<usize>u << 3), gs);
       }
     }
     for (; t + 1 < T; t += 2) {
@@ -1156,42 +1149,20 @@ export function additiveScoresBackward(q: usize, k: usize, wa: usize, de: usize,
         let gs = f32x4.splat(0);
         let kp = ek + o;
         let ka = dkb + o;
-        if (paired) {
-          for (let s = 0; s < T; s++) {
-            const e = v128.load(kp);
-            const x = f32x4.add(i0, e);
-            const y = f32x4.add(i1, e);
-            const inv = f32x4.div(f32x4.splat(1), f32x4.mul(x, y));
-            const r0 = f32x4.mul(f32x4.mul(i0, y), inv);
-            const r1 = f32x4.mul(f32x4.mul(i1, x), inv);
-            const dR0 = f32x4.mul(v128.load32_splat(d0p + (<usize>s << 2)), r0);
-            const dR1 = f32x4.mul(v128.load32_splat(d1p + (<usize>s << 2)), r1);
-            // de·r(1 − r) = de·r − de·r·r
-            const h0 = nmadd(dR0, r0, dR0);
-            const h1 = nmadd(dR1, r1, dR1);
-            gq0 = f32x4.add(gq0, h0);
-            gq1 = f32x4.add(gq1, h1);
-            gs = f32x4.add(gs, f32x4.add(dR0, dR1));
-            v128.store(ka, f32x4.add(v128.load(ka), f32x4.add(h0, h1)));
-            kp += rowB;
-            ka += rowB;
-          }
-        } else {
-          for (let s = 0; s < T; s++) {
-            const e = v128.load(kp);
-            const r0 = f32x4.div(i0, f32x4.add(i0, e));
-            const r1 = f32x4.div(i1, f32x4.add(i1, e));
-            const dR0 = f32x4.mul(v128.load32_splat(d0p + (<usize>s << 2)), r0);
-            const dR1 = f32x4.mul(v128.load32_splat(d1p + (<usize>s << 2)), r1);
-            const h0 = nmadd(dR0, r0, dR0);
-            const h1 = nmadd(dR1, r1, dR1);
-            gq0 = f32x4.add(gq0, h0);
-            gq1 = f32x4.add(gq1, h1);
-            gs = f32x4.add(gs, f32x4.add(dR0, dR1));
-            v128.store(ka, f32x4.add(v128.load(ka), f32x4.add(h0, h1)));
-            kp += rowB;
-            ka += rowB;
-          }
+        for (let s = 0; s < T; s++) {
+          const e = v128.load(kp);
+          const r0 = f32x4.div(i0, f32x4.add(i0, e));
+          const r1 = f32x4.div(i1, f32x4.add(i1, e));
+          const dR0 = f32x4.mul(v128.load32_splat(d0p + (<usize>s << 2)), r0);
+          const dR1 = f32x4.mul(v128.load32_splat(d1p + (<usize>s << 2)), r1);
+          const h0 = nmadd(dR0, r0, dR0);
+          const h1 = nmadd(dR1, r1, dR1);
+          gq0 = f32x4.add(gq0, h0);
+          gq1 = f32x4.add(gq1, h1);
+          gs = f32x4.add(gs, f32x4.add(dR0, dR1));
+          v128.store(ka, f32x4.add(v128.load(ka), f32x4.add(h0, h1)));
+          kp += rowB;
+          ka += rowB;
         }
         const w4 = f32x4.mul(four, v128.load(wa + o));
         v128.store(dq0 + o, f32x4.mul(w4, gq0));
