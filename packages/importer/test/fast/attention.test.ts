@@ -100,9 +100,9 @@ afterAll(async () => {
  * Scores and gradients of the kernel itself against float64 on inputs scaled so that each batch
  * element takes a chosen form: the kernels pick, per batch element, the paired form (forward) where
  * every |q|, |k| ≤ 15 and |wa| ≤ 1e6, one divide per term where they are ≤ 30 (the backward also
- * at ≤ 15), and the direct tanh loop beyond; each limit is taken exactly and just above. T = 11 and 3 reach every row and column
- * remainder of the loops (rows 4, 2 and 1 at a time, columns s 4 at a time and alone), U = 12 the
- * paired form's odd last vector of u and U = 5 the padding lanes.
+ * at ≤ 15), and the direct tanh loop beyond; each limit is taken exactly and just above. T = 11
+ * and 3 reach every row and column remainder of the loops (rows 4, 2 and 1 at a time, columns s 4
+ * at a time and alone), U = 12 the paired form's odd last vector of u and U = 5 the padding lanes.
  */
 describe.each(BACKENDS)('the additive score kernel on %s', (backendName) => {
   const scenarios: [string, number, number[]][] = [

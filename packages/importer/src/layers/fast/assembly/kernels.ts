@@ -867,11 +867,11 @@ export function rnnBackward(dhs: usize, hs: usize, rt: usize, dz: usize, dh0: us
 //
 // wa·tanh(q + k) = wa − 2·wa·Iq / (Iq + Ek) with Iq = exp(−2q), Ek = exp(2k) (tanh x = 1 − 2/(1 + e^{2x})):
 // with the exponentials computed once per (t, u) and (s, u), each of the B·T²·U score terms costs one
-// add and one divide instead of a tanh. The divide is the bottleneck (one f32x4 divide per ~3.5
-// cycles), so where the magnitudes allow, two terms share one: a/x + a'/x' = (a·x' + a'·x)/(x·x').
-// Per batch element: all |q|, |k| ≤ PAIR_LIMIT (products of two x stay within float32) takes the
-// paired form, ≤ EXP_LIMIT one divide per term, beyond (where e^{2x} could overflow, or |wa| is huge)
-// the direct tanh loop.
+// add and one divide instead of a tanh. In the forward, where the magnitudes allow, two terms share
+// a divide: a/x + a'/x' = (a·x' + a'·x)/(x·x') (four terms per divide, x·y·z·w, measured slower, as
+// did pairing in the backward, which has more multiplies per term). Per batch element: all |q|, |k|
+// ≤ PAIR_LIMIT (products of two x stay within float32) takes the paired forward, ≤ EXP_LIMIT one
+// divide per term, beyond (where e^{2x} could overflow, or |wa| is huge) the direct tanh loop.
 
 const EXP_LIMIT: f32 = 30.0;
 const PAIR_LIMIT: f32 = 15.0;
