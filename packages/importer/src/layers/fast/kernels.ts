@@ -6,7 +6,6 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import {
-  type KernelExports,
   kernels,
   layout,
   pad4,
@@ -52,42 +51,21 @@ type Info = tf.TensorInfo;
 const num = (a: tf.NamedAttrMap | undefined, k: string) => Number(a?.[k]);
 
 /**
- * A recurrent kernel's input: `zx` (B, T, G·U) = x·W + b computed by the caller, or (the inference
- * kernels) `x` (B, T, F) with `kernel` (F, G·U) and an optional `bias` (G·U), which the module
- * projects step by step inside the recurrence (no zx tensor, no copies of it).
- */
-function inputShape(inputs: Record<string, Info>): { B: number; T: number; F: number; projected: boolean } {
-  const projected = inputs.zx === undefined;
-  const [B, T, F] = (projected ? inputs.x : inputs.zx).shape;
-  return { B, T, F, projected };
-}
-
-const projectionSizes = (projected: boolean, rows: number, F: number, width: number) => ({
-  x: projected ? rows * F : 0,
-  w: projected ? F * width : 0,
-  bias: projected ? width : 0,
-});
-
-/**
- * Copies the recurrent kernel's input into the module: zx, or x, W and b for the projection inside
- * the kernel. Returns the kernel's (x, w, bias, F) arguments: F = 0 where zx was copied.
+ * The LSTM and GRU kernels take `x` (B, T, F) with `kernel` (F, G·U) and an optional `bias` (G·U)
+ * and project the input step by step inside the recurrence (x·W + b never becomes a tensor, nor a
+ * copy in the module's memory). Copies x, W and b into the module and returns the kernel's
+ * (x, w, bias, F) arguments (bias 0: none).
  */
 function inputProjection(
   backend: tf.KernelBackend,
   inputs: Record<string, Info>,
-  ptr: Record<'x' | 'w' | 'bias' | 'zx', number>,
-  view: Record<'x' | 'w' | 'bias' | 'zx', Float32Array>,
-  B: number,
-  T: number,
+  ptr: Record<'x' | 'w' | 'bias', number>,
+  view: Record<'x' | 'w' | 'bias', Float32Array>,
   F: number,
   G: number,
   U: number,
   up: number,
 ): [number, number, number, number] {
-  if (inputs.zx) {
-    padColumns(readInput(backend, inputs.zx), view.zx, B * T, G, U, up);
-    return [0, 0, 0, 0];
-  }
   view.x.set(readInput(backend, inputs.x));
   padColumns(readInput(backend, inputs.kernel), view.w, F, G, U, up);
   if (inputs.bias) padColumns(readInput(backend, inputs.bias), view.bias, 1, G, U, up);
@@ -99,17 +77,17 @@ function lstmForward(args: KernelArgs, save = true): Info[] {
   const { recurrentKernel, h0, c0 } = inputs;
   const U = recurrentKernel.shape[0];
   const up = pad4(U);
-  const { B, T, F, projected } = inputShape(inputs);
+  const [B, T, F] = inputs.x.shape;
   const k = kernels()!;
-  const copied = U === up ? (['zx', 'r', 'h0', 'c0', 'w', 'bias'] as const) : projected ? (['zx'] as const) : [];
+  const copied = U === up ? (['r', 'h0', 'c0', 'w', 'bias'] as const) : [];
   // without saving, gates and cs are one step's scratch (the kernel updates the cell state in place)
   const steps = save ? T : 1;
   const { ptr, view } = layout(
     k,
     {
-      ...projectionSizes(projected, B * T, F, 4 * up),
-      // projected inside the kernel straight into the gates: no zx
-      zx: projected ? 0 : T * B * 4 * up,
+      x: B * T * F,
+      w: F * 4 * up,
+      bias: 4 * up,
       r: U * 4 * up,
       h0: B * up,
       c0: B * up,
@@ -119,12 +97,11 @@ function lstmForward(args: KernelArgs, save = true): Info[] {
     },
     [...copied, 'x', 'hs', 'cs', 'gates'],
   );
-  const projection = inputProjection(backend, inputs, ptr, view, B, T, F, 4, U, up);
+  const projection = inputProjection(backend, inputs, ptr, view, F, 4, U, up);
   padColumns(readInput(backend, recurrentKernel), view.r, U, 4, U, up);
   padColumns(readInput(backend, h0), view.h0, B, 1, U, up);
   padColumns(readInput(backend, c0), view.c0, B, 1, U, up);
   k.lstmForward(
-    ptr.zx,
     ...projection,
     ptr.r,
     ptr.h0,
@@ -210,18 +187,20 @@ function gruForward(args: KernelArgs, save = true): Info[] {
   const { recurrentKernel, recurrentBias, h0 } = inputs;
   const U = recurrentKernel.shape[0];
   const up = pad4(U);
-  const { B, T, F, projected } = inputShape(inputs);
+  const [B, T, F] = inputs.x.shape;
   const k = kernels()!;
-  const copied = U === up ? (['zx', 'r', 'rb', 'h0', 'w', 'bias'] as const) : projected ? (['zx'] as const) : [];
+  const copied = U === up ? (['r', 'rb', 'h0', 'w', 'bias'] as const) : [];
   // without reset_after the kernel leaves the saved ih block unwritten: keep it zeroed (the
   // inference scratch is never read back)
   const saved = num(attrs, 'resetAfter') || !save ? (['saved'] as const) : [];
   const { ptr, view } = layout(
     k,
     {
-      ...projectionSizes(projected, B * T, F, 3 * up),
-      // projected inside the kernel: one step's scratch
-      zx: (projected ? 1 : T) * B * 3 * up,
+      x: B * T * F,
+      w: F * 3 * up,
+      bias: 3 * up,
+      // one step's projection
+      xs: B * 3 * up,
       r: U * 3 * up,
       rb: 3 * up,
       h0: B * up,
@@ -230,14 +209,14 @@ function gruForward(args: KernelArgs, save = true): Info[] {
       inner: B * 3 * up,
       rh: B * up,
     },
-    [...copied, ...saved, 'x', 'hs', 'inner', 'rh'],
+    [...copied, ...saved, 'x', 'xs', 'hs', 'inner', 'rh'],
   );
-  const projection = inputProjection(backend, inputs, ptr, view, B, T, F, 3, U, up);
+  const projection = inputProjection(backend, inputs, ptr, view, F, 3, U, up);
   padColumns(readInput(backend, recurrentKernel), view.r, U, 3, U, up);
   padColumns(readInput(backend, recurrentBias), view.rb, 1, 3, U, up);
   padColumns(readInput(backend, h0), view.h0, B, 1, U, up);
   k.gruForward(
-    ptr.zx,
+    ptr.xs,
     ...projection,
     ptr.r,
     ptr.rb,
@@ -455,15 +434,32 @@ function previousStates(h0: tf.Tensor, hs: tf.Tensor): tf.Tensor2D {
   return tf.reshape(tf.concat([tf.expandDims(h0, 1), tf.slice(hs, [0, 0, 0], [B, T - 1, U])], 1), [B * T, U]);
 }
 
+/**
+ * The gradients of the projection x·W + b (x (B, T, F), W (F, G·U)) that the LSTM and GRU kernels do
+ * inside, from dz (B, T, G·U), the gradient w.r.t. its result.
+ */
+function projectionGradients(x: tf.Tensor, w: tf.Tensor, dz: tf.Tensor): Record<string, () => tf.Tensor> {
+  const [B, T, F] = x.shape;
+  const width = w.shape[1] as number;
+  const flatDz = () => tf.reshape(dz, [1, B * T, width]);
+  const product = (a: tf.Tensor, b: tf.Tensor, attrs: tf.NamedAttrMap) =>
+    run(KERNEL.batchMatMul, { a, b }, attrs) as tf.Tensor;
+  return {
+    x: () => tf.reshape(product(flatDz(), tf.reshape(w, [1, F, width]), { transposeB: true }), [B, T, F]),
+    kernel: () => tf.reshape(product(tf.reshape(x, [1, B * T, F]), flatDz(), { transposeA: true }), [F, width]),
+    bias: () => tf.sum(tf.reshape(dz, [B * T, width]), 0),
+  };
+}
+
 const gradients: tf.GradConfig[] = [
   {
     kernelName: KERNEL.lstm,
-    inputsToSave: ['zx', 'recurrentKernel', 'h0', 'c0'],
+    inputsToSave: ['x', 'kernel', 'recurrentKernel', 'h0', 'c0'],
     outputsToSave: [true, false, true, true],
     gradFunc: (dy, saved, attrs) => {
       const [dhs, dcT] = dy as (tf.Tensor | null)[];
-      const [zx, rk, h0, c0, hs, gates, cs] = saved;
-      const [B, T] = zx.shape;
+      const [x, w, rk, h0, c0, hs, gates, cs] = saved;
+      const [B, T] = x.shape;
       const U = rk.shape[0];
       const [dz, dh0, dc0] = run(
         KERNEL.lstmGrad,
@@ -471,7 +467,7 @@ const gradients: tf.GradConfig[] = [
         attrs,
       ) as tf.Tensor[];
       return {
-        zx: () => dz.clone(),
+        ...projectionGradients(x, w, dz),
         h0: () => dh0.clone(),
         c0: () => dc0.clone(),
         recurrentKernel: () => tf.matMul(previousStates(h0, hs), tf.reshape(dz, [B * T, 4 * U]), true, false),
@@ -480,12 +476,12 @@ const gradients: tf.GradConfig[] = [
   },
   {
     kernelName: KERNEL.gru,
-    inputsToSave: ['zx', 'recurrentKernel', 'recurrentBias', 'h0'],
+    inputsToSave: ['x', 'kernel', 'recurrentKernel', 'recurrentBias', 'h0'],
     outputsToSave: [true, true],
     gradFunc: (dy, saved, attrs) => {
       const [dhs] = dy as (tf.Tensor | null)[];
-      const [zx, rk, , h0, hs, state] = saved;
-      const [B, T] = zx.shape;
+      const [x, w, rk, , h0, hs, state] = saved;
+      const [B, T] = x.shape;
       const U = rk.shape[0];
       const [dx, dinner, dh0] = run(
         KERNEL.gruGrad,
@@ -494,7 +490,7 @@ const gradients: tf.GradConfig[] = [
       ) as tf.Tensor[];
       const flatInner = () => tf.reshape(dinner, [B * T, 3 * U]);
       return {
-        zx: () => dx.clone(),
+        ...projectionGradients(x, w, dx),
         h0: () => dh0.clone(),
         recurrentBias: () => tf.sum(flatInner(), 0),
         recurrentKernel: () => {

@@ -41,8 +41,9 @@ export function fastRnnEligible(
 }
 
 /**
- * Run a whole recurrent layer as one kernel: the input projection of all steps as one matmul, then
- * the recurrence. Returns what the layer's `call` returns (output, plus states with returnState).
+ * Run a whole recurrent layer as one kernel: LSTM and GRU project the input step by step inside
+ * it; SimpleRNN takes the projection of all steps from one matmul. Returns what the layer's `call`
+ * returns (output, plus states with returnState).
  */
 export function runFastRnn(
   c: FastRnnCall,
@@ -58,11 +59,11 @@ export function runFastRnn(
     let recurrentBias: tf.Tensor | null = null;
     if (c.bias?.rank === 2) [inputBias, recurrentBias] = tf.unstack(c.bias, 0);
     const engine = tf.engine();
-    // What only the backward pass reads is kept only when a gradient tape records this call; the
-    // inference kernels of LSTM and GRU also project the input themselves (x·W + b never becomes
-    // a tensor), which needs no gradient.
+    // What only the backward pass reads is kept only when a gradient tape records this call. The
+    // LSTM and GRU kernels project the input themselves, step by step (x·W + b never becomes a
+    // tensor); SimpleRNN takes it from one matmul.
     const taping = engine.isTapeOn();
-    const projectInside = !taping && c.kind !== 'simple';
+    const projectInside = c.kind !== 'simple';
     const zx = projectInside
       ? null
       : tf.reshape(fastMatMul(tf.reshape(x, [B * T, F]), c.kernel, inputBias), [B, T, G * U]);

@@ -19,7 +19,6 @@ export interface KernelExports {
     ldbase: number,
   ): void;
   lstmForward(
-    zx: number,
     x: number,
     w: number,
     bias: number,
@@ -57,7 +56,7 @@ export interface KernelExports {
     act: number,
   ): void;
   gruForward(
-    zx: number,
+    xs: number,
     x: number,
     w: number,
     bias: number,

@@ -526,31 +526,22 @@ export function transpose(src: usize, rows: i32, cols: i32, dst: usize, ldd: i32
     for (let c = 0; c < cols; c++) store<f32>(dst + <usize>c * dB + (<usize>r << 2), load<f32>(src + <usize>r * sB + (<usize>c << 2)));
 }
 
-/** rows (n floats each, n % 4 == 0) from src with row stride lds floats to dst with row stride ldd. */
-function copyRows(src: usize, lds: i32, dst: usize, ldd: i32, rows: i32, n: i32): void {
-  for (let i = 0; i < rows; i++) {
-    const s = src + (<usize>(i * lds) << 2);
-    const d = dst + (<usize>(i * ldd) << 2);
-    for (let j = 0; j < n; j += 4) v128.store(d + (<usize>j << 2), v128.load(s + (<usize>j << 2)));
-  }
-}
-
 // ---------- LSTM (gate order i, f, g, o as in Keras) ----------
 
 /**
- * zx (B, T, 4·up): x·W + b for every step, or, with F > 0, zx = 0 and the projection done step by
- * step from x (B, T, F), w (F, 4·up) and bias (4·up; 0: none) straight into the step's gates, where
- * the recurrent product then adds to it (the same sums in the same order as a projection of all
- * steps first, without its B·T·4·up floats going out to memory and back).
+ * x (B, T, F), w (F, 4·up), bias (4·up; 0: none): each step's x·W + b is computed straight into the
+ * step's gates, where the recurrent product then adds to it (the same sums in the same order as a
+ * projection of all steps first, without its B·T·4·up floats going out to memory and back with a
+ * stride per row).
  * r (U, 4·up). h0, c0 (B, up).
  * Out: hs (B, T, up); cs (T, B, up) and gates (T, B, 4·up) after activation, which only the
- * backward reads. zx and hs are batch-major as TF.js holds them (no reordering copies); the
- * step's rows are read and written with a stride. With save = 0 (inference: nothing will take the
+ * backward reads. x and hs are batch-major as TF.js holds them (no reordering copies); the step's
+ * rows are read and written with a stride. With save = 0 (inference: nothing will take the
  * gradient) gates is one step's scratch (B, 4·up) and cs one (B, up) holding the running and then
  * the final cell state, updated in place: 9 MB less written at batch 32 × 240 steps × 60 units, and
  * what is written stays in cache.
  */
-export function lstmForward(zx: usize, x: usize, w: usize, bias: usize, F: i32, r: usize, h0: usize, c0: usize, hs: usize, cs: usize, gates: usize, T: i32, B: i32, U: i32, up: i32, recAct: i32, act: i32, save: i32): void {
+export function lstmForward(x: usize, w: usize, bias: usize, F: i32, r: usize, h0: usize, c0: usize, hs: usize, cs: usize, gates: usize, T: i32, B: i32, U: i32, up: i32, recAct: i32, act: i32, save: i32): void {
   const G = 4 * up;
   const stepG = save ? <usize>(B * G) << 2 : 0;
   const stepH = save ? <usize>(B * up) << 2 : 0;
@@ -560,15 +551,8 @@ export function lstmForward(zx: usize, x: usize, w: usize, bias: usize, F: i32, 
     const ldh = t == 0 ? up : T * up;
     const cPrev = t == 0 ? c0 : cs + <usize>(t - 1) * stepH;
     const g = gates + <usize>t * stepG;
-    if (F > 0) {
-      gemmS(x + (<usize>(t * F) << 2), T * F, 1, w, G, g, G, bias, 0, bias != 0, B, F, G);
-      gemmS(hPrev, ldh, 1, r, G, g, G, g, G, true, B, U, G);
-    } else {
-      // the step's rows of zx, one per batch element far apart, gathered first: a plain copy keeps
-      // many loads in flight, where the product's tiles would wait for each row in turn
-      copyRows(zx + (<usize>(t * G) << 2), T * G, g, G, B, G);
-      gemmS(hPrev, ldh, 1, r, G, g, G, g, G, true, B, U, G);
-    }
+    gemmS(x + (<usize>(t * F) << 2), T * F, 1, w, G, g, G, bias, 0, bias != 0, B, F, G);
+    gemmS(hPrev, ldh, 1, r, G, g, G, g, G, true, B, U, G);
     const hOut = hs + (<usize>(t * up) << 2);
     const cOut = cs + <usize>t * stepH;
     for (let b = 0; b < B; b++) {
@@ -595,7 +579,7 @@ export function lstmForward(zx: usize, x: usize, w: usize, bias: usize, F: i32, 
 /**
  * BPTT. dhs (B, T, up): gradient of the loss w.r.t. each output h (final-state gradient already
  * added at T−1). dcT (B, up). rt (4·up, up): the recurrent kernel transposed. gates, cs as saved.
- * Out: dz (B, T, 4·up) gradient w.r.t. the pre-activations (= w.r.t. zx); dh0, dc0 (B, up).
+ * Out: dz (B, T, 4·up) gradient w.r.t. the pre-activations (= w.r.t. x·W + b); dh0, dc0 (B, up).
  * Scratch: dhn (B, up).
  */
 export function lstmBackward(dhs: usize, dcT: usize, gates: usize, cs: usize, c0: usize, rt: usize, dz: usize, dh0: usize, dc0: usize, dhn: usize, T: i32, B: i32, U: i32, up: i32, recAct: i32, act: i32): void {
@@ -642,33 +626,30 @@ export function lstmBackward(dhs: usize, dcT: usize, gates: usize, cs: usize, c0
 // ---------- GRU (gate order z, r, h as in Keras) ----------
 
 /**
- * zx (B, T, 3·up): x·W + input bias (batch-major, like hs; saved is time-major), or, with F > 0,
- * one step's (B, 3·up) scratch that the step's projection from x (B, T, F), w (F, 3·up) and bias
- * (3·up; 0: none) is written to (as in lstmForward). r (U, 3·up). rb (3·up): recurrent bias (reset_after; zeros
+ * x (B, T, F), w (F, 3·up), bias (3·up; 0: none): each step's x·W + input bias is computed into
+ * xs, one step's (B, 3·up) scratch (as in lstmForward; x and hs batch-major, saved time-major). r (U, 3·up). rb (3·up): recurrent bias (reset_after; zeros
  * otherwise). h0 (B, up). Out: hs (B, T, up); saved (T, B, 4·up) = [z, r, ĥ, ih] where ih is the
  * recurrent part of the candidate (h·Uh + b'h) with reset_after, unused otherwise. With save = 0
  * (inference) saved is one step's scratch (B, 4·up).
  * Scratch: inner (B, 3·up), rh (B, up).
  */
-export function gruForward(zx: usize, x: usize, w: usize, bias: usize, F: i32, r: usize, rb: usize, h0: usize, hs: usize, saved: usize, inner: usize, rh: usize, T: i32, B: i32, U: i32, up: i32, recAct: i32, act: i32, resetAfter: i32, save: i32): void {
+export function gruForward(xs: usize, x: usize, w: usize, bias: usize, F: i32, r: usize, rb: usize, h0: usize, hs: usize, saved: usize, inner: usize, rh: usize, T: i32, B: i32, U: i32, up: i32, recAct: i32, act: i32, resetAfter: i32, save: i32): void {
   const G3 = 3 * up;
   const G4 = 4 * up;
   const upB = <usize>up << 2;
   const rowH = <usize>(T * up) << 2;
-  // with F > 0, zx is one step's (B, 3·up) projection, computed here from x, w, bias
-  const rowX = F > 0 ? <usize>G3 << 2 : <usize>(T * G3) << 2;
+  const rowX = <usize>G3 << 2;
   for (let t = 0; t < T; t++) {
     const hPrev = t == 0 ? h0 : hs + (<usize>((t - 1) * up) << 2);
     const ldh = t == 0 ? up : T * up;
     const hPrevRow = <usize>ldh << 2;
-    if (F > 0) gemmS(x + (<usize>(t * F) << 2), T * F, 1, w, G3, zx, G3, bias, 0, bias != 0, B, F, G3);
-    const xt = F > 0 ? zx : zx + (<usize>(t * G3) << 2);
+    gemmS(x + (<usize>(t * F) << 2), T * F, 1, w, G3, xs, G3, bias, 0, bias != 0, B, F, G3);
     const s = save ? saved + (<usize>(t * B * G4) << 2) : saved;
     const hOut = hs + (<usize>(t * up) << 2);
     // without reset_after the h block is recomputed below from r ⊙ h
     gemmS(hPrev, ldh, 1, r, G3, inner, G3, 0, G3, false, B, U, G3);
     for (let b = 0; b < B; b++) {
-      const xb = xt + <usize>b * rowX;
+      const xb = xs + <usize>b * rowX;
       const ib = inner + (<usize>(b * G3) << 2);
       const sb = s + (<usize>(b * G4) << 2);
       const hb = <usize>(b * up) << 2;
@@ -696,7 +677,7 @@ export function gruForward(zx: usize, x: usize, w: usize, bias: usize, F: i32, r
       // candidate: act(xh + (r ⊙ h)·Uh), Uh = columns [2up, 3up) of r (row stride 3·up)
       gemmStrided(rh, up, r + (<usize>(2 * up) << 2), G3, inner, G3, B, U, up);
       for (let b = 0; b < B; b++) {
-        const xb = xt + <usize>b * rowX;
+        const xb = xs + <usize>b * rowX;
         const ib = inner + (<usize>(b * G3) << 2);
         const sb = s + (<usize>(b * G4) << 2);
         const hpb = hPrev + <usize>b * hPrevRow;
@@ -748,7 +729,7 @@ function gemmStrided(a: usize, lda: i32, bm: usize, ldb: i32, c: usize, ldc: i32
 
 /**
  * GRU BPTT. dhs (B, T, up). saved, hs (B, T, up), h0 from the forward. rt (3·up, up): recurrent
- * kernel transposed. Out: dx (B, T, 3·up) gradient w.r.t. zx; dinner (B, T, 3·up) gradient w.r.t. the
+ * kernel transposed. Out: dx (B, T, 3·up) gradient w.r.t. x·W + b; dinner (B, T, 3·up) gradient w.r.t. the
  * recurrent pre-activations [h·Uz + b'z, h·Ur + b'r, ih] (reset_after) or [h·Uz, h·Ur, (r⊙h)·Uh];
  * dh0 (B, up). Scratch: dhn (B, up), drh (B, up).
  */
