@@ -5,16 +5,7 @@
  * layer instead of ~15 TF.js ops per time step.
  */
 import * as tf from '@tensorflow/tfjs';
-import {
-  kernels,
-  layout,
-  pad4,
-  padColumns,
-  readInput,
-  transposePadded,
-  unpadColumns,
-  writeOutput,
-} from './wasm.ts';
+import { kernels, layout, pad4, padColumns, readInput, transposePadded, unpadColumns, writeOutput } from './wasm.ts';
 
 /** Kernel names, as registered with TF.js. */
 export const KERNEL = {
