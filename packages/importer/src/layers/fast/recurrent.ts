@@ -63,13 +63,10 @@ export function runFastRnn(
     // LSTM and GRU kernels project the input themselves, step by step (x·W + b never becomes a
     // tensor); SimpleRNN takes it from one matmul.
     const taping = engine.isTapeOn();
-    const projectInside = c.kind !== 'simple';
-    const zx = projectInside
-      ? null
-      : tf.reshape(fastMatMul(tf.reshape(x, [B * T, F]), c.kernel, inputBias), [B, T, G * U]);
-    const source: tf.NamedTensorMap = zx
-      ? { zx }
-      : { x: tf.cast(x, 'float32'), kernel: c.kernel, ...(inputBias ? { bias: inputBias } : {}) };
+    const source: tf.NamedTensorMap =
+      c.kind === 'simple'
+        ? { zx: tf.reshape(fastMatMul(tf.reshape(x, [B * T, F]), c.kernel, inputBias), [B, T, G * U]) }
+        : { x: tf.cast(x, 'float32'), kernel: c.kernel, ...(inputBias ? { bias: inputBias } : {}) };
     const state = (i: number) => (initialState?.[i] ? tf.cast(initialState[i], 'float32') : tf.zeros([B, U]));
     const attrs = {
       activation: ACTIVATION_CODES[c.activation],

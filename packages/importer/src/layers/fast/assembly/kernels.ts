@@ -1178,14 +1178,7 @@ export function additiveScoresBackward(q: usize, k: usize, wa: usize, de: usize,
         addF64x4(dr + (<usize>u << 3), gs0);
       }
     }
-    for (let u = 0; u < up; u += 4) {
-      const o = <usize>u << 2;
-      const w4 = f32x4.mul(four, v128.load(wa + o));
-      for (let s = 0; s < T; s++) {
-        const ka = dkb + <usize>s * rowB + o;
-        v128.store(ka, f32x4.mul(w4, v128.load(ka)));
-      }
-    }
+    scaleByWa(dkb, wa, 4, T, up);
   }
   // dwa = Σ de·tanh = Σ de − 2·Σ de·r, plus what the direct elements added
   for (let u = 0; u < up; u++) {
@@ -1243,12 +1236,19 @@ function additiveBackwardDirect(qb: usize, kb: usize, wa: usize, deb: usize, dqb
       v128.store(dwa + o, f32x4.add(v128.load(dwa + o), gw));
     }
   }
+  scaleByWa(dkb, wa, 1, T, up);
+}
+
+/** p[s, u] ·= scale·wa[u] for rows s of (rows, up): the factor the backward sums leave out per term. */
+function scaleByWa(p: usize, wa: usize, scale: f32, rows: i32, up: i32): void {
+  const rowB = <usize>up << 2;
+  const sv = f32x4.splat(scale);
   for (let u = 0; u < up; u += 4) {
     const o = <usize>u << 2;
-    const w = v128.load(wa + o);
-    for (let s = 0; s < T; s++) {
-      const ka = dkb + <usize>s * rowB + o;
-      v128.store(ka, f32x4.mul(w, v128.load(ka)));
+    const w = f32x4.mul(sv, v128.load(wa + o));
+    for (let s = 0; s < rows; s++) {
+      const a = p + <usize>s * rowB + o;
+      v128.store(a, f32x4.mul(w, v128.load(a)));
     }
   }
 }
