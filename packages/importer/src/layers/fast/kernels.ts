@@ -323,7 +323,7 @@ function additiveForward({ inputs, backend }: KernelArgs): Info {
   const up = pad4(U);
   const k = kernels()!;
   const copied = U === up ? (['q', 'k', 'wa'] as const) : [];
-  const { ptr, view } = layout(k, { q: B * T * up, k: B * T * up, wa: up, e: B * T * T, scratch: 3 * T * up + up }, [
+  const { ptr, view } = layout(k, { q: B * T * up, k: B * T * up, wa: up, e: B * T * T, scratch: 6 * T * up + up }, [
     ...copied,
     'e',
     'scratch',

@@ -912,14 +912,20 @@ function expRows(src: usize, dst: usize, scale: f32, mul: usize, rows: i32, up: 
 /**
  * e[b, t, s] = Σ_u wa[u]·tanh(q[b, t, u] + k[b, s, u]) + ba, with bh folded into k.
  * q, k (B, T, up) (padding lanes: q = k = 0 and wa = 0). Out: e (B, T, T).
- * Scratch: 3·T·up + up floats.
+ * Scratch: 6·T·up + up floats.
  */
 export function additiveScores(q: usize, k: usize, wa: usize, ba: f32, e: usize, B: i32, T: i32, up: i32, scratch: usize): void {
   const rowB = <usize>up << 2;
+  const nv = up >> 2;
   const iq = scratch;
   const aq = iq + <usize>T * rowB;
   const ek = aq + <usize>T * rowB;
   const wa2 = ek + <usize>T * rowB;
+  // Iq and Aq of each row interleaved per vector of u, and Ek of every four columns interleaved
+  // per vector of u: the sweep's loads are then at fixed offsets from two pointers, where separate
+  // rows cost V8 an address computation per row and vector (4–8 % faster, the same sums).
+  const qp = wa2 + rowB; // (T, up/4, 2 vectors)
+  const kp = qp + <usize>(2 * T) * rowB; // (T/4, up/4, 4 vectors)
   let waSum: f32 = 0;
   for (let u = 0; u < up; u += 4) {
     const w = v128.load(wa + (<usize>u << 2));
@@ -928,6 +934,7 @@ export function additiveScores(q: usize, k: usize, wa: usize, ba: f32, e: usize,
   }
   const c = waSum + ba;
   const cv = f32x4.splat(c);
+  const T4 = T & ~3;
   for (let b = 0; b < B; b++) {
     const qb = q + <usize>(b * T) * rowB;
     const kb = k + <usize>(b * T) * rowB;
@@ -940,50 +947,63 @@ export function additiveScores(q: usize, k: usize, wa: usize, ba: f32, e: usize,
     expRows(qb, iq, -2.0, 0, T, up);
     expRows(qb, aq, -2.0, wa2, T, up);
     expRows(kb, ek, 2.0, 0, T, up);
+    for (let t = 0; t < T; t++)
+      for (let v = 0; v < nv; v++) {
+        const src = <usize>t * rowB + (<usize>v << 4);
+        const dst = qp + (<usize>(t * nv + v) << 5);
+        v128.store(dst, v128.load(iq + src));
+        v128.store(dst, v128.load(aq + src), 16);
+      }
+    for (let s = 0; s < T4; s += 4)
+      for (let v = 0; v < nv; v++) {
+        const dst = kp + (<usize>(s * nv + 4 * v) << 4);
+        for (let j = 0; j < 4; j++) v128.store(dst + (<usize>j << 4), v128.load(ek + <usize>(s + j) * rowB + (<usize>v << 4)));
+      }
     // vectors of u taken in pairs by the paired form; an odd last one alone
-    const pairs = form == 2 ? (up >> 3) << 3 : 0;
+    const pairs = form == 2 ? nv & ~1 : 0;
     for (let t = 0; t < T; t++) {
+      const qt = qp + (<usize>(t * nv) << 5);
       const it = iq + <usize>t * rowB;
       const at = aq + <usize>t * rowB;
       const et = eb + (<usize>(t * T) << 2);
       let s = 0;
-      for (; s + 3 < T; s += 4) {
-        const k0 = ek + <usize>s * rowB;
-        const k1 = k0 + rowB;
-        const k2 = k1 + rowB;
-        const k3 = k2 + rowB;
+      for (; s < T4; s += 4) {
         let a0 = f32x4.splat(0);
         let a1 = f32x4.splat(0);
         let a2 = f32x4.splat(0);
         let a3 = f32x4.splat(0);
-        let u = 0;
-        for (; u < pairs; u += 8) {
-          const o = <usize>u << 2;
-          const iv = v128.load(it + o);
-          const iw = v128.load(it + o, 16);
-          const av = v128.load(at + o);
-          const aw = v128.load(at + o, 16);
-          let x = f32x4.add(iv, v128.load(k0 + o));
-          let y = f32x4.add(iw, v128.load(k0 + o, 16));
+        let pq = qt;
+        let pk = kp + (<usize>(s * nv) << 4);
+        let v = 0;
+        for (; v < pairs; v += 2) {
+          const iv = v128.load(pq);
+          const av = v128.load(pq, 16);
+          const iw = v128.load(pq, 32);
+          const aw = v128.load(pq, 48);
+          let x = f32x4.add(iv, v128.load(pk));
+          let y = f32x4.add(iw, v128.load(pk, 64));
           a0 = f32x4.add(a0, f32x4.div(madd(av, y, f32x4.mul(aw, x)), f32x4.mul(x, y)));
-          x = f32x4.add(iv, v128.load(k1 + o));
-          y = f32x4.add(iw, v128.load(k1 + o, 16));
+          x = f32x4.add(iv, v128.load(pk, 16));
+          y = f32x4.add(iw, v128.load(pk, 80));
           a1 = f32x4.add(a1, f32x4.div(madd(av, y, f32x4.mul(aw, x)), f32x4.mul(x, y)));
-          x = f32x4.add(iv, v128.load(k2 + o));
-          y = f32x4.add(iw, v128.load(k2 + o, 16));
+          x = f32x4.add(iv, v128.load(pk, 32));
+          y = f32x4.add(iw, v128.load(pk, 96));
           a2 = f32x4.add(a2, f32x4.div(madd(av, y, f32x4.mul(aw, x)), f32x4.mul(x, y)));
-          x = f32x4.add(iv, v128.load(k3 + o));
-          y = f32x4.add(iw, v128.load(k3 + o, 16));
+          x = f32x4.add(iv, v128.load(pk, 48));
+          y = f32x4.add(iw, v128.load(pk, 112));
           a3 = f32x4.add(a3, f32x4.div(madd(av, y, f32x4.mul(aw, x)), f32x4.mul(x, y)));
+          pq += 64;
+          pk += 128;
         }
-        for (; u < up; u += 4) {
-          const o = <usize>u << 2;
-          const iv = v128.load(it + o);
-          const av = v128.load(at + o);
-          a0 = f32x4.add(a0, f32x4.div(av, f32x4.add(iv, v128.load(k0 + o))));
-          a1 = f32x4.add(a1, f32x4.div(av, f32x4.add(iv, v128.load(k1 + o))));
-          a2 = f32x4.add(a2, f32x4.div(av, f32x4.add(iv, v128.load(k2 + o))));
-          a3 = f32x4.add(a3, f32x4.div(av, f32x4.add(iv, v128.load(k3 + o))));
+        for (; v < nv; v++) {
+          const iv = v128.load(pq);
+          const av = v128.load(pq, 16);
+          a0 = f32x4.add(a0, f32x4.div(av, f32x4.add(iv, v128.load(pk))));
+          a1 = f32x4.add(a1, f32x4.div(av, f32x4.add(iv, v128.load(pk, 16))));
+          a2 = f32x4.add(a2, f32x4.div(av, f32x4.add(iv, v128.load(pk, 32))));
+          a3 = f32x4.add(a3, f32x4.div(av, f32x4.add(iv, v128.load(pk, 48))));
+          pq += 32;
+          pk += 64;
         }
         v128.store(et + (<usize>s << 2), f32x4.sub(cv, hsum4(a0, a1, a2, a3)));
       }
