@@ -72,6 +72,8 @@ const IG_STEPS = 50;
 const IG_SEQUENCES = 8;
 /** (sequence, alpha) pairs per forward/backward pass in integrated gradients, ours and the peer's. */
 const IG_BATCH = 100;
+/** Calls of each kind a new pool runs before it is timed (see poolFor). */
+const POOL_WARMUP = 20;
 const EQT = 'eqt_blockly_usgs_d_p_s_k2.3.1.h5';
 
 /** One row of the speed table; the field names are those of `pnpm bench --json`. */
@@ -681,6 +683,13 @@ export async function benchSpeed(runs: number, options: SpeedOptions = {}): Prom
     if (!p) {
       p = await createExplainPool(poolSource(models.get(w.kind)!, w.kind), { threads: w.threads });
       pools.set(w.kind, p);
+      // A fresh worker's V8 still optimises TF.js' functions for the first time 15–44 calls in
+      // (the pool helper's --trace-opt), with its compiler threads taking the cores from the
+      // workers meanwhile, while this thread's TF.js is long warm from the 1-thread rows. So the
+      // pool runs every kind of call it will be timed on POOL_WARMUP times before its first row.
+      const b32 = inputs.get('b32')!;
+      for (let i = 0; i < POOL_WARMUP; i++)
+        for (const run of [pooled.forward, pooled.gxi, pooled.attention]) await run(p, b32);
     }
     return p;
   };
