@@ -644,8 +644,8 @@ export function lstmBackward(dhs: usize, dcT: usize, gates: usize, cs: usize, c0
 
 /**
  * x (B, T, F), w (F, 3·up), bias (3·up; 0: none): each step's x·W + input bias is computed into
- * xs, one step's (B, 3·up) scratch (as in lstmForward; x and hs batch-major, saved time-major). r (U, 3·up). rb (3·up): recurrent bias (reset_after; zeros
- * otherwise). h0 (B, up). Out: hs (B, T, up); saved (T, B, 4·up) = [z, r, ĥ, ih] where ih is the
+ * xs, one step's (B, 3·up) scratch (as in lstmForward; x and hs batch-major, saved time-major).
+ * r (U, 3·up). rb (3·up): recurrent bias (reset_after; zeros otherwise). h0 (B, up). Out: hs (B, T, up); saved (T, B, 4·up) = [z, r, ĥ, ih] where ih is the
  * recurrent part of the candidate (h·Uh + b'h) with reset_after, unused otherwise. With save = 0
  * (inference) saved is one step's scratch (B, 4·up).
  * Scratch: inner (B, 3·up), rh (B, up).
@@ -746,9 +746,9 @@ function gemmStrided(a: usize, lda: i32, bm: usize, ldb: i32, c: usize, ldc: i32
 
 /**
  * GRU BPTT. dhs (B, T, up). saved, hs (B, T, up), h0 from the forward. rt (3·up, up): recurrent
- * kernel transposed. Out: dx (B, T, 3·up) gradient w.r.t. x·W + b; dinner (B, T, 3·up) gradient w.r.t. the
- * recurrent pre-activations [h·Uz + b'z, h·Ur + b'r, ih] (reset_after) or [h·Uz, h·Ur, (r⊙h)·Uh];
- * dh0 (B, up). Scratch: dhn (B, up), drh (B, up).
+ * kernel transposed. Out: dx (B, T, 3·up) gradient w.r.t. x·W + b; dinner (B, T, 3·up) gradient
+ * w.r.t. the recurrent pre-activations [h·Uz + b'z, h·Ur + b'r, ih] (reset_after) or
+ * [h·Uz, h·Ur, (r⊙h)·Uh]; dh0 (B, up). Scratch: dhn (B, up), drh (B, up).
  */
 export function gruBackward(dhs: usize, saved: usize, hs: usize, h0: usize, rt: usize, dx: usize, dinner: usize, dh0: usize, dhn: usize, drh: usize, T: i32, B: i32, U: i32, up: i32, recAct: i32, act: i32, resetAfter: i32): void {
   const G3 = 3 * up;
