@@ -176,6 +176,44 @@ describe('fused recurrent path', () => {
     tf.dispose([x, mask]);
   });
 
+  it('gives the tape no saved-state outputs to make zero gradients for (LSTM, GRU; cpu and wasm)', async () => {
+    // TF.js' tape fills a JavaScript array of zeros for every output of a recorded kernel that no
+    // gradient reaches; the saving kernels' gates and cells are therefore inputs, not outputs.
+    const Bb = 4;
+    const Tt = 30;
+    const units = 6;
+    const stateSize = Tt * Bb * 4 * 8; // (T, B, 4·up) with up = pad4(6)
+    const Real = Float32Array;
+    for (const backend of ['cpu', 'wasm']) {
+      await useBackend(backend);
+      for (const layer of [lstm({ units, returnSequences: true })(), gru({ units, returnSequences: true })()]) {
+        const x = rnd([Bb, Tt, 3], 11);
+        const sizes: number[] = [];
+        (globalThis as { Float32Array: unknown }).Float32Array = new Proxy(Real, {
+          construct(target, args) {
+            if (typeof args[0] === 'number') sizes.push(args[0]);
+            return Reflect.construct(target, args);
+          },
+        });
+        let profile: tf.ProfileInfo;
+        try {
+          profile = await tf.profile(() => tf.grad((v: tf.Tensor) => tf.sum(layer.apply(v) as tf.Tensor))(x));
+        } finally {
+          (globalThis as { Float32Array: unknown }).Float32Array = Real;
+        }
+        const saving = layer.getClassName() === 'LSTM' ? KERNEL.lstm : KERNEL.gru;
+        expect(profile.kernelNames, `${backend} ${layer.getClassName()}`).toContain(saving);
+        expect(profile.kernelNames).toContain(KERNEL.scratch);
+        // the cpu backend's scratch tensors are zeroed arrays of that size; the tape's would come on top
+        expect(sizes.filter((n) => n === stateSize).length, `${backend} ${layer.getClassName()}`).toBe(
+          backend === 'cpu' ? 1 : 0,
+        );
+        x.dispose();
+        layer.dispose();
+      }
+    }
+  });
+
   it('gives the same outputs with and without a gradient tape (every case)', async () => {
     await useBackend('wasm');
     for (const [i, c] of cases.entries()) {

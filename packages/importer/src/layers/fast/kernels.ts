@@ -5,7 +5,17 @@
  * layer instead of ~15 TF.js ops per time step.
  */
 import * as tf from '@tensorflow/tfjs';
-import { kernels, layout, pad4, padColumns, readInput, transposePadded, unpadColumns, writeOutput } from './wasm.ts';
+import {
+  emptyOutput,
+  kernels,
+  layout,
+  pad4,
+  padColumns,
+  readInput,
+  transposePadded,
+  unpadColumns,
+  writeOutput,
+} from './wasm.ts';
 
 /** Kernel names, as registered with TF.js. */
 export const KERNEL = {
@@ -22,6 +32,8 @@ export const KERNEL = {
   additive: 'KeraspectAdditiveScores',
   additiveGrad: 'KeraspectAdditiveScoresGrad',
   batchMatMul: 'KeraspectBatchMatMul',
+  /** An uninitialised float32 tensor of `attrs.shape`, which a saving kernel fills (see {@link savedStateInputs}). */
+  scratch: 'KeraspectScratch',
 } as const;
 
 /** The backends the kernels are registered for. */
@@ -61,6 +73,30 @@ function inputProjection(
   padColumns(readInput(backend, inputs.kernel), view.w, F, G, U, up);
   if (inputs.bias) padColumns(readInput(backend, inputs.bias), view.bias, 1, G, U, up);
   return [ptr.x, ptr.w, inputs.bias ? ptr.bias : 0, F];
+}
+
+/**
+ * What the saving LSTM and GRU kernels keep for their backward pass (gates and cells, all steps)
+ * are inputs they fill, not outputs: TF.js' tape gives every output of a recorded kernel that no
+ * gradient reaches a gradient of zeros, made in JavaScript and copied into the backend (29 MB a
+ * 100-row pass of the seed LSTM, several old-space collections per integrated-gradients call), while
+ * an input off the differentiated path is never visited. Each is a fresh {@link KERNEL.scratch}
+ * tensor that nothing else holds, so filling it does not break the immutability of tensors that
+ * anyone can see. Returns the named inputs to add to the saving kernel's call.
+ */
+export function savedStateInputs(kind: 'lstm' | 'gru', B: number, T: number, U: number): tf.NamedTensorMap {
+  const up = pad4(U);
+  const scratch = (shape: number[]) => run(KERNEL.scratch, {}, { shape }) as tf.Tensor;
+  return kind === 'lstm'
+    ? { gates: scratch([T, B, 4 * up]), cs: scratch([T, B, up]) }
+    : { saved: scratch([T, B, 4 * up]) };
+}
+
+/** Copy a kernel's saved state into its {@link KERNEL.scratch} input. */
+function fillSaved(backend: tf.KernelBackend, into: Info | undefined, values: Float32Array): void {
+  if (!into || into.shape.reduce((a, c) => a * c, 1) !== values.length)
+    throw new Error('Keraspect fused RNN kernel: the saving kernel needs its saved-state inputs (savedStateInputs).');
+  readInput(backend, into).set(values);
 }
 
 function lstmForward(args: KernelArgs, save = true): Info[] {
@@ -108,15 +144,13 @@ function lstmForward(args: KernelArgs, save = true): Info[] {
     num(attrs, 'activation'),
     save ? 1 : 0,
   );
-  const outputs = [
+  if (save) {
+    fillSaved(backend, inputs.gates, view.gates);
+    fillSaved(backend, inputs.cs, view.cs);
+  }
+  return [
     writeOutput(backend, [B, T, U], (d) => unpadColumns(view.hs, d, B * T, 1, U, up)),
     writeOutput(backend, [B, U], (d) => unpadColumns(view.cs.subarray((steps - 1) * B * up), d, B, 1, U, up)),
-  ];
-  if (!save) return outputs;
-  return [
-    ...outputs,
-    writeOutput(backend, [T, B, 4 * up], (d) => d.set(view.gates)),
-    writeOutput(backend, [T, B, up], (d) => d.set(view.cs)),
   ];
 }
 
@@ -225,8 +259,8 @@ function gruForward(args: KernelArgs, save = true): Info[] {
     num(attrs, 'resetAfter'),
     save ? 1 : 0,
   );
-  const hs = writeOutput(backend, [B, T, U], (d) => unpadColumns(view.hs, d, B * T, 1, U, up));
-  return save ? [hs, writeOutput(backend, [T, B, 4 * up], (d) => d.set(view.saved))] : [hs];
+  if (save) fillSaved(backend, inputs.saved, view.saved);
+  return [writeOutput(backend, [B, T, U], (d) => unpadColumns(view.hs, d, B * T, 1, U, up))];
 }
 
 function gruBackward({ inputs, backend, attrs }: KernelArgs): Info[] {
@@ -445,11 +479,11 @@ function projectionGradients(x: tf.Tensor, w: tf.Tensor, dz: tf.Tensor): Record<
 const gradients: tf.GradConfig[] = [
   {
     kernelName: KERNEL.lstm,
-    inputsToSave: ['x', 'kernel', 'recurrentKernel', 'h0', 'c0'],
-    outputsToSave: [true, false, true, true],
+    inputsToSave: ['x', 'kernel', 'recurrentKernel', 'h0', 'c0', 'gates', 'cs'],
+    outputsToSave: [true, false],
     gradFunc: (dy, saved, attrs) => {
       const [dhs, dcT] = dy as (tf.Tensor | null)[];
-      const [x, w, rk, h0, c0, hs, gates, cs] = saved;
+      const [x, w, rk, h0, c0, gates, cs, hs] = saved;
       const [B, T] = x.shape;
       const U = rk.shape[0];
       const [dz, dh0, dc0] = run(
@@ -467,16 +501,17 @@ const gradients: tf.GradConfig[] = [
   },
   {
     kernelName: KERNEL.gru,
-    inputsToSave: ['x', 'kernel', 'recurrentKernel', 'recurrentBias', 'h0'],
-    outputsToSave: [true, true],
+    inputsToSave: ['x', 'kernel', 'recurrentKernel', 'recurrentBias', 'h0', 'saved'],
+    outputsToSave: [true],
     gradFunc: (dy, saved, attrs) => {
-      const [dhs] = dy as (tf.Tensor | null)[];
-      const [x, w, rk, , h0, hs, state] = saved;
+      // one output: dy is its gradient, not a list
+      const dhs = dy as tf.Tensor;
+      const [x, w, rk, , h0, state, hs] = saved;
       const [B, T] = x.shape;
       const U = rk.shape[0];
       const [dx, dinner, dh0] = run(
         KERNEL.gruGrad,
-        { dhs: dhs ?? tf.zeros([B, T, U]), saved: state, hs, h0, recurrentKernel: rk },
+        { dhs, saved: state, hs, h0, recurrentKernel: rk },
         attrs,
       ) as tf.Tensor[];
       const flatInner = () => tf.reshape(dinner, [B * T, 3 * U]);
@@ -560,6 +595,7 @@ export function registerFastKernels(): boolean {
     [KERNEL.additive, additiveForward],
     [KERNEL.additiveGrad, additiveBackward],
     [KERNEL.batchMatMul, batchMatMul],
+    [KERNEL.scratch, ({ backend, attrs }) => emptyOutput(backend, attrs!.shape as number[])],
   ];
   for (const backendName of FAST_BACKENDS) {
     for (const [kernelName, kernelFunc] of funcs) {

@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { RecurrentCell, RecurrentSource } from '../capabilities.ts';
 import { fastMatMul } from './attention.ts';
-import { ACTIVATION_CODES, KERNEL } from './kernels.ts';
+import { ACTIVATION_CODES, KERNEL, savedStateInputs } from './kernels.ts';
 import { fastPathAvailable } from './switch.ts';
 
 /** One recurrent layer call, in the terms the fused kernels need. */
@@ -77,7 +77,13 @@ export function runFastRnn(
     if (c.kind === 'lstm') {
       const out = engine.runKernel(
         taping ? KERNEL.lstm : KERNEL.lstmInference,
-        { ...source, recurrentKernel: c.recurrentKernel, h0: state(0), c0: state(1) },
+        {
+          ...source,
+          recurrentKernel: c.recurrentKernel,
+          h0: state(0),
+          c0: state(1),
+          ...(taping ? savedStateInputs('lstm', B, T, U) : {}),
+        },
         attrs,
       ) as tf.Tensor[];
       hs = out[0];
@@ -87,7 +93,13 @@ export function runFastRnn(
       hs = (
         engine.runKernel(
           taping ? KERNEL.gru : KERNEL.gruInference,
-          { ...source, recurrentKernel: c.recurrentKernel, recurrentBias: rb, h0: state(0) },
+          {
+            ...source,
+            recurrentKernel: c.recurrentKernel,
+            recurrentBias: rb,
+            h0: state(0),
+            ...(taping ? savedStateInputs('gru', B, T, U) : {}),
+          },
           { ...attrs, resetAfter: c.resetAfter ? 1 : 0 },
         ) as tf.Tensor[]
       )[0];

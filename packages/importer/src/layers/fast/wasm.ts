@@ -356,3 +356,11 @@ export function writeOutput(
   fill(dst);
   return b.makeTensorInfo!(shape, 'float32', dst);
 }
+
+/** A new float32 kernel output of `shape` whose contents are left to its first writer (zeros off the wasm backend). */
+export function emptyOutput(backend: tf.KernelBackend, shape: number[]): tf.TensorInfo {
+  const b = backend as Backend;
+  // the wasm backend's makeOutput(shape, dtype); the cpu backend has one with another signature
+  if (b.makeOutput && b.typedArrayFromHeap) return b.makeOutput(shape, 'float32');
+  return b.makeTensorInfo!(shape, 'float32', new Float32Array(shape.reduce((a, c) => a * c, 1)));
+}
