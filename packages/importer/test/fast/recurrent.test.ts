@@ -184,7 +184,7 @@ describe('fused recurrent path', () => {
     const units = 6;
     const stateSize = Tt * Bb * 4 * 8; // (T, B, 4·up) with up = pad4(6)
     const Real = Float32Array;
-    for (const backend of ['cpu', 'wasm']) {
+    for (const backend of ['cpu', 'wasm'] as const) {
       await useBackend(backend);
       for (const layer of [lstm({ units, returnSequences: true })(), gru({ units, returnSequences: true })()]) {
         const x = rnd([Bb, Tt, 3], 11);
@@ -195,7 +195,7 @@ describe('fused recurrent path', () => {
             return Reflect.construct(target, args);
           },
         });
-        let profile: tf.ProfileInfo;
+        let profile: Awaited<ReturnType<typeof tf.profile>>;
         try {
           profile = await tf.profile(() => tf.grad((v: tf.Tensor) => tf.sum(layer.apply(v) as tf.Tensor))(x));
         } finally {
