@@ -158,9 +158,8 @@ export const integratedGradients: Method<IntegratedGradientsOptions> = {
 };
 
 // The two per-element loops of a pass live in plain functions over typed arrays: written inline in
-// forEach closures, V8 boxed a heap number per element (≈ 13 MB a 400-row call of the seed model),
-// and the scavenges that garbage caused promoted the tape's live tensors, so old-space collections
-// ran several times a call and their marking threads took CPU from the pool's workers.
+// forEach closures, V8 boxed a heap number per element (≈ 13 MB of garbage a 400-row call of the
+// seed model).
 
 /** out[o + k] = base[bo + k] + a·(x[xo + k] − base[bo + k]) for k < n: one point of the path. */
 function pathPoint(
