@@ -346,15 +346,10 @@ export function writeOutput(
   shape: number[],
   fill: (dst: Float32Array) => void,
 ): tf.TensorInfo {
-  const b = backend as Backend;
-  if (b.makeOutput && b.typedArrayFromHeap) {
-    const info = b.makeOutput(shape, 'float32');
-    fill(b.typedArrayFromHeap(info));
-    return info;
-  }
-  const dst = new Float32Array(shape.reduce((a, c) => a * c, 1));
-  fill(dst);
-  return b.makeTensorInfo!(shape, 'float32', dst);
+  const info = emptyOutput(backend, shape);
+  // the tensor's own memory: the wasm heap, or the array the cpu backend keeps
+  fill(readInput(backend, info));
+  return info;
 }
 
 /** A new float32 kernel output of `shape` whose contents are left to its first writer (zeros off the wasm backend). */
