@@ -11,7 +11,7 @@ import {
   type RunOptions,
   runOptionSpecs,
 } from './methods/method.ts';
-import { makeProblem } from './problem.ts';
+import { makeProblem, type Problem } from './problem.ts';
 import { type TargetOptions, targetOptionSpecs } from './target.ts';
 
 /**
@@ -80,26 +80,46 @@ export function createExplainer<M extends MethodName>(
   km: KerasModel,
   options: ExplainerOptions<M> = {} as ExplainerOptions<M>,
 ): Explainer<M> {
+  const steps = explainerSteps(name, km, options);
+  return {
+    method: name,
+    options: steps.options,
+    attribute: async (x) => steps.attribute(steps.problem(x)),
+  };
+}
+
+/**
+ * {@link createExplainer} in its two steps, the problem made from the inputs and the method run on
+ * it, for a pool worker that hands the problem part of the work first (not part of the public API).
+ */
+export function explainerSteps<M extends MethodName>(
+  name: M,
+  km: KerasModel,
+  options: ExplainerOptions<M> = {} as ExplainerOptions<M>,
+): {
+  options: MethodOptionsMap[M];
+  ctx: RunContext;
+  problem(x: ModelInput): Problem;
+  attribute(problem: Problem): Promise<Attribution>;
+} {
   const method = methodFor(name);
-  const common: Record<string, unknown> = {};
-  const own: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(options)) (Object.hasOwn(commonOptionSpecs, k) ? common : own)[k] = v;
+  const { common, own } = splitOptions(options);
   const methodOptions = normalizeMethodOptions(name, method, own) as MethodOptionsMap[M];
   const c = normalizeOptions(commonOptionSpecs, common, (m) => fail('BAD_OPTION', m), name);
   const { internalBatchSize = 32, seed = 0, onProgress, output, target, layer } = c;
   const preActivation = c.preActivation ?? effectivePreActivation(method, methodOptions);
   const override = effectiveOverride(method, methodOptions, km);
+  const ctx: RunContext = {
+    internalBatchSize,
+    seed,
+    progress: (done, total) => onProgress?.({ method: name, done, total }),
+  };
   return {
-    method: name,
     options: methodOptions,
-    async attribute(x) {
-      const inputs = checkInputs(km, x);
-      const problem = makeProblem(km, inputs, { output, target, preActivation, layer, internalBatchSize, override });
-      const ctx: RunContext = {
-        internalBatchSize,
-        seed,
-        progress: (done, total) => onProgress?.({ method: name, done, total }),
-      };
+    ctx,
+    problem: (x) =>
+      makeProblem(km, checkInputs(km, x), { output, target, preActivation, layer, internalBatchSize, override }),
+    async attribute(problem) {
       const r = await method.run(problem, methodOptions, ctx);
       return {
         method: name,
@@ -111,6 +131,14 @@ export function createExplainer<M extends MethodName>(
       };
     },
   };
+}
+
+/** The options every method accepts (`common`) and the method's own (`own`), told apart by their keys. */
+export function splitOptions(options: object): { common: Record<string, unknown>; own: Record<string, unknown> } {
+  const common: Record<string, unknown> = {};
+  const own: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(options)) (Object.hasOwn(commonOptionSpecs, k) ? common : own)[k] = v;
+  return { common, own };
 }
 
 /** One-shot form of `createExplainer(name, km, options).attribute(x)`. */

@@ -6,7 +6,7 @@ import { gradRows, type Problem, requireDifferentiable, scoreRows, sizes } from 
 import { type IntegrationRule, integrationRules, quadrature } from '../quadrature.ts';
 import { seededRng } from '../rng.ts';
 import { pause, range } from './chunks.ts';
-import type { Method } from './method.ts';
+import type { Method, RunContext } from './method.ts';
 import { rowIndependentReference } from './reference.ts';
 
 /**
@@ -82,40 +82,29 @@ export const integratedGradients: Method<IntegratedGradientsOptions> = {
   },
   async run(p, o, ctx) {
     requireDifferentiable(p);
-    const { alphas, weights } = quadrature(o.rule, o.steps);
-    const bases = baselines(p, o.baseline, ctx.seed);
-    const nb = bases.length;
+    const plan = pathPlan(p, o, ctx.seed);
+    const { bases, nb, S, total, weights } = plan;
     const n = sizes(p);
-    const S = alphas.length;
-    const total = p.batch * nb * S;
-    // Σ_j w_j ∇f(point_j) per (sample, baseline), then ⊙ (x − x′).
+    // Σ_j w_j ∇f(point_j) per (sample, baseline), then ⊙ (x − x′), summed in path-point order.
     const acc = n.map((k) => new Float32Array(p.batch * nb * k));
-    for (let s = 0; s < total; s += ctx.internalBatchSize) {
-      const q = range(s, Math.min(total, s + ctx.internalBatchSize));
-      const rows = q.map((i) => Math.floor(i / (nb * S)));
-      const xs = p.x.map((x, t) => {
-        const k = n[t];
-        const out = new Float32Array(q.length * k);
-        for (let r = 0; r < q.length; r++) {
-          const i = q[r];
-          const base = bases[Math.floor(i / S) % nb][t];
-          pathPoint(out, r * k, x.data, rows[r] * k, base.data, base.perSample ? rows[r] * k : 0, alphas[i % S], k);
-        }
-        return tf.tensor(out, [q.length, ...x.shape.slice(1)]);
-      });
-      try {
-        const g = gradRows(p, xs, rows);
-        for (let r = 0; r < q.length; r++) {
-          const i = q[r];
-          for (let t = 0; t < n.length; t++)
-            addScaled(acc[t], Math.floor(i / S) * n[t], g.grads[t], r * n[t], weights[i % S], n[t]);
-        }
-      } finally {
-        tf.dispose(xs);
+    const add = (i: number, grads: Float32Array[], r: number) => {
+      for (let t = 0; t < n.length; t++)
+        addScaled(acc[t], Math.floor(i / S) * n[t], grads[t], r * n[t], weights[i % S], n[t]);
+    };
+    const preset = given.get(p);
+    if (preset) {
+      if (preset.length !== n.length || preset.some((g, t) => g.length !== total * n[t]))
+        throw new Error(
+          'integratedGradients: the given path gradients do not match the problem (a Keraspect bug: please report it).',
+        );
+      for (let i = 0; i < total; i++) add(i, preset, i);
+      ctx.progress(total, total);
+    } else
+      for (const { q, grads } of pathBatches(p, plan, 0, total, ctx.internalBatchSize)) {
+        for (let r = 0; r < q.length; r++) add(q[r], grads, r);
+        ctx.progress(q[q.length - 1] + 1, total);
+        await pause();
       }
-      ctx.progress(q[q.length - 1] + 1, total);
-      await pause();
-    }
     const integrate = (multiply: boolean) =>
       p.x.map((x, t) => {
         const out = new Float32Array(p.batch * n[t]);
@@ -157,6 +146,103 @@ export const integratedGradients: Method<IntegratedGradientsOptions> = {
     typeof o.baseline === 'object' && 'noise' in o.baseline ? true : rowIndependentReference(o.baseline, p),
 };
 
+/** IG's path points: index i is sample ⌊i / (nb·S)⌋, baseline ⌊i / S⌋ mod nb, step i mod S. */
+interface PathPlan {
+  bases: BaseValues[][];
+  alphas: number[];
+  weights: number[];
+  nb: number;
+  S: number;
+  total: number;
+}
+
+function pathPlan(p: Problem, o: IntegratedGradientsOptions, seed: number): PathPlan {
+  const { alphas, weights } = quadrature(o.rule, o.steps);
+  const bases = baselines(p, o.baseline, seed);
+  const nb = bases.length;
+  const S = alphas.length;
+  return { bases, alphas, weights, nb, S, total: p.batch * nb * S };
+}
+
+/** The gradients at path points [from, to), `batchSize` points per pass. */
+function* pathBatches(
+  p: Problem,
+  plan: PathPlan,
+  from: number,
+  to: number,
+  batchSize: number,
+): Generator<{ q: number[]; grads: Float32Array[] }> {
+  const n = sizes(p);
+  const { bases, alphas, nb, S } = plan;
+  for (let s = from; s < to; s += batchSize) {
+    const q = range(s, Math.min(to, s + batchSize));
+    const rows = q.map((i) => Math.floor(i / (nb * S)));
+    const xs = p.x.map((x, t) => {
+      const k = n[t];
+      const out = new Float32Array(q.length * k);
+      for (let r = 0; r < q.length; r++) {
+        const i = q[r];
+        const base = bases[Math.floor(i / S) % nb][t];
+        pathPoint(out, r * k, x.data, rows[r] * k, base.data, base.perSample ? rows[r] * k : 0, alphas[i % S], k);
+      }
+      return tf.tensor(out, [q.length, ...x.shape.slice(1)]);
+    });
+    try {
+      yield { q, grads: gradRows(p, xs, rows).grads };
+    } finally {
+      tf.dispose(xs);
+    }
+  }
+}
+
+/**
+ * How many path points IG evaluates for `batch` samples with (normalized) options `o`: samples ×
+ * baselines × steps, known without the model (as a pool splits them before any worker runs).
+ */
+export function pathPointTotal(o: IntegratedGradientsOptions, batch: number): number {
+  const nb = noiseOf(o.baseline)?.samples ?? 1;
+  return batch * nb * quadrature(o.rule, o.steps).alphas.length;
+}
+
+/**
+ * The gradients at IG's path points [from, to) (in `run`'s order), one flat array per attributed
+ * tensor: a share of the work a model pool's worker computes when there are fewer samples than
+ * workers. Each point's gradient depends on that point alone, so the shares equal `run`'s own.
+ */
+export async function pathGradients(
+  p: Problem,
+  o: IntegratedGradientsOptions,
+  ctx: RunContext,
+  from: number,
+  to: number,
+): Promise<Float32Array[]> {
+  requireDifferentiable(p);
+  const plan = pathPlan(p, o, ctx.seed);
+  if (!(0 <= from && from <= to && to <= plan.total))
+    throw new Error(
+      `integratedGradients: path points [${from}, ${to}) asked of ${plan.total} (a Keraspect bug: please report it).`,
+    );
+  const n = sizes(p);
+  const out = n.map((k) => new Float32Array((to - from) * k));
+  for (const { q, grads } of pathBatches(p, plan, from, to, ctx.internalBatchSize)) {
+    grads.forEach((g, t) => out[t].set(g, (q[0] - from) * n[t]));
+    ctx.progress(q[q.length - 1] + 1 - from, to - from);
+    await pause();
+  }
+  return out;
+}
+
+const given = new WeakMap<Problem, Float32Array[]>();
+
+/**
+ * Makes `run` on `p` take the gradients at all its path points from `grads` (joined from
+ * {@link pathGradients} shares) instead of evaluating them; it still sums them in order and
+ * evaluates f(x) and f(x′) for the delta itself.
+ */
+export function givePathGradients(p: Problem, grads: Float32Array[]): void {
+  given.set(p, grads);
+}
+
 // The two per-element loops of a pass live in plain functions over typed arrays: written inline in
 // forEach closures, V8 boxed a heap number per element (≈ 13 MB of garbage a 400-row call of the
 // seed model).
@@ -190,6 +276,13 @@ interface BaseValues {
 }
 
 /** The baselines, each a list (one per attributed tensor). */
+/** A noise baseline's draws, defaults filled in; undefined for every other baseline. */
+function noiseOf(spec: Baseline): { samples: number; stdev: number } | undefined {
+  if (typeof spec !== 'object' || Array.isArray(spec) || !('noise' in spec) || 'data' in spec) return undefined;
+  const { samples = 10, stdev = 1 } = spec.noise;
+  return { samples, stdev };
+}
+
 function baselines(p: Problem, spec: Baseline, seed: number): BaseValues[][] {
   const n = sizes(p);
   if (spec === 'zeros') return [n.map((k) => ({ data: new Float32Array(k), perSample: false }))];
@@ -206,8 +299,9 @@ function baselines(p: Problem, spec: Baseline, seed: number): BaseValues[][] {
       }),
     ];
   }
-  if ('noise' in (spec as object) && !Array.isArray(spec) && !('data' in (spec as object))) {
-    const { samples = 10, stdev = 1 } = (spec as { noise: { samples?: number; stdev?: number } }).noise;
+  const noise = noiseOf(spec);
+  if (noise) {
+    const { samples, stdev } = noise;
     if (!(Number.isInteger(samples) && samples >= 1) || !(stdev >= 0))
       fail(
         'BAD_OPTION',

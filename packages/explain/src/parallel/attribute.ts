@@ -10,14 +10,20 @@
  * lrpEpsilon) it also equals one run over the whole batch; methods that draw random numbers across
  * the batch (smoothGrad's noise, noise baselines, kernelShap's coalition sampling) or use batch
  * statistics (a `'mean'` baseline, featurePermutation) draw them per chunk instead.
+ *
+ * integratedGradients over fewer samples than workers (one forecast to explain, say) splits its path
+ * points instead: each worker computes the gradients at a share of them (its `pathGradients`) and
+ * one worker sums them in path-point order, so the result is bit-identical to one thread.
  */
-import { batches, concatRows, copyRows } from '@keraspect/array';
+import { batches, concatRows, copyRows, type NdArray } from '@keraspect/array';
 import { createModelPool, type ModelPool, type ModelSource, ownBuffers, poolChunks } from '@keraspect/importer';
 import { ExplainError, type ExplainErrorCode, fail } from '../errors.ts';
-import type { Attribution, ExplainerOptions } from '../explainer.ts';
+import { type Attribution, type ExplainerOptions, splitOptions } from '../explainer.ts';
 import type { ModelInput } from '../inputs.ts';
-import { type MethodName, portableOptions } from '../methods/index.ts';
-import type { AttributeTask } from './handlers.ts';
+import { type MethodName, methodFor, portableOptions } from '../methods/index.ts';
+import { type IntegratedGradientsOptions, pathPointTotal } from '../methods/integrated-gradients.ts';
+import { normalizeMethodOptions } from '../methods/method.ts';
+import type { AttributeTask, PathGradientsTask } from './handlers.ts';
 
 /** Options of {@link createExplainPool}. */
 export interface ExplainPoolOptions {
@@ -42,7 +48,8 @@ export function createExplainPool(source: ModelSource, options: ExplainPoolOptio
 export interface PoolAttributeOptions {
   /**
    * Samples per chunk. Default: the batch split into equal chunks of at most 32 samples, a multiple
-   * of the workers in number (importer's `poolChunks`).
+   * of the workers in number (importer's `poolChunks`); integratedGradients over fewer samples
+   * than workers splits its path points over the workers instead.
    */
   chunkSize?: number;
   /** Called after each chunk with the samples done so far. */
@@ -72,9 +79,18 @@ export async function attributeInPool<M extends MethodName>(
   const perSampleTarget = Array.isArray(rest.target) ? rest.target : null;
   if (perSampleTarget && perSampleTarget.length !== batch)
     fail('BAD_TARGET', `target has ${perSampleTarget.length} units for ${batch} samples; give one per sample.`);
+  const ranges = chunk === undefined ? poolChunks(batch, pool.threads, 32) : batches(batch, chunk);
+  if (method === 'integratedGradients' && chunk === undefined && ranges.length < pool.threads) {
+    const o = normalizeMethodOptions(method, methodFor(method), splitOptions(rest).own) as IntegratedGradientsOptions;
+    const total = pathPointTotal(o, batch);
+    if (total >= 2) {
+      const r = await pathSplit(pool, list, portableOptions(rest) as ExplainerOptions<'integratedGradients'>, total);
+      poolOptions.onProgress?.(batch, batch);
+      return r;
+    }
+  }
   let done = 0;
   const parts: Promise<Attribution>[] = [];
-  const ranges = chunk === undefined ? poolChunks(batch, pool.threads, 32) : batches(batch, chunk);
   // An empty batch is one (empty) chunk, so its answer or error is the one-thread one.
   for (const [s, e] of ranges.length ? ranges : [[0, 0]]) {
     const chunkInputs = list.map((x) => copyRows(x, s, e));
@@ -97,6 +113,26 @@ export async function attributeInPool<M extends MethodName>(
     );
   }
   return join(await Promise.all(parts));
+}
+
+/** integratedGradients with its `total` path points' gradients computed in shares on the workers. */
+async function pathSplit(
+  pool: ModelPool,
+  list: NdArray[],
+  options: ExplainerOptions<'integratedGradients'>,
+  total: number,
+): Promise<Attribution> {
+  const copies = () => list.map((x) => copyRows(x, 0, x.shape[0]));
+  const shares = await Promise.all(
+    poolChunks(total, pool.threads, total).map(([from, to]) => {
+      const task: PathGradientsTask = { options, inputs: copies(), from, to };
+      return pool.call<Float32Array[]>('pathGradients', task, ownBuffers(task.inputs as NdArray[]));
+    }),
+  );
+  const pathGradients = shares[0].map((_, t) => flat(shares.map((s) => s[t])));
+  const task: AttributeTask = { method: 'integratedGradients', options, inputs: copies(), pathGradients };
+  const moved = [...(task.inputs as NdArray[]), ...pathGradients.map((data) => ({ data, shape: [data.length] }))];
+  return pool.call<Attribution>('attribute', task, ownBuffers(moved));
 }
 
 /** Per-sample vectors of the chunks, joined. */

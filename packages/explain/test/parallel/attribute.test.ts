@@ -56,6 +56,45 @@ describe('attribution on a model pool', () => {
     );
   });
 
+  it('splits integrated gradients of fewer samples than workers by path point, bit-identical to one thread', async () => {
+    // A spy pool: the same workers, with every call's handler name recorded.
+    const names: string[] = [];
+    const spy: ModelPool = { ...pool, call: (name, ...rest) => (names.push(name), pool.call(name, ...rest)) };
+    for (const [x, options] of [
+      [smallBatch(1, 21), {}],
+      [smallBatch(1, 22), { steps: 7, rule: 'trapezoid', internalBatchSize: 3, multiplyByInputs: false }],
+      [smallBatch(1, 23), { baseline: { noise: { samples: 3, stdev: 0.5 } }, steps: 5, seed: 9 }],
+    ] as const) {
+      names.length = 0;
+      const seen: number[] = [];
+      const got = await attributeInPool(spy, 'integratedGradients', x, options, { onProgress: (d) => seen.push(d) });
+      same(got, await createExplainer('integratedGradients', km, options).attribute(x));
+      expect(names).toEqual(['pathGradients', 'pathGradients', 'attribute']);
+      expect(seen).toEqual([1]);
+    }
+    // One path point has nothing to split: one worker attributes it.
+    names.length = 0;
+    const x = smallBatch(1, 24);
+    const one = { steps: 1 };
+    same(
+      await attributeInPool(spy, 'integratedGradients', x, one),
+      await createExplainer('integratedGradients', km, one).attribute(x),
+    );
+    expect(names).toEqual(['attribute']);
+  });
+
+  it('reports a bad input of a path-point split as the one-thread run does', async () => {
+    const bad = smallBatch(1, 25);
+    bad.data[3] = Number.NaN;
+    const want = await createExplainer('integratedGradients', km)
+      .attribute(bad)
+      .catch((e) => e);
+    const got = await attributeInPool(pool, 'integratedGradients', bad).catch((e) => e);
+    expect(want).toBeInstanceOf(ExplainError);
+    expect(got).toBeInstanceOf(ExplainError);
+    expect({ code: got.code, message: got.message }).toEqual({ code: want.code, message: want.message });
+  });
+
   it('computes attention maps on the workers exactly as one thread, for any chunking', async () => {
     const x = smallBatch(7, 16);
     const [one] = attentionMaps(km, x);
