@@ -144,6 +144,17 @@ export const TimeDistributed: LayerPort = {
         'UNSUPPORTED_CONFIG',
         `TimeDistributed layer '${c.name}' has no inner 'layer' in its config, which Keras always writes.`,
       );
-    return new KerasTimeDistributed({ name: c.name, trainable: false, layer: ctx.buildLayer(inner) });
+    // keras-tcn's TCN reads its layout from its stored weights, which the file keeps under the wrapper's name.
+    const layer =
+      portFor(inner.class_name, inner.config, inner) === tcnPort
+        ? tcnPort.build(inner.config, { ...ctx, storedWeights: () => ctx.storedWeights?.(c.name) })
+        : ctx.buildLayer(inner);
+    return new KerasTimeDistributed({ name: c.name, trainable: false, layer });
+  },
+  /** The wrapped TCN orders its weights by name (the file lists them as Keras tracks them). */
+  convertWeights(weights, c, ctx) {
+    const inner = c.layer as KerasLayerJson;
+    const port = portFor(inner.class_name, inner.config, inner);
+    return port === tcnPort && port.convertWeights ? port.convertWeights(weights, inner.config, ctx) : weights;
   },
 };

@@ -21,8 +21,9 @@ type Release =
   | 'keras3-3.5' // keras-tcn ≥ 3.5 on Keras 3: go_backwards/return_state keys, names without ':0'
   | 'tf-3.2' // 3.2 – 3.4 on tf.keras: use_weight_norm key
   | 'tf-3.1' // 3.1.x: no main conv, matching_conv1D where channels change, relu inside the blocks
-  | 'tf-3.0' // 2.9.2 – 3.0.x: 1×1 input conv, conv1D_2 residual convs, use_layer_norm key
-  | 'tf-2.9.0'; // 2.9.0: as 3.0 without the use_layer_norm key (and the 'same' slice at the last step)
+  | 'tf-3.0' // 3.0.2: 1×1 input conv, residual 1×1 convs built outside their conv1D_2 scope, norm_<k> scopes
+  | 'tf-3.0.1' // 2.9.2 – 3.0.1: as 3.0.2 without the norm_<k> scopes (TF 1 names the second BN gamma_1, …)
+  | 'tf-2.9.0'; // 2.8.3-tf – 2.9.0: as 3.0.1 without the use_layer_norm key (and the 'same' slice at the last step)
 
 interface Options {
   release: Release;
@@ -57,7 +58,8 @@ const ACT = { relu, elu, tanh };
 function tcnFile(o: Options, seed = 1) {
   const r = rng(seed);
   const modern = o.release === 'keras3-3.5' || o.release === 'tf-3.2';
-  const old = o.release === 'tf-3.0' || o.release === 'tf-2.9.0';
+  const old = o.release === 'tf-3.0' || o.release === 'tf-3.0.1' || o.release === 'tf-2.9.0';
+  const normScope = o.release !== 'tf-3.0.1' && o.release !== 'tf-2.9.0';
   const suffix = o.release === 'keras3-3.5' ? '' : ':0';
   const stacks = o.stacks ?? 1;
   const perDilation = Array.isArray(o.filters) ? o.filters : o.dilations.map(() => o.filters as number);
@@ -77,17 +79,24 @@ function tcnFile(o: Options, seed = 1) {
     );
     const bias = arr(cout, 0.3);
     const g = wn ? arr(cout).map((v) => 0.5 + Math.abs(v)) : undefined;
-    if (g) weight(`${path}/g`, [cout], g);
-    weight(`${path}/kernel`, [k, cin, cout], flat);
-    weight(`${path}/bias`, [cout], bias);
-    if (wn) weight(`${path}/initialized`, [], [o.initialized ?? 1], fixed);
+    const at = (leaf: string) => (path ? `${path}/${leaf}` : leaf);
+    if (g) weight(at('g'), [cout], g);
+    weight(at('kernel'), [k, cin, cout], flat);
+    weight(at('bias'), [cout], bias);
+    if (wn) {
+      weight(`${path}/initialized`, [], [o.initialized ?? 1], fixed);
+      // tf-addons' data_init clone of the wrapped conv: tracked (so saved) yet never used once initialized.
+      weight(`${path}/data_dep_init/kernel`, [k, cin, cout], arr(k * cin * cout), fixed);
+      weight(`${path}/data_dep_init/bias`, [cout], arr(cout), fixed);
+    }
     return { kernel, bias, g };
   };
   let bnCounter = 9; // keras names them globally: batch_normalization_9, _10, … (sorted by number, not text)
   let channels = o.features;
   let inputConv: RefConv | undefined;
   if (old) {
-    inputConv = makeConv('conv1d_3', 1, channels, filters[0]);
+    // Built in TCN.build without a scope of its own: tcn/kernel:0.
+    inputConv = makeConv('', 1, channels, filters[0]);
     channels = filters[0];
   }
   const blocks: RefBlock[] = filters.map((f, i) => {
@@ -99,16 +108,20 @@ function tcnFile(o: Options, seed = 1) {
       convs.push(makeConv(`${p}/conv1D_${k}`, o.kernelSize, cin, f, o.norm === 'weight'));
       if (o.norm === 'batch' || o.norm === 'layer') {
         const layer = o.norm === 'batch' ? `batch_normalization_${bnCounter++}` : `layer_normalization_${bnCounter++}`;
-        const scope = o.release === 'keras3-3.5' ? `${p}/${layer}` : `${p}/norm_${k}/${layer}`;
+        // Keras 3 scopes a weight by its layer's name too; tf.keras only by the name scopes open when
+        // the layer is built (norm_<k> from 3.0.2; before, TF 1's graph made the names unique).
+        const scope =
+          o.release === 'keras3-3.5' ? `${p}/norm_${k}/${layer}` : normScope ? `${p}/norm_${k}` : p;
+        const unique = normScope || k === 0 ? '' : `_${k}`;
         const gamma = arr(f).map((v) => 1 + v / 2);
         const beta = arr(f, 0.2);
-        weight(`${scope}/gamma`, [f], gamma);
-        weight(`${scope}/beta`, [f], beta);
+        weight(`${scope}/gamma${unique}`, [f], gamma);
+        weight(`${scope}/beta${unique}`, [f], beta);
         if (o.norm === 'batch') {
           const mean = arr(f, 0.3);
           const variance = arr(f).map((v) => 0.5 + Math.abs(v));
-          weight(`${scope}/moving_mean`, [f], mean, fixed);
-          weight(`${scope}/moving_variance`, [f], variance, fixed);
+          weight(`${scope}/moving_mean${unique}`, [f], mean, fixed);
+          weight(`${scope}/moving_variance${unique}`, [f], variance, fixed);
           norms.push([gamma, beta, mean, variance]);
         } else norms.push([gamma, beta]);
       }
@@ -116,7 +129,8 @@ function tcnFile(o: Options, seed = 1) {
     }
     const lastBlock = i === filters.length - 1 + (skip ? 0 : 1);
     const hasMatching = old ? !lastBlock : channels !== f;
-    const matching = hasMatching ? makeConv(`${p}/${old ? 'conv1D_2' : 'matching_conv1D'}`, 1, channels, f) : undefined;
+    // ≤ 3.0.2 builds the 1×1 conv outside its conv1D_2 scope: residual_block_<i>/kernel:0.
+    const matching = hasMatching ? makeConv(old ? p : `${p}/matching_conv1D`, 1, channels, f) : undefined;
     channels = f;
     return {
       convs: convs as [RefConv, RefConv],
@@ -248,6 +262,12 @@ describe('keras-tcn TCN: each option', () => {
     await expectMatches({ ...base, release: 'tf-3.0', norm: 'batch' });
   });
 
+  it('normalization weights named by their scopes alone, as tf.keras names them (norm_<k>/gamma:0; before 3.0.2 gamma, gamma_1)', async () => {
+    await expectMatches({ ...base, release: 'tf-3.0', norm: 'batch', filters: 4 });
+    await expectMatches({ ...base, release: 'tf-3.0.1', norm: 'batch', activation: 'tanh' });
+    await expectMatches({ ...base, release: 'tf-3.0.1', norm: 'layer', skip: false });
+  });
+
   it('use_layer_norm', async () => {
     await expectMatches({ ...base, release: 'tf-3.2', norm: 'layer', activation: 'tanh' });
     await expectMatches({ ...base, release: 'tf-3.1', norm: 'layer' });
@@ -255,6 +275,11 @@ describe('keras-tcn TCN: each option', () => {
 
   it('use_weight_norm (tensorflow-addons): kernel / ‖kernel‖ · g', async () => {
     await expectMatches({ ...base, release: 'tf-3.2', norm: 'weight', activation: 'elu' });
+  });
+
+  it('dilations that are not powers of two are used as stored (adjust_dilations only ever ran in compiled_tcn)', async () => {
+    await expectMatches({ ...base, release: 'keras3-3.5', dilations: [1, 3, 5], kernelSize: 3, steps: 16 });
+    await expectMatches({ ...base, release: 'tf-3.0.1', dilations: [3, 6], steps: 12, returnSequences: true });
   });
 
   it('go_backwards reverses the input in time (and returns the reversed sequence)', async () => {
@@ -444,6 +469,142 @@ describe('keras-tcn TCN inside Bidirectional (keras-tcn ≥ 3.5)', () => {
       }
     },
   );
+});
+
+/**
+ * `TimeDistributed(TCN)`: Keras builds the TCN inside the wrapper's scope, so its weights are named
+ * time_distributed/residual_block_<i>/… and listed in the TCN's own (trainable first) order.
+ */
+describe('keras-tcn TCN inside TimeDistributed', () => {
+  it.each([
+    ['tf.keras, keras-tcn 3.0.2 with batch norm (input conv, moving statistics last)', 'tf-3.0', 'batch'],
+    ['Keras 3, keras-tcn 3.5, sequences', 'keras3-3.5', undefined],
+  ] as const)('%s: the TCN on every outer step', async (_l, release, norm) => {
+    const o: Options = { ...base, release, norm, returnSequences: release === 'keras3-3.5' };
+    const outer = 3;
+    const file = tcnFile(o);
+    const [inputLayer, tcn] = file.modelConfig.config.layers;
+    const modelConfig = {
+      class_name: 'Sequential',
+      config: {
+        name: 'sequential',
+        layers: [
+          {
+            class_name: 'InputLayer',
+            config: { name: 'x', batch_input_shape: [null, outer, o.steps, o.features], dtype: 'float32' },
+          },
+          { class_name: 'TimeDistributed', config: { name: 'time_distributed', trainable: true, layer: tcn } },
+        ],
+      },
+    };
+    expect(inputLayer.class_name).toBe('InputLayer');
+    const bytes = writeKerasH5({
+      modelConfig: modelConfig as never,
+      kerasVersion: release === 'keras3-3.5' ? '3.9.2' : '2.4.0',
+      layers: [
+        { name: 'x', weights: [] },
+        {
+          name: 'time_distributed',
+          weights: file.weights.map((w) => ({ ...w, name: w.name.replace(/^tcn\//, 'time_distributed/') })),
+        },
+      ],
+    });
+    const km = await loadModel(bytes);
+    try {
+      const r = rng(7);
+      const rows: Seq[][] = Array.from({ length: 2 }, () =>
+        Array.from({ length: outer }, () =>
+          Array.from({ length: o.steps }, () => Array.from({ length: o.features }, () => r())),
+        ),
+      );
+      const [y] = predict(km, { data: Float32Array.from(rows.flat(3)), shape: [2, outer, o.steps, o.features] });
+      const want = rows.flatMap((sample) => sample.flatMap((seq) => (referenceTcn(seq, file.reference) as number[]).flat()));
+      expect(y.data.length).toBe(want.length);
+      let worst = 0;
+      for (let i = 0; i < want.length; i++) worst = Math.max(worst, Math.abs(y.data[i] - want[i]));
+      expect(worst).toBeLessThan(2e-5);
+    } finally {
+      km.dispose();
+    }
+  });
+});
+
+describe('keras-tcn TCN after Masking (Keras 3)', () => {
+  it('computes on the masked input as it is (keras-tcn takes no mask) and passes no mask on', async () => {
+    const o: Options = { ...base, release: 'keras3-3.5', returnSequences: true };
+    const file = tcnFile(o);
+    const [inputLayer, tcn] = file.modelConfig.config.layers;
+    const modelConfig = {
+      class_name: 'Sequential',
+      config: {
+        name: 'sequential',
+        layers: [
+          inputLayer,
+          { class_name: 'Masking', config: { name: 'masking', mask_value: 0 } },
+          tcn,
+          { class_name: 'LSTM', config: { name: 'lstm', units: 2, return_sequences: false } },
+        ],
+      },
+    };
+    const lstm = [
+      { name: 'lstm/lstm_cell/kernel', shape: [3, 8], data: Float32Array.from({ length: 24 }, (_, i) => Math.sin(i)) },
+      {
+        name: 'lstm/lstm_cell/recurrent_kernel',
+        shape: [2, 8],
+        data: Float32Array.from({ length: 16 }, (_, i) => Math.cos(i) / 2),
+      },
+      { name: 'lstm/lstm_cell/bias', shape: [8], data: Float32Array.from({ length: 8 }, (_, i) => i / 10) },
+    ];
+    const bytes = writeKerasH5({
+      modelConfig: modelConfig as never,
+      kerasVersion: '3.9.2',
+      layers: [
+        { name: 'x', weights: [] },
+        { name: 'masking', weights: [] },
+        { name: 'tcn', weights: file.weights },
+        { name: 'lstm', weights: lstm },
+      ],
+    });
+    const km = await loadModel(bytes);
+    try {
+      const x = input(o);
+      // The last two steps of sample 0 are masked (all zero).
+      for (let t = o.steps - 2; t < o.steps; t++)
+        for (let c = 0; c < o.features; c++) {
+          x.data[t * o.features + c] = 0;
+          x.rows[0][t][c] = 0;
+        }
+      const [y] = predict(km, { data: x.data, shape: x.shape });
+      // The LSTM sees the TCN's full sequence, no mask: its output from the unmasked-LSTM reference.
+      const sig = (v: number) => 1 / (1 + Math.exp(-v));
+      const want = x.rows.flatMap((row) => {
+        const seq = referenceTcn(row, file.reference) as Seq;
+        let h = [0, 0];
+        let c = [0, 0];
+        for (const step of seq) {
+          const z = Array.from({ length: 8 }, (_, j) => {
+            let s = lstm[2].data[j];
+            step.forEach((v, i) => {
+              s += v * lstm[0].data[i * 8 + j];
+            });
+            h.forEach((v, i) => {
+              s += v * lstm[1].data[i * 8 + j];
+            });
+            return s;
+          });
+          const gate = (g: number, u: number) => z[g * 2 + u];
+          c = c.map((cv, u) => sig(gate(1, u)) * cv + sig(gate(0, u)) * Math.tanh(gate(2, u)));
+          h = c.map((cv, u) => sig(gate(3, u)) * Math.tanh(cv));
+        }
+        return h;
+      });
+      let worst = 0;
+      for (let i = 0; i < want.length; i++) worst = Math.max(worst, Math.abs(y.data[i] - want[i]));
+      expect(worst).toBeLessThan(2e-5);
+    } finally {
+      km.dispose();
+    }
+  });
 });
 
 /** Parameters of one TCN of the test files (as Keras counts them). */

@@ -2,18 +2,23 @@ import { fail } from '../../errors.ts';
 import type { WeightArray } from '../port.ts';
 
 // Where a keras-tcn `TCN` keeps its weights, as every release and producer names them, and which
-// layout a file has. The layer's weights are those of the Keras layers nested in it; their names
-// carry the residual block and sub-layer:
-//   tf.keras 2 h5      tcn/residual_block_0/conv1D_0/kernel:0, …/matching_conv1D/bias:0,
-//                      …/norm_0/batch_normalization_3/gamma:0, …/conv1D_0/g:0 (weight norm),
-//                      keras-tcn ≤ 3.0: …/conv1D_2/kernel:0 (1×1 residual conv) and
-//                      tcn/conv1d/kernel:0 (the 1×1 input convolution)
-//   Keras 3 h5         the same without ':0'
+// layout a file has. The layer's weights are those of the Keras layers nested in it, built inside
+// name scopes; tf.keras names a weight by the scopes open when its layer is built (not by the layer's
+// own name), Keras 3 by the scopes and the layer's name:
+//   tf.keras 2 h5      tcn/residual_block_0/conv1D_0/kernel:0, …/matching_conv1D/bias:0 (≥ 3.1),
+//                      …/norm_0/gamma:0 (BatchNormalization, LayerNormalization; ≥ 3.0.2),
+//                      …/conv1D_0/g:0 and …/conv1D_0/data_dep_init/kernel:0 (weight norm, ≥ 3.2),
+//                      ≤ 3.0.2: tcn/kernel:0 (the 1×1 input convolution, built in no scope of its
+//                      own), residual_block_0/kernel:0 (the 1×1 residual convolution, built
+//                      outside its conv1D_2 scope), ≤ 3.0.1: residual_block_0/gamma:0 and
+//                      …/gamma_1:0 (both normalizations in one scope, told apart by TF 1's graph;
+//                      TF 2 could not save those files to h5 at all)
+//   Keras 3 h5         tcn/residual_block_0/conv1D_0/kernel, …/norm_0/batch_normalization_3/gamma
 //   Keras 3 .keras     layers/tcn/residual_block_0/conv1D_0/vars/0, …/batch_norm_layers/
 //                      batch_normalization_1/vars/2, … (saving_lib walks attributes by name)
 // tf.keras lists every trainable weight before the non-trainable ones (BatchNormalization's moving
-// statistics, weight norm's `initialized` come last), `.keras` files sort by path: the layout is
-// read from the names, never from the order.
+// statistics, weight norm's `initialized` and data-init clone come last), `.keras` files sort by
+// path: the layout is read from the names, never from the order.
 
 /** The kinds of weight a TCN sub-layer holds. */
 export type TcnWeightKind =
@@ -26,11 +31,15 @@ export type TcnWeightKind =
   | 'moving_mean'
   | 'moving_variance';
 
-/** A TCN sub-layer: the input convolution, or a part of residual block `block`. */
+/**
+ * A TCN sub-layer: the input convolution, or a part of residual block `block`. `initClone` is the
+ * copy of a weight-normalized convolution that tf-addons keeps for its data-dependent initialization:
+ * saved, never used once the layer is initialized.
+ */
 export type TcnPart =
   | { block: null; part: 'input' }
   | { block: number; part: 'conv' | 'norm'; index: 0 | 1 }
-  | { block: number; part: 'matching' };
+  | { block: number; part: 'matching' | 'initClone' };
 
 /** A stored weight, placed. */
 export interface PlacedWeight {
@@ -58,6 +67,8 @@ const VARS: Record<string, TcnWeightKind[]> = {
   layer: ['gamma', 'beta'],
 };
 
+const NORM_KINDS = new Set<string>(['gamma', 'beta', 'moving_mean', 'moving_variance']);
+
 /**
  * Place every stored weight of a TCN layer by its name. Fails with `WEIGHT_MISMATCH` naming a
  * weight whose name says neither block nor sub-layer.
@@ -66,11 +77,12 @@ export function placeWeights(layer: string, stored: readonly WeightArray[]): Pla
   type Raw = {
     weight: WeightArray;
     block: number | null;
-    sub: string;
-    normToken: string | null;
-    normIndex: number | null;
+    sub: string[];
     kind: TcnWeightKind | null;
     varIndex: number | null;
+    /** The normalization layer's name (Keras 3, `.keras`), or TF 1's `_<n>` suffix of a bare weight. */
+    normToken: string | null;
+    normIndex: number | null;
     normKind: 'batch' | 'layer' | null;
   };
   const raws: Raw[] = stored.map((weight) => {
@@ -80,18 +92,21 @@ export function placeWeights(layer: string, stored: readonly WeightArray[]): Pla
     const sub = tokens.slice(b + 1);
     const last = sub[sub.length - 1] ?? '';
     const varIndex = sub[sub.length - 2] === 'vars' && /^\d+$/.test(last) ? Number(last) : null;
-    const kind = KINDS.has(last) ? (last as TcnWeightKind) : null;
-    const normToken = sub.find((t) => /batch_normalization|layer_normalization/.test(t)) ?? null;
+    const uniquified = /^(gamma|beta|moving_mean|moving_variance)_(\d+)$/.exec(last);
+    const kind = KINDS.has(last) ? (last as TcnWeightKind) : uniquified ? (uniquified[1] as TcnWeightKind) : null;
+    const layerToken = sub.find((t) => /batch_normalization|layer_normalization/.test(t)) ?? null;
     const normScope = sub.find((t) => /^norm_[01]$/.test(t));
+    // A bare normalization weight of the block (≤ 3.0.1): its TF 1 suffix tells the two apart.
+    const bare = sub.length === 1 && kind !== null && NORM_KINDS.has(kind);
     return {
       weight,
       block,
-      sub: sub.join('/'),
-      normToken,
-      normIndex: normScope ? Number(normScope.slice(5)) : null,
+      sub,
       kind,
       varIndex,
-      normKind: normToken ? (normToken.includes('batch') ? 'batch' : 'layer') : null,
+      normToken: layerToken ?? (bare ? `_${uniquified ? uniquified[2] : ''}` : null),
+      normIndex: normScope ? Number(normScope.slice(5)) : null,
+      normKind: layerToken ? (layerToken.includes('batch') ? 'batch' : 'layer') : null,
     };
   });
   // Normalization layers without a norm_k scope: the first (by name suffix) in a block is norm 0.
@@ -114,23 +129,31 @@ export function placeWeights(layer: string, stored: readonly WeightArray[]): Pla
     const bad = (why: string): never =>
       fail(
         'WEIGHT_MISMATCH',
-        `TCN layer '${layer}': stored weight '${r.weight.name}' ${JSON.stringify(r.weight.shape)} ${why}; keras-tcn names its weights residual_block_<i>/conv1D_<k>/…, …/matching_conv1D/…, …/batch_normalization/… or …/layer_normalization/….`,
+        `TCN layer '${layer}': stored weight '${r.weight.name}' ${JSON.stringify(r.weight.shape)} ${why}; keras-tcn names its weights residual_block_<i>/conv1D_<k>/…, …/matching_conv1D/…, …/norm_<k>/…, …/batch_normalization/… or …/layer_normalization/….`,
       );
+    const has = (re: RegExp) => r.sub.some((t) => re.test(t));
+    const normIndex = (block: number) =>
+      (r.normIndex ?? normOrder.get(`${block}/${r.normToken}`) ?? 0) as 0 | 1;
     let where: TcnPart;
     let vars: TcnWeightKind[];
-    const conv = /(^|\/)conv1D_([01])(\/|$)/.exec(r.sub);
+    const conv = r.sub.find((t) => /^conv1D_[01]$/.test(t));
     if (r.block === null) {
       where = { block: null, part: 'input' };
       vars = VARS.input;
+    } else if (r.sub.includes('data_dep_init')) {
+      where = { block: r.block, part: 'initClone' };
+      vars = VARS.conv;
     } else if (r.normToken) {
-      const index = (r.normIndex ?? normOrder.get(`${r.block}/${r.normToken}`) ?? 0) as 0 | 1;
-      where = { block: r.block, part: 'norm', index };
-      vars = VARS[r.normKind as 'batch' | 'layer'];
-    } else if (/(^|\/)(matching_conv1D|conv1D_2)(\/|$)/.test(r.sub)) {
+      where = { block: r.block, part: 'norm', index: normIndex(r.block) };
+      vars = r.normKind ? VARS[r.normKind] : VARS.batch;
+    } else if (has(/^(matching_conv1D|conv1D_2)$/) || (r.sub.length === 1 && (r.kind === 'kernel' || r.kind === 'bias'))) {
       where = { block: r.block, part: 'matching' };
       vars = VARS.matching;
-    } else if (conv || /(^|\/)norm_[01](\/|$)/.test(r.sub)) {
-      const k = conv ? Number(conv[2]) : Number(/norm_([01])/.exec(r.sub)![1]);
+    } else if (r.normIndex !== null && r.kind !== null && NORM_KINDS.has(r.kind)) {
+      where = { block: r.block, part: 'norm', index: r.normIndex as 0 | 1 };
+      vars = VARS.batch;
+    } else if (conv || r.normIndex !== null) {
+      const k = conv ? Number(conv.slice(7)) : (r.normIndex as number);
       where = { block: r.block, part: 'conv', index: k as 0 | 1 };
       vars = VARS.conv;
     } else return bad('is in no sub-layer keras-tcn makes');
