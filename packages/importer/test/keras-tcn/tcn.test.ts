@@ -110,8 +110,7 @@ function tcnFile(o: Options, seed = 1) {
         const layer = o.norm === 'batch' ? `batch_normalization_${bnCounter++}` : `layer_normalization_${bnCounter++}`;
         // Keras 3 scopes a weight by its layer's name too; tf.keras only by the name scopes open when
         // the layer is built (norm_<k> from 3.0.2; before, TF 1's graph made the names unique).
-        const scope =
-          o.release === 'keras3-3.5' ? `${p}/norm_${k}/${layer}` : normScope ? `${p}/norm_${k}` : p;
+        const scope = o.release === 'keras3-3.5' ? `${p}/norm_${k}/${layer}` : normScope ? `${p}/norm_${k}` : p;
         const unique = normScope || k === 0 ? '' : `_${k}`;
         const gamma = arr(f).map((v) => 1 + v / 2);
         const beta = arr(f, 0.2);
@@ -280,6 +279,37 @@ describe('keras-tcn TCN: each option', () => {
   it('dilations that are not powers of two are used as stored (adjust_dilations only ever ran in compiled_tcn)', async () => {
     await expectMatches({ ...base, release: 'keras3-3.5', dilations: [1, 3, 5], kernelSize: 3, steps: 16 });
     await expectMatches({ ...base, release: 'tf-3.0.1', dilations: [3, 6], steps: 12, returnSequences: true });
+  });
+
+  it("an activation passed as a function, as Keras 3 serializes it inside keras-tcn's raw config", async () => {
+    const o: Options = { ...base, release: 'keras3-3.5', activation: 'tanh' };
+    const { modelConfig, weights, reference } = tcnFile(o);
+    const tcn = modelConfig.config.layers[1].config as Record<string, unknown>;
+    tcn.activation = {
+      module: 'keras.src.activations.activations',
+      class_name: 'function',
+      config: 'tanh',
+      registered_name: 'tanh',
+    };
+    const bytes = writeKerasH5({
+      modelConfig: modelConfig as never,
+      kerasVersion: '3.9.2',
+      layers: [
+        { name: 'x', weights: [] },
+        { name: 'tcn', weights },
+      ],
+    });
+    const km = await loadModel(bytes);
+    try {
+      const x = input(o);
+      const [y] = predict(km, { data: x.data, shape: x.shape });
+      const want = x.rows.flatMap((row) => referenceTcn(row, reference) as number[]);
+      let worst = 0;
+      for (let i = 0; i < want.length; i++) worst = Math.max(worst, Math.abs(y.data[i] - want[i]));
+      expect(worst).toBeLessThan(2e-5);
+    } finally {
+      km.dispose();
+    }
   });
 
   it('go_backwards reverses the input in time (and returns the reversed sequence)', async () => {
@@ -518,7 +548,9 @@ describe('keras-tcn TCN inside TimeDistributed', () => {
         ),
       );
       const [y] = predict(km, { data: Float32Array.from(rows.flat(3)), shape: [2, outer, o.steps, o.features] });
-      const want = rows.flatMap((sample) => sample.flatMap((seq) => (referenceTcn(seq, file.reference) as number[]).flat()));
+      const want = rows.flatMap((sample) =>
+        sample.flatMap((seq) => (referenceTcn(seq, file.reference) as number[]).flat()),
+      );
       expect(y.data.length).toBe(want.length);
       let worst = 0;
       for (let i = 0; i < want.length; i++) worst = Math.max(worst, Math.abs(y.data[i] - want[i]));

@@ -132,8 +132,7 @@ export function placeWeights(layer: string, stored: readonly WeightArray[]): Pla
         `TCN layer '${layer}': stored weight '${r.weight.name}' ${JSON.stringify(r.weight.shape)} ${why}; keras-tcn names its weights residual_block_<i>/conv1D_<k>/…, …/matching_conv1D/…, …/norm_<k>/…, …/batch_normalization/… or …/layer_normalization/….`,
       );
     const has = (re: RegExp) => r.sub.some((t) => re.test(t));
-    const normIndex = (block: number) =>
-      (r.normIndex ?? normOrder.get(`${block}/${r.normToken}`) ?? 0) as 0 | 1;
+    const normIndex = (block: number) => (r.normIndex ?? normOrder.get(`${block}/${r.normToken}`) ?? 0) as 0 | 1;
     let where: TcnPart;
     let vars: TcnWeightKind[];
     const conv = r.sub.find((t) => /^conv1D_[01]$/.test(t));
@@ -146,7 +145,10 @@ export function placeWeights(layer: string, stored: readonly WeightArray[]): Pla
     } else if (r.normToken) {
       where = { block: r.block, part: 'norm', index: normIndex(r.block) };
       vars = r.normKind ? VARS[r.normKind] : VARS.batch;
-    } else if (has(/^(matching_conv1D|conv1D_2)$/) || (r.sub.length === 1 && (r.kind === 'kernel' || r.kind === 'bias'))) {
+    } else if (
+      has(/^(matching_conv1D|conv1D_2)$/) ||
+      (r.sub.length === 1 && (r.kind === 'kernel' || r.kind === 'bias'))
+    ) {
       where = { block: r.block, part: 'matching' };
       vars = VARS.matching;
     } else if (r.normIndex !== null && r.kind !== null && NORM_KINDS.has(r.kind)) {

@@ -228,6 +228,16 @@ export function tcnRelease(config: KerasLayerConfig, blocks: number, placed: Pla
   };
 }
 
+/**
+ * keras-tcn keeps `activation` as it was passed: a name, or a function, which Keras 3 writes as
+ * `{class_name: 'function', config: '<name>'}` (a built-in's name; a user's function is refused by name).
+ */
+function activationOf(config: KerasLayerConfig): unknown {
+  const a = config.activation as { class_name?: unknown; config?: unknown } | string | null | undefined;
+  if (a && typeof a === 'object' && a.class_name === 'function' && typeof a.config === 'string') return a.config;
+  return a ?? 'relu';
+}
+
 function readTcn(config: KerasLayerConfig, ctx: Pick<BuildContext, 'activation'> | null): KerasTCNArgs {
   const r = read(config, 'TCN');
   const dilations = r.ints('dilations', [1, 2, 4, 8, 16, 32]);
@@ -254,7 +264,7 @@ function readTcn(config: KerasLayerConfig, ctx: Pick<BuildContext, 'activation'>
     padding: r.str('padding', 'causal', ['causal', 'same'] as const),
     useSkipConnections: r.bool('use_skip_connections', true),
     returnSequences: r.bool('return_sequences', false),
-    activation: ctx ? ctx.activation(config.activation ?? 'relu', `TCN '${config.name}' activation`) : 'linear',
+    activation: ctx ? ctx.activation(activationOf(config), `TCN '${config.name}' activation`) : 'linear',
     norm,
     goBackwards: r.bool('go_backwards', false),
     release: tcnRelease(config, stacks * dilations.length, null),
