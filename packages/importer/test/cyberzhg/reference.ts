@@ -158,3 +158,23 @@ export function expectClose(
 export const t3 = (x: Mat[]): tf.Tensor3D => tf.tensor3d(x);
 export const t2 = (x: Mat): tf.Tensor2D => tf.tensor2d(x);
 export const t1 = (x: number[]): tf.Tensor1D => tf.tensor1d(x);
+
+/**
+ * keras-pos-embd `TrigPosEmbedding` table for positions `pos` and width `d` (even): column `2i` is
+ * `sin(p / 10000^(2i/d))`, column `2i+1` is `cos(p / 10000^(2i/d))`.
+ */
+export function refTrigTable(pos: number[], d: number): Mat {
+  return pos.map((p) => {
+    const row: number[] = [];
+    for (let i = 0; i < Math.floor(d / 2); i++) {
+      const freq = 1 / 10000 ** ((2 * i) / d);
+      row.push(Math.sin(p * freq), Math.cos(p * freq));
+    }
+    return row;
+  });
+}
+
+/** keras-pos-embd `PositionEmbedding` in `expand` mode: row `clip(p, −n, n) + n` of `E` (2n+1, d). */
+export function refPositionExpand(pos: number[], E: Mat, n: number): Mat {
+  return pos.map((p) => E[Math.min(Math.max(Math.trunc(p), -n), n) + n]);
+}

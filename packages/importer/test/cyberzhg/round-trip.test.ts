@@ -5,9 +5,11 @@ import {
   CyberZhgMultiHeadAttention,
   FeedForward,
   MultiHead,
+  PositionEmbedding,
   ScaledDotProductAttention,
   SeqSelfAttention,
   SeqWeightedAttention,
+  TrigPosEmbedding,
 } from '../../src/layers/cyberzhg/index.ts';
 import { expectClose, randMat, seeded, t3 } from './reference.ts';
 
@@ -51,6 +53,8 @@ const makers: [string, Make][] = [
     () => new CyberZhgLayerNormalization({ epsilon: 1e-5, center: false }),
   ],
   ['FeedForward', () => new FeedForward({ units: 5, activation: 'kerasGelu', dropoutRate: 0.1 })],
+  ['TrigPosEmbedding concat', () => new TrigPosEmbedding({ mode: 'concat', outputDim: 2 })],
+  ['PositionEmbedding add', () => new PositionEmbedding({ inputDim: 6, outputDim: 4, mode: 'add' })],
   [
     'MultiHead of two SeqSelfAttention',
     () =>
