@@ -178,3 +178,29 @@ export function refTrigTable(pos: number[], d: number): Mat {
 export function refPositionExpand(pos: number[], E: Mat, n: number): Mat {
   return pos.map((p) => E[Math.min(Math.max(Math.trunc(p), -n), n) + n]);
 }
+
+/**
+ * ScaledDotProductAttention as keras-self-attention 0.37–0.43 computes it (and MultiHeadAttention
+ * through it): `e = exp(QKᵀ/√d − max over all keys)`, then multiplied by the history window and the
+ * key mask, `A = e / (Σ e + epsilon)` (`K.epsilon()` in 0.38–0.41, the config's in 0.42–0.43).
+ */
+export function refScaledDotLegacy(
+  q: Mat,
+  k: Mat,
+  v: Mat,
+  historyOnly = false,
+  keyMask?: number[],
+  epsilon = 1e-7,
+): { v: Mat; A: Mat } {
+  const d = q[0].length;
+  const A = q.map((qt, t) => {
+    const raw = k.map((ks) => qt.reduce((acc, val, i) => acc + val * ks[i], 0) / Math.sqrt(d));
+    const mx = Math.max(...raw);
+    let e = raw.map((x) => Math.exp(x - mx));
+    if (historyOnly) e = e.map((x, s) => (s <= t ? x : 0));
+    if (keyMask) e = e.map((x, s) => x * keyMask[s]);
+    const sum = e.reduce((a, b) => a + b, 0);
+    return e.map((x) => x / (sum + epsilon));
+  });
+  return { v: matmul(A, v), A };
+}

@@ -45,8 +45,12 @@ const makers: [string, Make][] = [
   ],
   ['ScaledDotProductAttention history_only', () => new ScaledDotProductAttention({ historyOnly: true })],
   [
+    'ScaledDotProductAttention legacy with epsilon',
+    () => new ScaledDotProductAttention({ historyOnly: true, variant: 'legacy', epsilon: 1e-3 }),
+  ],
+  [
     'MultiHeadAttention (keras-multi-head)',
-    () => new CyberZhgMultiHeadAttention({ headNum: 2, activation: 'tanh', historyOnly: true }),
+    () => new CyberZhgMultiHeadAttention({ headNum: 2, activation: 'tanh', historyOnly: true, variant: 'legacy' }),
   ],
   [
     'LayerNormalization (keras-layer-normalization)',
