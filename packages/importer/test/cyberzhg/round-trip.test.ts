@@ -56,6 +56,7 @@ const makers: [string, Make][] = [
     'LayerNormalization (keras-layer-normalization)',
     () => new CyberZhgLayerNormalization({ epsilon: 1e-5, center: false }),
   ],
+  ['LayerNormalization 0.2.0 form', () => new CyberZhgLayerNormalization({ epsilon: 1e-7, epsilonOnStd: true })],
   ['FeedForward', () => new FeedForward({ units: 5, activation: 'kerasGelu', dropoutRate: 0.1 })],
   ['TrigPosEmbedding concat', () => new TrigPosEmbedding({ mode: 'concat', outputDim: 2 })],
   ['PositionEmbedding add', () => new PositionEmbedding({ inputDim: 6, outputDim: 4, mode: 'add' })],
