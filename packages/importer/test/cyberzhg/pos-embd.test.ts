@@ -1,12 +1,24 @@
 import * as tf from '@tensorflow/tfjs';
+import { zipSync } from 'fflate';
+import h5wasm, { type Group as H5Group } from 'h5wasm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { writeKerasH5 } from '../../src/export/h5.ts';
 import { ImporterError, loadModel, predict } from '../../src/index.ts';
 import { PositionEmbedding } from '../../src/layers/cyberzhg/index.ts';
 import type { WeightArray } from '../../src/layers/port.ts';
 import { portFor } from '../../src/layers/registry.ts';
-import { h5 } from '../../src/read/h5wasm.ts';
-import { context, expectClose, type Mat, randMat, refPositionExpand, refTrigTable, seeded } from './reference.ts';
+import { h5, h5Module, uniquePath } from '../../src/read/h5wasm.ts';
+import {
+  context,
+  expectClose,
+  type Mat,
+  randMat,
+  randVec,
+  refPositionExpand,
+  refSelfAttention,
+  refTrigTable,
+  seeded,
+} from './reference.ts';
 
 // keras-pos-embd's TrigPosEmbedding and PositionEmbedding (CyberZHG/keras-pos-embd), written into
 // .h5 files with Keraspect's own writer in the config keys and weight names Keras 2 / Keras 3 use,
@@ -268,5 +280,65 @@ describe('PositionEmbedding (keras-pos-embd)', () => {
     );
     expect((e as ImporterError).code).toBe('UNSUPPORTED_CONFIG');
     expect((e as Error).message).toMatch(/pos_embd.*output_dim 3.*2 features/s);
+  });
+});
+
+describe('keras-pos-embd in a Keras 3 .keras zip', () => {
+  it('PositionEmbedding → SeqSelfAttention: weights found under layers/<class name>/vars', async () => {
+    const rnd = seeded(31);
+    const n = 3;
+    const d = 4;
+    const U = 3;
+    const E = randMat(2 * n + 1, d, rnd);
+    const att = { Wt: randMat(d, U, rnd), Wx: randMat(d, U, rnd), bh: randVec(U, rnd), Wa: randMat(U, 1, rnd) };
+    const path = uniquePath('test');
+    const f = new h5wasm.File(path, 'w');
+    const vars = (layer: string): H5Group => {
+      let g = f as unknown as H5Group;
+      for (const part of ['layers', layer, 'vars']) {
+        if (!g.keys().includes(part)) g.create_group(part);
+        g = g.get(part) as H5Group;
+      }
+      return g;
+    };
+    const put = (g: H5Group, i: number, m: number[][] | number[]) => {
+      const shape = Array.isArray(m[0]) ? [(m as number[][]).length, (m as number[][])[0].length] : [m.length];
+      g.create_dataset({ name: String(i), data: Float32Array.from((m as number[][]).flat()), shape, dtype: '<f' });
+    };
+    put(vars('position_embedding'), 0, E);
+    const sa = vars('seq_self_attention');
+    [att.Wt, att.Wx, att.bh, att.Wa, [0.1]].forEach((m, i) => put(sa, i, m));
+    f.close();
+    const weights = h5Module('test').FS.readFile(path);
+    h5Module('test').FS.unlink(path);
+    const layer = (class_name: string, config: Record<string, unknown>) => ({
+      module: class_name === 'InputLayer' ? 'keras.layers' : 'keras_pos_embd.pos_embd',
+      class_name,
+      config,
+      registered_name: class_name === 'InputLayer' ? null : class_name,
+    });
+    const config = {
+      module: 'keras',
+      class_name: 'Sequential',
+      config: {
+        name: 'sequential',
+        layers: [
+          layer('InputLayer', { name: 'x', batch_shape: [null, 5], dtype: 'int32' }),
+          layer('PositionEmbedding', { name: 'pe', input_dim: n, output_dim: d, mode: 'expand', mask_zero: false }),
+          layer('SeqSelfAttention', { name: 'att', units: U, attention_activation: null }),
+        ],
+      },
+      registered_name: null,
+    };
+    const enc = (v: unknown) => new TextEncoder().encode(JSON.stringify(v));
+    const bytes = zipSync({
+      'config.json': enc(config),
+      'metadata.json': enc({ keras_version: '3.9.2' }),
+      'model.weights.h5': weights,
+    });
+    const pos = [0, 3, -2, 1, 9];
+    const y = await run(bytes, Int32Array.from(pos), [1, 5]);
+    const r = refSelfAttention(refPositionExpand(pos, E, n), { type: 'additive', ...att, ba: 0.1, variant: 'current' });
+    expectClose(y.data, [r.v]);
   });
 });
