@@ -23,7 +23,7 @@ export interface ImportOptions {
   architecture?: string | KerasModelJson;
   /** TF.js functions standing in for `Lambda` layers, by layer name. Python code is never run. */
   lambdas?: Record<string, LambdaFn>;
-  /** keras-self-attention formula for `SeqSelfAttention` (see docs/keras-self-attention.md). Default `'current'`. */
+  /** keras-self-attention formula for `SeqSelfAttention`, `SeqWeightedAttention`, `ScaledDotProductAttention` and keras-multi-head's `MultiHeadAttention` (see docs/keras-self-attention.md). Default `'current'`. */
   selfAttentionVariant?: SelfAttentionVariant;
   /** Input shape with batch (`[null, 240, 4]`) for Sequential models that never recorded one. */
   inputShape?: KerasShape;

@@ -19,26 +19,41 @@ export interface ModelWarning {
  * - `SeqSelfAttention` with `attention_width` or `history_only`: 0.46.0 ignored the window.
  * - `SeqSelfAttention` or `SeqWeightedAttention` reached by a mask (`Masking`, `Embedding(mask_zero)`):
  *   before 0.46 masked keys got no weight; 0.46 and later only push down pairs where both are masked.
+ * - `ScaledDotProductAttention`, or keras-multi-head's `MultiHeadAttention` (which runs it), with
+ *   `history_only` or reached by a mask: before 0.44 hidden keys were cut after `exp(e − max)` over
+ *   all keys, later versions push them down before a softmax.
  */
 export function modelWarnings(graph: ModelGraph, variant: SelfAttentionVariant): ModelWarning[] {
   const out: ModelWarning[] = [];
   for (const { graph: g, layer } of walk(graph)) {
     const isSelf = layer.className === 'SeqSelfAttention';
-    if (!isSelf && layer.className !== 'SeqWeightedAttention') continue;
+    const isDot =
+      layer.className === 'ScaledDotProductAttention' ||
+      (layer.className === 'MultiHeadAttention' && 'head_num' in layer.config && !('num_heads' in layer.config));
+    if (!isSelf && !isDot && layer.className !== 'SeqWeightedAttention') continue;
     const width = layer.config.attention_width;
     const historyOnly = layer.config.history_only === true;
     const windowed = isSelf && ((typeof width === 'number' && width > 0) || historyOnly);
     const mask = maskSource(g, layer);
-    if (!windowed && !mask) continue;
+    if (!windowed && !mask && !(isDot && historyOnly)) continue;
     const why: string[] = [];
     const differ: string[] = [];
+    if (isDot) {
+      const what = [historyOnly ? 'it sets history_only=True' : '', mask ? `a mask from '${mask}' reaches it` : '']
+        .filter(Boolean)
+        .join(' and ');
+      why.push(
+        `${what}, and before 0.44 hidden keys were cut after exp(e − max over all keys) while later versions push them down before the softmax`,
+      );
+      differ.push("'legacy' differs from '0.46' and 'current' when a hidden key scores highest");
+    }
     if (windowed) {
       why.push(
         `it sets ${typeof width === 'number' ? `attention_width=${width}` : 'history_only=True'}, which keras-self-attention 0.46.0 ignored (it attends to every step)`,
       );
       differ.push("'0.46' differs from 'legacy' and 'current'");
     }
-    if (mask) {
+    if (mask && !isDot) {
       why.push(
         `a mask from '${mask}' reaches it, and before 0.46 masked steps got no weight while 0.46 and later only push down pairs where query and key are both masked`,
       );

@@ -89,6 +89,20 @@ describe('the keras-self-attention variant warning', () => {
     expect(plain.legacy).toBeLessThan(1e-5);
   });
 
+  it('covers ScaledDotProductAttention and keras-multi-head MultiHeadAttention with history_only, not without', async () => {
+    const dot = await spread(config({ history_only: true }, false, 'ScaledDotProductAttention'));
+    expect(dot.warnings).toHaveLength(1);
+    expect(dot.warnings[0]!.message).toMatch(
+      /^ScaledDotProductAttention 'att'.*history_only=True.*before 0\.44.*'legacy' differs from '0\.46' and 'current' when a hidden key scores highest/,
+    );
+    const mha = await modelFromConfig(config({ head_num: 2, history_only: true }, true, 'MultiHeadAttention') as never);
+    expect(mha.warnings[0]!.message).toMatch(/^MultiHeadAttention 'att'.*history_only=True and a mask from 'masking'/);
+    mha.dispose();
+    const plain = await spread(config({}, false, 'ScaledDotProductAttention'));
+    expect(plain.warnings).toEqual([]);
+    expect(plain.legacy).toBeLessThan(1e-5);
+  });
+
   it('knows a mask ends at an LSTM without return_sequences', async () => {
     const cfg = config({});
     cfg.config.layers.splice(

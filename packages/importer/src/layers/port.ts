@@ -13,7 +13,8 @@ export interface KerasVersion {
 
 /**
  * keras-self-attention variants whose math differs (see docs/keras-self-attention.md):
- * - `'legacy'`: before 0.46 (and EQTransformer's copy): `exp(e − max)·mask` normalized with `+1e-7`.
+ * - `'legacy'`: before 0.46 (and EQTransformer's copy): `exp(e − max)·mask` normalized with `+1e-7`;
+ *   for `ScaledDotProductAttention` (and keras-multi-head's `MultiHeadAttention`) the 0.37–0.43 form.
  * - `'0.46'`: masked-logit softmax, but `attention_width` ignored (the 0.46.0 window bug).
  * - `'current'`: 0.47 and later, masked-logit softmax with a working window (the default).
  */
@@ -21,7 +22,7 @@ export type SelfAttentionVariant = 'legacy' | '0.46' | 'current';
 
 /** Options that change how Keras configs are interpreted. */
 export interface ImportSemantics {
-  /** Which keras-self-attention formula `SeqSelfAttention` layers use. Default `'current'`. */
+  /** Which keras-self-attention formula the keras-self-attention layers (and keras-multi-head's `MultiHeadAttention`) use. Default `'current'`. */
   selfAttentionVariant: SelfAttentionVariant;
 }
 

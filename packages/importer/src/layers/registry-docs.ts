@@ -101,6 +101,14 @@ export const layerDocs = {
   ScaledDotProductAttention: { family: 'keras-self-attention (CyberZHG)' },
   MultiHead: { family: 'keras-multi-head (CyberZHG)', notSupported: 'hidden_dim with several inputs' },
   FeedForward: { family: 'keras-position-wise-feed-forward (CyberZHG)' },
+  TrigPosEmbedding: {
+    family: 'keras-pos-embd (CyberZHG)',
+    notSupported: 'an odd width (keras-pos-embd refuses it too)',
+  },
+  PositionEmbedding: {
+    family: 'keras-pos-embd (CyberZHG)',
+    notSupported: "mode 'add'/'concat' on more steps than input_dim (Keras fails too)",
+  },
   TCN: {
     family:
       'keras-tcn (every release that saved the class, 2.8.3-tf – 3.5.7; also as Custom>TCN and inside Bidirectional)',

@@ -41,9 +41,11 @@ import { feedForwardPort } from './cyberzhg/feed-forward.ts';
 import { cyberZhgLayerNormalizationPort } from './cyberzhg/layer-normalization.ts';
 import { cyberZhgMultiHeadAttentionPort } from './cyberzhg/multi-head-attention.ts';
 import { multiHeadPort } from './cyberzhg/multi-head.ts';
+import { positionEmbeddingPort } from './cyberzhg/position-embedding.ts';
 import { scaledDotProductAttentionPort } from './cyberzhg/scaled-dot-product-attention.ts';
 import { seqSelfAttentionPort } from './cyberzhg/seq-self-attention.ts';
 import { seqWeightedAttentionPort } from './cyberzhg/seq-weighted-attention.ts';
+import { trigPosEmbeddingPort } from './cyberzhg/trig-pos-embedding.ts';
 import { tcnPort } from './keras-tcn/tcn.ts';
 import { maskingPort } from './builtin/masking.ts';
 import { KERAS_BUILTIN_LAYERS } from './keras-builtins.ts';
@@ -142,12 +144,14 @@ const layerTable = {
   Attention: [attentionPort],
   AdditiveAttention: [additiveAttentionPort],
   MultiHeadAttention: [multiHeadAttentionPort, cyberZhgMultiHeadAttentionPort],
-  // CyberZHG: keras-self-attention, keras-multi-head, keras-position-wise-feed-forward
+  // CyberZHG: keras-self-attention, keras-multi-head, keras-position-wise-feed-forward, keras-pos-embd
   SeqSelfAttention: [seqSelfAttentionPort],
   SeqWeightedAttention: [seqWeightedAttentionPort],
   ScaledDotProductAttention: [scaledDotProductAttentionPort],
   MultiHead: [multiHeadPort],
   FeedForward: [feedForwardPort],
+  TrigPosEmbedding: [trigPosEmbeddingPort],
+  PositionEmbedding: [positionEmbeddingPort],
   // keras-tcn
   TCN: [tcnPort],
 } as const satisfies Record<string, readonly [LayerPort, ...LayerPort[]]>;

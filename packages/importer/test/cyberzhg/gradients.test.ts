@@ -8,6 +8,7 @@ import {
   ScaledDotProductAttention,
   SeqSelfAttention,
   SeqWeightedAttention,
+  TrigPosEmbedding,
 } from '../../src/layers/cyberzhg/index.ts';
 import type { SelfAttentionVariant } from '../../src/layers/port.ts';
 import { expectClose, randMat, seeded } from './reference.ts';
@@ -32,6 +33,8 @@ const makers: [string, () => tf.layers.Layer][] = [
   ['MultiHeadAttention', () => new CyberZhgMultiHeadAttention({ headNum: 2 })],
   ['LayerNormalization', () => new CyberZhgLayerNormalization()],
   ['FeedForward', () => new FeedForward({ units: 3 })],
+  ['TrigPosEmbedding add', () => new TrigPosEmbedding()],
+  ['TrigPosEmbedding concat', () => new TrigPosEmbedding({ mode: 'concat', outputDim: 4 })],
   [
     'MultiHead',
     () =>

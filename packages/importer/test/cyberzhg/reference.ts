@@ -158,3 +158,49 @@ export function expectClose(
 export const t3 = (x: Mat[]): tf.Tensor3D => tf.tensor3d(x);
 export const t2 = (x: Mat): tf.Tensor2D => tf.tensor2d(x);
 export const t1 = (x: number[]): tf.Tensor1D => tf.tensor1d(x);
+
+/**
+ * keras-pos-embd `TrigPosEmbedding` table for positions `pos` and width `d` (even): column `2i` is
+ * `sin(p / 10000^(2i/d))`, column `2i+1` is `cos(p / 10000^(2i/d))`.
+ */
+export function refTrigTable(pos: number[], d: number): Mat {
+  return pos.map((p) => {
+    const row: number[] = [];
+    for (let i = 0; i < Math.floor(d / 2); i++) {
+      const freq = 1 / 10000 ** ((2 * i) / d);
+      row.push(Math.sin(p * freq), Math.cos(p * freq));
+    }
+    return row;
+  });
+}
+
+/** keras-pos-embd `PositionEmbedding` in `expand` mode: row `clip(p, −n, n) + n` of `E` (2n+1, d). */
+export function refPositionExpand(pos: number[], E: Mat, n: number): Mat {
+  return pos.map((p) => E[Math.min(Math.max(Math.trunc(p), -n), n) + n]);
+}
+
+/**
+ * ScaledDotProductAttention as keras-self-attention 0.37–0.43 computes it (and MultiHeadAttention
+ * through it): `e = exp(QKᵀ/√d − max over all keys)`, then multiplied by the history window and the
+ * key mask, `A = e / (Σ e + epsilon)` (`K.epsilon()` in 0.38–0.41, the config's in 0.42–0.43).
+ */
+export function refScaledDotLegacy(
+  q: Mat,
+  k: Mat,
+  v: Mat,
+  historyOnly = false,
+  keyMask?: number[],
+  epsilon = 1e-7,
+): { v: Mat; A: Mat } {
+  const d = q[0].length;
+  const A = q.map((qt, t) => {
+    const raw = k.map((ks) => qt.reduce((acc, val, i) => acc + val * ks[i], 0) / Math.sqrt(d));
+    const mx = Math.max(...raw);
+    let e = raw.map((x) => Math.exp(x - mx));
+    if (historyOnly) e = e.map((x, s) => (s <= t ? x : 0));
+    if (keyMask) e = e.map((x, s) => x * keyMask[s]);
+    const sum = e.reduce((a, b) => a + b, 0);
+    return e.map((x) => x / (sum + epsilon));
+  });
+  return { v: matmul(A, v), A };
+}

@@ -5,9 +5,11 @@ import {
   CyberZhgMultiHeadAttention,
   FeedForward,
   MultiHead,
+  PositionEmbedding,
   ScaledDotProductAttention,
   SeqSelfAttention,
   SeqWeightedAttention,
+  TrigPosEmbedding,
 } from '../../src/layers/cyberzhg/index.ts';
 import { expectClose, randMat, seeded, t3 } from './reference.ts';
 
@@ -43,14 +45,21 @@ const makers: [string, Make][] = [
   ],
   ['ScaledDotProductAttention history_only', () => new ScaledDotProductAttention({ historyOnly: true })],
   [
+    'ScaledDotProductAttention legacy with epsilon',
+    () => new ScaledDotProductAttention({ historyOnly: true, variant: 'legacy', epsilon: 1e-3 }),
+  ],
+  [
     'MultiHeadAttention (keras-multi-head)',
-    () => new CyberZhgMultiHeadAttention({ headNum: 2, activation: 'tanh', historyOnly: true }),
+    () => new CyberZhgMultiHeadAttention({ headNum: 2, activation: 'tanh', historyOnly: true, variant: 'legacy' }),
   ],
   [
     'LayerNormalization (keras-layer-normalization)',
     () => new CyberZhgLayerNormalization({ epsilon: 1e-5, center: false }),
   ],
+  ['LayerNormalization 0.2.0 form', () => new CyberZhgLayerNormalization({ epsilon: 1e-7, epsilonOnStd: true })],
   ['FeedForward', () => new FeedForward({ units: 5, activation: 'kerasGelu', dropoutRate: 0.1 })],
+  ['TrigPosEmbedding concat', () => new TrigPosEmbedding({ mode: 'concat', outputDim: 2 })],
+  ['PositionEmbedding add', () => new PositionEmbedding({ inputDim: 6, outputDim: 4, mode: 'add' })],
   [
     'MultiHead of two SeqSelfAttention',
     () =>

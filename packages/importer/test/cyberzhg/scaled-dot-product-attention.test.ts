@@ -87,7 +87,7 @@ describe('ScaledDotProductAttention', () => {
     expect(l.computeMask(t3(x), [m, m, m])).toBe(m);
   });
 
-  it('the port reads return_attention, history_only and the 0.45–0.46 epsilon', () => {
+  it('the port reads return_attention, history_only and the epsilon of 0.42, 0.43 and 0.45 configs', () => {
     const l = portFor('ScaledDotProductAttention', { name: 'x' }).build(
       { name: 'sdpa', return_attention: true, history_only: true, epsilon: 1e-3 },
       context('current'),

@@ -6,6 +6,7 @@ export {
 } from './layer-normalization.ts';
 export { CyberZhgMultiHeadAttention, type CyberZhgMultiHeadAttentionArgs } from './multi-head-attention.ts';
 export { MultiHead, type MultiHeadArgs } from './multi-head.ts';
+export { PositionEmbedding, type PositionEmbeddingArgs } from './position-embedding.ts';
 export {
   ScaledDotProductAttention,
   type ScaledDotProductAttentionArgs,
@@ -13,3 +14,4 @@ export {
 } from './scaled-dot-product-attention.ts';
 export { SeqSelfAttention, type SeqSelfAttentionArgs } from './seq-self-attention.ts';
 export { SeqWeightedAttention, type SeqWeightedAttentionArgs } from './seq-weighted-attention.ts';
+export { type PosEmbdMode, TrigPosEmbedding, type TrigPosEmbeddingArgs } from './trig-pos-embedding.ts';

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { KerasLayerConfig } from '../../keras-format/types.ts';
 import { read } from '../config.ts';
 import type { LayerPort } from '../port.ts';
-import { type BaseLayerArgs, baseArgs, featureDim, singleShape } from './common.ts';
+import { type BaseLayerArgs, baseArgs, featureDim, KERAS_EPSILON, singleShape } from './common.ts';
 
 /** keras-layer-normalization's default ε: `K.epsilon()²`. */
 export const CYBERZHG_LN_EPSILON = 1e-14;
@@ -15,6 +15,11 @@ export interface CyberZhgLayerNormalizationArgs extends BaseLayerArgs {
   scale?: boolean;
   /** Added to the variance. Default 1e-14. */
   epsilon?: number;
+  /**
+   * keras-layer-normalization 0.2.0's form `(x − mean)/(std + epsilon)` (ε outside the root) instead
+   * of `(x − mean)/√(var + epsilon)`. Default false.
+   */
+  epsilonOnStd?: boolean;
 }
 
 /**
@@ -31,6 +36,7 @@ export class CyberZhgLayerNormalization extends tf.layers.Layer {
   readonly center: boolean;
   readonly scale: boolean;
   readonly epsilon: number;
+  readonly epsilonOnStd: boolean;
   private gamma: tf.LayerVariable | null = null;
   private beta: tf.LayerVariable | null = null;
 
@@ -40,6 +46,7 @@ export class CyberZhgLayerNormalization extends tf.layers.Layer {
     this.center = args.center ?? true;
     this.scale = args.scale ?? true;
     this.epsilon = args.epsilon ?? CYBERZHG_LN_EPSILON;
+    this.epsilonOnStd = args.epsilonOnStd ?? false;
   }
 
   override build(inputShape: tf.Shape | tf.Shape[]): void {
@@ -55,7 +62,10 @@ export class CyberZhgLayerNormalization extends tf.layers.Layer {
       const mean = tf.mean(x, -1, true);
       const centered = tf.sub(x, mean);
       const variance = tf.mean(tf.square(centered), -1, true);
-      let y = tf.div(centered, tf.sqrt(tf.add(variance, this.epsilon)));
+      const denominator = this.epsilonOnStd
+        ? tf.add(tf.sqrt(variance), this.epsilon)
+        : tf.sqrt(tf.add(variance, this.epsilon));
+      let y = tf.div(centered, denominator);
       if (this.gamma) y = tf.mul(y, this.gamma.read());
       if (this.beta) y = tf.add(y, this.beta.read());
       return y;
@@ -67,7 +77,13 @@ export class CyberZhgLayerNormalization extends tf.layers.Layer {
   }
 
   override getConfig(): tf.serialization.ConfigDict {
-    return { ...super.getConfig(), center: this.center, scale: this.scale, epsilon: this.epsilon };
+    return {
+      ...super.getConfig(),
+      center: this.center,
+      scale: this.scale,
+      epsilon: this.epsilon,
+      epsilonOnStd: this.epsilonOnStd,
+    };
   }
 }
 tf.serialization.registerClass(CyberZhgLayerNormalization);
@@ -79,11 +95,15 @@ export const cyberZhgLayerNormalizationPort: LayerPort = {
   describe: "keras-layer-normalization's LayerNormalization (its config has no 'axis')",
   build(config: KerasLayerConfig): tf.layers.Layer {
     const r = read(config, 'LayerNormalization');
+    // 0.2.0 wrote none of center/scale/epsilon and divided by std + K.epsilon(). Configs with
+    // center/scale but no epsilon (0.3.0–0.5.0) are read as 0.5.0, the last of them.
+    const v020 = !('center' in config) && !('scale' in config) && !('epsilon' in config);
     return new CyberZhgLayerNormalization({
       ...baseArgs(config),
       center: r.bool('center', true),
       scale: r.bool('scale', true),
-      epsilon: r.has('epsilon') ? r.num('epsilon') : CYBERZHG_LN_EPSILON,
+      epsilon: r.has('epsilon') ? r.num('epsilon') : v020 ? KERAS_EPSILON : CYBERZHG_LN_EPSILON,
+      epsilonOnStd: v020,
     });
   },
 };

@@ -3,7 +3,7 @@ import { fail } from '../../errors.ts';
 import type { KerasLayerConfig } from '../../keras-format/types.ts';
 import { read } from '../config.ts';
 import { AttentionRecorder, type AttentionSource } from '../capabilities.ts';
-import type { BuildContext, LayerPort } from '../port.ts';
+import type { BuildContext, LayerPort, SelfAttentionVariant } from '../port.ts';
 import {
   activationFunction,
   type BaseLayerArgs,
@@ -26,6 +26,8 @@ export interface CyberZhgMultiHeadAttentionArgs extends BaseLayerArgs {
   useBias?: boolean;
   /** Hide keys after the query step. Default false. */
   historyOnly?: boolean;
+  /** Which keras-self-attention `ScaledDotProductAttention` runs the heads (see `scaledDotProduct`). Default `'current'`. */
+  variant?: SelfAttentionVariant;
 }
 
 /**
@@ -46,6 +48,7 @@ export class CyberZhgMultiHeadAttention extends tf.layers.Layer implements Atten
   readonly activation: string;
   readonly useBias: boolean;
   readonly historyOnly: boolean;
+  readonly variant: SelfAttentionVariant;
   private readonly act: (x: tf.Tensor) => tf.Tensor;
   private vars: Record<string, tf.LayerVariable> = {};
 
@@ -56,6 +59,7 @@ export class CyberZhgMultiHeadAttention extends tf.layers.Layer implements Atten
     this.activation = args.activation ?? 'relu';
     this.useBias = args.useBias ?? true;
     this.historyOnly = args.historyOnly ?? false;
+    this.variant = args.variant ?? 'current';
     this.act = activationFunction(this.activation, this.name);
   }
 
@@ -108,7 +112,7 @@ export class CyberZhgMultiHeadAttention extends tf.layers.Layer implements Atten
     const q = this.splitHeads(this.project(qIn, 'q'));
     const k = this.splitHeads(this.project(kIn, 'k'));
     const v = this.splitHeads(this.project(vIn, 'v'));
-    const { output, attention } = scaledDotProduct(q, k, v, keyMask, this.historyOnly);
+    const { output, attention } = scaledDotProduct(q, k, v, keyMask, this.historyOnly, null, this.variant);
     const [b, h, t, d] = output.shape;
     const merged = tf.reshape(tf.transpose(output, [0, 2, 1, 3]), [b, t, h * d]);
     return { output: this.project(merged, 'o'), attention };
@@ -154,6 +158,7 @@ export class CyberZhgMultiHeadAttention extends tf.layers.Layer implements Atten
       activation: this.activation,
       useBias: this.useBias,
       historyOnly: this.historyOnly,
+      variant: this.variant,
     };
   }
 }
@@ -165,13 +170,17 @@ export const cyberZhgMultiHeadAttentionPort: LayerPort = {
   describe: "keras-multi-head's MultiHeadAttention (its config has 'head_num')",
   build(config: KerasLayerConfig, ctx: BuildContext): tf.layers.Layer {
     const r = read(config, 'MultiHeadAttention');
-    const activation = r.raw('activation');
+    // keras-multi-head 0.6 called the activation `kernel_activation`.
+    const activation =
+      r.has('activation') || !r.has('kernel_activation') ? r.raw('activation') : r.raw('kernel_activation');
     return new CyberZhgMultiHeadAttention({
       ...baseArgs(config),
       headNum: r.int('head_num'),
       activation: activation === null ? 'linear' : ctx.activation(activation ?? 'relu'),
-      useBias: r.bool('use_bias', true),
+      // The biases came with the `use_bias` key (0.13); older configs have neither.
+      useBias: r.bool('use_bias', false),
       historyOnly: r.bool('history_only', false),
+      variant: ctx.semantics.selfAttentionVariant,
     });
   },
 };

@@ -2,12 +2,13 @@ import * as tf from '@tensorflow/tfjs';
 import type { KerasLayerConfig } from '../../keras-format/types.ts';
 import { read } from '../config.ts';
 import { AttentionRecorder, type AttentionSource } from '../capabilities.ts';
-import type { LayerPort } from '../port.ts';
+import type { BuildContext, LayerPort, SelfAttentionVariant } from '../port.ts';
 import {
   baseArgs,
   floatMask,
   type HistoryAttentionArgs,
   isShapeList,
+  KERAS_EPSILON,
   MASK_PENALTY,
   maskArg,
   normalizeLast,
@@ -17,9 +18,12 @@ import {
 
 /**
  * `softmax(Q·Kᵀ/√d)·V` as keras-self-attention computes it, for `q` (…, Tq, d), `k` (…, Tk, d),
- * `v` (…, Tk, dv) with the same leading axes. `keyMask` (B, Tk) pushes masked keys down by 10⁴;
- * `historyOnly` does the same to keys after the query. `epsilon` (only in 0.45–0.46 configs, default
- * 0) is added to the softmax denominator.
+ * `v` (…, Tk, dv) with the same leading axes. `keyMask` (B, Tk) hides masked keys, `historyOnly`
+ * keys after the query. How depends on `variant`:
+ * - `'legacy'` (0.37–0.43): `P = exp(e − max over all keys)·history·keyMask`, `A = P / (Σ P + ε)`
+ *   with `ε = epsilon ?? K.epsilon()` (0.42–0.43 configs carry `epsilon`, 0.38–0.41 used 1e-7);
+ * - otherwise (0.44 and later): hidden keys pushed down by 10⁴, then a softmax, or with `epsilon`
+ *   (only in 0.45 configs) `exp(e − max) / (Σ + epsilon)`.
  */
 export function scaledDotProduct(
   q: tf.Tensor,
@@ -27,34 +31,48 @@ export function scaledDotProduct(
   v: tf.Tensor,
   keyMask: tf.Tensor | null,
   historyOnly: boolean,
-  epsilon = 0,
+  epsilon: number | null = null,
+  variant: SelfAttentionVariant = 'current',
 ): { output: tf.Tensor; attention: tf.Tensor } {
   const d = q.shape[q.rank - 1];
-  let e = tf.div(tf.matMul(q, k, false, true), Math.sqrt(d));
+  const e = tf.div(tf.matMul(q, k, false, true), Math.sqrt(d));
   const tq = q.shape[q.rank - 2];
   const tk = k.shape[k.rank - 2];
-  if (historyOnly) {
-    const future = new Float32Array(tq * tk);
-    for (let t = 0; t < tq; t++) for (let s = t + 1; s < tk; s++) future[t * tk + s] = 1;
-    e = tf.sub(e, tf.mul(tf.tensor2d(future, [tq, tk]), MASK_PENALTY));
-  }
-  if (keyMask) {
-    const m = tf.reshape(floatMask(keyMask), [keyMask.shape[0], ...new Array<number>(e.rank - 2).fill(1), tk]);
-    e = tf.sub(e, tf.mul(tf.sub(1, m), MASK_PENALTY));
-  }
+  const future = historyOnly ? futureKeys(tq, tk) : null;
+  const m = keyMask
+    ? tf.reshape(floatMask(keyMask), [keyMask.shape[0], ...new Array<number>(e.rank - 2).fill(1), tk])
+    : null;
   let attention: tf.Tensor;
-  if (epsilon === 0) {
-    attention = tf.softmax(e, -1);
+  if (variant === 'legacy') {
+    let p = shiftedExp(e);
+    if (future) p = tf.mul(p, tf.sub(1, future));
+    if (m) p = tf.mul(p, m);
+    attention = normalizeLast(p, epsilon ?? KERAS_EPSILON);
   } else {
-    attention = normalizeLast(shiftedExp(e), epsilon);
+    let logits = e;
+    if (future) logits = tf.sub(logits, tf.mul(future, MASK_PENALTY));
+    if (m) logits = tf.sub(logits, tf.mul(tf.sub(1, m), MASK_PENALTY));
+    attention = epsilon ? normalizeLast(shiftedExp(logits), epsilon) : tf.softmax(logits, -1);
   }
   return { output: tf.matMul(attention, v), attention };
 }
 
+/** (Tq, Tk) with 1 where the key comes after the query. */
+function futureKeys(tq: number, tk: number): tf.Tensor2D {
+  const future = new Float32Array(tq * tk);
+  for (let t = 0; t < tq; t++) for (let s = t + 1; s < tk; s++) future[t * tk + s] = 1;
+  return tf.tensor2d(future, [tq, tk]);
+}
+
 /** Constructor arguments of {@link ScaledDotProductAttention}. */
 export interface ScaledDotProductAttentionArgs extends HistoryAttentionArgs {
-  /** Added to the softmax denominator (keras-self-attention 0.45–0.46 only). Default 0. */
-  epsilon?: number;
+  /**
+   * The config's `epsilon`, added to the denominator (keras-self-attention 0.42, 0.43 and 0.45 only);
+   * `null` (default) when the config has none.
+   */
+  epsilon?: number | null;
+  /** Which keras-self-attention normalization (see {@link scaledDotProduct}). Default `'current'`. */
+  variant?: SelfAttentionVariant;
 }
 
 /**
@@ -70,14 +88,16 @@ export class ScaledDotProductAttention extends tf.layers.Layer implements Attent
 
   readonly returnAttention: boolean;
   readonly historyOnly: boolean;
-  readonly epsilon: number;
+  readonly epsilon: number | null;
+  readonly variant: SelfAttentionVariant;
 
   constructor(args: ScaledDotProductAttentionArgs = {}) {
     super(args);
     this.supportsMasking = true;
     this.returnAttention = args.returnAttention ?? false;
     this.historyOnly = args.historyOnly ?? false;
-    this.epsilon = args.epsilon ?? 0;
+    this.epsilon = args.epsilon ?? null;
+    this.variant = args.variant ?? 'current';
   }
 
   private run(inputs: tf.Tensor | tf.Tensor[], kwargs: Record<string, unknown> | undefined) {
@@ -88,7 +108,7 @@ export class ScaledDotProductAttention extends tf.layers.Layer implements Attent
       : [inputs, inputs, inputs];
     const mask = maskArg(kwargs);
     const keyMask = Array.isArray(mask) ? ((mask.length > 1 ? mask[1] : mask[0]) ?? null) : mask;
-    return scaledDotProduct(q, k, v, keyMask, this.historyOnly, this.epsilon);
+    return scaledDotProduct(q, k, v, keyMask, this.historyOnly, this.epsilon, this.variant);
   }
 
   override call(inputs: tf.Tensor | tf.Tensor[], kwargs: Record<string, unknown>): tf.Tensor | tf.Tensor[] {
@@ -136,20 +156,22 @@ export class ScaledDotProductAttention extends tf.layers.Layer implements Attent
       returnAttention: this.returnAttention,
       historyOnly: this.historyOnly,
       epsilon: this.epsilon,
+      variant: this.variant,
     };
   }
 }
 tf.serialization.registerClass(ScaledDotProductAttention);
 
-/** Port of keras-self-attention `ScaledDotProductAttention`. */
+/** Port of keras-self-attention `ScaledDotProductAttention`; the normalization follows `ctx.semantics.selfAttentionVariant`. */
 export const scaledDotProductAttentionPort: LayerPort = {
-  build(config: KerasLayerConfig): tf.layers.Layer {
+  build(config: KerasLayerConfig, ctx: BuildContext): tf.layers.Layer {
     const r = read(config, 'ScaledDotProductAttention');
     return new ScaledDotProductAttention({
       ...baseArgs(config),
       returnAttention: r.bool('return_attention', false),
       historyOnly: r.bool('history_only', false),
-      epsilon: r.num('epsilon', 0),
+      epsilon: r.has('epsilon') ? r.num('epsilon') : null,
+      variant: ctx.semantics.selfAttentionVariant,
     });
   },
 };

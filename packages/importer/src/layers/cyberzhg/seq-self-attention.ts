@@ -12,13 +12,17 @@ import {
   floatMask,
   type HistoryAttentionArgs,
   inputAndMask,
+  isShapeList,
   KERAS_EPSILON,
   MASK_PENALTY,
+  maskArg,
   normalizeLast,
+  type Shape,
   shiftedExp,
   singleMask,
   singleShape,
 } from './common.ts';
+import { fail } from '../../errors.ts';
 import { fastAdditiveScores, fastBatchMatMul } from '../fast/attention.ts';
 
 /** Constructor arguments of {@link SeqSelfAttention} (the Keras config, camel-cased). */
@@ -161,10 +165,43 @@ export class SeqSelfAttention extends tf.layers.Layer implements AttentionSource
     return tf.softmax(logits, -1);
   }
 
+  /**
+   * The input, the mask used and the optional positions. keras-self-attention 0.25–0.38 took
+   * `[x, positions]` and then used the mask of `positions` (its `mask[1]`), not that of `x`.
+   */
+  private split(
+    inputs: tf.Tensor | tf.Tensor[],
+    kwargs: Record<string, unknown> | undefined,
+  ): { x: tf.Tensor; mask: tf.Tensor | null; positions: tf.Tensor | null } {
+    if (!Array.isArray(inputs) || inputs.length === 1) {
+      const [x, mask] = inputAndMask(inputs, kwargs);
+      return { x, mask, positions: null };
+    }
+    if (inputs.length !== 2) {
+      fail(
+        'UNSUPPORTED_CONFIG',
+        `Layer '${this.name}' (SeqSelfAttention) is called on ${inputs.length} inputs; keras-self-attention takes one, or [x, positions] (0.25–0.38).`,
+      );
+    }
+    const m = maskArg(kwargs);
+    return { x: inputs[0], mask: Array.isArray(m) ? (m[1] ?? null) : null, positions: inputs[1] };
+  }
+
+  /** The attention rows at `positions` (B, P) of each sample, or all of `a` without positions. */
+  private select(a: tf.Tensor, positions: tf.Tensor | null): tf.Tensor {
+    if (!positions) return a;
+    // Flat row indices b·T + p instead of gather's batchDims, which tfjs-backend-wasm gets wrong.
+    const [b, t, s] = a.shape;
+    const p = positions.shape[1] as number;
+    const offsets = tf.mul(tf.range(0, b, 1, 'int32'), tf.scalar(t, 'int32'));
+    const rows = tf.add(tf.cast(positions, 'int32'), tf.reshape(offsets, [b, 1]));
+    return tf.reshape(tf.gather(tf.reshape(a, [b * t, s]), tf.reshape(rows, [-1])), [b, p, s]);
+  }
+
   override call(inputs: tf.Tensor | tf.Tensor[], kwargs: Record<string, unknown>): tf.Tensor | tf.Tensor[] {
     return tf.tidy(() => {
-      const [x, mask] = inputAndMask(inputs, kwargs);
-      const a = this.attention(x, mask);
+      const { x, mask, positions } = this.split(inputs, kwargs);
+      const a = this.select(this.attention(x, mask), positions);
       this.recorder.record(a);
       const v = fastBatchMatMul(a, x) ?? tf.matMul(a, x);
       return this.returnAttention ? [v, a] : v;
@@ -172,7 +209,10 @@ export class SeqSelfAttention extends tf.layers.Layer implements AttentionSource
   }
 
   computeAttention(inputs: tf.Tensor | tf.Tensor[], kwargs?: Record<string, unknown>): tf.Tensor {
-    return tf.tidy(() => this.attention(...inputAndMask(inputs, kwargs)));
+    return tf.tidy(() => {
+      const { x, mask, positions } = this.split(inputs, kwargs);
+      return this.select(this.attention(x, mask), positions);
+    });
   }
 
   /** See {@link AttentionSource.recordAttention}. */
@@ -187,12 +227,20 @@ export class SeqSelfAttention extends tf.layers.Layer implements AttentionSource
 
   override computeOutputShape(inputShape: tf.Shape | tf.Shape[]): tf.Shape | tf.Shape[] {
     const shape = singleShape(inputShape);
-    if (!this.returnAttention) return shape;
-    return [shape, [shape[0], shape[1], shape[1]]];
+    const steps = isShapeList(inputShape) && inputShape.length === 2 ? (inputShape[1] as Shape)[1] : shape[1];
+    const out = [shape[0], steps, ...shape.slice(2)];
+    if (!this.returnAttention) return out;
+    return [out, [shape[0], steps, shape[1]]];
   }
 
   override computeMask(inputs: tf.Tensor | tf.Tensor[], mask?: tf.Tensor | tf.Tensor[]): tf.Tensor | tf.Tensor[] {
-    const m = singleMask(mask);
+    // With [x, positions] the output steps are the positions', and so is the mask passed on.
+    const m =
+      Array.isArray(inputs) && inputs.length === 2
+        ? Array.isArray(mask)
+          ? (mask[1] ?? null)
+          : null
+        : singleMask(mask);
     return (this.returnAttention ? [m, null] : m) as tf.Tensor;
   }
 
