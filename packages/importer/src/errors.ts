@@ -26,6 +26,8 @@ export type ImporterErrorCode =
   | 'LAMBDA'
   | 'BAD_ARGUMENT'
   | 'LIMIT'
+  /** A function or layer you supplied (a Lambda's function, a `defineLayer` definition) threw. */
+  | 'PLUGIN'
   /** The HDF5 reader thread (a worker) could not start: an installation or bundling problem, never the file's. */
   | 'READER_UNAVAILABLE'
   /** Keraspect itself failed (a bug): never blamed on the file. */

@@ -14,18 +14,22 @@ export function loadWeights(
   ctx: Pick<BuildContext, 'kerasVersion' | 'semantics'>,
 ): number {
   const byName = resolveNames(built, source);
+  const hint = classKeyHint(built, source);
   let total = 0;
-  for (const b of built.layers) total += loadLayer(b, byName.get(b.name), ctx as BuildContext);
+  for (const b of built.layers) total += loadLayer(b, byName.get(b.name), ctx as BuildContext, hint);
   return total;
 }
 
-function loadLayer(b: BuiltLayer, found: WeightArray[] | undefined, ctx: BuildContext): number {
+/** Where weight groups are keyed by class, what a layer was looked up as and what the file has. */
+type MissingHint = (layer: BuiltLayer) => string;
+
+function loadLayer(b: BuiltLayer, found: WeightArray[] | undefined, ctx: BuildContext, hint?: MissingHint): number {
   const targets = b.layer.weights;
   if (b.nested) {
     if (!found || found.length === 0) {
       // Keras 3 files store nested models' weights under their inner layers' own names.
       let n = 0;
-      for (const inner of b.nested.layers) n += loadLayer(inner, undefined, ctx);
+      for (const inner of b.nested.layers) n += loadLayer(inner, undefined, ctx, hint);
       return n;
     }
     let offset = 0;
@@ -42,7 +46,7 @@ function loadLayer(b: BuiltLayer, found: WeightArray[] | undefined, ctx: BuildCo
     return fail(
       'WEIGHT_MISMATCH',
       `Layer '${b.name}' (${b.className}) needs ${targets.length} weights (${describeTargets(targets)}) but the file has none for it. ` +
-        'Check that the weights file belongs to this architecture (layer names must match).',
+        (hint?.(b) ?? 'Check that the weights file belongs to this architecture (layer names must match).'),
     );
   }
   const converted = b.port?.convertWeights ? b.port.convertWeights(found, b.graphLayer.config, ctx) : found;
@@ -85,20 +89,40 @@ function resolveNames(
   const out = new Map(source.weights);
   if (!source.layerKeys || source.layerKeys.every((k) => k.name)) return out;
   const keyed = new Map(source.layerKeys.map((k) => [k.key, k.weights]));
+  for (const [name, key] of classKey(built)) if (!out.has(name) && keyed.has(key)) out.set(name, keyed.get(key)!);
+  return out;
+}
+
+/** Each layer's weight-group key in a `.keras` file that names groups by class: `conv1d`, `conv1d_1`, … */
+function classKey(built: BuiltModel): Map<string, string> {
   const counters = new Map<string, number>();
+  const keys = new Map<string, string>();
   for (const b of built.layers) {
     const base = snake(b.className);
     const n = counters.get(base) ?? 0;
     counters.set(base, n + 1);
-    const key = n === 0 ? base : `${base}_${n}`;
-    if (!out.has(b.name) && keyed.has(key)) out.set(b.name, keyed.get(key)!);
+    keys.set(b.name, n === 0 ? base : `${base}_${n}`);
   }
-  return out;
+  return keys;
 }
 
+function classKeyHint(built: BuiltModel, source: Pick<KerasArtifact, 'layerKeys'>): MissingHint | undefined {
+  const layerKeys = source.layerKeys;
+  if (!layerKeys || layerKeys.every((k) => k.name)) return undefined;
+  const keys = classKey(built);
+  const groups = layerKeys.map((k) => k.key);
+  return (b) =>
+    `This .keras file names its weight groups by class and order (Keras' to_snake_case plus a counter); ` +
+    `the layer was looked for as '${keys.get(b.name) ?? b.name}', and the file's groups are ${groups.slice(0, 12).join(', ')}` +
+    `${groups.length > 12 ? ', …' : ''}. If a group of that class exists under another number, the model's layer order ` +
+    'differs from the one saved; please report the file.';
+}
+
+/** Keras' `to_snake_case` (Conv1D → conv1d, MultiHeadAttention → multi_head_attention). */
 function snake(name: string): string {
   return name
+    .replace(/\W+/g, '')
     .replace(/(.)([A-Z][a-z]+)/g, '$1_$2')
-    .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
+    .replace(/([a-z])([A-Z])/g, '$1_$2')
     .toLowerCase();
 }

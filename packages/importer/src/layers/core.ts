@@ -112,8 +112,42 @@ export const Identity: LayerPort = {
   build: (c) => new KerasIdentity({ name: c.name }),
 };
 
+/**
+ * Keras `Flatten`: any input of rank ≥ 1 becomes (batch, features) — rank 2 passes through, rank 1
+ * becomes (batch, 1) — and `channels_first` moves the channels last first. TF.js' flatten wants
+ * rank ≥ 3 and ignores the data format.
+ */
+class KerasFlatten extends tf.layers.Layer {
+  static className = 'KerasFlatten';
+  private readonly channelsFirst: boolean;
+  constructor(a: { name: string; channelsFirst: boolean }) {
+    super({ name: a.name, trainable: false });
+    this.channelsFirst = a.channelsFirst;
+  }
+  override computeOutputShape(s: tf.Shape | tf.Shape[]): tf.Shape {
+    const shape = s as tf.Shape;
+    const rest = shape.slice(1);
+    const n = rest.every((d) => d != null) ? rest.reduce<number>((a, d) => a * (d as number), 1) : null;
+    return [shape[0], n];
+  }
+  override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
+    return tf.tidy(() => {
+      let x = Array.isArray(inputs) ? (inputs[0] as tf.Tensor) : inputs;
+      if (this.channelsFirst && x.rank > 2) x = tf.transpose(x, [0, ...x.shape.slice(2).map((_, i) => i + 2), 1]);
+      return tf.reshape(x, [x.shape[0], x.shape.slice(1).reduce((a, d) => a * d, 1)]);
+    });
+  }
+  override getConfig(): tf.serialization.ConfigDict {
+    return { ...super.getConfig(), channelsFirst: this.channelsFirst };
+  }
+}
+tf.serialization.registerClass(KerasFlatten);
+
 export const Flatten: LayerPort = {
-  build: (c) => tf.layers.flatten({ ...base(c) }),
+  build(c) {
+    const format = read(c, 'Flatten').str('data_format', 'channels_last', ['channels_last', 'channels_first'] as const);
+    return new KerasFlatten({ name: c.name, channelsFirst: format === 'channels_first' });
+  },
 };
 
 export const Reshape: LayerPort = {

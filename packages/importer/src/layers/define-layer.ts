@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { KerasLayerConfig } from '../keras-format/types.ts';
 import type { LayerPort } from './port.ts';
-import { probeOutputShape } from './probe.ts';
+import { describeInputs, probeOutputShape, runUserCode, userInputs } from './probe.ts';
 
 /** A weight a user-defined layer creates, in Keras' `weight_names` order. */
 export interface WeightSpec {
@@ -17,7 +17,10 @@ export interface WeightSpec {
 export interface LayerDefinition {
   /** The weights the layer owns for this input shape (batch dimension included, `null` if unknown). */
   weights?(config: KerasLayerConfig, inputShape: tf.Shape): WeightSpec[];
-  /** The forward computation. `w` maps each weight name from `weights()` to its tensor. */
+  /**
+   * The forward computation: one input arrives as a tensor, several as an array. `w` maps each
+   * weight name from `weights()` to its tensor.
+   */
   call(
     inputs: tf.Tensor | tf.Tensor[],
     w: Record<string, tf.Tensor>,
@@ -51,17 +54,31 @@ class DefinedLayer extends tf.layers.Layer {
 
   override build(inputShape: tf.Shape | tf.Shape[]): void {
     const shape = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as tf.Shape;
-    for (const spec of this.def.weights?.(this.kerasConfig, shape) ?? []) {
+    const specs = runUserCode(
+      this.what('weights()'),
+      () => `input shape ${JSON.stringify(shape)}`,
+      () => this.def.weights?.(this.kerasConfig, shape) ?? [],
+    );
+    for (const spec of specs) {
       this.vars[spec.name] = this.addWeight(spec.name, spec.shape, 'float32', tf.initializers.zeros());
     }
     this.built = true;
   }
 
   override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor | tf.Tensor[] {
+    const x = userInputs(inputs);
     return tf.tidy(() => {
       const w = Object.fromEntries(Object.entries(this.vars).map(([k, v]) => [k, v.read()]));
-      return this.def.call(inputs, w, this.kerasConfig, tf);
+      return runUserCode(
+        this.what('call()'),
+        () => describeInputs(x),
+        () => this.def.call(x, w, this.kerasConfig, tf),
+      );
     });
+  }
+
+  private what(part: string): string {
+    return `The ${part} of registered layer '${this.kerasClass}' (layer '${this.name}')`;
   }
 
   override computeOutputShape(inputShape: tf.Shape | tf.Shape[]): tf.Shape | tf.Shape[] {
@@ -70,7 +87,11 @@ class DefinedLayer extends tf.layers.Layer {
     return probeOutputShape(inputShape, (probe) => {
       const w: Record<string, tf.Tensor> = {};
       for (const spec of this.def.weights?.(this.kerasConfig, shape0) ?? []) w[spec.name] = tf.zeros(spec.shape);
-      return this.def.call(probe, w, this.kerasConfig, tf);
+      return runUserCode(
+        this.what('call()'),
+        () => describeInputs(probe),
+        () => this.def.call(probe, w, this.kerasConfig, tf),
+      );
     });
   }
 

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { fail } from '../errors.ts';
 import type { LambdaFn, LayerPort } from './port.ts';
-import { probeOutputShape } from './probe.ts';
+import { describeInputs, probeOutputShape, runUserCode, userInputs } from './probe.ts';
 
 /**
  * Keras `Lambda` carries Python bytecode, which is never executed or decoded. A user supplies a
@@ -49,10 +49,26 @@ export class LambdaLayer extends tf.layers.Layer {
     this.fnArgs = a.args;
   }
   override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor | tf.Tensor[] {
-    return tf.tidy(() => this.fn(inputs, this.fnArgs, tf));
+    const x = userInputs(inputs);
+    return tf.tidy(() =>
+      runUserCode(
+        this.what(),
+        () => describeInputs(x),
+        () => this.fn(x, this.fnArgs, tf),
+      ),
+    );
   }
   override computeOutputShape(inputShape: tf.Shape | tf.Shape[]): tf.Shape | tf.Shape[] {
-    return probeOutputShape(inputShape, (probe) => this.fn(probe, this.fnArgs, tf));
+    return probeOutputShape(inputShape, (probe) =>
+      runUserCode(
+        this.what(),
+        () => describeInputs(probe),
+        () => this.fn(probe, this.fnArgs, tf),
+      ),
+    );
+  }
+  private what(): string {
+    return `The function supplied for Lambda layer '${this.name}'`;
   }
   override getConfig(): tf.serialization.ConfigDict {
     return { ...super.getConfig(), arguments: this.fnArgs as tf.serialization.ConfigDict };

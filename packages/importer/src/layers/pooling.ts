@@ -27,25 +27,32 @@ interface GlobalArgs {
   name: string;
   mode: 'average' | 'max';
   keepdims: boolean;
+  /** 'channels_first' pools axis 2 of a (batch, d1, d2) input, as Keras does. */
+  channelsFirst: boolean;
 }
 
 /**
- * Keras' GlobalAveragePooling1D / GlobalMaxPooling1D over the steps axis, with `keepdims` and, for
- * the average, Keras' masked mean (masked steps excluded) — TF.js has neither.
+ * Keras' GlobalAveragePooling1D / GlobalMaxPooling1D over the steps axis (1, or 2 for
+ * `channels_first`), with `keepdims` and, for the average, Keras' masked mean (masked steps
+ * excluded) — TF.js has none of these.
  */
 class KerasGlobalPooling1D extends tf.layers.Layer {
   static className = 'KerasGlobalPooling1D';
   private readonly mode: 'average' | 'max';
   private readonly keepdims: boolean;
+  private readonly channelsFirst: boolean;
   constructor(args: GlobalArgs) {
     super({ name: args.name, trainable: false });
     this.mode = args.mode;
     this.keepdims = args.keepdims;
+    this.channelsFirst = args.channelsFirst;
     this.supportsMasking = true;
   }
   override computeOutputShape(s: tf.Shape | tf.Shape[]): tf.Shape {
     const shape = s as tf.Shape;
-    return this.keepdims ? [shape[0], 1, shape[2]] : [shape[0], shape[2]];
+    const kept = this.channelsFirst ? shape[1] : shape[2];
+    if (!this.keepdims) return [shape[0], kept];
+    return this.channelsFirst ? [shape[0], kept, 1] : [shape[0], 1, kept];
   }
   override computeMask(): tf.Tensor {
     // Pooling over the steps removes the steps' mask (TF.js types masks as non-null).
@@ -55,14 +62,21 @@ class KerasGlobalPooling1D extends tf.layers.Layer {
     return tf.tidy(() => {
       const x = Array.isArray(inputs) ? inputs[0] : inputs;
       const mask = kwargs?.mask;
+      const axis = this.channelsFirst ? 2 : 1;
       if (this.mode === 'max' || !mask)
-        return this.mode === 'max' ? tf.max(x, 1, this.keepdims) : tf.mean(x, 1, this.keepdims);
-      const m = tf.expandDims(tf.cast(mask, 'float32'), 2);
-      return tf.div(tf.sum(tf.mul(x, m), 1, this.keepdims), tf.sum(m, 1, this.keepdims));
+        return this.mode === 'max' ? tf.max(x, axis, this.keepdims) : tf.mean(x, axis, this.keepdims);
+      // Keras expands the (batch, steps) mask at the axis it does not pool, whatever the format.
+      const m = tf.expandDims(tf.cast(mask, 'float32'), this.channelsFirst ? 1 : 2);
+      return tf.div(tf.sum(tf.mul(x, m), axis, this.keepdims), tf.sum(m, axis, this.keepdims));
     });
   }
   override getConfig(): tf.serialization.ConfigDict {
-    return { ...super.getConfig(), mode: this.mode, keepdims: this.keepdims };
+    return {
+      ...super.getConfig(),
+      mode: this.mode,
+      keepdims: this.keepdims,
+      channelsFirst: this.channelsFirst,
+    };
   }
 }
 tf.serialization.registerClass(KerasGlobalPooling1D);
@@ -71,12 +85,12 @@ function global1d(kind: 'GlobalAveragePooling1D' | 'GlobalMaxPooling1D'): LayerP
   return {
     build(c) {
       const r = read(c, kind);
-      if (r.str('data_format', 'channels_last') !== 'channels_last')
-        r.unsupported('data_format', "only 'channels_last' is supported.");
+      const format = r.str('data_format', 'channels_last', ['channels_last', 'channels_first'] as const);
       return new KerasGlobalPooling1D({
         name: c.name,
         mode: kind === 'GlobalMaxPooling1D' ? 'max' : 'average',
         keepdims: r.bool('keepdims', false),
+        channelsFirst: format === 'channels_first',
       });
     },
   };

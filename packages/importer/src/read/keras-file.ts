@@ -46,7 +46,7 @@ export async function readKerasFile(
     exceedLimit('maxFileBytes', lim, `${label} (${label === 'The file' ? 'model' : 'weights'})`, bytes.length);
   try {
     if (bytes.length >= 4 && ZIP_MAGIC.every((b, i) => bytes[i] === b)) return await readKerasZip(bytes, lim);
-    return readH5(treeReader(await readH5Tree(bytes, label, lim), lim));
+    return readH5(treeReader(nestWindowsPaths(await readH5Tree(bytes, label, lim)), lim));
   } catch (e) {
     throw asReadError(e, label);
   }
@@ -118,6 +118,38 @@ function treeReader(root: DumpNode, limits: Limits): H5Reader {
   };
 }
 
+/**
+ * tf.keras 2.13–2.15 built weight-file paths with `os.path.join`, so a `.keras` saved on Windows
+ * has its groups at the root as `layers\conv1d` and `layers\multi_head_attention\_key_dense`
+ * instead of nested. Nest them back, so both layouts read as the one Keras means.
+ */
+function nestWindowsPaths(root: DumpNode): DumpNode {
+  const children = root.children;
+  if (root.kind !== 'group' || !children || children.has('layers')) return root;
+  const flat = [...children.keys()].filter((k) => k.includes('\\'));
+  if (flat.length === 0) return root;
+  const nested: DumpNode = { ...root, children: new Map([...children].filter(([k]) => !k.includes('\\'))) };
+  for (const key of flat) {
+    let node = nested;
+    for (const part of key.split('\\')) {
+      const kids = node.children as Map<string, DumpNode>;
+      let next = kids.get(part);
+      if (!next) {
+        next = { kind: 'group', attrs: {}, children: new Map() };
+        kids.set(part, next);
+      }
+      node = next;
+    }
+    // The real group at this path: its own attributes and children join the ones nested into it.
+    const real = children.get(key) as DumpNode;
+    node.attrs = { ...real.attrs, ...node.attrs };
+    node.kind = real.kind;
+    if (real.kind === 'group') for (const [k, v] of real.children ?? []) node.children?.set(k, v);
+    else Object.assign(node, { shape: real.shape, value: real.value, limit: real.limit, error: real.error });
+  }
+  return nested;
+}
+
 function isGroup(n: H5Node | null): n is H5Node & { keys: () => string[] } {
   return !!n && typeof n.keys === 'function';
 }
@@ -177,7 +209,7 @@ async function readKerasZip(bytes: Uint8Array, limits: Limits): Promise<KerasArt
     versionRaw = typeof meta?.keras_version === 'string' ? meta.keras_version : null;
   }
   const tree = await readH5Tree(weightsBytes, 'The model.weights.h5 inside the .keras zip', limits);
-  const weights = readKeras3Weights(treeReader(tree, limits));
+  const weights = readKeras3Weights(treeReader(nestWindowsPaths(tree), limits));
   return {
     format: 'keras-zip',
     kerasVersion: parseVersion(versionRaw, 3),
@@ -270,10 +302,10 @@ const CHILD_ORDER = [
   'forward_layer',
   'backward_layer',
   'layer',
-  '_query_dense',
-  '_key_dense',
-  '_value_dense',
-  '_output_dense',
+  'query_dense',
+  'key_dense',
+  'value_dense',
+  'output_dense',
 ];
 
 function readKeras3Weights(file: H5Reader): {
@@ -317,7 +349,9 @@ function collectVars(file: H5Reader, path: string): WeightArray[] {
 }
 
 function rank(child: string): number {
-  const i = CHILD_ORDER.indexOf(child);
+  // Keras 3 saves a sub-layer under its attribute's name: `_query_dense`, or `query_dense` since
+  // MultiHeadAttention gained public properties for them.
+  const i = CHILD_ORDER.indexOf(child.replace(/^_/, ''));
   return i < 0 ? CHILD_ORDER.length : i;
 }
 
