@@ -14,6 +14,8 @@ afterEach(() => tf.disposeVariables());
 /** A stand-in for the importer's buildLayer: Dense and SeqSelfAttention. */
 function inner(json: KerasLayerJson): tf.layers.Layer {
   const c = json.config;
+  if (json.class_name === 'BatchNormalization')
+    return tf.layers.batchNormalization({ name: c.name, epsilon: c.epsilon as number, trainable: false });
   if (json.class_name === 'Dense')
     return tf.layers.dense({
       name: c.name,
@@ -120,6 +122,47 @@ describe('keras-multi-head MultiHead', () => {
       );
     }
     expect(l.inner[0]).toBeInstanceOf(SeqSelfAttention);
+  });
+
+  it("orders copies' weights as Keras saves them: every copy's trainable ones, then the non-trainable", () => {
+    const bn = (name: string, trainable = true): KerasLayerJson => ({
+      class_name: 'BatchNormalization',
+      config: { name, epsilon: 0.5, trainable },
+    });
+    const build = (layers: KerasLayerJson[]) => {
+      const l = portFor('MultiHead', { name: 'x' }).build(
+        { name: 'mh', layers },
+        context('current', inner),
+      ) as MultiHead;
+      l.build([null, 1]);
+      return l;
+    };
+    expect(build([bn('a'), bn('b')]).weights.map((w) => w.originalName)).toEqual([
+      'a/gamma',
+      'a/beta',
+      'b/gamma',
+      'b/beta',
+      'a/moving_mean',
+      'a/moving_variance',
+      'b/moving_mean',
+      'b/moving_variance',
+    ]);
+    // A frozen copy's weights are all non-trainable in Keras: they follow every trainable one.
+    const l = build([bn('a', false), bn('b')]);
+    expect(l.weights.map((w) => w.originalName)).toEqual([
+      'b/gamma',
+      'b/beta',
+      'a/gamma',
+      'a/beta',
+      'a/moving_mean',
+      'a/moving_variance',
+      'b/moving_mean',
+      'b/moving_variance',
+    ]);
+    // Loaded in that order, copy a computes (x − 1)/√(3 + 0.5)·2 + 0.25 and copy b (x − 2)/√(0.5 + 0.5)·3 + 1.
+    l.setWeights([3, 1, 2, 0.25, 1, 3, 2, 0.5].map((v) => t1([v])));
+    const y = l.apply(t2([[4]])) as tf.Tensor;
+    expectClose(y, [[[(3 / Math.sqrt(3.5)) * 2 + 0.25, 2 * 3 + 1]]]);
   });
 
   it('builds numbered copies from a config with only layer and layer_num', () => {

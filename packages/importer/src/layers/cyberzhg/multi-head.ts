@@ -22,13 +22,17 @@ export interface MultiHeadArgs extends BaseLayerArgs {
   hiddenDim?: number | null;
   /** Use `b` with `hiddenDim`. Default true. */
   useBias?: boolean;
+  /** Each copy's Keras `trainable` flag (default all true): it decides where its weights sit in the file. */
+  innerTrainable?: boolean[];
 }
 
 /**
  * keras-multi-head's `MultiHead` wrapper (https://github.com/CyberZHG/keras-multi-head): runs each
  * of `layer_num` copies of a layer on the input (or on its own slice of a linear map when
  * `hidden_dim` is set) and stacks the outputs on a new last axis: (…, layer_num). Weights in Keras
- * order: `W (F, hidden_dim·n)` and `b` (with `hidden_dim`), then each copy's weights in turn.
+ * order: `W (F, hidden_dim·n)` and `b` (with `hidden_dim`), then each copy's trainable weights in
+ * turn, then each copy's non-trainable ones (a BatchNormalization's moving statistics; all of a
+ * copy whose `trainable` is false) — MultiHead's `trainable_weights + non_trainable_weights`.
  * `reg_index`/`reg_slice`/`reg_factor` only add a training loss and are ignored.
  */
 export class MultiHead extends tf.layers.Layer {
@@ -37,8 +41,11 @@ export class MultiHead extends tf.layers.Layer {
   readonly inner: tf.layers.Layer[];
   readonly hiddenDim: number | null;
   readonly useBias: boolean;
+  private readonly innerTrainable: boolean[];
   private w: tf.LayerVariable | null = null;
   private b: tf.LayerVariable | null = null;
+  /** The weights in Keras' order, fixed once built (explain flips variables' `trainable` for a while). */
+  private kerasOrder: tf.LayerVariable[] | null = null;
 
   constructor(args: MultiHeadArgs) {
     super(args);
@@ -46,6 +53,7 @@ export class MultiHead extends tf.layers.Layer {
     this.inner = args.layers;
     this.hiddenDim = args.hiddenDim ?? null;
     this.useBias = args.useBias ?? true;
+    this.innerTrainable = args.innerTrainable ?? this.inner.map(() => true);
     this.supportsMasking = this.inner[0].supportsMasking;
   }
 
@@ -79,7 +87,19 @@ export class MultiHead extends tf.layers.Layer {
         : tf.input({ batchShape: shape });
       layer.apply(probe);
     }
+    const own = [this.w, this.b].filter((v): v is tf.LayerVariable => v !== null);
+    const trainable = this.inner.flatMap((l, i) =>
+      this.innerTrainable[i] ? l.weights.filter((v) => v.trainable) : [],
+    );
+    const frozen = this.inner.flatMap((l, i) =>
+      this.innerTrainable[i] ? l.weights.filter((v) => !v.trainable) : l.weights,
+    );
+    this.kerasOrder = [...own, ...trainable, ...frozen];
     this.built = true;
+  }
+
+  override get weights(): tf.LayerVariable[] {
+    return this.kerasOrder ?? super.weights;
   }
 
   override get trainableWeights(): tf.LayerVariable[] {
@@ -141,6 +161,7 @@ export class MultiHead extends tf.layers.Layer {
       layers: this.inner.map((l) => ({ className: l.getClassName(), config: l.getConfig() })),
       hiddenDim: this.hiddenDim,
       useBias: this.useBias,
+      innerTrainable: this.innerTrainable,
     };
   }
 
@@ -182,6 +203,7 @@ export const multiHeadPort: LayerPort = {
     return new MultiHead({
       ...baseArgs(config),
       layers: jsons.map((j) => ctx.buildLayer(j)),
+      innerTrainable: jsons.map((j) => j.config?.trainable !== false),
       hiddenDim: r.optInt('hidden_dim'),
       useBias: r.bool('use_bias', true),
     });
