@@ -21,6 +21,7 @@ import type { ReadOptions } from './layer-outputs.ts';
  * | `SeqSelfAttention` (keras-self-attention) | (B, T, T) | batch, query step, key step; rows sum to 1 (0 for masked rows) |
  * | `SeqWeightedAttention` | (B, T) | batch, key step: the weight of each step in the pooled output |
  * | `ScaledDotProductAttention` (keras-self-attention) | (B, Tq, Tk) | batch, query, key |
+ * | `ResidualScaledDotProductAttention` (keras-self-attention) | (B, Tq, Tk) | batch, query, key |
  * | `Attention`, `AdditiveAttention` (Keras built-in) | (B, Tq, Tk) | batch, query, key (query = first input) |
  * | `MultiHeadAttention` (Keras built-in) | (B, H, Tq, Tk) | batch, head, query, key |
  * | `MultiHeadAttention` (keras-multi-head) | (B, H, Tq, Tk) | batch, head, query, key |

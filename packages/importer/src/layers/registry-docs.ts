@@ -99,6 +99,10 @@ export const layerDocs = {
   SeqSelfAttention: { family: 'keras-self-attention (CyberZHG)' },
   SeqWeightedAttention: { family: 'keras-self-attention (CyberZHG)' },
   ScaledDotProductAttention: { family: 'keras-self-attention (CyberZHG)' },
+  ResidualScaledDotProductAttention: {
+    family: 'keras-self-attention (CyberZHG)',
+    notSupported: "0.48.0's first form (outputs v or [v, attention]); 0.49+ outputs [v, scores(, attention)]",
+  },
   MultiHead: { family: 'keras-multi-head (CyberZHG)', notSupported: 'hidden_dim with several inputs' },
   FeedForward: { family: 'keras-position-wise-feed-forward (CyberZHG)' },
   TrigPosEmbedding: {

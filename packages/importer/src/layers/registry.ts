@@ -42,6 +42,7 @@ import { cyberZhgLayerNormalizationPort } from './cyberzhg/layer-normalization.t
 import { cyberZhgMultiHeadAttentionPort } from './cyberzhg/multi-head-attention.ts';
 import { multiHeadPort } from './cyberzhg/multi-head.ts';
 import { positionEmbeddingPort } from './cyberzhg/position-embedding.ts';
+import { residualScaledDotProductAttentionPort } from './cyberzhg/residual-scaled-dot-product-attention.ts';
 import { scaledDotProductAttentionPort } from './cyberzhg/scaled-dot-product-attention.ts';
 import { seqSelfAttentionPort } from './cyberzhg/seq-self-attention.ts';
 import { seqWeightedAttentionPort } from './cyberzhg/seq-weighted-attention.ts';
@@ -148,6 +149,7 @@ const layerTable = {
   SeqSelfAttention: [seqSelfAttentionPort],
   SeqWeightedAttention: [seqWeightedAttentionPort],
   ScaledDotProductAttention: [scaledDotProductAttentionPort],
+  ResidualScaledDotProductAttention: [residualScaledDotProductAttentionPort],
   MultiHead: [multiHeadPort],
   FeedForward: [feedForwardPort],
   TrigPosEmbedding: [trigPosEmbeddingPort],

@@ -7,6 +7,7 @@ export {
 export { CyberZhgMultiHeadAttention, type CyberZhgMultiHeadAttentionArgs } from './multi-head-attention.ts';
 export { MultiHead, type MultiHeadArgs } from './multi-head.ts';
 export { PositionEmbedding, type PositionEmbeddingArgs } from './position-embedding.ts';
+export { ResidualScaledDotProductAttention } from './residual-scaled-dot-product-attention.ts';
 export {
   ScaledDotProductAttention,
   type ScaledDotProductAttentionArgs,

@@ -24,6 +24,9 @@ import {
  *   with `ε = epsilon ?? K.epsilon()` (0.42–0.43 configs carry `epsilon`, 0.38–0.41 used 1e-7);
  * - otherwise (0.44 and later): hidden keys pushed down by 10⁴, then a softmax, or with `epsilon`
  *   (only in 0.45 configs) `exp(e − max) / (Σ + epsilon)`.
+ *
+ * `previous` (RealFormer's residual scores, same shape as `e`) is added to `e` before the masks;
+ * `scores` is that sum.
  */
 export function scaledDotProduct(
   q: tf.Tensor,
@@ -33,9 +36,11 @@ export function scaledDotProduct(
   historyOnly: boolean,
   epsilon: number | null = null,
   variant: SelfAttentionVariant = 'current',
-): { output: tf.Tensor; attention: tf.Tensor } {
+  previous: tf.Tensor | null = null,
+): { output: tf.Tensor; attention: tf.Tensor; scores: tf.Tensor } {
   const d = q.shape[q.rank - 1];
-  const e = tf.div(tf.matMul(q, k, false, true), Math.sqrt(d));
+  const scaled = tf.div(tf.matMul(q, k, false, true), Math.sqrt(d));
+  const e = previous ? tf.add(scaled, previous) : scaled;
   const tq = q.shape[q.rank - 2];
   const tk = k.shape[k.rank - 2];
   const future = historyOnly ? futureKeys(tq, tk) : null;
@@ -54,7 +59,7 @@ export function scaledDotProduct(
     if (m) logits = tf.sub(logits, tf.mul(tf.sub(1, m), MASK_PENALTY));
     attention = epsilon ? normalizeLast(shiftedExp(logits), epsilon) : tf.softmax(logits, -1);
   }
-  return { output: tf.matMul(attention, v), attention };
+  return { output: tf.matMul(attention, v), attention, scores: e };
 }
 
 /** (Tq, Tk) with 1 where the key comes after the query. */
