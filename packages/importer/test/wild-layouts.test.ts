@@ -1,6 +1,14 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { defineLayer, ImporterError, loadModel, modelFromConfig, predict, registerLayer } from '../src/index.ts';
+import {
+  defineLayer,
+  ImporterError,
+  loadModel,
+  modelFromConfig,
+  predict,
+  registerLayer,
+  toTfjs,
+} from '../src/index.ts';
 import { unregisterLayer } from '../src/layers/registry.ts';
 import { h5 } from '../src/read/h5wasm.ts';
 import { kerasZip, type Var } from './keras-zip.ts';
@@ -119,6 +127,31 @@ describe('Flatten on any rank, as Keras (min_ndim 1)', () => {
     const y = await flat([3], {}, [1, 2, 3]);
     expect(y.shape).toEqual([1, 3]);
     expect(Array.from(y.data)).toEqual([1, 2, 3]);
+  });
+
+  it('turns a rank-1 input into (batch, 1)', async () => {
+    const y = await flat([], {}, [7]);
+    expect(y.shape).toEqual([1, 1]);
+    expect(Array.from(y.data)).toEqual([7]);
+  });
+
+  it("exports as TF.js' own Flatten, data format included", async () => {
+    const km = await modelFromConfig({
+      class_name: 'Sequential',
+      config: {
+        name: 's',
+        layers: [
+          { class_name: 'InputLayer', config: { name: 'x', batch_input_shape: [null, 2, 3] } },
+          { class_name: 'Flatten', config: { name: 'f', data_format: 'channels_first' } },
+        ],
+      },
+    });
+    const art = await toTfjs(km);
+    km.dispose();
+    const layers = (art.modelJson.modelTopology as { config: { layers: { class_name: string; config: object }[] } })
+      .config.layers;
+    expect(layers.map((l) => l.class_name)).toContain('Flatten');
+    expect(layers.find((l) => l.class_name === 'Flatten')?.config).toMatchObject({ data_format: 'channels_first' });
   });
 
   it('channels_first moves the channels last before flattening; channels_last keeps C order', async () => {

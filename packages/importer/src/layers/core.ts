@@ -112,41 +112,30 @@ export const Identity: LayerPort = {
   build: (c) => new KerasIdentity({ name: c.name }),
 };
 
+type FlattenArgs = Parameters<typeof tf.layers.flatten>[0];
+
 /**
- * Keras `Flatten`: any input of rank ≥ 1 becomes (batch, features) — rank 2 passes through, rank 1
- * becomes (batch, 1) — and `channels_first` moves the channels last first. TF.js' flatten wants
- * rank ≥ 3 and ignores the data format.
+ * TF.js' Flatten (serialized as it, `dataFormat` included) on any input rank, as Keras' (min_ndim 1):
+ * rank 2 passes through (e.g. after global pooling), rank 1 becomes (batch, 1). TF.js' own wants
+ * rank ≥ 3.
  */
-class KerasFlatten extends tf.layers.Layer {
-  static className = 'KerasFlatten';
-  private readonly channelsFirst: boolean;
-  constructor(a: { name: string; channelsFirst: boolean }) {
-    super({ name: a.name, trainable: false });
-    this.channelsFirst = a.channelsFirst;
+class KerasFlatten extends tfjsLayerClass<FlattenArgs>('Flatten') {
+  constructor(args: FlattenArgs) {
+    super(args);
+    this.inputSpec = [{ minNDim: 1 }];
   }
-  override computeOutputShape(s: tf.Shape | tf.Shape[]): tf.Shape {
-    const shape = s as tf.Shape;
-    const rest = shape.slice(1);
-    const n = rest.every((d) => d != null) ? rest.reduce<number>((a, d) => a * (d as number), 1) : null;
-    return [shape[0], n];
-  }
-  override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
-    return tf.tidy(() => {
-      let x = Array.isArray(inputs) ? (inputs[0] as tf.Tensor) : inputs;
-      if (this.channelsFirst && x.rank > 2) x = tf.transpose(x, [0, ...x.shape.slice(2).map((_, i) => i + 2), 1]);
-      return tf.reshape(x, [x.shape[0], x.shape.slice(1).reduce((a, d) => a * d, 1)]);
-    });
-  }
-  override getConfig(): tf.serialization.ConfigDict {
-    return { ...super.getConfig(), channelsFirst: this.channelsFirst };
+  override call(inputs: tf.Tensor | tf.Tensor[], kwargs: Record<string, unknown>): tf.Tensor | tf.Tensor[] {
+    const x = Array.isArray(inputs) ? (inputs[0] as tf.Tensor) : inputs;
+    if (x.rank === 1) return tf.reshape(x, [x.shape[0], 1]);
+    if (x.rank === 2) return tf.clone(x);
+    return super.call(inputs, kwargs);
   }
 }
-tf.serialization.registerClass(KerasFlatten);
 
 export const Flatten: LayerPort = {
   build(c) {
     const format = read(c, 'Flatten').str('data_format', 'channels_last', ['channels_last', 'channels_first'] as const);
-    return new KerasFlatten({ name: c.name, channelsFirst: format === 'channels_first' });
+    return new KerasFlatten({ ...base(c), dataFormat: format === 'channels_first' ? 'channelsFirst' : 'channelsLast' });
   },
 };
 
