@@ -18,6 +18,8 @@ export function kerasZip(a: {
   config: unknown;
   kerasVersion: string;
   groups: Record<string, Var[]>;
+  /** The `name` attribute Keras 3 stores on a layer's `vars` group, by object path. */
+  names?: Record<string, string>;
   windows?: boolean;
 }): Uint8Array {
   const path = uniquePath('test');
@@ -32,6 +34,7 @@ export function kerasZip(a: {
   };
   for (const [object, vars] of Object.entries(a.groups)) {
     const g = groupAt([...(a.windows ? [object.split('/').join('\\')] : object.split('/')), 'vars']);
+    if (a.names?.[object]) g.create_attribute('name', a.names[object]);
     vars.forEach((v, i) => {
       g.create_dataset({ name: String(i), data: Float32Array.from(v.data), shape: v.shape, dtype: '<f' });
     });

@@ -1,13 +1,12 @@
 import * as tf from '@tensorflow/tfjs';
-import { zipSync } from 'fflate';
-import h5wasm, { type Group as H5Group } from 'h5wasm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { writeKerasH5 } from '../../src/export/h5.ts';
 import { ImporterError, loadModel, predict } from '../../src/index.ts';
 import { PositionEmbedding } from '../../src/layers/cyberzhg/index.ts';
 import type { WeightArray } from '../../src/layers/port.ts';
 import { portFor } from '../../src/layers/registry.ts';
-import { h5, h5Module, uniquePath } from '../../src/read/h5wasm.ts';
+import { h5 } from '../../src/read/h5wasm.ts';
+import { kerasZip, type Var } from '../keras-zip.ts';
 import {
   context,
   expectClose,
@@ -291,26 +290,14 @@ describe('keras-pos-embd in a Keras 3 .keras zip', () => {
     const U = 3;
     const E = randMat(2 * n + 1, d, rnd);
     const att = { Wt: randMat(d, U, rnd), Wx: randMat(d, U, rnd), bh: randVec(U, rnd), Wa: randMat(U, 1, rnd) };
-    const path = uniquePath('test');
-    const f = new h5wasm.File(path, 'w');
-    const vars = (layer: string): H5Group => {
-      let g = f as unknown as H5Group;
-      for (const part of ['layers', layer, 'vars']) {
-        if (!g.keys().includes(part)) g.create_group(part);
-        g = g.get(part) as H5Group;
-      }
-      return g;
+    const mat = (m: number[][] | number[]): Var =>
+      Array.isArray(m[0])
+        ? { shape: [(m as number[][]).length, (m as number[][])[0].length], data: (m as number[][]).flat() }
+        : { shape: [m.length], data: m as number[] };
+    const groups = {
+      'layers/position_embedding': [mat(E)],
+      'layers/seq_self_attention': [att.Wt, att.Wx, att.bh, att.Wa, [0.1]].map(mat),
     };
-    const put = (g: H5Group, i: number, m: number[][] | number[]) => {
-      const shape = Array.isArray(m[0]) ? [(m as number[][]).length, (m as number[][])[0].length] : [m.length];
-      g.create_dataset({ name: String(i), data: Float32Array.from((m as number[][]).flat()), shape, dtype: '<f' });
-    };
-    put(vars('position_embedding'), 0, E);
-    const sa = vars('seq_self_attention');
-    [att.Wt, att.Wx, att.bh, att.Wa, [0.1]].forEach((m, i) => put(sa, i, m));
-    f.close();
-    const weights = h5Module('test').FS.readFile(path);
-    h5Module('test').FS.unlink(path);
     const layer = (class_name: string, config: Record<string, unknown>) => ({
       module: class_name === 'InputLayer' ? 'keras.layers' : 'keras_pos_embd.pos_embd',
       class_name,
@@ -330,12 +317,7 @@ describe('keras-pos-embd in a Keras 3 .keras zip', () => {
       },
       registered_name: null,
     };
-    const enc = (v: unknown) => new TextEncoder().encode(JSON.stringify(v));
-    const bytes = zipSync({
-      'config.json': enc(config),
-      'metadata.json': enc({ keras_version: '3.9.2' }),
-      'model.weights.h5': weights,
-    });
+    const bytes = kerasZip({ config, kerasVersion: '3.9.2', groups });
     const pos = [0, 3, -2, 1, 9];
     const y = await run(bytes, Int32Array.from(pos), [1, 5]);
     const r = refSelfAttention(refPositionExpand(pos, E, n), { type: 'additive', ...att, ba: 0.1, variant: 'current' });

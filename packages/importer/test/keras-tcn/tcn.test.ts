@@ -1,11 +1,10 @@
-import { zipSync } from 'fflate';
-import h5wasm, { type Group as H5Group } from 'h5wasm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { writeKerasH5 } from '../../src/export/h5.ts';
 import { loadModel, modelFromConfig, predict, registerLayer, unregisterLayer } from '../../src/index.ts';
 import { placeWeights } from '../../src/layers/keras-tcn/layout.ts';
 import type { WeightArray } from '../../src/layers/port.ts';
-import { h5, h5Module, uniquePath } from '../../src/read/h5wasm.ts';
+import { h5 } from '../../src/read/h5wasm.ts';
+import { kerasZip, type Var } from '../keras-zip.ts';
 import { elu, type RefBlock, type RefConv, type RefTcn, referenceTcn, relu, type Seq, tanh } from './reference.ts';
 
 // keras-tcn's TCN, release by release (philipperemy/keras-tcn, tcn/tcn.py history): files are
@@ -342,31 +341,19 @@ describe('keras-tcn TCN: each option', () => {
  * sit at layers/tcn/residual_block_<i>/<attribute>/vars/<n> (BatchNormalization in the
  * `batch_norm_layers` list, named by class with a counter).
  */
-function kerasZip(o: Options) {
+function tcnZip(o: Options) {
   const file = tcnFile(o);
-  const path = uniquePath('test');
-  const f = new h5wasm.File(path, 'w');
-  const group = (p: string): H5Group => {
-    let g = f as unknown as H5Group;
-    for (const part of p.split('/')) {
-      if (!g.keys().includes(part)) g.create_group(part);
-      g = g.get(part) as H5Group;
-    }
-    return g;
-  };
-  group('layers/tcn/vars').create_attribute('name', 'tcn');
+  const groups: Record<string, Var[]> = { 'layers/tcn': [] };
   const index: Record<string, number> = { kernel: 0, bias: 1, gamma: 0, beta: 1, moving_mean: 2, moving_variance: 3 };
   for (const w of file.weights) {
     const [, block, sub, kind] = /residual_block_(\d+)\/(.+)\/(\w+)$/.exec(w.name) ?? [];
     const bn = /batch_normalization_(\d+)/.exec(sub);
     // Within a block the two BatchNormalizations are batch_normalization and batch_normalization_1.
     const attr = bn ? `batch_norm_layers/batch_normalization${Number(bn[1]) % 2 ? '' : '_1'}` : sub;
-    const vars = group(`layers/tcn/residual_block_${block}/${attr}/vars`);
-    vars.create_dataset({ name: String(index[kind]), data: w.data, shape: w.shape, dtype: '<f' });
+    const path = `layers/tcn/residual_block_${block}/${attr}`;
+    groups[path] ??= [];
+    groups[path][index[kind]] = { shape: w.shape, data: w.data };
   }
-  f.close();
-  const weights = h5Module('test').FS.readFile(path);
-  h5Module('test').FS.unlink(path);
   const layers = file.modelConfig.config.layers;
   const config = {
     module: 'keras',
@@ -385,12 +372,7 @@ function kerasZip(o: Options) {
     },
     registered_name: null,
   };
-  const enc = (v: unknown) => new TextEncoder().encode(JSON.stringify(v));
-  const bytes = zipSync({
-    'config.json': enc(config),
-    'metadata.json': enc({ keras_version: '3.9.2' }),
-    'model.weights.h5': weights,
-  });
+  const bytes = kerasZip({ config, kerasVersion: '3.9.2', groups, names: { 'layers/tcn': 'tcn' } });
   return { bytes, reference: file.reference };
 }
 
@@ -404,7 +386,7 @@ describe('keras-tcn TCN in a Keras 3 .keras zip', () => {
       filters: [3, 4],
       skip: false,
     };
-    const { bytes, reference } = kerasZip(o);
+    const { bytes, reference } = tcnZip(o);
     const km = await loadModel(bytes);
     try {
       expect(km.format).toBe('keras-zip');
