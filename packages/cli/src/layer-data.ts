@@ -90,6 +90,7 @@ export interface ModelPlotFlags {
   weights?: string;
   plugin?: string[];
   'self-attention-variant'?: string;
+  'gelu-variant'?: string;
   limit?: string[];
 }
 

@@ -5,6 +5,7 @@ import * as tf from '@tensorflow/tfjs';
 import {
   DEFAULT_LIMITS,
   defineLayer,
+  type ImportOptions,
   type KerasModel,
   type Limits,
   type LambdaFn,
@@ -29,6 +30,7 @@ export const modelOptions = {
   weights: { type: 'string' },
   plugin: { type: 'string', multiple: true },
   'self-attention-variant': { type: 'string' },
+  'gelu-variant': { type: 'string' },
   limit: { type: 'string', multiple: true },
   help: { type: 'boolean', short: 'h' },
 } as const satisfies ParseArgsConfig['options'];
@@ -38,8 +40,36 @@ export const MODEL_OPTIONS_USAGE = `  --weights FILE     weights-only file (.h5 
   --plugin FILE.mjs  module exporting \`lambdas\` ({ layerName: (inputs, args, tf) => tensor })
                      and/or \`layers\` ({ ClassName: { weights, call } | LayerPort })
   --self-attention-variant legacy|0.46|current   keras-self-attention formula (default current)
+  --gelu-variant tanh|erf   FeedForward's 'gelu': keras-transformer's tanh approximation (default)
+                     or Keras' own erf gelu
   --limit NAME=N     raise a safety limit, e.g. --limit maxFileBytes=4e9 (Infinity turns it off;
                      see SECURITY.md for the names and defaults)`;
+
+/** The flags that change how a model file is read. */
+export interface ModelFlagValues {
+  'self-attention-variant'?: string;
+  'gelu-variant'?: string;
+  limit?: string[];
+}
+
+/** `ImportOptions` from the model flags, each checked against the values it takes. */
+export function importOptionsOf(
+  values: ModelFlagValues,
+): Pick<ImportOptions, 'selfAttentionVariant' | 'geluVariant' | 'limits'> {
+  const variant = values['self-attention-variant'];
+  if (variant !== undefined && !['legacy', '0.46', 'current'].includes(variant)) {
+    throw new CliError(`--self-attention-variant must be legacy, 0.46 or current (got '${variant}').`);
+  }
+  const gelu = values['gelu-variant'];
+  if (gelu !== undefined && gelu !== 'tanh' && gelu !== 'erf') {
+    throw new CliError(`--gelu-variant must be tanh or erf (got '${gelu}').`);
+  }
+  return {
+    selfAttentionVariant: variant as ImportOptions['selfAttentionVariant'],
+    geluVariant: gelu,
+    limits: parseLimits(values.limit),
+  };
+}
 
 /** Parse argv with the given options; unknown flags are a usage error naming the flag. */
 export function parse<O extends ParseArgsConfig['options']>(
@@ -98,18 +128,15 @@ export function parseLimits(flags: string[] | undefined): Partial<Limits> | unde
 export async function openModel(
   io: Io,
   model: string | undefined,
-  values: { weights?: string; plugin?: string[]; 'self-attention-variant'?: string; limit?: string[] },
+  values: ModelFlagValues & { weights?: string; plugin?: string[] },
   usage: string,
 ): Promise<KerasModel> {
   if (!model) throw new CliError(`Missing MODEL.\n\n${usage}`);
-  const variant = values['self-attention-variant'];
-  if (variant !== undefined && !['legacy', '0.46', 'current'].includes(variant)) {
-    throw new CliError(`--self-attention-variant must be legacy, 0.46 or current (got '${variant}').`);
-  }
+  const semantics = importOptionsOf(values);
   const lambdas = await loadPlugins(values.plugin);
   const bytes = await readInputFile(io, model, 'model');
   const weights = values.weights ? await readInputFile(io, values.weights, 'weights') : undefined;
-  const options = { lambdas, selfAttentionVariant: variant as never, limits: parseLimits(values.limit) };
+  const options = { lambdas, ...semantics };
   if (weights && isJsonText(weights))
     throw new CliError(
       `--weights '${values.weights}' is JSON text, not a weights file. Give the architecture (model.to_json()) as MODEL and the weights file (save_weights .h5 or .weights.h5) with --weights.`,

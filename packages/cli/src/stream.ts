@@ -25,7 +25,7 @@ import type { ExplainerOptions, MethodName } from '@keraspect/explain';
 import type { KerasModel, ModelPool, ModelSource, NdArray } from '@keraspect/importer';
 import { CliError } from './errors.ts';
 import type { Io } from './io.ts';
-import { parseLimits } from './model-args.ts';
+import { importOptionsOf, type ModelFlagValues } from './model-args.ts';
 
 /** Flags of the commands that stream. */
 export const streamOptions = {
@@ -388,14 +388,11 @@ export function wantsStream(
 export async function poolSource(
   io: Io,
   model: string,
-  values: { weights?: string; 'self-attention-variant'?: string; limit?: string[] },
+  values: ModelFlagValues & { weights?: string },
 ): Promise<ModelSource> {
   const bytes = await io.readFile(model);
   const weights = values.weights ? await io.readFile(values.weights) : undefined;
-  const options = {
-    selfAttentionVariant: values['self-attention-variant'] as never,
-    limits: parseLimits(values.limit),
-  };
+  const options = importOptionsOf(values);
   let i = bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0;
   while (i < bytes.length && (bytes[i] === 0x20 || bytes[i] === 0x09 || bytes[i] === 0x0a || bytes[i] === 0x0d)) i++;
   const text = bytes[i] === 0x7b;
@@ -424,6 +421,7 @@ export interface StreamValues {
   threads?: string;
   weights?: string;
   'self-attention-variant'?: string;
+  'gelu-variant'?: string;
   limit?: string[];
 }
 

@@ -46,3 +46,32 @@ describe('inspect warns when the keras-self-attention variants differ', () => {
     expect(JSON.parse(e.out()).warnings).toEqual([]);
   });
 });
+
+describe("inspect warns when a FeedForward's 'gelu' may be either GELU", () => {
+  it('names --gelu-variant; either value silences it; a wrong value is a usage error', async () => {
+    const km = await modelFromConfig(
+      {
+        class_name: 'Sequential',
+        config: {
+          name: 'ff',
+          layers: [
+            { class_name: 'InputLayer', config: { name: 'x', batch_input_shape: [null, 4, 2] } },
+            { class_name: 'FeedForward', config: { name: 'ff', units: 3, activation: 'gelu' } },
+          ],
+        },
+      } as never,
+      { kerasVersion: '2.9.0' },
+    );
+    const files = { 'g.h5': await toKerasH5(km) };
+    km.dispose();
+    const m = memoryIo(files);
+    expect(await run(['inspect', 'g.h5'], m.io)).toBe(0);
+    expect(m.out()).toMatch(/Warning: FeedForward 'ff'.*tanh approximation.*--gelu-variant/);
+    const e = memoryIo(files);
+    expect(await run(['inspect', 'g.h5', '--gelu-variant', 'erf'], e.io)).toBe(0);
+    expect(e.out()).not.toMatch(/Warning/);
+    const bad = memoryIo(files);
+    expect(await run(['inspect', 'g.h5', '--gelu-variant', 'exact'], bad.io)).toBe(2);
+    expect(bad.err()).toMatch(/--gelu-variant must be tanh or erf \(got 'exact'\)/);
+  });
+});

@@ -6,7 +6,7 @@ import { type Limits, resolveLimits } from './limits.ts';
 import { normalizeModel } from './keras-format/normalize.ts';
 import type { TensorRef } from './keras-format/graph.ts';
 import type { KerasLayerJson, KerasModelJson, KerasShape } from './keras-format/types.ts';
-import type { ImportSemantics, KerasVersion, LambdaFn, SelfAttentionVariant } from './layers/port.ts';
+import type { GeluVariant, ImportSemantics, KerasVersion, LambdaFn, SelfAttentionVariant } from './layers/port.ts';
 import { isAttentionSource } from './layers/capabilities.ts';
 import { type KerasArtifact, type KerasFileFormat, parseVersion, readKerasFile } from './read/keras-file.ts';
 import { type ModelWarning, modelWarnings } from './warnings.ts';
@@ -25,6 +25,12 @@ export interface ImportOptions {
   lambdas?: Record<string, LambdaFn>;
   /** keras-self-attention formula for `SeqSelfAttention`, `SeqWeightedAttention`, `ScaledDotProductAttention` and keras-multi-head's `MultiHeadAttention` (see docs/keras-self-attention.md). Default `'current'`. */
   selfAttentionVariant?: SelfAttentionVariant;
+  /**
+   * What keras-position-wise-feed-forward's `FeedForward` means by `activation: 'gelu'`: `'tanh'`
+   * (keras-transformer's gelu, its default) or `'erf'` (Keras' own, tf.keras 2.4+). Unset: `'tanh'`,
+   * with a `GELU_VARIANT` warning for files of Keras versions that had their own gelu.
+   */
+  geluVariant?: GeluVariant;
   /** Input shape with batch (`[null, 240, 4]`) for Sequential models that never recorded one. */
   inputShape?: KerasShape;
   /** Keras version to assume when the file does not say (decides e.g. `hard_sigmoid`). */
@@ -130,7 +136,7 @@ export async function loadModel(bytes: Uint8Array, options: ImportOptions = {}):
   const kerasVersion = options.kerasVersion
     ? parseVersion(options.kerasVersion, 2)
     : pickVersion(main, weightsSource, config);
-  const semantics: ImportSemantics = { selfAttentionVariant: options.selfAttentionVariant ?? 'current' };
+  const semantics = semanticsOf(options);
   // Every weight is overwritten from the file, so Keras' (random) initializers need not run.
   const built = buildModel(graph, {
     kerasVersion,
@@ -146,8 +152,15 @@ export async function loadModel(bytes: Uint8Array, options: ImportOptions = {}):
     built.model.dispose();
     throw e;
   }
-  const warnings = modelWarnings(graph, semantics.selfAttentionVariant);
+  const warnings = modelWarnings(graph, semantics.selfAttentionVariant, {
+    geluVariant: semantics.geluVariant,
+    kerasVersion,
+  });
   return wrap(built, main, weightsSource, config, kerasVersion, limits, warnings);
+}
+
+function semanticsOf(options: Pick<ImportOptions, 'selfAttentionVariant' | 'geluVariant'>): ImportSemantics {
+  return { selfAttentionVariant: options.selfAttentionVariant ?? 'current', geluVariant: options.geluVariant };
 }
 
 /**
@@ -174,11 +187,19 @@ export async function modelFromConfig(
   const limits = resolveLimits(options.limits);
   await initBackend();
   const kerasVersion = parseVersion(options.kerasVersion ?? '2.3.1', 2);
-  const semantics: ImportSemantics = { selfAttentionVariant: options.selfAttentionVariant ?? 'current' };
+  const semantics = semanticsOf(options);
   const graph = stage('reading the model config', () => normalizeModel(config, options.inputShape, limits));
   const built = buildModel(graph, { kerasVersion, semantics, lambdas: options.lambdas ?? {}, limits });
   const none: KerasArtifact = { format: 'h5', kerasVersion, backend: null, modelConfig: config, weights: new Map() };
-  return wrap(built, none, none, config, kerasVersion, limits, modelWarnings(graph, semantics.selfAttentionVariant));
+  return wrap(
+    built,
+    none,
+    none,
+    config,
+    kerasVersion,
+    limits,
+    modelWarnings(graph, semantics.selfAttentionVariant, { geluVariant: semantics.geluVariant, kerasVersion }),
+  );
 }
 
 function parseArchitecture(text: string): KerasModelJson {

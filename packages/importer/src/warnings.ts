@@ -1,10 +1,14 @@
 import type { GraphLayer, ModelGraph } from './keras-format/graph.ts';
-import type { SelfAttentionVariant } from './layers/port.ts';
+import type { GeluVariant, KerasVersion, SelfAttentionVariant } from './layers/port.ts';
 
 /** Something about a loaded model that a user is likely to get wrong, found from its config alone. */
 export interface ModelWarning {
-  /** `SELF_ATTENTION_VARIANT`: the file's keras-self-attention options make the variants compute different things. */
-  readonly code: 'SELF_ATTENTION_VARIANT';
+  /**
+   * `SELF_ATTENTION_VARIANT`: the file's keras-self-attention options make the variants compute
+   * different things. `GELU_VARIANT`: a `FeedForward`'s `'gelu'` may be keras-transformer's (tanh)
+   * or Keras' own (erf), and no `geluVariant` was given.
+   */
+  readonly code: 'SELF_ATTENTION_VARIANT' | 'GELU_VARIANT';
   /** The layer it is about. */
   readonly layer: string;
   /** What differs, which variant was used, and which one to pass instead. */
@@ -23,8 +27,12 @@ export interface ModelWarning {
  *   `history_only` or reached by a mask: before 0.44 hidden keys were cut after `exp(e − max)` over
  *   all keys, later versions push them down before a softmax.
  */
-export function modelWarnings(graph: ModelGraph, variant: SelfAttentionVariant): ModelWarning[] {
-  const out: ModelWarning[] = [];
+export function modelWarnings(
+  graph: ModelGraph,
+  variant: SelfAttentionVariant,
+  context: { geluVariant?: GeluVariant; kerasVersion?: KerasVersion } = {},
+): ModelWarning[] {
+  const out: ModelWarning[] = geluWarnings(graph, context);
   for (const { graph: g, layer } of walk(graph)) {
     const isSelf = layer.className === 'SeqSelfAttention';
     const isDot =
@@ -68,6 +76,33 @@ export function modelWarnings(graph: ModelGraph, variant: SelfAttentionVariant):
         `'${variant}'${variant === 'current' ? ' (the default, 0.47 and later)' : ''}. ` +
         "Pass the variant of the version the model was trained with: selfAttentionVariant 'legacy' (before 0.46), " +
         "'0.46' (0.46.0) or 'current' (0.47+); CLI --self-attention-variant. See docs/keras-self-attention.md.",
+    });
+  }
+  return out;
+}
+
+/**
+ * keras-position-wise-feed-forward `FeedForward` layers with `activation: 'gelu'` in a file of a Keras
+ * that had its own gelu (2.4 and later, or unknown) when no `geluVariant` was given: keras-transformer
+ * passes its tanh-approximate `gelu`, serialized by the same name as Keras' erf one.
+ */
+function geluWarnings(
+  graph: ModelGraph,
+  context: { geluVariant?: GeluVariant; kerasVersion?: KerasVersion },
+): ModelWarning[] {
+  const v = context.kerasVersion;
+  if (context.geluVariant || (v && (v.major < 2 || (v.major === 2 && v.minor < 4)))) return [];
+  const out: ModelWarning[] = [];
+  for (const { layer } of walk(graph)) {
+    if (layer.className !== 'FeedForward' || layer.config.activation !== 'gelu') continue;
+    out.push({
+      code: 'GELU_VARIANT',
+      layer: layer.name,
+      message:
+        `FeedForward '${layer.name}': its activation 'gelu' is read as keras-transformer's gelu, the tanh ` +
+        "approximation it passes by default; a model built with Keras' own 'gelu' (erf) computes up to ≈ 5e-4 " +
+        "differently per unit. The file names both 'gelu'. Pass geluVariant 'erf' if it was Keras' own, " +
+        "'tanh' to confirm; CLI --gelu-variant.",
     });
   }
   return out;

@@ -20,10 +20,19 @@ export interface KerasVersion {
  */
 export type SelfAttentionVariant = 'legacy' | '0.46' | 'current';
 
+/**
+ * Which GELU a keras-position-wise-feed-forward `FeedForward` means by `activation: 'gelu'`:
+ * `'tanh'`, keras-transformer's `gelu` (its default feed-forward activation, the tanh
+ * approximation), or `'erf'`, Keras' own `gelu` (tf.keras 2.4+). A file names both `'gelu'`.
+ */
+export type GeluVariant = 'tanh' | 'erf';
+
 /** Options that change how Keras configs are interpreted. */
 export interface ImportSemantics {
   /** Which keras-self-attention formula the keras-self-attention layers (and keras-multi-head's `MultiHeadAttention`) use. Default `'current'`. */
   selfAttentionVariant: SelfAttentionVariant;
+  /** What `FeedForward`'s `'gelu'` is; unset: `'tanh'`, with a `GELU_VARIANT` warning where Keras had its own. */
+  geluVariant?: GeluVariant;
 }
 
 /** What a layer port gets besides the config. */

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { modelFromConfig, predict } from '../../src/index.ts';
 import { portFor } from '../../src/layers/registry.ts';
 import type { FeedForward } from '../../src/layers/cyberzhg/feed-forward.ts';
 import { CyberZhgLayerNormalization } from '../../src/layers/cyberzhg/layer-normalization.ts';
@@ -152,5 +153,51 @@ describe('keras-position-wise-feed-forward FeedForward', () => {
     expect(l.weights).toHaveLength(2);
     // [1, 1]·W1 = [4, 6]; ·W2 = [4, −6]
     expectClose(l.apply(t2([[1, 1]])) as tf.Tensor, [[4, -6]]);
+  });
+
+  describe("activation 'gelu': keras-transformer's tanh approximation unless told Keras' erf", () => {
+    const x = 1.5;
+    const tanhGelu = 0.5 * x * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (x + 0.044715 * x ** 3)));
+    // erf(1.5/√2) by its series; Keras' gelu is 0.5·x·(1 + erf(x/√2)).
+    const z = x / Math.SQRT2;
+    let erf = 0;
+    for (let n = 0, term = z; n < 40; n++, term *= (-z * z) / n) erf += term / (2 * n + 1);
+    erf *= 2 / Math.sqrt(Math.PI);
+    const erfGelu = 0.5 * x * (1 + erf);
+    const config = {
+      class_name: 'Sequential',
+      config: {
+        name: 's',
+        layers: [
+          { class_name: 'InputLayer', config: { name: 'x', batch_input_shape: [null, 1] } },
+          { class_name: 'FeedForward', config: { name: 'ff', units: 1, activation: 'gelu', use_bias: false } },
+        ],
+      },
+    };
+    const run = async (options: Parameters<typeof modelFromConfig>[1]) => {
+      const km = await modelFromConfig(config, options);
+      km.layer('ff').setWeights([t2([[1]]), t2([[1]])]);
+      const y = predict(km, { data: Float32Array.of(x), shape: [1, 1] })[0].data[0];
+      const warnings = km.warnings.map((w) => w.code);
+      km.dispose();
+      return { y, warnings };
+    };
+
+    it('reads tanh by default; a tf.keras 2.4+ file also gets a GELU_VARIANT warning', async () => {
+      expect(Math.abs(tanhGelu - erfGelu)).toBeGreaterThan(1e-4);
+      const old = await run({ kerasVersion: '2.3.1' });
+      expect(old.y).toBeCloseTo(tanhGelu, 6);
+      expect(old.warnings).toEqual([]);
+      const recent = await run({ kerasVersion: '2.9.0' });
+      expect(recent.y).toBeCloseTo(tanhGelu, 6);
+      expect(recent.warnings).toEqual(['GELU_VARIANT']);
+    });
+
+    it("geluVariant 'erf' gives Keras' own gelu, and either choice silences the warning", async () => {
+      const erfRun = await run({ kerasVersion: '2.9.0', geluVariant: 'erf' });
+      expect(erfRun.y).toBeCloseTo(erfGelu, 6);
+      expect(erfRun.warnings).toEqual([]);
+      expect((await run({ kerasVersion: '2.9.0', geluVariant: 'tanh' })).warnings).toEqual([]);
+    });
   });
 });

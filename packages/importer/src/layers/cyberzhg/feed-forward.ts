@@ -82,15 +82,19 @@ export class FeedForward extends tf.layers.Layer {
 }
 tf.serialization.registerClass(FeedForward);
 
-/** Port of keras-position-wise-feed-forward `FeedForward`. */
+/**
+ * Port of keras-position-wise-feed-forward `FeedForward`. `activation: 'gelu'` is keras-transformer's
+ * tanh approximation unless `ctx.semantics.geluVariant` is `'erf'` (see `GeluVariant`).
+ */
 export const feedForwardPort: LayerPort = {
   build(config: KerasLayerConfig, ctx: BuildContext): tf.layers.Layer {
     const r = read(config, 'FeedForward');
     const activation = r.raw('activation');
+    const gelu = ctx.semantics.geluVariant === 'erf' ? 'kerasGelu' : 'kerasGeluApprox';
     return new FeedForward({
       ...baseArgs(config),
       units: r.int('units'),
-      activation: activation === null ? 'linear' : ctx.activation(activation ?? 'relu'),
+      activation: activation === null ? 'linear' : activation === 'gelu' ? gelu : ctx.activation(activation ?? 'relu'),
       useBias: r.bool('use_bias', true),
       dropoutRate: r.num('dropout_rate', 0),
     });
