@@ -91,6 +91,19 @@ function checkInput(km: KerasModel, x: NdArray, i: number, nonFinite: 'error' | 
         `${name} takes integers (int32, e.g. token ids) but has ${x.data[k]} at flat index ${k}. Give an Int32Array of ids.`,
       );
   }
+  for (const table of embeddingsFedBy(km, i)) {
+    // Keras casts ids to int32 (truncating) and looks them up; an id outside the table is an error
+    // on the CPU there and would be one inside TF.js' gather here.
+    for (let k = 0; k < x.data.length; k++) {
+      const id = Math.trunc(x.data[k]);
+      if (!(id >= 0 && id < table.inputDim)) {
+        fail(
+          'INPUT_SHAPE',
+          `${name} has id ${x.data[k]} at flat index ${k}, but it feeds Embedding '${table.layer}', whose table has input_dim ${table.inputDim} rows: ids must be in [0, ${table.inputDim}). Map unknown tokens to an id the model knows.`,
+        );
+      }
+    }
+  }
   if (nonFinite === 'error' && x.data instanceof Float32Array) {
     for (let k = 0; k < x.data.length; k++) {
       if (!Number.isFinite(x.data[k])) {
@@ -101,6 +114,19 @@ function checkInput(km: KerasModel, x: NdArray, i: number, nonFinite: 'error' | 
       }
     }
   }
+}
+
+/** The Embedding layers that model input `i` feeds directly, with their table sizes. */
+function embeddingsFedBy(km: KerasModel, i: number): { layer: string; inputDim: number }[] {
+  const input = km.model.inputLayers[i];
+  const out: { layer: string; inputDim: number }[] = [];
+  for (const l of km.model.layers) {
+    if (l.getClassName() !== 'Embedding') continue;
+    const inputDim = (l.getConfig() as { inputDim?: unknown }).inputDim;
+    if (typeof inputDim === 'number' && l.inboundNodes.some((n) => n.inboundLayers.includes(input)))
+      out.push({ layer: l.name, inputDim });
+  }
+  return out;
 }
 
 function describe(v: unknown): string {

@@ -92,6 +92,19 @@ describe('predict-time input validation', () => {
     expect(predict(km, { data: Int32Array.of(1, 2, 3, 4, 5, 6), shape: [1, 3, 2] })[0].shape).toEqual([1, 3, 1]);
   });
 
+  it('an id outside an Embedding table is an input error naming the layer, not a Keraspect bug', () => {
+    for (const bad of [10, -1]) {
+      const e = errorOf(() => predict(ids, { data: Int32Array.of(1, 2, bad, 4, 5), shape: [1, 5] }));
+      expect(e.code).toBe('INPUT_SHAPE');
+      expect(e.message).toMatch(
+        new RegExp(
+          `Input 'ids' of model 'tokens' has id ${bad} at flat index 2, but it feeds Embedding 'emb', whose table has input_dim 10 rows: ids must be in \\[0, 10\\)`,
+        ),
+      );
+    }
+    expect(predict(ids, { data: Int32Array.of(0, 9, 9, 0, 1), shape: [1, 5] })[0].shape).toEqual([1, 5, 2]);
+  });
+
   it("NaN/Inf: an error by default naming the index, or passed on with nonFinite: 'propagate'", () => {
     for (const bad of [Number.NaN, Infinity, -Infinity]) {
       const input = x([2, 3, 2]);
