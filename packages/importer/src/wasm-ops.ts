@@ -68,7 +68,8 @@ const HEAP_DTYPES: readonly tf.DataType[] = ['float32', 'int32', 'bool'];
 let installed = false;
 
 /**
- * Give the TF.js wasm backend Slice, SplitV and Concat kernels that copy inside the wasm heap.
+ * Give the TF.js wasm backend Slice, SplitV and Concat kernels that copy inside the wasm heap, and
+ * a Reverse that is right for bool tensors (masks).
  * The backend's own Slice and SplitV copy the whole input out of the heap (`readSync`) for every
  * call, and its Concat makes a new subarray for every row of every input; gradients of `concat`
  * and `slice` run them on every pass. Results are bit-identical to the backend's own kernels,
@@ -144,6 +145,32 @@ export function installWasmOps(): void {
       }
     return out;
   });
+  replace('Reverse', (original) => (args) => {
+    const x = args.inputs.x as tf.TensorInfo;
+    // The backend's own Reverse mishandles 1-byte bool tensors (garbage values, out-of-bounds heap
+    // accesses): masks flipped for go_backwards came out wrong.
+    if (x.dtype !== 'bool') return original(args);
+    const b = args.backend as WasmBackend;
+    const out = b.makeOutput(x.shape, x.dtype);
+    const axes = tf.util.parseAxisParam(args.attrs?.dims as number | number[], x.shape);
+    reverseBytes(b.typedArrayFromHeap(x) as Uint8Array, x.shape, axes, b.typedArrayFromHeap(out) as Uint8Array);
+    return out;
+  });
+}
+
+/** `x` (row-major, `shape`) with the order along each of `axes` reversed, into `out`. */
+function reverseBytes(x: Uint8Array, shape: readonly number[], axes: readonly number[], out: Uint8Array) {
+  const n = x.length;
+  const rank = shape.length;
+  const flip = shape.map((_, a) => axes.includes(a));
+  const index = new Array<number>(rank).fill(0);
+  for (let dst = 0; dst < n; dst++) {
+    let src = 0;
+    for (let a = 0; a < rank; a++) src = src * shape[a] + (flip[a] ? shape[a] - 1 - index[a] : index[a]);
+    out[dst] = x[src];
+    let a = rank - 1;
+    while (a >= 0 && ++index[a] === shape[a]) index[a--] = 0;
+  }
 }
 
 function replace(name: string, make: (original: (a: KernelArgs) => tf.TensorInfo | tf.TensorInfo[]) => tf.KernelFunc) {

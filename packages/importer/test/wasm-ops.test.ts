@@ -112,6 +112,18 @@ describe("the importer's wasm Slice, SplitV and Concat", () => {
     }
   });
 
+  it("reverse bool tensors as the cpu backend does (the backend's own Reverse reads bool as 4-byte words)", async () => {
+    const r = lcg(13);
+    for (let c = 0; c < 60; c++) {
+      const rank = 1 + Math.floor(r() * 4);
+      const shape = Array.from({ length: rank }, () => 1 + Math.floor(r() * 5));
+      const axes = Array.from({ length: rank }, (_, a) => a).filter(() => r() < 0.5);
+      const values = valuesOf(tf.util.sizeFromShape(shape), 'bool', c);
+      const { wasm, cpu } = await onBoth(() => [tf.reverse(tf.tensor(values, shape, 'bool'), axes)]);
+      expect(wasm, `case ${c}: [${shape}] axes [${axes}]`).toEqual(cpu);
+    }
+  });
+
   it('copy float32 bits as they are (NaN payloads, −0)', () => {
     const bits = new Int32Array([0x7fa00001, 0xffc00123 | 0, 0x80000000 | 0, 0x3f800000]);
     const x = tf.tensor(new Float32Array(bits.buffer), [2, 2]);

@@ -128,10 +128,11 @@ function crossPick(w: tf.Tensor, axis: number, y: tf.Tensor, minimum: boolean): 
 }
 
 /** GlobalMaxPooling1D: each channel's Δ goes to the step the maximum picks (see `crossPick`). */
-const globalMaxPool: Rule = (_layer, ins, kwargs, o, next) => {
+const globalMaxPool: Rule = (layer, ins, kwargs, o, next) => {
   if (!paired(ins[0])) return undefined;
   const y = next(ins, kwargs)[0];
-  return [selection(crossPick(ins[0], 1, y, false), y, o.eps)];
+  const steps = (layer.getConfig() as { dataFormat?: string }).dataFormat === 'channels_first' ? 2 : 1;
+  return [selection(crossPick(ins[0], steps, y, false), y, o.eps)];
 };
 
 /** MaxPooling1D with strides = pool size (Keras' default), valid or same padding. */
@@ -143,6 +144,11 @@ const maxPool: Rule = (layer, ins, kwargs, o, next) => {
     strides?: number | number[] | null;
     padding?: string;
   };
+  if ((cfg as { dataFormat?: string }).dataFormat === 'channels_first')
+    fail(
+      'UNSUPPORTED_LAYER',
+      `deepLift: MaxPooling1D '${layer.name}' has data_format='channels_first'; the DeepLIFT rule covers channels_last. Use 'integratedGradients', or attribute to a layer after it (option layer).`,
+    );
   const p = [cfg.poolSize ?? 2].flat()[0] as number;
   const s = [cfg.strides ?? p].flat()[0] as number;
   if (s !== p)

@@ -101,6 +101,12 @@ function convConnect(layer: tf.layers.Layer): Connect {
   const stride = one(c.strides, 1);
   const dilation = one(c.dilationRate, 1);
   const padding = String(c.padding ?? 'valid');
+  // The map below reads (batch, steps, channels) and every input channel for every filter.
+  if (c.dataFormat === 'channels_first' || (typeof c.groups === 'number' && c.groups > 1))
+    fail(
+      'UNSUPPORTED_LAYER',
+      `lrpEpsilon: Conv1D '${layer.name}' has ${c.dataFormat === 'channels_first' ? "data_format='channels_first'" : `groups=${c.groups}`}, which the Conv1D rule does not cover. Use 'integratedGradients' or 'occlusion' for this model, or attribute to a layer after it (option layer).`,
+    );
   return ([x], zShape) => {
     const span = (k - 1) * dilation + 1;
     const taps = Array.from({ length: span }, (_, i) => (i % dilation === 0 ? 1 : 0));

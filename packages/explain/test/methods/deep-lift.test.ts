@@ -193,6 +193,23 @@ describe('deepLift', () => {
     );
   });
 
+  it("sums to f(x) − f(x̄) through GlobalMaxPooling1D(data_format='channels_first'), which pools axis 2", async () => {
+    await summationToDelta(
+      functional(
+        [
+          node('InputLayer', 'x', { batch_input_shape: [null, 6, 3] }, []),
+          node('Conv1D', 'c', { filters: 4, kernel_size: 2, activation: 'tanh' }, ['x']),
+          node('GlobalMaxPooling1D', 'g', { data_format: 'channels_first' }, ['c']),
+          node('Dense', 'out', { units: 1 }, ['g']),
+        ],
+        ['x'],
+        ['out'],
+      ),
+      [3, 6, 3],
+      10,
+    );
+  });
+
   it('through a one-step LSTM gives the whole Δh to the cell input (signal-take-all): w_g,k·Δx_k · Δh/Δz_g', async () => {
     // Gate order i, f, c, o; kernel (2, 4), recurrent kernel (1, 4), bias (4).
     const K = [0.5, -0.3, 0.9, 0.2, -0.7, 0.4, -1.1, 0.6];

@@ -17,7 +17,7 @@ import {
   SpatialDropout1D,
 } from './core.ts';
 import { ELU, LeakyReLU, PReLU, ReLU, Softmax, ThresholdedReLU } from './advanced-activations.ts';
-import { BatchNormalization, LayerNormalization, UnitNormalization } from './normalization.ts';
+import { BatchNormalization, LayerNormalization, RMSNormalization, UnitNormalization } from './normalization.ts';
 import { AveragePooling1D, GlobalAveragePooling1D, GlobalMaxPooling1D, MaxPooling1D } from './pooling.ts';
 import { Add, Average, Concatenate, Dot, Maximum, Minimum, Multiply } from './merge.ts';
 import { LSTM, SimpleRNN } from './recurrent.ts';
@@ -103,6 +103,7 @@ const layerTable = {
   BatchNormalization: [BatchNormalization],
   LayerNormalization: [cyberZhgLayerNormalizationPort, LayerNormalization],
   UnitNormalization: [UnitNormalization],
+  RMSNormalization: [RMSNormalization],
   // preprocessing
   Normalization: [normalizationPort],
   Rescaling: [Rescaling],

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { ImporterError } from '../../src/errors.ts';
+import { initBackend } from '../../src/index.ts';
 import { cudnnGruPort } from '../../src/layers/builtin/cudnn-gru.ts';
 import { fromCudnnInputKernel, fromCudnnRecurrentKernel } from '../../src/layers/builtin/cudnn-layout.ts';
 import { cudnnLstmPort } from '../../src/layers/builtin/cudnn-lstm.ts';
@@ -141,6 +142,25 @@ describe('GRU (KerasGRU)', () => {
       );
     });
   }
+
+  it('go_backwards with a mask on the wasm backend, whose bool Reverse reads garbage', async () => {
+    const before = tf.getBackend();
+    await initBackend('wasm');
+    try {
+      const mask = [
+        [1, 1, 1, 0],
+        [1, 1, 0, 0],
+      ];
+      for (const resetAfter of [true, false]) {
+        const layer = build({ reset_after: resetAfter, return_sequences: true, go_backwards: true });
+        const y = layer.apply(tf.tensor3d(x, [B, T, F]), { mask: tf.tensor2d(mask, [B, T], 'bool') }) as tf.Tensor;
+        const ref = refGru(x, kernel, recKernel, resetAfter ? bias6 : bias3, { resetAfter, goBackwards: true, mask });
+        expectClose(y.dataSync(), flatSeq(ref.seq));
+      }
+    } finally {
+      await tf.setBackend(before);
+    }
+  });
 
   it('return_sequences=false returns the last output; a missing reset_after means false (Keras < 2.1.3)', () => {
     const layer = build({ recurrent_activation: 'hard_sigmoid' }, K2);

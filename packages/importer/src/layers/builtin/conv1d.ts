@@ -25,6 +25,16 @@ export interface KerasConv1DArgs {
   activation?: string;
   /** Default `true`. */
   useBias?: boolean;
+  /**
+   * Keras `groups`: the input channels and the filters split into this many groups, each filter
+   * group convolving only its own input group (kernel (k, F/groups, filters)). Conv1D only. Default 1.
+   */
+  groups?: number;
+  /**
+   * `'channels_first'`: input and output are (batch, channels, steps). Conv1D only. Default
+   * `'channels_last'` (batch, steps, channels).
+   */
+  dataFormat?: 'channels_last' | 'channels_first';
 }
 
 /** `causal` → pad the steps axis on the left as Keras does before a `valid` convolution. */
@@ -148,13 +158,37 @@ export abstract class Conv1DBase extends tf.layers.Layer implements Activated {
  */
 export class KerasConv1D extends Conv1DBase {
   static className = 'KerasConv1D';
+  readonly groups: number;
+  readonly dataFormat: 'channels_last' | 'channels_first';
   private kernel!: tf.LayerVariable;
 
+  constructor(args: KerasConv1DArgs) {
+    super(args);
+    this.groups = args.groups ?? 1;
+    this.dataFormat = args.dataFormat ?? 'channels_last';
+    if (!Number.isInteger(this.groups) || this.groups < 1 || this.filters % this.groups !== 0)
+      fail(
+        'UNSUPPORTED_CONFIG',
+        `Conv1D '${this.name}': groups ${this.groups} must be a positive integer dividing filters ${this.filters}.`,
+      );
+  }
+
   override build(inputShape: tf.Shape | tf.Shape[]): void {
-    const f = this.inputFeatures(inputShape, 'Conv1D');
+    const shape = singleShape(inputShape);
+    const f = this.dataFormat === 'channels_first' ? shape[1] : shape[2];
+    if (typeof f !== 'number')
+      fail(
+        'INPUT_SHAPE',
+        `Conv1D '${this.name}' expects (batch, ${this.dataFormat === 'channels_first' ? 'channels, steps' : 'steps, channels'}) with known channels; got ${JSON.stringify(inputShape)}.`,
+      );
+    if (f % this.groups !== 0)
+      fail(
+        'INPUT_SHAPE',
+        `Conv1D '${this.name}': its ${f} input channels do not split into groups=${this.groups}, which Keras requires.`,
+      );
     this.kernel = this.addWeight(
       'kernel',
-      [this.kernelSize, f, this.filters],
+      [this.kernelSize, f / this.groups, this.filters],
       'float32',
       tf.initializers.glorotUniform({}),
     );
@@ -163,17 +197,53 @@ export class KerasConv1D extends Conv1DBase {
   }
 
   protected linear(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
-    return this.addBias(this.convolve(inputs, this.kernel.read()));
+    const first = this.dataFormat === 'channels_first';
+    let x = Array.isArray(inputs) ? inputs[0] : inputs;
+    if (first) x = tf.transpose(x, [0, 2, 1]);
+    const kernel = this.kernel.read();
+    let y: tf.Tensor;
+    if (this.groups === 1) y = this.convolve(x, kernel);
+    else {
+      // Group g: input channels g·F/G … and filters g·C/G …, convolved on their own.
+      const xs = tf.split(x, this.groups, 2);
+      const ks = tf.split(kernel, this.groups, 2);
+      y = tf.concat(
+        xs.map((xg, g) => this.convolve(xg, ks[g])),
+        2,
+      );
+    }
+    y = this.addBias(y);
+    return first ? tf.transpose(y, [0, 2, 1]) : y;
+  }
+
+  override computeOutputShape(inputShape: tf.Shape | tf.Shape[]): tf.Shape {
+    if (this.dataFormat !== 'channels_first') return super.computeOutputShape(inputShape);
+    const [b, c, t] = singleShape(inputShape);
+    const [, steps, filters] = super.computeOutputShape([b, t, c]);
+    return [b, filters, steps];
+  }
+
+  override getConfig(): tf.serialization.ConfigDict {
+    return { ...super.getConfig(), groups: this.groups, dataFormat: this.dataFormat };
   }
 }
 register(KerasConv1D);
 
-/** Read the options Conv1D and SeparableConv1D share, rejecting what cannot be ported. */
+/**
+ * Read the options Conv1D and SeparableConv1D share, rejecting what cannot be ported. `groups` and
+ * `data_format` are returned for Conv1D; SeparableConv1D rejects values other than the defaults.
+ */
 export function conv1dCommon(config: KerasLayerConfig, ctx: BuildContext, className: string) {
   const r = read(config, className);
-  if (r.str('data_format', 'channels_last') !== 'channels_last')
-    r.unsupported('data_format', "only 'channels_last' is supported.");
-  if (r.has('groups') && r.int('groups') !== 1) r.unsupported('groups', 'grouped convolutions are not ported yet.');
+  const dataFormat = r.str<'channels_last' | 'channels_first'>('data_format', 'channels_last', [
+    'channels_last',
+    'channels_first',
+  ]);
+  const groups = r.has('groups') ? r.int('groups') : 1;
+  if (className !== 'Conv1D') {
+    if (dataFormat !== 'channels_last') r.unsupported('data_format', "only 'channels_last' is supported.");
+    if (groups !== 1) r.unsupported('groups', 'grouped convolutions are not ported for this layer.');
+  }
   const strides = r.int1('strides', 1);
   const dilationRate = r.int1('dilation_rate', 1);
   if (strides > 1 && dilationRate > 1)
@@ -188,10 +258,12 @@ export function conv1dCommon(config: KerasLayerConfig, ctx: BuildContext, classN
     dilationRate,
     activation: ctx.activation(config.activation ?? 'linear'),
     useBias: r.bool('use_bias', true),
+    groups,
+    dataFormat,
   };
 }
 
-/** Keras `Conv1D` (every padding, including `'causal'`) → {@link KerasConv1D}. */
+/** Keras `Conv1D` (every padding including `'causal'`, `groups`, both data formats) → {@link KerasConv1D}. */
 export const conv1dPort: LayerPort = {
   build: (config, ctx) => new KerasConv1D(conv1dCommon(config, ctx, 'Conv1D')),
 };

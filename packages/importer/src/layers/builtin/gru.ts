@@ -184,7 +184,8 @@ export class KerasGRU extends tf.layers.Layer implements RecurrentSource {
       const u = this.units;
       if (this.goBackwards) {
         x = tf.reverse(x, 1);
-        if (mask) mask = tf.reverse(mask, 1);
+        // As float: the wasm backend's own Reverse is wrong for bool tensors (see wasm-ops.ts).
+        if (mask) mask = tf.reverse(tf.cast(mask, 'float32'), 1);
       }
       // Input projections of all steps in one matmul: (B·T, F)·(F, 3U).
       let xw = tf.reshape(tf.matMul(tf.reshape(x, [batch * steps, features]), this.kernel.read()), [
