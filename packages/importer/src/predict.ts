@@ -99,7 +99,7 @@ function checkInput(km: KerasModel, x: NdArray, i: number, nonFinite: 'error' | 
       if (!(id >= 0 && id < table.inputDim)) {
         fail(
           'INPUT_SHAPE',
-          `${name} has id ${x.data[k]} at flat index ${k}, but it feeds Embedding '${table.layer}', whose table has input_dim ${table.inputDim} rows: ids must be in [0, ${table.inputDim}). Map unknown tokens to an id the model knows.`,
+          `${name} has id ${x.data[k]} at flat index ${k}, but it feeds ${table.className} '${table.layer}', whose table has input_dim ${table.inputDim} rows: ids must be in [0, ${table.inputDim}). Map unknown tokens to an id the model knows.`,
         );
       }
     }
@@ -116,15 +116,15 @@ function checkInput(km: KerasModel, x: NdArray, i: number, nonFinite: 'error' | 
   }
 }
 
-/** The Embedding layers that model input `i` feeds directly, with their table sizes. */
-function embeddingsFedBy(km: KerasModel, i: number): { layer: string; inputDim: number }[] {
+/** The Embedding (and EmbeddingRet) layers that model input `i` feeds directly, with their table sizes. */
+function embeddingsFedBy(km: KerasModel, i: number): { layer: string; className: string; inputDim: number }[] {
   const input = km.model.inputLayers[i];
-  const out: { layer: string; inputDim: number }[] = [];
+  const out: { layer: string; className: string; inputDim: number }[] = [];
   for (const l of km.model.layers) {
-    if (l.getClassName() !== 'Embedding') continue;
+    if (l.getClassName() !== 'Embedding' && l.getClassName() !== 'EmbeddingRet') continue;
     const inputDim = (l.getConfig() as { inputDim?: unknown }).inputDim;
     if (typeof inputDim === 'number' && l.inboundNodes.some((n) => n.inboundLayers.includes(input)))
-      out.push({ layer: l.name, inputDim });
+      out.push({ layer: l.name, className: l.getClassName(), inputDim });
   }
   return out;
 }

@@ -109,6 +109,8 @@ export const layerDocs = {
     family: 'keras-pos-embd (CyberZHG)',
     notSupported: 'an odd width (keras-pos-embd refuses it too)',
   },
+  EmbeddingRet: { family: 'keras-embed-sim (CyberZHG)' },
+  EmbeddingSim: { family: 'keras-embed-sim (CyberZHG)' },
   PositionEmbedding: {
     family: 'keras-pos-embd (CyberZHG)',
     notSupported: "mode 'add'/'concat' on more steps than input_dim (Keras fails too)",

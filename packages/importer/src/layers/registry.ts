@@ -37,6 +37,8 @@ import { separableConv1dPort } from './builtin/separable-conv1d.ts';
 import { subtractPort } from './builtin/subtract.ts';
 import { upSampling1dPort } from './builtin/upsampling1d.ts';
 import { zeroPadding1dPort } from './builtin/zero-padding1d.ts';
+import { embeddingRetPort } from './cyberzhg/embedding-ret.ts';
+import { embeddingSimPort } from './cyberzhg/embedding-sim.ts';
 import { feedForwardPort } from './cyberzhg/feed-forward.ts';
 import { cyberZhgLayerNormalizationPort } from './cyberzhg/layer-normalization.ts';
 import { cyberZhgMultiHeadAttentionPort } from './cyberzhg/multi-head-attention.ts';
@@ -146,7 +148,7 @@ const layerTable = {
   Attention: [attentionPort],
   AdditiveAttention: [additiveAttentionPort],
   MultiHeadAttention: [multiHeadAttentionPort, cyberZhgMultiHeadAttentionPort],
-  // CyberZHG: keras-self-attention, keras-multi-head, keras-position-wise-feed-forward, keras-pos-embd
+  // CyberZHG: keras-self-attention, keras-multi-head, keras-position-wise-feed-forward, keras-pos-embd, keras-embed-sim
   SeqSelfAttention: [seqSelfAttentionPort],
   SeqWeightedAttention: [seqWeightedAttentionPort],
   ScaledDotProductAttention: [scaledDotProductAttentionPort],
@@ -155,6 +157,8 @@ const layerTable = {
   FeedForward: [feedForwardPort],
   TrigPosEmbedding: [trigPosEmbeddingPort],
   PositionEmbedding: [positionEmbeddingPort],
+  EmbeddingRet: [embeddingRetPort],
+  EmbeddingSim: [embeddingSimPort],
   // keras-tcn
   TCN: [tcnPort],
 } as const satisfies Record<string, readonly [LayerPort, ...LayerPort[]]>;

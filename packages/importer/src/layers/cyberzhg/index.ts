@@ -1,3 +1,5 @@
+export { EmbeddingRet, type EmbeddingRetArgs } from './embedding-ret.ts';
+export { EmbeddingSim, type EmbeddingSimArgs } from './embedding-sim.ts';
 export { FeedForward, type FeedForwardArgs } from './feed-forward.ts';
 export {
   CYBERZHG_LN_EPSILON,
