@@ -174,7 +174,8 @@ function evaluateAll(
       const m = layer.supportsMasking
         ? ((layer.computeMask(ins, inMasks as tf.Tensor[]) as tf.Tensor | tf.Tensor[] | null) ?? null)
         : null;
-      outMasks = node.outputTensors.map(() => (Array.isArray(m) ? (m[0] ?? null) : m));
+      // One mask per output (an attention layer's weights, an RNN's states: none), as Keras keeps them.
+      outMasks = node.outputTensors.map((_, i) => (Array.isArray(m) ? (m[i] ?? null) : m));
     }
     node.outputTensors.forEach((o, i) => {
       values.set(o.id, outs[i]);

@@ -86,3 +86,38 @@ describe('model graphs', () => {
     again.dispose();
   });
 });
+
+describe('masks of layers with several outputs', () => {
+  it("each output keeps its own mask: SeqSelfAttention's attention output has none, as in Keras", async () => {
+    // Masking(0) hides step 2; the attention weights (output 1) carry no mask in keras-self-attention
+    // (compute_mask returns [mask, None]), so the GlobalAveragePooling1D after them is a plain mean.
+    const layer = (class_name: string, name: string, config: Record<string, unknown>, inbound: unknown[]) => ({
+      class_name,
+      name,
+      config: { name, ...config },
+      inbound_nodes: inbound.length ? [inbound] : [],
+    });
+    const km = await modelFromConfig({
+      class_name: 'Model',
+      config: {
+        name: 'm',
+        layers: [
+          layer('InputLayer', 'x', { batch_input_shape: [null, 3, 2] }, []),
+          layer('Masking', 'mask', { mask_value: 0 }, [['x', 0, 0, {}]]),
+          layer('SeqSelfAttention', 'att', { units: 2, return_attention: true }, [['mask', 0, 0, {}]]),
+          layer('GlobalAveragePooling1D', 'gap', {}, [['att', 0, 1, {}]]),
+        ],
+        input_layers: [['x', 0, 0]],
+        output_layers: [
+          ['gap', 0, 0],
+          ['att', 0, 1],
+        ],
+      },
+    } as never);
+    const [pooled, weights] = predict(km, { data: Float32Array.of(1, 2, 0.5, -1, 0, 0), shape: [1, 3, 2] });
+    km.dispose();
+    const A = Array.from(weights.data);
+    const mean = [0, 1, 2].map((s) => (A[s] + A[3 + s] + A[6 + s]) / 3);
+    Array.from(pooled.data).forEach((v, s) => expect(v).toBeCloseTo(mean[s], 6));
+  });
+});
