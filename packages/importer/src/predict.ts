@@ -1,7 +1,7 @@
 import type { NdArray } from '@keraspect/array';
 import * as tf from '@tensorflow/tfjs';
 import { fail, internalError, ImporterError } from './errors.ts';
-import { lastCallOf, runGraph } from './graph.ts';
+import { callsOf, lastCallOf, runGraph } from './graph.ts';
 import { isAttentionSource } from './layers/capabilities.ts';
 import { DEFAULT_LIMITS, formatBytes, type Limits, resolveLimits } from './limits.ts';
 import { builtOf, flattenLayers, type KerasModel } from './model.ts';
@@ -118,12 +118,12 @@ function checkInput(km: KerasModel, x: NdArray, i: number, nonFinite: 'error' | 
 
 /** The Embedding (and EmbeddingRet) layers that model input `i` feeds directly, with their table sizes. */
 function embeddingsFedBy(km: KerasModel, i: number): { layer: string; className: string; inputDim: number }[] {
-  const input = km.model.inputLayers[i];
+  const input = km.model.inputs[i];
   const out: { layer: string; className: string; inputDim: number }[] = [];
   for (const l of km.model.layers) {
     if (l.getClassName() !== 'Embedding' && l.getClassName() !== 'EmbeddingRet') continue;
     const inputDim = (l.getConfig() as { inputDim?: unknown }).inputDim;
-    if (typeof inputDim === 'number' && l.inboundNodes.some((n) => n.inboundLayers.includes(input)))
+    if (typeof inputDim === 'number' && callsOf(l).some((c) => c.inputs.includes(input)))
       out.push({ layer: l.name, className: l.getClassName(), inputDim });
   }
   return out;
