@@ -1,6 +1,9 @@
 import { fail } from '../errors.ts';
 import type { KerasLayerConfig } from '../keras-format/types.ts';
 
+/** Keras' `data_format` values for 1-D layers. */
+export type DataFormat = 'channels_last' | 'channels_first';
+
 /**
  * Typed reads of a Keras layer config with the defaults Keras uses, failing with a message that names
  * the layer and key when a value has the wrong type.
@@ -57,6 +60,11 @@ export class ConfigReader {
       fail('UNSUPPORTED_CONFIG', `${this.where(key)} is '${v}'; supported values: ${allowed.join(', ')}.`);
     }
     return v as T;
+  }
+
+  /** Keras' `data_format` of a 1-D layer: `channels_last` (the default in every version) or `channels_first`. */
+  dataFormat(): DataFormat {
+    return this.str<DataFormat>('data_format', 'channels_last', ['channels_last', 'channels_first']);
   }
 
   /** An int or a 1-element list of ints (Keras writes `kernel_size: [3]` for Conv1D). */

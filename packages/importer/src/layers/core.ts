@@ -134,8 +134,8 @@ class KerasFlatten extends tfjsLayerClass<FlattenArgs>('Flatten') {
 
 export const Flatten: LayerPort = {
   build(c) {
-    const format = read(c, 'Flatten').str('data_format', 'channels_last', ['channels_last', 'channels_first'] as const);
-    return new KerasFlatten({ ...base(c), dataFormat: format === 'channels_first' ? 'channelsFirst' : 'channelsLast' });
+    const channelsFirst = read(c, 'Flatten').dataFormat() === 'channels_first';
+    return new KerasFlatten({ ...base(c), dataFormat: channelsFirst ? 'channelsFirst' : 'channelsLast' });
   },
 };
 

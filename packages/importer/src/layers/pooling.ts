@@ -1,17 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
-import { read } from './config.ts';
+import { type DataFormat, read } from './config.ts';
 import { convOutputLength } from './builtin/common.ts';
 import { singleShape } from './layer-util.ts';
 import type { LayerPort } from './port.ts';
 
 const base = (c: { name: string }) => ({ name: c.name, trainable: false });
-
-type DataFormat = 'channels_last' | 'channels_first';
-
-/** Keras' `data_format` of a 1-D layer (its default is channels_last for every version). */
-function dataFormat(r: ReturnType<typeof read>): DataFormat {
-  return r.str<DataFormat>('data_format', 'channels_last', ['channels_last', 'channels_first']);
-}
 
 interface Pooling1DArgs {
   name: string;
@@ -83,7 +76,7 @@ function pool1d(kind: 'MaxPooling1D' | 'AveragePooling1D'): LayerPort {
         strides: r.has('strides') ? r.int1('strides') : poolSize,
         padding: r.str('padding', 'valid', ['valid', 'same'] as const),
       };
-      if (dataFormat(r) === 'channels_first')
+      if (r.dataFormat() === 'channels_first')
         return new KerasPooling1DChannelsFirst({ ...args, mode: kind === 'MaxPooling1D' ? 'max' : 'average' });
       return kind === 'MaxPooling1D' ? tf.layers.maxPooling1d(args) : tf.layers.averagePooling1d(args);
     },
@@ -158,7 +151,7 @@ function global1d(kind: 'GlobalAveragePooling1D' | 'GlobalMaxPooling1D'): LayerP
         name: c.name,
         mode: kind === 'GlobalMaxPooling1D' ? 'max' : 'average',
         keepdims: r.bool('keepdims', false),
-        dataFormat: dataFormat(r),
+        dataFormat: r.dataFormat(),
       });
     },
   };

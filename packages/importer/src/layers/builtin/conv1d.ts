@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { fail } from '../../errors.ts';
 import type { KerasLayerConfig } from '../../keras-format/types.ts';
-import { read } from '../config.ts';
+import { type DataFormat, read } from '../config.ts';
 import type { Activated } from '../capabilities.ts';
 import type { BuildContext, LayerPort } from '../port.ts';
 import { activationFunction, convOutputLength, register, singleShape } from './common.ts';
@@ -34,7 +34,7 @@ export interface KerasConv1DArgs {
    * `'channels_first'`: input and output are (batch, channels, steps). Conv1D only. Default
    * `'channels_last'` (batch, steps, channels).
    */
-  dataFormat?: 'channels_last' | 'channels_first';
+  dataFormat?: DataFormat;
 }
 
 /** `causal` → pad the steps axis on the left as Keras does before a `valid` convolution. */
@@ -159,7 +159,7 @@ export abstract class Conv1DBase extends tf.layers.Layer implements Activated {
 export class KerasConv1D extends Conv1DBase {
   static className = 'KerasConv1D';
   readonly groups: number;
-  readonly dataFormat: 'channels_last' | 'channels_first';
+  readonly dataFormat: DataFormat;
   private kernel!: tf.LayerVariable;
 
   constructor(args: KerasConv1DArgs) {
@@ -235,10 +235,7 @@ register(KerasConv1D);
  */
 export function conv1dCommon(config: KerasLayerConfig, ctx: BuildContext, className: string) {
   const r = read(config, className);
-  const dataFormat = r.str<'channels_last' | 'channels_first'>('data_format', 'channels_last', [
-    'channels_last',
-    'channels_first',
-  ]);
+  const dataFormat = r.dataFormat();
   const groups = r.has('groups') ? r.int('groups') : 1;
   if (className !== 'Conv1D') {
     if (dataFormat !== 'channels_last') r.unsupported('data_format', "only 'channels_last' is supported.");
