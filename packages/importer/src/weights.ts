@@ -13,8 +13,7 @@ export function loadWeights(
   source: Pick<KerasArtifact, 'weights' | 'layerKeys'>,
   ctx: Pick<BuildContext, 'kerasVersion' | 'semantics'>,
 ): number {
-  const byName = resolveNames(built, source);
-  const hint = classKeyHint(built, source);
+  const { byName, hint } = resolveNames(built, source);
   let total = 0;
   for (const b of built.layers) total += loadLayer(b, byName.get(b.name), ctx as BuildContext, hint);
   return total;
@@ -80,17 +79,26 @@ function sameShape(a: number[], b: (number | null)[]): boolean {
 /**
  * Weights by layer name. Keras 3 `.keras` files name each layer group by class (`dense_1`) with the
  * real name stored beside the vars; where that name is absent, groups are matched to layers by
- * Keras' own naming rule: snake_case class name plus a per-class counter, in layer order.
+ * Keras' own naming rule: snake_case class name plus a per-class counter, in layer order — and a
+ * layer left without weights is told which key it was looked for as.
  */
 function resolveNames(
   built: BuiltModel,
   source: Pick<KerasArtifact, 'weights' | 'layerKeys'>,
-): Map<string, WeightArray[]> {
-  const out = new Map(source.weights);
-  if (!source.layerKeys || source.layerKeys.every((k) => k.name)) return out;
-  const keyed = new Map(source.layerKeys.map((k) => [k.key, k.weights]));
-  for (const [name, key] of classKey(built)) if (!out.has(name) && keyed.has(key)) out.set(name, keyed.get(key)!);
-  return out;
+): { byName: Map<string, WeightArray[]>; hint?: MissingHint } {
+  const byName = new Map(source.weights);
+  const layerKeys = source.layerKeys;
+  if (!layerKeys || layerKeys.every((k) => k.name)) return { byName };
+  const keys = classKey(built);
+  const keyed = new Map(layerKeys.map((k) => [k.key, k.weights]));
+  for (const [name, key] of keys) if (!byName.has(name) && keyed.has(key)) byName.set(name, keyed.get(key)!);
+  const groups = layerKeys.map((k) => k.key);
+  const hint: MissingHint = (b) =>
+    `This .keras file names its weight groups by class and order (Keras' to_snake_case plus a counter); ` +
+    `the layer was looked for as '${keys.get(b.name) ?? b.name}', and the file's groups are ${groups.slice(0, 12).join(', ')}` +
+    `${groups.length > 12 ? ', …' : ''}. If a group of that class exists under another number, the model's layer order ` +
+    'differs from the one saved; please report the file.';
+  return { byName, hint };
 }
 
 /** Each layer's weight-group key in a `.keras` file that names groups by class: `conv1d`, `conv1d_1`, … */
@@ -104,18 +112,6 @@ function classKey(built: BuiltModel): Map<string, string> {
     keys.set(b.name, n === 0 ? base : `${base}_${n}`);
   }
   return keys;
-}
-
-function classKeyHint(built: BuiltModel, source: Pick<KerasArtifact, 'layerKeys'>): MissingHint | undefined {
-  const layerKeys = source.layerKeys;
-  if (!layerKeys || layerKeys.every((k) => k.name)) return undefined;
-  const keys = classKey(built);
-  const groups = layerKeys.map((k) => k.key);
-  return (b) =>
-    `This .keras file names its weight groups by class and order (Keras' to_snake_case plus a counter); ` +
-    `the layer was looked for as '${keys.get(b.name) ?? b.name}', and the file's groups are ${groups.slice(0, 12).join(', ')}` +
-    `${groups.length > 12 ? ', …' : ''}. If a group of that class exists under another number, the model's layer order ` +
-    'differs from the one saved; please report the file.';
 }
 
 /** Keras' `to_snake_case` (Conv1D → conv1d, MultiHeadAttention → multi_head_attention). */
