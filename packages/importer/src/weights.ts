@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { BuildContext, WeightArray } from './layers/port.ts';
 import type { BuiltLayer, BuiltModel } from './build.ts';
 import { fail } from './errors.ts';
-import type { KerasArtifact } from './read/keras-file.ts';
+import type { KerasArtifact, LayerGroup } from './read/keras-file.ts';
 
 /**
  * Stage four: put the file's weights into the built model, layer by layer in `weight_names` order,
@@ -10,12 +10,12 @@ import type { KerasArtifact } from './read/keras-file.ts';
  */
 export function loadWeights(
   built: BuiltModel,
-  source: Pick<KerasArtifact, 'weights' | 'layerKeys'>,
+  source: Pick<KerasArtifact, 'weights' | 'layerKeys' | 'layerRoot'>,
   ctx: Pick<BuildContext, 'kerasVersion' | 'semantics'>,
 ): number {
-  const { byName, hint } = resolveNames(built, source);
+  if (source.layerKeys) return loadGroups(built.layers, source.layerKeys, ctx as BuildContext, countsOf(source, ctx));
   let total = 0;
-  for (const b of built.layers) total += loadLayer(b, byName.get(b.name), ctx as BuildContext, hint);
+  for (const b of built.layers) total += loadLayer(b, source.weights.get(b.name), ctx as BuildContext);
   return total;
 }
 
@@ -77,38 +77,60 @@ function sameShape(a: number[], b: (number | null)[]): boolean {
 }
 
 /**
- * Weights by layer name. Keras 3 `.keras` files name each layer group by class (`dense_1`) with the
- * real name stored beside the vars; where that name is absent, groups are matched to layers by
- * Keras' own naming rule: snake_case class name plus a per-class counter, in layer order — and a
- * layer left without weights is told which key it was looked for as.
+ * How a Keras saver counted layers of one class when it named their groups: once each, or — tf.keras
+ * 2.12 and 2.13, which list a layer with weights under both `layer_with_weights-k` and `layer-i` in
+ * `_layer_checkpoint_dependencies` and count both — twice for a layer with weights.
  */
-function resolveNames(
-  built: BuiltModel,
-  source: Pick<KerasArtifact, 'weights' | 'layerKeys'>,
-): { byName: Map<string, WeightArray[]>; hint?: MissingHint } {
-  const byName = new Map(source.weights);
-  const layerKeys = source.layerKeys;
-  if (!layerKeys || layerKeys.every((k) => k.name)) return { byName };
-  const keys = classKey(built);
-  const keyed = new Map(layerKeys.map((k) => [k.key, k.weights]));
-  for (const [name, key] of keys) if (!byName.has(name) && keyed.has(key)) byName.set(name, keyed.get(key)!);
-  const groups = layerKeys.map((k) => k.key);
-  const hint: MissingHint = (b) =>
-    `This .keras file names its weight groups by class and order (Keras' to_snake_case plus a counter); ` +
-    `the layer was looked for as '${keys.get(b.name) ?? b.name}', and the file's groups are ${groups.slice(0, 12).join(', ')}` +
-    `${groups.length > 12 ? ', …' : ''}. If a group of that class exists under another number, the model's layer order ` +
-    'differs from the one saved; please report the file.';
-  return { byName, hint };
+type Counting = 'once' | 'twice-if-weighted' | 'as-the-groups-fit';
+
+function countsOf(source: Pick<KerasArtifact, 'layerRoot'>, ctx: Pick<BuildContext, 'kerasVersion'>): Counting {
+  if (source.layerRoot !== '_layer_checkpoint_dependencies') return 'once';
+  const v = ctx.kerasVersion;
+  if (!v.raw) return 'as-the-groups-fit';
+  return v.major === 2 && v.minor < 14 ? 'twice-if-weighted' : 'once';
 }
 
-/** Each layer's weight-group key in a `.keras` file that names groups by class: `conv1d`, `conv1d_1`, … */
-function classKey(built: BuiltModel): Map<string, string> {
+/**
+ * Load `layers` from object-path groups (`.keras` zips, Keras 3 `.weights.h5`): each layer takes the
+ * group carrying its name, else the group Keras' naming rule gives it — snake_case class name plus
+ * a per-class counter, in layer order. A nested model's layers are matched within its own groups.
+ */
+function loadGroups(layers: BuiltLayer[], groups: LayerGroup[], ctx: BuildContext, counting: Counting): number {
+  const named = new Map(groups.filter((g) => g.name).map((g) => [g.name!, g]));
+  // Groups that carry a name belong to the layer of that name only.
+  const keyed = new Map(groups.filter((g) => !g.name).map((g) => [g.key, g]));
+  let keys = classKeys(layers, counting === 'twice-if-weighted');
+  if (counting === 'as-the-groups-fit') {
+    const fits = (k: Map<string, string>) =>
+      layers.every((b) => b.layer.weights.length === 0 || named.has(b.name) || keyed.has(k.get(b.name)!));
+    const twice = classKeys(layers, true);
+    if (!fits(keys) && fits(twice)) keys = twice;
+  }
+  const hint: MissingHint = (b) =>
+    `This file names its weight groups by class and order (Keras' to_snake_case plus a counter); ` +
+    `the layer was looked for as '${keys.get(b.name) ?? b.name}', and the file's groups are ` +
+    `${groups
+      .slice(0, 12)
+      .map((g) => g.key)
+      .join(', ')}${groups.length > 12 ? ', …' : ''}. If a group of that class exists under another number, ` +
+    "the model's layer order differs from the one saved; please report the file.";
+  let total = 0;
+  for (const b of layers) {
+    const group = named.get(b.name) ?? keyed.get(keys.get(b.name)!);
+    if (b.nested && group?.layers) total += loadGroups(b.nested.layers, group.layers, ctx, counting);
+    else total += loadLayer(b, group?.weights, ctx, hint);
+  }
+  return total;
+}
+
+/** Each layer's group key: `conv1d`, `conv1d_1`, … (`twice`: a layer with weights takes two numbers). */
+function classKeys(layers: BuiltLayer[], twice: boolean): Map<string, string> {
   const counters = new Map<string, number>();
   const keys = new Map<string, string>();
-  for (const b of built.layers) {
-    const base = snake(b.className);
+  for (const b of layers) {
+    const base = snake(b.nested && b.className === 'Model' ? 'Functional' : b.className);
     const n = counters.get(base) ?? 0;
-    counters.set(base, n + 1);
+    counters.set(base, n + (twice && b.layer.weights.length > 0 ? 2 : 1));
     keys.set(b.name, n === 0 ? base : `${base}_${n}`);
   }
   return keys;

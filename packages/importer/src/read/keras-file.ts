@@ -26,7 +26,28 @@ export interface KerasArtifact {
    * `.keras` zips and Keras 3 `.weights.h5` files only: layer groups in file order with the class
    * key Keras derived from the class name (`lstm`, `dense_1`), for files whose groups lack names.
    */
-  layerKeys?: { key: string; name: string | null; weights: WeightArray[] }[];
+  layerKeys?: LayerGroup[];
+  /**
+   * The root group `layerKeys` were read from: `layers`, or `_layer_checkpoint_dependencies` where
+   * tf.keras 2.12–2.14 wrote it (2.12 and 2.13 also count each layer with weights twice there).
+   */
+  layerRoot?: LayerRoot;
+}
+
+/** Root group names of the object-path weights layout (`layers/<class-key>/vars/<i>`). */
+export type LayerRoot = 'layers' | '_layer_checkpoint_dependencies';
+const LAYER_ROOTS: LayerRoot[] = ['layers', '_layer_checkpoint_dependencies'];
+
+/** One layer's group in the object-path layout. */
+export interface LayerGroup {
+  /** The group's name: class key and counter, `dense_1`. */
+  key: string;
+  /** The layer name Keras 3 stores beside the vars, when it does. */
+  name: string | null;
+  /** Every variable below the group, sub-objects in the order Keras creates them. */
+  weights: WeightArray[];
+  /** A nested model's own layer groups (`layers/sequential/layers/dense/…`), keyed within it. */
+  layers?: LayerGroup[];
 }
 
 const ZIP_MAGIC = [0x50, 0x4b, 0x03, 0x04];
@@ -217,6 +238,7 @@ async function readKerasZip(bytes: Uint8Array, limits: Limits): Promise<KerasArt
     modelConfig,
     weights: weights.byName,
     layerKeys: weights.layerKeys,
+    layerRoot: weights.layerRoot,
   };
 }
 
@@ -248,7 +270,7 @@ function readH5(file: H5Reader): KerasArtifact {
       weights: readLegacyWeights(file, ''),
     };
   }
-  if (keys.includes('layers')) {
+  if (LAYER_ROOTS.some((r) => keys.includes(r))) {
     const w = readKeras3Weights(file);
     return {
       format: 'keras3-weights',
@@ -257,6 +279,7 @@ function readH5(file: H5Reader): KerasArtifact {
       modelConfig: null,
       weights: w.byName,
       layerKeys: w.layerKeys,
+      layerRoot: w.layerRoot,
     };
   }
   return fail(
@@ -310,22 +333,26 @@ const CHILD_ORDER = [
 
 function readKeras3Weights(file: H5Reader): {
   byName: Map<string, WeightArray[]>;
-  layerKeys: NonNullable<KerasArtifact['layerKeys']>;
+  layerKeys: LayerGroup[];
+  layerRoot: LayerRoot;
 } {
+  const layerRoot = LAYER_ROOTS.find((r) => isGroup(file.get(r))) ?? 'layers';
+  const layerKeys = readLayerGroups(file, layerRoot, layerRoot);
   const byName = new Map<string, WeightArray[]>();
-  const layerKeys: NonNullable<KerasArtifact['layerKeys']> = [];
-  const layerGroup = file.get('layers');
-  if (!isGroup(layerGroup)) return { byName, layerKeys };
-  for (const key of layerGroup.keys()) {
-    const path = `layers/${key}`;
-    const varsPath = `${path}/vars`;
-    const vars = file.get(varsPath);
+  for (const g of layerKeys) if (g.name) byName.set(g.name, g.weights);
+  return { byName, layerKeys, layerRoot };
+}
+
+function readLayerGroups(file: H5Reader, container: string, root: LayerRoot): LayerGroup[] {
+  const group = file.get(container);
+  if (!isGroup(group)) return [];
+  return group.keys().map((key) => {
+    const path = `${container}/${key}`;
+    const vars = file.get(`${path}/vars`);
     const name = vars && attrNames(vars).includes('name') ? String(decodeAttr(vars.attrs.name.value)) : null;
-    const weights = collectVars(file, path);
-    layerKeys.push({ key, name, weights });
-    if (name) byName.set(name, weights);
-  }
-  return { byName, layerKeys };
+    const inner = isGroup(file.get(`${path}/${root}`)) ? readLayerGroups(file, `${path}/${root}`, root) : undefined;
+    return { key, name, weights: collectVars(file, path), ...(inner ? { layers: inner } : {}) };
+  });
 }
 
 function collectVars(file: H5Reader, path: string): WeightArray[] {

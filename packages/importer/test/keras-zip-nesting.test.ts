@@ -1,0 +1,277 @@
+import { unzipSync } from 'fflate';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { loadModel, predict } from '../src/index.ts';
+import { h5 } from '../src/read/h5wasm.ts';
+import { kerasZip, type Var } from './keras-zip.ts';
+
+// Where `.keras` files keep the weights of nested models and of tf.keras 2.12–2.14 models, as the
+// savers write them (keras/src/saving/saving_lib.py; keras v2.12.0–v2.14.0 keras/saving/saving_lib.py):
+// - a nested model's layers sit under its own `layers/` group, keyed by class and counter within
+//   that model (`layers/sequential/layers/dense/vars`);
+// - tf.keras 2.12–2.14 walk a Functional model's `_layer_checkpoint_dependencies` before `layers`,
+//   so the root group has that name; 2.12 and 2.13 list each layer with weights twice there
+//   (`layer_with_weights-k` and `layer-i`) and count both, so the n-th Dense is `dense_{2n}`
+//   (fixed by keras 0454a40, first released in 2.14).
+// Each model is small enough to compute by hand here.
+
+beforeAll(async () => {
+  await h5();
+});
+
+const ramp = (shape: number[], seed: number): Var => {
+  const n = shape.reduce((a, b) => a * b, 1);
+  return { shape, data: Array.from({ length: n }, (_, i) => Math.sin(seed * 1.7 + i * 0.9) * 0.8) };
+};
+
+/** x · W + b for one row x; W is (in, out) row-major as Keras stores Dense kernels. */
+function dense(x: number[], w: Var, b: Var): number[] {
+  const out = b.shape[0];
+  return Array.from({ length: out }, (_, j) => x.reduce((s, xi, i) => s + xi * w.data[i * out + j], b.data[j]));
+}
+
+function batchNorm(x: number[], [gamma, beta, mean, variance]: Var[]): number[] {
+  return x.map((v, i) => ((v - mean.data[i]) / Math.sqrt(variance.data[i] + 1e-3)) * gamma.data[i] + beta.data[i]);
+}
+
+const denseJson = (name: string, units: number) => ({
+  module: 'keras.layers',
+  class_name: 'Dense',
+  config: { name, units, activation: 'linear', use_bias: true },
+});
+
+/** A Keras-3-written Functional model: x → inner Sequential(`innerLayers`) → Dense `out`. */
+function nestedFunctional(innerLayers: unknown[], innerInput: number) {
+  const kt = (layer: string) => ({ class_name: '__keras_tensor__', config: { keras_history: [layer, 0, 0] } });
+  return {
+    module: 'keras.src.models.functional',
+    class_name: 'Functional',
+    config: {
+      name: 'outer',
+      layers: [
+        {
+          module: 'keras.layers',
+          class_name: 'InputLayer',
+          config: { name: 'x', batch_shape: [null, innerInput] },
+          name: 'x',
+          inbound_nodes: [],
+        },
+        {
+          module: 'keras',
+          class_name: 'Sequential',
+          config: {
+            name: 'block',
+            layers: [
+              { module: 'keras.layers', class_name: 'InputLayer', config: { batch_shape: [null, innerInput] } },
+              ...innerLayers,
+            ],
+          },
+          name: 'block',
+          inbound_nodes: [{ args: [kt('x')], kwargs: {} }],
+        },
+        { ...denseJson('out', 1), name: 'out', inbound_nodes: [{ args: [kt('block')], kwargs: {} }] },
+      ],
+      input_layers: [['x', 0, 0]],
+      output_layers: [['out', 0, 0]],
+    },
+  };
+}
+
+async function run(bytes: Uint8Array, x: number[], options: Parameters<typeof loadModel>[1] = {}): Promise<number[]> {
+  const km = await loadModel(bytes, options);
+  try {
+    return Array.from(predict(km, { data: Float32Array.from(x), shape: [1, x.length] })[0].data);
+  } finally {
+    km.dispose();
+  }
+}
+
+const close = (actual: number[], expected: number[]) => {
+  expect(actual).toHaveLength(expected.length);
+  actual.forEach((a, i) => expect(a).toBeCloseTo(expected[i], 5));
+};
+
+describe('.keras: weights of a nested model', () => {
+  const x = [0.5, -1.25, 2];
+
+  it('reads the inner layers by their own class keys (Dense then BatchNormalization, not alphabetical)', async () => {
+    const w1 = ramp([3, 4], 1);
+    const b1 = ramp([4], 2);
+    const bn = [ramp([4], 3), ramp([4], 4), ramp([4], 5), { shape: [4], data: [0.5, 1.5, 2, 0.25] }];
+    const w2 = ramp([4, 1], 6);
+    const b2 = ramp([1], 7);
+    const config = nestedFunctional(
+      [
+        denseJson('a', 4),
+        { module: 'keras.layers', class_name: 'BatchNormalization', config: { name: 'bn', epsilon: 1e-3 } },
+      ],
+      3,
+    );
+    const bytes = kerasZip({
+      config,
+      kerasVersion: '3.9.2',
+      groups: {
+        'layers/sequential/layers/dense': [w1, b1],
+        'layers/sequential/layers/batch_normalization': bn,
+        'layers/dense': [w2, b2],
+      },
+    });
+    close(await run(bytes, x), dense(batchNorm(dense(x, w1, b1), bn), w2, b2));
+  });
+
+  it('orders eleven inner layers of one class by counter (dense_2 before dense_10)', async () => {
+    const ws = Array.from({ length: 11 }, (_, i) => [ramp([3, 3], 10 + 2 * i), ramp([3], 11 + 2 * i)]);
+    const config = nestedFunctional(
+      ws.map((_, i) => denseJson(`d${i}`, 3)),
+      3,
+    );
+    const groups: Record<string, Var[]> = { 'layers/dense': [ramp([3, 1], 40), ramp([1], 41)] };
+    ws.forEach((w, i) => {
+      groups[`layers/sequential/layers/dense${i === 0 ? '' : `_${i}`}`] = w;
+    });
+    let h = x;
+    for (const [w, b] of ws) h = dense(h, w, b);
+    const expected = dense(h, groups['layers/dense'][0], groups['layers/dense'][1]);
+    close(await run(kerasZip({ config, kerasVersion: '3.9.2', groups }), x), expected);
+  });
+
+  it('prefers the layer names newer Keras 3 stores beside the vars', async () => {
+    const w1 = ramp([3, 4], 1);
+    const b1 = ramp([4], 2);
+    const w1b = ramp([4, 4], 3);
+    const b1b = ramp([4], 4);
+    const w2 = ramp([4, 1], 6);
+    const b2 = ramp([1], 7);
+    const config = nestedFunctional([denseJson('a', 4), denseJson('b', 4)], 3);
+    // Group keys swapped against the layer order; the stored names tell them apart.
+    const bytes = kerasZip({
+      config,
+      kerasVersion: '3.9.2',
+      groups: {
+        'layers/sequential/layers/dense_1': [w1, b1],
+        'layers/sequential/layers/dense': [w1b, b1b],
+        'layers/dense': [w2, b2],
+      },
+      names: { 'layers/sequential/layers/dense_1': 'a', 'layers/sequential/layers/dense': 'b', 'layers/dense': 'out' },
+    });
+    close(await run(bytes, x), dense(dense(dense(x, w1, b1), w1b, b1b), w2, b2));
+  });
+});
+
+describe('tf.keras 2.12–2.14 .keras: weights under _layer_checkpoint_dependencies', () => {
+  const x = [1, -0.5, 0.25];
+  const w = [ramp([3, 3], 1), ramp([3], 2), ramp([3, 2], 3), ramp([2], 4), ramp([2, 1], 5), ramp([1], 6)];
+  const expected = dense(dense(dense(x, w[0], w[1]), w[2], w[3]), w[4], w[5]);
+  const sequential = (kerasVersion: string) => ({
+    class_name: 'Sequential',
+    config: {
+      name: 's',
+      layers: [
+        { class_name: 'InputLayer', config: { name: 'x', batch_input_shape: [null, 3] } },
+        { class_name: 'Dense', config: { name: 'd1', units: 3 } },
+        { class_name: 'Dropout', config: { name: 'drop', rate: 0.5 } },
+        { class_name: 'Dense', config: { name: 'd2', units: 2 } },
+        { class_name: 'Dense', config: { name: 'd3', units: 1 } },
+      ],
+    },
+    keras_version: kerasVersion,
+  });
+  const groups = (root: string, keys: string[]): Record<string, Var[]> => ({
+    [`${root}/${keys[0]}`]: [w[0], w[1]],
+    [`${root}/dropout`]: [],
+    [`${root}/${keys[1]}`]: [w[2], w[3]],
+    [`${root}/${keys[2]}`]: [w[4], w[5]],
+  });
+  const doubled = ['dense', 'dense_2', 'dense_4'];
+  const single = ['dense', 'dense_1', 'dense_2'];
+
+  it('tf.keras 2.13: every layer with weights counted twice (dense, dense_2, dense_4)', async () => {
+    const bytes = kerasZip({
+      config: sequential('2.13.1'),
+      kerasVersion: '2.13.1',
+      groups: groups('_layer_checkpoint_dependencies', doubled),
+    });
+    close(await run(bytes, x), expected);
+  });
+
+  it('tf.keras 2.14: counted once (dense, dense_1, dense_2)', async () => {
+    const bytes = kerasZip({
+      config: sequential('2.14.0'),
+      kerasVersion: '2.14.0',
+      groups: groups('_layer_checkpoint_dependencies', single),
+    });
+    close(await run(bytes, x), expected);
+  });
+
+  it('saved on Windows (root groups joined by \\)', async () => {
+    const bytes = kerasZip({
+      config: sequential('2.13.1'),
+      kerasVersion: '2.13.1',
+      groups: groups('_layer_checkpoint_dependencies', doubled),
+      windows: true,
+    });
+    close(await run(bytes, x), expected);
+  });
+
+  it('a nested model inside: both levels under _layer_checkpoint_dependencies, both counted twice', async () => {
+    const config = {
+      class_name: 'Functional',
+      config: {
+        name: 'outer',
+        layers: [
+          { class_name: 'InputLayer', config: { name: 'x', batch_input_shape: [null, 3] }, inbound_nodes: [] },
+          {
+            class_name: 'Sequential',
+            config: {
+              name: 'block',
+              layers: [
+                { class_name: 'InputLayer', config: { name: 'block_in', batch_input_shape: [null, 3] } },
+                { class_name: 'Dense', config: { name: 'd1', units: 3 } },
+                { class_name: 'Dense', config: { name: 'd2', units: 2 } },
+              ],
+            },
+            name: 'block',
+            inbound_nodes: [[['x', 0, 0, {}]]],
+          },
+          { class_name: 'Dense', config: { name: 'd3', units: 1 }, name: 'd3', inbound_nodes: [[['block', 0, 0, {}]]] },
+        ],
+        input_layers: [['x', 0, 0]],
+        output_layers: [['d3', 0, 0]],
+      },
+      keras_version: '2.13.1',
+    };
+    const root = '_layer_checkpoint_dependencies';
+    const bytes = kerasZip({
+      config,
+      kerasVersion: '2.13.1',
+      groups: {
+        [`${root}/sequential/${root}/dense`]: [w[0], w[1]],
+        [`${root}/sequential/${root}/dense_2`]: [w[2], w[3]],
+        [`${root}/dense`]: [w[4], w[5]],
+      },
+    });
+    close(await run(bytes, x), expected);
+  });
+
+  it('a weights-only .weights.h5 of tf.keras 2.13 with its architecture JSON', async () => {
+    const zip = kerasZip({
+      config: sequential('2.13.1'),
+      kerasVersion: '2.13.1',
+      groups: groups('_layer_checkpoint_dependencies', doubled),
+    });
+    const weightsOnly = unzipSync(zip)['model.weights.h5'];
+    close(await run(weightsOnly, x, { architecture: JSON.stringify(sequential('2.13.1')) }), expected);
+  });
+
+  it('without a recorded version, the counting the groups fit is used', async () => {
+    const arch = { ...sequential('2.13.1'), keras_version: undefined };
+    for (const keys of [doubled, single]) {
+      const zip = kerasZip({
+        config: arch,
+        kerasVersion: '2.13.1',
+        groups: groups('_layer_checkpoint_dependencies', keys),
+      });
+      const weightsOnly = unzipSync(zip)['model.weights.h5'];
+      close(await run(weightsOnly, x, { architecture: JSON.stringify(arch) }), expected);
+    }
+  });
+});
