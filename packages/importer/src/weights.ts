@@ -31,14 +31,8 @@ function loadLayer(b: BuiltLayer, found: WeightArray[] | undefined, ctx: BuildCo
       for (const inner of b.nested.layers) n += loadLayer(inner, undefined, ctx, hint);
       return n;
     }
-    let offset = 0;
-    let n = 0;
-    for (const inner of b.nested.layers) {
-      const count = inner.layer.weights.length;
-      n += loadLayer(inner, found.slice(offset, offset + count), ctx);
-      offset += count;
-    }
-    return n;
+    const parts = splitLegacyOrder(b.nested, found);
+    return parts.reduce((n, { layer, weights }) => n + loadLayer(layer, weights, ctx), 0);
   }
   if (targets.length === 0 && (!found || found.length === 0)) return 0;
   if (!found || found.length === 0) {
@@ -66,6 +60,56 @@ function loadLayer(b: BuiltLayer, found: WeightArray[] | undefined, ctx: BuildCo
     tf.dispose(tensors);
   }
   return converted.reduce((n, w) => n + w.data.length, 0);
+}
+
+/** An inner layer of a nested model and how many of its weights Keras counts as trainable. */
+interface LegacySection {
+  layer: BuiltLayer;
+  trainable: number;
+  total: number;
+}
+
+/**
+ * The plain layers of a nested model (nested ones flattened) in order, each with how many of its
+ * weights Keras' legacy h5 saver lists in the model's trainable part. That saver writes a nested
+ * model as one list, `trainable_weights + non_trainable_weights` (tf.keras `_legacy_weights`, Keras 2
+ * `layer.weights`, Keras 3 `legacy_h5_format`): every inner layer's trainable weights, then every
+ * inner layer's non-trainable ones; a layer saved with `trainable: false` (or inside a model saved
+ * so) is non-trainable as a whole.
+ */
+function legacySections(model: BuiltModel, frozen = false): LegacySection[] {
+  return model.layers.flatMap((b) => {
+    const off = frozen || b.graphLayer.config.trainable === false;
+    if (b.nested) return legacySections(b.nested, off);
+    const total = b.layer.weights.length;
+    return total === 0
+      ? []
+      : [{ layer: b, trainable: off ? 0 : b.layer.weights.filter((w) => w.trainable).length, total }];
+  });
+}
+
+/** A nested model's weight list in Keras' legacy order → each inner layer's own weights. */
+function splitLegacyOrder<T>(model: BuiltModel, list: T[]): { layer: BuiltLayer; weights: T[] }[] {
+  const sections = legacySections(model);
+  const trainableCount = sections.reduce((n, s) => n + s.trainable, 0);
+  let t = 0;
+  let rest = trainableCount;
+  return sections.map((s) => {
+    const weights = [...list.slice(t, t + s.trainable), ...list.slice(rest, rest + s.total - s.trainable)];
+    t += s.trainable;
+    rest += s.total - s.trainable;
+    return { layer: s.layer, weights };
+  });
+}
+
+/** Inner layers' weights (each in its own order) → the nested model's list in Keras' legacy order. */
+export function joinLegacyOrder<T>(model: BuiltModel, weightsOf: (layer: BuiltLayer) => T[]): T[] {
+  const sections = legacySections(model);
+  const own = sections.map((s) => weightsOf(s.layer));
+  return [
+    ...sections.flatMap((s, i) => own[i].slice(0, s.trainable)),
+    ...sections.flatMap((s, i) => own[i].slice(s.trainable)),
+  ];
 }
 
 function describeTargets(targets: tf.LayerVariable[]): string {

@@ -3,6 +3,7 @@ import { fail } from '../errors.ts';
 import type { WeightArray } from '../layers/port.ts';
 import { builtOf, type KerasModel } from '../model.ts';
 import { h5 } from '../read/h5wasm.ts';
+import { joinLegacyOrder } from '../weights.ts';
 import { type KerasH5Layer, writeKerasH5, writeKerasWeightsH5 } from './h5.ts';
 
 /**
@@ -23,9 +24,9 @@ export async function toKerasH5(km: KerasModel, options: { weightsOnly?: boolean
 
 function kerasLayers(km: KerasModel, b: BuiltLayer): KerasH5Layer[] {
   if (b.nested) {
-    // Keras 2 stores a nested model's weights in one group named after it.
+    // Keras stores a nested model's weights in one group named after it, trainable ones first.
     return [
-      { name: b.name, weights: b.nested.layers.flatMap((inner) => kerasLayers(km, inner).flatMap((l) => l.weights)) },
+      { name: b.name, weights: joinLegacyOrder(b.nested, (inner) => kerasLayers(km, inner).flatMap((l) => l.weights)) },
     ];
   }
   const vars = b.layer.weights;
