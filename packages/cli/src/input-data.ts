@@ -224,6 +224,7 @@ export async function readInputFile(io: Io, path: string, what: string): Promise
     return await io.readFile(path);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'EISDIR') throw new CliError(await directoryMessage(io, path, what), { code: 'INPUT_FILE' });
     throw new CliError(
       code === 'ENOENT'
         ? `The ${what} file '${path}' does not exist.`
@@ -231,6 +232,20 @@ export async function readInputFile(io: Io, path: string, what: string): Promise
       { code: 'INPUT_FILE' },
     );
   }
+}
+
+/** What to say when the user named a folder: a TensorFlow SavedModel is the usual one. */
+async function directoryMessage(io: Io, path: string, what: string): Promise<string> {
+  const savedModel = await io.readFile(`${path.replace(/[\\/]+$/, '')}/saved_model.pb`).then(
+    () => true,
+    () => false,
+  );
+  if (savedModel)
+    return (
+      `'${path}' is a TensorFlow SavedModel folder (tf.keras 2's model.save() without .keras/.h5), which Keraspect does not read. ` +
+      `In Python: tf.keras.models.load_model('${path}').save('model.keras') (or 'model.h5'), then pass that file.`
+    );
+  return `The ${what} file '${path}' is a folder; pass the file itself.`;
 }
 
 /** Nested arrays of `data` in `shape` (C order), for `.json` output. */

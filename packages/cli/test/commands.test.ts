@@ -1,3 +1,5 @@
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readNpy, writeNpy } from '@keraspect/importer';
@@ -327,6 +329,23 @@ describe('keraspect CLI (in-process)', () => {
       expect(await run(argv, m.io)).toBe(code);
       expect(m.err()).toMatch(msg);
     });
+  });
+
+  it('a folder is named as one; a TensorFlow SavedModel folder says how to convert it', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'keraspect-dir-'));
+    try {
+      const saved = join(root, 'my_model');
+      await mkdir(join(saved, 'variables'), { recursive: true });
+      await writeFile(join(saved, 'saved_model.pb'), Uint8Array.of(0x08, 0x01, 0x12, 0x00));
+      let m = memoryIo();
+      expect(await run(['inspect', saved], m.io)).toBe(2);
+      expect(m.err()).toMatch(/is a TensorFlow SavedModel folder .*load_model\('.*my_model'\)\.save\('model\.keras'\)/);
+      m = memoryIo();
+      expect(await run(['inspect', join(saved, 'variables')], m.io)).toBe(2);
+      expect(m.err()).toMatch(/The model file '.*variables' is a folder; pass the file itself/);
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
   });
 
   describe.skipIf(!dir)('--plugin and --weights with real Keras files', () => {

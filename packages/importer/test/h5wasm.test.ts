@@ -99,6 +99,15 @@ describe('h5wasm helpers', () => {
       [Uint8Array.of(0x0e, 0x03, 0x13, 0x01, 1, 2), /HDF4/],
       [Uint8Array.of(1, 2, 3, 250, 251, 0, 7, 8, 9), /binary data starting with bytes 01 02 03 fa fb 00 07 08/],
       [enc('hello world'), /text starting with "hello world"/],
+      [
+        Uint8Array.of(0, 1, 2, 3, 4, 5, 6, 7, 0x57, 0xfb, 0x80, 0x8b, 0x24, 0x75, 0x47, 0xdb),
+        /TensorFlow checkpoint index .*model\.load_weights\(prefix\).*model\.save\('model\.keras'\)/,
+      ],
+      [
+        Uint8Array.of(0x08, 0x01, 0x12, 0x80, 0x01, 0x0a),
+        /TensorFlow SavedModel graph \(saved_model\.pb\).*load_model/,
+      ],
+      [Uint8Array.of(0x1c, 0, 0, 0, 0x54, 0x46, 0x4c, 0x33, 0, 0), /TensorFlow Lite model/],
     ];
     for (const [bytes, re] of cases) {
       expect(describeBytes(bytes)).toMatch(re);

@@ -75,6 +75,14 @@ export function findHdf5Signature(bytes: Uint8Array): number {
   return -1;
 }
 
+/** The magic number ending a LevelDB table (TensorFlow's checkpoint `.index` files), little-endian. */
+const TABLE_MAGIC = [0x57, 0xfb, 0x80, 0x8b, 0x24, 0x75, 0x47, 0xdb];
+
+function endsWith(bytes: Uint8Array, tail: number[]): boolean {
+  const at = bytes.length - tail.length;
+  return at >= 0 && tail.every((b, i) => bytes[at + i] === b);
+}
+
 /**
  * A short description of what non-HDF5 bytes look like, for error messages ("a .keras zip archive",
  * "JSON text", …).
@@ -89,6 +97,13 @@ export function describeBytes(bytes: Uint8Array): string {
   if (starts(0x1f, 0x8b)) return 'a gzip-compressed file; decompress it first';
   if (starts(0x80) && bytes.length > 1 && bytes[1] >= 2 && bytes[1] <= 5)
     return 'a Python pickle, not a Keras HDF5 file';
+  const save = "model.save('model.keras') or model.save('model.h5')";
+  if (endsWith(bytes, TABLE_MAGIC))
+    return `a TensorFlow checkpoint index (the .index file of model.save_weights() in TensorFlow's format, or of a SavedModel's variables/), not a Keras file; in Python, build the model, call model.load_weights(prefix), then ${save}`;
+  if (starts(0x08, 0x01, 0x12))
+    return `probably a TensorFlow SavedModel graph (saved_model.pb), not a Keras file; in Python, model = tf.keras.models.load_model(its folder), then ${save}`;
+  if (bytes.length >= 8 && String.fromCharCode(...bytes.subarray(4, 8)) === 'TFL3')
+    return 'a TensorFlow Lite model (.tflite), which keeps no Keras layers; convert the Keras model it came from instead';
   const head = new TextDecoder('utf-8', { fatal: false }).decode(bytes.subarray(0, 256)).trimStart();
   if (head.startsWith('version https://git-lfs'))
     return 'a Git LFS pointer, not the file itself; fetch the real file with `git lfs pull`';
