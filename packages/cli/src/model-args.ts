@@ -142,6 +142,10 @@ export async function openModel(
       `--weights '${values.weights}' is JSON text, not a weights file. Give the architecture (model.to_json()) as MODEL and the weights file (save_weights .h5 or .weights.h5) with --weights.`,
     );
   if (isJsonText(bytes)) {
+    if (isTfjsModelJson(bytes))
+      throw new CliError(
+        `'${model}' is a TF.js layers model (model.json with its .bin weight shards, from tensorflowjs_converter or keraspect convert), which Keraspect does not read back: pass the Keras file it was converted from (.h5 or .keras). To run it as it is, use tf.loadLayersModel after importing @keraspect/importer, which registers Keraspect's layers with TF.js.`,
+      );
     if (!weights)
       throw new CliError(
         `'${model}' is a model architecture (JSON, as model.to_json() writes it) without weights: give the weights file with --weights FILE (save_weights .h5 or .weights.h5).`,
@@ -149,6 +153,16 @@ export async function openModel(
     return loadModel(weights, { ...options, architecture: new TextDecoder().decode(bytes) });
   }
   return loadModel(bytes, { ...options, weights });
+}
+
+/** Whether JSON text is a TF.js `model.json` (layers format: a topology and a weights manifest). */
+function isTfjsModelJson(bytes: Uint8Array): boolean {
+  try {
+    const j = JSON.parse(new TextDecoder().decode(bytes)) as Record<string, unknown> | null;
+    return !!j && typeof j === 'object' && 'modelTopology' in j && 'weightsManifest' in j;
+  } catch {
+    return false;
+  }
 }
 
 /** Whether a file's bytes are JSON text (an object), i.e. an architecture rather than a model file. */

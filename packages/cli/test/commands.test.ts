@@ -331,7 +331,7 @@ describe('keraspect CLI (in-process)', () => {
     });
   });
 
-  it('a folder is named as one; a TensorFlow SavedModel folder says how to convert it', async () => {
+  it('a folder, a SavedModel folder and a TF.js model.json are each named as such, with what to pass instead', async () => {
     const root = await mkdtemp(join(tmpdir(), 'keraspect-dir-'));
     try {
       const saved = join(root, 'my_model');
@@ -340,6 +340,11 @@ describe('keraspect CLI (in-process)', () => {
       let m = memoryIo();
       expect(await run(['inspect', saved], m.io)).toBe(2);
       expect(m.err()).toMatch(/is a TensorFlow SavedModel folder .*load_model\('.*my_model'\)\.save\('model\.keras'\)/);
+      m = memoryIo({
+        'model.json': new TextEncoder().encode(JSON.stringify({ modelTopology: {}, weightsManifest: [] })),
+      });
+      expect(await run(['inspect', 'model.json'], m.io)).toBe(2);
+      expect(m.err()).toMatch(/'model\.json' is a TF\.js layers model .*pass the Keras file it was converted from/);
       m = memoryIo();
       expect(await run(['inspect', join(saved, 'variables')], m.io)).toBe(2);
       expect(m.err()).toMatch(/The model file '.*variables' is a folder; pass the file itself/);
