@@ -1,8 +1,9 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { writeKerasH5 } from '../src/export/h5.ts';
-import { loadModel, predict, toKerasH5 } from '../src/index.ts';
+import { loadModel, toKerasH5 } from '../src/index.ts';
 import type { WeightArray } from '../src/layers/port.ts';
 import { h5 } from '../src/read/h5wasm.ts';
+import { batchNorm, dense, expectClose, predictRow, ramp } from './dense-math.ts';
 
 // A nested model's weights in a legacy .h5 are one group listing them as Keras' saver takes them:
 // `layer.trainable_weights + layer.non_trainable_weights` of the nested model (tf.keras
@@ -10,23 +11,11 @@ import { h5 } from '../src/read/h5wasm.ts';
 // layer's trainable weights, then every inner layer's non-trainable ones (BatchNormalization's
 // moving statistics, the weights of a layer saved with trainable=False).
 
+const named = (name: string, shape: number[], seed: number): WeightArray => ({ name, ...ramp(shape, seed) });
+
 beforeAll(async () => {
   await h5();
 });
-
-const ramp = (name: string, shape: number[], seed: number): WeightArray => {
-  const n = shape.reduce((a, b) => a * b, 1);
-  return { name, shape, data: Float32Array.from({ length: n }, (_, i) => Math.sin(seed * 1.7 + i * 0.9) * 0.8) };
-};
-
-function dense(x: number[], w: WeightArray, b: WeightArray): number[] {
-  const out = b.shape[0];
-  return Array.from({ length: out }, (_, j) => x.reduce((s, xi, i) => s + xi * w.data[i * out + j], b.data[j]));
-}
-
-function batchNorm(x: number[], [gamma, beta, mean, variance]: WeightArray[]): number[] {
-  return x.map((v, i) => ((v - mean.data[i]) / Math.sqrt(variance.data[i] + 1e-3)) * gamma.data[i] + beta.data[i]);
-}
 
 /** tf.keras-style functional config: x → Sequential 'block'(inner) → Dense 'out'(1). */
 const functional = (inner: unknown[]) => ({
@@ -51,33 +40,19 @@ const functional = (inner: unknown[]) => ({
   },
 });
 
-async function run(bytes: Uint8Array, x: number[]): Promise<number[]> {
-  const km = await loadModel(bytes);
-  try {
-    return Array.from(predict(km, { data: Float32Array.from(x), shape: [1, 3] })[0].data);
-  } finally {
-    km.dispose();
-  }
-}
-
-const close = (actual: number[], expected: number[]) => {
-  expect(actual).toHaveLength(expected.length);
-  actual.forEach((a, i) => expect(a).toBeCloseTo(expected[i], 5));
-};
-
 describe('legacy .h5: the weights of a nested model in Keras order', () => {
   const x = [0.5, -1.25, 2];
-  const out = [ramp('out/kernel:0', [3, 1], 9), ramp('out/bias:0', [1], 10)];
+  const out = [named('out/kernel:0', [3, 1], 9), named('out/bias:0', [1], 10)];
 
   it('BatchNormalization between two Dense: its moving statistics come after every trainable weight', async () => {
-    const a = [ramp('a/kernel:0', [3, 3], 1), ramp('a/bias:0', [3], 2)];
+    const a = [named('a/kernel:0', [3, 3], 1), named('a/bias:0', [3], 2)];
     const bn = [
-      ramp('bn/gamma:0', [3], 3),
-      ramp('bn/beta:0', [3], 4),
-      ramp('bn/moving_mean:0', [3], 5),
+      named('bn/gamma:0', [3], 3),
+      named('bn/beta:0', [3], 4),
+      named('bn/moving_mean:0', [3], 5),
       { name: 'bn/moving_variance:0', shape: [3], data: Float32Array.of(0.5, 1.5, 2) },
     ];
-    const c = [ramp('c/kernel:0', [3, 3], 6), ramp('c/bias:0', [3], 7)];
+    const c = [named('c/kernel:0', [3, 3], 6), named('c/bias:0', [3], 7)];
     const config = functional([
       { class_name: 'Dense', config: { name: 'a', units: 3 } },
       { class_name: 'BatchNormalization', config: { name: 'bn', epsilon: 1e-3 } },
@@ -93,12 +68,12 @@ describe('legacy .h5: the weights of a nested model in Keras order', () => {
       ],
     });
     const expected = dense(dense(batchNorm(dense(x, a[0], a[1]), bn), c[0], c[1]), out[0], out[1]);
-    close(await run(bytes, x), expected);
+    expectClose(await predictRow(bytes, x), expected);
   });
 
   it('a layer saved with trainable=False: its weights come after the trainable layers', async () => {
-    const a = [ramp('a/kernel:0', [3, 3], 1), ramp('a/bias:0', [3], 2)];
-    const b = [ramp('b/kernel:0', [3, 3], 3), ramp('b/bias:0', [3], 4)];
+    const a = [named('a/kernel:0', [3, 3], 1), named('a/bias:0', [3], 2)];
+    const b = [named('b/kernel:0', [3, 3], 3), named('b/bias:0', [3], 4)];
     const config = functional([
       { class_name: 'Dense', config: { name: 'a', units: 3, trainable: false } },
       { class_name: 'Dense', config: { name: 'b', units: 3 } },
@@ -113,12 +88,12 @@ describe('legacy .h5: the weights of a nested model in Keras order', () => {
       ],
     });
     const expected = dense(dense(dense(x, a[0], a[1]), b[0], b[1]), out[0], out[1]);
-    close(await run(bytes, x), expected);
+    expectClose(await predictRow(bytes, x), expected);
   });
 
   it('export writes the same order, so the file reads back equal', async () => {
-    const a = [ramp('a/kernel:0', [3, 3], 1), ramp('a/bias:0', [3], 2)];
-    const b = [ramp('b/kernel:0', [3, 3], 3), ramp('b/bias:0', [3], 4)];
+    const a = [named('a/kernel:0', [3, 3], 1), named('a/bias:0', [3], 2)];
+    const b = [named('b/kernel:0', [3, 3], 3), named('b/bias:0', [3], 4)];
     const config = functional([
       { class_name: 'Dense', config: { name: 'a', units: 3, trainable: false } },
       { class_name: 'Dense', config: { name: 'b', units: 3 } },
@@ -132,7 +107,7 @@ describe('legacy .h5: the weights of a nested model in Keras order', () => {
     const km = await loadModel(bytes);
     const again = await toKerasH5(km);
     km.dispose();
-    close(await run(again, x), await run(bytes, x));
+    expectClose(await predictRow(again, x), await predictRow(bytes, x));
     const reread = await loadModel(again);
     const names = reread.kerasWeights.get('block')!.map((w) => w.name);
     reread.dispose();

@@ -1,7 +1,7 @@
 import { unzipSync } from 'fflate';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { loadModel, predict } from '../src/index.ts';
 import { h5 } from '../src/read/h5wasm.ts';
+import { batchNorm, dense, expectClose, predictRow, ramp } from './dense-math.ts';
 import { kerasZip, type Var } from './keras-zip.ts';
 
 // Where `.keras` files keep the weights of nested models and of tf.keras 2.12–2.14 models, as the
@@ -17,21 +17,6 @@ import { kerasZip, type Var } from './keras-zip.ts';
 beforeAll(async () => {
   await h5();
 });
-
-const ramp = (shape: number[], seed: number): Var => {
-  const n = shape.reduce((a, b) => a * b, 1);
-  return { shape, data: Array.from({ length: n }, (_, i) => Math.sin(seed * 1.7 + i * 0.9) * 0.8) };
-};
-
-/** x · W + b for one row x; W is (in, out) row-major as Keras stores Dense kernels. */
-function dense(x: number[], w: Var, b: Var): number[] {
-  const out = b.shape[0];
-  return Array.from({ length: out }, (_, j) => x.reduce((s, xi, i) => s + xi * w.data[i * out + j], b.data[j]));
-}
-
-function batchNorm(x: number[], [gamma, beta, mean, variance]: Var[]): number[] {
-  return x.map((v, i) => ((v - mean.data[i]) / Math.sqrt(variance.data[i] + 1e-3)) * gamma.data[i] + beta.data[i]);
-}
 
 const denseJson = (name: string, units: number) => ({
   module: 'keras.layers',
@@ -76,20 +61,6 @@ function nestedFunctional(innerLayers: unknown[], innerInput: number) {
   };
 }
 
-async function run(bytes: Uint8Array, x: number[], options: Parameters<typeof loadModel>[1] = {}): Promise<number[]> {
-  const km = await loadModel(bytes, options);
-  try {
-    return Array.from(predict(km, { data: Float32Array.from(x), shape: [1, x.length] })[0].data);
-  } finally {
-    km.dispose();
-  }
-}
-
-const close = (actual: number[], expected: number[]) => {
-  expect(actual).toHaveLength(expected.length);
-  actual.forEach((a, i) => expect(a).toBeCloseTo(expected[i], 5));
-};
-
 describe('.keras: weights of a nested model', () => {
   const x = [0.5, -1.25, 2];
 
@@ -115,7 +86,7 @@ describe('.keras: weights of a nested model', () => {
         'layers/dense': [w2, b2],
       },
     });
-    close(await run(bytes, x), dense(batchNorm(dense(x, w1, b1), bn), w2, b2));
+    expectClose(await predictRow(bytes, x), dense(batchNorm(dense(x, w1, b1), bn), w2, b2));
   });
 
   it('orders eleven inner layers of one class by counter (dense_2 before dense_10)', async () => {
@@ -131,7 +102,7 @@ describe('.keras: weights of a nested model', () => {
     let h = x;
     for (const [w, b] of ws) h = dense(h, w, b);
     const expected = dense(h, groups['layers/dense'][0], groups['layers/dense'][1]);
-    close(await run(kerasZip({ config, kerasVersion: '3.9.2', groups }), x), expected);
+    expectClose(await predictRow(kerasZip({ config, kerasVersion: '3.9.2', groups }), x), expected);
   });
 
   it('prefers the layer names newer Keras 3 stores beside the vars', async () => {
@@ -153,7 +124,7 @@ describe('.keras: weights of a nested model', () => {
       },
       names: { 'layers/sequential/layers/dense_1': 'a', 'layers/sequential/layers/dense': 'b', 'layers/dense': 'out' },
     });
-    close(await run(bytes, x), dense(dense(dense(x, w1, b1), w1b, b1b), w2, b2));
+    expectClose(await predictRow(bytes, x), dense(dense(dense(x, w1, b1), w1b, b1b), w2, b2));
   });
 });
 
@@ -190,7 +161,7 @@ describe('tf.keras 2.12–2.14 .keras: weights under _layer_checkpoint_dependenc
       kerasVersion: '2.13.1',
       groups: groups('_layer_checkpoint_dependencies', doubled),
     });
-    close(await run(bytes, x), expected);
+    expectClose(await predictRow(bytes, x), expected);
   });
 
   it('tf.keras 2.14: counted once (dense, dense_1, dense_2)', async () => {
@@ -199,7 +170,7 @@ describe('tf.keras 2.12–2.14 .keras: weights under _layer_checkpoint_dependenc
       kerasVersion: '2.14.0',
       groups: groups('_layer_checkpoint_dependencies', single),
     });
-    close(await run(bytes, x), expected);
+    expectClose(await predictRow(bytes, x), expected);
   });
 
   it('saved on Windows (root groups joined by \\)', async () => {
@@ -209,7 +180,7 @@ describe('tf.keras 2.12–2.14 .keras: weights under _layer_checkpoint_dependenc
       groups: groups('_layer_checkpoint_dependencies', doubled),
       windows: true,
     });
-    close(await run(bytes, x), expected);
+    expectClose(await predictRow(bytes, x), expected);
   });
 
   it('a nested model inside: both levels under _layer_checkpoint_dependencies, both counted twice', async () => {
@@ -249,7 +220,7 @@ describe('tf.keras 2.12–2.14 .keras: weights under _layer_checkpoint_dependenc
         [`${root}/dense`]: [w[4], w[5]],
       },
     });
-    close(await run(bytes, x), expected);
+    expectClose(await predictRow(bytes, x), expected);
   });
 
   it('a weights-only .weights.h5 of tf.keras 2.13 with its architecture JSON', async () => {
@@ -259,7 +230,7 @@ describe('tf.keras 2.12–2.14 .keras: weights under _layer_checkpoint_dependenc
       groups: groups('_layer_checkpoint_dependencies', doubled),
     });
     const weightsOnly = unzipSync(zip)['model.weights.h5'];
-    close(await run(weightsOnly, x, { architecture: JSON.stringify(sequential('2.13.1')) }), expected);
+    expectClose(await predictRow(weightsOnly, x, { architecture: JSON.stringify(sequential('2.13.1')) }), expected);
   });
 
   it('without a recorded version, the counting the groups fit is used', async () => {
@@ -271,7 +242,7 @@ describe('tf.keras 2.12–2.14 .keras: weights under _layer_checkpoint_dependenc
         groups: groups('_layer_checkpoint_dependencies', keys),
       });
       const weightsOnly = unzipSync(zip)['model.weights.h5'];
-      close(await run(weightsOnly, x, { architecture: JSON.stringify(arch) }), expected);
+      expectClose(await predictRow(weightsOnly, x, { architecture: JSON.stringify(arch) }), expected);
     }
   });
 });
