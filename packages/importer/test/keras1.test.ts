@@ -224,3 +224,54 @@ describe('Keras 1 files', () => {
     expect((e as ImporterError).message).toMatch(/Layer 'convolution1d_1' \(Conv1D\): the 4-D kernel \[2,2,3,2\]/);
   });
 });
+
+describe('Keras 1 weights inside TimeDistributed', () => {
+  it("converts a wrapped Convolution1D's 4-D kernel as Keras 2 does (convert_nested_time_distributed)", async () => {
+    const S = 2; // TimeDistributed steps
+    const bytes = writeKerasH5({
+      modelConfig: {
+        class_name: 'Sequential',
+        config: [
+          {
+            class_name: 'TimeDistributed',
+            config: {
+              name: 'timedistributed_1',
+              batch_input_shape: [null, S, T, F],
+              layer: {
+                class_name: 'Convolution1D',
+                config: {
+                  name: 'convolution1d_1',
+                  nb_filter: NF,
+                  filter_length: K,
+                  border_mode: 'valid',
+                  activation: 'linear',
+                  bias: true,
+                },
+              },
+            },
+          },
+        ],
+      } as never,
+      kerasVersion: '1.2.2',
+      layers: [{ name: 'timedistributed_1', weights: [convKernel('tf'), convB] }],
+    });
+    const km = await loadModel(bytes);
+    try {
+      const x = Array.from({ length: S * T * F }, (_, i) => rand(1, 300 + i)[0]);
+      const [y] = predict(km, { data: Float32Array.from(x), shape: [1, S, T, F] });
+      const want: number[] = [];
+      for (let s = 0; s < S; s++)
+        for (let t = 0; t + K <= T; t++)
+          for (let o = 0; o < NF; o++) {
+            let v = convB.data[o];
+            for (let j = 0; j < K; j++)
+              for (let f = 0; f < F; f++) v += x[(s * T + t + j) * F + f] * at(convK3, j, f, o);
+            want.push(v);
+          }
+      expect(y.shape).toEqual([1, S, T - K + 1, NF]);
+      expectClose(y.data, want, 1e-5);
+    } finally {
+      km.dispose();
+    }
+  });
+});
