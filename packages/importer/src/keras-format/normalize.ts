@@ -1,6 +1,7 @@
 import { fail } from '../errors.ts';
 import { DEFAULT_LIMITS, exceedLimit, type Limits } from '../limits.ts';
 import type { GraphLayer, ModelGraph, TensorRef } from './graph.ts';
+import { upgradeKeras1Layer } from './keras1.ts';
 import { parseNode } from './nodes.ts';
 import type { KerasLayerConfig, KerasLayerJson, KerasModelJson, KerasShape } from './types.ts';
 
@@ -262,7 +263,7 @@ function checkLayerJson(v: unknown): KerasLayerJson {
   if (typeof lj.config.name !== 'string' && !isModelJson(lj)) {
     lj.config.name = String(lj.name ?? '');
   }
-  return lj;
+  return upgradeKeras1Layer(lj);
 }
 
 function graphLayer(lj: KerasLayerJson, limits: Limits): GraphLayer {

@@ -2,6 +2,7 @@ import { read } from './config.ts';
 import type { BuildContext, LayerPort } from './port.ts';
 import type { KerasLayerConfig } from '../keras-format/types.ts';
 import { FastLSTM, FastSimpleRNN } from './fast/recurrent.ts';
+import { concatLastAxis } from './builtin/gru.ts';
 
 function rnnCommon(c: KerasLayerConfig, cls: string, ctx: BuildContext) {
   const r = read(c, cls);
@@ -29,7 +30,29 @@ export const SimpleRNN: LayerPort = {
   build: (c, ctx) => new FastSimpleRNN(rnnCommon(c, 'SimpleRNN', ctx)),
 };
 
+/**
+ * Keras `LSTM`. Weights load as stored; Keras 1's twelve per-gate arrays (`W_i, U_i, b_i, W_c, U_c,
+ * b_c, W_f, U_f, b_f, W_o, U_o, b_o`) are joined in Keras 2's gate order i, f, c, o as Keras 2 does
+ * when loading them (`preprocess_weights_for_loading`).
+ */
 export const LSTM: LayerPort = {
+  convertWeights(weights, config) {
+    if (weights.length !== 12) return weights;
+    return [
+      concatLastAxis(
+        [0, 6, 3, 9].map((i) => weights[i]),
+        `${config.name}/kernel`,
+      ),
+      concatLastAxis(
+        [1, 7, 4, 10].map((i) => weights[i]),
+        `${config.name}/recurrent_kernel`,
+      ),
+      concatLastAxis(
+        [2, 8, 5, 11].map((i) => weights[i]),
+        `${config.name}/bias`,
+      ),
+    ];
+  },
   build: (c, ctx) =>
     new FastLSTM({
       ...rnnCommon(c, 'LSTM', ctx),

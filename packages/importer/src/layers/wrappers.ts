@@ -151,10 +151,13 @@ export const TimeDistributed: LayerPort = {
         : ctx.buildLayer(inner);
     return new KerasTimeDistributed({ name: c.name, trainable: false, layer });
   },
-  /** The wrapped TCN orders its weights by name (the file lists them as Keras tracks them). */
+  /**
+   * The weights convert as the wrapped class's do, as Keras 2's `convert_nested_time_distributed`
+   * does (Keras 1 layouts, CuDNN layouts, …); a wrapped TCN orders its weights by name.
+   */
   convertWeights(weights, c, ctx) {
     const inner = c.layer as KerasLayerJson;
     const port = portFor(inner.class_name, inner.config, inner);
-    return port === tcnPort && port.convertWeights ? port.convertWeights(weights, inner.config, ctx) : weights;
+    return port.convertWeights ? port.convertWeights(weights, inner.config, ctx) : weights;
   },
 };

@@ -3,7 +3,7 @@ import { fail } from '../../errors.ts';
 import type { KerasLayerConfig } from '../../keras-format/types.ts';
 import { type DataFormat, read } from '../config.ts';
 import type { Activated } from '../capabilities.ts';
-import type { BuildContext, LayerPort } from '../port.ts';
+import type { BuildContext, LayerPort, WeightArray } from '../port.ts';
 import { activationFunction, convOutputLength, register, singleShape } from './common.ts';
 
 /** 1D convolution padding modes Keras accepts. */
@@ -263,4 +263,30 @@ export function conv1dCommon(config: KerasLayerConfig, ctx: BuildContext, classN
 /** Keras `Conv1D` (every padding including `'causal'`, `groups`, both data formats) → {@link KerasConv1D}. */
 export const conv1dPort: LayerPort = {
   build: (config, ctx) => new KerasConv1D(conv1dCommon(config, ctx, 'Conv1D')),
+  convertWeights: (weights, config) =>
+    weights[0]?.shape.length === 4 ? [keras1Conv1DKernel(weights[0], config), ...weights.slice(1)] : weights,
 };
+
+/**
+ * Keras 1 ran Conv1D as a 2-D convolution and stored its kernel as (k, 1, F, filters), or in
+ * Keras 1.1's layout (filters, F, k, 1); Keras 2 loads either as (k, F, filters)
+ * (`preprocess_weights_for_loading`: transpose (2, 3, 1, 0) when the shape is not the first, then
+ * drop axis 1). Any other 4-D shape fails naming the layer.
+ */
+function keras1Conv1DKernel(w: WeightArray, config: KerasLayerConfig): WeightArray {
+  const [a, b, c, d] = w.shape;
+  const k = Array.isArray(config.kernel_size) ? config.kernel_size[0] : config.kernel_size;
+  const filters = config.filters;
+  if (a === k && b === 1 && d === filters) return { ...w, shape: [a, c, d] };
+  if (a === filters && c === k && d === 1) {
+    // out[t, f, o] = w[o, f, t, 0]
+    const out = new Float32Array(w.data.length);
+    for (let o = 0; o < a; o++)
+      for (let f = 0; f < b; f++) for (let t = 0; t < c; t++) out[(t * b + f) * a + o] = w.data[(o * b + f) * c + t];
+    return { name: w.name, shape: [c, b, a], data: out };
+  }
+  return fail(
+    'WEIGHT_MISMATCH',
+    `Layer '${config.name}' (Conv1D): the 4-D kernel ${JSON.stringify(w.shape)} is neither Keras 1's (${k}, 1, F, ${filters}) nor Keras 1.1's (${filters}, F, ${k}, 1) layout; re-save the model with Keras 2.`,
+  );
+}

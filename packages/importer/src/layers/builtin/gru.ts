@@ -324,6 +324,25 @@ export function gruArgs(config: KerasLayerConfig, ctx: BuildContext, className =
 }
 
 /**
+ * Keras 1's per-gate weight arrays (all (rows, n) or all (n)) joined along their last axis, as Keras
+ * 2's `preprocess_weights_for_loading` does with `np.concatenate(…, axis=-1)`.
+ */
+export function concatLastAxis(parts: WeightArray[], name: string): WeightArray {
+  const rows = parts[0].shape.length === 2 ? parts[0].shape[0] : 1;
+  const cols = parts.map((p) => p.shape[p.shape.length - 1]);
+  const total = cols.reduce((a, b) => a + b, 0);
+  const data = new Float32Array(rows * total);
+  for (let row = 0; row < rows; row++) {
+    let off = 0;
+    parts.forEach((p, k) => {
+      data.set(p.data.subarray(row * cols[k], (row + 1) * cols[k]), row * total + off);
+      off += cols[k];
+    });
+  }
+  return { name, shape: parts[0].shape.length === 2 ? [rows, total] : [total], data };
+}
+
+/**
  * Keras `GRU` → {@link KerasGRU}. Weights load as stored; Keras 1's nine per-gate arrays
  * (`W_z, U_z, b_z, W_r, U_r, b_r, W_h, U_h, b_h`) are concatenated as Keras 2 does when loading them.
  */
@@ -338,25 +357,19 @@ export const gruPort: LayerPort = {
       }
       return weights;
     }
-    const concat = (idx: number[], name: string): WeightArray => {
-      const parts = idx.map((i) => weights[i]);
-      const rows = parts[0].shape.length === 2 ? parts[0].shape[0] : 1;
-      const cols = parts.map((p) => p.shape[p.shape.length - 1]);
-      const total = cols.reduce((a, b) => a + b, 0);
-      const data = new Float32Array(rows * total);
-      for (let row = 0; row < rows; row++) {
-        let off = 0;
-        parts.forEach((p, k) => {
-          data.set(p.data.subarray(row * cols[k], (row + 1) * cols[k]), row * total + off);
-          off += cols[k];
-        });
-      }
-      return { name, shape: parts[0].shape.length === 2 ? [rows, total] : [total], data };
-    };
     return [
-      concat([0, 3, 6], `${config.name}/kernel`),
-      concat([1, 4, 7], `${config.name}/recurrent_kernel`),
-      concat([2, 5, 8], `${config.name}/bias`),
+      concatLastAxis(
+        [0, 3, 6].map((i) => weights[i]),
+        `${config.name}/kernel`,
+      ),
+      concatLastAxis(
+        [1, 4, 7].map((i) => weights[i]),
+        `${config.name}/recurrent_kernel`,
+      ),
+      concatLastAxis(
+        [2, 5, 8].map((i) => weights[i]),
+        `${config.name}/bias`,
+      ),
     ];
   },
 };
