@@ -31,7 +31,7 @@ function kerasLayers(km: KerasModel, b: BuiltLayer): KerasH5Layer[] {
   }
   const vars = b.layer.weights;
   const fromFile = km.kerasWeights.get(b.name);
-  if (b.port?.convertWeights) {
+  if (b.port?.convertWeights && !b.port.keepsKerasLayout) {
     // The TF.js layout differs from Keras' here; weights of such layers are exported as read.
     if (!fromFile && vars.length)
       fail(

@@ -100,20 +100,22 @@ function isLayerJson(v: unknown): v is KerasLayerJson {
  * applied to every file.
  */
 export function upgradeKeras1Layer(lj: KerasLayerJson): KerasLayerJson {
-  const className = ALIASES[lj.class_name] ?? lj.class_name;
+  // Own keys only: a class named 'constructor' must not find Object.prototype's.
+  const className = Object.hasOwn(ALIASES, lj.class_name) ? ALIASES[lj.class_name] : lj.class_name;
+  const renames = Object.hasOwn(RENAMES, className) ? RENAMES[className] : [];
   let config: KerasLayerConfig = lj.config;
   const copy = () => {
     if (config === lj.config) config = { ...lj.config };
     return config;
   };
-  for (const [from, to] of RENAMES[className] ?? []) {
+  for (const [from, to] of renames) {
     if (!(from in config)) continue;
     const c = copy();
     if (c[to] === undefined) c[to] = c[from];
     delete c[from];
   }
   // Keras 1 wrote the recurrent `consume_less` as a string; Keras 2 maps it to `implementation`.
-  if (RENAMES[className] === RECURRENT && typeof config.implementation === 'string') {
+  if (renames === RECURRENT && typeof config.implementation === 'string') {
     copy().implementation = ({ cpu: 0, mem: 1, gpu: 2 } as Record<string, number>)[config.implementation] ?? 0;
   }
   for (const key of WRAPPER_KEYS) {

@@ -91,6 +91,12 @@ export interface LayerPort {
    */
   convertWeights?(weights: WeightArray[], config: KerasLayerConfig, ctx: BuildContext): WeightArray[];
   /**
+   * Set when `convertWeights` only upgrades older layouts (Keras 1's per-gate arrays, …) and passes
+   * the current Keras layout unchanged: the TF.js layer's weights are then Keras' own, and export
+   * writes them.
+   */
+  keepsKerasLayout?: boolean;
+  /**
    * For a Keras class name several implementations share (Keras' built-in layer, a third-party
    * package's, a user's): whether `config` is the one this port implements. Omit to take every
    * config of the name.

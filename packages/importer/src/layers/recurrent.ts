@@ -36,6 +36,7 @@ export const SimpleRNN: LayerPort = {
  * when loading them (`preprocess_weights_for_loading`).
  */
 export const LSTM: LayerPort = {
+  keepsKerasLayout: true,
   convertWeights(weights, config) {
     if (weights.length !== 12) return weights;
     return [

@@ -262,6 +262,7 @@ export function conv1dCommon(config: KerasLayerConfig, ctx: BuildContext, classN
 
 /** Keras `Conv1D` (every padding including `'causal'`, `groups`, both data formats) → {@link KerasConv1D}. */
 export const conv1dPort: LayerPort = {
+  keepsKerasLayout: true,
   build: (config, ctx) => new KerasConv1D(conv1dCommon(config, ctx, 'Conv1D')),
   convertWeights: (weights, config) =>
     weights[0]?.shape.length === 4 ? [keras1Conv1DKernel(weights[0], config), ...weights.slice(1)] : weights,

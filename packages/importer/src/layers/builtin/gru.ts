@@ -347,6 +347,7 @@ export function concatLastAxis(parts: WeightArray[], name: string): WeightArray 
  * (`W_z, U_z, b_z, W_r, U_r, b_r, W_h, U_h, b_h`) are concatenated as Keras 2 does when loading them.
  */
 export const gruPort: LayerPort = {
+  keepsKerasLayout: true,
   build: (config, ctx) => new KerasGRU(gruArgs(config, ctx)),
   convertWeights(weights: WeightArray[], config): WeightArray[] {
     if (weights.length !== 9) {
