@@ -6,6 +6,8 @@ import { h5Module, uniquePath } from '../src/read/h5wasm.ts';
 export interface Var {
   shape: number[];
   data: ArrayLike<number>;
+  /** '<q' writes an int64 dataset (Keras 3 stores Normalization's adapt count so); float32 by default. */
+  dtype?: '<q';
 }
 
 /**
@@ -36,7 +38,14 @@ export function kerasZip(a: {
     const g = groupAt([...(a.windows ? [object.split('/').join('\\')] : object.split('/')), 'vars']);
     if (a.names?.[object]) g.create_attribute('name', a.names[object]);
     vars.forEach((v, i) => {
-      g.create_dataset({ name: String(i), data: Float32Array.from(v.data), shape: v.shape, dtype: '<f' });
+      if (v.dtype === '<q')
+        g.create_dataset({
+          name: String(i),
+          data: BigInt64Array.from(Array.from(v.data), BigInt),
+          shape: v.shape,
+          dtype: '<q',
+        });
+      else g.create_dataset({ name: String(i), data: Float32Array.from(v.data), shape: v.shape, dtype: '<f' });
     });
   }
   f.close();

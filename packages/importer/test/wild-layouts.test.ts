@@ -339,3 +339,35 @@ describe('user functions get one input as a tensor, the same at the shape probe 
     }
   });
 });
+
+describe('integer weights (Keras 3 Normalization keeps its adapt count as an int64 scalar)', () => {
+  it('a .keras file whose Normalization vars are mean, variance and an int64 count loads and normalizes', async () => {
+    const bytes = kerasZip({
+      config: {
+        class_name: 'Sequential',
+        config: {
+          name: 's',
+          layers: [
+            { class_name: 'InputLayer', config: { name: 'x', batch_shape: [null, 2] } },
+            {
+              class_name: 'Normalization',
+              config: { name: 'normalization', axis: [-1], invert: false, mean: null, variance: null },
+            },
+          ],
+        },
+      },
+      kerasVersion: '3.10.0',
+      groups: {
+        'layers/normalization': [
+          { shape: [2], data: [1, -2] },
+          { shape: [2], data: [4, 0.25] },
+          { shape: [], data: [7], dtype: '<q' },
+        ],
+      },
+    });
+    const km = await loadModel(bytes);
+    const [y] = predict(km, { data: Float32Array.of(5, -1), shape: [1, 2] });
+    expect(Array.from(y.data)).toEqual([2, 2]);
+    km.dispose();
+  });
+});

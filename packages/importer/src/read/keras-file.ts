@@ -418,6 +418,8 @@ function toFloat32(value: unknown, size: number, name: string): Float32Array {
   else if (ArrayBuffer.isView(value) && !(value instanceof DataView))
     data = Float32Array.from(value as unknown as ArrayLike<number>, Number);
   else if (typeof value === 'number') data = Float32Array.of(value);
+  // An int64 scalar (Keras 3 Normalization's adapt count) reads as a bigint.
+  else if (typeof value === 'bigint') data = Float32Array.of(Number(value));
   else return fail('CORRUPT_FILE', `Weight '${name}' is not a numeric array; Keras weights are float arrays.`);
   if (data.length !== size)
     fail(
