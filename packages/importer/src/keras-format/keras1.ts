@@ -6,17 +6,19 @@ import type { KerasLayerConfig, KerasLayerJson } from './types.ts';
  * 2.0–2.3) renames the arguments. Only the tables of the classes Keraspect loads are here; keys the
  * config already has in Keras 2 spelling win (Keras raises on both, a hand-edited file may have them).
  */
+/** The kernel and bias arguments Dense and Conv1D renamed alike. */
+const KERNEL_AND_BIAS: readonly (readonly [string, string])[] = [
+  ['init', 'kernel_initializer'],
+  ['W_regularizer', 'kernel_regularizer'],
+  ['b_regularizer', 'bias_regularizer'],
+  ['W_constraint', 'kernel_constraint'],
+  ['b_constraint', 'bias_constraint'],
+  ['bias', 'use_bias'],
+];
+
 const RENAMES: Record<string, readonly (readonly [string, string])[]> = {
   // legacy_dense_support
-  Dense: [
-    ['output_dim', 'units'],
-    ['init', 'kernel_initializer'],
-    ['W_regularizer', 'kernel_regularizer'],
-    ['b_regularizer', 'bias_regularizer'],
-    ['W_constraint', 'kernel_constraint'],
-    ['b_constraint', 'bias_constraint'],
-    ['bias', 'use_bias'],
-  ],
+  Dense: [['output_dim', 'units'], ...KERNEL_AND_BIAS],
   // legacy_dropout_support, legacy_gaussiandropout_support, legacy_gaussiannoise_support
   Dropout: [['p', 'rate']],
   SpatialDropout1D: [['p', 'rate']],
@@ -47,12 +49,7 @@ const RENAMES: Record<string, readonly (readonly [string, string])[]> = {
     ['filter_length', 'kernel_size'],
     ['subsample_length', 'strides'],
     ['border_mode', 'padding'],
-    ['init', 'kernel_initializer'],
-    ['W_regularizer', 'kernel_regularizer'],
-    ['b_regularizer', 'bias_regularizer'],
-    ['W_constraint', 'kernel_constraint'],
-    ['b_constraint', 'bias_constraint'],
-    ['bias', 'use_bias'],
+    ...KERNEL_AND_BIAS,
   ],
 };
 
