@@ -150,14 +150,8 @@ function loadGroups(layers: BuiltLayer[], groups: LayerGroup[], ctx: BuildContex
     const twice = classKeys(layers, true);
     if (!fits(keys) && fits(twice)) keys = twice;
   }
-  const hint: MissingHint = (b) =>
-    `This file names its weight groups by class and order (Keras' to_snake_case plus a counter); ` +
-    `the layer was looked for as '${keys.get(b.name) ?? b.name}', and the file's groups are ` +
-    `${groups
-      .slice(0, 12)
-      .map((g) => g.key)
-      .join(', ')}${groups.length > 12 ? ', …' : ''}. If a group of that class exists under another number, ` +
-    "the model's layer order differs from the one saved; please report the file.";
+  // Only files whose groups go by class need telling how a layer was looked for.
+  const hint = keyed.size === 0 ? undefined : classKeyHint(keys, groups);
   let total = 0;
   for (const b of layers) {
     const group = named.get(b.name) ?? keyed.get(keys.get(b.name)!);
@@ -167,12 +161,22 @@ function loadGroups(layers: BuiltLayer[], groups: LayerGroup[], ctx: BuildContex
   return total;
 }
 
+/** The missing-group message of a file whose groups are keyed by class: the key looked for, the keys present. */
+function classKeyHint(keys: Map<string, string>, groups: LayerGroup[]): MissingHint {
+  const present = groups.map((g) => g.key);
+  return (b) =>
+    `This file names its weight groups by class and order (Keras' to_snake_case plus a counter); ` +
+    `the layer was looked for as '${keys.get(b.name) ?? b.name}', and the file's groups are ` +
+    `${present.slice(0, 12).join(', ')}${present.length > 12 ? ', …' : ''}. If a group of that class exists ` +
+    "under another number, the model's layer order differs from the one saved; please report the file.";
+}
+
 /** Each layer's group key: `conv1d`, `conv1d_1`, … (`twice`: a layer with weights takes two numbers). */
 function classKeys(layers: BuiltLayer[], twice: boolean): Map<string, string> {
   const counters = new Map<string, number>();
   const keys = new Map<string, string>();
   for (const b of layers) {
-    const base = snake(b.nested && b.className === 'Model' ? 'Functional' : b.className);
+    const base = snake(b.className);
     const n = counters.get(base) ?? 0;
     counters.set(base, n + (twice && b.layer.weights.length > 0 ? 2 : 1));
     keys.set(b.name, n === 0 ? base : `${base}_${n}`);

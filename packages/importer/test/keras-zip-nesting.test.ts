@@ -1,5 +1,6 @@
 import { unzipSync } from 'fflate';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { type ImporterError, loadModel } from '../src/index.ts';
 import { h5 } from '../src/read/h5wasm.ts';
 import { batchNorm, dense, expectClose, predictRow, ramp } from './dense-math.ts';
 import { kerasZip, type Var } from './keras-zip.ts';
@@ -125,6 +126,19 @@ describe('.keras: weights of a nested model', () => {
       names: { 'layers/sequential/layers/dense_1': 'a', 'layers/sequential/layers/dense': 'b', 'layers/dense': 'out' },
     });
     expectClose(await predictRow(bytes, x), dense(dense(dense(x, w1, b1), w1b, b1b), w2, b2));
+  });
+  it('a layer missing from a file whose groups carry names is told by name, not by class key', async () => {
+    const config = nestedFunctional([denseJson('a', 4)], 3);
+    const bytes = kerasZip({
+      config,
+      kerasVersion: '3.9.2',
+      groups: { 'layers/sequential': [], 'layers/sequential/layers/dense': [ramp([3, 4], 1), ramp([4], 2)] },
+      names: { 'layers/sequential': 'block', 'layers/sequential/layers/dense': 'a' },
+    });
+    const e = await loadModel(bytes).catch((err: unknown) => err);
+    expect((e as ImporterError).code).toBe('WEIGHT_MISMATCH');
+    expect((e as Error).message).toMatch(/Layer 'out' \(Dense\) needs 2 weights .*layer names must match/);
+    expect((e as Error).message).not.toMatch(/names its weight groups by class/);
   });
 });
 
