@@ -276,8 +276,9 @@ export const conv1dPort: LayerPort = {
  */
 function keras1Conv1DKernel(w: WeightArray, config: KerasLayerConfig): WeightArray {
   const [a, b, c, d] = w.shape;
-  const k = Array.isArray(config.kernel_size) ? config.kernel_size[0] : config.kernel_size;
-  const filters = config.filters;
+  const r = read(config, 'Conv1D');
+  const k = r.int1('kernel_size');
+  const filters = r.int('filters');
   if (a === k && b === 1 && d === filters) return { ...w, shape: [a, c, d] };
   if (a === filters && c === k && d === 1) {
     // out[t, f, o] = w[o, f, t, 0]
