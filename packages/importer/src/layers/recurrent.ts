@@ -2,7 +2,7 @@ import { read } from './config.ts';
 import type { BuildContext, LayerPort } from './port.ts';
 import type { KerasLayerConfig } from '../keras-format/types.ts';
 import { FastLSTM, FastSimpleRNN } from './fast/recurrent.ts';
-import { concatLastAxis } from './builtin/gru.ts';
+import { joinGateArrays } from './builtin/common.ts';
 
 function rnnCommon(c: KerasLayerConfig, cls: string, ctx: BuildContext) {
   const r = read(c, cls);
@@ -39,20 +39,8 @@ export const LSTM: LayerPort = {
   keepsKerasLayout: true,
   convertWeights(weights, config) {
     if (weights.length !== 12) return weights;
-    return [
-      concatLastAxis(
-        [0, 6, 3, 9].map((i) => weights[i]),
-        `${config.name}/kernel`,
-      ),
-      concatLastAxis(
-        [1, 7, 4, 10].map((i) => weights[i]),
-        `${config.name}/recurrent_kernel`,
-      ),
-      concatLastAxis(
-        [2, 8, 5, 11].map((i) => weights[i]),
-        `${config.name}/bias`,
-      ),
-    ];
+    // Stored gates i, c, f, o; Keras 2's order is i, f, c, o.
+    return joinGateArrays(weights, [0, 2, 1, 3], config.name);
   },
   build: (c, ctx) =>
     new FastLSTM({

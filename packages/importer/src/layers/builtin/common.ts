@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { applyActivation } from '../activations.ts';
 import { directActivation, type Shape, singleShape } from '../layer-util.ts';
+import type { WeightArray } from '../port.ts';
 
 export type { Shape };
 export { singleShape };
@@ -58,4 +59,36 @@ export function convOutputLength(
   else if (padding === 'valid') out = length - dilated + 1;
   else out = length + dilated - 1; // 'full'
   return Math.floor((out + stride - 1) / stride);
+}
+
+/**
+ * Keras 1's per-gate weight arrays (all (rows, n) or all (n)) joined along their last axis, as Keras
+ * 2's `preprocess_weights_for_loading` does with `np.concatenate(…, axis=-1)`.
+ */
+function concatLastAxis(parts: WeightArray[], name: string): WeightArray {
+  const rows = parts[0].shape.length === 2 ? parts[0].shape[0] : 1;
+  const cols = parts.map((p) => p.shape[p.shape.length - 1]);
+  const total = cols.reduce((a, b) => a + b, 0);
+  const data = new Float32Array(rows * total);
+  for (let row = 0; row < rows; row++) {
+    let off = 0;
+    parts.forEach((p, k) => {
+      data.set(p.data.subarray(row * cols[k], (row + 1) * cols[k]), row * total + off);
+      off += cols[k];
+    });
+  }
+  return { name, shape: parts[0].shape.length === 2 ? [rows, total] : [total], data };
+}
+
+/**
+ * Keras 1's recurrent weights — a (W, U, b) triple per gate, gate after gate as stored — as Keras 2's
+ * `kernel`, `recurrent_kernel` and `bias`, with the gates in `order` (indices of the stored gates).
+ */
+export function joinGateArrays(weights: WeightArray[], order: number[], layer: string): WeightArray[] {
+  return (['kernel', 'recurrent_kernel', 'bias'] as const).map((part, k) =>
+    concatLastAxis(
+      order.map((g) => weights[3 * g + k]),
+      `${layer}/${part}`,
+    ),
+  );
 }

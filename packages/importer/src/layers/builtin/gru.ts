@@ -3,7 +3,7 @@ import { fail } from '../../errors.ts';
 import type { KerasLayerConfig } from '../../keras-format/types.ts';
 import { read } from '../config.ts';
 import type { BuildContext, LayerPort, WeightArray } from '../port.ts';
-import { activationFunction, register, type Shape, singleShape } from './common.ts';
+import { activationFunction, joinGateArrays, register, type Shape, singleShape } from './common.ts';
 import type { RecurrentCell, RecurrentSource } from '../capabilities.ts';
 import { fastRnnEligible, runFastRnn } from '../fast/recurrent.ts';
 
@@ -324,25 +324,6 @@ export function gruArgs(config: KerasLayerConfig, ctx: BuildContext, className =
 }
 
 /**
- * Keras 1's per-gate weight arrays (all (rows, n) or all (n)) joined along their last axis, as Keras
- * 2's `preprocess_weights_for_loading` does with `np.concatenate(…, axis=-1)`.
- */
-export function concatLastAxis(parts: WeightArray[], name: string): WeightArray {
-  const rows = parts[0].shape.length === 2 ? parts[0].shape[0] : 1;
-  const cols = parts.map((p) => p.shape[p.shape.length - 1]);
-  const total = cols.reduce((a, b) => a + b, 0);
-  const data = new Float32Array(rows * total);
-  for (let row = 0; row < rows; row++) {
-    let off = 0;
-    parts.forEach((p, k) => {
-      data.set(p.data.subarray(row * cols[k], (row + 1) * cols[k]), row * total + off);
-      off += cols[k];
-    });
-  }
-  return { name, shape: parts[0].shape.length === 2 ? [rows, total] : [total], data };
-}
-
-/**
  * Keras `GRU` → {@link KerasGRU}. Weights load as stored; Keras 1's nine per-gate arrays
  * (`W_z, U_z, b_z, W_r, U_r, b_r, W_h, U_h, b_h`) are concatenated as Keras 2 does when loading them.
  */
@@ -358,19 +339,6 @@ export const gruPort: LayerPort = {
       }
       return weights;
     }
-    return [
-      concatLastAxis(
-        [0, 3, 6].map((i) => weights[i]),
-        `${config.name}/kernel`,
-      ),
-      concatLastAxis(
-        [1, 4, 7].map((i) => weights[i]),
-        `${config.name}/recurrent_kernel`,
-      ),
-      concatLastAxis(
-        [2, 5, 8].map((i) => weights[i]),
-        `${config.name}/bias`,
-      ),
-    ];
+    return joinGateArrays(weights, [0, 1, 2], config.name);
   },
 };
