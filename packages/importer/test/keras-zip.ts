@@ -38,14 +38,9 @@ export function kerasZip(a: {
     const g = groupAt([...(a.windows ? [object.split('/').join('\\')] : object.split('/')), 'vars']);
     if (a.names?.[object]) g.create_attribute('name', a.names[object]);
     vars.forEach((v, i) => {
-      if (v.dtype === '<q')
-        g.create_dataset({
-          name: String(i),
-          data: BigInt64Array.from(Array.from(v.data), BigInt),
-          shape: v.shape,
-          dtype: '<q',
-        });
-      else g.create_dataset({ name: String(i), data: Float32Array.from(v.data), shape: v.shape, dtype: '<f' });
+      const int64 = v.dtype === '<q';
+      const data = int64 ? BigInt64Array.from(Array.from(v.data), BigInt) : Float32Array.from(v.data);
+      g.create_dataset({ name: String(i), data, shape: v.shape, dtype: int64 ? '<q' : '<f' });
     });
   }
   f.close();
