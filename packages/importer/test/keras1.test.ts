@@ -225,6 +225,98 @@ describe('Keras 1 files', () => {
   });
 });
 
+describe('Keras 1 GRU', () => {
+  // Keras 1 stores a GRU as nine arrays, (W, U, b) per gate in the order z, r, h; Keras 2 joins them
+  // into kernel, recurrent_kernel and bias (preprocess_weights_for_loading). Keras 1's GRU applies
+  // the reset gate before the recurrent product (Keras 2's reset_after = false).
+  const gruGates = ['z', 'r', 'h'] as const;
+  const gruParts = gruGates.flatMap((g, gi) => [
+    w(`gru_1_W_${g}`, [F, U], 40 + gi),
+    w(`gru_1_U_${g}`, [U, U], 50 + gi),
+    w(`gru_1_b_${g}`, [U], 60 + gi),
+  ]);
+
+  function gruFile(): Uint8Array {
+    return writeKerasH5({
+      modelConfig: {
+        class_name: 'Sequential',
+        keras_version: '1.2.2',
+        config: [
+          {
+            class_name: 'GRU',
+            config: {
+              name: 'gru_1',
+              batch_input_shape: [null, T, F],
+              output_dim: U,
+              activation: 'tanh',
+              inner_activation: 'hard_sigmoid',
+              init: 'glorot_uniform',
+              inner_init: 'orthogonal',
+              consume_less: 'gpu',
+              dropout_W: 0.0,
+              dropout_U: 0.0,
+              return_sequences: false,
+              go_backwards: false,
+              stateful: false,
+              unroll: false,
+              input_dim: F,
+              trainable: true,
+            },
+          },
+          {
+            class_name: 'Dense',
+            config: { name: 'dense_1', output_dim: 1, activation: 'linear', bias: true, trainable: true },
+          },
+        ],
+      } as never,
+      kerasVersion: '1.2.2',
+      layers: [
+        { name: 'gru_1', weights: gruParts },
+        { name: 'dense_1', weights: [denseW, denseB] },
+      ],
+    });
+  }
+
+  function gruReference(x: number[][]): number {
+    const part = (g: number, kind: 0 | 1 | 2) => gruParts[3 * g + kind];
+    let h = new Array(U).fill(0);
+    for (const xt of x) {
+      const xin = (g: number, u: number) => {
+        let s = part(g, 2).data[u];
+        for (let f = 0; f < F; f++) s += xt[f] * at(part(g, 0), f, u);
+        return s;
+      };
+      const rec = (g: number, u: number, hv: number[]) => {
+        let s = 0;
+        for (let v = 0; v < U; v++) s += hv[v] * at(part(g, 1), v, u);
+        return s;
+      };
+      const z = h.map((_, u) => hardSigmoid2(xin(0, u) + rec(0, u, h)));
+      const r = h.map((_, u) => hardSigmoid2(xin(1, u) + rec(1, u, h)));
+      const rh = h.map((hv, u) => r[u] * hv);
+      const hh = h.map((_, u) => Math.tanh(xin(2, u) + rec(2, u, rh)));
+      h = h.map((hv, u) => z[u] * hv + (1 - z[u]) * hh[u]);
+    }
+    return denseB.data[0] + h.reduce((s, hv, u) => s + hv * at(denseW, u, 0), 0);
+  }
+
+  it('joins the nine per-gate arrays in z, r, h order and computes the reset gate before the recurrent product', async () => {
+    const xs = Array.from({ length: B }, (_, b) =>
+      Array.from({ length: T }, (_, t) =>
+        Array.from({ length: F }, (_, f) => rand(1, 400 + 13 * b + 7 * t + f)[0] * 2),
+      ),
+    );
+    const km = await loadModel(gruFile());
+    try {
+      const [y] = predict(km, { data: Float32Array.from(xs.flat(2)), shape: [B, T, F] });
+      expect(y.shape).toEqual([B, 1]);
+      expectClose(y.data, xs.map(gruReference), 1e-5);
+    } finally {
+      km.dispose();
+    }
+  });
+});
+
 describe('Keras 1 weights inside TimeDistributed', () => {
   it("converts a wrapped Convolution1D's 4-D kernel as Keras 2 does (convert_nested_time_distributed)", async () => {
     const S = 2; // TimeDistributed steps
