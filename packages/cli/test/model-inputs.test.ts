@@ -296,3 +296,18 @@ describe('named inputs: --input NAME=FILE and .npz', () => {
     expect(readNpy(one.written.get('y.npy') as Uint8Array).shape).toEqual([4, 1]);
   });
 });
+
+describe('non-finite inputs', () => {
+  it('a NaN in the input file is named by its sample, step and feature, and nothing is written', async () => {
+    const x = readNpy(series);
+    const data = Float32Array.from(x.data as Float32Array);
+    const [, T, F] = x.shape;
+    data[(2 * T + 5) * F + 1] = Number.NaN;
+    const m = memoryIo({ 'nan.npy': writeNpy({ data, shape: x.shape }) });
+    expect(
+      await run(['predict', join(EXAMPLES_DIR, 'attention-lstm.h5'), '--input', 'nan.npy', '--out', 'y.npy'], m.io),
+    ).toBe(1);
+    expect(m.err()).toMatch(/contains NaN at \[2, 5, 1\] \(flat index \d+\); Keraspect needs finite inputs/);
+    expect(m.written.size).toBe(0);
+  });
+});

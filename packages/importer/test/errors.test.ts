@@ -138,7 +138,9 @@ describe('typed errors that name the thing and say what to do', () => {
         );
         const nan = new Float32Array(40).fill(0);
         nan[7] = Number.NaN;
-        expect(() => predict(km, { data: nan, shape: [1, 10, 4] })).toThrow(/contains NaN at flat index 7/);
+        expect(() => predict(km, { data: nan, shape: [1, 10, 4] })).toThrow(
+          /contains NaN at \[0, 1, 3\] \(flat index 7\)/,
+        );
       } finally {
         km.dispose();
       }

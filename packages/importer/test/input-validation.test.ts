@@ -84,7 +84,7 @@ describe('predict-time input validation', () => {
     expect(errorOf(() => predict(km, null as never)).message).toMatch(/must be \{ data, shape \}/);
     const frac = { data: Float32Array.of(1, 2, 3.5, 4, 5), shape: [1, 5] };
     expect(errorOf(() => predict(ids, frac)).message).toMatch(
-      /Input 'ids' of model 'tokens' takes integers \(int32, e\.g\. token ids\) but has 3\.5 at flat index 2/,
+      /Input 'ids' of model 'tokens' takes integers \(int32, e\.g\. token ids\) but has 3\.5 at \[0, 2\] \(flat index 2\)/,
     );
     // Whole-number floats and Int32Array are fine for an int32 input; Int32Array for a float input too.
     expect(predict(ids, { data: Float32Array.of(1, 2, 3, 4, 5), shape: [1, 5] })[0].shape).toEqual([1, 5, 2]);
@@ -98,7 +98,7 @@ describe('predict-time input validation', () => {
       expect(e.code).toBe('INPUT_SHAPE');
       expect(e.message).toMatch(
         new RegExp(
-          `Input 'ids' of model 'tokens' has id ${bad} at flat index 2, but it feeds Embedding 'emb', whose table has input_dim 10 rows: ids must be in \\[0, 10\\)`,
+          `Input 'ids' of model 'tokens' has id ${bad} at \\[0, 2\\] \\(flat index 2\\), but it feeds Embedding 'emb', whose table has input_dim 10 rows: ids must be in \\[0, 10\\)`,
         ),
       );
     }
@@ -112,7 +112,7 @@ describe('predict-time input validation', () => {
       const e = errorOf(() => predict(km, input));
       expect(e.code).toBe('INPUT_SHAPE');
       expect(e.message).toContain(
-        `contains ${bad} at flat index 7; Keraspect needs finite inputs. Clean or impute the data first, or pass { nonFinite: 'propagate' }`,
+        `contains ${bad} at [1, 0, 1] (flat index 7); Keraspect needs finite inputs. Clean or impute the data first (or, calling predict from code, pass { nonFinite: 'propagate' }`,
       );
       const [y] = predict(km, input, { nonFinite: 'propagate' });
       // Row 1, step 0 holds the bad value; the (zero-weight) Dense turns it into NaN there only.

@@ -93,6 +93,8 @@ describe('keras-embed-sim EmbeddingRet → EmbeddingSim', () => {
     })();
     km.dispose();
     expect(e).toBeInstanceOf(ImporterError);
-    expect((e as Error).message).toMatch(/has id 5 at flat index 2, but it feeds EmbeddingRet 'emb'.*input_dim 5/);
+    expect((e as Error).message).toMatch(
+      /has id 5 at \[0, 2\] \(flat index 2\), but it feeds EmbeddingRet 'emb'.*input_dim 5/,
+    );
   });
 });
