@@ -8,6 +8,8 @@ export {
   batches,
   concatRows,
   copyRows,
+  firstNonFinite,
+  formatIndex,
   type NdArray,
   row,
   rowRange,

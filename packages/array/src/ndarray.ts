@@ -43,6 +43,23 @@ export function rowSize(shape: readonly number[]): number {
   return sizeOf(shape.slice(1));
 }
 
+/** Flat element `k` of an array of `shape` as its index on every axis and its flat index: `[0, 3, 0] (flat index 9)`. */
+export function formatIndex(shape: readonly number[], k: number): string {
+  const at: number[] = [];
+  let rest = k;
+  for (let d = shape.length - 1; d >= 0; d--) {
+    at.unshift(rest % shape[d]);
+    rest = Math.floor(rest / shape[d]);
+  }
+  return `[${at.join(', ')}] (flat index ${k})`;
+}
+
+/** The flat index of the first NaN or ±Infinity in `data`, or -1 when every value is finite. */
+export function firstNonFinite(data: ArrayLike<number>): number {
+  for (let k = 0; k < data.length; k++) if (!Number.isFinite(data[k])) return k;
+  return -1;
+}
+
 function checkRow(a: NdArray<ArrayLike<number>>, i: number, what: string): void {
   if (a.shape.length === 0) throw new ArrayError('SHAPE', `${what}: a scalar has no rows.`);
   if (!Number.isInteger(i) || i < 0 || i >= a.shape[0])

@@ -28,7 +28,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
     return 2;
   }
   try {
-    return await (await entry.load()).run(rest, io);
+    return await (await entry.load()).run(negativeValuesJoined(rest), io);
   } catch (e) {
     if (e instanceof CliError) {
       io.stderr(`keraspect ${name}: ${e.message}\n`);
@@ -41,6 +41,28 @@ export async function run(argv: string[], io: Io): Promise<number> {
     }
     throw e;
   }
+}
+
+/**
+ * `--flag -3` as `--flag=-3`: node's parseArgs reads a value that starts with '-' as another
+ * option, so a negative number after a long flag (`--steps -3`, `--clip -0.5`) would fail as the
+ * unknown option '-3' instead of reaching the flag, whose own check then names the bad value.
+ */
+export function negativeValuesJoined(argv: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--') {
+      out.push(...argv.slice(i));
+      break;
+    }
+    const next = argv[i + 1];
+    if (/^--[^=]+$/.test(a) && next !== undefined && /^-(\d|\.\d|Infinity$)/.test(next)) {
+      out.push(`${a}=${next}`);
+      i++;
+    } else out.push(a);
+  }
+  return out;
 }
 
 /**

@@ -1,6 +1,7 @@
 import { type KerasModel, type NdArray, predict } from '@keraspect/importer';
 import { fail } from './errors.ts';
 import type { Attribution } from './explainer.ts';
+import { requireFinite } from './methods/reference.ts';
 import { seededRng } from './rng.ts';
 
 /**
@@ -325,6 +326,7 @@ function baselineValues(x: NdArray, baseline: CurveBaseline, seed: number, kind:
   }
   if (typeof baseline === 'object' && baseline !== null && 'background' in baseline) {
     const bg = baseline.background;
+    requireFinite(bg, `${kind}Curve: the background sample`);
     if (bg.shape.slice(1).join() !== x.shape.slice(1).join() || bg.shape[0] < 1) {
       fail(
         'INPUT_SHAPE',
@@ -342,6 +344,7 @@ function baselineValues(x: NdArray, baseline: CurveBaseline, seed: number, kind:
   }
   if (typeof baseline === 'object' && baseline !== null && 'data' in baseline && 'shape' in baseline) {
     const b = baseline as NdArray;
+    requireFinite(b, `${kind}Curve: the baseline`);
     if (b.data.length === per && b.shape.join() === x.shape.slice(1).join()) return Float32Array.from(b.data);
     if (b.shape.join() === x.shape.join()) return Float32Array.from(b.data);
     fail(

@@ -1,9 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import {
   createExplainer,
+  deletionCurve,
   ExplainError,
   explain,
   inputGradients,
+  insertionCurve,
   layerOutputs,
   methodNames,
   methods,
@@ -84,6 +86,41 @@ describe('errors name the thing and say what to do', () => {
     await expect(explain('integratedGradients', km, x, { baseline: nd([1, 2, 3], [3]) })).rejects.toThrow(
       /baseline for 'x' has shape \[3\]; it must be shaped like one sample \[4,2\]/,
     );
+    km.dispose();
+  });
+
+  it('a NaN or ±Infinity in a baseline or background is refused, naming where it is', async () => {
+    const km = await model();
+    const x = randn([2, 4, 2]);
+    const bad = (v: number, shape: number[], at: number) => {
+      const a = randn(shape);
+      a.data[at] = v;
+      return a;
+    };
+    const where = /contains NaN at \[2, 1\] \(flat index 5\); references must be finite/;
+    for (const name of ['integratedGradients', 'deepLift', 'kernelShap', 'featureAblation'] as const) {
+      const e = await explain(name, km, x, { baseline: bad(Number.NaN, [4, 2], 5) } as never).catch(
+        (err: unknown) => err,
+      );
+      expect(e, name).toBeInstanceOf(ExplainError);
+      expect((e as ExplainError).code, name).toBe('BAD_OPTION');
+      expect((e as Error).message, name).toMatch(new RegExp(`^${name}: the baseline for 'x' ${where.source}`));
+    }
+    // one baseline per sample: the index names the sample
+    await expect(
+      explain('integratedGradients', km, x, { baseline: bad(Number.POSITIVE_INFINITY, [2, 4, 2], 13) }),
+    ).rejects.toThrow(/contains Infinity at \[1, 2, 1\] \(flat index 13\)/);
+    for (const name of ['gradientShap', 'deepLiftShap'] as const)
+      await expect(explain(name, km, x, { background: bad(Number.NaN, [3, 4, 2], 5) } as never)).rejects.toThrow(
+        /the background for 'x' contains NaN at \[0, 2, 1\] \(flat index 5\)/,
+      );
+    const attribution = randn([2, 4, 2]);
+    expect(() => deletionCurve(km, x, attribution, { baseline: bad(Number.NaN, [4, 2], 5) })).toThrow(
+      /^deletionCurve: the baseline contains NaN at \[2, 1\] \(flat index 5\)/,
+    );
+    expect(() =>
+      insertionCurve(km, x, attribution, { baseline: { background: bad(Number.NEGATIVE_INFINITY, [3, 4, 2], 5) } }),
+    ).toThrow(/^insertionCurve: the background sample contains -Infinity at \[0, 2, 1\]/);
     km.dispose();
   });
 

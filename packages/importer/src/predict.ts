@@ -1,4 +1,4 @@
-import type { NdArray } from '@keraspect/array';
+import { firstNonFinite, formatIndex, type NdArray } from '@keraspect/array';
 import * as tf from '@tensorflow/tfjs';
 import { fail, internalError, ImporterError } from './errors.ts';
 import { callsOf, lastCallOf, runGraph } from './graph.ts';
@@ -88,7 +88,7 @@ function checkInput(km: KerasModel, x: NdArray, i: number, nonFinite: 'error' | 
     if (k >= 0)
       fail(
         'INPUT_SHAPE',
-        `${name} takes integers (int32, e.g. token ids) but has ${x.data[k]} at ${position(x.shape, k)}. Give an Int32Array of ids.`,
+        `${name} takes integers (int32, e.g. token ids) but has ${x.data[k]} at ${formatIndex(x.shape, k)}. Give an Int32Array of ids.`,
       );
   }
   for (const table of embeddingsFedBy(km, i)) {
@@ -99,32 +99,17 @@ function checkInput(km: KerasModel, x: NdArray, i: number, nonFinite: 'error' | 
       if (!(id >= 0 && id < table.inputDim)) {
         fail(
           'INPUT_SHAPE',
-          `${name} has id ${x.data[k]} at ${position(x.shape, k)}, but it feeds ${table.className} '${table.layer}', whose table has input_dim ${table.inputDim} rows: ids must be in [0, ${table.inputDim}). Map unknown tokens to an id the model knows.`,
+          `${name} has id ${x.data[k]} at ${formatIndex(x.shape, k)}, but it feeds ${table.className} '${table.layer}', whose table has input_dim ${table.inputDim} rows: ids must be in [0, ${table.inputDim}). Map unknown tokens to an id the model knows.`,
         );
       }
     }
   }
-  if (nonFinite === 'error' && x.data instanceof Float32Array) {
-    for (let k = 0; k < x.data.length; k++) {
-      if (!Number.isFinite(x.data[k])) {
-        fail(
-          'INPUT_SHAPE',
-          `${name} contains ${x.data[k]} at ${position(x.shape, k)}; Keraspect needs finite inputs. Clean or impute the data first (or, calling predict from code, pass { nonFinite: 'propagate' } to run it anyway).`,
-        );
-      }
-    }
-  }
-}
-
-/** Element `k` of an array of `shape` as its index per axis and its flat index: `[0, 3, 0] (flat index 9)`. */
-function position(shape: readonly number[], k: number): string {
-  const at: number[] = [];
-  let rest = k;
-  for (let d = shape.length - 1; d >= 0; d--) {
-    at.unshift(rest % shape[d]);
-    rest = Math.floor(rest / shape[d]);
-  }
-  return `[${at.join(', ')}] (flat index ${k})`;
+  const k = nonFinite === 'error' && x.data instanceof Float32Array ? firstNonFinite(x.data) : -1;
+  if (k >= 0)
+    fail(
+      'INPUT_SHAPE',
+      `${name} contains ${x.data[k]} at ${formatIndex(x.shape, k)}; Keraspect needs finite inputs. Clean or impute the data first (or, calling predict from code, pass { nonFinite: 'propagate' } to run it anyway).`,
+    );
 }
 
 /** The Embedding (and EmbeddingRet) layers that model input `i` feeds directly, with their table sizes. */

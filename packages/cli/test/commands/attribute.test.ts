@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { attributeRequest } from '../../src/commands/attribute.ts';
 import { EXAMPLES_DIR } from '../../src/commands/demo.ts';
 import { kebab } from '../../src/option-flags.ts';
-import { run } from '../../src/run.ts';
+import { negativeValuesJoined, run } from '../../src/run.ts';
 import { memoryIo } from '../memory-io.ts';
 import { flagWords, sampleFiles, samples } from '../option-samples.ts';
 
@@ -168,6 +168,10 @@ describe('keraspect attribute flags', () => {
     const v = memoryIo();
     expect(await run(['attribute', ...base('integratedGradients'), '--steps', '0'], v.io)).toBe(2);
     expect(v.err()).toMatch(/--steps must be an integer ≥ 1 \(got '0'\)/);
+    // a negative value after a flag reaches the flag (parseArgs alone reads '-3' as an option)
+    const n = memoryIo();
+    expect(await run(['attribute', ...base('integratedGradients'), '--steps', '-3'], n.io)).toBe(2);
+    expect(n.err()).toMatch(/--steps must be an integer ≥ 1 \(got '-3'\)/);
     const e = memoryIo();
     expect(await run(['attribute', ...base('smoothGrad'), '--wrap', 'magic'], e.io)).toBe(2);
     expect(e.err()).toMatch(/Unknown method 'magic' for --wrap\. Methods: gradient, gradientXInput/);
@@ -197,5 +201,14 @@ describe('keraspect attribute flags', () => {
     const c = readNpy(ig50.written.get('a.npy') as Uint8Array).data as Float32Array;
     for (let i = 0; i < a.length; i++) expect(a[i]).toBeCloseTo(b[i], 5);
     expect(Array.from(b)).not.toEqual(Array.from(c));
+  });
+});
+
+describe('negative numbers as flag values', () => {
+  it("joins '--flag -3' into '--flag=-3', leaving other arguments and everything after '--' alone", () => {
+    expect(
+      negativeValuesJoined(['--baseline', '-0.5', '--clip', '-.5', '--x', '-Infinity', '-q', '--out', 'a.npy']),
+    ).toEqual(['--baseline=-0.5', '--clip=-.5', '--x=-Infinity', '-q', '--out', 'a.npy']);
+    expect(negativeValuesJoined(['--a=1', '-3', '--', '--b', '-4'])).toEqual(['--a=1', '-3', '--', '--b', '-4']);
   });
 });

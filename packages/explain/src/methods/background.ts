@@ -2,6 +2,7 @@ import { t } from '@keraspect/array';
 import type { NdArray } from '@keraspect/importer';
 import { fail } from '../errors.ts';
 import { type Problem, sizes } from '../problem.ts';
+import { requireFinite } from './reference.ts';
 
 /**
  * The reference distribution of the SHAP methods: `'batch'` (the explained samples themselves), or
@@ -23,6 +24,7 @@ export function backgroundRows(p: Problem, spec: Background, who: string): { row
     );
   const n = sizes(p);
   const counts = list.map((b, t) => {
+    requireFinite(b, `${who}: the background for '${p.names[t]}'`);
     const k = b.data.length / n[t];
     if (!Number.isInteger(k) || k < 1 || b.data.length === 0)
       fail(

@@ -7,7 +7,7 @@ import { type IntegrationRule, integrationRules, quadrature } from '../quadratur
 import { seededRng } from '../rng.ts';
 import { pause, range } from './chunks.ts';
 import type { Method, RunContext } from './method.ts';
-import { rowIndependentReference } from './reference.ts';
+import { type Reference, type ReferenceValues, referenceValues, rowIndependentReference } from './reference.ts';
 
 /**
  * Where the IG path starts:
@@ -148,7 +148,7 @@ export const integratedGradients: Method<IntegratedGradientsOptions> = {
 
 /** IG's path points: index i is sample ⌊i / (nb·S)⌋, baseline ⌊i / S⌋ mod nb, step i mod S. */
 interface PathPlan {
-  bases: BaseValues[][];
+  bases: ReferenceValues[][];
   alphas: number[];
   weights: number[];
   nb: number;
@@ -269,13 +269,6 @@ function addScaled(acc: Float32Array, ao: number, g: Float32Array, go: number, w
   for (let k = 0; k < n; k++) acc[ao + k] += w * g[go + k];
 }
 
-interface BaseValues {
-  data: Float32Array;
-  /** True: one baseline per sample (batch × n values); false: one shared sample (n values). */
-  perSample: boolean;
-}
-
-/** The baselines, each a list (one per attributed tensor). */
 /** A noise baseline's draws, defaults filled in; undefined for every other baseline. */
 function noiseOf(spec: Baseline): { samples: number; stdev: number } | undefined {
   if (typeof spec !== 'object' || Array.isArray(spec) || !('noise' in spec) || 'data' in spec) return undefined;
@@ -283,54 +276,21 @@ function noiseOf(spec: Baseline): { samples: number; stdev: number } | undefined
   return { samples, stdev };
 }
 
-function baselines(p: Problem, spec: Baseline, seed: number): BaseValues[][] {
-  const n = sizes(p);
-  if (spec === 'zeros') return [n.map((k) => ({ data: new Float32Array(k), perSample: false }))];
-  if (spec === 'mean') {
-    return [
-      p.x.map((x, t) => {
-        const f = x.shape.length > 1 ? x.shape[x.shape.length - 1] : 1;
-        const sums = new Float64Array(f);
-        for (let i = 0; i < x.data.length; i++) sums[i % f] += x.data[i];
-        const rows = x.data.length / f;
-        const data = new Float32Array(n[t]);
-        for (let k = 0; k < n[t]; k++) data[k] = sums[k % f] / rows;
-        return { data, perSample: false };
-      }),
-    ];
-  }
+/** The baselines, each a list (one per attributed tensor). */
+function baselines(p: Problem, spec: Baseline, seed: number): ReferenceValues[][] {
   const noise = noiseOf(spec);
-  if (noise) {
-    const { samples, stdev } = noise;
-    if (!(Number.isInteger(samples) && samples >= 1) || !(stdev >= 0))
-      fail(
-        'BAD_OPTION',
-        `integratedGradients: noise baselines need samples ≥ 1 and stdev ≥ 0; got samples ${samples}, stdev ${stdev}.`,
-      );
-    const rng = seededRng(seed);
-    return Array.from({ length: samples }, () =>
-      n.map((k) => ({ data: rng.normals(k).map((v) => v * stdev), perSample: false })),
-    );
-  }
-  const list = Array.isArray(spec) ? spec : [spec as NdArray];
-  if (list.length !== p.x.length)
+  if (!noise) return [referenceValues(p, spec as Reference, 'integratedGradients')];
+  const { samples, stdev } = noise;
+  if (!(Number.isInteger(samples) && samples >= 1) || !(stdev >= 0 && Number.isFinite(stdev)))
     fail(
       'BAD_OPTION',
-      `integratedGradients: ${list.length} baseline array(s) given for ${p.x.length} attributed tensor(s) (${p.names.join(', ')}).`,
+      `integratedGradients: noise baselines need samples ≥ 1 and a finite stdev ≥ 0; got samples ${samples}, stdev ${stdev}.`,
     );
-  return [
-    list.map((b, t) => {
-      const one = n[t];
-      const size = b.data.length;
-      const data = b.data instanceof Float32Array ? b.data : Float32Array.from(b.data);
-      if (size === one) return { data, perSample: false };
-      if (size === one * p.batch && b.shape[0] === p.batch) return { data, perSample: true };
-      return fail(
-        'BAD_OPTION',
-        `integratedGradients: the baseline for '${p.names[t]}' has shape [${b.shape}]; it must be shaped like one sample [${p.x[t].shape.slice(1)}], [1, ${p.x[t].shape.slice(1)}] or the whole batch [${p.x[t].shape}].`,
-      );
-    }),
-  ];
+  const rng = seededRng(seed);
+  const n = sizes(p);
+  return Array.from({ length: samples }, () =>
+    n.map((k) => ({ data: rng.normals(k).map((v) => v * stdev), perSample: false })),
+  );
 }
 
 function tile(data: Float32Array, times: number): Float32Array {

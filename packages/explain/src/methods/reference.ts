@@ -1,4 +1,4 @@
-import { t } from '@keraspect/array';
+import { firstNonFinite, formatIndex, t } from '@keraspect/array';
 import type { NdArray } from '@keraspect/importer';
 import { fail } from '../errors.ts';
 import type { Problem } from '../problem.ts';
@@ -41,7 +41,10 @@ export function rowIndependentReference(spec: Reference, p: Problem): boolean {
 export function referenceValues(p: Problem, spec: Reference, who: string): ReferenceValues[] {
   const n = sizes(p);
   if (spec === 'zeros') return n.map((k) => ({ data: new Float32Array(k), perSample: false }));
-  if (typeof spec === 'number') return n.map((k) => ({ data: new Float32Array(k).fill(spec), perSample: false }));
+  if (typeof spec === 'number') {
+    if (!Number.isFinite(spec)) fail('BAD_OPTION', `${who}: the baseline is ${spec}; it must be a finite number.`);
+    return n.map((k) => ({ data: new Float32Array(k).fill(spec), perSample: false }));
+  }
   if (spec === 'mean') return p.x.map((x) => ({ data: featureMean(x), perSample: false }));
   const list = Array.isArray(spec) ? spec : [spec];
   if (list.length !== p.x.length)
@@ -51,6 +54,7 @@ export function referenceValues(p: Problem, spec: Reference, who: string): Refer
     );
   return list.map((b, t) => {
     const data = b.data instanceof Float32Array ? b.data : Float32Array.from(b.data);
+    requireFinite(b, `${who}: the baseline for '${p.names[t]}'`);
     if (data.length === n[t]) return { data, perSample: false };
     if (data.length === n[t] * p.batch && b.shape[0] === p.batch) return { data, perSample: true };
     return fail(
@@ -58,6 +62,19 @@ export function referenceValues(p: Problem, spec: Reference, who: string): Refer
       `${who}: the baseline for '${p.names[t]}' has shape [${b.shape}]; it must be shaped like one sample [${p.x[t].shape.slice(1)}], [1, ${p.x[t].shape.slice(1)}] or the whole batch [${p.x[t].shape}].`,
     );
   });
+}
+
+/**
+ * Fails with `BAD_OPTION` naming the first NaN or ±Infinity of a reference array (a baseline, a
+ * background): every path point or perturbed sample made from it would be NaN, silently.
+ */
+export function requireFinite(a: NdArray, what: string): void {
+  const k = firstNonFinite(a.data);
+  if (k >= 0)
+    fail(
+      'BAD_OPTION',
+      `${what} contains ${a.data[k]} at ${formatIndex(a.shape, k)}; references must be finite. Clean or impute it first.`,
+    );
 }
 
 /** Per-feature (last axis) mean over the batch and all other axes, tiled to one sample. */
