@@ -4,6 +4,8 @@ import {
   batches,
   concatRows,
   copyRows,
+  firstNonFinite,
+  formatIndex,
   mulberry32,
   type NdArray,
   row,
@@ -79,6 +81,21 @@ describe('rows of a batch-first array', () => {
       'concatRows: shapes [3, 2, 2] and [1, 3] differ beyond axis 0.',
     );
     expect(() => batches(4, 0)).toThrow(/batch size must be a positive integer; got 0/);
+  });
+});
+
+describe('naming an element', () => {
+  it('formatIndex gives the index on every axis and the flat index', () => {
+    expect(formatIndex([4, 48, 3], 250)).toBe('[1, 35, 1] (flat index 250)');
+    expect(formatIndex([5], 0)).toBe('[0] (flat index 0)');
+    expect(formatIndex([2, 1, 3], 5)).toBe('[1, 0, 2] (flat index 5)');
+  });
+
+  it('firstNonFinite finds the first NaN or ±Infinity, or -1', () => {
+    expect(firstNonFinite(Float32Array.of(1, 2, 3))).toBe(-1);
+    expect(firstNonFinite(Float32Array.of(1, Number.NEGATIVE_INFINITY, Number.NaN))).toBe(1);
+    expect(firstNonFinite([0, 0, Number.NaN])).toBe(2);
+    expect(firstNonFinite(new Float32Array(0))).toBe(-1);
   });
 });
 
