@@ -79,6 +79,10 @@ export const layerDocs = {
   SimpleRNN: { family: 'Keras recurrent', notSupported: rnn },
   LSTM: { family: 'Keras recurrent', notSupported: rnn },
   GRU: { family: 'Keras recurrent', notSupported: rnn },
+  RNN: {
+    family: 'Keras recurrent',
+    notSupported: `${rnn}; cells other than LSTMCell, GRUCell, SimpleRNNCell (alone or in StackedRNNCells); an initial state for stacked cells`,
+  },
   CuDNNLSTM: { family: 'Keras 2 recurrent (cuDNN)', notSupported: 'stateful=True' },
   CuDNNGRU: { family: 'Keras 2 recurrent (cuDNN)', notSupported: 'stateful=True' },
   ConvLSTM1D: {

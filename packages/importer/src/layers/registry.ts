@@ -20,6 +20,7 @@ import { ELU, LeakyReLU, PReLU, ReLU, Softmax, ThresholdedReLU } from './advance
 import { BatchNormalization, LayerNormalization, RMSNormalization, UnitNormalization } from './normalization.ts';
 import { AveragePooling1D, GlobalAveragePooling1D, GlobalMaxPooling1D, MaxPooling1D } from './pooling.ts';
 import { Add, Average, Concatenate, Dot, Maximum, Minimum, Multiply } from './merge.ts';
+import { rnnPort } from './builtin/rnn.ts';
 import { LSTM, SimpleRNN } from './recurrent.ts';
 import { Bidirectional, TimeDistributed } from './wrappers.ts';
 import { Lambda } from './lambda.ts';
@@ -142,6 +143,7 @@ const layerTable = {
   CuDNNLSTM: [cudnnLstmPort],
   CuDNNGRU: [cudnnGruPort],
   ConvLSTM1D: [convLstm1dPort],
+  RNN: [rnnPort],
   Bidirectional: [Bidirectional],
   TimeDistributed: [TimeDistributed],
   // attention

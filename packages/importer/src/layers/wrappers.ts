@@ -1,3 +1,4 @@
+import { isStackedRnn } from './builtin/rnn.ts';
 import * as tf from '@tensorflow/tfjs';
 import { read } from './config.ts';
 import { fail } from '../errors.ts';
@@ -109,6 +110,11 @@ export const Bidirectional: LayerPort = {
           `Bidirectional layer '${c.name}' has a backward layer of class ${back.class_name} different from its forward ${fwdCls}; only mirrored layers are supported.`,
         );
     }
+    if (isStackedRnn(inner))
+      fail(
+        'UNSUPPORTED_CONFIG',
+        `Bidirectional layer '${c.name}' wraps an RNN of stacked cells (StackedRNNCells), which Keraspect does not run in both directions; an RNN of one cell, or stacked Bidirectional layers, load.`,
+      );
     // keras-tcn's TCN is no RNN: Keras runs it and its go_backwards copy side by side.
     if (portFor(inner.class_name, inner.config, inner) === tcnPort) return buildBidirectionalTcn(c, mode, ctx);
     // TF.js re-creates the inner layers from their class name; give them back the fused path.

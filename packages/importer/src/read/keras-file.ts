@@ -359,7 +359,7 @@ function collectVars(file: H5Reader, path: string): WeightArray[] {
   const group = file.get(path);
   if (!isGroup(group)) return [];
   const children = group.keys();
-  const ordered = [...children].sort((a, b) => rank(a) - rank(b) || (a < b ? -1 : a > b ? 1 : 0));
+  const ordered = [...children].sort((a, b) => rank(a) - rank(b) || byCounter(a, b));
   const out: WeightArray[] = [];
   for (const child of ordered) {
     const childPath = `${path}/${child}`;
@@ -373,6 +373,18 @@ function collectVars(file: H5Reader, path: string): WeightArray[] {
     }
   }
   return out;
+}
+
+/**
+ * Keras 3 names the elements of a list attribute by class and counter, `lstm_cell`, `lstm_cell_1`,
+ * …, `lstm_cell_10`, in list order: compare the counter as a number (alphabetically `_10` would
+ * come before `_2`), names without one first.
+ */
+function byCounter(a: string, b: string): number {
+  const [, baseA, nA] = /^(.*?)(?:_(\d+))?$/.exec(a) as RegExpExecArray;
+  const [, baseB, nB] = /^(.*?)(?:_(\d+))?$/.exec(b) as RegExpExecArray;
+  if (baseA !== baseB) return baseA < baseB ? -1 : 1;
+  return (nA === undefined ? -1 : Number(nA)) - (nB === undefined ? -1 : Number(nB));
 }
 
 function rank(child: string): number {
