@@ -4,7 +4,7 @@ import { ImporterError } from '../src/errors.ts';
 import { loadModel, predict } from '../src/index.ts';
 import type { WeightArray } from '../src/layers/port.ts';
 import { h5 } from '../src/read/h5wasm.ts';
-import { expectClose, hardSigmoid2, rand } from './builtin/helpers.ts';
+import { expectClose, hardSigmoid2, rand, seededWeight as w } from './builtin/helpers.ts';
 
 // Keras 1 model files as Keras 1.2 saved them: a list-style Sequential config in Keras 1 argument
 // names (`output_dim`, `nb_filter`, `filter_length`, `pool_length`, `inner_activation`, `p`, …), the
@@ -21,17 +21,6 @@ const U = 2; // LSTM units
 
 beforeAll(async () => {
   await h5();
-});
-
-const w = (name: string, shape: number[], seed: number): WeightArray => ({
-  name,
-  shape,
-  data: Float32Array.from(
-    rand(
-      shape.reduce((a, b) => a * b, 1),
-      seed,
-    ),
-  ),
 });
 
 /** at(w, i, j, …): row-major element of a WeightArray. */

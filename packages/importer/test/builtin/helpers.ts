@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { expect } from 'vitest';
 import { activationFor } from '../../src/layers/activations.ts';
-import type { BuildContext, KerasVersion } from '../../src/layers/port.ts';
+import type { BuildContext, KerasVersion, WeightArray } from '../../src/layers/port.ts';
 
 export const K2: KerasVersion = { raw: '2.3.1', major: 2, minor: 3, patch: 1 };
 export const K3: KerasVersion = { raw: '3.9.2', major: 3, minor: 9, patch: 2 };
@@ -28,6 +28,20 @@ export function rand(n: number, seed: number): number[] {
     out.push((s / 2 ** 32) * 2 - 1);
   }
   return out;
+}
+
+/** A stored weight named `name` of `shape` holding {@link rand}`(size, seed)`. */
+export function seededWeight(name: string, shape: number[], seed: number): WeightArray {
+  return {
+    name,
+    shape,
+    data: Float32Array.from(
+      rand(
+        shape.reduce((a, b) => a * b, 1),
+        seed,
+      ),
+    ),
+  };
 }
 
 /** Element-wise closeness with a message naming the first mismatch. */

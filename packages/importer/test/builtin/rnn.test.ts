@@ -5,7 +5,7 @@ import { loadModel, modelFromConfig, predict, toKerasH5 } from '../../src/index.
 import type { WeightArray } from '../../src/layers/port.ts';
 import { h5 } from '../../src/read/h5wasm.ts';
 import { kerasZip } from '../keras-zip.ts';
-import { expectClose, rand } from './helpers.ts';
+import { expectClose, rand, seededWeight as w } from './helpers.ts';
 
 // Keras' generic RNN layer around the built-in cells (tf.keras layers/rnn/base_rnn.py, Keras 3
 // layers/rnn/rnn.py and stacked_rnn_cells.py). RNN(cell) is the cell's layer with the RNN's flags;
@@ -18,17 +18,6 @@ const F = 3;
 
 beforeAll(async () => {
   await h5();
-});
-
-const w = (name: string, shape: number[], seed: number): WeightArray => ({
-  name,
-  shape,
-  data: Float32Array.from(
-    rand(
-      shape.reduce((a, b) => a * b, 1),
-      seed,
-    ),
-  ),
 });
 
 const xs = Float32Array.from(rand(B * T * F, 7).map((v) => 2 * v));
