@@ -42,9 +42,11 @@ function loadLayer(b: BuiltLayer, found: WeightArray[] | undefined, ctx: BuildCo
         (hint?.(b) ?? 'Check that the weights file belongs to this architecture (layer names must match).'),
     );
   }
-  const converted = b.port?.convertWeights ? b.port.convertWeights(found, b.graphLayer.config, ctx) : found;
-  const shapeOk =
-    converted.length === targets.length && converted.every((w, i) => sameShape(w.shape, targets[i].shape));
+  let converted = b.port?.convertWeights ? b.port.convertWeights(found, b.graphLayer.config, ctx) : found;
+  const fits = (ws: WeightArray[]) =>
+    ws.length === targets.length && ws.every((w, i) => sameShape(w.shape, targets[i].shape));
+  if (!fits(converted) && !b.port?.convertWeights) converted = inSubLayerOrder(found, targets) ?? converted;
+  const shapeOk = fits(converted);
   if (!shapeOk) {
     fail(
       'WEIGHT_MISMATCH',
@@ -60,6 +62,55 @@ function loadLayer(b: BuiltLayer, found: WeightArray[] | undefined, ctx: BuildCo
     tf.dispose(tensors);
   }
   return converted.reduce((n, w) => n + w.data.length, 0);
+}
+
+/**
+ * A layer's weights from an object-path file (`.keras`, Keras 3 `.weights.h5`) put in the order of
+ * its sub-layers that fits `targets`, or null if none does (or they have no sub-layers). Keras saves
+ * a layer's sub-layers under their attribute names and the file lists them alphabetically, while
+ * the layer's own weight order — the one a `defineLayer` definition lists, as Keras' `weights` does —
+ * follows the order they were created in (`self.W1 = Dense(…)` before `self.V = Dense(1)` is saved
+ * as `…/V/vars`, `…/W1/vars`). Built-in ports know their sub-layers' order; this serves user-defined
+ * layers. Each sub-layer's own weights keep their stored order; of several orders that fit, the one
+ * closest to the file's (sub-layers of equal shapes stay alphabetical) is taken.
+ */
+function inSubLayerOrder(found: WeightArray[], targets: tf.LayerVariable[]): WeightArray[] | null {
+  if (found.length !== targets.length) return null;
+  // Each weight's owner path below the layer's own group: `V`, `W1`, `att/query_dense`, …
+  const owners = found.map((w) => /^(.*)\/vars\/\d+$/.exec(w.name)?.[1].split('/'));
+  if (owners.some((o) => o === undefined)) return null;
+  const paths = owners as string[][];
+  let root = 0;
+  while (paths.every((o) => o.length > root && o[root] === paths[0][root])) root++;
+  // Whole sub-layers move, never parts of one (a nested MultiHeadAttention keeps its projections together).
+  const groups: WeightArray[][] = [];
+  let previous: string | undefined;
+  for (const [i, w] of found.entries()) {
+    const sub = paths[i][root];
+    if (groups.length > 0 && sub === previous) groups[groups.length - 1].push(w);
+    else groups.push([w]);
+    previous = sub;
+  }
+  if (groups.length < 2) return null;
+  const used = groups.map(() => false);
+  const order: WeightArray[][] = [];
+  const place = (at: number): boolean => {
+    if (at === targets.length) return true;
+    const tried = new Set<string>();
+    for (const [i, g] of groups.entries()) {
+      const shapes = JSON.stringify(g.map((w) => w.shape));
+      if (used[i] || tried.has(shapes)) continue;
+      tried.add(shapes);
+      if (at + g.length > targets.length || !g.every((w, k) => sameShape(w.shape, targets[at + k].shape))) continue;
+      used[i] = true;
+      order.push(g);
+      if (place(at + g.length)) return true;
+      used[i] = false;
+      order.pop();
+    }
+    return false;
+  };
+  return place(0) ? order.flat() : null;
 }
 
 /** An inner layer of a nested model and how many of its weights Keras counts as trainable. */

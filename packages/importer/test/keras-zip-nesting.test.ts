@@ -260,3 +260,85 @@ describe('tf.keras 2.12–2.14 .keras: weights under _layer_checkpoint_dependenc
     }
   });
 });
+
+// Keras 3 `Functional.get_config` numbers a nested functional model's calls from 1 in
+// `input_layers`/`output_layers` ("Functional models start with a pre-existing node", kept_nodes = 1)
+// and `functional_from_config` takes 1 off again (`get_tensor`); inside inbound nodes the index is
+// the call's own (0 for the first). A FedPer-style model, `head(base.output)` with `Model(base.input, …)`,
+// saves its output as ['head', 1, 0].
+describe('.keras: a nested functional model as the model output', () => {
+  const kt = (layer: string, node = 0) => ({
+    class_name: '__keras_tensor__',
+    config: { keras_history: [layer, node, 0] },
+  });
+  const inner = (name: string, input: string, units: number, inUnits: number, dense: string) => ({
+    module: 'keras.src.models.functional',
+    class_name: 'Functional',
+    config: {
+      name,
+      trainable: true,
+      layers: [
+        {
+          module: 'keras.layers',
+          class_name: 'InputLayer',
+          config: { name: input, batch_shape: [null, inUnits] },
+          name: input,
+          inbound_nodes: [],
+        },
+        { ...denseJson(dense, units), name: dense, inbound_nodes: [{ args: [kt(input)], kwargs: {} }] },
+      ],
+      input_layers: [input, 0, 0],
+      output_layers: [dense, 0, 0],
+    },
+  });
+  const model = (outputNode: number) => ({
+    module: 'keras.src.models.functional',
+    class_name: 'Functional',
+    config: {
+      name: 'fedper',
+      layers: [
+        {
+          module: 'keras.layers',
+          class_name: 'InputLayer',
+          config: { name: 'seq', batch_shape: [null, 3] },
+          name: 'seq',
+          inbound_nodes: [],
+        },
+        {
+          ...inner('base', 'seq', 2, 3, 'base_dense'),
+          name: 'base',
+          inbound_nodes: [{ args: [kt('seq')], kwargs: {} }],
+        },
+        {
+          ...inner('head', 'features', 1, 2, 'head_dense'),
+          name: 'head',
+          inbound_nodes: [{ args: [kt('base')], kwargs: {} }],
+        },
+      ],
+      input_layers: ['seq', 0, 0],
+      output_layers: ['head', outputNode, 0],
+    },
+  });
+  const wb = ramp([3, 2], 1);
+  const bb = ramp([2], 2);
+  const wh = ramp([2, 1], 3);
+  const bh = ramp([1], 4);
+  const groups = {
+    'layers/functional/layers/dense': [wb, bb],
+    'layers/functional_1/layers/dense': [wh, bh],
+  };
+  const x = [0.5, -1.25, 2];
+
+  it("computes head(base(x)) for output ['head', 1, 0], as Keras loads it", async () => {
+    const bytes = kerasZip({ config: model(1), kerasVersion: '3.12.0', groups });
+    expectClose(await predictRow(bytes, x), dense(dense(x, wb, bb), wh, bh));
+  });
+
+  it('still refuses an output call the nested model does not have', async () => {
+    const bytes = kerasZip({ config: model(2), kerasVersion: '3.12.0', groups });
+    const e = await predictRow(bytes, x).catch((err: unknown) => err);
+    expect((e as ImporterError).code).toBe('UNSUPPORTED_CONFIG');
+    // The message counts calls from 0, as Keraspect does everywhere: the file's call 2 is its second call.
+    expect((e as Error).message).toMatch(/is never computed: layer 'head' has no call 1/);
+  });
+});

@@ -162,11 +162,12 @@ function normalizeFunctional(json: KerasModelJson, limits: Limits): ModelGraph {
     return gl;
   });
   const names = new Set(layers.map((l) => l.name));
+  const byName = new Map(layers.map((l) => [l.name, l]));
   const refs = (v: unknown, what: string) =>
     refList(v, what, name).map((r) => {
       if (!names.has(r.layer))
         fail('CORRUPT_FILE', `Model '${name}' lists ${what} '${r.layer}', which is not one of its layers.`);
-      return r;
+      return countsFromOne(byName.get(r.layer)) && r.node > 0 ? { ...r, node: r.node - 1 } : r;
     });
   checkCalls(name, layers);
   return {
@@ -176,6 +177,20 @@ function normalizeFunctional(json: KerasModelJson, limits: Limits): ModelGraph {
     inputs: refs(cfg.input_layers, 'input'),
     outputs: refs(cfg.output_layers, 'output'),
   };
+}
+
+/**
+ * Whether the model's `input_layers`/`output_layers` number this layer's calls from 1: Keras 3
+ * `Functional.get_config` does so for a nested functional model ("Functional models start with a
+ * pre-existing node linking their input to output", `kept_nodes = 1`) and `functional_from_config`
+ * takes the 1 off again; its inbound nodes' `keras_history` count from 0 as for any layer. A nested
+ * Sequential is not a Functional in Keras 3 and counts from 0. Keras 3 configs are told by their
+ * `{args, kwargs}` inbound nodes.
+ */
+function countsFromOne(layer: GraphLayer | undefined): boolean {
+  if (!layer?.nested || layer.className !== 'Functional') return false;
+  const first = (layer.json.inbound_nodes ?? [])[0];
+  return !!first && typeof first === 'object' && !Array.isArray(first) && 'args' in first;
 }
 
 /**

@@ -52,6 +52,10 @@ export const layerDocs = {
   RMSNormalization: { family: 'Keras normalization (Keras 3)' },
   Normalization: { family: 'Keras preprocessing' },
   Rescaling: { family: 'Keras preprocessing' },
+  CategoryEncoding: {
+    family: 'Keras preprocessing',
+    notSupported: "sparse=True; output_mode='count' with count_weights",
+  },
   Conv1D: { family: 'Keras convolution' },
   SeparableConv1D: { family: 'Keras convolution', notSupported: `${channelsLast}, groups > 1` },
   Conv1DTranspose: { family: 'Keras convolution', notSupported: channelsLast },

@@ -26,6 +26,7 @@ import { Bidirectional, TimeDistributed } from './wrappers.ts';
 import { Lambda } from './lambda.ts';
 import { additiveAttentionPort } from './builtin/additive-attention.ts';
 import { attentionPort } from './builtin/attention.ts';
+import { categoryEncodingPort } from './builtin/category-encoding.ts';
 import { conv1dPort } from './builtin/conv1d.ts';
 import { cropping1dPort } from './builtin/cropping1d.ts';
 import { cudnnGruPort } from './builtin/cudnn-gru.ts';
@@ -110,6 +111,7 @@ const layerTable = {
   // preprocessing
   Normalization: [normalizationPort],
   Rescaling: [Rescaling],
+  CategoryEncoding: [categoryEncodingPort],
   // convolution, pooling, reshaping
   Conv1D: [conv1dPort],
   SeparableConv1D: [separableConv1dPort],

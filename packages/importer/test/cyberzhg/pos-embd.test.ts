@@ -256,7 +256,7 @@ describe('PositionEmbedding (keras-pos-embd)', () => {
     const yes = new PositionEmbedding({ inputDim: 3, outputDim: 2, maskZero: true });
     expect(Array.from((yes.computeMask(x) as tf.Tensor).dataSync())).toEqual([1, 0, 1, 0]);
     expect(new PositionEmbedding({ inputDim: 3, outputDim: 2, maskZero: 0 }).computeMask(x)).toBeNull();
-    const port = portFor('PositionEmbedding', { name: 'p' });
+    const port = portFor('PositionEmbedding', { name: 'p', input_dim: 3, output_dim: 2 });
     expect(() => port.build({ name: 'p', input_dim: 3, output_dim: 2, mask_zero: 'yes' }, context('current'))).toThrow(
       /Layer 'p' \(PositionEmbedding\) config 'mask_zero' = "yes" is not supported/,
     );

@@ -114,3 +114,33 @@ describe('portFor', () => {
     expect(portFor('MyLayer', { name: 'm' }, { registered_name: 'Custom>MyLayer' })).toBe(userPort);
   });
 });
+
+describe('user classes named like a third-party layer Keraspect loads', () => {
+  // Transformer tutorials define their own `PositionEmbedding` and `FeedForward`; a Keras 3 PatchTST
+  // saved `Custom>PositionEmbedding` with `num_patches`/`embed_dim`. Such a config is not
+  // keras-pos-embd's or keras-position-wise-feed-forward's: say it needs registering, not that the
+  // third-party config lacks a key.
+  it.each([
+    [
+      'PositionEmbedding',
+      { name: 'position_embedding', num_patches: 6, embed_dim: 64 },
+      /keras-pos-embd's PositionEmbedding/,
+    ],
+    [
+      'FeedForward',
+      { name: 'ffn', d_model: 64, dff: 128, dropout_rate: 0.1 },
+      /keras-position-wise-feed-forward's FeedForward/,
+    ],
+  ])('%s with a config of its own is an unknown user class to register', (cls, config, tried) => {
+    const e = errorOf(() => portFor(cls, config, { registered_name: `Custom>${cls}` }));
+    expect(e.code).toBe('UNKNOWN_LAYER');
+    expect(e.message).toMatch(tried);
+    expect(e.message).toContain(`registerLayer("${cls}", defineLayer("${cls}"`);
+  });
+
+  it('the third-party configs still find their ports', () => {
+    const pos = { name: 'p', input_dim: 10, output_dim: 4, mode: 'add' };
+    expect(portFor('PositionEmbedding', pos)).toBe(candidatePorts('PositionEmbedding')[0]);
+    expect(portFor('FeedForward', { name: 'f', units: 8 })).toBe(candidatePorts('FeedForward')[0]);
+  });
+});

@@ -87,6 +87,10 @@ tf.serialization.registerClass(FeedForward);
  * tanh approximation unless `ctx.semantics.geluVariant` is `'erf'` (see `GeluVariant`).
  */
 export const feedForwardPort: LayerPort = {
+  // Transformer tutorials define a `FeedForward` of their own (d_model, dff, …): only configs with
+  // keras-position-wise-feed-forward's required 'units' are this one; others are user classes.
+  matches: (config) => 'units' in config,
+  describe: "keras-position-wise-feed-forward's FeedForward (its config has 'units')",
   build(config: KerasLayerConfig, ctx: BuildContext): tf.layers.Layer {
     const r = read(config, 'FeedForward');
     const activation = r.raw('activation');

@@ -128,8 +128,14 @@ export class PositionEmbedding extends tf.layers.Layer {
 }
 tf.serialization.registerClass(PositionEmbedding);
 
-/** Port of keras-pos-embd `PositionEmbedding`. */
+/**
+ * Port of keras-pos-embd `PositionEmbedding`. Transformer tutorials define a `PositionEmbedding` of
+ * their own (Keras 3 saves it as `Custom>PositionEmbedding`), so the port claims only configs with
+ * keras-pos-embd's two required arguments; others are unknown user classes to register.
+ */
 export const positionEmbeddingPort: LayerPort = {
+  matches: (config) => 'input_dim' in config && 'output_dim' in config,
+  describe: "keras-pos-embd's PositionEmbedding (its config has 'input_dim' and 'output_dim')",
   build(config: KerasLayerConfig): tf.layers.Layer {
     const r = read(config, 'PositionEmbedding');
     const raw = r.raw('mask_zero') ?? false;
