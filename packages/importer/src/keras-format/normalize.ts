@@ -169,14 +169,40 @@ function normalizeFunctional(json: KerasModelJson, limits: Limits): ModelGraph {
         fail('CORRUPT_FILE', `Model '${name}' lists ${what} '${r.layer}', which is not one of its layers.`);
       return countsFromOne(byName.get(r.layer)) && r.node > 0 ? { ...r, node: r.node - 1 } : r;
     });
-  checkCalls(name, layers);
-  return {
+  const graph: ModelGraph = {
     name,
     className: json.class_name,
     layers,
     inputs: refs(cfg.input_layers, 'input'),
     outputs: refs(cfg.output_layers, 'output'),
   };
+  renumberNestedCalls(graph);
+  checkCalls(name, layers);
+  return graph;
+}
+
+/**
+ * Keras 1/2 and tf.keras count the calls of a nested model from 1 wherever the outer config refers
+ * to them: the model's node 0 links its own Input to its output and is left out of the outer graph
+ * (`kept_nodes = 1` for containers in get_config; `_should_skip_first_node` and `get_node_index` in
+ * from_config), so its first call in the outer model is node 1. `TensorRef.node` counts calls from
+ * 0, so these references go one down. Keras 3 (`{args, kwargs}` nodes) numbers them as they are.
+ * A config that refers to node 0 of a nested model (which Keras never writes) numbers its calls
+ * from 0 and is read as written.
+ */
+function renumberNestedCalls(graph: ModelGraph): void {
+  const keras2 = graph.layers.some(
+    (l) => Array.isArray(l.json.inbound_nodes) && l.json.inbound_nodes.some(Array.isArray),
+  );
+  if (!keras2) return;
+  const all = [
+    ...graph.layers.flatMap((l) => l.calls.flatMap((c) => [...c.inputs, ...(c.masks ?? [])])),
+    ...graph.inputs,
+    ...graph.outputs,
+  ].filter((r): r is TensorRef => !!r);
+  const fromZero = new Set(all.filter((r) => r.node === 0).map((r) => r.layer));
+  const shifted = new Set(graph.layers.filter((l) => l.nested && !fromZero.has(l.name)).map((l) => l.name));
+  for (const r of new Set(all)) if (shifted.has(r.layer)) r.node -= 1;
 }
 
 /**

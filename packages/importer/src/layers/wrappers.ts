@@ -10,7 +10,7 @@ import {
   isActivated,
   type Wrapper,
 } from './capabilities.ts';
-import type { LayerPort } from './port.ts';
+import type { KerasVersion, LayerPort } from './port.ts';
 import { withFastInnerLayers } from './fast/recurrent.ts';
 import { buildBidirectionalTcn, convertBidirectionalTcnWeights } from './keras-tcn/bidirectional.ts';
 import { tcnPort } from './keras-tcn/tcn.ts';
@@ -31,19 +31,26 @@ export class KerasBidirectional
   declare readonly backwardLayer: tf.layers.Layer;
   declare readonly mergeMode: BidirectionalMergeMode;
 
+  /**
+   * Whether masked steps output zeros (tf.keras and Keras 3) rather than each half's previous output
+   * (standalone Keras); see {@link forcesZeroOutputForMask}. Set by the port from the file's version.
+   */
+  zeroOutputForMask = true;
+
   get wrappedLayer(): tf.layers.Layer {
     return this.forwardLayer;
   }
 
   /**
-   * Keras' `zero_output_for_mask`: Keras makes both inner RNNs of a Bidirectional with
-   * `return_sequences` output zeros at masked steps (TF.js repeats the last valid output there, in
-   * one direction or the other, which attention over the sequence then spreads to valid steps).
+   * tf.keras' and Keras 3's `zero_output_for_mask`: they make both inner RNNs of a Bidirectional
+   * with `return_sequences` output zeros at masked steps (TF.js, like standalone Keras, repeats the
+   * last valid output there, in one direction or the other, which attention over the sequence then
+   * spreads to valid steps).
    */
   override call(inputs: tf.Tensor | tf.Tensor[], kwargs: Record<string, unknown>): tf.Tensor | tf.Tensor[] {
     const given = kwargs?.mask as tf.Tensor | (tf.Tensor | null)[] | null | undefined;
     const mask = Array.isArray(given) ? given[0] : given;
-    if (!this.returnSequences || !mask) return super.call(inputs, kwargs);
+    if (!this.returnSequences || !mask || !this.zeroOutputForMask) return super.call(inputs, kwargs);
     return tf.tidy(() => {
       const out = super.call(inputs, kwargs);
       const keep = tf.expandDims(tf.cast(mask, 'float32'), -1);
@@ -91,6 +98,19 @@ export class KerasTimeDistributed
   }
 }
 
+/**
+ * Whether a Bidirectional of this Keras zeroes its outputs at masked steps: tf.keras does from TF
+ * 1.13 (`2.2.4-tf`; `force_zero_output_for_mask` in `Bidirectional.__init__`), and Keras 3 too.
+ * Standalone Keras 1/2 (whose `K.rnn` gives a masked step the previous output) and earlier tf.keras
+ * (`2.1.6-tf`) never do. A file that records no version is taken as a current one.
+ */
+export function forcesZeroOutputForMask(v: KerasVersion): boolean {
+  if (v.raw === null || v.major >= 3) return true;
+  if (v.major < 2) return false;
+  if (v.raw.endsWith('-tf')) return v.minor >= 2;
+  return v.minor >= 4;
+}
+
 export const Bidirectional: LayerPort = {
   build(c, ctx) {
     const r = read(c, 'Bidirectional');
@@ -117,15 +137,15 @@ export const Bidirectional: LayerPort = {
       );
     // keras-tcn's TCN is no RNN: Keras runs it and its go_backwards copy side by side.
     if (portFor(inner.class_name, inner.config, inner) === tcnPort) return buildBidirectionalTcn(c, mode, ctx);
+    const layer = new KerasBidirectional({
+      name: c.name,
+      trainable: false,
+      layer: ctx.buildLayer(inner) as never,
+      mergeMode: mode as never,
+    });
+    layer.zeroOutputForMask = forcesZeroOutputForMask(ctx.kerasVersion);
     // TF.js re-creates the inner layers from their class name; give them back the fused path.
-    return withFastInnerLayers(
-      new KerasBidirectional({
-        name: c.name,
-        trainable: false,
-        layer: ctx.buildLayer(inner) as never,
-        mergeMode: mode as never,
-      }),
-    );
+    return withFastInnerLayers(layer);
   },
   /** The two halves convert their weights as the wrapped class does (CuDNNLSTM's cuDNN layout, …). */
   convertWeights(weights, c, ctx) {
