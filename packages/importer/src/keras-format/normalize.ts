@@ -162,12 +162,11 @@ function normalizeFunctional(json: KerasModelJson, limits: Limits): ModelGraph {
     return gl;
   });
   const names = new Set(layers.map((l) => l.name));
-  const byName = new Map(layers.map((l) => [l.name, l]));
   const refs = (v: unknown, what: string) =>
     refList(v, what, name).map((r) => {
       if (!names.has(r.layer))
         fail('CORRUPT_FILE', `Model '${name}' lists ${what} '${r.layer}', which is not one of its layers.`);
-      return countsFromOne(byName.get(r.layer)) && r.node > 0 ? { ...r, node: r.node - 1 } : r;
+      return r;
     });
   const graph: ModelGraph = {
     name,
@@ -182,19 +181,26 @@ function normalizeFunctional(json: KerasModelJson, limits: Limits): ModelGraph {
 }
 
 /**
- * Keras 1/2 and tf.keras count the calls of a nested model from 1 wherever the outer config refers
- * to them: the model's node 0 links its own Input to its output and is left out of the outer graph
- * (`kept_nodes = 1` for containers in get_config; `_should_skip_first_node` and `get_node_index` in
- * from_config), so its first call in the outer model is node 1. `TensorRef.node` counts calls from
- * 0, so these references go one down. Keras 3 (`{args, kwargs}` nodes) numbers them as they are.
- * A config that refers to node 0 of a nested model (which Keras never writes) numbers its calls
- * from 0 and is read as written.
+ * References to a nested model's calls that count them from 1, one down (`TensorRef.node` counts
+ * calls from 0). A nested model's node 0 links its own Input to its output and is left out of the
+ * outer graph (`kept_nodes = 1` in get_config):
+ * - Keras 1/2 and tf.keras count from 1 wherever the outer config refers to the model
+ *   (`_should_skip_first_node` and `get_node_index` in from_config). A config that refers to node 0
+ *   of a nested model (which Keras never writes) numbers its calls from 0 and is read as written.
+ * - Keras 3 (`{args, kwargs}` nodes) does so only in `input_layers`/`output_layers`, and only for a
+ *   nested functional model (`functional_from_config` takes the 1 off again); inbound nodes'
+ *   `keras_history` count from 0 as for any layer, and a nested Sequential counts from 0.
  */
 function renumberNestedCalls(graph: ModelGraph): void {
   const keras2 = graph.layers.some(
     (l) => Array.isArray(l.json.inbound_nodes) && l.json.inbound_nodes.some(Array.isArray),
   );
-  if (!keras2) return;
+  if (!keras2) {
+    const byName = new Map(graph.layers.map((l) => [l.name, l]));
+    for (const r of [...graph.inputs, ...graph.outputs])
+      if (countsFromOne(byName.get(r.layer)) && r.node > 0) r.node -= 1;
+    return;
+  }
   const all = [
     ...graph.layers.flatMap((l) => l.calls.flatMap((c) => [...c.inputs, ...(c.masks ?? [])])),
     ...graph.inputs,
@@ -205,14 +211,7 @@ function renumberNestedCalls(graph: ModelGraph): void {
   for (const r of new Set(all)) if (shifted.has(r.layer)) r.node -= 1;
 }
 
-/**
- * Whether the model's `input_layers`/`output_layers` number this layer's calls from 1: Keras 3
- * `Functional.get_config` does so for a nested functional model ("Functional models start with a
- * pre-existing node linking their input to output", `kept_nodes = 1`) and `functional_from_config`
- * takes the 1 off again; its inbound nodes' `keras_history` count from 0 as for any layer. A nested
- * Sequential is not a Functional in Keras 3 and counts from 0. Keras 3 configs are told by their
- * `{args, kwargs}` inbound nodes.
- */
+/** Whether a layer of a Keras 3 graph is a nested functional model (told by its `{args, kwargs}` nodes). */
 function countsFromOne(layer: GraphLayer | undefined): boolean {
   if (!layer?.nested || layer.className !== 'Functional') return false;
   const first = (layer.json.inbound_nodes ?? [])[0];

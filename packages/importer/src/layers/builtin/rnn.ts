@@ -63,10 +63,9 @@ function cellLayerJson(
 ): KerasLayerJson {
   const flags: Record<string, unknown> = {};
   for (const f of RNN_FLAGS) if (c[f] !== undefined) flags[f] = c[f];
-  if (k < n - 1) {
-    // an inner cell of a stack: its whole sequence feeds the next cell, in the stack's step order
-    Object.assign(flags, { return_sequences: true, go_backwards: false });
-  } else if (n > 1) flags.go_backwards = false; // the stack reverses its input once (KerasStackedRNN)
+  // in a stack, the input is reversed once (KerasStackedRNN) and an inner cell's whole sequence feeds the next
+  if (n > 1) flags.go_backwards = false;
+  if (k < n - 1) flags.return_sequences = true;
   if (k === n - 1 && c.zero_output_for_mask !== undefined) flags.zero_output_for_mask = c.zero_output_for_mask;
   return {
     class_name: className,
@@ -87,7 +86,6 @@ export class KerasStackedRNN extends tf.layers.Layer {
   readonly returnSequences: boolean;
   readonly returnState: boolean;
   readonly goBackwards: boolean;
-  readonly zeroOutputForMask: boolean;
   private readonly stateCounts: number[];
 
   constructor(args: {
@@ -97,7 +95,6 @@ export class KerasStackedRNN extends tf.layers.Layer {
     returnSequences: boolean;
     returnState: boolean;
     goBackwards: boolean;
-    zeroOutputForMask: boolean;
   }) {
     super({ name: args.name, trainable: false });
     this.cells = args.cells;
@@ -105,19 +102,29 @@ export class KerasStackedRNN extends tf.layers.Layer {
     this.returnSequences = args.returnSequences;
     this.returnState = args.returnState;
     this.goBackwards = args.goBackwards;
-    this.zeroOutputForMask = args.zeroOutputForMask;
     this.supportsMasking = true;
   }
 
+  /** Each cell's input shape and its output sequence shape, cell after cell from `shape`. */
+  private cellShapes(shape: Shape): { input: Shape; output: Shape }[] {
+    const out: { input: Shape; output: Shape }[] = [];
+    let s = shape;
+    for (const cell of this.cells) {
+      const o = cell.computeOutputShape(s);
+      const seq = (Array.isArray(o[0]) ? o[0] : o) as Shape;
+      out.push({ input: s, output: seq });
+      s = seq;
+    }
+    return out;
+  }
+
   override build(inputShape: tf.Shape | tf.Shape[]): void {
-    let shape = singleShape(inputShape);
+    const shapes = this.cellShapes(singleShape(inputShape));
     tf.tidy(() => {
-      for (const cell of this.cells) {
-        cell.build(shape);
+      this.cells.forEach((cell, k) => {
+        cell.build(shapes[k].input);
         cell.built = true;
-        const out = cell.computeOutputShape(shape);
-        shape = (Array.isArray(out[0]) ? out[0] : out) as Shape;
-      }
+      });
     });
     this.built = true;
   }
@@ -135,23 +142,10 @@ export class KerasStackedRNN extends tf.layers.Layer {
     return this.cells.flatMap((c) => c.weights);
   }
 
-  /** The units of each cell, from its output shape. */
-  private unitsOf(shape: Shape): number[] {
-    const units: number[] = [];
-    let s = shape;
-    for (const cell of this.cells) {
-      const out = cell.computeOutputShape(s);
-      const seq = (Array.isArray(out[0]) ? out[0] : out) as Shape;
-      units.push(seq[seq.length - 1] as number);
-      s = seq;
-    }
-    return units;
-  }
-
   override computeOutputShape(inputShape: tf.Shape | tf.Shape[]): tf.Shape | tf.Shape[] {
     const shape = singleShape(inputShape);
     const [b, t] = shape;
-    const units = this.unitsOf(shape);
+    const units = this.cellShapes(shape).map(({ output }) => output[output.length - 1] as number);
     const last = units[units.length - 1];
     const out: Shape = this.returnSequences ? [b, t, last] : [b, last];
     if (!this.returnState) return out;
@@ -197,7 +191,6 @@ export class KerasStackedRNN extends tf.layers.Layer {
       returnSequences: this.returnSequences,
       returnState: this.returnState,
       goBackwards: this.goBackwards,
-      zeroOutputForMask: this.zeroOutputForMask,
     };
   }
 }
@@ -218,7 +211,6 @@ export const rnnPort: LayerPort = {
       returnSequences: r.bool('return_sequences', false),
       returnState: r.bool('return_state', false),
       goBackwards: r.bool('go_backwards', false),
-      zeroOutputForMask: r.bool('zero_output_for_mask', false),
     });
   },
   /** Each cell's weights, in the stored order, converted as its layer converts them. */
